@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Makes RabbitMQ and FerretDB (MongoDB wire protocol) available on loopback for dev and CI.
+# Prints `export AMQP_URL=…` and `export MONGO_URL=…` lines: eval "$(scripts/services.sh)".
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+data="$root/.data"
+ferret_version=v1.24.2
+ferret_bin="$data/bin/ferretdb-$ferret_version"
+mkdir -p "$data/bin" "$data/ferretdb"
+log() { echo "services: $*" >&2; }
+
+wait_port() { # host port seconds
+  for _ in $(seq 1 "$3"); do
+    (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0
+    sleep 1
+  done
+  return 1
+}
+
+ensure_rabbitmq() {
+  if wait_port 127.0.0.1 5672 1; then log "RabbitMQ already up"; return; fi
+  if ! command -v rabbitmq-server >/dev/null; then
+    log "installing rabbitmq-server"
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >&2
+  fi
+  log "starting RabbitMQ"
+  rabbitmq-server -detached >&2 || true
+  wait_port 127.0.0.1 5672 90 || { log "RabbitMQ did not come up"; exit 1; }
+  # The port opens before the broker accepts logins; wait for the app to be running.
+  rabbitmqctl await_startup >&2 || true
+}
+
+# `go install …@v1.24.2` builds a binary that panics at start: the module lacks the generated
+# build/version/version.txt. So: copy the module source, write that file, build from it.
+build_ferretdb() {
+  [ -x "$ferret_bin" ] && return
+  command -v go >/dev/null || { log "Go is required to build FerretDB"; exit 1; }
+  log "building FerretDB $ferret_version (once; about a minute)"
+  local dir src
+  dir=$(go mod download -json "github.com/FerretDB/FerretDB@$ferret_version" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')
+  src="$data/ferretdb-src"
+  rm -rf "$src" && cp -r "$dir" "$src" && chmod -R u+w "$src"
+  echo "$ferret_version" > "$src/build/version/version.txt"
+  (cd "$src" && go build -o "$ferret_bin" ./cmd/ferretdb) >&2
+  rm -rf "$src"
+}
+
+ensure_ferretdb() {
+  if wait_port 127.0.0.1 27017 1; then log "MongoDB-wire server already up on 27017"; return; fi
+  build_ferretdb
+  log "starting FerretDB (SQLite backend under .data/ferretdb)"
+  nohup "$ferret_bin" --handler=sqlite --sqlite-url="file:$data/ferretdb/" \
+    --listen-addr=127.0.0.1:27017 --telemetry=disable --debug-addr=- \
+    --state-dir="$data/ferretdb" --log-level=warn >"$data/ferretdb.log" 2>&1 &
+  wait_port 127.0.0.1 27017 30 || { log "FerretDB did not come up; see .data/ferretdb.log"; exit 1; }
+}
+
+ensure_rabbitmq
+ensure_ferretdb
+echo "export AMQP_URL=amqp://guest:guest@127.0.0.1:5672"
+echo "export MONGO_URL=mongodb://127.0.0.1:27017"

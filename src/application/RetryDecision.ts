@@ -1,0 +1,23 @@
+// What happens to a message whose handler failed: the one policy both bus adapters follow.
+import type { Step } from "./Step.ts"
+import type { StepFailure } from "./StepFailure.ts"
+
+export type RetryDecision =
+  | { readonly _tag: "Retry"; readonly tier: number; readonly delayMs: number }
+  | { readonly _tag: "Park"; readonly reason: string }
+
+/**
+ * Transient failures climb the tiers (the n-th retry waits in tier n, the last tier repeats) but
+ * never wait less than the failure's floor; permanent failures and exhausted attempts park.
+ */
+export const decideRetry = (step: Step, attempt: number, failure: StepFailure): RetryDecision => {
+  if (!failure.retryable) return { _tag: "Park", reason: failure.reason }
+  if (attempt >= step.maxAttempts || step.retryTiersMs.length === 0) {
+    return { _tag: "Park", reason: `gave up after ${attempt} attempts: ${failure.reason}` }
+  }
+  const wanted = Math.min(attempt - 1, step.retryTiersMs.length - 1)
+  const floor = failure.retryAfterMs ?? 0
+  const floorTier = step.retryTiersMs.findIndex((delay) => delay >= floor)
+  const tier = Math.max(wanted, floorTier === -1 ? step.retryTiersMs.length - 1 : floorTier)
+  return { _tag: "Retry", tier, delayMs: step.retryTiersMs[tier] ?? 0 }
+}

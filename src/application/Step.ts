@@ -1,0 +1,30 @@
+import type { LaneName } from "./Lane.ts"
+
+/**
+ * A consumer step: its queue, the routing keys it binds, and its own retry policy. The bus
+ * adapters build their topology (queues, retry tiers, parking) from these declarations.
+ */
+export interface Step {
+  readonly name: string
+  readonly bindings: ReadonlyArray<string>
+  /** Delays of the retry tiers, shortest first (e.g. 1 s, 10 s, 1 min, 10 min). */
+  readonly retryTiersMs: ReadonlyArray<number>
+  /** Handler attempts before a transient failure is parked. */
+  readonly maxAttempts: number
+  /** Deliveries a crash-looping handler may consume before the broker dead-letters (x-delivery-limit). */
+  readonly deliveryLimit: number
+  readonly prefetch: number
+}
+
+export interface Envelope {
+  readonly id: string
+  /** Routing key, e.g. "crm.company.changed" or "commerce.user_created". */
+  readonly type: string
+  readonly payload: unknown
+  readonly occurredAt: number
+  readonly lane: LaneName
+  /** 1 on first delivery to a handler; carried in a header across retry tiers. */
+  readonly attempt: number
+}
+
+export type OutgoingMessage = Omit<Envelope, "attempt">

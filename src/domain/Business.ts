@@ -1,0 +1,16 @@
+import { Schema } from "effect"
+import { BusinessId, CompanyId } from "./Ids.ts"
+
+export const Business = Schema.Struct({
+  id: BusinessId,
+  name: Schema.String,
+  domain: Schema.optionalKey(Schema.String),
+  vatNumber: Schema.optionalKey(Schema.String),
+  /** ISO 3166-1 alpha-2. */
+  country: Schema.optionalKey(Schema.String),
+  city: Schema.optionalKey(Schema.String),
+  phone: Schema.optionalKey(Schema.String),
+  crmId: Schema.optionalKey(CompanyId),
+  updatedAt: Schema.String
+})
+export type Business = typeof Business.Type

@@ -1,0 +1,36 @@
+import { Schema } from "effect"
+import { CrmObjectType } from "./CrmProperties.ts"
+
+/** What happened to a CRM object, as HubSpot's webhook subscriptions tell it. */
+export const CrmChangeKind = Schema.Literals([
+  "creation",
+  "deletion",
+  "propertyChange",
+  "merge",
+  "restore",
+  "associationChange",
+  "privacyDeletion"
+])
+export type CrmChangeKind = typeof CrmChangeKind.Type
+
+/** One change event from the CRM, decoded at the webhook edge. */
+export const CrmChange = Schema.Struct({
+  /**
+   * Dedupe key: HubSpot's eventId is not unique by itself, so the key combines subscription,
+   * object, event id, occurredAt and property.
+   */
+  key: Schema.String,
+  objectType: CrmObjectType,
+  objectId: Schema.String,
+  kind: CrmChangeKind,
+  occurredAt: Schema.Finite,
+  propertyName: Schema.optionalKey(Schema.String),
+  propertyValue: Schema.optionalKey(Schema.String),
+  changeSource: Schema.optionalKey(Schema.String),
+  mergedObjectIds: Schema.optionalKey(Schema.Array(Schema.String)),
+  primaryObjectId: Schema.optionalKey(Schema.String),
+  associatedObjectType: Schema.optionalKey(CrmObjectType),
+  associatedObjectId: Schema.optionalKey(Schema.String),
+  associationRemoved: Schema.optionalKey(Schema.Boolean)
+})
+export type CrmChange = typeof CrmChange.Type

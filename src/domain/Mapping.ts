@@ -1,0 +1,45 @@
+// Both mapping directions, derived from the correspondence table.
+import { Predicate } from "effect"
+import { type CommerceEntity, type FieldRow, rowsOf } from "./CorrespondenceTable.ts"
+import type { CrmProperties } from "./CrmProperties.ts"
+
+type Fields = Readonly<Record<string, unknown>>
+
+export const getPath = (record: Fields, path: string): unknown =>
+  path.split(".").reduce<unknown>((value, key) => (Predicate.isObject(value) ? (value as Fields)[key] : undefined), record)
+
+const setPath = (record: Record<string, unknown>, path: string, value: unknown): void => {
+  const keys = path.split(".")
+  const last = keys.pop() as string
+  let target = record
+  for (const key of keys) {
+    const next = target[key]
+    target = Predicate.isObject(next) ? (next as Record<string, unknown>) : (target[key] = {})
+  }
+  target[last] = value
+}
+
+const flowsToCrm = (row: FieldRow) => row.direction !== "to-commerce"
+const flowsToCommerce = (row: FieldRow) => row.direction !== "to-crm"
+
+/** Commerce record → HubSpot properties. Fields the record does not carry are left out, not cleared. */
+export const toCrmProperties = (entity: CommerceEntity, record: Fields): CrmProperties => {
+  const properties: Record<string, string | null> = {}
+  for (const row of rowsOf(entity).filter(flowsToCrm)) {
+    const value = getPath(record, row.commerceField)
+    if (value !== undefined) properties[row.crmProperty] = row.transform.toCrm(value, record)
+  }
+  return properties
+}
+
+/** HubSpot properties → commerce fields (nested where the path says so). Empty values are left out. */
+export const toCommerceFields = (entity: CommerceEntity, properties: CrmProperties): Record<string, unknown> => {
+  const fields: Record<string, unknown> = {}
+  for (const row of rowsOf(entity).filter(flowsToCommerce)) {
+    const value = properties[row.crmProperty]
+    if (value !== undefined && value !== null && value !== "") {
+      setPath(fields, row.commerceField, row.transform.toCommerce(value, properties))
+    }
+  }
+  return fields
+}

@@ -80,7 +80,7 @@ export const epochMillis: Transform = {
     return Number.isNaN(ms) ? null : String(ms)
   },
   toCommerce: (value) => {
-    const ms = /^\d+$/.test(value) ? Number(value) : new Date(value).getTime()
+    const ms = /^-?\d+$/.test(value) ? Number(value) : new Date(value).getTime()
     return Number.isNaN(ms) ? value : new Date(ms).toISOString()
   }
 }

@@ -1,0 +1,158 @@
+// An in-memory CRM that keeps HubSpot's rules that matter to the sync: upserts only on unique
+// properties, unique values enforced, at most 100 inputs per batch call, per-item errors, ids as
+// decimal strings, a last-modified timestamp per record.
+import { Clock, Effect, Layer } from "effect"
+import { commerceIdProperty } from "../../domain/CorrespondenceTable.ts"
+import type { CrmObjectType, CrmProperties } from "../../domain/CrmProperties.ts"
+import { isEmail } from "../../domain/ValidationRules.ts"
+import { Crm, CrmError, type CrmIdOf, type CrmLink, type CrmRecordOf, CrmRejected, type ItemOutcome, type UpsertInput } from "../../application/ports/Crm.ts"
+
+export const BATCH_LIMIT = 100
+const PAGE_SIZE = 100
+
+interface StoredObject {
+  readonly id: string
+  properties: Record<string, string | null>
+  updatedAt: number
+}
+
+export interface Options {
+  /** Properties created with `hasUniqueValue`, per type. Defaults to the commerce id properties. */
+  readonly uniqueProperties?: Readonly<Record<CrmObjectType, ReadonlyArray<string>>>
+}
+
+const defaultUnique: Record<CrmObjectType, ReadonlyArray<string>> = {
+  contact: [commerceIdProperty.user],
+  company: [commerceIdProperty.business],
+  order: [commerceIdProperty.purchase]
+}
+
+const rejected = (status: number, category: string, message: string) => new CrmError({ reason: new CrmRejected({ status, category, message }) })
+
+export const make = (options: Options = {}) =>
+  Effect.sync(() => {
+    const unique = options.uniqueProperties ?? defaultUnique
+    const objects: Record<CrmObjectType, Map<string, StoredObject>> = { contact: new Map(), company: new Map(), order: new Map() }
+    const links = new Set<string>()
+    let nextId = 1000
+    let lastStamp = 0
+    /** Batch calls made, per kind: lets tests see that large inputs were chunked. */
+    const calls = { read: 0, upsert: 0, update: 0, associate: 0 }
+
+    // Strictly increasing stamps keep "modified since" scans exact even within one millisecond.
+    const stamp = Effect.map(Clock.currentTimeMillis, (now) => (lastStamp = Math.max(now, lastStamp + 1)))
+
+    const holderOf = (type: CrmObjectType, property: string, value: string) =>
+      [...objects[type].values()].find((o) => o.properties[property] === value)
+
+    const checkItem = (type: CrmObjectType, self: StoredObject | undefined, properties: CrmProperties): Omit<Extract<ItemOutcome<string>, { _tag: "Rejected" }>, "_tag"> | undefined => {
+      const email = properties["email"]
+      if (type === "contact" && typeof email === "string" && !isEmail(email)) {
+        return { category: "INVALID_EMAIL", message: `Email address ${email} is invalid` }
+      }
+      for (const property of unique[type]) {
+        const value = properties[property]
+        const holder = typeof value === "string" ? holderOf(type, property, value) : undefined
+        if (holder !== undefined && holder !== self) {
+          return { category: "VALIDATION_ERROR", message: `${property}=${value} already belongs to ${holder.id}` }
+        }
+      }
+      return undefined
+    }
+
+    const write = (type: CrmObjectType, target: StoredObject | undefined, properties: CrmProperties, at: number): ItemOutcome<string> => {
+      const problem = checkItem(type, target, properties)
+      if (problem !== undefined) return { _tag: "Rejected", ...problem }
+      if (target !== undefined) {
+        Object.assign(target.properties, properties)
+        target.updatedAt = at
+        return { _tag: "Applied", id: target.id, created: false }
+      }
+      const id = String(nextId++)
+      objects[type].set(id, { id, properties: { ...properties, hs_object_id: id }, updatedAt: at })
+      return { _tag: "Applied", id, created: true }
+    }
+
+    const linked = (type: CrmObjectType, id: string, other: CrmObjectType) =>
+      [...links].flatMap((key) => {
+        const [from, to] = key.split("|") as [string, string]
+        return from === `${type}:${id}` && to.startsWith(`${other}:`) ? [to.slice(other.length + 1)] : []
+      })
+
+    const toRecord = <T extends CrmObjectType>(type: T, o: StoredObject): CrmRecordOf[T] => {
+      const base = { id: o.id, properties: { ...o.properties }, updatedAt: o.updatedAt }
+      const record =
+        type === "contact"
+          ? { ...base, companyIds: linked(type, o.id, "company") }
+          : type === "company"
+            ? { ...base, contactIds: linked(type, o.id, "contact") }
+            : { ...base, contactIds: linked(type, o.id, "contact"), companyIds: linked(type, o.id, "company") }
+      return record as unknown as CrmRecordOf[T]
+    }
+
+    /** Splits like the HubSpot adapter does; each chunk is one "call" of ≤ 100 inputs. */
+    const chunked = <A, B>(kind: keyof typeof calls, inputs: ReadonlyArray<A>, f: (chunk: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<B>>) =>
+      Effect.gen(function* () {
+        const out: Array<B> = []
+        for (let i = 0; i < inputs.length; i += BATCH_LIMIT) {
+          calls[kind]++
+          out.push(...(yield* f(inputs.slice(i, i + BATCH_LIMIT))))
+        }
+        return out
+      })
+
+    const read = <T extends CrmObjectType>(type: T, ids: ReadonlyArray<CrmIdOf[T]>) =>
+      chunked("read", ids, (chunk) => Effect.succeed(chunk.flatMap((id) => (objects[type].has(id) ? [toRecord(type, objects[type].get(id)!)] : []))))
+
+    const upsert = Effect.fn("InMemoryCrm.upsert")(function* <T extends CrmObjectType>(type: T, inputs: ReadonlyArray<UpsertInput>) {
+      const bad = inputs.find((i) => !unique[type].includes(i.idProperty))
+      if (bad !== undefined) {
+        return yield* rejected(400, "VALIDATION_ERROR", `${bad.idProperty} is not a unique property of ${type}; create it with hasUniqueValue`)
+      }
+      const at = yield* stamp
+      return (yield* chunked("upsert", inputs, (chunk) =>
+        Effect.succeed(chunk.map((i) => write(type, holderOf(type, i.idProperty, i.idValue), { ...i.properties, [i.idProperty]: i.idValue }, at)))
+      )) as ReadonlyArray<ItemOutcome<CrmIdOf[T]>>
+    })
+
+    const update = Effect.fn("InMemoryCrm.update")(function* <T extends CrmObjectType>(type: T, inputs: ReadonlyArray<{ readonly id: CrmIdOf[T]; readonly properties: CrmProperties }>) {
+      const at = yield* stamp
+      return (yield* chunked("update", inputs, (chunk) =>
+        Effect.succeed(
+          chunk.map((i): ItemOutcome<string> => {
+            const target = objects[type].get(i.id)
+            return target === undefined ? { _tag: "Rejected", category: "OBJECT_NOT_FOUND", message: `${type} ${i.id} does not exist` } : write(type, target, i.properties, at)
+          })
+        )
+      )) as ReadonlyArray<ItemOutcome<CrmIdOf[T]>>
+    })
+
+    const associate = Effect.fn("InMemoryCrm.associate")(function* (input: ReadonlyArray<CrmLink>) {
+      const missing = input.find((l) => !objects[l.fromType].has(l.fromId) || !objects[l.toType].has(l.toId))
+      if (missing !== undefined) {
+        return yield* rejected(400, "VALIDATION_ERROR", `cannot associate ${missing.fromType} ${missing.fromId} with ${missing.toType} ${missing.toId}: not found`)
+      }
+      yield* chunked("associate", input, (chunk) =>
+        Effect.sync(() =>
+          chunk.map((l) => {
+            links.add(`${l.fromType}:${l.fromId}|${l.toType}:${l.toId}`)
+            links.add(`${l.toType}:${l.toId}|${l.fromType}:${l.fromId}`)
+          })
+        )
+      )
+    })
+
+    const modifiedBetween = <T extends CrmObjectType>(type: T, window: { readonly from: number; readonly to: number }, after?: string) =>
+      Effect.sync(() => {
+        const all = [...objects[type].values()]
+          .filter((o) => o.updatedAt >= window.from && o.updatedAt < window.to)
+          .sort((a, b) => a.updatedAt - b.updatedAt || Number(a.id) - Number(b.id))
+        const start = after === undefined ? 0 : Number(after)
+        const page = all.slice(start, start + PAGE_SIZE)
+        return { records: page.map((o) => toRecord(type, o)), next: start + PAGE_SIZE < all.length ? String(start + PAGE_SIZE) : undefined }
+      })
+
+    return Object.assign(Crm.of({ read, upsert, update, associate, modifiedBetween }), { calls })
+  })
+
+export const layer = (options: Options = {}) => Layer.effect(Crm, make(options))

@@ -1,0 +1,140 @@
+// The Crm port's contract: run against the in-memory CRM and against HubSpot (simulated).
+import { describe, expect, test } from "bun:test"
+import { Effect, type Layer } from "effect"
+import { Crm, type ItemOutcome } from "../../src/application/ports/Crm.ts"
+import type { CompanyId, ContactId } from "../../src/domain/Ids.ts"
+import { suiteRuntime } from "../support/runtime.ts"
+
+const applied = <Id>(outcome: ItemOutcome<Id> | undefined): Id => {
+  if (outcome?._tag !== "Applied") throw new Error(`expected Applied, got ${JSON.stringify(outcome)}`)
+  return outcome.id
+}
+
+export const crmContract = <E>(name: string, makeLayer: () => Layer.Layer<Crm, E>) =>
+  describe(`Crm contract: ${name}`, () => {
+    const run = suiteRuntime(makeLayer)
+    const run$ = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
+    const key = (n: number | string) => `${run$}-${n}`
+    const user = (n: number | string, properties: Record<string, string> = {}) => ({
+      idProperty: "ecommerce_user_id",
+      idValue: key(n),
+      properties: { email: `u${n}-${run$}@example.com`, firstname: `First ${n}`, ...properties }
+    })
+
+    test("upsert creates a record, a second upsert with the same id value updates it", async () => {
+      const [first, second] = await run(
+        Effect.gen(function* () {
+          const crm = yield* Crm
+          const first = yield* crm.upsert("contact", [user("a")])
+          const second = yield* crm.upsert("contact", [user("a", { firstname: "Changed" })])
+          return [first[0], second[0]] as const
+        })
+      )
+      expect(first).toMatchObject({ _tag: "Applied", created: true })
+      expect(second).toMatchObject({ _tag: "Applied", created: false })
+      const id = applied(second)
+      expect(applied(first)).toBe(id)
+      const [record] = await run(Effect.flatMap(Crm, (crm) => crm.read("contact", [id])))
+      expect(record?.properties["firstname"]).toBe("Changed")
+      expect(record?.properties["ecommerce_user_id"]).toBe(key("a"))
+    })
+
+    test("more than 100 inputs are all applied and readable (the adapter chunks)", async () => {
+      const inputs = Array.from({ length: 250 }, (_, i) => user(`bulk${i}`))
+      const outcomes = await run(Effect.flatMap(Crm, (crm) => crm.upsert("contact", inputs)))
+      expect(outcomes).toHaveLength(250)
+      const ids = outcomes.map(applied)
+      expect(new Set(ids).size).toBe(250)
+      const records = await run(Effect.flatMap(Crm, (crm) => crm.read("contact", ids)))
+      expect(records.map((r) => r.id).sort()).toEqual([...ids].sort())
+    })
+
+    test("a bad item in a batch is rejected alone; the others are applied", async () => {
+      const inputs = [user("ok1"), user("bad", { email: "not-an-email" }), user("ok2")]
+      const outcomes = await run(Effect.flatMap(Crm, (crm) => crm.upsert("contact", inputs)))
+      expect(outcomes.map((o) => o._tag)).toEqual(["Applied", "Rejected", "Applied"])
+      expect(outcomes[1]).toMatchObject({ category: expect.stringMatching(/EMAIL|VALIDATION/) })
+    })
+
+    test("an upsert on a property without unique values fails as a permanent error", async () => {
+      const error = await run(
+        Effect.flip(Effect.flatMap(Crm, (crm) => crm.upsert("contact", [{ idProperty: "firstname", idValue: "x", properties: {} }])))
+      )
+      expect(error._tag).toBe("CrmError")
+      expect(error.reason._tag).toBe("CrmRejected")
+      expect(error.isRetryable).toBe(false)
+    })
+
+    test("update sets properties; an unknown id or a taken unique value is rejected per item", async () => {
+      const outcomes = await run(
+        Effect.gen(function* () {
+          const crm = yield* Crm
+          const [a, b] = (yield* crm.upsert("contact", [user("u1"), user("u2")])).map(applied)
+          return yield* crm.update("contact", [
+            { id: a!, properties: { lastname: "Updated" } },
+            { id: "999999999" as ContactId, properties: { lastname: "Nobody" } },
+            { id: b!, properties: { ecommerce_user_id: key("u1") } }
+          ])
+        })
+      )
+      expect(outcomes.map((o) => o._tag)).toEqual(["Applied", "Rejected", "Rejected"])
+      const [record] = await run(Effect.flatMap(Crm, (crm) => crm.read("contact", [applied(outcomes[0])])))
+      expect(record?.properties["lastname"]).toBe("Updated")
+    })
+
+    test("associations are read from both ends and adding one twice changes nothing", async () => {
+      const [contact, company] = await run(
+        Effect.gen(function* () {
+          const crm = yield* Crm
+          const contactId = applied((yield* crm.upsert("contact", [user("assoc")]))[0])
+          const companyId = applied(
+            (yield* crm.upsert("company", [{ idProperty: "ecommerce_business_id", idValue: key("biz"), properties: { name: "Acme" } }]))[0]
+          )
+          const link = { fromType: "contact", fromId: contactId, toType: "company", toId: companyId } as const
+          yield* crm.associate([link])
+          yield* crm.associate([link])
+          const [contact] = yield* crm.read("contact", [contactId])
+          const [company] = yield* crm.read("company", [companyId as CompanyId])
+          return [contact, company] as const
+        })
+      )
+      expect(contact?.companyIds).toEqual([company!.id])
+      expect(company?.contactIds).toEqual([contact!.id])
+    })
+
+    test("read leaves out ids that do not exist", async () => {
+      const records = await run(
+        Effect.gen(function* () {
+          const crm = yield* Crm
+          const id = applied((yield* crm.upsert("contact", [user("exists")]))[0])
+          return yield* crm.read("contact", [id, "888888888" as ContactId])
+        })
+      )
+      expect(records).toHaveLength(1)
+    })
+
+    test("modifiedBetween pages through the records changed in a window, oldest first", async () => {
+      const { ids, seen } = await run(
+        Effect.gen(function* () {
+          const crm = yield* Crm
+          const ids = (yield* crm.upsert("company", Array.from({ length: 120 }, (_, i) => ({
+            idProperty: "ecommerce_business_id",
+            idValue: key(`win${i}`),
+            properties: { name: `Window ${i}` }
+          })))).map(applied)
+          const [first] = yield* crm.read("company", [ids[0]!])
+          const seen: Array<string> = []
+          let after: string | undefined
+          do {
+            const page = yield* crm.modifiedBetween("company", { from: first!.updatedAt, to: Number.MAX_SAFE_INTEGER }, after)
+            for (let i = 1; i < page.records.length; i++) expect(page.records[i]!.updatedAt).toBeGreaterThanOrEqual(page.records[i - 1]!.updatedAt)
+            seen.push(...page.records.map((r) => r.id))
+            after = page.next
+          } while (after !== undefined)
+          return { ids, seen }
+        })
+      )
+      expect(seen).toEqual(expect.arrayContaining(ids))
+      expect(new Set(seen).size).toBe(seen.length)
+    })
+  })

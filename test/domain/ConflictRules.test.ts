@@ -1,0 +1,40 @@
+import { expect, test } from "bun:test"
+import { fieldRows } from "../../src/domain/CorrespondenceTable.ts"
+import { fieldWinner, freshness } from "../../src/domain/ConflictRules.ts"
+
+const row = (crmProperty: string) => {
+  const found = fieldRows.find((r) => r.entity === "user" && r.crmProperty === crmProperty)
+  if (found === undefined) throw new Error(crmProperty)
+  return found
+}
+
+test.each([
+  [200, 100, "newer"],
+  [100, 100, "same"],
+  [50, 100, "older"],
+  [50, undefined, "newer"]
+] as const)("freshness(%p, %p) = %s", (incoming, stored, expected) => expect(freshness(incoming, stored)).toBe(expected))
+
+test.each([
+  // [property, crm changed at, commerce changed at, winner] with the last sync at 100
+  ["firstname", 150, undefined, "crm"],
+  ["firstname", undefined, 150, "commerce"],
+  ["firstname", 150, 160, "crm"], // both changed: the owner (CRM) wins, not the later clock
+  ["email", 160, 150, "commerce"], // both changed: the owner (commerce) wins
+  ["firstname", 90, 80, "none"], // nothing since the last sync
+  ["ecommerce_user_id", 150, undefined, "none"], // to-crm only: a CRM edit never flows back
+  ["hs_object_id", undefined, 150, "none"] // to-commerce only
+] as const)("%s crm@%p commerce@%p → %s", (property, crm, commerce, winner) =>
+  expect(fieldWinner(row(property), 100, { changedAt: crm }, { changedAt: commerce })).toBe(winner)
+)
+
+test("every row of the table has an owner and a transform, and no CRM property appears twice per entity", () => {
+  const seen = new Set<string>()
+  for (const r of fieldRows) {
+    expect(["crm", "commerce"]).toContain(r.owner)
+    expect(typeof r.transform.toCrm).toBe("function")
+    const key = `${r.entity}:${r.crmProperty}`
+    expect(seen.has(key)).toBe(false)
+    seen.add(key)
+  }
+})

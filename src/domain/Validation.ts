@@ -48,7 +48,9 @@ const dedupe = (issues: ReadonlyArray<ValidationIssue>): Array<ValidationIssue> 
   const seen = new Set<string>()
   return issues.filter((i) => {
     const key = `${i.path}\u0000${i.rule}`
-    return seen.has(key) ? false : (seen.add(key), true)
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
   })
 }
 

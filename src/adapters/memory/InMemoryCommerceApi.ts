@@ -19,7 +19,7 @@ export const make = (seed: Partial<Record<CommerceEntity, ReadonlyArray<Unvalida
   Effect.sync(() => {
     const records: Record<CommerceEntity, Map<string, UnvalidatedRecord>> = { user: new Map(), business: new Map(), purchase: new Map() }
     const put = (entity: CommerceEntity, record: UnvalidatedRecord) => records[entity].set(String(record["id"]), record)
-    for (const [entity, list] of Object.entries(seed) as Array<[CommerceEntity, ReadonlyArray<UnvalidatedRecord>]>) list.forEach((r) => put(entity, r))
+    for (const [entity, list] of Object.entries(seed) as Array<[CommerceEntity, ReadonlyArray<UnvalidatedRecord>]>) for (const r of list) put(entity, r)
 
     const fetch = (entity: CommerceEntity, id: string) => Effect.sync(() => Option.fromNullishOr(records[entity].get(id)))
 

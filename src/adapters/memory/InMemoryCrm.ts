@@ -133,12 +133,13 @@ export const make = (options: Options = {}) =>
         return yield* rejected(400, "VALIDATION_ERROR", `cannot associate ${missing.fromType} ${missing.fromId} with ${missing.toType} ${missing.toId}: not found`)
       }
       yield* chunked("associate", input, (chunk) =>
-        Effect.sync(() =>
-          chunk.map((l) => {
+        Effect.sync(() => {
+          for (const l of chunk) {
             links.add(`${l.fromType}:${l.fromId}|${l.toType}:${l.toId}`)
             links.add(`${l.toType}:${l.toId}|${l.fromType}:${l.fromId}`)
-          })
-        )
+          }
+          return chunk
+        })
       )
     })
 

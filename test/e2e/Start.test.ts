@@ -1,0 +1,17 @@
+import { expect, test } from "bun:test"
+import { startService } from "../support/ServiceProcess.ts"
+
+test("bun start without AMQP_URL/MONGO_URL runs embedded, answers /healthz and exits 0 on SIGTERM", async () => {
+  const service = await startService()
+  try {
+    expect(String(service.logs[0]?.["message"])).toContain("embedded in-memory adapters")
+    expect(service.logs[0]?.["level"]).toBe("INFO")
+    const health = await fetch(new URL("/healthz", service.url))
+    expect(health.status).toBe(200)
+    expect(await health.json()).toEqual({ status: "ok" })
+  } finally {
+    const code = await service.stop()
+    expect(code).toBe(0)
+  }
+  expect(service.logs.map((l) => l["message"])).toContain("HTTP server stopped")
+})

@@ -1,0 +1,80 @@
+// POST /crm/v3/objects/{type}/search, with HubSpot's page, filter and 10 000-result limits.
+import { validationError } from "./HubSpotErrors.ts"
+import { withObjectType } from "./ObjectRoutes.ts"
+import type { ObjectType } from "./ObjectTypes.ts"
+import { readObject } from "./ObjectView.ts"
+import { type Filter, matchesFilter, operators, sortComparator } from "./SearchFilter.ts"
+import type { SimContext } from "./SimContext.ts"
+import { bodyRecord, json, type Route, route, type SimRequest, type SimResponse } from "./SimHttp.ts"
+import type { CrmObject } from "./SimStore.ts"
+
+const maxResults = 10_000
+const textProperties = ["email", "firstname", "lastname", "name", "domain", "phone", "hs_order_name"]
+
+interface SearchBody {
+  filterGroups: Array<{ filters: Filter[] }>
+  sorts: Array<{ propertyName: string; direction: string }>
+  query: string | undefined
+  properties: string[]
+  limit: number
+  after: number
+}
+
+const parseSorts = (raw: unknown): SearchBody["sorts"] =>
+  (Array.isArray(raw) ? raw : []).map((s: unknown) =>
+    typeof s === "string"
+      ? { propertyName: s.replace(/^-/, ""), direction: s.startsWith("-") ? "DESCENDING" : "ASCENDING" }
+      : { propertyName: String((s as { propertyName?: unknown }).propertyName), direction: String((s as { direction?: unknown }).direction ?? "ASCENDING") }
+  )
+
+const parse = (req: SimRequest): SearchBody => {
+  const b = bodyRecord(req)
+  return {
+    filterGroups: (Array.isArray(b["filterGroups"]) ? b["filterGroups"] : []) as SearchBody["filterGroups"],
+    sorts: parseSorts(b["sorts"]),
+    query: typeof b["query"] === "string" ? b["query"] : undefined,
+    properties: Array.isArray(b["properties"]) ? b["properties"].map(String) : [],
+    limit: b["limit"] === undefined ? 10 : Number(b["limit"]),
+    after: b["after"] === undefined ? 0 : Number(b["after"])
+  }
+}
+
+const invalid = (s: SearchBody): string | undefined => {
+  const filters = s.filterGroups.flatMap((g) => g.filters ?? [])
+  if (!Number.isInteger(s.limit) || s.limit < 0 || s.limit > 200) return `limit must be between 0 and 200 (was ${s.limit})`
+  if (s.filterGroups.length > 5) return "Too many filter groups: at most 5 are allowed."
+  if (s.filterGroups.some((g) => (g.filters ?? []).length > 6)) return "Too many filters in a group: at most 6 are allowed."
+  if (filters.length > 18) return "Too many filters: at most 18 are allowed in total."
+  const bad = filters.find((f) => !operators.has(f.operator))
+  if (bad !== undefined) return `Unknown operator ${bad.operator}`
+  if (!Number.isInteger(s.after) || s.after < 0) return `Invalid after: ${s.after}`
+  if (s.after + s.limit > maxResults) return `Searching more than ${maxResults} results is not supported (after + limit must be at most ${maxResults}).`
+  return undefined
+}
+
+const matches = (ctx: SimContext, t: ObjectType, s: SearchBody, o: CrmObject): boolean => {
+  const defs = ctx.store.propertyDefs(t)
+  const groupsOk = s.filterGroups.length === 0 || s.filterGroups.some((g) => (g.filters ?? []).every((f) => matchesFilter(o, f, defs)))
+  const q = s.query?.toLowerCase()
+  const queryOk = q === undefined || q === "" || textProperties.some((p) => o.properties[p]?.toLowerCase().includes(q))
+  return groupsOk && queryOk
+}
+
+const indexed = (ctx: SimContext, o: CrmObject): boolean => ctx.store.now() - Date.parse(o.updatedAt) >= ctx.searchIndexDelayMs
+
+const search = (ctx: SimContext, req: SimRequest, t: ObjectType): SimResponse => {
+  const s = parse(req)
+  const problem = invalid(s)
+  if (problem !== undefined) return validationError(problem)
+  const defs = ctx.store.propertyDefs(t)
+  const hits = ctx.store.objectsOf(t).filter((o) => indexed(ctx, o) && matches(ctx, t, s, o))
+  for (const sort of [...s.sorts].reverse()) hits.sort(sortComparator(sort.propertyName, sort.direction, defs))
+  const page = hits.slice(s.after, s.after + s.limit)
+  const nextAfter = s.after + s.limit
+  const paging = nextAfter < Math.min(hits.length, maxResults) && s.limit > 0 ? { paging: { next: { after: String(nextAfter) } } } : {}
+  return json(200, { total: hits.length, results: page.map((o) => readObject(o, s.properties)), ...paging })
+}
+
+export const searchRoutes = (ctx: SimContext): Route[] => [
+  route("POST", "/crm/v3/objects/{objectType}/search", (req) => withObjectType(req, (t) => search(ctx, req, t)))
+]

@@ -1,0 +1,64 @@
+import { expect, test } from "bun:test"
+import { Effect, Layer, Queue } from "effect"
+import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
+import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
+import { MessageBus, MessageBusError, BusUnavailable } from "../../src/application/ports/MessageBus.ts"
+import { SyncStore } from "../../src/application/ports/SyncStore.ts"
+import { relayOnce } from "../../src/application/RelayOutbox.ts"
+import type { Envelope, Step } from "../../src/application/Step.ts"
+import type { CrmChange } from "../../src/domain/CrmChange.ts"
+
+const options = { claimant: "test", batchSize: 2, leaseMs: 30_000, idleMs: 10 }
+const change = (n: number): CrmChange => ({ key: `k${n}`, objectType: "company", objectId: String(n), kind: "propertyChange", occurredAt: 1000 + n, propertyName: "name" })
+const step: Step = { name: "sync-company", bindings: ["crm.company.*"], retryTiersMs: [50], maxAttempts: 3, deliveryLimit: 5, prefetch: 10 }
+
+const Live = InMemoryBus.layer.pipe(Layer.provideMerge(InMemorySyncStore.layer))
+
+test("stored changes are published in batches with their routing key and marked published", async () => {
+  const received = await Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const store = yield* SyncStore
+        const bus = yield* MessageBus
+        const seen = yield* Queue.unbounded<Envelope>()
+        yield* bus.consume(step, (m) => Queue.offer(seen, m))
+        yield* store.storeChanges([change(1), change(2), change(3)], 0)
+        expect(yield* relayOnce(options)).toBe(2)
+        expect(yield* relayOnce(options)).toBe(1)
+        expect(yield* relayOnce(options)).toBe(0)
+        expect(yield* store.countPending).toBe(0)
+        return [yield* Queue.take(seen), yield* Queue.take(seen), yield* Queue.take(seen)]
+      })
+    ).pipe(Effect.provide(Live))
+  )
+  expect(received.map((m) => [m.id, m.type])).toEqual([
+    ["k1", "crm.company.propertyChange"],
+    ["k2", "crm.company.propertyChange"],
+    ["k3", "crm.company.propertyChange"]
+  ])
+})
+
+test("when the broker refuses, the events stay pending and go out once it is back", async () => {
+  let down = true
+  const FlakyBus = Layer.effect(
+    MessageBus,
+    Effect.map(MessageBus, (bus) =>
+      MessageBus.of({
+        ...bus,
+        publish: (messages) => (down ? Effect.fail(new MessageBusError({ reason: new BusUnavailable({ message: "broker down" }) })) : bus.publish(messages))
+      })
+    )
+  ).pipe(Layer.provide(InMemoryBus.layer))
+  await Effect.runPromise(
+    Effect.gen(function* () {
+      const store = yield* SyncStore
+      yield* store.storeChanges([change(1)], 0)
+      const failed = yield* Effect.flip(relayOnce({ ...options, leaseMs: 0 }))
+      expect(failed._tag).toBe("MessageBusError")
+      expect(yield* store.countPending).toBe(1)
+      down = false
+      expect(yield* relayOnce({ ...options, leaseMs: 0 })).toBe(1)
+      expect(yield* store.countPending).toBe(0)
+    }).pipe(Effect.provide(FlakyBus.pipe(Layer.provideMerge(InMemorySyncStore.layer))))
+  )
+})

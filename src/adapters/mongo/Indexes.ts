@@ -1,0 +1,49 @@
+// Indexes created at start-up. Uniqueness is what makes the store correct on FerretDB 1.x, whose
+// updates are not atomic under concurrency: only a unique-key insert is, so every race is
+// decided by one (see MongoSyncStore and MongoRateBudget).
+import { Effect } from "effect"
+import type { Collection, Db, Document, IndexSpecification } from "mongodb"
+
+export const collections = {
+  inbox: "inbox",
+  leases: "inbox_leases",
+  quarantine: "quarantine",
+  snapshots: "snapshots",
+  links: "links",
+  ledger: "write_ledger",
+  parked: "parked",
+  checkpoints: "checkpoints",
+  budget: "rate_budget"
+} as const
+
+const plain: ReadonlyArray<readonly [string, IndexSpecification]> = [
+  [collections.inbox, { status: 1, receivedAt: 1 }],
+  [collections.leases, { key: 1 }],
+  [collections.snapshots, { type: 1, id: 1, version: -1 }],
+  [collections.ledger, { side: 1, objectKey: 1, property: 1, valueHash: 1 }],
+  [collections.parked, { step: 1, lastFailedAt: 1 }],
+  [collections.budget, { group: 1 }]
+]
+
+const unique: ReadonlyArray<readonly [string, IndexSpecification]> = [
+  [collections.links, { entity: 1, crmId: 1 }],
+  [collections.links, { entity: 1, commerceId: 1 }]
+]
+
+/**
+ * MongoDB deletes expired documents itself; FerretDB 1.24 answers "expireAfterSeconds is not
+ * implemented yet" (code 238). Returns whether the server accepted the TTL index.
+ */
+export const tryTtl = (collection: Collection<Document>, field: string) =>
+  Effect.promise(() =>
+    collection.createIndex({ [field]: 1 }, { expireAfterSeconds: 0 }).then(
+      () => true,
+      () => collection.createIndex({ [field]: 1 }).then(() => false)
+    )
+  )
+
+export const ensureSyncStoreIndexes = (db: Db) =>
+  Effect.promise(async () => {
+    for (const [name, spec] of plain) await db.collection(name).createIndex(spec)
+    for (const [name, spec] of unique) await db.collection(name).createIndex(spec, { unique: true })
+  })

@@ -1,0 +1,36 @@
+// Classifies driver errors: an outage (network, timeout, no server, shutting down) is retryable,
+// anything the server refused is not.
+import {
+  MongoBulkWriteError,
+  MongoError,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoOperationTimeoutError,
+  MongoServerClosedError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError
+} from "mongodb"
+import { StoreRejected, StoreUnavailable, SyncStoreError } from "../../application/ports/SyncStore.ts"
+
+/** Server codes meaning "not now" (shutdown, step-down, interrupted) rather than "never". */
+const transientCodes = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436])
+
+export const isUnavailable = (error: unknown): boolean =>
+  error instanceof MongoNetworkError ||
+  error instanceof MongoServerSelectionError ||
+  error instanceof MongoOperationTimeoutError ||
+  error instanceof MongoNotConnectedError ||
+  error instanceof MongoServerClosedError ||
+  error instanceof MongoTopologyClosedError ||
+  (error instanceof MongoError && (error.hasErrorLabel("RetryableWriteError") || transientCodes.has(Number(error.code))))
+
+export const isDuplicateKey = (error: unknown): boolean =>
+  (error instanceof MongoServerError || error instanceof MongoBulkWriteError) && error.code === 11000
+
+export const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+export const toSyncStoreError = (error: unknown): SyncStoreError =>
+  new SyncStoreError({
+    reason: isUnavailable(error) ? new StoreUnavailable({ message: describe(error) }) : new StoreRejected({ message: describe(error) })
+  })

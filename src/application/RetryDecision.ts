@@ -1,5 +1,6 @@
 // What happens to a message whose handler failed: the one policy both bus adapters follow.
-import type { Step } from "./Step.ts"
+import type { ParkedItem } from "./ports/SyncStore.ts"
+import type { Envelope, Step } from "./Step.ts"
 import type { StepFailure } from "./StepFailure.ts"
 
 export type RetryDecision =
@@ -21,3 +22,21 @@ export const decideRetry = (step: Step, attempt: number, failure: StepFailure): 
   const tier = Math.max(wanted, floorTier === -1 ? step.retryTiersMs.length - 1 : floorTier)
   return { _tag: "Retry", tier, delayMs: step.retryTiersMs[tier] ?? 0 }
 }
+
+/** One parked record per message and step, so parking the same message again updates it. */
+export const parkedItem = (
+  step: string,
+  message: Envelope,
+  reason: string,
+  firstFailedAt: number,
+  now: number
+): ParkedItem => ({
+  id: `${step}:${message.id}`,
+  step,
+  message,
+  reason,
+  attempts: message.attempt,
+  firstFailedAt,
+  lastFailedAt: now,
+  replayedAt: undefined
+})

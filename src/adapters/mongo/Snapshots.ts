@@ -4,14 +4,13 @@
 import { Effect, Option } from "effect"
 import type { Db } from "mongodb"
 import { freshness } from "../../domain/ConflictRules.ts"
-import type { CrmObjectType } from "../../domain/CrmProperties.ts"
-import type { Snapshot } from "../../application/ports/SyncStore.ts"
+import type { Snapshot, SnapshotType } from "../../application/ports/SyncStore.ts"
 import { collections } from "./Indexes.ts"
 import { orDuplicate, run } from "./MongoOp.ts"
 
 interface SnapshotDoc {
   _id: string
-  type: CrmObjectType
+  type: SnapshotType
   id: string
   version: number
   /** JSON text: CRM data may hold keys ("$…", dotted) a server refuses as field names. */
@@ -20,7 +19,7 @@ interface SnapshotDoc {
 
 export const makeSnapshots = (db: Db) => {
   const snapshots = db.collection<SnapshotDoc>(collections.snapshots)
-  const newest = (type: CrmObjectType, id: string, except?: number) =>
+  const newest = (type: SnapshotType, id: string, except?: number) =>
     snapshots.findOne(except === undefined ? { type, id } : { type, id, version: { $ne: except } }, { sort: { version: -1 } })
 
   return {
@@ -34,7 +33,7 @@ export const makeSnapshots = (db: Db) => {
         else await snapshots.deleteMany({ type: s.type, id: s.id, version: { $lt: s.version } })
         return verdict
       }),
-    getSnapshot: (type: CrmObjectType, id: string) =>
+    getSnapshot: (type: SnapshotType, id: string) =>
       run(() => newest(type, id)).pipe(
         Effect.map((doc) =>
           Option.fromNullishOr(doc).pipe(Option.map((d): Snapshot => ({ type: d.type, id: d.id, version: d.version, data: JSON.parse(d.data) })))

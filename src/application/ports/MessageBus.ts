@@ -27,15 +27,19 @@ export type Handler = (message: Envelope) => Effect.Effect<void, StepFailure>
 export class MessageBus extends Context.Service<
   MessageBus,
   {
-    /** Succeeds only once the broker has confirmed every message (persistent). */
+    /**
+     * Succeeds only once the broker has confirmed every message (persistent). A routing key no
+     * step binds is accepted and dropped, as a topic exchange does.
+     */
     readonly publish: (messages: ReadonlyArray<OutgoingMessage>) => Effect.Effect<void, MessageBusError>
     /**
-     * Consumes the step's queue until the scope closes. Success acks; a retryable StepFailure
+     * Declares the step's queues, attaches a consumer and returns; consumption goes on in the
+     * background until the scope closes. Success acks; a retryable StepFailure
      * goes to the next retry tier (confirmed, then acked); the rest are parked and recorded in
      * the SyncStore. Closing the scope stops intake and lets in-flight handlers finish.
      */
     readonly consume: (step: Step, handler: Handler) => Effect.Effect<void, MessageBusError, Scope.Scope>
-    /** Puts a parked message back on its step's queue with a fresh attempt count. */
+    /** Puts a parked message back on its (declared) step's queue with a fresh attempt count. */
     readonly replay: (step: string, message: Envelope) => Effect.Effect<void, MessageBusError>
   }
 >()("crm-sync/application/ports/MessageBus") {}

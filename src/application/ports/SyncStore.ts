@@ -17,8 +17,11 @@ export interface PendingChange {
   readonly change: CrmChange
   readonly receivedAt: number
 }
+/** Snapshots are kept per CRM object type and, for versions seen from the shop, per commerce entity. */
+export type SnapshotType = CrmObjectType | CommerceEntity
+
 export interface Snapshot {
-  readonly type: CrmObjectType
+  readonly type: SnapshotType
   readonly id: string
   readonly version: number
   readonly data: unknown
@@ -89,7 +92,7 @@ export class SyncStore extends Context.Service<
 
     /** Saves the snapshot unless a newer version is stored; says how the given one compared. */
     readonly saveSnapshot: (snapshot: Snapshot) => Op<Freshness>
-    readonly getSnapshot: (type: CrmObjectType, id: string) => Op<Option.Option<Snapshot>>
+    readonly getSnapshot: (type: SnapshotType, id: string) => Op<Option.Option<Snapshot>>
 
     /** Links a CRM id and a commerce id; both are unique per entity. Re-linking moves the link. */
     readonly link: (entity: CommerceEntity, crmId: string, commerceId: string) => Op<void>

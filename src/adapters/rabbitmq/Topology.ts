@@ -1,0 +1,64 @@
+// The broker topology, derived from the Steps alone and declared idempotently (see docs/topology.md).
+import type { Channel } from "amqplib"
+import type { Step } from "../../application/Step.ts"
+
+export interface Names {
+  /** Topic exchange every event is published to; steps bind their routing keys on it. */
+  readonly events: string
+  /** Where the broker dead-letters crash-looping messages; the bus drains it into parking. */
+  readonly deadLetters: string
+  /** Final resting place of parked messages (nobody consumes it; the SyncStore lists them). */
+  readonly parking: string
+  readonly stepQueue: (step: string) => string
+  /** The delay is in the name: changing a tier declares a new queue instead of a conflicting one. */
+  readonly tierQueue: (step: string, delayMs: number) => string
+  /** Inverse of stepQueue, for the x-first-death-queue header. */
+  readonly stepOf: (queue: string) => string | undefined
+}
+
+export const names = (prefix: string): Names => ({
+  events: `${prefix}.events`,
+  deadLetters: `${prefix}.dead-letters`,
+  parking: `${prefix}.parking`,
+  stepQueue: (step) => `${prefix}.step.${step}`,
+  tierQueue: (step, delayMs) => `${prefix}.step.${step}.retry.${delayMs}ms`,
+  stepOf: (queue) => (queue.startsWith(`${prefix}.step.`) ? queue.slice(prefix.length + 6) : undefined)
+})
+
+// Quorum + at-least-once dead-lettering: a message is removed only once its dead-letter target
+// confirmed it. RabbitMQ requires reject-publish overflow for that strategy.
+const quorum = { "x-queue-type": "quorum" }
+const deadLetterTo = (queue: string) => ({
+  "x-dead-letter-exchange": "",
+  "x-dead-letter-routing-key": queue,
+  "x-dead-letter-strategy": "at-least-once",
+  "x-overflow": "reject-publish"
+})
+
+export const declareShared = async (channel: Channel, n: Names): Promise<void> => {
+  await channel.assertExchange(n.events, "topic", { durable: true })
+  await channel.assertQueue(n.parking, { durable: true, arguments: quorum })
+  await channel.assertQueue(n.deadLetters, { durable: true, arguments: quorum })
+}
+
+/** Step queue, its bindings and one queue per retry tier (so a short tier never waits behind a long one). */
+export const declareStep = async (channel: Channel, n: Names, step: Step): Promise<void> => {
+  const queue = n.stepQueue(step.name)
+  await channel.assertQueue(queue, {
+    durable: true,
+    arguments: { ...quorum, "x-delivery-limit": step.deliveryLimit, ...deadLetterTo(n.deadLetters) }
+  })
+  for (const binding of step.bindings) await channel.bindQueue(queue, n.events, binding)
+  for (const delayMs of new Set(step.retryTiersMs)) {
+    await channel.assertQueue(n.tierQueue(step.name, delayMs), {
+      durable: true,
+      arguments: { ...quorum, "x-message-ttl": delayMs, ...deadLetterTo(queue) }
+    })
+  }
+}
+
+/** Test and tooling cleanup: removes what declareStep declared. */
+export const deleteStep = async (channel: Channel, n: Names, step: Step): Promise<void> => {
+  for (const delayMs of new Set(step.retryTiersMs)) await channel.deleteQueue(n.tierQueue(step.name, delayMs))
+  await channel.deleteQueue(n.stepQueue(step.name))
+}

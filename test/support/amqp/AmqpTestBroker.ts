@@ -1,0 +1,44 @@
+// Real-broker test support: the service-test rule (skip loudly, or fail under REQUIRE_SERVICES=1)
+// and a throwaway vhost per test file, deleted afterwards with everything declared in it.
+import amqp from "amqplib"
+
+export const amqpUrl = process.env.AMQP_URL
+export const servicesRequired = process.env.REQUIRE_SERVICES === "1"
+/** For `describe.skipIf(skipAmqp)`: skipped only when AMQP_URL is unset and services are optional. */
+export const skipAmqp = amqpUrl === undefined && !servicesRequired
+if (skipAmqp) {
+  console.warn("\n⚠️  SKIPPING RabbitMQ tests: AMQP_URL is unset (set it, or REQUIRE_SERVICES=1 to make this a failure)\n")
+}
+
+const rabbitmqctl = (...args: Array<string>): string => {
+  const result = Bun.spawnSync(["rabbitmqctl", ...args], { stdout: "pipe", stderr: "pipe" })
+  if (result.exitCode !== 0) throw new Error(`rabbitmqctl ${args.join(" ")} failed: ${result.stderr.toString()}`)
+  return result.stdout.toString()
+}
+
+export interface TestBroker {
+  readonly url: string
+  readonly vhost: string
+  /** Forces every client connection of this vhost closed, as a broker restart would. */
+  readonly closeConnections: () => void
+  readonly dispose: () => void
+}
+
+/** Creates a unique vhost (needs a local rabbitmqctl) and checks the broker answers on it. */
+export const makeTestBroker = async (): Promise<TestBroker> => {
+  if (amqpUrl === undefined) throw new Error("REQUIRE_SERVICES=1 but AMQP_URL is unset")
+  const vhost = `crm-sync-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+  // Probe first, so an unreachable broker fails the suite before anything is created.
+  await (await amqp.connect(amqpUrl)).close()
+  const base = new URL(amqpUrl)
+  rabbitmqctl("add_vhost", vhost)
+  rabbitmqctl("set_permissions", "-p", vhost, decodeURIComponent(base.username || "guest"), ".*", ".*", ".*")
+  base.pathname = `/${encodeURIComponent(vhost)}`
+  const url = base.toString()
+  return {
+    url,
+    vhost,
+    closeConnections: () => void rabbitmqctl("close_all_connections", "--vhost", vhost, "test"),
+    dispose: () => void rabbitmqctl("delete_vhost", vhost)
+  }
+}

@@ -96,3 +96,9 @@ export const associationRows: ReadonlyArray<AssociationRow> = [
 ]
 
 export const rowsOf = (entity: CommerceEntity): ReadonlyArray<FieldRow> => fieldRows.filter((r) => r.entity === entity)
+
+export const entityOf: Readonly<Record<CrmObjectType, CommerceEntity>> = {
+  contact: "user",
+  company: "business",
+  order: "purchase"
+}

@@ -43,3 +43,11 @@ export const toCommerceFields = (entity: CommerceEntity, properties: CrmProperti
   }
   return fields
 }
+
+/** The properties that carry data both ways (not ids): what an echo of our own write consists of. */
+export const sharedProperties = (entity: CommerceEntity, properties: CrmProperties): CrmProperties =>
+  Object.fromEntries(
+    rowsOf(entity)
+      .filter((row) => row.direction === "both" && properties[row.crmProperty] !== undefined)
+      .map((row) => [row.crmProperty, properties[row.crmProperty] ?? null])
+  )

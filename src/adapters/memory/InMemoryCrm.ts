@@ -153,7 +153,15 @@ export const make = (options: Options = {}) =>
         return { records: page.map((o) => toRecord(type, o)), next: start + PAGE_SIZE < all.length ? String(start + PAGE_SIZE) : undefined }
       })
 
-    return Object.assign(Crm.of({ read, upsert, update, associate, modifiedBetween }), { calls })
+    /** Test and embedded-mode hook: a record created as a person in HubSpot would. */
+    const seed = (type: CrmObjectType, properties: CrmProperties) =>
+      Effect.map(stamp, (at) => {
+        const outcome = write(type, undefined, properties, at)
+        if (outcome._tag === "Rejected") throw new Error(outcome.message)
+        return outcome.id
+      })
+
+    return Object.assign(Crm.of({ read, upsert, update, associate, modifiedBetween }), { calls, seed })
   })
 
 export const layer = (options: Options = {}) => Layer.effect(Crm, make(options))

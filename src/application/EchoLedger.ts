@@ -1,0 +1,32 @@
+// Echo suppression: every property we write to HubSpot is remembered for a while, so the webhook
+// that reports our own write back to us changes nothing and triggers no further write.
+import { Clock, Effect } from "effect"
+import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
+import { SyncStore } from "./ports/SyncStore.ts"
+import { valueHash } from "./ValueHash.ts"
+
+/** Long enough to outlive HubSpot's webhook delay and retries of the same delivery. */
+export const LEDGER_TTL_MS = 15 * 60 * 1000
+
+export const crmObjectKey = (type: CrmObjectType, id: string) => `${type}:${id}`
+
+export const recordCrmWrites = Effect.fn("recordCrmWrites")(function* (type: CrmObjectType, id: string, properties: CrmProperties) {
+  const store = yield* SyncStore
+  const now = yield* Clock.currentTimeMillis
+  const entries = Object.entries(properties)
+    .filter(([, value]) => value !== null && value !== "")
+    .map(([property, value]) => ({ side: "crm" as const, objectKey: crmObjectKey(type, id), property, valueHash: valueHash(value), expiresAt: now + LEDGER_TTL_MS }))
+  if (entries.length > 0) yield* store.recordWrites(entries)
+})
+
+/** True when every given property holds a value we wrote ourselves (a pure echo). */
+export const isOwnCrmWrite = Effect.fn("isOwnCrmWrite")(function* (type: CrmObjectType, id: string, properties: CrmProperties) {
+  const store = yield* SyncStore
+  const now = yield* Clock.currentTimeMillis
+  const values = Object.entries(properties).filter(([, value]) => value !== null && value !== "")
+  if (values.length === 0) return false
+  for (const [property, value] of values) {
+    if (!(yield* store.isEcho("crm", crmObjectKey(type, id), property, valueHash(value), now))) return false
+  }
+  return true
+})

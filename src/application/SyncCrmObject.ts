@@ -1,0 +1,110 @@
+// Flow A: a CRM change → read the current record and its neighbours → publish to the commerce
+// platform → remember the version. Reading current state (not replaying each event) is what
+// coalesces a burst of events into one sync and lets the newest state win.
+import { Effect, Option, Result, Schema } from "effect"
+import { CrmChange } from "../domain/CrmChange.ts"
+import { entityOf } from "../domain/CorrespondenceTable.ts"
+import type { CompanyId, ContactId, OrderId } from "../domain/Ids.ts"
+import { freshness } from "../domain/ConflictRules.ts"
+import { sharedProperties } from "../domain/Mapping.ts"
+import { type EntityDelete, type EntityMerge, routingKeys } from "./CommerceMessages.ts"
+import { type CrmRecord, toUpsert } from "./CrmRecordMessages.ts"
+import { isOwnCrmWrite } from "./EchoLedger.ts"
+import { Crm } from "./ports/Crm.ts"
+import { MessageBus } from "./ports/MessageBus.ts"
+import { SyncStore } from "./ports/SyncStore.ts"
+import type { Envelope, OutgoingMessage } from "./Step.ts"
+import { fromError, StepFailure } from "./StepFailure.ts"
+
+const decodeChange = Schema.decodeUnknownEffect(CrmChange)
+
+const message = (type: string, id: string, payload: unknown, occurredAt: number, lane: Envelope["lane"]): OutgoingMessage => ({ id, type, payload, occurredAt, lane })
+
+/** The record and the neighbours the platform needs with it (a company brings its contacts). */
+const readAround = Effect.fn("readAround")(function* (change: CrmChange) {
+  const crm = yield* Crm
+  if (change.objectType === "company") {
+    const [company] = yield* crm.read("company", [change.objectId as CompanyId])
+    if (company === undefined) return []
+    const contacts = yield* crm.read("contact", company.contactIds)
+    return [{ type: "company", record: company } as CrmRecord, ...contacts.map((record): CrmRecord => ({ type: "contact", record }))]
+  }
+  if (change.objectType === "contact") {
+    return (yield* crm.read("contact", [change.objectId as ContactId])).map((record): CrmRecord => ({ type: "contact", record }))
+  }
+  return (yield* crm.read("order", [change.objectId as OrderId])).map((record): CrmRecord => ({ type: "order", record }))
+})
+
+/** Records whose version we have not published yet and whose values are not our own echo. */
+const unpublished = Effect.fn("unpublished")(function* (items: ReadonlyArray<CrmRecord>) {
+  const store = yield* SyncStore
+  const fresh: Array<CrmRecord> = []
+  for (const item of items) {
+    const stored = yield* store.getSnapshot(item.type, item.record.id)
+    if (freshness(item.record.updatedAt, Option.getOrUndefined(stored)?.version) !== "newer") continue
+    if (yield* isOwnCrmWrite(item.type, item.record.id, sharedProperties(entityOf[item.type], item.record.properties))) continue
+    fresh.push(item)
+  }
+  return fresh
+})
+
+const publishCurrent = Effect.fn("publishCurrent")(function* (change: CrmChange, lane: Envelope["lane"]) {
+  const store = yield* SyncStore
+  const items = yield* unpublished(yield* readAround(change))
+  const results = yield* Effect.forEach(items, (item) => Effect.map(toUpsert(item), (result) => ({ item, result })))
+  const valid = results.flatMap(({ item, result }) => (Result.isSuccess(result) ? [{ item, upsert: result.success }] : []))
+  const invalid = results.flatMap(({ result }) => (Result.isFailure(result) ? [result.failure.message] : []))
+  if (valid.length > 0) {
+    yield* (yield* MessageBus).publish(valid.map(({ upsert }) => message(routingKeys.upsert(upsert.entity), `${upsert.entity}:${upsert.crmId}:${upsert.version}`, upsert, upsert.version, lane)))
+  }
+  // Only after the platform has the version do we remember it, so a failed publish is retried.
+  for (const { item } of valid) yield* store.saveSnapshot({ type: item.type, id: item.record.id, version: item.record.updatedAt, data: item.record })
+  if (invalid.length > 0) return yield* new StepFailure({ retryable: false, reason: invalid.join(" | ") })
+})
+
+const publishDeletion = Effect.fn("publishDeletion")(function* (change: CrmChange, lane: Envelope["lane"]) {
+  const entity = entityOf[change.objectType]
+  const commerceId = yield* (yield* SyncStore).commerceIdOf(entity, change.objectId)
+  const payload: EntityDelete = { entity, crmId: change.objectId, version: change.occurredAt, ...(Option.isSome(commerceId) ? { commerceId: commerceId.value } : {}) }
+  yield* (yield* MessageBus).publish([message(routingKeys.delete(entity), change.key, payload, change.occurredAt, lane)])
+})
+
+const publishMerge = Effect.fn("publishMerge")(function* (change: CrmChange, lane: Envelope["lane"]) {
+  const store = yield* SyncStore
+  const entity = entityOf[change.objectType]
+  const survivor = change.primaryObjectId ?? change.objectId
+  const merged = (change.mergedObjectIds ?? []).filter((id) => id !== survivor)
+  const mergedCommerceIds = (yield* Effect.forEach(merged, (id) => store.commerceIdOf(entity, id))).flatMap(Option.toArray)
+  yield* store.repoint(entity, merged, survivor)
+  const survivorCommerceId = yield* store.commerceIdOf(entity, survivor)
+  const payload: EntityMerge = {
+    entity,
+    survivorCrmId: survivor,
+    mergedCrmIds: merged,
+    mergedCommerceIds,
+    version: change.occurredAt,
+    ...(Option.isSome(survivorCommerceId) ? { survivorCommerceId: survivorCommerceId.value } : {})
+  }
+  yield* (yield* MessageBus).publish([message(routingKeys.merge(entity), change.key, payload, change.occurredAt, lane)])
+  yield* publishCurrent({ ...change, objectId: survivor, kind: "propertyChange" }, lane)
+})
+
+const isEchoEvent = (change: CrmChange) =>
+  change.kind === "propertyChange" && change.propertyName !== undefined && change.propertyValue !== undefined
+    ? isOwnCrmWrite(change.objectType, change.objectId, { [change.propertyName]: change.propertyValue })
+    : Effect.succeed(false)
+
+/** The step handler. Port failures keep their retryability; a bad payload is parked. */
+export const syncCrmObject = Effect.fn("syncCrmObject")(
+  function* (envelope: Envelope) {
+    const change = yield* decodeChange(envelope.payload).pipe(Effect.mapError((e) => new StepFailure({ retryable: false, reason: `not a CRM change: ${e.message}` })))
+    if (yield* isEchoEvent(change)) return
+    if (change.kind === "deletion" || change.kind === "privacyDeletion") return yield* publishDeletion(change, envelope.lane)
+    if (change.kind === "merge") return yield* publishMerge(change, envelope.lane)
+    const stored = yield* (yield* SyncStore).getSnapshot(change.objectType, change.objectId)
+    // Coalescing: a read made after this event already carried its effect to the platform.
+    if (Option.isSome(stored) && stored.value.version >= change.occurredAt && change.kind !== "associationChange") return
+    yield* publishCurrent(change, envelope.lane)
+  },
+  Effect.mapError((error) => (error instanceof StepFailure ? error : fromError(error)))
+)

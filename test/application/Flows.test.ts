@@ -1,0 +1,203 @@
+// The three sync flows end to end on the in-memory adapters: the same use cases and bus
+// semantics the service runs, with a scripted commerce platform at the far end.
+import { describe, expect, test } from "bun:test"
+import { Effect, Layer, Option, Queue, type Scope } from "effect"
+import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
+import * as InMemoryCommerceApi from "../../src/adapters/memory/InMemoryCommerceApi.ts"
+import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
+import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
+import { routingKeys } from "../../src/application/CommerceMessages.ts"
+import { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
+import { Crm } from "../../src/application/ports/Crm.ts"
+import { MessageBus } from "../../src/application/ports/MessageBus.ts"
+import { SyncStore } from "../../src/application/ports/SyncStore.ts"
+import { relayOnce } from "../../src/application/RelayOutbox.ts"
+import type { Envelope, Step } from "../../src/application/Step.ts"
+import * as SyncWorkers from "../../src/application/SyncWorkers.ts"
+import type { CompanyId, ContactId } from "../../src/domain/Ids.ts"
+import { aBusiness, aUser } from "../domain/mothers.ts"
+
+const tuning = { retryTiersMs: [20, 50], maxAttempts: 3, deliveryLimit: 3, prefetch: 1 }
+const platform: Step = { name: "platform", bindings: ["tocommerce.#"], ...tuning }
+
+const harness = Effect.gen(function* () {
+  const crm = yield* InMemoryCrm.make()
+  const commerce = yield* InMemoryCommerceApi.make()
+  const adapters = InMemoryBus.layer.pipe(
+    Layer.provideMerge(InMemorySyncStore.layer),
+    Layer.provideMerge(Layer.succeed(Crm, crm)),
+    Layer.provideMerge(Layer.succeed(CommerceApi, commerce))
+  )
+  const services = SyncWorkers.layer(tuning).pipe(Layer.provideMerge(adapters))
+  return { crm, commerce, services }
+})
+
+/** Runs the service's three consumers plus a platform that records what it receives. */
+const withFlows = <A, E>(body: (received: Queue.Queue<Envelope>) => Effect.Effect<A, E, MessageBus | SyncStore | Crm | Scope.Scope>) =>
+  Effect.gen(function* () {
+    const bus = yield* MessageBus
+    const received = yield* Queue.unbounded<Envelope>()
+    yield* bus.consume(platform, (m) => Queue.offer(received, m))
+    return yield* body(received)
+  })
+
+const takeN = (queue: Queue.Queue<Envelope>, n: number) => Effect.forEach(Array.from({ length: n }), () => Queue.take(queue).pipe(Effect.timeout("2 seconds")))
+const quiet = (queue: Queue.Queue<Envelope>) => Effect.sleep("150 millis").pipe(Effect.andThen(Queue.size(queue)))
+const relay = relayOnce({ claimant: "t", batchSize: 100, leaseMs: 10_000, idleMs: 10 })
+
+const run = <A, E>(program: (h: Effect.Success<typeof harness>) => Effect.Effect<A, E, MessageBus | SyncStore | Crm | Scope.Scope>) =>
+  Effect.runPromise(Effect.scoped(Effect.flatMap(harness, (h) => program(h).pipe(Effect.provide(h.services)))))
+
+describe("flow A: a CRM company with contacts reaches the platform, and its ids come back", () => {
+  test("company + 3 contacts → business + 3 users; assigned ids are written onto HubSpot; the echo goes nowhere", async () => {
+    await run(({ crm }) =>
+      withFlows((received) =>
+        Effect.gen(function* () {
+          const store = yield* SyncStore
+          const bus = yield* MessageBus
+          const companyId = yield* crm.seed("company", { name: "Acme", domain: "acme.example.com", country: "Germany" })
+          const contactIds = yield* Effect.forEach([1, 2, 3], (n) => crm.seed("contact", { email: `p${n}@acme.example.com`, firstname: `P${n}` }))
+          yield* crm.associate(contactIds.map((id) => ({ fromType: "contact", fromId: id, toType: "company", toId: companyId })))
+          yield* store.storeChanges([{ key: "e1", objectType: "company", objectId: companyId, kind: "creation", occurredAt: 1 }], 0)
+          yield* relay
+          const messages = yield* takeN(received, 4)
+          expect(messages.map((m) => m.type).sort()).toEqual(["tocommerce.business.upsert", "tocommerce.user.upsert", "tocommerce.user.upsert", "tocommerce.user.upsert"])
+          const business = messages.find((m) => m.type === "tocommerce.business.upsert")?.payload as { fields: Record<string, unknown> }
+          expect(business.fields).toMatchObject({ name: "Acme", domain: "acme.example.com", country: "DE", crmId: companyId })
+          const user = messages.find((m) => m.type === "tocommerce.user.upsert")?.payload as { links: Record<string, string> }
+          expect(user.links).toEqual({ businessId: companyId })
+
+          // The platform answers with the ids it assigned (flow B).
+          const assigned = contactIds.map((id, i) => ({ entity: "user", crmId: id, commerceId: `u-${i + 1}` }))
+          yield* bus.publish(assigned.map((payload, i) => ({ id: `a${i}`, type: routingKeys.commerceIds, payload, occurredAt: 2, lane: "live" as const })))
+          yield* Effect.sleep("100 millis")
+          const [contact] = yield* crm.read("contact", [contactIds[0] as ContactId])
+          expect(contact?.properties["ecommerce_user_id"]).toBe("u-1")
+          expect(Option.getOrUndefined(yield* store.crmIdOf("user", "u-1"))).toBe(contactIds[0])
+
+          // HubSpot reports our write back as a propertyChange: dropped, nothing published.
+          yield* store.storeChanges([{ key: "e2", objectType: "contact", objectId: contactIds[0]!, kind: "propertyChange", propertyName: "ecommerce_user_id", propertyValue: "u-1", occurredAt: Date.now() + 1000 }], 0)
+          yield* relay
+          expect(yield* quiet(received)).toBe(0)
+        })
+      )
+    )
+  })
+
+  test("a burst of events for one object is coalesced, and a redelivered event changes nothing", async () => {
+    await run(({ crm }) =>
+      withFlows((received) =>
+        Effect.gen(function* () {
+          const store = yield* SyncStore
+          const id = yield* crm.seed("contact", { email: "solo@example.com", firstname: "Solo" })
+          const changes = [1, 2, 3].map((n) => ({ key: `b${n}`, objectType: "contact" as const, objectId: id, kind: "propertyChange" as const, propertyName: "firstname", propertyValue: "Solo", occurredAt: n }))
+          yield* store.storeChanges(changes, 0)
+          yield* relay
+          yield* takeN(received, 1)
+          expect(yield* quiet(received)).toBe(0)
+        })
+      )
+    )
+  })
+
+  test("an invalid CRM record is parked with the field named; nothing is published", async () => {
+    await run(({ crm }) =>
+      withFlows((received) =>
+        Effect.gen(function* () {
+          const store = yield* SyncStore
+          const id = yield* crm.seed("company", { name: "Bad", domain: "NOT A DOMAIN" })
+          yield* store.storeChanges([{ key: "c1", objectType: "company", objectId: id, kind: "creation", occurredAt: 1 }], 0)
+          yield* relay
+          expect(yield* quiet(received)).toBe(0)
+          const parked = yield* store.listParked({})
+          expect(parked).toHaveLength(1)
+          expect(parked[0]?.reason).toContain("domain [domain]")
+        })
+      )
+    )
+  })
+})
+
+describe("flow C: commerce events become HubSpot records with their associations", () => {
+  const event = (entity: string, action: "created" | "updated", payload: Record<string, unknown>) => ({
+    id: String(payload["id"]),
+    type: routingKeys.commerceEvent(entity, action),
+    payload: { id: String(payload["id"]), occurredAt: Date.parse(String(payload["updatedAt"])), payload },
+    occurredAt: 0,
+    lane: "live" as const
+  })
+
+  test("a business, then a user of it: contact associated with the company, HubSpot ids sent back", async () => {
+    await run(({ crm }) =>
+      withFlows((received) =>
+        Effect.gen(function* () {
+          const bus = yield* MessageBus
+          const store = yield* SyncStore
+          yield* bus.publish([event("business", "created", aBusiness({ id: "b-9" }))])
+          const [bizIds] = yield* takeN(received, 1)
+          expect(bizIds?.type).toBe("tocommerce.ids.assigned")
+          yield* bus.publish([event("user", "created", aUser({ id: "u-9", businessId: "b-9" }))])
+          const [userIds] = yield* takeN(received, 1)
+          const contactId = (userIds?.payload as { crmId: string }).crmId
+          const [contact] = yield* crm.read("contact", [contactId as ContactId])
+          expect(contact?.properties).toMatchObject({ email: "ada@example.com", ecommerce_user_id: "u-9", country: "United Kingdom" })
+          const companyId = Option.getOrThrow(yield* store.crmIdOf("business", "b-9"))
+          expect(contact?.companyIds).toEqual([companyId as CompanyId])
+        })
+      )
+    )
+  })
+
+  test("an older version of a user never overwrites a newer one", async () => {
+    await run(({ crm }) =>
+      withFlows((received) =>
+        Effect.gen(function* () {
+          const bus = yield* MessageBus
+          yield* bus.publish([event("user", "updated", aUser({ id: "u-1", firstName: "New", updatedAt: "2024-06-02T00:00:00.000Z" }))])
+          const [ids] = yield* takeN(received, 1)
+          yield* bus.publish([event("user", "updated", aUser({ id: "u-1", firstName: "Old", updatedAt: "2024-06-01T00:00:00.000Z" }))])
+          yield* Effect.sleep("100 millis")
+          const [contact] = yield* crm.read("contact", [(ids?.payload as { crmId: ContactId }).crmId])
+          expect(contact?.properties["firstname"]).toBe("New")
+        })
+      )
+    )
+  })
+
+  test("a user whose business is not in HubSpot yet is retried until the business arrives", async () => {
+    await run(({ crm }) =>
+      withFlows((received) =>
+        Effect.gen(function* () {
+          const bus = yield* MessageBus
+          const store = yield* SyncStore
+          yield* bus.publish([event("user", "created", aUser({ id: "u-early", businessId: "b-late" }))])
+          yield* Effect.sleep("10 millis")
+          yield* bus.publish([event("business", "created", aBusiness({ id: "b-late" }))])
+          const messages = yield* takeN(received, 2)
+          const userIds = messages.find((m) => (m.payload as { entity: string }).entity === "user")
+          const [contact] = yield* crm.read("contact", [(userIds?.payload as { crmId: ContactId }).crmId])
+          expect(contact?.companyIds).toEqual([Option.getOrThrow(yield* store.crmIdOf("business", "b-late")) as CompanyId])
+          expect(yield* store.listParked({})).toEqual([])
+        })
+      )
+    )
+  })
+
+  test("an invalid user is parked at once, naming every broken field", async () => {
+    await run(() =>
+      withFlows(() =>
+        Effect.gen(function* () {
+          const bus = yield* MessageBus
+          const store = yield* SyncStore
+          yield* bus.publish([event("user", "created", aUser({ id: "u-bad", email: "nope", phone: "123" }))])
+          yield* Effect.sleep("100 millis")
+          const parkedList = yield* store.listParked({})
+          const [parked] = parkedList
+          expect(parked?.reason).toContain("email [email]")
+          expect(parked?.reason).toContain("phone [phone]")
+          expect(parked?.attempts).toBe(1)
+        })
+      )
+    )
+  })
+})

@@ -1,10 +1,10 @@
 // Starts the service's consumers: one per step, each with its own retry policy, for the
 // lifetime of the layer. Closing the layer stops intake and lets in-flight handlers finish.
 import { Effect, Layer } from "effect"
-import { CommerceApi } from "./ports/CommerceApi.ts"
-import { Crm } from "./ports/Crm.ts"
+import type { CommerceApi } from "./ports/CommerceApi.ts"
+import type { Crm } from "./ports/Crm.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
-import { SyncStore } from "./ports/SyncStore.ts"
+import type { SyncStore } from "./ports/SyncStore.ts"
 import type { Envelope } from "./Step.ts"
 import { type StepTuning, syncCommerceEntityStep, syncCrmObjectStep, writeBackIdsStep } from "./Steps.ts"
 import { syncCommerceEntity } from "./SyncCommerceEntity.ts"

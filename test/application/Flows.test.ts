@@ -138,7 +138,7 @@ describe("flow C: commerce events become HubSpot records with their associations
           expect(bizIds?.type).toBe("tocommerce.ids.assigned")
           yield* bus.publish([event("user", "created", aUser({ id: "u-9", businessId: "b-9" }))])
           const [userIds] = yield* takeN(received, 1)
-          const contactId = (userIds?.payload as { crmId: string }).crmId
+          const contactId = (userIds!.payload as { crmId: string }).crmId
           const [contact] = yield* crm.read("contact", [contactId as ContactId])
           expect(contact?.properties).toMatchObject({ email: "ada@example.com", ecommerce_user_id: "u-9", country: "United Kingdom" })
           const companyId = Option.getOrThrow(yield* store.crmIdOf("business", "b-9"))
@@ -157,7 +157,7 @@ describe("flow C: commerce events become HubSpot records with their associations
           const [ids] = yield* takeN(received, 1)
           yield* bus.publish([event("user", "updated", aUser({ id: "u-1", firstName: "Old", updatedAt: "2024-06-01T00:00:00.000Z" }))])
           yield* Effect.sleep("100 millis")
-          const [contact] = yield* crm.read("contact", [(ids?.payload as { crmId: ContactId }).crmId])
+          const [contact] = yield* crm.read("contact", [(ids!.payload as { crmId: ContactId }).crmId])
           expect(contact?.properties["firstname"]).toBe("New")
         })
       )
@@ -175,7 +175,7 @@ describe("flow C: commerce events become HubSpot records with their associations
           yield* bus.publish([event("business", "created", aBusiness({ id: "b-late" }))])
           const messages = yield* takeN(received, 2)
           const userIds = messages.find((m) => (m.payload as { entity: string }).entity === "user")
-          const [contact] = yield* crm.read("contact", [(userIds?.payload as { crmId: ContactId }).crmId])
+          const [contact] = yield* crm.read("contact", [(userIds!.payload as { crmId: ContactId }).crmId])
           expect(contact?.companyIds).toEqual([Option.getOrThrow(yield* store.crmIdOf("business", "b-late")) as CompanyId])
           expect(yield* store.listParked({})).toEqual([])
         })

@@ -1,0 +1,86 @@
+// The one way the adapter reaches HubSpot: a budget token first (search also paced to its own
+// 5/s), the SDK call under a timeout, then what the answer said about limits back to the budget.
+import { Client } from "@hubspot/api-client"
+import { Clock, Effect, Predicate, Redacted } from "effect"
+import * as BudgetPolicy from "../../application/BudgetPolicy.ts"
+import { Lane } from "../../application/Lane.ts"
+import { CrmError, type CrmErrorReason, CrmNetworkError, CrmRateLimited } from "../../application/ports/Crm.ts"
+import { type Observation, RateBudget } from "../../application/ports/RateBudget.ts"
+import { classifyHubSpotError, type Headers } from "./ClassifyHubSpotError.ts"
+import { observationOf } from "./RateLimitHeaders.ts"
+
+export interface ClientOptions {
+  readonly accessToken: Redacted.Redacted<string>
+  readonly basePath: string
+  /** Per call; a call without an answer by then is a (retryable) network error. Default 10 s. */
+  readonly timeoutMs?: number
+  /** The account's IANA zone: its daily cap resets at local midnight. Default UTC. */
+  readonly timeZone?: string
+  /** HubSpot allows 5 search calls per second per account. */
+  readonly searchPerSecond?: number
+}
+
+export type CallKind = "api" | "search"
+export type Call = <A>(name: string, kind: CallKind, f: (client: Client) => Promise<{ readonly headers: Headers; readonly data: A }>) => Effect.Effect<A, CrmError>
+
+const fail = (reason: CrmErrorReason) => Effect.fail(new CrmError({ reason }))
+
+export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOptions) {
+  const budget = yield* RateBudget
+  // Retries and the Bottleneck limiter stay off: retry lives in the application, limits in RateBudget.
+  const client = new Client({ accessToken: Redacted.value(options.accessToken), basePath: options.basePath, numberOfApiCallRetries: 0 })
+  const timeoutMs = options.timeoutMs ?? 10_000
+  const timeZone = options.timeZone ?? "UTC"
+  // 10 % slack: HubSpot counts arrivals, and latency jitter can bunch evenly sent calls together.
+  const searchGapMs = 1100 / (options.searchPerSecond ?? 5)
+  let nextSearchAt = 0
+
+  const budgetDown = (e: { readonly message: string }) => new CrmError({ reason: new CrmNetworkError({ message: `rate budget unavailable: ${e.message}` }) })
+
+  const takeToken: Effect.Effect<void, CrmError> = Effect.gen(function* () {
+    const lane = yield* Lane
+    while (true) {
+      const now = yield* Clock.currentTimeMillis
+      const grant = yield* Effect.mapError(budget.tryTake(lane, 1, now), budgetDown)
+      if (grant._tag === "Granted") return
+      if (grant._tag === "DailyExhausted") return yield* fail(new CrmRateLimited({ policy: "DAILY", retryAfterMs: Math.max(0, grant.resetAt - now) }))
+      yield* Effect.sleep(grant.retryAfterMs)
+    }
+  })
+
+  // Spacing search calls evenly keeps us under the per-second cap without a shared store.
+  const paceSearch = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const at = Math.max(now, nextSearchAt)
+    nextSearchAt = at + searchGapMs
+    return Effect.sleep(at - now)
+  })
+
+  // A budget that cannot hear what HubSpot said must not fail a call HubSpot already applied.
+  const tell = (observation: Observation | undefined, now: number) =>
+    observation === undefined ? Effect.void : Effect.ignore(budget.observe(observation, now), { log: "Warn", message: "RateBudget.observe failed" })
+
+  const failed = (kind: CallKind, thrown: unknown) =>
+    Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const reason = classifyHubSpotError(thrown, { now, dailyResetAt: BudgetPolicy.localDay(timeZone, now).resetAt })
+      if (kind === "search" && reason._tag === "CrmRateLimited" && reason.policy === "SECONDLY") nextSearchAt = Math.max(nextSearchAt, now + reason.retryAfterMs)
+      const headers = Predicate.hasProperty(thrown, "headers") && Predicate.isObject(thrown.headers) ? (thrown.headers as Headers) : {}
+      yield* tell(observationOf(headers, reason, now), now)
+      return yield* fail(reason)
+    })
+
+  const call: Call = (name, kind, f) =>
+    Effect.gen(function* () {
+      yield* takeToken
+      if (kind === "search") yield* paceSearch
+      const answer = yield* Effect.tryPromise({ try: () => f(client), catch: (thrown) => ({ thrown }) }).pipe(
+        Effect.timeoutOrElse({ duration: timeoutMs, orElse: () => Effect.fail({ thrown: new Error(`timeout: no answer from HubSpot within ${timeoutMs} ms`) }) }),
+        Effect.catch(({ thrown }) => failed(kind, thrown))
+      )
+      const now = yield* Clock.currentTimeMillis
+      yield* tell(observationOf(answer.headers, undefined, now), now)
+      return answer.data
+    }).pipe(Effect.withSpan(`HubSpot.${name}`))
+
+  return { client, call }
+})

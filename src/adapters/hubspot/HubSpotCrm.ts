@@ -1,0 +1,45 @@
+// The Crm port over HubSpot's REST API through the official SDK. Every call spends a token of
+// the shared RateBudget for the current Lane and reports HubSpot's limit headers back to it.
+import { Config, Effect, Layer, type Redacted } from "effect"
+import { Crm } from "../../application/ports/Crm.ts"
+import type { CrmObjectType } from "../../domain/CrmProperties.ts"
+import * as HubSpotClient from "./HubSpotClient.ts"
+import { defaultProperties } from "./HubSpotObjectTypes.ts"
+import { makeModifiedBetween } from "./ModifiedBetween.ts"
+import { makeRead } from "./ReadRecords.ts"
+import { makeWrite } from "./WriteRecords.ts"
+
+export const DEFAULT_BASE_PATH = "https://api.hubapi.com"
+
+export interface Options extends HubSpotClient.ClientOptions {
+  /** Properties a read or search returns, per type. Defaults to the correspondence table's. */
+  readonly properties?: Partial<Readonly<Record<CrmObjectType, ReadonlyArray<string>>>>
+  /** Search page size, at most 200. Default 100. */
+  readonly searchPageSize?: number
+}
+
+/** Needs a RateBudget: the budget is account-wide, shared with every replica and lane. */
+export const make = Effect.fn("HubSpotCrm.make")(function* (options: Options) {
+  const { call } = yield* HubSpotClient.make(options)
+  const propertiesOf = (type: CrmObjectType) => options.properties?.[type] ?? defaultProperties(type)
+  const { read, withLinks } = makeRead(call, propertiesOf)
+  const { upsert, update, associate } = makeWrite(call)
+  const modifiedBetween = makeModifiedBetween(call, propertiesOf, withLinks, Math.min(200, options.searchPageSize ?? 100))
+  return Crm.of({ read, upsert, update, associate, modifiedBetween })
+})
+
+export const layer = (options: Options) => Layer.effect(Crm, make(options))
+
+export const config: Config.Config<{ readonly accessToken: Redacted.Redacted<string>; readonly basePath: string }> = Config.all({
+  accessToken: Config.Redacted("HUBSPOT_ACCESS_TOKEN"),
+  basePath: Config.String("HUBSPOT_BASE_PATH").pipe(Config.withDefault(DEFAULT_BASE_PATH))
+})
+
+/** Reads HUBSPOT_ACCESS_TOKEN and HUBSPOT_BASE_PATH; the rest of `options` as given. */
+export const layerConfig = (options: Omit<Options, "accessToken" | "basePath"> = {}) =>
+  Layer.effect(
+    Crm,
+    Effect.gen(function* () {
+      return yield* make({ ...options, ...(yield* config) })
+    })
+  )

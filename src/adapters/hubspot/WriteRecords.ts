@@ -1,0 +1,68 @@
+// Batch writes: upsert by a unique property and update by id (≤ 100 inputs a call, outcomes in
+// input order), and default associations grouped by type pair.
+import { Array as Arr, Effect } from "effect"
+import { CrmError, type CrmIdOf, type CrmLink, CrmRejected, type ItemOutcome, type UpdateInput, type UpsertInput } from "../../application/ports/Crm.ts"
+import type { CrmObjectType, CrmProperties } from "../../domain/CrmProperties.ts"
+import { type BatchItemError, outcomesInOrder } from "./BatchOutcomes.ts"
+import type { Call } from "./HubSpotClient.ts"
+import { hubspotType } from "./HubSpotObjectTypes.ts"
+
+export const WRITE_LIMIT = 100
+/** HubSpot takes up to 2 000 inputs per v4 association batch; 1 000 leaves headroom. */
+export const ASSOCIATE_LIMIT = 1000
+
+// HubSpot clears a property with "", not null.
+const toWire = (properties: CrmProperties): Record<string, string> => Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, v ?? ""]))
+
+const errorsOf = (data: object): ReadonlyArray<BatchItemError> => ("errors" in data && Array.isArray(data.errors) ? data.errors : [])
+
+export const makeWrite = (call: Call) => {
+  const upsert = Effect.fn("HubSpotCrm.upsert")(function* <T extends CrmObjectType>(type: T, inputs: ReadonlyArray<UpsertInput>) {
+    const outcomes: Array<ItemOutcome<CrmIdOf[T]>> = []
+    for (const chunk of Arr.chunksOf(inputs, WRITE_LIMIT)) {
+      const data = yield* call("objects.upsert", "api", (c) =>
+        c.crm.objects.batchApi.upsertWithHttpInfo(hubspotType[type], {
+          // The id property is also sent as a property so the answer echoes it for matching.
+          inputs: chunk.map((i) => ({ id: i.idValue, idProperty: i.idProperty, properties: toWire({ ...i.properties, [i.idProperty]: i.idValue }) }))
+        })
+      )
+      const idProperties = [...new Set(chunk.map((i) => i.idProperty))]
+      const results = data.results.map((r) => ({ key: idProperties.map((p) => r.properties[p]).find((v) => v != null), id: r.id, created: r._new }))
+      const missing = { category: "MISSING_RESULT", message: "HubSpot returned neither a result nor an error for this input" }
+      outcomes.push(...outcomesInOrder<CrmIdOf[T]>(chunk.map((i) => i.idValue), results, errorsOf(data), missing))
+    }
+    return outcomes
+  })
+
+  const update = Effect.fn("HubSpotCrm.update")(function* <T extends CrmObjectType>(type: T, inputs: ReadonlyArray<UpdateInput<CrmIdOf[T]>>) {
+    const outcomes: Array<ItemOutcome<CrmIdOf[T]>> = []
+    for (const chunk of Arr.chunksOf(inputs, WRITE_LIMIT)) {
+      const data = yield* call("objects.update", "api", (c) =>
+        c.crm.objects.batchApi.updateWithHttpInfo(hubspotType[type], { inputs: chunk.map((i) => ({ id: i.id, properties: toWire(i.properties) })) })
+      )
+      const results = data.results.map((r) => ({ key: r.id, id: r.id, created: false }))
+      const missing = { category: "OBJECT_NOT_FOUND", message: `${type} does not exist` }
+      outcomes.push(...outcomesInOrder<CrmIdOf[T]>(chunk.map((i) => i.id), results, errorsOf(data), missing))
+    }
+    return outcomes
+  })
+
+  /** Any per-item error fails the call: the port has no per-link outcome, and none is retryable. */
+  const associate = Effect.fn("HubSpotCrm.associate")(function* (links: ReadonlyArray<CrmLink>) {
+    const groups = Arr.groupBy(links, (l) => `${l.fromType}|${l.toType}`)
+    for (const group of Object.values(groups)) {
+      const { fromType, toType } = group[0]
+      for (const chunk of Arr.chunksOf(group, ASSOCIATE_LIMIT)) {
+        const data = yield* call("associations.associate", "api", (c) =>
+          c.crm.associations.v4.batchApi.createDefaultWithHttpInfo(hubspotType[fromType], hubspotType[toType], {
+            inputs: chunk.map((l) => ({ _from: { id: l.fromId }, to: { id: l.toId } }))
+          })
+        )
+        const [first] = errorsOf(data)
+        if (first !== undefined) return yield* new CrmError({ reason: new CrmRejected({ status: 207, category: first.category, message: first.message }) })
+      }
+    }
+  })
+
+  return { upsert, update, associate }
+}

@@ -1,0 +1,64 @@
+// Builds the HubSpot adapter against an in-process simulator, with an in-memory rate budget
+// that records what the adapter asked of it and told it.
+import { Effect, Layer, Redacted } from "effect"
+import * as HubSpotCrm from "../../src/adapters/hubspot/HubSpotCrm.ts"
+import { setupHubSpot } from "../../src/adapters/hubspot/SetupHubSpot.ts"
+import * as InMemoryRateBudget from "../../src/adapters/memory/InMemoryRateBudget.ts"
+import type { BudgetConfig } from "../../src/application/BudgetPolicy.ts"
+import type { LaneName } from "../../src/application/Lane.ts"
+import type { Crm, CrmError } from "../../src/application/ports/Crm.ts"
+import { type Observation, RateBudget } from "../../src/application/ports/RateBudget.ts"
+import { type HubSpotSimulator, type SimulatorOptions, startHubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
+
+export const accessToken = Redacted.make("test-token")
+
+export const budgetConfig: BudgetConfig = { burst: 190, intervalMs: 10_000, daily: 1_000_000, backfillShare: 0.5, timeZone: "UTC" }
+
+/** Creates the unique id properties the adapter upserts on (a sim reset drops them). */
+export const setup = (sim: HubSpotSimulator) => Effect.runPromise(setupHubSpot({ accessToken, basePath: sim.url }))
+
+export const startSim = async (options: SimulatorOptions = {}): Promise<HubSpotSimulator> => {
+  const sim = await startHubSpotSimulator({ port: 0, ...options })
+  await setup(sim)
+  return sim
+}
+
+export interface BudgetLog {
+  readonly takes: Array<LaneName>
+  readonly observed: Array<Observation>
+}
+
+export const recordingBudget = (config: BudgetConfig = budgetConfig) => {
+  const log: BudgetLog = { takes: [], observed: [] }
+  const layer = Layer.effect(
+    RateBudget,
+    Effect.map(InMemoryRateBudget.make(config), (inner) =>
+      RateBudget.of({
+        tryTake: (lane, tokens, now) => Effect.andThen(Effect.sync(() => log.takes.push(lane)), inner.tryTake(lane, tokens, now)),
+        observe: (observation, now) => Effect.andThen(Effect.sync(() => log.observed.push(observation)), inner.observe(observation, now))
+      })
+    )
+  )
+  return { log, layer }
+}
+
+export const adapterLayer = (sim: HubSpotSimulator, options: Partial<HubSpotCrm.Options> = {}, budget: Layer.Layer<RateBudget> = InMemoryRateBudget.layer(budgetConfig)) =>
+  HubSpotCrm.layer({ accessToken, basePath: sim.url, ...options }).pipe(Layer.provide(budget))
+
+export const runWith =
+  (layer: Layer.Layer<Crm>) =>
+  <A>(effect: Effect.Effect<A, CrmError, Crm>): Promise<A> =>
+    Effect.runPromise(Effect.provide(effect, layer))
+
+export const failureWith =
+  (layer: Layer.Layer<Crm>) =>
+  <A>(effect: Effect.Effect<A, CrmError, Crm>): Promise<CrmError> =>
+    Effect.runPromise(Effect.flip(Effect.provide(effect, layer)))
+
+export const user = (n: number | string, properties: Record<string, string> = {}) => ({
+  idProperty: "ecommerce_user_id",
+  idValue: `u-${n}`,
+  properties: { email: `u${n}@example.com`, firstname: `First ${n}`, ...properties }
+})
+
+export const callsTo = (sim: HubSpotSimulator, pattern: RegExp) => sim.requestLog().filter((r) => pattern.test(r.path)).length

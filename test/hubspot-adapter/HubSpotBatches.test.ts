@@ -1,0 +1,91 @@
+// Batches as HubSpot shapes them: ≤ 100 inputs a call, 207 per-item errors matched back to
+// their input, orders through the generic objects API.
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test"
+import { Effect } from "effect"
+import { Crm, type CrmError, type ItemOutcome } from "../../src/application/ports/Crm.ts"
+import type { CompanyId, ContactId, OrderId } from "../../src/domain/Ids.ts"
+import type { HubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
+import { adapterLayer, callsTo, runWith, setup, startSim, user } from "./AdapterSupport.ts"
+
+let sim: HubSpotSimulator
+beforeAll(async () => {
+  sim = await startSim()
+})
+afterAll(() => sim.stop())
+beforeEach(async () => {
+  sim.reset()
+  await setup(sim)
+})
+
+const run = <A>(effect: Effect.Effect<A, CrmError, Crm>) => runWith(adapterLayer(sim))(effect)
+const idOf = <Id>(o: ItemOutcome<Id> | undefined): Id => {
+  if (o?._tag !== "Applied") throw new Error(`not applied: ${JSON.stringify(o)}`)
+  return o.id
+}
+
+describe("HubSpot batches", () => {
+  test("207 per-item errors land on the input they belong to", async () => {
+    sim.setFaults({ rejectWhen: (_t, p) => (p["firstname"] === "poison" ? "poisoned by the test" : undefined) })
+    const inputs = [user("a"), user("b", { firstname: "poison" }), user("c"), user("d", { firstname: "poison" }), user("e")]
+    const outcomes = await run(Effect.flatMap(Crm, (crm) => crm.upsert("contact", inputs)))
+    expect(outcomes.map((o) => o._tag)).toEqual(["Applied", "Rejected", "Applied", "Rejected", "Applied"])
+    expect(outcomes[1]).toMatchObject({ category: "VALIDATION_ERROR", message: "poisoned by the test" })
+    const records = await run(Effect.flatMap(Crm, (crm) => crm.read("contact", [idOf(outcomes[0]), idOf(outcomes[2]), idOf(outcomes[4])])))
+    const byId = new Map(records.map((r) => [r.id, r.properties["ecommerce_user_id"]]))
+    expect([0, 2, 4].map((i) => byId.get(idOf(outcomes[i])))).toEqual(["u-a", "u-c", "u-e"])
+  })
+
+  test("n inputs become ceil(n/100) upsert, update and read calls", async () => {
+    const inputs = Array.from({ length: 250 }, (_, i) => user(`bulk${i}`))
+    const ids = (await run(Effect.flatMap(Crm, (crm) => crm.upsert("contact", inputs)))).map(idOf)
+    expect(callsTo(sim, /\/contacts\/batch\/upsert$/)).toBe(3)
+    const updated = await run(Effect.flatMap(Crm, (crm) => crm.update("contact", ids.map((id) => ({ id, properties: { lastname: "Bulk" } })))))
+    expect(updated.every((o) => o._tag === "Applied")).toBe(true)
+    expect(callsTo(sim, /\/contacts\/batch\/update$/)).toBe(3)
+    const records = await run(Effect.flatMap(Crm, (crm) => crm.read("contact", ids)))
+    expect(records).toHaveLength(250)
+    expect(callsTo(sim, /\/objects\/contacts\/batch\/read$/)).toBe(3)
+    expect(callsTo(sim, /\/associations\/contacts\/companies\/batch\/read$/)).toBe(1)
+  })
+
+  test("update: an unknown id is rejected as OBJECT_NOT_FOUND, in place", async () => {
+    const [id] = (await run(Effect.flatMap(Crm, (crm) => crm.upsert("contact", [user("x")])))).map(idOf)
+    const outcomes = await run(
+      Effect.flatMap(Crm, (crm) => crm.update("contact", [{ id: "77777777" as ContactId, properties: { lastname: "No" } }, { id: id!, properties: { lastname: "Yes" } }]))
+    )
+    expect(outcomes[0]).toMatchObject({ _tag: "Rejected", category: "OBJECT_NOT_FOUND" })
+    expect(outcomes[1]).toMatchObject({ _tag: "Applied", id, created: false })
+  })
+
+  test("orders: upsert, associate with a contact and a company, read back", async () => {
+    const order = await run(
+      Effect.gen(function* () {
+        const crm = yield* Crm
+        const contactId = idOf((yield* crm.upsert("contact", [user("buyer")]))[0])
+        const companyId = idOf((yield* crm.upsert("company", [{ idProperty: "ecommerce_business_id", idValue: "b-1", properties: { name: "Acme" } }]))[0])
+        const orderId = idOf(
+          (yield* crm.upsert("order", [{ idProperty: "ecommerce_purchase_id", idValue: "p-1", properties: { hs_order_name: "#1", hs_currency_code: "EUR", hs_total_price: "12.5" } }]))[0]
+        )
+        yield* crm.associate([
+          { fromType: "order", fromId: orderId, toType: "contact", toId: contactId },
+          { fromType: "order", fromId: orderId, toType: "company", toId: companyId }
+        ])
+        const [order] = yield* crm.read("order", [orderId as OrderId])
+        return { order, contactId, companyId: companyId as CompanyId }
+      })
+    )
+    expect(order.order?.properties).toMatchObject({ hs_order_name: "#1", hs_total_price: "12.5", ecommerce_purchase_id: "p-1" })
+    expect(order.order?.contactIds).toEqual([order.contactId])
+    expect(order.order?.companyIds).toEqual([order.companyId])
+    expect(callsTo(sim, /\/objects\/orders\/batch\/upsert$/)).toBe(1)
+  })
+
+  test("associating with a record that does not exist is a permanent rejection", async () => {
+    const [id] = (await run(Effect.flatMap(Crm, (crm) => crm.upsert("contact", [user("lonely")])))).map(idOf)
+    const error = await Effect.runPromise(
+      Effect.flip(Effect.provide(Effect.flatMap(Crm, (crm) => crm.associate([{ fromType: "contact", fromId: id!, toType: "company", toId: "424242" }])), adapterLayer(sim)))
+    )
+    expect(error.reason).toMatchObject({ _tag: "CrmRejected", category: "OBJECT_NOT_FOUND" })
+    expect(error.isRetryable).toBe(false)
+  })
+})

@@ -1,0 +1,87 @@
+// Every call spends the shared budget for its lane and reports HubSpot's limits back to it.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { Effect } from "effect"
+import { nextCursor } from "../../src/adapters/hubspot/ModifiedBetween.ts"
+import { Lane } from "../../src/application/Lane.ts"
+import { Crm } from "../../src/application/ports/Crm.ts"
+import type { ContactId } from "../../src/domain/Ids.ts"
+import { type HubSpotSimulator, startHubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
+import { adapterLayer, budgetConfig, failureWith, recordingBudget, runWith } from "./AdapterSupport.ts"
+
+let sim: HubSpotSimulator
+beforeAll(async () => {
+  sim = await startHubSpotSimulator({ port: 0, dailyLimit: 1000 })
+})
+afterAll(() => sim.stop())
+
+const read = Effect.flatMap(Crm, (crm) => crm.read("contact", ["1" as ContactId]))
+const search = Effect.flatMap(Crm, (crm) => crm.modifiedBetween("contact", { from: 0, to: 1 }))
+
+describe("the adapter and the rate budget", () => {
+  test("X-HubSpot-RateLimit-Daily-Remaining reaches the budget", async () => {
+    const { log, layer } = recordingBudget()
+    await runWith(adapterLayer(sim, {}, layer))(Effect.repeat(read, { times: 1 }))
+    const remaining = log.observed.map((o) => o.dailyRemaining)
+    expect(remaining).toHaveLength(2)
+    expect(remaining[1]).toBe(remaining[0]! - 1)
+  })
+
+  test("tokens are taken for the current lane", async () => {
+    const { log, layer } = recordingBudget()
+    const run = runWith(adapterLayer(sim, {}, layer))
+    await run(read)
+    await run(Effect.provideService(read, Lane, "backfill"))
+    expect(log.takes).toEqual(["live", "backfill"])
+  })
+
+  test("a spent daily budget fails with DAILY before any HTTP call", async () => {
+    const { layer } = recordingBudget({ ...budgetConfig, daily: 1 })
+    const before = sim.requestLog().length
+    const error = await failureWith(adapterLayer(sim, {}, layer))(Effect.repeat(read, { times: 1 }))
+    expect(error.reason).toMatchObject({ _tag: "CrmRateLimited", policy: "DAILY" })
+    expect(error.reason._tag === "CrmRateLimited" && error.reason.retryAfterMs).toBeGreaterThan(0)
+    expect(sim.requestLog().length - before).toBe(1)
+  })
+
+  test("a Wait from the budget delays the call instead of failing it", async () => {
+    const { layer } = recordingBudget({ ...budgetConfig, burst: 2, intervalMs: 300 })
+    const started = performance.now()
+    await runWith(adapterLayer(sim, {}, layer))(Effect.repeat(read, { times: 2 }))
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290)
+  })
+
+  test("Daily-Remaining 0 stops the next call locally; HubSpot's DAILY 429 marks the budget exhausted", async () => {
+    const tiny = await startHubSpotSimulator({ port: 0, dailyLimit: 1 })
+    const first = await failureWith(adapterLayer(tiny, {}, recordingBudget().layer))(Effect.repeat(read, { times: 1 }))
+    expect(first.reason).toMatchObject({ _tag: "CrmRateLimited", policy: "DAILY" })
+    expect(tiny.requestLog()).toHaveLength(1)
+    // Another replica's budget that has not heard yet: HubSpot itself says DAILY.
+    const { log, layer } = recordingBudget()
+    const second = await failureWith(adapterLayer(tiny, {}, layer))(read)
+    await tiny.stop()
+    expect(second.reason).toMatchObject({ _tag: "CrmRateLimited", policy: "DAILY" })
+    expect(log.observed.some((o) => o.dailyExhausted === true)).toBe(true)
+  })
+
+  test("search is paced to HubSpot's 5 per second", async () => {
+    sim.reset()
+    const started = performance.now()
+    await runWith(adapterLayer(sim))(Effect.repeat(search, { times: 6 }))
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1150)
+    expect(sim.requestLog().filter((r) => r.status === 429)).toEqual([])
+  })
+})
+
+describe("modifiedBetween cursor", () => {
+  const objects = (stamps: Array<number>) => stamps.map((t, i) => ({ id: String(i + 1), properties: { hs_lastmodifieddate: String(t) } }))
+
+  test("pages with HubSpot's after while under the 10 000 cap", () => {
+    expect(nextCursor({ from: 5, after: 0, skip: [] }, objects([5, 6]), "200", 200)).toEqual({ from: 5, after: 200, skip: [] })
+    expect(nextCursor({ from: 5, after: 0, skip: [] }, objects([5, 6]), undefined, 200)).toBeUndefined()
+  })
+
+  test("at the cap, restarts at the last timestamp and skips the ids already seen there", () => {
+    expect(nextCursor({ from: 5, after: 9800, skip: [] }, objects([7, 9, 9]), "10000", 200)).toEqual({ from: 9, after: 0, skip: ["2", "3"] })
+    expect(nextCursor({ from: 9, after: 9800, skip: ["a"] }, objects([9, 9]), "10000", 200)).toEqual({ from: 9, after: 0, skip: ["a", "1", "2"] })
+  })
+})

@@ -1,0 +1,51 @@
+// What one platform operation decides: the entities to store, the messages to publish first, and
+// a word on what happened (for `received()`). Planning is pure so a failed publish changes nothing.
+import type { CommerceEvent, IdsAssigned } from "../../../src/application/CommerceMessages.ts"
+import { routingKeys } from "../../../src/application/CommerceMessages.ts"
+import type { OutgoingMessage } from "../../../src/application/Step.ts"
+import type { CommerceEntity } from "../../../src/domain/CorrespondenceTable.ts"
+import type { PlatformState, SimEntity } from "./PlatformState.ts"
+
+export interface Settings {
+  /** "payload": events carry the entity; "id": only its id, so the service must use REST. */
+  readonly eventsCarry: "payload" | "id"
+  /** Publish `<entity>_updated` even for an upsert that changed nothing (a real platform might). */
+  readonly echoNoopUpdates: boolean
+}
+
+export interface Ctx extends Settings {
+  readonly state: PlatformState
+  readonly now: number
+}
+
+export interface Plan {
+  readonly puts: ReadonlyArray<SimEntity>
+  readonly messages: ReadonlyArray<OutgoingMessage>
+  readonly outcome: string
+}
+
+export const ignored = (why: string): Plan => ({ puts: [], messages: [], outcome: `ignored: ${why}` })
+
+const message = (type: string, payload: unknown, now: number): OutgoingMessage => ({
+  id: crypto.randomUUID(),
+  type,
+  payload,
+  occurredAt: now,
+  lane: "live"
+})
+
+export const event = (ctx: Ctx, e: SimEntity, action: "created" | "updated" | "deleted"): OutgoingMessage => {
+  const body: CommerceEvent = { id: e.id, occurredAt: ctx.now, ...(ctx.eventsCarry === "payload" ? { payload: e.record } : {}) }
+  return message(routingKeys.commerceEvent(e.entity, action), body, ctx.now)
+}
+
+export const idsAssigned = (ctx: Ctx, e: SimEntity, crmId: string): OutgoingMessage => {
+  const body: IdsAssigned = { entity: e.entity, crmId, commerceId: e.id }
+  return message(routingKeys.commerceIds, body, ctx.now)
+}
+
+export const iso = (now: number): string => new Date(now).toISOString()
+
+/** An id the caller named, or the CRM id's mirror, whichever the platform knows. */
+export const locate = (state: PlatformState, entity: CommerceEntity, commerceId: string | undefined, crmId: string): SimEntity | undefined =>
+  (commerceId === undefined ? undefined : state.get(entity, commerceId)) ?? state.byCrmId(entity, crmId)

@@ -1,37 +1,66 @@
 // The composition root: reads configuration, picks the adapters, launches the service.
-import { Config, Effect, Layer, Logger, Option, Redacted } from "effect"
+import { Effect, Layer, Logger, Option, Redacted } from "effect"
+import { Hono } from "hono"
+import { relayLayer } from "./application/RelayOutbox.ts"
+import { SyncStore } from "./application/ports/SyncStore.ts"
+import * as SyncWorkers from "./application/SyncWorkers.ts"
+import * as Settings from "./adapters/config/Settings.ts"
+import * as CommerceRestApi from "./adapters/commerce/CommerceRestApi.ts"
+import * as HubSpotCrm from "./adapters/hubspot/HubSpotCrm.ts"
 import * as HealthRoutes from "./adapters/http/HealthRoutes.ts"
 import * as HttpServer from "./adapters/http/HttpServer.ts"
+import * as WebhookRoutes from "./adapters/http/WebhookRoutes.ts"
+import * as InMemoryBus from "./adapters/memory/InMemoryBus.ts"
 import * as InMemoryCommerceApi from "./adapters/memory/InMemoryCommerceApi.ts"
 import * as InMemoryCrm from "./adapters/memory/InMemoryCrm.ts"
+import * as InMemoryRateBudget from "./adapters/memory/InMemoryRateBudget.ts"
 import * as InMemorySyncStore from "./adapters/memory/InMemorySyncStore.ts"
+import * as MongoConnection from "./adapters/mongo/MongoConnection.ts"
+import * as MongoRateBudget from "./adapters/mongo/MongoRateBudget.ts"
+import * as MongoSyncStore from "./adapters/mongo/MongoSyncStore.ts"
 import { runMain } from "./adapters/process/RunMain.ts"
+import * as RabbitMqBus from "./adapters/rabbitmq/RabbitMqBus.ts"
 
-/** An unset or empty variable means "not configured". */
-const optionalUrl = (name: string) =>
-  Config.option(Config.Redacted(name)).pipe(Config.map(Option.filter((url) => Redacted.value(url).trim() !== "")))
+const adapters = (config: Settings.Settings) =>
+  Effect.gen(function* () {
+    const budget = yield* Settings.budget
+    const mongo = Option.isSome(config.mongoUrl) ? Option.some(yield* MongoConnection.config) : Option.none()
+    const store = Option.match(mongo, { onNone: () => InMemorySyncStore.layer, onSome: MongoSyncStore.layer })
+    const rateBudget = Option.match(mongo, { onNone: () => InMemoryRateBudget.layer(budget), onSome: (m) => MongoRateBudget.layer(m, budget) })
+    const bus = Option.isSome(config.amqpUrl) ? RabbitMqBus.layerConfig(SyncWorkers.steps()) : InMemoryBus.layer
+    const crm = Option.isSome(config.hubspotToken) ? HubSpotCrm.layerConfig({ timeZone: budget.timeZone }) : InMemoryCrm.layer()
+    const commerce = Option.isSome(config.commerceApiUrl) ? CommerceRestApi.layerConfig : InMemoryCommerceApi.layer()
+    return Layer.mergeAll(bus, crm.pipe(Layer.provideMerge(rateBudget)), commerce).pipe(Layer.provideMerge(store))
+  })
 
-const settings = Config.all({
-  // 0 picks a free port (tests); Config.Port would refuse it.
-  port: Config.Int("PORT").pipe(Config.withDefault(3000)),
-  hostname: Config.String("HOST").pipe(Config.withDefault("0.0.0.0")),
-  amqpUrl: optionalUrl("AMQP_URL"),
-  mongoUrl: optionalUrl("MONGO_URL")
-})
-
-const Embedded = Layer.mergeAll(InMemorySyncStore.layer, InMemoryCrm.layer(), InMemoryCommerceApi.layer())
+const http = (config: Settings.Settings) =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const store = yield* SyncStore
+      const webhooks = Option.match(config.webhook.clientSecret, {
+        onNone: WebhookRoutes.unconfigured,
+        onSome: (secret) =>
+          WebhookRoutes.make(store, { ...config.webhook, clientSecret: Redacted.value(secret), publicUrl: Option.getOrUndefined(config.webhook.publicUrl) })
+      })
+      const ready = { name: "store", check: () => Effect.runPromise(Effect.as(store.countPending, true)) }
+      return HttpServer.layer(new Hono().route("/", HealthRoutes.make([ready])).route("/", webhooks), config)
+    })
+  )
 
 const App = Layer.unwrap(
   Effect.gen(function* () {
-    const config = yield* settings
+    const config = yield* Settings.settings
     const embedded = Option.isNone(config.amqpUrl) && Option.isNone(config.mongoUrl)
     yield* Effect.logInfo(
       embedded
         ? "crm-sync starting with embedded in-memory adapters (no AMQP_URL or MONGO_URL set): nothing is kept across restarts"
-        : "crm-sync starting with external services"
+        : `crm-sync starting with ${Option.isSome(config.amqpUrl) ? "RabbitMQ" : "an in-memory bus"} and ${Option.isSome(config.mongoUrl) ? "MongoDB" : "an in-memory store"}`
     )
-    const http = HttpServer.layer(HealthRoutes.make([]), config)
-    return Layer.mergeAll(http, Embedded)
+    yield* Effect.logInfo(
+      `CRM: ${Option.isSome(config.hubspotToken) ? "HubSpot" : "in-memory (no HUBSPOT_ACCESS_TOKEN)"}; commerce API: ${Option.isSome(config.commerceApiUrl) ? "REST" : "in-memory (no COMMERCE_API_URL)"}`
+    )
+    const workers = Layer.mergeAll(SyncWorkers.layer(), relayLayer({ claimant: crypto.randomUUID(), batchSize: 100, leaseMs: 30_000, idleMs: 200 }))
+    return Layer.mergeAll(http(config), workers).pipe(Layer.provide(yield* adapters(config)))
   })
 )
 

@@ -1,6 +1,6 @@
 // The outbox relay: webhook events are stored first, then published with confirms and marked.
 // A crash between publish and mark republishes them; consumers absorb the duplicate.
-import { Clock, Duration, Effect } from "effect"
+import { Clock, Duration, Effect, Layer } from "effect"
 import type { CrmChange } from "../domain/CrmChange.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
 import { SyncStore } from "./ports/SyncStore.ts"
@@ -45,3 +45,6 @@ export const runRelay = (options: RelayOptions) =>
     Effect.retry(cappedBackoff(Duration.millis(100), Duration.seconds(5))),
     Effect.forever
   )
+
+/** The relay as a background worker for the lifetime of the layer. */
+export const relayLayer = (options: RelayOptions) => Layer.effectDiscard(Effect.forkScoped(runRelay(options)))

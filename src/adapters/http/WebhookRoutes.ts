@@ -66,3 +66,7 @@ export const make = (store: SyncStore["Service"], options: Options) => {
     }
   )
 }
+
+/** Without a client secret nothing can be verified, so nothing is accepted; HubSpot will retry. */
+export const unconfigured = () =>
+  new Hono().post("/webhooks/hubspot", (c) => c.json({ error: "HUBSPOT_CLIENT_SECRET is not set: webhooks cannot be verified" }, 503))

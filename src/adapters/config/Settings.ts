@@ -1,0 +1,36 @@
+// Every environment variable the service reads, in one place (the README's table mirrors it).
+import { Config, Option, Redacted } from "effect"
+import type { BudgetConfig } from "../../application/BudgetPolicy.ts"
+
+/** An unset or empty variable means "not configured". */
+const optionalSecret = (name: string) =>
+  Config.option(Config.Redacted(name)).pipe(Config.map(Option.filter((value) => Redacted.value(value).trim() !== "")))
+
+export const budget: Config.Config<BudgetConfig> = Config.all({
+  burst: Config.Int("HUBSPOT_BURST_LIMIT").pipe(Config.withDefault(100)),
+  intervalMs: Config.Int("HUBSPOT_BURST_INTERVAL_MS").pipe(Config.withDefault(10_000)),
+  daily: Config.Int("HUBSPOT_DAILY_LIMIT").pipe(Config.withDefault(250_000)),
+  backfillShare: Config.Finite("BACKFILL_SHARE").pipe(Config.withDefault(0.5)),
+  timeZone: Config.String("HUBSPOT_TIME_ZONE").pipe(Config.withDefault("UTC"))
+})
+
+export const settings = Config.all({
+  // 0 picks a free port (tests); Config.Port would refuse it.
+  port: Config.Int("PORT").pipe(Config.withDefault(3000)),
+  hostname: Config.String("HOST").pipe(Config.withDefault("0.0.0.0")),
+  amqpUrl: optionalSecret("AMQP_URL"),
+  mongoUrl: optionalSecret("MONGO_URL"),
+  hubspotToken: optionalSecret("HUBSPOT_ACCESS_TOKEN"),
+  commerceApiUrl: Config.option(Config.String("COMMERCE_API_URL")).pipe(Config.map(Option.filter((url) => url.trim() !== ""))),
+  webhook: Config.all({
+    clientSecret: optionalSecret("HUBSPOT_CLIENT_SECRET"),
+    publicUrl: Config.option(Config.String("WEBHOOK_PUBLIC_URL")),
+    legacyVersions: Config.String("WEBHOOK_LEGACY_SIGNATURES").pipe(
+      Config.withDefault(""),
+      Config.map((list) => list.split(",").map((v) => v.trim()).filter((v): v is "v1" | "v2" => v === "v1" || v === "v2"))
+    ),
+    maxBodyBytes: Config.Int("WEBHOOK_MAX_BODY_BYTES").pipe(Config.withDefault(1024 * 1024)),
+    storeTimeoutMs: Config.Int("WEBHOOK_STORE_TIMEOUT_MS").pipe(Config.withDefault(1500))
+  })
+})
+export type Settings = Config.Success<typeof settings>

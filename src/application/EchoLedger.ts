@@ -8,6 +8,9 @@ import { valueHash } from "./ValueHash.ts"
 /** Long enough to outlive HubSpot's webhook delay and retries of the same delivery. */
 export const LEDGER_TTL_MS = 15 * 60 * 1000
 
+/** A pseudo-property that marks "we archived this record", so its deletion webhook is our echo. */
+export const ARCHIVED: CrmProperties = { "crm-sync:archived": "true" }
+
 export const crmObjectKey = (type: CrmObjectType, id: string) => `${type}:${id}`
 
 export const recordCrmWrites = Effect.fn("recordCrmWrites")(function* (type: CrmObjectType, id: string, properties: CrmProperties) {

@@ -2,13 +2,14 @@
 // upsert into HubSpot on the unique commerce-id property → associations → HubSpot id back.
 import { Effect, Option, Result, Schema } from "effect"
 import { associationRows, type CommerceEntity, commerceIdProperty, crmTypeOf } from "../domain/CorrespondenceTable.ts"
+import type { CrmObjectType } from "../domain/CrmProperties.ts"
 import { getPath } from "../domain/Mapping.ts"
 import { validate } from "../domain/Validation.ts"
 import { CommerceEvent, type IdsAssigned, routingKeys } from "./CommerceMessages.ts"
 import { propertiesToWrite } from "./CommerceEntityWrite.ts"
-import { recordCrmWrites } from "./EchoLedger.ts"
+import { ARCHIVED, recordCrmWrites } from "./EchoLedger.ts"
 import { CommerceApi } from "./ports/CommerceApi.ts"
-import { Crm, type CrmLink } from "./ports/Crm.ts"
+import { Crm, type CrmIdOf, type CrmLink } from "./ports/Crm.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
 import { SyncStore } from "./ports/SyncStore.ts"
 import type { Envelope } from "./Step.ts"
@@ -58,13 +59,21 @@ const upsertIntoCrm = Effect.fn("upsertIntoCrm")(function* (entity: CommerceEnti
   return { crmId: outcome.id, created: Option.isNone(known), wrote: true }
 })
 
+/** A deletion on the shop archives the HubSpot record; the webhook it causes is our own echo. */
+const archiveInCrm = Effect.fn("archiveInCrm")(function* (entity: CommerceEntity, id: string) {
+  const crmId = yield* (yield* SyncStore).crmIdOf(entity, id)
+  if (Option.isNone(crmId)) return
+  yield* recordCrmWrites(crmTypeOf[entity], crmId.value, ARCHIVED)
+  yield* (yield* Crm).archive(crmTypeOf[entity], [crmId.value as CrmIdOf[CrmObjectType]])
+})
+
 export const syncCommerceEntity = Effect.fn("syncCommerceEntity")(
   function* (envelope: Envelope) {
     const parsed = parseEventType(envelope.type)
     if (parsed === undefined) return yield* permanent(`unknown commerce event type ${envelope.type}`)
     const [entity, action] = parsed
     const event = yield* decodeEvent(envelope.payload).pipe(Effect.mapError((e) => permanent(`not a commerce event: ${e.message}`)))
-    if (action === "deleted") return yield* permanent(`${entity}_deleted is not synced to HubSpot yet: archive ${event.id} by hand`)
+    if (action === "deleted") return yield* archiveInCrm(entity, event.id)
     const loaded = yield* loadRecord(entity, event)
     if (Option.isNone(loaded)) return
     const valid = validate(entity, loaded.value)

@@ -9,7 +9,7 @@ import { freshness } from "../domain/ConflictRules.ts"
 import { sharedProperties } from "../domain/Mapping.ts"
 import { type EntityDelete, type EntityMerge, routingKeys } from "./CommerceMessages.ts"
 import { type CrmRecord, toUpsert } from "./CrmRecordMessages.ts"
-import { isOwnCrmWrite } from "./EchoLedger.ts"
+import { ARCHIVED, isOwnCrmWrite } from "./EchoLedger.ts"
 import { Crm } from "./ports/Crm.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
 import { SyncStore } from "./ports/SyncStore.ts"
@@ -63,6 +63,7 @@ const publishCurrent = Effect.fn("publishCurrent")(function* (change: CrmChange,
 })
 
 const publishDeletion = Effect.fn("publishDeletion")(function* (change: CrmChange, lane: Envelope["lane"]) {
+  if (yield* isOwnCrmWrite(change.objectType, change.objectId, ARCHIVED)) return
   const entity = entityOf[change.objectType]
   const commerceId = yield* (yield* SyncStore).commerceIdOf(entity, change.objectId)
   const payload: EntityDelete = { entity, crmId: change.objectId, version: change.occurredAt, ...(Option.isSome(commerceId) ? { commerceId: commerceId.value } : {}) }

@@ -148,6 +148,26 @@ describe("flow C: commerce events become HubSpot records with their associations
     )
   })
 
+  test("a user deleted on the shop archives the contact; HubSpot's deletion webhook is our echo", async () => {
+    await run(({ crm }) =>
+      withFlows((received) =>
+        Effect.gen(function* () {
+          const bus = yield* MessageBus
+          const store = yield* SyncStore
+          yield* bus.publish([event("user", "created", aUser({ id: "u-del" }))])
+          const [ids] = yield* takeN(received, 1)
+          const crmId = (ids!.payload as { crmId: ContactId }).crmId
+          yield* bus.publish([{ id: "d1", type: routingKeys.commerceEvent("user", "deleted"), payload: { id: "u-del", occurredAt: 5 }, occurredAt: 5, lane: "live" }])
+          yield* Effect.sleep("100 millis")
+          expect(yield* crm.read("contact", [crmId])).toEqual([])
+          yield* store.storeChanges([{ key: "del", objectType: "contact", objectId: crmId, kind: "deletion", occurredAt: Date.now() }], 0)
+          yield* relay
+          expect(yield* quiet(received)).toBe(0)
+        })
+      )
+    )
+  })
+
   test("an older version of a user never overwrites a newer one", async () => {
     await run(({ crm }) =>
       withFlows((received) =>

@@ -102,6 +102,26 @@ export const crmContract = <E>(name: string, makeLayer: () => Layer.Layer<Crm, E
       expect(company?.contactIds).toEqual([contact!.id])
     })
 
+    test("archive removes records and their associations; archiving again changes nothing", async () => {
+      const { contact, companyLinks } = await run(
+        Effect.gen(function* () {
+          const crm = yield* Crm
+          const contactId = applied((yield* crm.upsert("contact", [user("gone")]))[0])
+          const companyId = applied(
+            (yield* crm.upsert("company", [{ idProperty: "ecommerce_business_id", idValue: key("gone-biz"), properties: { name: "Gone Inc" } }]))[0]
+          )
+          yield* crm.associate([{ fromType: "contact", fromId: contactId, toType: "company", toId: companyId }])
+          yield* crm.archive("contact", [contactId])
+          yield* crm.archive("contact", [contactId])
+          const contact = yield* crm.read("contact", [contactId])
+          const [company] = yield* crm.read("company", [companyId as CompanyId])
+          return { contact, companyLinks: company?.contactIds }
+        })
+      )
+      expect(contact).toEqual([])
+      expect(companyLinks).toEqual([])
+    })
+
     test("read leaves out ids that do not exist", async () => {
       const records = await run(
         Effect.gen(function* () {

@@ -23,9 +23,9 @@ export const make = Effect.fn("HubSpotCrm.make")(function* (options: Options) {
   const { call } = yield* HubSpotClient.make(options)
   const propertiesOf = (type: CrmObjectType) => options.properties?.[type] ?? defaultProperties(type)
   const { read, withLinks } = makeRead(call, propertiesOf)
-  const { upsert, update, associate } = makeWrite(call)
+  const { upsert, update, associate, archive } = makeWrite(call)
   const modifiedBetween = makeModifiedBetween(call, propertiesOf, withLinks, Math.min(200, options.searchPageSize ?? 100))
-  return Crm.of({ read, upsert, update, associate, modifiedBetween })
+  return Crm.of({ read, upsert, update, associate, archive, modifiedBetween })
 })
 
 export const layer = (options: Options) => Layer.effect(Crm, make(options))

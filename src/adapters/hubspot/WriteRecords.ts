@@ -64,5 +64,11 @@ export const makeWrite = (call: Call) => {
     }
   })
 
-  return { upsert, update, associate }
+  const archive = Effect.fn("HubSpotCrm.archive")(function* <T extends CrmObjectType>(type: T, ids: ReadonlyArray<CrmIdOf[T]>) {
+    for (const chunk of Arr.chunksOf(ids, WRITE_LIMIT)) {
+      yield* call("objects.archive", "api", (c) => c.crm.objects.batchApi.archiveWithHttpInfo(hubspotType[type], { inputs: chunk.map((id) => ({ id })) }))
+    }
+  })
+
+  return { upsert, update, associate, archive }
 }

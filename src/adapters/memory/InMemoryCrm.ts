@@ -143,6 +143,14 @@ export const make = (options: Options = {}) =>
       )
     })
 
+    const archive = <T extends CrmObjectType>(type: T, ids: ReadonlyArray<CrmIdOf[T]>) =>
+      Effect.sync(() => {
+        for (const id of ids) {
+          objects[type].delete(id)
+          for (const key of [...links]) if (key.startsWith(`${type}:${id}|`) || key.endsWith(`|${type}:${id}`)) links.delete(key)
+        }
+      })
+
     const modifiedBetween = <T extends CrmObjectType>(type: T, window: { readonly from: number; readonly to: number }, after?: string) =>
       Effect.sync(() => {
         const all = [...objects[type].values()]
@@ -161,7 +169,7 @@ export const make = (options: Options = {}) =>
         return outcome.id
       })
 
-    return Object.assign(Crm.of({ read, upsert, update, associate, modifiedBetween }), { calls, seed })
+    return Object.assign(Crm.of({ read, upsert, update, associate, archive, modifiedBetween }), { calls, seed })
   })
 
 export const layer = (options: Options = {}) => Layer.effect(Crm, make(options))

@@ -91,7 +91,8 @@ export class CrmError extends Schema.TaggedError<CrmError>()("CrmError", { reaso
     return this.reason.isRetryable
   }
   override get message(): string {
-    return `${this.reason._tag}: ${"message" in this.reason ? this.reason.message : JSON.stringify(this.reason)}`
+    const { _tag, ...details } = this.reason
+    return `${_tag}: ${"message" in details ? details.message : JSON.stringify(details)}`
   }
 }
 
@@ -107,6 +108,8 @@ export class Crm extends Context.Service<
       type: T,
       inputs: ReadonlyArray<UpdateInput<CrmIdOf[T]>>
     ) => Effect.Effect<ReadonlyArray<ItemOutcome<CrmIdOf[T]>>, CrmError>
+    /** Archives records (a commerce deletion); archiving one that is gone already changes nothing. */
+    readonly archive: <T extends CrmObjectType>(type: T, ids: ReadonlyArray<CrmIdOf[T]>) => Effect.Effect<void, CrmError>
     /** Adds the default association for each link; adding an existing one changes nothing. */
     readonly associate: (links: ReadonlyArray<CrmLink>) => Effect.Effect<void, CrmError>
     /** Records modified in [from, to) epoch ms, oldest first, a page at a time. */

@@ -9,7 +9,7 @@ import { CommerceEvent, type IdsAssigned, routingKeys } from "./CommerceMessages
 import { propertiesToWrite } from "./CommerceEntityWrite.ts"
 import { ARCHIVED, recordCrmWrites } from "./EchoLedger.ts"
 import { CommerceApi } from "./ports/CommerceApi.ts"
-import { Crm, type CrmIdOf, type CrmLink } from "./ports/Crm.ts"
+import { Crm, type CrmIdOf, type CrmLink, type CrmRecordOf } from "./ports/Crm.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
 import { SyncStore } from "./ports/SyncStore.ts"
 import type { Envelope } from "./Step.ts"
@@ -30,7 +30,7 @@ const loadRecord = Effect.fn("loadRecord")(function* (entity: CommerceEntity, ev
 })
 
 /** Links to entities HubSpot does not know yet are a wait, not an error: they sync on their own. */
-const associationsOf = Effect.fn("associationsOf")(function* (entity: CommerceEntity, record: Readonly<Record<string, unknown>>, crmId: string) {
+const linksToAdd = Effect.fn("linksToAdd")(function* (entity: CommerceEntity, record: Readonly<Record<string, unknown>>, crmId: string, existing: ReadonlySet<string>) {
   const store = yield* SyncStore
   const links: Array<CrmLink> = []
   for (const row of associationRows.filter((r) => r.entity === entity)) {
@@ -38,25 +38,44 @@ const associationsOf = Effect.fn("associationsOf")(function* (entity: CommerceEn
     if (typeof target !== "string") continue
     const targetCrmId = yield* store.crmIdOf(row.to, target)
     if (Option.isNone(targetCrmId)) return yield* new StepFailure({ retryable: true, reason: `${row.to} ${target} is not in HubSpot yet` })
-    links.push({ fromType: crmTypeOf[entity], fromId: crmId, toType: crmTypeOf[row.to], toId: targetCrmId.value })
+    if (!existing.has(targetCrmId.value)) links.push({ fromType: crmTypeOf[entity], fromId: crmId, toType: crmTypeOf[row.to], toId: targetCrmId.value })
   }
   return links
 })
 
-const upsertIntoCrm = Effect.fn("upsertIntoCrm")(function* (entity: CommerceEntity, id: string, record: Readonly<Record<string, unknown>>, version: number) {
-  const store = yield* SyncStore
+/** The HubSpot record this commerce entity mirrors, read now, if we know of one. */
+const currentRecord = Effect.fn("currentRecord")(function* (entity: CommerceEntity, id: string, record: Readonly<Record<string, unknown>>) {
   const type = crmTypeOf[entity]
-  const known = yield* store.crmIdOf(entity, id)
-  const snapshot = Option.isSome(known) ? yield* store.getSnapshot(type, known.value) : Option.none()
-  const properties = propertiesToWrite(entity, record, version, snapshot)
-  if (Option.isSome(known) && Object.keys(properties).length <= 1) return { crmId: known.value, created: false, wrote: false }
-  if (Option.isSome(known)) yield* recordCrmWrites(type, known.value, properties)
-  const [outcome] = yield* (yield* Crm).upsert(type, [{ idProperty: commerceIdProperty[entity], idValue: id, properties }])
-  if (outcome === undefined || outcome._tag === "Rejected") {
-    return yield* permanent(`HubSpot refused ${entity} ${id}: ${outcome?.category ?? "NO_RESULT"} ${outcome?.message ?? ""}`)
+  // The platform may carry our HubSpot id (from flow A) before its id assignment has come back
+  // through flow B: trust it, or an upsert by commerce id would create a duplicate.
+  const carried = typeof record["crmId"] === "string" ? Option.some(record["crmId"]) : Option.none<string>()
+  const known = Option.orElse(yield* (yield* SyncStore).crmIdOf(entity, id), () => carried)
+  if (Option.isNone(known)) return Option.none()
+  const [current] = yield* (yield* Crm).read(type, [known.value as CrmIdOf[typeof type]])
+  return Option.fromUndefinedOr(current)
+})
+
+const linkedIds = (current: Option.Option<CrmRecordOf[CrmObjectType]>): ReadonlySet<string> =>
+  new Set(Option.match(current, { onNone: () => [], onSome: (r) => [...("companyIds" in r ? r.companyIds : []), ...("contactIds" in r ? r.contactIds : [])] }))
+
+const writeIntoCrm = Effect.fn("writeIntoCrm")(function* (entity: CommerceEntity, id: string, record: Readonly<Record<string, unknown>>, version: number) {
+  const type = crmTypeOf[entity]
+  const crm = yield* Crm
+  const current = yield* currentRecord(entity, id, record)
+  const properties = propertiesToWrite(entity, record, version, current)
+  if (Option.isSome(current)) {
+    const crmId = current.value.id
+    if (Object.keys(properties).length === 0) return { crmId, created: false, current }
+    yield* recordCrmWrites(type, crmId, properties)
+    // A known record is updated by its HubSpot id: its commerce-id property may not be written yet.
+    const [outcome] = yield* crm.update(type, [{ id: crmId as CrmIdOf[typeof type], properties }])
+    if (outcome?._tag !== "Applied") return yield* permanent(`HubSpot refused ${entity} ${id}: ${outcome?.category ?? "NO_RESULT"} ${outcome?.message ?? ""}`)
+    return { crmId, created: false, current }
   }
-  if (Option.isNone(known)) yield* recordCrmWrites(type, outcome.id, properties)
-  return { crmId: outcome.id, created: Option.isNone(known), wrote: true }
+  const [outcome] = yield* crm.upsert(type, [{ idProperty: commerceIdProperty[entity], idValue: id, properties }])
+  if (outcome?._tag !== "Applied") return yield* permanent(`HubSpot refused ${entity} ${id}: ${outcome?.category ?? "NO_RESULT"} ${outcome?.message ?? ""}`)
+  yield* recordCrmWrites(type, outcome.id, properties)
+  return { crmId: outcome.id as string, created: outcome.created, current }
 })
 
 /** A deletion on the shop archives the HubSpot record; the webhook it causes is our own echo. */
@@ -83,9 +102,9 @@ export const syncCommerceEntity = Effect.fn("syncCommerceEntity")(
     const store = yield* SyncStore
     const seen = yield* store.getSnapshot(entity, event.id)
     if (Option.isSome(seen) && seen.value.version >= version) return
-    const { crmId, created } = yield* upsertIntoCrm(entity, event.id, record, version)
+    const { crmId, created, current } = yield* writeIntoCrm(entity, event.id, record, version)
     yield* store.link(entity, crmId, event.id)
-    const links = yield* associationsOf(entity, record, crmId)
+    const links = yield* linksToAdd(entity, record, crmId, linkedIds(current))
     if (links.length > 0) yield* (yield* Crm).associate(links)
     if (created || record["crmId"] !== crmId) {
       const ids: IdsAssigned = { entity, crmId, commerceId: event.id }

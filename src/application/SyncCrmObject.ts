@@ -1,7 +1,7 @@
 // Flow A: a CRM change → read the current record and its neighbours → publish to the commerce
 // platform → remember the version. Reading current state (not replaying each event) is what
 // coalesces a burst of events into one sync and lets the newest state win.
-import { Effect, Option, Result, Schema } from "effect"
+import { Effect, Option, Predicate, Result, Schema } from "effect"
 import { CrmChange } from "../domain/CrmChange.ts"
 import { entityOf } from "../domain/CorrespondenceTable.ts"
 import type { CompanyId, ContactId, OrderId } from "../domain/Ids.ts"
@@ -20,28 +20,42 @@ const decodeChange = Schema.decodeUnknownEffect(CrmChange)
 
 const message = (type: string, id: string, payload: unknown, occurredAt: number, lane: Envelope["lane"]): OutgoingMessage => ({ id, type, payload, occurredAt, lane })
 
-/** The record and the neighbours the platform needs with it (a company brings its contacts). */
+/**
+ * The record with what the platform needs alongside it, parents first so the platform can
+ * resolve links: a company brings its contacts; a contact its company; an order both.
+ */
 const readAround = Effect.fn("readAround")(function* (change: CrmChange) {
   const crm = yield* Crm
+  const companies = (ids: ReadonlyArray<CompanyId>) => Effect.map(crm.read("company", ids.slice(0, 1)), (rs) => rs.map((record): CrmRecord => ({ type: "company", record })))
+  const contacts = (ids: ReadonlyArray<ContactId>) => Effect.map(crm.read("contact", ids), (rs) => rs.map((record): CrmRecord => ({ type: "contact", record })))
   if (change.objectType === "company") {
     const [company] = yield* crm.read("company", [change.objectId as CompanyId])
-    if (company === undefined) return []
-    const contacts = yield* crm.read("contact", company.contactIds)
-    return [{ type: "company", record: company } as CrmRecord, ...contacts.map((record): CrmRecord => ({ type: "contact", record }))]
+    return company === undefined ? [] : [{ type: "company", record: company } as CrmRecord, ...(yield* contacts(company.contactIds))]
   }
   if (change.objectType === "contact") {
-    return (yield* crm.read("contact", [change.objectId as ContactId])).map((record): CrmRecord => ({ type: "contact", record }))
+    const [contact] = yield* crm.read("contact", [change.objectId as ContactId])
+    return contact === undefined ? [] : [...(yield* companies(contact.companyIds)), { type: "contact", record: contact } as CrmRecord]
   }
-  return (yield* crm.read("order", [change.objectId as OrderId])).map((record): CrmRecord => ({ type: "order", record }))
+  const [order] = yield* crm.read("order", [change.objectId as OrderId])
+  if (order === undefined) return []
+  return [...(yield* companies(order.companyIds)), ...(yield* contacts(order.contactIds.slice(0, 1))), { type: "order", record: order } as CrmRecord]
 })
+
+/** Associations travel as links; a change of them is news even when the version is not. */
+const associationsOf = (data: unknown): string => {
+  const record = Predicate.isObject(data) ? (data as Record<string, unknown>) : {}
+  const ids = (key: string) => (Array.isArray(record[key]) ? [...(record[key] as Array<string>)].sort() : [])
+  return JSON.stringify([ids("companyIds"), ids("contactIds")])
+}
 
 /** Records whose version we have not published yet and whose values are not our own echo. */
 const unpublished = Effect.fn("unpublished")(function* (items: ReadonlyArray<CrmRecord>) {
   const store = yield* SyncStore
   const fresh: Array<CrmRecord> = []
   for (const item of items) {
-    const stored = yield* store.getSnapshot(item.type, item.record.id)
-    if (freshness(item.record.updatedAt, Option.getOrUndefined(stored)?.version) !== "newer") continue
+    const stored = Option.getOrUndefined(yield* store.getSnapshot(item.type, item.record.id))
+    const verdict = freshness(item.record.updatedAt, stored?.version)
+    if (verdict === "older" || (verdict === "same" && associationsOf(stored?.data) === associationsOf(item.record))) continue
     if (yield* isOwnCrmWrite(item.type, item.record.id, sharedProperties(entityOf[item.type], item.record.properties))) continue
     fresh.push(item)
   }

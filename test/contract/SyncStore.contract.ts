@@ -74,11 +74,14 @@ export const syncStoreContract = (name: string, makeLayer: () => Layer.Layer<Syn
           const v5 = yield* s.saveSnapshot({ type: "company", id: "1", version: 5, data: { name: "five" } })
           const v3 = yield* s.saveSnapshot({ type: "company", id: "1", version: 3, data: { name: "three" } })
           const same = yield* s.saveSnapshot({ type: "company", id: "1", version: 5, data: { name: "five again" } })
+          const sameStored = yield* s.getSnapshot("company", "1")
           const racing = yield* Effect.all([6, 9, 7, 8].map((version) => s.saveSnapshot({ type: "company", id: "1", version, data: { version } })), { concurrency: "unbounded" })
-          return { v5, v3, same, racing, stored: yield* s.getSnapshot("company", "1"), none: yield* s.getSnapshot("contact", "1") }
+          return { v5, v3, same, sameStored, racing, stored: yield* s.getSnapshot("company", "1"), none: yield* s.getSnapshot("contact", "1") }
         })
       )
       expect([out.v5, out.v3, out.same]).toEqual(["newer", "older", "same"])
+      // An equal version replaces the data: associations change without a new version.
+      expect(Option.getOrThrow(out.sameStored).data).toEqual({ name: "five again" })
       expect(out.racing).toContain("newer")
       expect(Option.getOrThrow(out.stored)).toEqual({ type: "company", id: "1", version: 9, data: { version: 9 } })
       expect(Option.isNone(out.none)).toBe(true)

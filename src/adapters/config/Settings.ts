@@ -1,6 +1,7 @@
 // Every environment variable the service reads, in one place (the README's table mirrors it).
 import { Config, Option, Redacted } from "effect"
 import type { BudgetConfig } from "../../application/BudgetPolicy.ts"
+import { defaultTuning, type StepTuning } from "../../application/Steps.ts"
 
 /** An unset or empty variable means "not configured". */
 const optionalSecret = (name: string) =>
@@ -12,6 +13,17 @@ export const budget: Config.Config<BudgetConfig> = Config.all({
   daily: Config.Int("HUBSPOT_DAILY_LIMIT").pipe(Config.withDefault(250_000)),
   backfillShare: Config.Finite("BACKFILL_SHARE").pipe(Config.withDefault(0.5)),
   timeZone: Config.String("HUBSPOT_TIME_ZONE").pipe(Config.withDefault("UTC"))
+})
+
+/** Per-step retry policy; every step uses the same numbers unless a later need splits them. */
+export const tuning: Config.Config<StepTuning> = Config.all({
+  retryTiersMs: Config.String("RETRY_TIERS_MS").pipe(
+    Config.withDefault(defaultTuning.retryTiersMs.join(",")),
+    Config.map((list) => list.split(",").map((v) => Number(v.trim())).filter((v) => Number.isFinite(v) && v > 0))
+  ),
+  maxAttempts: Config.Int("RETRY_MAX_ATTEMPTS").pipe(Config.withDefault(defaultTuning.maxAttempts)),
+  deliveryLimit: Config.Int("DELIVERY_LIMIT").pipe(Config.withDefault(defaultTuning.deliveryLimit)),
+  prefetch: Config.Int("PREFETCH").pipe(Config.withDefault(defaultTuning.prefetch))
 })
 
 export const settings = Config.all({

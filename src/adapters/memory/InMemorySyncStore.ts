@@ -104,7 +104,7 @@ export const make = Effect.sync(() => {
       Effect.sync(() => {
         const key = `${snapshot.type}:${snapshot.id}`
         const verdict = freshness(snapshot.version, snapshots.get(key)?.version)
-        if (verdict === "newer") snapshots.set(key, snapshot)
+        if (verdict !== "older") snapshots.set(key, snapshot)
         return verdict
       }),
     getSnapshot: (type, id) => Effect.sync(() => Option.fromUndefinedOr(snapshots.get(`${type}:${id}`))),

@@ -26,9 +26,14 @@ export const makeSnapshots = (db: Db) => {
     saveSnapshot: (s: Snapshot) =>
       run(async () => {
         const _id = `${s.type}:${s.id}:${s.version}`
-        const inserted = await orDuplicate(snapshots.insertOne({ _id, type: s.type, id: s.id, version: s.version, data: JSON.stringify(s.data) ?? "null" }))
+        const doc = { _id, type: s.type, id: s.id, version: s.version, data: JSON.stringify(s.data) ?? "null" }
+        const inserted = await orDuplicate(snapshots.insertOne(doc))
         const verdict = freshness(s.version, (await newest(s.type, s.id, s.version))?.version)
-        if (inserted === "duplicate") return verdict === "newer" ? "same" : verdict
+        if (inserted === "duplicate") {
+          // Same version again: its data replaces the old (associations change without a new version).
+          if (verdict !== "older") await snapshots.replaceOne({ _id }, doc)
+          return verdict === "newer" ? "same" : verdict
+        }
         if (verdict === "older") await snapshots.deleteOne({ _id })
         else await snapshots.deleteMany({ type: s.type, id: s.id, version: { $lt: s.version } })
         return verdict

@@ -90,7 +90,10 @@ export class SyncStore extends Context.Service<
     readonly markPublished: (keys: ReadonlyArray<string>) => Op<void>
     readonly countPending: Op<number>
 
-    /** Saves the snapshot unless a newer version is stored; says how the given one compared. */
+    /**
+     * Saves the snapshot unless a newer version is stored; says how the given one compared. An
+     * equal version replaces the data, since associations change without a new version.
+     */
     readonly saveSnapshot: (snapshot: Snapshot) => Op<Freshness>
     readonly getSnapshot: (type: SnapshotType, id: string) => Op<Option.Option<Snapshot>>
 

@@ -1,0 +1,121 @@
+// The whole system for end-to-end tests: `bun start` as a real process on RabbitMQ (its own
+// vhost) and FerretDB (its own database), talking to the HubSpot simulator (which sends signed
+// webhooks to it) and to the commerce simulator (on the same broker, serving REST lookups).
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { MongoClient } from "mongodb"
+import * as InMemorySyncStore from "../../../src/adapters/memory/InMemorySyncStore.ts"
+import { setupHubSpot } from "../../../src/adapters/hubspot/SetupHubSpot.ts"
+import * as MongoSyncStore from "../../../src/adapters/mongo/MongoSyncStore.ts"
+import * as RabbitMqBus from "../../../src/adapters/rabbitmq/RabbitMqBus.ts"
+import type { ParkedItem, SyncStore } from "../../../src/application/ports/SyncStore.ts"
+import { SyncStore as SyncStoreKey } from "../../../src/application/ports/SyncStore.ts"
+import { makeTestBroker, type TestBroker } from "../amqp/AmqpTestBroker.ts"
+import * as Sim from "../commerce/CommerceSimulator.ts"
+import { type HubSpotSimulator, startHubSpotSimulator } from "../hubspot/HubSpotSimulator.ts"
+import type { Faults } from "../hubspot/Faults.ts"
+import { type RunningService, startService } from "../ServiceProcess.ts"
+
+const TOKEN = "e2e-token"
+const SECRET = "e2e-webhook-secret"
+const PREFIX = "crm-sync"
+
+export interface Stack {
+  readonly hubspot: HubSpotSimulator
+  readonly commerce: Sim.Simulator
+  readonly service: RunningService
+  readonly broker: TestBroker
+  readonly parked: () => Promise<ReadonlyArray<ParkedItem>>
+  /** Messages still sitting in the vhost's queues (parking excluded), by queue. */
+  readonly queued: () => Record<string, number>
+  readonly stop: () => Promise<number>
+}
+
+export interface StackOptions {
+  readonly hubspotFaults?: Partial<Faults>
+  readonly webhookDuplicates?: boolean
+  readonly webhookReorder?: boolean
+  readonly commerce?: Sim.Options
+}
+
+const freePort = (): number => {
+  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() })
+  const port = probe.port as number
+  probe.stop(true)
+  return port
+}
+
+const listQueues = (vhost: string): Record<string, number> => {
+  const out = Bun.spawnSync(["rabbitmqctl", "list_queues", "-p", vhost, "name", "messages", "--quiet", "--no-table-headers"]).stdout.toString()
+  return Object.fromEntries(
+    out
+      .trim()
+      .split("\n")
+      .filter((line) => line.trim() !== "" && !line.includes("parking") && !line.includes("dead-letters"))
+      .map((line) => line.trim().split(/\s+/))
+      .map(([name, count]) => [name ?? "", Number(count)])
+  )
+}
+
+export const startStack = async (mongoUrl: string, options: StackOptions = {}): Promise<Stack> => {
+  const broker = await makeTestBroker()
+  const dbName = `crm_sync_e2e_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`
+  const port = freePort()
+  const hubspot = await startHubSpotSimulator({
+    accessToken: TOKEN,
+    webhook: {
+      url: `http://127.0.0.1:${port}/webhooks/hubspot`,
+      clientSecret: SECRET,
+      retryDelaysMs: [200, 500, 1000, 2000, 4000],
+      duplicates: options.webhookDuplicates ?? false,
+      reorder: options.webhookReorder ?? false
+    },
+    ...(options.hubspotFaults === undefined ? {} : { faults: options.hubspotFaults })
+  })
+  await Effect.runPromise(setupHubSpot({ accessToken: Redacted.make(TOKEN), basePath: hubspot.url }))
+  const commerceRuntime = ManagedRuntime.make(
+    Sim.layer(options.commerce ?? {}).pipe(
+      Layer.provideMerge(RabbitMqBus.layer({ url: broker.url, prefix: PREFIX, steps: [Sim.defaultStep] })),
+      Layer.provideMerge(InMemorySyncStore.layer)
+    )
+  )
+  const commerce = await commerceRuntime.runPromise(Sim.CommerceSimulator)
+  const storeRuntime = ManagedRuntime.make(MongoSyncStore.layer({ url: mongoUrl, dbName }))
+  const service = await startService({
+    PORT: String(port),
+    AMQP_URL: broker.url,
+    AMQP_PREFIX: PREFIX,
+    MONGO_URL: mongoUrl,
+    MONGO_DB: dbName,
+    HUBSPOT_ACCESS_TOKEN: TOKEN,
+    HUBSPOT_BASE_PATH: hubspot.url,
+    HUBSPOT_CLIENT_SECRET: SECRET,
+    COMMERCE_API_URL: commerce.url,
+    RETRY_TIERS_MS: "100,300,1000",
+    RETRY_MAX_ATTEMPTS: "6"
+  })
+  const parked = () => storeRuntime.runPromise(Effect.flatMap(SyncStoreKey, (store: SyncStore["Service"]) => store.listParked({})))
+  const stop = async () => {
+    const code = await service.stop()
+    await commerceRuntime.dispose()
+    await storeRuntime.dispose()
+    await hubspot.stop()
+    broker.dispose()
+    const client = new MongoClient(mongoUrl)
+    await client.db(dbName).dropDatabase().finally(() => client.close())
+    return code
+  }
+  return { hubspot, commerce, service, broker, parked, queued: () => listQueues(broker.vhost), stop }
+}
+
+/** Polls until `check` stops throwing, or rethrows its last error after `timeoutMs`. */
+export const eventually = async <A>(check: () => A | Promise<A>, timeoutMs = 15_000): Promise<A> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      return await check()
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await Bun.sleep(100)
+    }
+  }
+}

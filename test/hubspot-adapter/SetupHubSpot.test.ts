@@ -24,8 +24,12 @@ describe("setupHubSpot", () => {
       "companies group ecommerce created",
       "companies property ecommerce_business_id created",
       "orders group ecommerce created",
-      "orders property ecommerce_purchase_id created"
+      "orders property ecommerce_purchase_id created",
+      "companies group ecommerce found",
+      "companies property vat_number created"
     ])
+    const vat = await new Client({ accessToken: "test-token", basePath: sim.url }).crm.properties.coreApi.getByName("companies", "vat_number")
+    expect(vat).toMatchObject({ groupName: "ecommerce", hasUniqueValue: false })
     const property = await new Client({ accessToken: "test-token", basePath: sim.url }).crm.properties.coreApi.getByName("orders", "ecommerce_purchase_id")
     expect(property).toMatchObject({ type: "string", fieldType: "text", groupName: "ecommerce", hasUniqueValue: true })
     const second = await setup()

@@ -9,10 +9,13 @@ import { classifyHubSpotError } from "./ClassifyHubSpotError.ts"
 export const GROUP = { name: "ecommerce", label: "E-commerce" }
 
 export const idProperties = [
-  { objectType: "contacts", name: commerceIdProperty.user, label: "E-commerce user id" },
-  { objectType: "companies", name: commerceIdProperty.business, label: "E-commerce business id" },
-  { objectType: "orders", name: commerceIdProperty.purchase, label: "E-commerce purchase id" }
+  { objectType: "contacts", name: commerceIdProperty.user, label: "E-commerce user id", unique: true },
+  { objectType: "companies", name: commerceIdProperty.business, label: "E-commerce business id", unique: true },
+  { objectType: "orders", name: commerceIdProperty.purchase, label: "E-commerce purchase id", unique: true }
 ] as const
+
+/** Properties of the correspondence table that HubSpot accounts do not have by default. */
+export const customProperties = [{ objectType: "companies", name: "vat_number", label: "VAT number", unique: false }] as const
 
 export interface SetupStep {
   readonly objectType: string
@@ -71,7 +74,7 @@ export const setupHubSpot = Effect.fn("setupHubSpot")(function* (options: { read
   const client = new Client({ accessToken: Redacted.value(options.accessToken), basePath: options.basePath, numberOfApiCallRetries: 0 })
   const { groupsApi, coreApi } = client.crm.properties
   const steps: Array<SetupStep> = []
-  for (const p of idProperties) {
+  for (const p of [...idProperties, ...customProperties]) {
     steps.push(
       yield* ensure(
         { objectType: p.objectType, kind: "group", name: GROUP.name },
@@ -79,11 +82,11 @@ export const setupHubSpot = Effect.fn("setupHubSpot")(function* (options: { read
         () => groupsApi.create(p.objectType, GROUP)
       )
     )
-    const definition = { name: p.name, label: p.label, type: "string", fieldType: "text", groupName: GROUP.name, hasUniqueValue: true }
+    const definition = { name: p.name, label: p.label, type: "string", fieldType: "text", groupName: GROUP.name, hasUniqueValue: p.unique }
     steps.push(
       yield* ensure(
         { objectType: p.objectType, kind: "property", name: p.name },
-        () => coreApi.getByName(p.objectType, p.name).then((found) => (found.hasUniqueValue === true ? "found" : "not unique")),
+        () => coreApi.getByName(p.objectType, p.name).then((found) => (found.hasUniqueValue === true || !p.unique ? "found" : "not unique")),
         // The SDK types `type`/`fieldType` as enums it does not export from its root.
         () => coreApi.create(p.objectType, definition as unknown as Parameters<typeof coreApi.create>[1])
       )

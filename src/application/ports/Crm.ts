@@ -91,8 +91,9 @@ export class CrmError extends Schema.TaggedError<CrmError>()("CrmError", { reaso
     return this.reason.isRetryable
   }
   override get message(): string {
-    const { _tag, ...details } = this.reason
-    return `${_tag}: ${"message" in details ? details.message : JSON.stringify(details)}`
+    const reason = this.reason
+    if ("message" in reason && reason.message !== "") return `${reason._tag}: ${reason.message}`
+    return `${reason._tag}: ${JSON.stringify({ ...reason, isRetryable: undefined })}`
   }
 }
 

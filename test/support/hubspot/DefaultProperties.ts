@@ -52,6 +52,10 @@ const specs: Record<ObjectType, Spec[]> = {
     ["website", "string", "text"],
     ["city", "string", "text"],
     ["country", "string", "text"],
+    ["address", "string", "text"],
+    ["zip", "string", "text"],
+    ["state", "string", "text"],
+    ["hs_language", "enumeration", "select"],
     ["lifecyclestage", "enumeration", "radio"],
     ["hs_additional_emails", "enumeration", "checkbox", true],
     ["lastmodifieddate", "datetime", "date", true]
@@ -76,6 +80,7 @@ const specs: Record<ObjectType, Spec[]> = {
     ["hs_total_price", "number", "number"],
     ["hs_subtotal_price", "number", "number"],
     ["hs_external_order_id", "string", "text"],
+    ["hs_external_created_date", "datetime", "date"],
     ["hs_source_store", "string", "text"],
     ["hs_fulfillment_status", "string", "text"],
     ["hs_pipeline", "enumeration", "select"],

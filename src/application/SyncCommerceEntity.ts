@@ -29,18 +29,26 @@ const loadRecord = Effect.fn("loadRecord")(function* (entity: CommerceEntity, ev
   return yield* (yield* CommerceApi).fetch(entity, event.id)
 })
 
-/** Links to entities HubSpot does not know yet are a wait, not an error: they sync on their own. */
-const linksToAdd = Effect.fn("linksToAdd")(function* (entity: CommerceEntity, record: Readonly<Record<string, unknown>>, crmId: string, existing: ReadonlySet<string>) {
+interface LinkTarget {
+  readonly toType: CrmObjectType
+  readonly toId: string
+}
+
+/**
+ * The HubSpot records the entity links to, resolved before anything is written, so a retry does
+ * not repeat a write. One HubSpot does not know yet is a wait, not an error: it syncs on its own.
+ */
+const linkTargets = Effect.fn("linkTargets")(function* (entity: CommerceEntity, record: Readonly<Record<string, unknown>>) {
   const store = yield* SyncStore
-  const links: Array<CrmLink> = []
+  const targets: Array<LinkTarget> = []
   for (const row of associationRows.filter((r) => r.entity === entity)) {
     const target = getPath(record, row.commerceField)
     if (typeof target !== "string") continue
     const targetCrmId = yield* store.crmIdOf(row.to, target)
     if (Option.isNone(targetCrmId)) return yield* new StepFailure({ retryable: true, reason: `${row.to} ${target} is not in HubSpot yet` })
-    if (!existing.has(targetCrmId.value)) links.push({ fromType: crmTypeOf[entity], fromId: crmId, toType: crmTypeOf[row.to], toId: targetCrmId.value })
+    targets.push({ toType: crmTypeOf[row.to], toId: targetCrmId.value })
   }
-  return links
+  return targets
 })
 
 /** The HubSpot record this commerce entity mirrors, read now, if we know of one. */
@@ -102,9 +110,13 @@ export const syncCommerceEntity = Effect.fn("syncCommerceEntity")(
     const store = yield* SyncStore
     const seen = yield* store.getSnapshot(entity, event.id)
     if (Option.isSome(seen) && seen.value.version >= version) return
+    const targets = yield* linkTargets(entity, record)
     const { crmId, created, current } = yield* writeIntoCrm(entity, event.id, record, version)
     yield* store.link(entity, crmId, event.id)
-    const links = yield* linksToAdd(entity, record, crmId, linkedIds(current))
+    const existing = linkedIds(current)
+    const links: Array<CrmLink> = targets
+      .filter((t) => !existing.has(t.toId))
+      .map((t) => ({ fromType: crmTypeOf[entity], fromId: crmId, toType: t.toType, toId: t.toId }))
     if (links.length > 0) yield* (yield* Crm).associate(links)
     if (created || record["crmId"] !== crmId) {
       const ids: IdsAssigned = { entity, crmId, commerceId: event.id }

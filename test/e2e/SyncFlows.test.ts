@@ -14,6 +14,7 @@ describeE2E("end to end: HubSpot ⇄ crm-sync ⇄ commerce", (mongoUrl) => {
   }, 60_000)
   afterAll(async () => {
     const code = await stack?.stop()
+    if (code !== 0) console.log(stack.service.logs.slice(-5), stack.service.stderr())
     expect(code).toBe(0)
   })
 
@@ -28,6 +29,24 @@ describeE2E("end to end: HubSpot ⇄ crm-sync ⇄ commerce", (mongoUrl) => {
   const associated = (type: "contacts" | "companies" | "orders", id: string, to: "contacts" | "companies") =>
     [...new Set(stack.hubspot.state.edgesFrom(type, id, to).map((e) => e.toId))]
   const iso = (ms = Date.now()) => new Date(ms).toISOString()
+  /** Waits until HubSpot has seen no write for `ms` (a loop never gets there); returns the count. */
+  const quietFor = async (ms: number, timeoutMs = 25_000) => {
+    const deadline = Date.now() + timeoutMs
+    let count = hubspotWrites().length
+    let since = Date.now()
+    while (Date.now() - since < ms) {
+      if (Date.now() > deadline) throw new Error(`HubSpot writes never stopped: ${count} so far`)
+      await Bun.sleep(200)
+      const now = hubspotWrites().length
+      if (now !== count) [count, since] = [now, Date.now()]
+    }
+    return count
+  }
+  const drained = () =>
+    eventually(() => {
+      const queued = stack.queued()
+      expect(queued).toEqual(Object.fromEntries(Object.keys(queued).map((q) => [q, 0])))
+    }, 20_000)
 
   test("a company with three contacts created in HubSpot appears in the shop, and the shop's ids come back onto HubSpot", async () => {
     const { ui, state } = stack.hubspot
@@ -50,13 +69,10 @@ describeE2E("end to end: HubSpot ⇄ crm-sync ⇄ commerce", (mongoUrl) => {
       expect(state.find("companies", company.id)?.properties["ecommerce_business_id"]).toBe(business.id)
       for (const c of contacts) expect(state.find("contacts", c.id)?.properties["ecommerce_user_id"]).toMatch(/^u-/)
     })
-    // No ping-pong: once quiet, nobody writes to HubSpot any more.
-    await Bun.sleep(1500)
-    const writes = () => hubspotWrites().length
-    const settled = writes()
-    await Bun.sleep(1500)
-    expect(writes()).toBe(settled)
-    // Each of the 4 records takes its commerce id once; an echo may repeat one write, no more.
+    // No ping-pong: once the queues have drained, nobody writes to HubSpot any more.
+    const settled = await quietFor(3000)
+    // Each of the 4 records takes its commerce id; a race between flow B and the shop's echo may
+    // write the same id twice, never more.
     expect(settled).toBeLessThanOrEqual(8)
     expect(await stack.parked()).toEqual([])
   }, 40_000)
@@ -82,6 +98,79 @@ describeE2E("end to end: HubSpot ⇄ crm-sync ⇄ commerce", (mongoUrl) => {
     })
     // The shop learns the HubSpot ids of what it created.
     await eventually(() => expect(stack.commerce.find("purchase", String(purchase["id"]))?.record["crmId"]).toBe(order.id))
+  }, 30_000)
+
+  test("the same webhooks delivered three more times, shuffled: stored once, newest wins", async () => {
+    const { ui } = stack.hubspot
+    const contact = ui.create("contacts", { email: "dup@example.com", firstname: "First" })
+    const user = await eventually(() => {
+      const found = live("user").find((u) => u.record["crmId"] === contact.id)
+      expect(found).toBeDefined()
+      return found!
+    })
+    ui.update("contacts", contact.id, { firstname: "Second" })
+    ui.update("contacts", contact.id, { firstname: "Third" })
+    await stack.hubspot.flushWebhooks()
+    const events = stack.hubspot.events.filter((e) => String(e.objectId) === contact.id)
+    const shuffled = [...events, ...events, ...events].sort(() => Math.random() - 0.5)
+    const answers = await Promise.all([0, 1, 2].map((i) => stack.deliver(shuffled.slice(i * events.length, (i + 1) * events.length))))
+    const bodies = (await Promise.all(answers.map((a) => a.json()))) as Array<{ stored: number; duplicates: number }>
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200])
+    expect(bodies.reduce((n, b) => n + b.stored, 0)).toBe(0)
+    expect(bodies.reduce((n, b) => n + b.duplicates, 0)).toBe(events.length * 3)
+    await eventually(() => expect(stack.commerce.find("user", user.id)?.record["firstName"]).toBe("Third"))
+    await Bun.sleep(1000)
+    expect(stack.commerce.find("user", user.id)?.record["firstName"]).toBe("Third")
+    expect(live("user").filter((u) => u.record["crmId"] === contact.id)).toHaveLength(1)
+  }, 30_000)
+
+  test("HubSpot answering 5xx to the first calls, then recovering: synced, nothing parked", async () => {
+    const parkedBefore = (await stack.parked()).length
+    stack.hubspot.setFaults({ failNext: 4, serverErrorStatus: 502 })
+    const company = stack.hubspot.ui.create("companies", { name: "Flaky Networks", domain: "flaky.example.com" })
+    await eventually(() => expect(live("business").find((b) => b.record["crmId"] === company.id)?.record["name"]).toBe("Flaky Networks"))
+    expect(stack.hubspot.requestLog().filter((r) => r.status === 502).length).toBe(4)
+    expect((await stack.parked()).length).toBe(parkedBefore)
+  }, 30_000)
+
+  test("an invalid e-mail and a HubSpot 400 are parked with their reasons; everything else flows", async () => {
+    stack.hubspot.setFaults({ rejectItems: [{ property: "lastname", value: "Refused", message: "lastname Refused is not allowed" }] })
+    try {
+      const bad = await Effect.runPromise(stack.commerce.createUser({ email: "not-an-email", firstName: "Bad" }))
+      const refused = await Effect.runPromise(stack.commerce.createUser({ email: "refused@example.com", lastName: "Refused" }))
+      const good = await Effect.runPromise(stack.commerce.createUser({ email: "good@example.com", lastName: "Fine" }))
+      await eventually(() => byCommerceId("contacts", "ecommerce_user_id", String(good["id"])))
+      const parked = await eventually(async () => {
+        const items = (await stack.parked()).filter((p) => [bad["id"], refused["id"]].includes((p.message.payload as { id: string }).id))
+        expect(items).toHaveLength(2)
+        return items
+      })
+      const reasonOf = (id: unknown) => parked.find((p) => (p.message.payload as { id: string }).id === id)?.reason ?? ""
+      expect(reasonOf(bad["id"])).toContain("email [email]")
+      expect(reasonOf(refused["id"])).toContain("Refused is not allowed")
+      for (const p of parked) expect(p.attempts).toBe(1)
+    } finally {
+      stack.hubspot.setFaults({ rejectItems: [] })
+    }
+  }, 30_000)
+
+  test("a contact merge in HubSpot: the shop ends with one user, linked to the survivor", async () => {
+    const { ui } = stack.hubspot
+    const keep = ui.create("contacts", { email: "keep@example.com", firstname: "Keep" })
+    const gone = ui.create("contacts", { email: "gone@example.com", firstname: "Gone" })
+    await eventually(() => expect(live("user").filter((u) => [keep.id, gone.id].includes(String(u.record["crmId"])))).toHaveLength(2))
+    ui.merge("contacts", keep.id, gone.id)
+    await eventually(() => {
+      const users = live("user").filter((u) => [keep.id, gone.id].includes(String(u.record["crmId"])))
+      expect(users.map((u) => u.record["crmId"])).toEqual([keep.id])
+    })
+  }, 30_000)
+
+  test("at the end every work queue is empty (retries included)", async () => {
+    await drained().catch((e) => {
+      console.log(stack.queued())
+      throw e
+    })
   }, 30_000)
 })
 

@@ -5,6 +5,8 @@ export interface RunningService {
   readonly process: Subprocess<"ignore", "pipe", "pipe">
   readonly url: string
   readonly logs: Array<Record<string, unknown>>
+  /** What the service wrote to stderr (uncaught failures are reported there). */
+  readonly stderr: () => string
   /** Sends SIGTERM and resolves with the exit code. */
   readonly stop: () => Promise<number>
 }
@@ -12,7 +14,9 @@ export interface RunningService {
 const root = new URL("../..", import.meta.url).pathname
 
 export const startService = async (env: Record<string, string> = {}, timeoutMs = 15_000): Promise<RunningService> => {
-  const child = spawn(["bun", "run", "start"], {
+  // The command behind `bun start`, spawned directly: `bun run` answers SIGTERM with its own
+  // exit (143) instead of waiting for the service's graceful shutdown.
+  const child = spawn(["bun", "src/main.ts"], {
     cwd: root,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", AMQP_URL: "", MONGO_URL: "", ...env },
     stdout: "pipe",
@@ -41,19 +45,26 @@ export const startService = async (env: Record<string, string> = {}, timeoutMs =
       }
     }
   })()
+  let errors = ""
+  void (async () => {
+    for await (const chunk of child.stderr) errors += new TextDecoder().decode(chunk)
+  })()
   const deadline = Date.now() + timeoutMs
   while (url === undefined) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill()
-      throw new Error(`service did not start: ${await new Response(child.stderr).text()}\n${JSON.stringify(logs)}`)
+      await Bun.sleep(100)
+      throw new Error(`service did not start: ${errors}\n${JSON.stringify(logs)}`)
     }
     await Bun.sleep(50)
   }
   const stop = async () => {
     child.kill("SIGTERM")
+    const started = Date.now()
     const code = await child.exited
+    if (code !== 0) console.warn(`service exited ${code} (signal ${child.signalCode}) ${Date.now() - started} ms after SIGTERM`)
     await reader
     return code
   }
-  return { process: child, url, logs, stop }
+  return { process: child, url, logs, stderr: () => errors, stop }
 }

@@ -1,6 +1,7 @@
 // The whole system for end-to-end tests: `bun start` as a real process on RabbitMQ (its own
 // vhost) and FerretDB (its own database), talking to the HubSpot simulator (which sends signed
 // webhooks to it) and to the commerce simulator (on the same broker, serving REST lookups).
+import { createHmac } from "node:crypto"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { MongoClient } from "mongodb"
 import * as InMemorySyncStore from "../../../src/adapters/memory/InMemorySyncStore.ts"
@@ -27,6 +28,8 @@ export interface Stack {
   readonly parked: () => Promise<ReadonlyArray<ParkedItem>>
   /** Messages still sitting in the vhost's queues (parking excluded), by queue. */
   readonly queued: () => Record<string, number>
+  /** Posts webhook events to the service signed as HubSpot would (v3), as a redelivery. */
+  readonly deliver: (events: ReadonlyArray<unknown>) => Promise<Response>
   readonly stop: () => Promise<number>
 }
 
@@ -104,7 +107,18 @@ export const startStack = async (mongoUrl: string, options: StackOptions = {}): 
     await client.db(dbName).dropDatabase().finally(() => client.close())
     return code
   }
-  return { hubspot, commerce, service, broker, parked, queued: () => listQueues(broker.vhost), stop }
+  const webhookUrl = `http://127.0.0.1:${port}/webhooks/hubspot`
+  const deliver = (events: ReadonlyArray<unknown>) => {
+    const body = JSON.stringify(events)
+    const timestamp = Date.now()
+    const signature = createHmac("sha256", SECRET).update(`POST${webhookUrl}${body}${timestamp}`).digest("base64")
+    return fetch(webhookUrl, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": String(timestamp) }
+    })
+  }
+  return { hubspot, commerce, service, broker, parked, queued: () => listQueues(broker.vhost), deliver, stop }
 }
 
 /** Polls until `check` stops throwing, or rethrows its last error after `timeoutMs`. */

@@ -14,6 +14,8 @@ export interface LoggedRequest {
   readonly status: number | "hang" | "reset"
   readonly time: string
   readonly durationMs: number
+  /** The parsed request body, for tests that check what was written. */
+  readonly body?: unknown
 }
 
 export interface AdminHooks {

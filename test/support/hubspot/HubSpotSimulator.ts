@@ -93,7 +93,7 @@ export const startHubSpotSimulator = async (options: SimulatorOptions = {}): Pro
   }
   const { server, port, hanging } = await startHttpServer(options.port ?? 0, (req) => handle(pipeline, req), (req, status, startedAt) => {
     if (req.path.startsWith("/__sim/")) return
-    log.push({ method: req.method, path: req.path, query: req.query.toString(), status, time: new Date(startedAt).toISOString(), durationMs: Date.now() - startedAt })
+    log.push({ method: req.method, path: req.path, query: req.query.toString(), status, time: new Date(startedAt).toISOString(), durationMs: Date.now() - startedAt, body: req.body })
   })
   const stop = async () => {
     sender?.stop()

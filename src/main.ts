@@ -1,6 +1,7 @@
 // The composition root: reads configuration, picks the adapters, launches the service.
 import { Effect, Layer, Logger, Option, Redacted } from "effect"
 import { Hono } from "hono"
+import { OutboxSignal } from "./application/OutboxSignal.ts"
 import { relayLayer } from "./application/RelayOutbox.ts"
 import { SyncStore } from "./application/ports/SyncStore.ts"
 import * as SyncWorkers from "./application/SyncWorkers.ts"
@@ -38,10 +39,11 @@ const http = (config: Settings.Settings) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const store = yield* SyncStore
+      const signal = yield* OutboxSignal
       const webhooks = Option.match(config.webhook.clientSecret, {
         onNone: WebhookRoutes.unconfigured,
         onSome: (secret) =>
-          WebhookRoutes.make(store, { ...config.webhook, clientSecret: Redacted.value(secret), publicUrl: Option.getOrUndefined(config.webhook.publicUrl) })
+          WebhookRoutes.make(store, { ...config.webhook, clientSecret: Redacted.value(secret), publicUrl: Option.getOrUndefined(config.webhook.publicUrl) }, signal.notify)
       })
       const ready = { name: "store", check: () => Effect.runPromise(Effect.as(store.countPending, true)) }
       return HttpServer.layer(new Hono().route("/", HealthRoutes.make([ready])).route("/", webhooks), config)
@@ -60,8 +62,8 @@ const App = Layer.unwrap(
     yield* Effect.logInfo(
       `CRM: ${Option.isSome(config.hubspotToken) ? "HubSpot" : "in-memory (no HUBSPOT_ACCESS_TOKEN)"}; commerce API: ${Option.isSome(config.commerceApiUrl) ? "REST" : "in-memory (no COMMERCE_API_URL)"}`
     )
-    const workers = Layer.mergeAll(SyncWorkers.layer(yield* Settings.tuning), relayLayer({ claimant: crypto.randomUUID(), batchSize: 100, leaseMs: 30_000, idleMs: 200 }))
-    return Layer.mergeAll(http(config), workers).pipe(Layer.provide(yield* adapters(config)))
+    const workers = Layer.mergeAll(SyncWorkers.layer(yield* Settings.tuning), relayLayer({ claimant: crypto.randomUUID(), batchSize: 100, leaseMs: 30_000, idleMs: 1000 }))
+    return Layer.mergeAll(http(config), workers).pipe(Layer.provide(Layer.merge(yield* adapters(config), OutboxSignal.layer)))
   })
 )
 

@@ -3,7 +3,6 @@ import { Effect, Option, Result } from "effect"
 import type { Company } from "../domain/Company.ts"
 import type { Contact } from "../domain/Contact.ts"
 import { commerceIdProperty, entityOf } from "../domain/CorrespondenceTable.ts"
-import type { CrmObjectType } from "../domain/CrmProperties.ts"
 import { toCommerceFields } from "../domain/Mapping.ts"
 import type { Order } from "../domain/Order.ts"
 import type { ValidationFailed } from "../domain/ValidationFailed.ts"
@@ -44,5 +43,3 @@ export const toUpsert = Effect.fn("toUpsert")(function* (item: CrmRecord) {
   }
   return Result.succeed(upsert)
 })
-
-export const crmTypeOfRecord = (item: CrmRecord): CrmObjectType => item.type

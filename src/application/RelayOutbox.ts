@@ -2,6 +2,7 @@
 // A crash between publish and mark republishes them; consumers absorb the duplicate.
 import { Clock, Duration, Effect, Layer } from "effect"
 import type { CrmChange } from "../domain/CrmChange.ts"
+import { OutboxSignal } from "./OutboxSignal.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
 import { SyncStore } from "./ports/SyncStore.ts"
 import { cappedBackoff } from "./RetrySchedules.ts"
@@ -12,6 +13,7 @@ export interface RelayOptions {
   readonly batchSize: number
   /** Longer than a publish takes; after it another replica may take the claim over. */
   readonly leaseMs: number
+  /** Poll interval when idle; this process's own intake wakes the relay at once. */
   readonly idleMs: number
 }
 
@@ -40,7 +42,7 @@ export const relayOnce = Effect.fn("relayOnce")(function* (options: RelayOptions
 /** Drains the outbox, sleeps when it is empty, and backs off (capped) while broker or store are down. */
 export const runRelay = (options: RelayOptions) =>
   relayOnce(options).pipe(
-    Effect.flatMap((sent) => (sent === 0 ? Effect.sleep(Duration.millis(options.idleMs)) : Effect.void)),
+    Effect.flatMap((sent) => (sent === 0 ? Effect.flatMap(OutboxSignal, (signal) => signal.waitUpTo(options.idleMs)) : Effect.void)),
     Effect.tapError((error) => Effect.logWarning("outbox relay failed; retrying", { error: error.message })),
     Effect.retry(cappedBackoff(Duration.millis(100), Duration.seconds(5))),
     Effect.forever

@@ -13,7 +13,11 @@ export type RetryDecision =
  */
 export const decideRetry = (step: Step, attempt: number, failure: StepFailure): RetryDecision => {
   if (!failure.retryable) return { _tag: "Park", reason: failure.reason }
-  if (attempt >= step.maxAttempts || step.retryTiersMs.length === 0) {
+  const lastTier = step.retryTiersMs.at(-1) ?? 0
+  // A wait longer than every tier (HubSpot's DAILY cap) is a pause, not a failing attempt: the
+  // message keeps cycling through the longest tier until the reset instead of being parked.
+  const pausing = (failure.retryAfterMs ?? 0) > lastTier && step.retryTiersMs.length > 0
+  if (!pausing && (attempt >= step.maxAttempts || step.retryTiersMs.length === 0)) {
     return { _tag: "Park", reason: `gave up after ${attempt} attempts: ${failure.reason}` }
   }
   const wanted = Math.min(attempt - 1, step.retryTiersMs.length - 1)

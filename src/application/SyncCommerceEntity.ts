@@ -102,7 +102,8 @@ export const syncCommerceEntity = Effect.fn("syncCommerceEntity")(
     const event = yield* decodeEvent(envelope.payload).pipe(Effect.mapError((e) => permanent(`not a commerce event: ${e.message}`)))
     if (action === "deleted") return yield* archiveInCrm(entity, event.id)
     const loaded = yield* loadRecord(entity, event)
-    if (Option.isNone(loaded)) return
+    // The platform's API may lag behind its own event: wait (retry tiers), then park with a reason.
+    if (Option.isNone(loaded)) return yield* new StepFailure({ retryable: true, reason: `${entity} ${event.id} is not served by the commerce API (yet)` })
     const valid = validate(entity, loaded.value)
     if (Result.isFailure(valid)) return yield* permanent(valid.failure.message)
     const record = loaded.value

@@ -48,6 +48,8 @@ const associationsOf = (data: unknown): string => {
   return JSON.stringify([ids("companyIds"), ids("contactIds")])
 }
 
+const NO_LINKS = associationsOf({})
+
 /** Records whose version we have not published yet and whose values are not our own echo. */
 const unpublished = Effect.fn("unpublished")(function* (items: ReadonlyArray<CrmRecord>) {
   const store = yield* SyncStore
@@ -55,8 +57,11 @@ const unpublished = Effect.fn("unpublished")(function* (items: ReadonlyArray<Crm
   for (const item of items) {
     const stored = Option.getOrUndefined(yield* store.getSnapshot(item.type, item.record.id))
     const verdict = freshness(item.record.updatedAt, stored?.version)
-    if (verdict === "older" || (verdict === "same" && associationsOf(stored?.data) === associationsOf(item.record))) continue
-    if (yield* isOwnCrmWrite(item.type, item.record.id, sharedProperties(entityOf[item.type], item.record.properties))) continue
+    const sameLinks = stored !== undefined && associationsOf(stored.data) === associationsOf(item.record)
+    if (verdict === "older" || (verdict === "same" && sameLinks)) continue
+    // Values we wrote ourselves are an echo, unless the links changed: those still travel.
+    const linksAreNews = stored === undefined ? associationsOf(item.record) !== NO_LINKS : !sameLinks
+    if (!linksAreNews && (yield* isOwnCrmWrite(item.type, item.record.id, sharedProperties(entityOf[item.type], item.record.properties)))) continue
     fresh.push(item)
   }
   return fresh
@@ -89,9 +94,11 @@ const publishMerge = Effect.fn("publishMerge")(function* (change: CrmChange, lan
   const entity = entityOf[change.objectType]
   const survivor = change.primaryObjectId ?? change.objectId
   const merged = (change.mergedObjectIds ?? []).filter((id) => id !== survivor)
-  const mergedCommerceIds = (yield* Effect.forEach(merged, (id) => store.commerceIdOf(entity, id))).flatMap(Option.toArray)
-  yield* store.repoint(entity, merged, survivor)
+  // Every id is read before the links move, so a retried publish says exactly the same thing.
   const survivorCommerceId = yield* store.commerceIdOf(entity, survivor)
+  const mergedCommerceIds = (yield* Effect.forEach(merged, (id) => store.commerceIdOf(entity, id)))
+    .flatMap(Option.toArray)
+    .filter((id) => Option.getOrUndefined(survivorCommerceId) !== id)
   const payload: EntityMerge = {
     entity,
     survivorCrmId: survivor,
@@ -101,6 +108,7 @@ const publishMerge = Effect.fn("publishMerge")(function* (change: CrmChange, lan
     ...(Option.isSome(survivorCommerceId) ? { survivorCommerceId: survivorCommerceId.value } : {})
   }
   yield* (yield* MessageBus).publish([message(routingKeys.merge(entity), change.key, payload, change.occurredAt, lane)])
+  yield* store.repoint(entity, merged, survivor)
   yield* publishCurrent({ ...change, objectId: survivor, kind: "propertyChange" }, lane)
 })
 

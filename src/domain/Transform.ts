@@ -81,7 +81,8 @@ export const epochMillis: Transform = {
   },
   toCommerce: (value) => {
     const ms = /^-?\d+$/.test(value) ? Number(value) : new Date(value).getTime()
-    return Number.isNaN(ms) ? value : new Date(ms).toISOString()
+    // Out of Date's range (±8.64e15 ms) toISOString would throw: pass it on for validation to reject.
+    return Number.isFinite(new Date(ms).getTime()) ? new Date(ms).toISOString() : value
   }
 }
 

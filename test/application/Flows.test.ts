@@ -168,6 +168,30 @@ describe("flow C: commerce events become HubSpot records with their associations
     )
   })
 
+  test("a contact we created is later linked to a company in HubSpot: the link reaches the shop", async () => {
+    await run(({ crm }) =>
+      withFlows((received) =>
+        Effect.gen(function* () {
+          const bus = yield* MessageBus
+          const store = yield* SyncStore
+          yield* bus.publish([event("user", "created", aUser({ id: "u-link" }))])
+          const [ids] = yield* takeN(received, 1)
+          const contactId = (ids!.payload as { crmId: ContactId }).crmId
+          const companyId = yield* crm.seed("company", { name: "Later Ltd" })
+          yield* crm.associate([{ fromType: "contact", fromId: contactId, toType: "company", toId: companyId }])
+          yield* store.storeChanges(
+            [{ key: "assoc", objectType: "contact", objectId: contactId, kind: "associationChange", associatedObjectType: "company", associatedObjectId: companyId, occurredAt: Date.now() }],
+            0
+          )
+          yield* relay
+          const messages = yield* takeN(received, 2)
+          const user = messages.find((m) => m.type === "tocommerce.user.upsert")?.payload as { links: Record<string, string> }
+          expect(user.links).toEqual({ businessId: companyId })
+        })
+      )
+    )
+  })
+
   test("an older version of a user never overwrites a newer one", async () => {
     await run(({ crm }) =>
       withFlows((received) =>

@@ -4,7 +4,8 @@ import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
 import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
 import { MessageBus, MessageBusError, BusUnavailable } from "../../src/application/ports/MessageBus.ts"
 import { SyncStore } from "../../src/application/ports/SyncStore.ts"
-import { relayOnce } from "../../src/application/RelayOutbox.ts"
+import { OutboxSignal } from "../../src/application/OutboxSignal.ts"
+import { relayOnce, runRelay } from "../../src/application/RelayOutbox.ts"
 import type { Envelope, Step } from "../../src/application/Step.ts"
 import type { CrmChange } from "../../src/domain/CrmChange.ts"
 
@@ -61,4 +62,26 @@ test("when the broker refuses, the events stay pending and go out once it is bac
       expect(yield* store.countPending).toBe(0)
     }).pipe(Effect.provide(FlakyBus.pipe(Layer.provideMerge(InMemorySyncStore.layer))))
   )
+})
+
+test("the running relay publishes as soon as intake signals, without waiting for its idle poll", async () => {
+  const elapsed = await Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const store = yield* SyncStore
+        const bus = yield* MessageBus
+        const signal = yield* OutboxSignal
+        const seen = yield* Queue.unbounded<Envelope>()
+        yield* bus.consume(step, (m) => Queue.offer(seen, m))
+        yield* Effect.forkScoped(runRelay({ ...options, idleMs: 60_000 }))
+        yield* Effect.sleep("50 millis") // the relay found nothing and is idle now
+        const started = performance.now()
+        yield* store.storeChanges([change(9)], 0)
+        yield* signal.notify
+        yield* Queue.take(seen).pipe(Effect.timeout("5 seconds"))
+        return performance.now() - started
+      })
+    ).pipe(Effect.provide(Layer.merge(Live, OutboxSignal.layer)))
+  )
+  expect(elapsed).toBeLessThan(1000)
 })

@@ -35,6 +35,18 @@ describe("the generated records are valid, so the round trip covers real inputs"
   })
 })
 
+describe("mapping CRM properties never throws, whatever HubSpot sends", () => {
+  test.each(["user", "business", "purchase"] as const)("%s", (entity) => {
+    const crmProperty = fc.constantFrom(...rowsOf(entity).map((r) => r.crmProperty))
+    fc.assert(
+      fc.property(fc.dictionary(crmProperty, fc.oneof(fc.string(), fc.bigInt().map(String), fc.double().map(String), fc.constant(null))), (properties) => {
+        toCommerceFields(entity, properties)
+      }),
+      { numRuns: 500 }
+    )
+  })
+})
+
 describe("validation never throws and always returns a typed result", () => {
   test.each(["user", "business", "purchase"] as const)("%s on arbitrary input", (entity) => {
     fc.assert(

@@ -35,6 +35,10 @@ test.each([
   expect(T.country.toCommerce(name, {})).toBe(iso)
 })
 
+test("a timestamp out of Date's range is passed on for validation, never thrown", () => {
+  expect(T.epochMillis.toCommerce("99999999999999999", {})).toBe("99999999999999999")
+})
+
 test("dates: ISO-8601 ↔ epoch milliseconds, before 1970 too", () => {
   expect(T.epochMillis.toCrm("2024-01-02T03:04:05.000Z", {})).toBe("1704164645000")
   expect(T.epochMillis.toCommerce("1704164645000", {})).toBe("2024-01-02T03:04:05.000Z")

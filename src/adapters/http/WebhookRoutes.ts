@@ -28,7 +28,8 @@ const parse = (raw: string): Result.Result<unknown, string> => {
   }
 }
 
-export const make = (store: SyncStore["Service"], options: Options) => {
+/** `stored` runs after events were stored (it wakes the outbox relay). */
+export const make = (store: SyncStore["Service"], options: Options, stored: Effect.Effect<void> = Effect.void) => {
   const intake = Effect.fn("WebhookIntake")(function* (request: SignedRequest): Effect.fn.Return<Outcome, SyncStoreError> {
     const now = yield* Clock.currentTimeMillis
     const verdict = verify(request, { clientSecret: options.clientSecret, now, legacyVersions: options.legacyVersions })
@@ -45,6 +46,7 @@ export const make = (store: SyncStore["Service"], options: Options) => {
       return change === undefined ? [] : [change]
     })
     const result = yield* store.storeChanges(changes, now)
+    if (result.stored > 0) yield* stored
     return { status: 200, body: { ...result, ignored: decoded.success.length - changes.length } }
   })
 

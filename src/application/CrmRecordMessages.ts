@@ -1,8 +1,10 @@
 // Turns CRM records into the upserts the commerce platform receives (flow A).
-import { Effect, Option, Result } from "effect"
+import { Effect, Option, Predicate, Result } from "effect"
 import type { Company } from "../domain/Company.ts"
 import type { Contact } from "../domain/Contact.ts"
 import { commerceIdProperty, entityOf } from "../domain/CorrespondenceTable.ts"
+import type { CrmProperties } from "../domain/CrmProperties.ts"
+import { fieldsForCommerce } from "../domain/FieldMerge.ts"
 import { toCommerceFields } from "../domain/Mapping.ts"
 import type { Order } from "../domain/Order.ts"
 import type { ValidationFailed } from "../domain/ValidationFailed.ts"
@@ -24,21 +26,28 @@ const linksOf = (item: CrmRecord): Record<string, string> => {
   return Object.fromEntries(Object.entries(links).filter((entry): entry is [string, string] => entry[1] !== undefined))
 }
 
-/** The upsert for one record, or the validation failure that keeps it from the platform. */
-export const toUpsert = Effect.fn("toUpsert")(function* (item: CrmRecord) {
+/** The CRM properties of a snapshot's data, if it has any. */
+export const snapshotProperties = (data: unknown): CrmProperties | undefined =>
+  Predicate.isObject(data) && Predicate.isObject((data as { properties?: unknown }).properties) ? (data as { properties: CrmProperties }).properties : undefined
+
+/**
+ * The upsert for one record, or the validation failure that keeps it from the platform. `base`
+ * is the record as last synced: only what the CRM changed since (and wins) is sent.
+ */
+export const toUpsert = Effect.fn("toUpsert")(function* (item: CrmRecord, base: CrmProperties | undefined) {
   const store = yield* SyncStore
   const entity = entityOf[item.type]
-  const fields = toCommerceFields(entity, item.record.properties)
-  const valid = validateFields(entity, fields)
+  const valid = validateFields(entity, toCommerceFields(entity, item.record.properties))
   if (Result.isFailure(valid)) return Result.fail<ValidationFailed>(valid.failure)
   const linked = yield* store.commerceIdOf(entity, item.record.id)
   const commerceId = Option.getOrUndefined(linked) ?? item.record.properties[commerceIdProperty[entity]] ?? undefined
+  const seen = commerceId ? Option.getOrUndefined(yield* store.getSnapshot(entity, commerceId))?.data : undefined
   const upsert: EntityUpsert = {
     entity,
     crmId: item.record.id,
     ...(commerceId ? { commerceId } : {}),
     version: item.record.updatedAt,
-    fields,
+    fields: fieldsForCommerce(entity, item.record.properties, base, Predicate.isObject(seen) ? (seen as Record<string, unknown>) : undefined),
     links: linksOf(item)
   }
   return Result.succeed(upsert)

@@ -2,11 +2,12 @@
 // upsert into HubSpot on the unique commerce-id property → associations → HubSpot id back.
 import { Effect, Option, Result, Schema } from "effect"
 import { associationRows, type CommerceEntity, commerceIdProperty, crmTypeOf } from "../domain/CorrespondenceTable.ts"
-import type { CrmObjectType } from "../domain/CrmProperties.ts"
+import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
+import { propertiesForCrm } from "../domain/FieldMerge.ts"
 import { getPath } from "../domain/Mapping.ts"
 import { validate } from "../domain/Validation.ts"
 import { CommerceEvent, type IdsAssigned, routingKeys } from "./CommerceMessages.ts"
-import { propertiesToWrite } from "./CommerceEntityWrite.ts"
+import { snapshotProperties } from "./CrmRecordMessages.ts"
 import { ARCHIVED, recordCrmWrites } from "./EchoLedger.ts"
 import { CommerceApi } from "./ports/CommerceApi.ts"
 import { Crm, type CrmIdOf, type CrmLink, type CrmRecordOf } from "./ports/Crm.ts"
@@ -66,11 +67,20 @@ const currentRecord = Effect.fn("currentRecord")(function* (entity: CommerceEnti
 const linkedIds = (current: Option.Option<CrmRecordOf[CrmObjectType]>): ReadonlySet<string> =>
   new Set(Option.match(current, { onNone: () => [], onSome: (r) => [...("companyIds" in r ? r.companyIds : []), ...("contactIds" in r ? r.contactIds : [])] }))
 
-const writeIntoCrm = Effect.fn("writeIntoCrm")(function* (entity: CommerceEntity, id: string, record: Readonly<Record<string, unknown>>, version: number) {
+/** After our write, the CRM record as we left it is the base the next merge compares with. */
+const rememberWrite = (type: CrmObjectType, current: Option.Option<CrmRecordOf[CrmObjectType]>, crmId: string, written: CrmProperties) =>
+  Effect.flatMap(SyncStore, (store) => {
+    const before = Option.getOrUndefined(current)
+    const data = { companyIds: [], contactIds: [], ...before, id: crmId, properties: { ...before?.properties, ...written } }
+    return store.saveSnapshot({ type, id: crmId, version: before?.updatedAt ?? 0, data })
+  })
+
+const writeIntoCrm = Effect.fn("writeIntoCrm")(function* (entity: CommerceEntity, id: string, record: Readonly<Record<string, unknown>>) {
   const type = crmTypeOf[entity]
   const crm = yield* Crm
   const current = yield* currentRecord(entity, id, record)
-  const properties = propertiesToWrite(entity, record, version, current)
+  const base = Option.isSome(current) ? snapshotProperties(Option.getOrUndefined(yield* (yield* SyncStore).getSnapshot(type, current.value.id))?.data) : undefined
+  const properties = propertiesForCrm(entity, record, Option.getOrUndefined(current)?.properties, base)
   if (Option.isSome(current)) {
     const crmId = current.value.id
     if (Object.keys(properties).length === 0) return { crmId, created: false, current }
@@ -78,11 +88,13 @@ const writeIntoCrm = Effect.fn("writeIntoCrm")(function* (entity: CommerceEntity
     // A known record is updated by its HubSpot id: its commerce-id property may not be written yet.
     const [outcome] = yield* crm.update(type, [{ id: crmId as CrmIdOf[typeof type], properties }])
     if (outcome?._tag !== "Applied") return yield* permanent(`HubSpot refused ${entity} ${id}: ${outcome?.category ?? "NO_RESULT"} ${outcome?.message ?? ""}`)
+    yield* rememberWrite(type, current, crmId, properties)
     return { crmId, created: false, current }
   }
   const [outcome] = yield* crm.upsert(type, [{ idProperty: commerceIdProperty[entity], idValue: id, properties }])
   if (outcome?._tag !== "Applied") return yield* permanent(`HubSpot refused ${entity} ${id}: ${outcome?.category ?? "NO_RESULT"} ${outcome?.message ?? ""}`)
   yield* recordCrmWrites(type, outcome.id, properties)
+  yield* rememberWrite(type, current, outcome.id, properties)
   return { crmId: outcome.id as string, created: outcome.created, current }
 })
 
@@ -112,7 +124,7 @@ export const syncCommerceEntity = Effect.fn("syncCommerceEntity")(
     const seen = yield* store.getSnapshot(entity, event.id)
     if (Option.isSome(seen) && seen.value.version >= version) return
     const targets = yield* linkTargets(entity, record)
-    const { crmId, created, current } = yield* writeIntoCrm(entity, event.id, record, version)
+    const { crmId, created, current } = yield* writeIntoCrm(entity, event.id, record)
     yield* store.link(entity, crmId, event.id)
     const existing = linkedIds(current)
     const links: Array<CrmLink> = targets

@@ -3,12 +3,13 @@
 // coalesces a burst of events into one sync and lets the newest state win.
 import { Effect, Option, Predicate, Result, Schema } from "effect"
 import { CrmChange } from "../domain/CrmChange.ts"
+import type { CrmProperties } from "../domain/CrmProperties.ts"
 import { entityOf } from "../domain/CorrespondenceTable.ts"
 import type { CompanyId, ContactId, OrderId } from "../domain/Ids.ts"
 import { freshness } from "../domain/ConflictRules.ts"
 import { sharedProperties } from "../domain/Mapping.ts"
 import { type EntityDelete, type EntityMerge, routingKeys } from "./CommerceMessages.ts"
-import { type CrmRecord, toUpsert } from "./CrmRecordMessages.ts"
+import { type CrmRecord, snapshotProperties, toUpsert } from "./CrmRecordMessages.ts"
 import { ARCHIVED, isOwnCrmWrite } from "./EchoLedger.ts"
 import { Crm } from "./ports/Crm.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
@@ -50,10 +51,10 @@ const associationsOf = (data: unknown): string => {
 
 const NO_LINKS = associationsOf({})
 
-/** Records whose version we have not published yet and whose values are not our own echo. */
+/** Records whose version we have not published yet and whose values are not our own echo, each with its base. */
 const unpublished = Effect.fn("unpublished")(function* (items: ReadonlyArray<CrmRecord>) {
   const store = yield* SyncStore
-  const fresh: Array<CrmRecord> = []
+  const fresh: Array<{ readonly item: CrmRecord; readonly base: CrmProperties | undefined }> = []
   for (const item of items) {
     const stored = Option.getOrUndefined(yield* store.getSnapshot(item.type, item.record.id))
     const verdict = freshness(item.record.updatedAt, stored?.version)
@@ -62,7 +63,7 @@ const unpublished = Effect.fn("unpublished")(function* (items: ReadonlyArray<Crm
     // Values we wrote ourselves are an echo, unless the links changed: those still travel.
     const linksAreNews = stored === undefined ? associationsOf(item.record) !== NO_LINKS : !sameLinks
     if (!linksAreNews && (yield* isOwnCrmWrite(item.type, item.record.id, sharedProperties(entityOf[item.type], item.record.properties)))) continue
-    fresh.push(item)
+    fresh.push({ item, base: snapshotProperties(stored?.data) })
   }
   return fresh
 })
@@ -70,7 +71,7 @@ const unpublished = Effect.fn("unpublished")(function* (items: ReadonlyArray<Crm
 const publishCurrent = Effect.fn("publishCurrent")(function* (change: CrmChange, lane: Envelope["lane"]) {
   const store = yield* SyncStore
   const items = yield* unpublished(yield* readAround(change))
-  const results = yield* Effect.forEach(items, (item) => Effect.map(toUpsert(item), (result) => ({ item, result })))
+  const results = yield* Effect.forEach(items, ({ item, base }) => Effect.map(toUpsert(item, base), (result) => ({ item, result })))
   const valid = results.flatMap(({ item, result }) => (Result.isSuccess(result) ? [{ item, upsert: result.success }] : []))
   const invalid = results.flatMap(({ result }) => (Result.isFailure(result) ? [result.failure.message] : []))
   if (valid.length > 0) {

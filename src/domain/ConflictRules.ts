@@ -7,19 +7,12 @@ export type Freshness = "newer" | "same" | "older"
 export const freshness = (incomingAt: number, storedAt: number | undefined): Freshness =>
   storedAt === undefined || incomingAt > storedAt ? "newer" : incomingAt === storedAt ? "same" : "older"
 
-export interface FieldChange {
-  /** When the side last changed this field (epoch ms); undefined when it did not. */
-  readonly changedAt: number | undefined
-}
-
 /**
- * Who wins a field. A field changed on one side only flows from that side. When both changed it
- * since the last sync, the table's owner wins — not the later clock, since the two sides' clocks
- * are not comparable enough to order concurrent edits.
+ * Who wins a field, given which sides changed it since the last sync. A field changed on one
+ * side only flows from that side. When both changed it, the table's owner wins — not the later
+ * clock, since the two sides' clocks are not comparable enough to order concurrent edits.
  */
-export const fieldWinner = (row: FieldRow, lastSyncedAt: number, crm: FieldChange, commerce: FieldChange): Side | "none" => {
-  const crmChanged = crm.changedAt !== undefined && crm.changedAt > lastSyncedAt
-  const commerceChanged = commerce.changedAt !== undefined && commerce.changedAt > lastSyncedAt
+export const fieldWinner = (row: FieldRow, crmChanged: boolean, commerceChanged: boolean): Side | "none" => {
   if (crmChanged && commerceChanged) return row.owner
   if (crmChanged) return row.direction === "to-crm" ? "none" : "crm"
   if (commerceChanged) return row.direction === "to-commerce" ? "none" : "commerce"

@@ -192,6 +192,24 @@ describe("flow C: commerce events become HubSpot records with their associations
     )
   })
 
+  test("a field edited on both sides goes to its owner: HubSpot keeps its first name, takes the shop's e-mail", async () => {
+    await run(({ crm }) =>
+      withFlows((received) =>
+        Effect.gen(function* () {
+          const bus = yield* MessageBus
+          yield* bus.publish([event("user", "created", aUser({ id: "u-both", updatedAt: "2024-06-01T00:00:00.000Z" }))])
+          const [ids] = yield* takeN(received, 1)
+          const contactId = (ids!.payload as { crmId: ContactId }).crmId
+          yield* crm.update("contact", [{ id: contactId, properties: { firstname: "Edited in HubSpot" } }])
+          yield* bus.publish([event("user", "updated", aUser({ id: "u-both", firstName: "Edited in shop", email: "new@example.com", updatedAt: "2024-06-02T00:00:00.000Z" }))])
+          yield* Effect.sleep("150 millis")
+          const [contact] = yield* crm.read("contact", [contactId])
+          expect(contact?.properties).toMatchObject({ firstname: "Edited in HubSpot", email: "new@example.com" })
+        })
+      )
+    )
+  })
+
   test("an older version of a user never overwrites a newer one", async () => {
     await run(({ crm }) =>
       withFlows((received) =>

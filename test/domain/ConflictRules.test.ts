@@ -16,16 +16,16 @@ test.each([
 ] as const)("freshness(%p, %p) = %s", (incoming, stored, expected) => expect(freshness(incoming, stored)).toBe(expected))
 
 test.each([
-  // [property, crm changed at, commerce changed at, winner] with the last sync at 100
-  ["firstname", 150, undefined, "crm"],
-  ["firstname", undefined, 150, "commerce"],
-  ["firstname", 150, 160, "crm"], // both changed: the owner (CRM) wins, not the later clock
-  ["email", 160, 150, "commerce"], // both changed: the owner (commerce) wins
-  ["firstname", 90, 80, "none"], // nothing since the last sync
-  ["ecommerce_user_id", 150, undefined, "none"], // to-crm only: a CRM edit never flows back
-  ["hs_object_id", undefined, 150, "none"] // to-commerce only
-] as const)("%s crm@%p commerce@%p → %s", (property, crm, commerce, winner) =>
-  expect(fieldWinner(row(property), 100, { changedAt: crm }, { changedAt: commerce })).toBe(winner)
+  // [property, crm changed, commerce changed, winner]
+  ["firstname", true, false, "crm"],
+  ["firstname", false, true, "commerce"],
+  ["firstname", true, true, "crm"], // both changed: the owner (CRM) wins, not the later clock
+  ["email", true, true, "commerce"], // both changed: the owner (commerce) wins
+  ["firstname", false, false, "none"],
+  ["ecommerce_user_id", true, false, "none"], // to-crm only: a CRM edit never flows back
+  ["hs_object_id", false, true, "none"] // to-commerce only
+] as const)("%s crm changed %p, commerce changed %p → %s", (property, crm, commerce, winner) =>
+  expect(fieldWinner(row(property), crm, commerce)).toBe(winner)
 )
 
 test("every row of the table has an owner and a transform, and no CRM property appears twice per entity", () => {

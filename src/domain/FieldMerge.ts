@@ -1,0 +1,53 @@
+// Three-way merge per field. The base is what both sides agreed on at the last sync (the CRM
+// snapshot); comparing each side with it tells who changed what, and the correspondence table's
+// owner settles a field both changed. So a stale copy on one side never undoes an edit on the other.
+import { fieldWinner } from "./ConflictRules.ts"
+import { type CommerceEntity, rowsOf } from "./CorrespondenceTable.ts"
+import type { CrmProperties } from "./CrmProperties.ts"
+import { getPath, toCommerceFields, toCrmProperties } from "./Mapping.ts"
+
+type Fields = Readonly<Record<string, unknown>>
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null)
+const blank = (value: unknown): boolean => value === undefined || value === null || value === ""
+
+/**
+ * The commerce fields to send for a CRM record: those the CRM changed since the base and wins
+ * (all of them on a first sync). A nested group (the address) travels whole, since the shop
+ * replaces top-level fields.
+ */
+export const fieldsForCommerce = (entity: CommerceEntity, crmNow: CrmProperties, crmBase: CrmProperties | undefined, commerceSeen: Fields | undefined): Record<string, unknown> => {
+  const now = toCommerceFields(entity, crmNow)
+  const base = crmBase === undefined ? undefined : toCommerceFields(entity, crmBase)
+  const keys = new Set<string>()
+  for (const row of rowsOf(entity).filter((r) => r.direction !== "to-crm")) {
+    const value = getPath(now, row.commerceField)
+    if (value === undefined) continue
+    const before = base === undefined ? undefined : getPath(base, row.commerceField)
+    const crmChanged = base === undefined || !same(before, value)
+    const seen = commerceSeen === undefined ? undefined : getPath(commerceSeen, row.commerceField)
+    const commerceChanged = base !== undefined && commerceSeen !== undefined && !same(seen, before) && !same(seen, value)
+    if (row.direction === "to-commerce" || fieldWinner(row, crmChanged, commerceChanged) === "crm") keys.add(row.commerceField.split(".")[0] as string)
+  }
+  return Object.fromEntries(Object.entries(now).filter(([key]) => keys.has(key)))
+}
+
+/**
+ * The HubSpot properties to write for a commerce record: those that differ from what HubSpot
+ * holds and that the shop wins. A property HubSpot changed since the base (or, with no base,
+ * already holds) stays when the CRM owns it.
+ */
+export const propertiesForCrm = (entity: CommerceEntity, record: Fields, crmNow: CrmProperties | undefined, crmBase: CrmProperties | undefined): CrmProperties => {
+  const wanted = toCrmProperties(entity, record)
+  if (crmNow === undefined) return wanted
+  const rows = new Map(rowsOf(entity).map((r) => [r.crmProperty, r]))
+  return Object.fromEntries(
+    Object.entries(wanted).filter(([property, value]) => {
+      const current = crmNow[property]
+      if (same(blank(current) ? null : current, blank(value) ? null : value)) return false
+      const crmChanged = crmBase === undefined ? !blank(current) : !same(current, crmBase[property])
+      const row = rows.get(property)
+      return row === undefined || fieldWinner(row, crmChanged, true) === "commerce"
+    })
+  )
+}

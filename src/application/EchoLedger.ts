@@ -1,7 +1,9 @@
 // Echo suppression: every property we write to HubSpot is remembered for a while, so the webhook
 // that reports our own write back to us changes nothing and triggers no further write.
 import { Clock, Effect } from "effect"
+import { type CommerceEntity, rowsOf } from "../domain/CorrespondenceTable.ts"
 import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
+import { getPath } from "../domain/Mapping.ts"
 import { SyncStore } from "./ports/SyncStore.ts"
 import { valueHash } from "./ValueHash.ts"
 
@@ -30,6 +32,42 @@ export const isOwnCrmWrite = Effect.fn("isOwnCrmWrite")(function* (type: CrmObje
   if (values.length === 0) return false
   for (const [property, value] of values) {
     if (!(yield* store.isEcho("crm", crmObjectKey(type, id), property, valueHash(value), now))) return false
+  }
+  return true
+})
+
+/** The shop's side: fields we sent it, keyed by the CRM id (the shop's id may not exist yet). */
+export const commerceObjectKey = (entity: CommerceEntity, crmId: string) => `${entity}:crm:${crmId}`
+
+const sharedFieldValues = (entity: CommerceEntity, fields: Readonly<Record<string, unknown>>) =>
+  rowsOf(entity)
+    .filter((row) => row.direction === "both")
+    .flatMap((row) => {
+      const value = getPath(fields, row.commerceField)
+      return value === undefined || value === null || value === "" ? [] : [[row.commerceField, value] as const]
+    })
+
+export const recordCommerceWrites = Effect.fn("recordCommerceWrites")(function* (entity: CommerceEntity, crmId: string, fields: Readonly<Record<string, unknown>>) {
+  const store = yield* SyncStore
+  const now = yield* Clock.currentTimeMillis
+  const entries = sharedFieldValues(entity, fields).map(([field, value]) => ({
+    side: "commerce" as const,
+    objectKey: commerceObjectKey(entity, crmId),
+    property: field,
+    valueHash: valueHash(value),
+    expiresAt: now + LEDGER_TTL_MS
+  }))
+  if (entries.length > 0) yield* store.recordWrites(entries)
+})
+
+/** True when every shared field of the shop's record holds a value we sent it ourselves. */
+export const isOwnCommerceWrite = Effect.fn("isOwnCommerceWrite")(function* (entity: CommerceEntity, crmId: string, record: Readonly<Record<string, unknown>>) {
+  const store = yield* SyncStore
+  const now = yield* Clock.currentTimeMillis
+  const values = sharedFieldValues(entity, record)
+  if (values.length === 0) return false
+  for (const [field, value] of values) {
+    if (!(yield* store.isEcho("commerce", commerceObjectKey(entity, crmId), field, valueHash(value), now))) return false
   }
   return true
 })

@@ -8,7 +8,7 @@ import { getPath } from "../domain/Mapping.ts"
 import { validate } from "../domain/Validation.ts"
 import { CommerceEvent, type IdsAssigned, routingKeys } from "./CommerceMessages.ts"
 import { snapshotProperties } from "./CrmRecordMessages.ts"
-import { ARCHIVED, recordCrmWrites } from "./EchoLedger.ts"
+import { ARCHIVED, isOwnCommerceWrite, recordCrmWrites } from "./EchoLedger.ts"
 import { CommerceApi } from "./ports/CommerceApi.ts"
 import { Crm, type CrmIdOf, type CrmLink, type CrmRecordOf } from "./ports/Crm.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
@@ -52,13 +52,15 @@ const linkTargets = Effect.fn("linkTargets")(function* (entity: CommerceEntity, 
   return targets
 })
 
+const carriedCrmId = (record: Readonly<Record<string, unknown>>): Option.Option<string> =>
+  typeof record["crmId"] === "string" ? Option.some(record["crmId"]) : Option.none()
+
 /** The HubSpot record this commerce entity mirrors, read now, if we know of one. */
 const currentRecord = Effect.fn("currentRecord")(function* (entity: CommerceEntity, id: string, record: Readonly<Record<string, unknown>>) {
   const type = crmTypeOf[entity]
   // The platform may carry our HubSpot id (from flow A) before its id assignment has come back
   // through flow B: trust it, or an upsert by commerce id would create a duplicate.
-  const carried = typeof record["crmId"] === "string" ? Option.some(record["crmId"]) : Option.none<string>()
-  const known = Option.orElse(yield* (yield* SyncStore).crmIdOf(entity, id), () => carried)
+  const known = Option.orElse(yield* (yield* SyncStore).crmIdOf(entity, id), () => carriedCrmId(record))
   if (Option.isNone(known)) return Option.none()
   const [current] = yield* (yield* Crm).read(type, [known.value as CrmIdOf[typeof type]])
   return Option.fromUndefinedOr(current)
@@ -123,6 +125,12 @@ export const syncCommerceEntity = Effect.fn("syncCommerceEntity")(
     const store = yield* SyncStore
     const seen = yield* store.getSnapshot(entity, event.id)
     if (Option.isSome(seen) && seen.value.version >= version) return
+    // The shop announcing what we just sent it: nothing to write, not even a HubSpot read.
+    const knownCrmId = Option.orElse(yield* store.crmIdOf(entity, event.id), () => carriedCrmId(record))
+    if (Option.isSome(knownCrmId) && (yield* isOwnCommerceWrite(entity, knownCrmId.value, record))) {
+      yield* store.link(entity, knownCrmId.value, event.id)
+      return yield* store.saveSnapshot({ type: entity, id: event.id, version, data: record })
+    }
     const targets = yield* linkTargets(entity, record)
     const { crmId, created, current } = yield* writeIntoCrm(entity, event.id, record)
     yield* store.link(entity, crmId, event.id)

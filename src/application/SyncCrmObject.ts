@@ -10,7 +10,7 @@ import { freshness } from "../domain/ConflictRules.ts"
 import { sharedProperties } from "../domain/Mapping.ts"
 import { type EntityDelete, type EntityMerge, routingKeys } from "./CommerceMessages.ts"
 import { type CrmRecord, snapshotProperties, toUpsert } from "./CrmRecordMessages.ts"
-import { ARCHIVED, isOwnCrmWrite } from "./EchoLedger.ts"
+import { ARCHIVED, isOwnCrmWrite, recordCommerceWrites } from "./EchoLedger.ts"
 import { Crm } from "./ports/Crm.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
 import { SyncStore } from "./ports/SyncStore.ts"
@@ -78,7 +78,10 @@ const publishCurrent = Effect.fn("publishCurrent")(function* (change: CrmChange,
     yield* (yield* MessageBus).publish(valid.map(({ upsert }) => message(routingKeys.upsert(upsert.entity), `${upsert.entity}:${upsert.crmId}:${upsert.version}`, upsert, upsert.version, lane)))
   }
   // Only after the platform has the version do we remember it, so a failed publish is retried.
-  for (const { item } of valid) yield* store.saveSnapshot({ type: item.type, id: item.record.id, version: item.record.updatedAt, data: item.record })
+  for (const { item, upsert } of valid) {
+    yield* recordCommerceWrites(upsert.entity, upsert.crmId, upsert.fields)
+    yield* store.saveSnapshot({ type: item.type, id: item.record.id, version: item.record.updatedAt, data: item.record })
+  }
   if (invalid.length > 0) return yield* new StepFailure({ retryable: false, reason: invalid.join(" | ") })
 })
 

@@ -100,6 +100,29 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
     )
   })
 
+  test("the shop announcing what we just sent it is an echo: no HubSpot read, no write", async () => {
+    await run(({ crm }) =>
+      withFlows((received) =>
+        Effect.gen(function* () {
+          const store = yield* SyncStore
+          const bus = yield* MessageBus
+          const id = yield* crm.seed("contact", { email: "echo@example.com", firstname: "Echo", lastname: "Back" })
+          yield* store.storeChanges([{ key: "echo1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
+          yield* relay
+          const [sent] = yield* takeN(received, 1)
+          const fields = (sent!.payload as { fields: Record<string, unknown> }).fields
+          const calls = { ...crm.calls }
+          const payload = { ...fields, id: "u-echo", crmId: id, updatedAt: "2024-07-01T00:00:00.000Z" }
+          yield* bus.publish([{ id: "e", type: routingKeys.commerceEvent("user", "created"), payload: { id: "u-echo", occurredAt: 1, payload }, occurredAt: 1, lane: "live" }])
+          yield* Effect.sleep("100 millis")
+          expect(crm.calls).toEqual(calls)
+          expect(Option.getOrUndefined(yield* store.crmIdOf("user", "u-echo"))).toBe(id)
+          expect(yield* store.listParked({})).toEqual([])
+        })
+      )
+    )
+  })
+
   test("an invalid CRM record is parked with the field named; nothing is published", async () => {
     await run(({ crm }) =>
       withFlows((received) =>

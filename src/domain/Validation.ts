@@ -16,7 +16,6 @@ export interface EntityTypes {
   readonly purchase: Purchase
 }
 
-const schemas = { user: User, business: Business, purchase: Purchase } as const
 const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
 const ruleIssues = (entity: CommerceEntity, record: Readonly<Record<string, unknown>>, partial: boolean): Array<ValidationIssue> => {
@@ -34,12 +33,18 @@ const ruleIssues = (entity: CommerceEntity, record: Readonly<Record<string, unkn
   return issues
 }
 
+type Decoder = (input: unknown, options: { readonly errors: "all"; readonly onExcessProperty: "ignore" }) => Result.Result<unknown, Schema.SchemaError>
+
+const decoders: Readonly<Record<CommerceEntity, Decoder>> = {
+  user: Schema.decodeUnknownResult(User),
+  business: Schema.decodeUnknownResult(Business),
+  purchase: Schema.decodeUnknownResult(Purchase)
+}
+
 /** Structural issues the field rules do not already name (brands, enums, nested shapes). */
-const schemaIssues = (entity: CommerceEntity, input: unknown, known: ReadonlyArray<ValidationIssue>): Array<ValidationIssue> => {
-  const decoded = Schema.decodeUnknownResult(schemas[entity])(input, { errors: "all", onExcessProperty: "ignore" })
-  if (Result.isSuccess(decoded)) return []
+const schemaIssues = (failure: Schema.SchemaError, known: ReadonlyArray<ValidationIssue>): Array<ValidationIssue> => {
   const reported = new Set(known.map((i) => i.path))
-  return formatter(decoded.failure.issue)
+  return formatter(failure.issue)
     .issues.map((i) => ({ path: (i.path ?? []).map(String).join("."), rule: "type", message: i.message }))
     .filter((i) => !reported.has(i.path))
 }
@@ -61,10 +66,10 @@ export const validate = <E extends CommerceEntity>(entity: E, input: unknown): R
   }
   const record = input as Readonly<Record<string, unknown>>
   const issues = ruleIssues(entity, record, false)
-  const all = dedupe([...issues, ...schemaIssues(entity, record, issues)])
-  return all.length > 0
-    ? Result.fail(new ValidationFailed({ entity, issues: all }))
-    : Result.succeed(Schema.decodeUnknownSync(schemas[entity])(record, { onExcessProperty: "ignore" }) as EntityTypes[E])
+  const decoded = decoders[entity](record, { errors: "all", onExcessProperty: "ignore" })
+  const all = dedupe([...issues, ...(Result.isFailure(decoded) ? schemaIssues(decoded.failure, issues) : [])])
+  if (all.length > 0 || Result.isFailure(decoded)) return Result.fail(new ValidationFailed({ entity, issues: all }))
+  return Result.succeed(decoded.success as EntityTypes[E])
 }
 
 /** Validates the fields a partial record carries (the CRM edge, after mapping to commerce fields). */

@@ -1,5 +1,6 @@
 // Builds the HubSpot adapter against an in-process simulator, with an in-memory rate budget
 // that records what the adapter asked of it and told it.
+import { afterAll, beforeAll, beforeEach } from "bun:test"
 import { Effect, Layer, Redacted } from "effect"
 import * as HubSpotCrm from "../../src/adapters/hubspot/HubSpotCrm.ts"
 import { setupHubSpot } from "../../src/adapters/hubspot/SetupHubSpot.ts"
@@ -62,3 +63,17 @@ export const user = (n: number | string, properties: Record<string, string> = {}
 })
 
 export const callsTo = (sim: HubSpotSimulator, pattern: RegExp) => sim.requestLog().filter((r) => pattern.test(r.path)).length
+
+/** A simulator with the id properties set up, fresh for every test of the file. */
+export const useAdapterSim = () => {
+  const env = {} as { sim: HubSpotSimulator }
+  beforeAll(async () => {
+    env.sim = await startSim()
+  })
+  afterAll(() => env.sim.stop())
+  beforeEach(async () => {
+    env.sim.reset()
+    await setup(env.sim)
+  })
+  return env
+}

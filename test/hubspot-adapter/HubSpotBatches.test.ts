@@ -1,23 +1,14 @@
 // Batches as HubSpot shapes them: ≤ 100 inputs a call, 207 per-item errors matched back to
 // their input, orders through the generic objects API.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test"
+import { describe, expect, test } from "bun:test"
 import { Effect } from "effect"
 import { Crm, type CrmError, type ItemOutcome } from "../../src/application/ports/Crm.ts"
 import type { CompanyId, ContactId, OrderId } from "../../src/domain/Ids.ts"
-import type { HubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
-import { adapterLayer, callsTo, runWith, setup, startSim, user } from "./AdapterSupport.ts"
+import { useAdapterSim, adapterLayer, callsTo, runWith, user } from "./AdapterSupport.ts"
 
-let sim: HubSpotSimulator
-beforeAll(async () => {
-  sim = await startSim()
-})
-afterAll(() => sim.stop())
-beforeEach(async () => {
-  sim.reset()
-  await setup(sim)
-})
+const env = useAdapterSim()
 
-const run = <A>(effect: Effect.Effect<A, CrmError, Crm>) => runWith(adapterLayer(sim))(effect)
+const run = <A>(effect: Effect.Effect<A, CrmError, Crm>) => runWith(adapterLayer(env.sim))(effect)
 const idOf = <Id>(o: ItemOutcome<Id> | undefined): Id => {
   if (o?._tag !== "Applied") throw new Error(`not applied: ${JSON.stringify(o)}`)
   return o.id
@@ -25,7 +16,7 @@ const idOf = <Id>(o: ItemOutcome<Id> | undefined): Id => {
 
 describe("HubSpot batches", () => {
   test("207 per-item errors land on the input they belong to", async () => {
-    sim.setFaults({ rejectWhen: (_t, p) => (p["firstname"] === "poison" ? "poisoned by the test" : undefined) })
+    env.sim.setFaults({ rejectWhen: (_t, p) => (p["firstname"] === "poison" ? "poisoned by the test" : undefined) })
     const inputs = [user("a"), user("b", { firstname: "poison" }), user("c"), user("d", { firstname: "poison" }), user("e")]
     const outcomes = await run(Effect.flatMap(Crm, (crm) => crm.upsert("contact", inputs)))
     expect(outcomes.map((o) => o._tag)).toEqual(["Applied", "Rejected", "Applied", "Rejected", "Applied"])
@@ -38,14 +29,14 @@ describe("HubSpot batches", () => {
   test("n inputs become ceil(n/100) upsert, update and read calls", async () => {
     const inputs = Array.from({ length: 250 }, (_, i) => user(`bulk${i}`))
     const ids = (await run(Effect.flatMap(Crm, (crm) => crm.upsert("contact", inputs)))).map(idOf)
-    expect(callsTo(sim, /\/contacts\/batch\/upsert$/)).toBe(3)
+    expect(callsTo(env.sim, /\/contacts\/batch\/upsert$/)).toBe(3)
     const updated = await run(Effect.flatMap(Crm, (crm) => crm.update("contact", ids.map((id) => ({ id, properties: { lastname: "Bulk" } })))))
     expect(updated.every((o) => o._tag === "Applied")).toBe(true)
-    expect(callsTo(sim, /\/contacts\/batch\/update$/)).toBe(3)
+    expect(callsTo(env.sim, /\/contacts\/batch\/update$/)).toBe(3)
     const records = await run(Effect.flatMap(Crm, (crm) => crm.read("contact", ids)))
     expect(records).toHaveLength(250)
-    expect(callsTo(sim, /\/objects\/contacts\/batch\/read$/)).toBe(3)
-    expect(callsTo(sim, /\/associations\/contacts\/companies\/batch\/read$/)).toBe(1)
+    expect(callsTo(env.sim, /\/objects\/contacts\/batch\/read$/)).toBe(3)
+    expect(callsTo(env.sim, /\/associations\/contacts\/companies\/batch\/read$/)).toBe(1)
   })
 
   test("update: an unknown id is rejected as OBJECT_NOT_FOUND, in place", async () => {
@@ -77,13 +68,13 @@ describe("HubSpot batches", () => {
     expect(order.order?.properties).toMatchObject({ hs_order_name: "#1", hs_total_price: "12.5", ecommerce_purchase_id: "p-1" })
     expect(order.order?.contactIds).toEqual([order.contactId])
     expect(order.order?.companyIds).toEqual([order.companyId])
-    expect(callsTo(sim, /\/objects\/orders\/batch\/upsert$/)).toBe(1)
+    expect(callsTo(env.sim, /\/objects\/orders\/batch\/upsert$/)).toBe(1)
   })
 
   test("associating with a record that does not exist is a permanent rejection", async () => {
     const [id] = (await run(Effect.flatMap(Crm, (crm) => crm.upsert("contact", [user("lonely")])))).map(idOf)
     const error = await Effect.runPromise(
-      Effect.flip(Effect.provide(Effect.flatMap(Crm, (crm) => crm.associate([{ fromType: "contact", fromId: id!, toType: "company", toId: "424242" }])), adapterLayer(sim)))
+      Effect.flip(Effect.provide(Effect.flatMap(Crm, (crm) => crm.associate([{ fromType: "contact", fromId: id!, toType: "company", toId: "424242" }])), adapterLayer(env.sim)))
     )
     expect(error.reason).toMatchObject({ _tag: "CrmRejected", category: "OBJECT_NOT_FOUND" })
     expect(error.isRetryable).toBe(false)

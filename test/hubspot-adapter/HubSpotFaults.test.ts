@@ -1,72 +1,64 @@
 // HubSpot's failures come back as the right CrmError reason, with the right retryability.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test"
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect } from "effect"
 import { Crm } from "../../src/application/ports/Crm.ts"
 import type { ContactId } from "../../src/domain/Ids.ts"
 import { type HubSpotSimulator, startHubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
-import { adapterLayer, failureWith, recordingBudget, setup, startSim, user } from "./AdapterSupport.ts"
+import { useAdapterSim, adapterLayer, failureWith, recordingBudget, user } from "./AdapterSupport.ts"
 
-let sim: HubSpotSimulator
-beforeAll(async () => {
-  sim = await startSim()
-})
-afterAll(() => sim.stop())
-beforeEach(async () => {
-  sim.reset()
-  await setup(sim)
-})
+const env = useAdapterSim()
 
 const upsert = Effect.flatMap(Crm, (crm) => crm.upsert("contact", [user(1)]))
 const read = Effect.flatMap(Crm, (crm) => crm.read("contact", ["1" as ContactId]))
 
 describe("HubSpot faults through the adapter", () => {
   test("5xx is a retryable CrmServerError", async () => {
-    sim.setFaults({ failNext: 1, serverErrorStatus: 503 })
-    const error = await failureWith(adapterLayer(sim))(upsert)
+    env.sim.setFaults({ failNext: 1, serverErrorStatus: 503 })
+    const error = await failureWith(adapterLayer(env.sim))(upsert)
     expect(error.reason).toMatchObject({ _tag: "CrmServerError", status: 503 })
     expect(error.isRetryable).toBe(true)
   })
 
   test("423 Locked on a burst of upserts waits at least 2 s", async () => {
-    sim.setFaults({ lockedUpserts: { max: 0, windowMs: 1000 } })
-    const error = await failureWith(adapterLayer(sim))(upsert)
+    env.sim.setFaults({ lockedUpserts: { max: 0, windowMs: 1000 } })
+    const error = await failureWith(adapterLayer(env.sim))(upsert)
     expect(error.reason).toMatchObject({ _tag: "CrmUnavailable", status: 423 })
     expect(error.reason._tag === "CrmUnavailable" && error.reason.retryAfterMs).toBeGreaterThanOrEqual(2000)
     expect(error.isRetryable).toBe(true)
   })
 
   test("477 Migration in progress waits Retry-After", async () => {
-    sim.setFaults({ migrationNext: 1, retryAfterSeconds: 7 })
-    const error = await failureWith(adapterLayer(sim))(read)
+    env.sim.setFaults({ migrationNext: 1, retryAfterSeconds: 7 })
+    const error = await failureWith(adapterLayer(env.sim))(read)
     expect(error.reason).toMatchObject({ _tag: "CrmUnavailable", status: 477, retryAfterMs: 7000 })
     expect(error.isRetryable).toBe(true)
   })
 
   test("401 is CrmUnauthorized and never retried", async () => {
-    sim.setFaults({ unauthorizedNext: 1 })
-    const error = await failureWith(adapterLayer(sim))(read)
+    env.sim.setFaults({ unauthorizedNext: 1 })
+    const error = await failureWith(adapterLayer(env.sim))(read)
     expect(error.reason).toMatchObject({ _tag: "CrmUnauthorized", status: 401 })
     expect(error.isRetryable).toBe(false)
   })
 
   test("a connection reset is a retryable CrmNetworkError", async () => {
-    sim.setFaults({ resetNext: 1 })
-    const error = await failureWith(adapterLayer(sim))(upsert)
+    env.sim.setFaults({ resetNext: 1 })
+    const error = await failureWith(adapterLayer(env.sim))(upsert)
     expect(error.reason._tag).toBe("CrmNetworkError")
     expect(error.isRetryable).toBe(true)
   })
 
   test("a call that never answers times out as a CrmNetworkError", async () => {
-    sim.setFaults({ hangNext: 1 })
+    env.sim.setFaults({ hangNext: 1 })
     const started = performance.now()
-    const error = await failureWith(adapterLayer(sim, { timeoutMs: 200 }))(read)
+    const error = await failureWith(adapterLayer(env.sim, { timeoutMs: 200 }))(read)
     expect(error.reason._tag).toBe("CrmNetworkError")
     expect(error.message).toContain("timeout")
     expect(performance.now() - started).toBeLessThan(2000)
   })
 
   test("a 400 is a permanent CrmRejected with HubSpot's category", async () => {
-    const error = await failureWith(adapterLayer(sim))(Effect.flatMap(Crm, (crm) => crm.upsert("contact", [{ idProperty: "email", idValue: "a@b.co", properties: {} }])))
+    const error = await failureWith(adapterLayer(env.sim))(Effect.flatMap(Crm, (crm) => crm.upsert("contact", [{ idProperty: "email", idValue: "a@b.co", properties: {} }])))
     expect(error.reason).toMatchObject({ _tag: "CrmRejected", status: 400, category: "VALIDATION_ERROR" })
     expect(error.isRetryable).toBe(false)
   })

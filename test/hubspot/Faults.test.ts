@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test"
-import { type HubSpotSimulator, startHubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
-import { apiError, sdkClient } from "./SimClient.ts"
+import { describe, expect, test } from "bun:test"
+import { apiError, useSimClient } from "./SimClient.ts"
 
-let sim: HubSpotSimulator
-let client: ReturnType<typeof sdkClient>
+const env = useSimClient({ reset: true })
 
-beforeAll(async () => {
-  sim = await startHubSpotSimulator()
-  client = sdkClient(sim.url)
-})
-afterAll(() => sim.stop())
-beforeEach(() => sim.reset())
-
-const page = () => client.crm.companies.basicApi.getPage(1)
+const page = () => env.client.crm.companies.basicApi.getPage(1)
 
 describe("faults", () => {
   test("next N calls fail with 5xx, then recover", async () => {
-    sim.setFaults({ failNext: 2, serverErrorStatus: 502 })
+    env.sim.setFaults({ failNext: 2, serverErrorStatus: 502 })
     expect((await apiError(page())).code).toBe(502)
     expect((await apiError(page())).code).toBe(502)
     expect((await page()).results).toEqual([])
@@ -24,8 +15,8 @@ describe("faults", () => {
 
   test("seeded error rate is reproducible", async () => {
     const run = async () => {
-      sim.reset()
-      sim.setFaults({ errorRate: 0.5, seed: 42 })
+      env.sim.reset()
+      env.sim.setFaults({ errorRate: 0.5, seed: 42 })
       const out: boolean[] = []
       for (let i = 0; i < 20; i++) out.push(await page().then(() => true, () => false))
       return out
@@ -36,35 +27,35 @@ describe("faults", () => {
   })
 
   test("connection reset closes the socket", async () => {
-    sim.setFaults({ resetNext: 1 })
+    env.sim.setFaults({ resetNext: 1 })
     await expect(page()).rejects.toThrow()
-    expect(sim.requestLog().at(-1)?.status).toBe("reset")
+    expect(env.sim.requestLog().at(-1)?.status).toBe("reset")
   })
 
   test("hang never answers", async () => {
-    sim.setFaults({ hangNext: 1 })
-    const res = fetch(`${sim.url}/crm/v3/objects/companies`, { headers: { Authorization: "Bearer test-token" }, signal: AbortSignal.timeout(150) })
+    env.sim.setFaults({ hangNext: 1 })
+    const res = fetch(`${env.sim.url}/crm/v3/objects/companies`, { headers: { Authorization: "Bearer test-token" }, signal: AbortSignal.timeout(150) })
     await expect(res).rejects.toThrow()
   })
 
   test("added latency", async () => {
-    sim.setFaults({ latencyMs: 120 })
+    env.sim.setFaults({ latencyMs: 120 })
     const start = performance.now()
     await page()
     expect(performance.now() - start).toBeGreaterThanOrEqual(110)
   })
 
   test("477 with Retry-After, set through the admin endpoint", async () => {
-    await fetch(`${sim.url}/__sim/faults`, { method: "POST", body: JSON.stringify({ migrationNext: 1, retryAfterSeconds: 7 }) })
+    await fetch(`${env.sim.url}/__sim/faults`, { method: "POST", body: JSON.stringify({ migrationNext: 1, retryAfterSeconds: 7 }) })
     const err = await apiError(page())
     expect(err.code).toBe(477)
     expect(err.headers["retry-after"]).toBe("7")
   })
 
   test("423 Locked on bursts of upserts", async () => {
-    await client.crm.properties.coreApi.create("contacts", { name: "ext", label: "ext", type: "string" as never, fieldType: "text" as never, groupName: "contactinformation", hasUniqueValue: true })
-    sim.setFaults({ lockedUpserts: { max: 2, windowMs: 2000 } })
-    const upsert = () => client.crm.contacts.batchApi.upsert({ inputs: [{ id: "e1", idProperty: "ext", properties: {} }] })
+    await env.client.crm.properties.coreApi.create("contacts", { name: "ext", label: "ext", type: "string" as never, fieldType: "text" as never, groupName: "contactinformation", hasUniqueValue: true })
+    env.sim.setFaults({ lockedUpserts: { max: 2, windowMs: 2000 } })
+    const upsert = () => env.client.crm.contacts.batchApi.upsert({ inputs: [{ id: "e1", idProperty: "ext", properties: {} }] })
     await upsert()
     await upsert()
     const err = await apiError(upsert())
@@ -73,19 +64,19 @@ describe("faults", () => {
   })
 
   test("per-item rejections produce 207 errors", async () => {
-    sim.setFaults({ rejectItems: [{ property: "name", value: "poison" }] })
-    const res = await client.crm.companies.batchApi.create({ inputs: [{ properties: { name: "fine" }, associations: [] }, { properties: { name: "poison" }, associations: [] }] })
+    env.sim.setFaults({ rejectItems: [{ property: "name", value: "poison" }] })
+    const res = await env.client.crm.companies.batchApi.create({ inputs: [{ properties: { name: "fine" }, associations: [] }, { properties: { name: "poison" }, associations: [] }] })
     expect(res.results).toHaveLength(1)
     expect("errors" in res && res.errors?.[0]?.category).toBe("VALIDATION_ERROR")
-    sim.setFaults({ rejectItems: [], rejectWhen: (t, p) => (t === "companies" && p["name"] === "fn" ? "nope" : undefined) })
-    expect((await apiError(client.crm.companies.basicApi.create({ properties: { name: "fn" }, associations: [] }))).code).toBe(400)
+    env.sim.setFaults({ rejectItems: [], rejectWhen: (t, p) => (t === "companies" && p["name"] === "fn" ? "nope" : undefined) })
+    expect((await apiError(env.client.crm.companies.basicApi.create({ properties: { name: "fn" }, associations: [] }))).code).toBe(400)
   })
 
   test("401 on demand, and the request log", async () => {
-    sim.setFaults({ unauthorizedNext: 1 })
+    env.sim.setFaults({ unauthorizedNext: 1 })
     expect((await apiError(page())).code).toBe(401)
     await page()
-    const log = await (await fetch(`${sim.url}/__sim/requests`)).json()
+    const log = await (await fetch(`${env.sim.url}/__sim/requests`)).json()
     expect(log).toMatchObject([{ method: "GET", path: "/crm/v3/objects/companies", status: 401 }, { status: 200 }])
   })
 })

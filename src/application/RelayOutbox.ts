@@ -1,6 +1,6 @@
 // The outbox relay: webhook events are stored first, then published with confirms and marked.
 // A crash between publish and mark republishes them; consumers absorb the duplicate.
-import { Clock, Duration, Effect, Layer } from "effect"
+import { Cause, Clock, Duration, Effect, Layer } from "effect"
 import type { CrmChange } from "../domain/CrmChange.ts"
 import { OutboxSignal } from "./OutboxSignal.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
@@ -45,6 +45,8 @@ export const runRelay = (options: RelayOptions) =>
     Effect.flatMap((sent) => (sent === 0 ? Effect.flatMap(OutboxSignal, (signal) => signal.waitUpTo(options.idleMs)) : Effect.void)),
     Effect.tapError((error) => Effect.logWarning("outbox relay failed; retrying", { error: error.message })),
     Effect.retry(cappedBackoff(Duration.millis(100), Duration.seconds(5))),
+    // A defect must not end the relay silently: nothing would publish the outbox any more.
+    Effect.catchCause((cause) => Effect.logError("outbox relay crashed; restarting", Cause.pretty(cause)).pipe(Effect.andThen(Effect.sleep(Duration.seconds(1))))),
     Effect.forever
   )
 

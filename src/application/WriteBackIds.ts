@@ -16,13 +16,14 @@ export const writeBackIds = Effect.fn("writeBackIds")(
     const ids = yield* decode(envelope.payload).pipe(Effect.mapError((e) => new StepFailure({ retryable: false, reason: `not an id assignment: ${e.message}` })))
     const type = crmTypeOf[ids.entity]
     const properties = { [commerceIdProperty[ids.entity]]: ids.commerceId }
-    yield* (yield* SyncStore).link(ids.entity, ids.crmId, ids.commerceId)
     // Recorded before the write: the webhook reporting it may arrive before the call returns.
     yield* recordCrmWrites(type, ids.crmId, properties)
     const [outcome] = yield* (yield* Crm).update(type, [{ id: ids.crmId as CrmIdOf[typeof type], properties }])
     if (outcome?._tag === "Rejected") {
       return yield* new StepFailure({ retryable: false, reason: `HubSpot refused ${type} ${ids.crmId}: ${outcome.category} ${outcome.message}` })
     }
+    // Linked only once HubSpot took the id, so a refused write leaves no link to a dead record.
+    yield* (yield* SyncStore).link(ids.entity, ids.crmId, ids.commerceId)
   },
   Effect.mapError((error) => (error instanceof StepFailure ? error : fromError(error)))
 )

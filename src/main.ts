@@ -46,7 +46,12 @@ const http = (config: Settings.Settings) =>
           WebhookRoutes.make(store, { ...config.webhook, clientSecret: Redacted.value(secret), publicUrl: Option.getOrUndefined(config.webhook.publicUrl) }, signal.notify)
       })
       const ready = { name: "store", check: () => Effect.runPromise(Effect.as(store.countPending, true)) }
-      return HttpServer.layer(new Hono().route("/", HealthRoutes.make([ready])).route("/", webhooks), config)
+      const app = new Hono()
+        .route("/", HealthRoutes.make([ready]))
+        .route("/", webhooks)
+        // A bug must not read as "bad input": 503 makes HubSpot retry instead of dropping events.
+        .onError((error, c) => c.json({ error: error.message }, 503))
+      return HttpServer.layer(app, config)
     })
   )
 

@@ -7,6 +7,7 @@ import { propertiesForCrm } from "../domain/FieldMerge.ts"
 import { getPath } from "../domain/Mapping.ts"
 import { validate } from "../domain/Validation.ts"
 import { CommerceEvent, type IdsAssigned, routingKeys } from "./CommerceMessages.ts"
+import { CrmBatcher } from "./CrmBatcher.ts"
 import { snapshotProperties } from "./CrmRecordMessages.ts"
 import { ARCHIVED, isOwnCommerceWrite, recordCrmWrites } from "./EchoLedger.ts"
 import { CommerceApi } from "./ports/CommerceApi.ts"
@@ -79,7 +80,7 @@ const rememberWrite = (type: CrmObjectType, current: Option.Option<CrmRecordOf[C
 
 const writeIntoCrm = Effect.fn("writeIntoCrm")(function* (entity: CommerceEntity, id: string, record: Readonly<Record<string, unknown>>) {
   const type = crmTypeOf[entity]
-  const crm = yield* Crm
+  const batcher = yield* CrmBatcher
   const current = yield* currentRecord(entity, id, record)
   const base = Option.isSome(current) ? snapshotProperties(Option.getOrUndefined(yield* (yield* SyncStore).getSnapshot(type, current.value.id))?.data) : undefined
   const properties = propertiesForCrm(entity, record, Option.getOrUndefined(current)?.properties, base)
@@ -88,13 +89,13 @@ const writeIntoCrm = Effect.fn("writeIntoCrm")(function* (entity: CommerceEntity
     if (Object.keys(properties).length === 0) return { crmId, created: false, current }
     yield* recordCrmWrites(type, crmId, properties)
     // A known record is updated by its HubSpot id: its commerce-id property may not be written yet.
-    const [outcome] = yield* crm.update(type, [{ id: crmId as CrmIdOf[typeof type], properties }])
-    if (outcome?._tag !== "Applied") return yield* permanent(`HubSpot refused ${entity} ${id}: ${outcome?.category ?? "NO_RESULT"} ${outcome?.message ?? ""}`)
+    const outcome = yield* batcher.update(type, crmId, properties)
+    if (outcome._tag !== "Applied") return yield* permanent(`HubSpot refused ${entity} ${id}: ${outcome.category} ${outcome.message}`)
     yield* rememberWrite(type, current, crmId, properties)
     return { crmId, created: false, current }
   }
-  const [outcome] = yield* crm.upsert(type, [{ idProperty: commerceIdProperty[entity], idValue: id, properties }])
-  if (outcome?._tag !== "Applied") return yield* permanent(`HubSpot refused ${entity} ${id}: ${outcome?.category ?? "NO_RESULT"} ${outcome?.message ?? ""}`)
+  const outcome = yield* batcher.upsert(type, { idProperty: commerceIdProperty[entity], idValue: id, properties })
+  if (outcome._tag !== "Applied") return yield* permanent(`HubSpot refused ${entity} ${id}: ${outcome.category} ${outcome.message}`)
   yield* recordCrmWrites(type, outcome.id, properties)
   yield* rememberWrite(type, current, outcome.id, properties)
   return { crmId: outcome.id as string, created: outcome.created, current }

@@ -1,6 +1,7 @@
 // Starts the service's consumers: one per step, each with its own retry policy, for the
 // lifetime of the layer. Closing the layer stops intake and lets in-flight handlers finish.
 import { Effect, Layer } from "effect"
+import { CrmBatcher } from "./CrmBatcher.ts"
 import type { CommerceApi } from "./ports/CommerceApi.ts"
 import type { Crm } from "./ports/Crm.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
@@ -17,14 +18,14 @@ export const layer = (tuning?: StepTuning) =>
   Layer.effectDiscard(
     Effect.gen(function* () {
       const bus = yield* MessageBus
-      const services = yield* Effect.context<Crm | CommerceApi | SyncStore | MessageBus>()
+      const services = yield* Effect.context<Crm | CommerceApi | SyncStore | MessageBus | CrmBatcher>()
       const run =
-        <E, R extends Crm | CommerceApi | SyncStore | MessageBus>(handler: (m: Envelope) => Effect.Effect<void, E, R>) =>
+        <E, R extends Crm | CommerceApi | SyncStore | MessageBus | CrmBatcher>(handler: (m: Envelope) => Effect.Effect<void, E, R>) =>
         (m: Envelope) =>
           handler(m).pipe(Effect.provideContext(services))
       yield* bus.consume(syncCrmObjectStep(tuning), run(syncCrmObject))
       yield* bus.consume(writeBackIdsStep(tuning), run(writeBackIds))
       yield* bus.consume(syncCommerceEntityStep(tuning), run(syncCommerceEntity))
     })
-  )
+  ).pipe(Layer.provide(CrmBatcher.layer))
 

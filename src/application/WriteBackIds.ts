@@ -4,7 +4,7 @@ import { Effect, Schema } from "effect"
 import { commerceIdProperty, crmTypeOf } from "../domain/CorrespondenceTable.ts"
 import { IdsAssigned } from "./CommerceMessages.ts"
 import { recordCrmWrites } from "./EchoLedger.ts"
-import { Crm, type CrmIdOf } from "./ports/Crm.ts"
+import { CrmBatcher } from "./CrmBatcher.ts"
 import { SyncStore } from "./ports/SyncStore.ts"
 import type { Envelope } from "./Step.ts"
 import { fromError, StepFailure } from "./StepFailure.ts"
@@ -18,8 +18,8 @@ export const writeBackIds = Effect.fn("writeBackIds")(
     const properties = { [commerceIdProperty[ids.entity]]: ids.commerceId }
     // Recorded before the write: the webhook reporting it may arrive before the call returns.
     yield* recordCrmWrites(type, ids.crmId, properties)
-    const [outcome] = yield* (yield* Crm).update(type, [{ id: ids.crmId as CrmIdOf[typeof type], properties }])
-    if (outcome?._tag === "Rejected") {
+    const outcome = yield* (yield* CrmBatcher).update(type, ids.crmId, properties)
+    if (outcome._tag === "Rejected") {
       return yield* new StepFailure({ retryable: false, reason: `HubSpot refused ${type} ${ids.crmId}: ${outcome.category} ${outcome.message}` })
     }
     // Linked only once HubSpot took the id, so a refused write leaves no link to a dead record.

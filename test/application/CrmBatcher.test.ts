@@ -1,0 +1,55 @@
+import { expect, test } from "bun:test"
+import { Effect, Layer } from "effect"
+import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
+import { CrmBatcher } from "../../src/application/CrmBatcher.ts"
+import { Crm } from "../../src/application/ports/Crm.ts"
+
+const withBatcher = <A, E>(body: (crm: Effect.Success<ReturnType<typeof InMemoryCrm.make>>) => Effect.Effect<A, E, CrmBatcher>) =>
+  Effect.runPromise(Effect.flatMap(InMemoryCrm.make(), (crm) => body(crm).pipe(Effect.provide(CrmBatcher.layer.pipe(Layer.provide(Layer.succeed(Crm, crm)))))))
+
+test("writes made concurrently by separate handlers go to HubSpot as one batch per type (≤ 100 a call)", async () => {
+  const calls = await withBatcher((crm) =>
+    Effect.gen(function* () {
+      const batcher = yield* CrmBatcher
+      const outcomes = yield* Effect.forEach(Array.from({ length: 250 }, (_, i) => i), (i) => batcher.upsert("contact", { idProperty: "ecommerce_user_id", idValue: `u-${i}`, properties: { firstname: `N${i}` } }), {
+        concurrency: "unbounded"
+      })
+      expect(outcomes.every((o) => o._tag === "Applied")).toBe(true)
+      const ids = outcomes.map((o) => (o._tag === "Applied" ? o.id : ""))
+      yield* Effect.forEach(ids, (id) => batcher.update("contact", id, { lastname: "Batched" }), { concurrency: "unbounded" })
+      const records = yield* crm.read("contact", ids as never)
+      expect(records.every((r) => r.properties["lastname"] === "Batched")).toBe(true)
+      return { ...crm.calls }
+    })
+  )
+  expect(calls.upsert).toBe(3)
+  expect(calls.update).toBe(3)
+})
+
+test("two writes to one record in a batch become one input, and each caller gets its outcome", async () => {
+  const result = await withBatcher((crm) =>
+    Effect.gen(function* () {
+      const batcher = yield* CrmBatcher
+      const id = yield* crm.seed("contact", { email: "same@example.com" })
+      const outcomes = yield* Effect.all([batcher.update("contact", id, { firstname: "A" }), batcher.update("contact", id, { lastname: "B" }), batcher.update("contact", "999999", { firstname: "nobody" })], {
+        concurrency: "unbounded"
+      })
+      const [record] = yield* crm.read("contact", [id as never])
+      return { outcomes: outcomes.map((o) => o._tag), properties: record?.properties, calls: crm.calls.update }
+    })
+  )
+  expect(result.outcomes).toEqual(["Applied", "Applied", "Rejected"])
+  expect(result.properties).toMatchObject({ firstname: "A", lastname: "B" })
+  expect(result.calls).toBe(1)
+})
+
+test("a failed batch call fails every request in it with the port's error", async () => {
+  const error = await withBatcher(() =>
+    Effect.gen(function* () {
+      const batcher = yield* CrmBatcher
+      return yield* Effect.flip(batcher.upsert("contact", { idProperty: "firstname", idValue: "x", properties: {} }))
+    })
+  )
+  expect(error._tag).toBe("CrmError")
+  expect(error.isRetryable).toBe(false)
+})

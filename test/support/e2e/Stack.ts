@@ -38,6 +38,8 @@ export interface StackOptions {
   readonly webhookDuplicates?: boolean
   readonly webhookReorder?: boolean
   readonly commerce?: Sim.Options
+  /** Extra environment for the service (e.g. HUBSPOT_BURST_LIMIT). */
+  readonly env?: Record<string, string>
 }
 
 const freePort = (): number => {
@@ -94,7 +96,8 @@ export const startStack = async (mongoUrl: string, options: StackOptions = {}): 
     HUBSPOT_CLIENT_SECRET: SECRET,
     COMMERCE_API_URL: commerce.url,
     RETRY_TIERS_MS: "100,300,1000",
-    RETRY_MAX_ATTEMPTS: "6"
+    RETRY_MAX_ATTEMPTS: "6",
+    ...options.env
   })
   const parked = () => storeRuntime.runPromise(Effect.flatMap(SyncStoreKey, (store: SyncStore["Service"]) => store.listParked({})))
   const stop = async () => {

@@ -102,11 +102,15 @@ const writeIntoCrm = Effect.fn("writeIntoCrm")(function* (entity: CommerceEntity
 })
 
 /** A deletion on the shop archives the HubSpot record; the webhook it causes is our own echo. */
-const archiveInCrm = Effect.fn("archiveInCrm")(function* (entity: CommerceEntity, id: string) {
-  const crmId = yield* (yield* SyncStore).crmIdOf(entity, id)
-  if (Option.isNone(crmId)) return
-  yield* recordCrmWrites(crmTypeOf[entity], crmId.value, ARCHIVED)
-  yield* (yield* Crm).archive(crmTypeOf[entity], [crmId.value as CrmIdOf[CrmObjectType]])
+const archiveInCrm = Effect.fn("archiveInCrm")(function* (entity: CommerceEntity, id: string, deletedAt: number) {
+  const store = yield* SyncStore
+  const crmId = yield* store.crmIdOf(entity, id)
+  if (Option.isSome(crmId)) {
+    yield* recordCrmWrites(crmTypeOf[entity], crmId.value, ARCHIVED)
+    yield* (yield* Crm).archive(crmTypeOf[entity], [crmId.value as CrmIdOf[CrmObjectType]])
+  }
+  // A tombstone: a late or redelivered event from before the deletion must not bring it back.
+  yield* store.saveSnapshot({ type: entity, id, version: deletedAt, data: { deleted: true } })
 })
 
 export const syncCommerceEntity = Effect.fn("syncCommerceEntity")(
@@ -115,7 +119,7 @@ export const syncCommerceEntity = Effect.fn("syncCommerceEntity")(
     if (parsed === undefined) return yield* permanent(`unknown commerce event type ${envelope.type}`)
     const [entity, action] = parsed
     const event = yield* decodeEvent(envelope.payload).pipe(Effect.mapError((e) => permanent(`not a commerce event: ${e.message}`)))
-    if (action === "deleted") return yield* archiveInCrm(entity, event.id)
+    if (action === "deleted") return yield* archiveInCrm(entity, event.id, event.occurredAt)
     const loaded = yield* loadRecord(entity, event)
     // The platform's API may lag behind its own event: wait (retry tiers), then park with a reason.
     if (Option.isNone(loaded)) return yield* new StepFailure({ retryable: true, reason: `${entity} ${event.id} is not served by the commerce API (yet)` })

@@ -233,6 +233,22 @@ describe("flow C: commerce events become HubSpot records with their associations
     )
   })
 
+  test("a deletion that overtakes the creation leaves a tombstone: the late created event brings nothing back", async () => {
+    await run(({ crm }) =>
+      withFlows((received) =>
+        Effect.gen(function* () {
+          const bus = yield* MessageBus
+          const deletedAt = Date.parse("2024-06-05T00:00:00.000Z")
+          yield* bus.publish([{ id: "d-first", type: routingKeys.commerceEvent("user", "deleted"), payload: { id: "u-ghost", occurredAt: deletedAt }, occurredAt: deletedAt, lane: "live" }])
+          yield* Effect.sleep("50 millis")
+          yield* bus.publish([event("user", "created", aUser({ id: "u-ghost", email: "ghost@example.com", updatedAt: "2024-06-01T00:00:00.000Z" }))])
+          expect(yield* quiet(received)).toBe(0)
+          expect(crm.calls.upsert).toBe(0)
+        })
+      )
+    )
+  })
+
   test("an older version of a user never overwrites a newer one", async () => {
     await run(({ crm }) =>
       withFlows((received) =>

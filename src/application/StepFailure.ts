@@ -23,3 +23,7 @@ export const fromError = (error: { readonly isRetryable: boolean; readonly messa
     ...(typeof floor === "number" ? { retryAfterMs: floor } : {})
   })
 }
+
+/** A handler's last step: its own StepFailures pass through, port errors keep their retryability. */
+export const toStepFailure = (error: StepFailure | { readonly isRetryable: boolean; readonly message: string; readonly reason?: unknown }): StepFailure =>
+  error instanceof StepFailure ? error : fromError(error)

@@ -15,7 +15,7 @@ import { Crm, type CrmIdOf, type CrmLink, type CrmRecordOf } from "./ports/Crm.t
 import { MessageBus } from "./ports/MessageBus.ts"
 import { SyncStore } from "./ports/SyncStore.ts"
 import type { Envelope } from "./Step.ts"
-import { fromError, StepFailure } from "./StepFailure.ts"
+import { StepFailure, toStepFailure } from "./StepFailure.ts"
 
 const decodeEvent = Schema.decodeUnknownEffect(CommerceEvent)
 const permanent = (reason: string) => new StepFailure({ retryable: false, reason })
@@ -150,5 +150,5 @@ export const syncCommerceEntity = Effect.fn("syncCommerceEntity")(
     }
     yield* store.saveSnapshot({ type: entity, id: event.id, version, data: record })
   },
-  Effect.mapError((error) => (error instanceof StepFailure ? error : fromError(error)))
+  Effect.mapError(toStepFailure)
 )

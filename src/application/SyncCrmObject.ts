@@ -15,7 +15,7 @@ import { Crm } from "./ports/Crm.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
 import { SyncStore } from "./ports/SyncStore.ts"
 import type { Envelope, OutgoingMessage } from "./Step.ts"
-import { fromError, StepFailure } from "./StepFailure.ts"
+import { StepFailure, toStepFailure } from "./StepFailure.ts"
 
 const decodeChange = Schema.decodeUnknownEffect(CrmChange)
 
@@ -133,5 +133,5 @@ export const syncCrmObject = Effect.fn("syncCrmObject")(
     if (Option.isSome(stored) && stored.value.version >= change.occurredAt && change.kind !== "associationChange") return
     yield* publishCurrent(change, envelope.lane)
   },
-  Effect.mapError((error) => (error instanceof StepFailure ? error : fromError(error)))
+  Effect.mapError(toStepFailure)
 )

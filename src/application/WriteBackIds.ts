@@ -7,7 +7,7 @@ import { recordCrmWrites } from "./EchoLedger.ts"
 import { CrmBatcher } from "./CrmBatcher.ts"
 import { SyncStore } from "./ports/SyncStore.ts"
 import type { Envelope } from "./Step.ts"
-import { fromError, StepFailure } from "./StepFailure.ts"
+import { StepFailure, toStepFailure } from "./StepFailure.ts"
 
 const decode = Schema.decodeUnknownEffect(IdsAssigned)
 
@@ -25,5 +25,5 @@ export const writeBackIds = Effect.fn("writeBackIds")(
     // Linked only once HubSpot took the id, so a refused write leaves no link to a dead record.
     yield* (yield* SyncStore).link(ids.entity, ids.crmId, ids.commerceId)
   },
-  Effect.mapError((error) => (error instanceof StepFailure ? error : fromError(error)))
+  Effect.mapError(toStepFailure)
 )

@@ -57,15 +57,14 @@ const carriedCrmId = (record: Readonly<Record<string, unknown>>): Option.Option<
   typeof record["crmId"] === "string" ? Option.some(record["crmId"]) : Option.none()
 
 /** The HubSpot record this commerce entity mirrors, read now, if we know of one. */
-const currentRecord = Effect.fn("currentRecord")(function* (entity: CommerceEntity, id: string, record: Readonly<Record<string, unknown>>) {
-  const type = crmTypeOf[entity]
-  // The platform may carry our HubSpot id (from flow A) before its id assignment has come back
-  // through flow B: trust it, or an upsert by commerce id would create a duplicate.
-  const known = Option.orElse(yield* (yield* SyncStore).crmIdOf(entity, id), () => carriedCrmId(record))
-  if (Option.isNone(known)) return Option.none()
-  const [current] = yield* (yield* Crm).read(type, [known.value as CrmIdOf[typeof type]])
-  return Option.fromUndefinedOr(current)
-})
+const currentRecord = (entity: CommerceEntity, known: Option.Option<string>) =>
+  Option.match(known, {
+    onNone: () => Effect.succeed(Option.none<CrmRecordOf[CrmObjectType]>()),
+    onSome: (crmId) =>
+      Effect.flatMap(Crm, (crm) => crm.read(crmTypeOf[entity], [crmId as CrmIdOf[CrmObjectType]])).pipe(
+        Effect.map((records): Option.Option<CrmRecordOf[CrmObjectType]> => Option.fromUndefinedOr(records[0]))
+      )
+  })
 
 const linkedIds = (current: Option.Option<CrmRecordOf[CrmObjectType]>): ReadonlySet<string> =>
   new Set(Option.match(current, { onNone: () => [], onSome: (r) => [...("companyIds" in r ? r.companyIds : []), ...("contactIds" in r ? r.contactIds : [])] }))
@@ -78,10 +77,10 @@ const rememberWrite = (type: CrmObjectType, current: Option.Option<CrmRecordOf[C
     return store.saveSnapshot({ type, id: crmId, version: before?.updatedAt ?? 0, data })
   })
 
-const writeIntoCrm = Effect.fn("writeIntoCrm")(function* (entity: CommerceEntity, id: string, record: Readonly<Record<string, unknown>>) {
+const writeIntoCrm = Effect.fn("writeIntoCrm")(function* (entity: CommerceEntity, id: string, record: Readonly<Record<string, unknown>>, known: Option.Option<string>) {
   const type = crmTypeOf[entity]
   const batcher = yield* CrmBatcher
-  const current = yield* currentRecord(entity, id, record)
+  const current = yield* currentRecord(entity, known)
   const base = Option.isSome(current) ? snapshotProperties(Option.getOrUndefined(yield* (yield* SyncStore).getSnapshot(type, current.value.id))?.data) : undefined
   const properties = propertiesForCrm(entity, record, Option.getOrUndefined(current)?.properties, base)
   if (Option.isSome(current)) {
@@ -113,6 +112,22 @@ const archiveInCrm = Effect.fn("archiveInCrm")(function* (entity: CommerceEntity
   yield* store.saveSnapshot({ type: entity, id, version: deletedAt, data: { deleted: true } })
 })
 
+/** Writes a validated, newer record into HubSpot with its links; tells the shop new HubSpot ids. */
+const applyRecord = Effect.fn("applyRecord")(function* (entity: CommerceEntity, id: string, record: Readonly<Record<string, unknown>>, known: Option.Option<string>, lane: Envelope["lane"]) {
+  const targets = yield* linkTargets(entity, record)
+  const { crmId, created, current } = yield* writeIntoCrm(entity, id, record, known)
+  yield* (yield* SyncStore).link(entity, crmId, id)
+  const existing = linkedIds(current)
+  const links: Array<CrmLink> = targets
+    .filter((t) => !existing.has(t.toId))
+    .map((t) => ({ fromType: crmTypeOf[entity], fromId: crmId, toType: t.toType, toId: t.toId }))
+  if (links.length > 0) yield* (yield* Crm).associate(links)
+  if (created || record["crmId"] !== crmId) {
+    const ids: IdsAssigned = { entity, crmId, commerceId: id }
+    yield* (yield* MessageBus).publish([{ id: `${entity}:${id}:crm`, type: routingKeys.crmIds, payload: ids, occurredAt: Date.parse(String(record["updatedAt"])), lane }])
+  }
+})
+
 export const syncCommerceEntity = Effect.fn("syncCommerceEntity")(
   function* (envelope: Envelope) {
     const parsed = parseEventType(envelope.type)
@@ -130,24 +145,11 @@ export const syncCommerceEntity = Effect.fn("syncCommerceEntity")(
     const store = yield* SyncStore
     const seen = yield* store.getSnapshot(entity, event.id)
     if (Option.isSome(seen) && seen.value.version >= version) return
+    const known = Option.orElse(yield* store.crmIdOf(entity, event.id), () => carriedCrmId(record))
     // The shop announcing what we just sent it: nothing to write, not even a HubSpot read.
-    const knownCrmId = Option.orElse(yield* store.crmIdOf(entity, event.id), () => carriedCrmId(record))
-    if (Option.isSome(knownCrmId) && (yield* isOwnCommerceWrite(entity, knownCrmId.value, record))) {
-      yield* store.link(entity, knownCrmId.value, event.id)
-      return yield* store.saveSnapshot({ type: entity, id: event.id, version, data: record })
-    }
-    const targets = yield* linkTargets(entity, record)
-    const { crmId, created, current } = yield* writeIntoCrm(entity, event.id, record)
-    yield* store.link(entity, crmId, event.id)
-    const existing = linkedIds(current)
-    const links: Array<CrmLink> = targets
-      .filter((t) => !existing.has(t.toId))
-      .map((t) => ({ fromType: crmTypeOf[entity], fromId: crmId, toType: t.toType, toId: t.toId }))
-    if (links.length > 0) yield* (yield* Crm).associate(links)
-    if (created || record["crmId"] !== crmId) {
-      const ids: IdsAssigned = { entity, crmId, commerceId: event.id }
-      yield* (yield* MessageBus).publish([{ id: `${entity}:${event.id}:crm`, type: routingKeys.crmIds, payload: ids, occurredAt: version, lane: envelope.lane }])
-    }
+    const echo = Option.isSome(known) && (yield* isOwnCommerceWrite(entity, known.value, record))
+    if (echo) yield* store.link(entity, known.value, event.id)
+    else yield* applyRecord(entity, event.id, record, known, envelope.lane)
     yield* store.saveSnapshot({ type: entity, id: event.id, version, data: record })
   },
   Effect.mapError(toStepFailure)

@@ -1,6 +1,6 @@
 // Flow C: a commerce event → the entity (from the event, or the platform's REST API) → validate →
 // upsert into HubSpot on the unique commerce-id property → associations → HubSpot id back.
-import { Effect, Option, Result, Schema } from "effect"
+import { Effect, Option, Predicate, Result, Schema } from "effect"
 import { associationRows, type CommerceEntity, commerceIdProperty, crmTypeOf } from "../domain/CorrespondenceTable.ts"
 import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
 import { propertiesForCrm } from "../domain/FieldMerge.ts"
@@ -13,7 +13,7 @@ import { ARCHIVED, isOwnCommerceWrite, recordCrmWrites } from "./EchoLedger.ts"
 import { CommerceApi } from "./ports/CommerceApi.ts"
 import { Crm, type CrmIdOf, type CrmLink, type CrmRecordOf } from "./ports/Crm.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
-import { SyncStore } from "./ports/SyncStore.ts"
+import { type Snapshot, SyncStore } from "./ports/SyncStore.ts"
 import type { Envelope } from "./Step.ts"
 import { StepFailure, toStepFailure } from "./StepFailure.ts"
 
@@ -69,20 +69,24 @@ const currentRecord = (entity: CommerceEntity, known: Option.Option<string>) =>
 const linkedIds = (current: Option.Option<CrmRecordOf[CrmObjectType]>): ReadonlySet<string> =>
   new Set(Option.match(current, { onNone: () => [], onSome: (r) => [...("companyIds" in r ? r.companyIds : []), ...("contactIds" in r ? r.contactIds : [])] }))
 
-/** After our write, the CRM record as we left it is the base the next merge compares with. */
-const rememberWrite = (type: CrmObjectType, current: Option.Option<CrmRecordOf[CrmObjectType]>, crmId: string, written: CrmProperties) =>
+/**
+ * After our write, both sides agree on what we wrote, and on nothing new otherwise: the base keeps
+ * its version and its other values. Recording HubSpot's whole current record here would claim
+ * that edits the shop has not received were synced, and flow A would then skip them.
+ */
+const rememberWrite = (type: CrmObjectType, base: Snapshot | undefined, crmId: string, written: CrmProperties) =>
   Effect.flatMap(SyncStore, (store) => {
-    const before = Option.getOrUndefined(current)
-    const data = { companyIds: [], contactIds: [], ...before, id: crmId, properties: { ...before?.properties, ...written } }
-    return store.saveSnapshot({ type, id: crmId, version: before?.updatedAt ?? 0, data })
+    const before = Predicate.isObject(base?.data) ? (base.data as Record<string, unknown>) : { companyIds: [], contactIds: [] }
+    const data = { ...before, id: crmId, properties: { ...snapshotProperties(base?.data), ...written } }
+    return store.saveSnapshot({ type, id: crmId, version: base?.version ?? 0, data })
   })
 
 const writeIntoCrm = Effect.fn("writeIntoCrm")(function* (entity: CommerceEntity, id: string, record: Readonly<Record<string, unknown>>, known: Option.Option<string>) {
   const type = crmTypeOf[entity]
   const batcher = yield* CrmBatcher
   const current = yield* currentRecord(entity, known)
-  const base = Option.isSome(current) ? snapshotProperties(Option.getOrUndefined(yield* (yield* SyncStore).getSnapshot(type, current.value.id))?.data) : undefined
-  const properties = propertiesForCrm(entity, record, Option.getOrUndefined(current)?.properties, base)
+  const base = Option.isSome(current) ? Option.getOrUndefined(yield* (yield* SyncStore).getSnapshot(type, current.value.id)) : undefined
+  const properties = propertiesForCrm(entity, record, Option.getOrUndefined(current)?.properties, snapshotProperties(base?.data))
   if (Option.isSome(current)) {
     const crmId = current.value.id
     if (Object.keys(properties).length === 0) return { crmId, created: false, current }
@@ -90,13 +94,13 @@ const writeIntoCrm = Effect.fn("writeIntoCrm")(function* (entity: CommerceEntity
     // A known record is updated by its HubSpot id: its commerce-id property may not be written yet.
     const outcome = yield* batcher.update(type, crmId, properties)
     if (outcome._tag !== "Applied") return yield* permanent(`HubSpot refused ${entity} ${id}: ${outcome.category} ${outcome.message}`)
-    yield* rememberWrite(type, current, crmId, properties)
+    yield* rememberWrite(type, base, crmId, properties)
     return { crmId, created: false, current }
   }
   const outcome = yield* batcher.upsert(type, { idProperty: commerceIdProperty[entity], idValue: id, properties })
   if (outcome._tag !== "Applied") return yield* permanent(`HubSpot refused ${entity} ${id}: ${outcome.category} ${outcome.message}`)
   yield* recordCrmWrites(type, outcome.id, properties)
-  yield* rememberWrite(type, current, outcome.id, properties)
+  yield* rememberWrite(type, base, outcome.id, properties)
   return { crmId: outcome.id as string, created: outcome.created, current }
 })
 

@@ -55,6 +55,14 @@ const eventually = <A, E, R>(check: Effect.Effect<A, E, R>): Effect.Effect<A, E,
 const quiet = (queue: Queue.Queue<Envelope>) => Effect.sleep("150 millis").pipe(Effect.andThen(Queue.size(queue)))
 const relay = relayOnce({ claimant: "t", batchSize: 100, leaseMs: 10_000, idleMs: 10 })
 
+const event = (entity: string, action: "created" | "updated", payload: Record<string, unknown>) => ({
+  id: String(payload["id"]),
+  type: routingKeys.commerceEvent(entity, action),
+  payload: { id: String(payload["id"]), occurredAt: Date.parse(String(payload["updatedAt"])), payload },
+  occurredAt: 0,
+  lane: "live" as const
+})
+
 const run = <A, E>(program: (h: Effect.Success<typeof harness>) => Effect.Effect<A, E, MessageBus | SyncStore | Crm | Scope.Scope>) =>
   Effect.runPromise(Effect.scoped(Effect.flatMap(harness, (h) => program(h).pipe(Effect.provide(h.services)))))
 
@@ -133,6 +141,37 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
     )
   })
 
+  test("a HubSpot edit the shop has not seen still travels after a shop update was written around it", async () => {
+    await run(({ crm }) =>
+      withFlows((received) =>
+        Effect.gen(function* () {
+          const store = yield* SyncStore
+          const bus = yield* MessageBus
+          const id = yield* crm.seed("contact", { email: "race@example.com", firstname: "First" })
+          yield* store.storeChanges([{ key: "r1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
+          yield* relay
+          yield* takeN(received, 1)
+          yield* bus.publish([{ id: "a", type: routingKeys.commerceIds, payload: { entity: "user", crmId: id, commerceId: "u-race" }, occurredAt: 1, lane: "live" }])
+          yield* eventually(Effect.map(store.crmIdOf("user", "u-race"), (linked) => expect(Option.isSome(linked)).toBe(true)))
+          // HubSpot is edited; before its webhook is handled, a shop update (another field) arrives.
+          yield* crm.update("contact", [{ id: id as ContactId, properties: { firstname: "Third" } }])
+          const shop = aUser({ id: "u-race", email: "race@example.com", firstName: "First", lastName: "FromShop", updatedAt: "2030-01-01T00:00:00.000Z" })
+          yield* bus.publish([event("user", "updated", shop)])
+          yield* eventually(Effect.map(crm.read("contact", [id as ContactId]), ([c]) => expect(c?.properties["lastname"]).toBe("FromShop")))
+          const [edited] = yield* crm.read("contact", [id as ContactId])
+          yield* store.storeChanges([{ key: "r2", objectType: "contact", objectId: id, kind: "propertyChange", propertyName: "firstname", propertyValue: "Third", occurredAt: edited!.updatedAt }], 0)
+          yield* relay
+          let upsert: Envelope | undefined
+          while (upsert === undefined) {
+            const [next] = yield* takeN(received, 1)
+            if (next?.type === "tocommerce.user.upsert") upsert = next
+          }
+          expect((upsert.payload as { fields: Record<string, unknown> }).fields).toMatchObject({ firstName: "Third" })
+        })
+      )
+    )
+  })
+
   test("an invalid CRM record is parked with the field named; nothing is published", async () => {
     await run(({ crm }) =>
       withFlows((received) =>
@@ -152,13 +191,6 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
 })
 
 describe("flow C: commerce events become HubSpot records with their associations", () => {
-  const event = (entity: string, action: "created" | "updated", payload: Record<string, unknown>) => ({
-    id: String(payload["id"]),
-    type: routingKeys.commerceEvent(entity, action),
-    payload: { id: String(payload["id"]), occurredAt: Date.parse(String(payload["updatedAt"])), payload },
-    occurredAt: 0,
-    lane: "live" as const
-  })
 
   test("a business, then a user of it: contact associated with the company, HubSpot ids sent back", async () => {
     await run(({ crm }) =>

@@ -2,6 +2,8 @@
 # Makes RabbitMQ and FerretDB (MongoDB wire protocol) available on loopback for dev and CI.
 # Prints `export AMQP_URL=…` and `export MONGO_URL=…` lines: eval "$(scripts/services.sh)".
 set -euo pipefail
+# Debian puts rabbitmq-server and rabbitmqctl in /usr/sbin, which a non-login PATH may lack.
+export PATH="$PATH:/usr/sbin:/usr/lib/rabbitmq/bin:/usr/local/go/bin"
 root=$(cd "$(dirname "$0")/.." && pwd)
 data="$root/.data"
 ferret_version=v1.24.2
@@ -20,14 +22,15 @@ wait_port() { # host port seconds
 ensure_rabbitmq() {
   if wait_port 127.0.0.1 5672 1; then log "RabbitMQ already up"; return; fi
   if ! command -v rabbitmq-server >/dev/null; then
-    log "installing rabbitmq-server"
-    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >&2
+    log "rabbitmq-server is not installed; trying Debian's package"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server; } >&2 ||
+      { log "could not install rabbitmq-server: install it, or set AMQP_URL to a running broker"; exit 1; }
   fi
   log "starting RabbitMQ"
   rabbitmq-server -detached >&2 || true
   wait_port 127.0.0.1 5672 90 || { log "RabbitMQ did not come up"; exit 1; }
   # The port opens before the broker accepts logins; wait for the app to be running.
-  rabbitmqctl await_startup >&2 || true
+  rabbitmqctl await_startup >&2 || { log "RabbitMQ did not finish starting"; exit 1; }
 }
 
 # `go install …@v1.24.2` builds a binary that panics at start: the module lacks the generated
@@ -41,7 +44,8 @@ build_ferretdb() {
   src="$data/ferretdb-src"
   rm -rf "$src" && cp -r "$dir" "$src" && chmod -R u+w "$src"
   echo "$ferret_version" > "$src/build/version/version.txt"
-  (cd "$src" && go build -o "$ferret_bin" ./cmd/ferretdb) >&2
+  # -buildvcs=false: the copy sits inside our git work tree, whose VCS data is not FerretDB's.
+  (cd "$src" && go build -buildvcs=false -o "$ferret_bin" ./cmd/ferretdb) >&2
   rm -rf "$src"
 }
 

@@ -17,7 +17,7 @@ import * as SyncWorkers from "../../src/application/SyncWorkers.ts"
 import type { CompanyId, ContactId } from "../../src/domain/Ids.ts"
 import { aBusiness, aUser } from "../domain/mothers.ts"
 
-const tuning = { retryTiersMs: [20, 50], maxAttempts: 3, deliveryLimit: 3, prefetch: 1 }
+const tuning = { retryTiersMs: [50, 200], maxAttempts: 6, deliveryLimit: 3, prefetch: 1 }
 const platform: Step = { name: "platform", bindings: ["tocommerce.#"], ...tuning }
 
 const harness = Effect.gen(function* () {

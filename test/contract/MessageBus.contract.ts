@@ -88,8 +88,9 @@ export const messageBusContract = (name: string, makeLayer: () => BusLayer) =>
         yield* bus.consume(orders, a.handler)
         yield* bus.consume(users, b.handler)
         yield* bus.publish([aMessage(`${p}.order.created`), aMessage(`${p}.user.x.y`), aMessage(`${p}.order.x.y`), aMessage(`${p}.nobody`)])
+        yield* eventually(a.seen, (s) => s.length === 1)
         yield* eventually(b.seen, (s) => s.length === 1)
-        yield* Effect.sleep(300)
+        yield* Effect.sleep(300) // for the negative checks: nothing else arrives
         expect((yield* a.seen).map((m) => m.type)).toEqual([`${p}.order.created`])
         expect((yield* b.seen).map((m) => m.type)).toEqual([`${p}.user.x.y`])
       })))

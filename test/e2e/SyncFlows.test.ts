@@ -17,10 +17,11 @@ describeMongo("end to end: HubSpot ⇄ crm-sync ⇄ commerce", (mongoUrl) => {
     stack = await startStack(mongoUrl)
   }, 60_000)
   afterAll(async () => {
-    const code = await stack?.stop()
+    if (stack === undefined) return
+    const code = await stack.stop()
     if (code !== 0) console.log(stack.service.logs.slice(-5), stack.service.stderr())
     expect(code).toBe(0)
-  })
+  }, 60_000)
 
   const live = (entity: "user" | "business" | "purchase") => stack.commerce.state()[entity].filter((e) => !e.deleted)
   const hubspotWrites = () =>
@@ -47,10 +48,11 @@ describeMongo("end to end: HubSpot ⇄ crm-sync ⇄ commerce", (mongoUrl) => {
     return count
   }
   const drained = () =>
-    eventually(() => {
-      const queued = stack.queued()
+    eventually(async () => {
+      const queued = await stack.queued()
+      expect(Object.keys(queued).length).toBeGreaterThan(0)
       expect(queued).toEqual(Object.fromEntries(Object.keys(queued).map((q) => [q, 0])))
-    }, 20_000)
+    }, 20_000, 1000)
 
   test("a company with three contacts created in HubSpot appears in the shop, and the shop's ids come back onto HubSpot", async () => {
     const { ui, state } = stack.hubspot
@@ -171,8 +173,8 @@ describeMongo("end to end: HubSpot ⇄ crm-sync ⇄ commerce", (mongoUrl) => {
   }, 30_000)
 
   test("at the end every work queue is empty (retries included)", async () => {
-    await drained().catch((e) => {
-      console.log(stack.queued())
+    await drained().catch(async (e) => {
+      console.log(await stack.queued())
       throw e
     })
   }, 30_000)

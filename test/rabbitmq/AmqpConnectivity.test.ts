@@ -11,11 +11,11 @@ describe.skipIf(skipAmqp)("amqplib against RabbitMQ", () => {
     broker = await makeTestBroker()
     connection = await amqp.connect(broker.url)
     channel = await connection.createConfirmChannel()
-  })
+  }, 60_000)
   afterAll(async () => {
     await connection?.close()
     broker?.dispose()
-  })
+  }, 60_000)
 
   test("a quorum queue with a delivery limit is declared, and redeclaring it is idempotent", async () => {
     const args = { "x-queue-type": "quorum", "x-delivery-limit": 3 }

@@ -11,8 +11,8 @@ let run = 0
 describe.skipIf(skipAmqp)("RabbitMqBus (real broker)", () => {
   beforeAll(async () => {
     broker = await makeTestBroker()
-  })
-  afterAll(() => broker?.dispose())
+  }, 60_000)
+  afterAll(() => broker?.dispose(), 60_000)
 
   messageBusContract("RabbitMqBus", () => {
     if (broker === undefined) throw new Error("broker not ready")

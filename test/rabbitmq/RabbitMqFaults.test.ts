@@ -37,18 +37,19 @@ const withChannel = <A>(url: string, f: (channel: amqp.Channel) => Promise<A>) =
 describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
   beforeAll(async () => {
     broker = await makeTestBroker()
-  })
-  afterAll(() => broker?.dispose())
+  }, 60_000)
+  afterAll(() => broker?.dispose(), 60_000)
 
   it("climbs every tier then parks, and a short-tier retry never waits behind a long-tier one", () => {
     const t = setup()
     return t.run(Effect.gen(function* () {
       const bus = yield* MessageBus
-      const step = aStep("tiers", { retryTiersMs: [50, 1500], maxAttempts: 3 })
+      // The long tier is far longer than any scheduling hiccup, so the order below cannot race.
+      const step = aStep("tiers", { retryTiersMs: [50, 5000], maxAttempts: 3 })
       const { seen, handler } = yield* recorder((m) => (m.type === "tiers.b" && m.attempt > 1 ? undefined : transient))
       yield* bus.consume(step, handler)
       yield* bus.publish([aMessage("tiers.a")])
-      yield* eventually(seen, (s) => s.some((m) => m.type === "tiers.a" && m.attempt === 2)) // a now waits in the 1.5 s tier
+      yield* eventually(seen, (s) => s.some((m) => m.type === "tiers.a" && m.attempt === 2)) // a now waits in the 5 s tier
       const sentB = Date.now()
       yield* bus.publish([aMessage("tiers.b")])
       yield* eventually(seen, (s) => s.some((m) => m.type === "tiers.b" && m.attempt === 2))
@@ -56,7 +57,7 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
       const parked = yield* eventually((yield* SyncStore).listParked({ step: "tiers" }), (p) => p.length === 1)
       const order = (yield* seen).map((m) => `${m.type.slice(6)}${m.attempt}`)
       console.log(`short-tier retry after ${bRetriedAfter} ms while a long-tier retry was pending; order ${order.join(" ")}`)
-      expect(bRetriedAfter).toBeLessThan(700)
+      expect(bRetriedAfter).toBeLessThan(2500)
       expect(order).toEqual(["a1", "a2", "b1", "b2", "a3"])
       expect(parked[0]?.attempts).toBe(3)
       const parking = yield* withChannel(t.url, (c) => c.checkQueue(t.names.parking))

@@ -27,8 +27,9 @@ export const startService = async (env: Record<string, string> = {}, timeoutMs =
   let url: string | undefined
   const reader = (async () => {
     let buffer = ""
+    const decoder = new TextDecoder()
     for await (const chunk of child.stdout) {
-      buffer += new TextDecoder().decode(chunk)
+      buffer += decoder.decode(chunk, { stream: true })
       let newline = buffer.indexOf("\n")
       while (newline >= 0) {
         const line = buffer.slice(0, newline)
@@ -47,7 +48,8 @@ export const startService = async (env: Record<string, string> = {}, timeoutMs =
   })()
   let errors = ""
   void (async () => {
-    for await (const chunk of child.stderr) errors += new TextDecoder().decode(chunk)
+    const decoder = new TextDecoder()
+    for await (const chunk of child.stderr) errors += decoder.decode(chunk, { stream: true })
   })()
   const deadline = Date.now() + timeoutMs
   while (url === undefined) {
@@ -61,7 +63,10 @@ export const startService = async (env: Record<string, string> = {}, timeoutMs =
   const stop = async () => {
     child.kill("SIGTERM")
     const started = Date.now()
+    // A shutdown that hangs must not leave an orphan service behind the test run.
+    const deadline = setTimeout(() => child.kill("SIGKILL"), 20_000)
     const code = await child.exited
+    clearTimeout(deadline)
     if (code !== 0) console.warn(`service exited ${code} (signal ${child.signalCode}) ${Date.now() - started} ms after SIGTERM`)
     await reader
     return code

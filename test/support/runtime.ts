@@ -9,7 +9,7 @@ export const suiteRuntime = <R, E>(makeLayer: () => Layer.Layer<R, E>) => {
   })
   afterAll(async () => {
     await runtime?.dispose()
-  })
+  }, 60_000)
   return <A, E2>(effect: Effect.Effect<A, E2, R>): Promise<A> => {
     if (runtime === undefined) throw new Error("suiteRuntime used outside a test")
     return runtime.runPromise(effect)

@@ -27,7 +27,7 @@ export interface Stack {
   readonly broker: TestBroker
   readonly parked: () => Promise<ReadonlyArray<ParkedItem>>
   /** Messages still sitting in the vhost's queues (parking excluded), by queue. */
-  readonly queued: () => Record<string, number>
+  readonly queued: () => Promise<Record<string, number>>
   /** Posts webhook events to the service signed as HubSpot would (v3), as a redelivery. */
   readonly deliver: (events: ReadonlyArray<unknown>) => Promise<Response>
   readonly stop: () => Promise<number>
@@ -49,8 +49,11 @@ const freePort = (): number => {
   return port
 }
 
-const listQueues = (vhost: string): Record<string, number> => {
-  const out = Bun.spawnSync(["rabbitmqctl", "list_queues", "-p", vhost, "name", "messages", "--quiet", "--no-table-headers"]).stdout.toString()
+/** Messages per queue of the vhost (parking and dead letters excluded); throws if rabbitmqctl fails. */
+const listQueues = async (vhost: string): Promise<Record<string, number>> => {
+  const child = Bun.spawn(["rabbitmqctl", "list_queues", "-p", vhost, "name", "messages", "--quiet", "--no-table-headers"], { stdout: "pipe", stderr: "pipe" })
+  const [out, code] = await Promise.all([new Response(child.stdout).text(), child.exited])
+  if (code !== 0) throw new Error(`rabbitmqctl list_queues failed (${code})`)
   return Object.fromEntries(
     out
       .trim()
@@ -62,7 +65,19 @@ const listQueues = (vhost: string): Record<string, number> => {
 }
 
 export const startStack = async (mongoUrl: string, options: StackOptions = {}): Promise<Stack> => {
+  const cleanups: Array<() => unknown> = []
+  try {
+    return await assemble(mongoUrl, options, cleanups)
+  } catch (error) {
+    // Whatever was started before the failure is taken down again, last first.
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {})
+    throw error
+  }
+}
+
+const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array<() => unknown>): Promise<Stack> => {
   const broker = await makeTestBroker()
+  cleanups.push(() => broker.dispose())
   const dbName = `crm_sync_e2e_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`
   const port = freePort()
   const hubspot = await startHubSpotSimulator({
@@ -76,6 +91,7 @@ export const startStack = async (mongoUrl: string, options: StackOptions = {}): 
     },
     ...(options.hubspotFaults === undefined ? {} : { faults: options.hubspotFaults })
   })
+  cleanups.push(() => hubspot.stop())
   await Effect.runPromise(setupHubSpot({ accessToken: Redacted.make(TOKEN), basePath: hubspot.url }))
   const commerceRuntime = ManagedRuntime.make(
     Sim.layer(options.commerce ?? {}).pipe(
@@ -83,8 +99,10 @@ export const startStack = async (mongoUrl: string, options: StackOptions = {}): 
       Layer.provideMerge(InMemorySyncStore.layer)
     )
   )
+  cleanups.push(() => commerceRuntime.dispose())
   const commerce = await commerceRuntime.runPromise(Sim.CommerceSimulator)
   const storeRuntime = ManagedRuntime.make(MongoSyncStore.layer({ url: mongoUrl, dbName }))
+  cleanups.push(() => storeRuntime.dispose())
   const service = await startService({
     PORT: String(port),
     AMQP_URL: broker.url,
@@ -98,7 +116,7 @@ export const startStack = async (mongoUrl: string, options: StackOptions = {}): 
     RETRY_TIERS_MS: "100,300,1000",
     RETRY_MAX_ATTEMPTS: "6",
     ...options.env
-  })
+  }, 45_000)
   const parked = () => storeRuntime.runPromise(Effect.flatMap(SyncStoreKey, (store: SyncStore["Service"]) => store.listParked({})))
   const stop = async () => {
     const code = await service.stop()
@@ -125,14 +143,14 @@ export const startStack = async (mongoUrl: string, options: StackOptions = {}): 
 }
 
 /** Polls until `check` stops throwing, or rethrows its last error after `timeoutMs`. */
-export const eventually = async <A>(check: () => A | Promise<A>, timeoutMs = 15_000): Promise<A> => {
+export const eventually = async <A>(check: () => A | Promise<A>, timeoutMs = 15_000, everyMs = 100): Promise<A> => {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {
       return await check()
     } catch (error) {
       if (Date.now() > deadline) throw error
-      await Bun.sleep(100)
+      await Bun.sleep(everyMs)
     }
   }
 }

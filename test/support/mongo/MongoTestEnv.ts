@@ -32,7 +32,7 @@ export const describeMongo = (name: string, body: (url: string) => void): void =
     console.warn(`\n⚠️  SKIPPED "${name}": MONGO_URL is unset (eval "$(scripts/services.sh)" to run it)\n`)
   }
   describe.skipIf(mongoUrl === undefined)(name, () => {
-    afterAll(() => (mongoUrl === undefined ? undefined : dropCreated(mongoUrl)))
+    afterAll(() => (mongoUrl === undefined ? undefined : dropCreated(mongoUrl)), 60_000)
     body(mongoUrl ?? "")
   })
 }

@@ -22,6 +22,26 @@ const mergeByKey = <A>(entries: ReadonlyArray<A>, key: (a: A) => string, propert
   return [...merged.entries()]
 }
 
+/**
+ * HubSpot may refuse a whole batch for one bad input (a 400 on an invalid e-mail, a 409). Then
+ * each input is sent alone, so only the bad one is refused and its neighbours are not parked.
+ */
+const oneByOneOnRefusal = <I>(inputs: ReadonlyArray<I>, send: (chunk: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<ItemOutcome<string>>, CrmError>) =>
+  send(inputs).pipe(
+    Effect.catch((error) =>
+      error.isRetryable || inputs.length === 1
+        ? Effect.fail(error)
+        : Effect.forEach(inputs, (input) =>
+            send([input]).pipe(
+              Effect.map((outcomes): ItemOutcome<string> => outcomes[0] ?? { _tag: "Rejected", category: "NO_RESULT", message: "no outcome" }),
+              Effect.catch((single) =>
+                single.isRetryable ? Effect.fail(single) : Effect.succeed<ItemOutcome<string>>({ _tag: "Rejected", category: single.reason._tag, message: single.message })
+              )
+            )
+          )
+    )
+  )
+
 export class CrmBatcher extends Context.Service<
   CrmBatcher,
   {
@@ -38,7 +58,8 @@ export class CrmBatcher extends Context.Service<
         key: (entry) => entry.request.type,
         resolver: Effect.fnUntraced(function* (entries, type) {
           const groups = mergeByKey(entries, (e) => e.request.id, (e) => e.request.properties)
-          const outcomes = yield* crm.update(type, groups.map(([id, g]) => ({ id: id as CrmIdOf[typeof type], properties: g.properties })))
+          const inputs = groups.map(([id, g]) => ({ id: id as CrmIdOf[typeof type], properties: g.properties }))
+          const outcomes = yield* oneByOneOnRefusal(inputs, (chunk) => crm.update(type, chunk))
           const byId = new Map(groups.map(([id], i) => [id, outcomes[i]]))
           for (const entry of entries) entry.completeUnsafe(Exit.succeed(byId.get(entry.request.id) ?? { _tag: "Rejected", category: "NO_RESULT", message: "no outcome" }))
         })
@@ -49,10 +70,8 @@ export class CrmBatcher extends Context.Service<
         resolver: Effect.fnUntraced(function* (entries) {
           const type = entries[0].request.type
           const groups = mergeByKey(entries, (e) => e.request.input.idValue, (e) => e.request.input.properties)
-          const outcomes = yield* crm.upsert(
-            type,
-            groups.map(([idValue, g]) => ({ idProperty: g.first.request.input.idProperty, idValue, properties: g.properties }))
-          )
+          const inputs = groups.map(([idValue, g]) => ({ idProperty: g.first.request.input.idProperty, idValue, properties: g.properties }))
+          const outcomes = yield* oneByOneOnRefusal(inputs, (chunk) => crm.upsert(type, chunk))
           const byKey = new Map(groups.map(([idValue], i) => [idValue, outcomes[i]]))
           for (const entry of entries) entry.completeUnsafe(Exit.succeed(byKey.get(entry.request.input.idValue) ?? { _tag: "Rejected", category: "NO_RESULT", message: "no outcome" }))
         })

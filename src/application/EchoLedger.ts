@@ -1,7 +1,7 @@
 // Echo suppression: every property we write to HubSpot is remembered for a while, so the webhook
 // that reports our own write back to us changes nothing and triggers no further write.
 import { Clock, Effect } from "effect"
-import { type CommerceEntity, rowsOf } from "../domain/CorrespondenceTable.ts"
+import { associationRows, type CommerceEntity, rowsOf } from "../domain/CorrespondenceTable.ts"
 import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
 import { getPath } from "../domain/Mapping.ts"
 import { SyncStore } from "./ports/SyncStore.ts"
@@ -39,13 +39,19 @@ export const isOwnCrmWrite = Effect.fn("isOwnCrmWrite")(function* (type: CrmObje
 /** The shop's side: fields we sent it, keyed by the CRM id (the shop's id may not exist yet). */
 export const commerceObjectKey = (entity: CommerceEntity, crmId: string) => `${entity}:crm:${crmId}`
 
-const sharedFieldValues = (entity: CommerceEntity, fields: Readonly<Record<string, unknown>>) =>
-  rowsOf(entity)
+/** Fields synced both ways plus the links (businessId, userId): a changed link is never an echo. */
+const echoFields = (entity: CommerceEntity): ReadonlyArray<string> => [
+  ...rowsOf(entity)
     .filter((row) => row.direction === "both")
-    .flatMap((row) => {
-      const value = getPath(fields, row.commerceField)
-      return value === undefined || value === null || value === "" ? [] : [[row.commerceField, value] as const]
-    })
+    .map((row) => row.commerceField),
+  ...associationRows.filter((row) => row.entity === entity).map((row) => row.commerceField)
+]
+
+const sharedFieldValues = (entity: CommerceEntity, fields: Readonly<Record<string, unknown>>) =>
+  echoFields(entity).flatMap((field) => {
+    const value = getPath(fields, field)
+    return value === undefined || value === null || value === "" ? [] : [[field, value] as const]
+  })
 
 export const recordCommerceWrites = Effect.fn("recordCommerceWrites")(function* (entity: CommerceEntity, crmId: string, fields: Readonly<Record<string, unknown>>) {
   const store = yield* SyncStore

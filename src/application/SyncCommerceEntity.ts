@@ -8,6 +8,7 @@ import { getPath } from "../domain/Mapping.ts"
 import { validate } from "../domain/Validation.ts"
 import { CommerceEvent, type IdsAssigned, routingKeys } from "./CommerceMessages.ts"
 import { CrmBatcher } from "./CrmBatcher.ts"
+import { ObjectLocks } from "./ObjectLocks.ts"
 import { snapshotProperties } from "./CrmRecordMessages.ts"
 import { ARCHIVED, isOwnCommerceWrite, recordCrmWrites } from "./EchoLedger.ts"
 import { CommerceApi } from "./ports/CommerceApi.ts"
@@ -19,6 +20,11 @@ import { StepFailure, toStepFailure } from "./StepFailure.ts"
 
 const decodeEvent = Schema.decodeUnknownEffect(CommerceEvent)
 const permanent = (reason: string) => new StepFailure({ retryable: false, reason })
+
+/** HubSpot answered nothing for the input (no result, no error): ask again rather than park. */
+const UNANSWERED = new Set(["MISSING_RESULT", "NO_RESULT"])
+const refused = (entity: CommerceEntity, id: string, outcome: { readonly category: string; readonly message: string }) =>
+  new StepFailure({ retryable: UNANSWERED.has(outcome.category), reason: `HubSpot refused ${entity} ${id}: ${outcome.category} ${outcome.message}` })
 
 /** "commerce.user_created" → ["user", "created"]. */
 export const parseEventType = (type: string): readonly [CommerceEntity, string] | undefined => {
@@ -93,12 +99,12 @@ const writeIntoCrm = Effect.fn("writeIntoCrm")(function* (entity: CommerceEntity
     yield* recordCrmWrites(type, crmId, properties)
     // A known record is updated by its HubSpot id: its commerce-id property may not be written yet.
     const outcome = yield* batcher.update(type, crmId, properties)
-    if (outcome._tag !== "Applied") return yield* permanent(`HubSpot refused ${entity} ${id}: ${outcome.category} ${outcome.message}`)
+    if (outcome._tag !== "Applied") return yield* refused(entity, id, outcome)
     yield* rememberWrite(type, base, crmId, properties)
     return { crmId, created: false, current }
   }
   const outcome = yield* batcher.upsert(type, { idProperty: commerceIdProperty[entity], idValue: id, properties })
-  if (outcome._tag !== "Applied") return yield* permanent(`HubSpot refused ${entity} ${id}: ${outcome.category} ${outcome.message}`)
+  if (outcome._tag !== "Applied") return yield* refused(entity, id, outcome)
   yield* recordCrmWrites(type, outcome.id, properties)
   yield* rememberWrite(type, base, outcome.id, properties)
   return { crmId: outcome.id as string, created: outcome.created, current }
@@ -132,29 +138,35 @@ const applyRecord = Effect.fn("applyRecord")(function* (entity: CommerceEntity, 
   }
 })
 
+const handleEvent = Effect.fn("handleEvent")(function* (entity: CommerceEntity, action: string, event: CommerceEvent, lane: Envelope["lane"]) {
+  if (action === "deleted") return yield* archiveInCrm(entity, event.id, event.occurredAt)
+  const loaded = yield* loadRecord(entity, event)
+  // The platform's API may lag behind its own event: wait (retry tiers), then park with a reason.
+  if (Option.isNone(loaded)) return yield* new StepFailure({ retryable: true, reason: `${entity} ${event.id} is not served by the commerce API (yet)` })
+  const valid = validate(entity, loaded.value)
+  if (Result.isFailure(valid)) return yield* permanent(valid.failure.message)
+  const record = loaded.value
+  const version = Date.parse(String(record["updatedAt"]))
+  const store = yield* SyncStore
+  const seen = yield* store.getSnapshot(entity, event.id)
+  if (Option.isSome(seen) && seen.value.version >= version) return
+  const known = Option.orElse(yield* store.crmIdOf(entity, event.id), () => carriedCrmId(record))
+  // The shop announcing what we just sent it: nothing to write, not even a HubSpot read.
+  const echo = Option.isSome(known) && (yield* isOwnCommerceWrite(entity, known.value, record))
+  if (echo) yield* store.link(entity, known.value, event.id)
+  else yield* applyRecord(entity, event.id, record, known, lane)
+  yield* store.saveSnapshot({ type: entity, id: event.id, version, data: record })
+})
+
+/** The step handler, one shop entity at a time. */
 export const syncCommerceEntity = Effect.fn("syncCommerceEntity")(
   function* (envelope: Envelope) {
     const parsed = parseEventType(envelope.type)
     if (parsed === undefined) return yield* permanent(`unknown commerce event type ${envelope.type}`)
     const [entity, action] = parsed
     const event = yield* decodeEvent(envelope.payload).pipe(Effect.mapError((e) => permanent(`not a commerce event: ${e.message}`)))
-    if (action === "deleted") return yield* archiveInCrm(entity, event.id, event.occurredAt)
-    const loaded = yield* loadRecord(entity, event)
-    // The platform's API may lag behind its own event: wait (retry tiers), then park with a reason.
-    if (Option.isNone(loaded)) return yield* new StepFailure({ retryable: true, reason: `${entity} ${event.id} is not served by the commerce API (yet)` })
-    const valid = validate(entity, loaded.value)
-    if (Result.isFailure(valid)) return yield* permanent(valid.failure.message)
-    const record = loaded.value
-    const version = Date.parse(String(record["updatedAt"]))
-    const store = yield* SyncStore
-    const seen = yield* store.getSnapshot(entity, event.id)
-    if (Option.isSome(seen) && seen.value.version >= version) return
-    const known = Option.orElse(yield* store.crmIdOf(entity, event.id), () => carriedCrmId(record))
-    // The shop announcing what we just sent it: nothing to write, not even a HubSpot read.
-    const echo = Option.isSome(known) && (yield* isOwnCommerceWrite(entity, known.value, record))
-    if (echo) yield* store.link(entity, known.value, event.id)
-    else yield* applyRecord(entity, event.id, record, known, envelope.lane)
-    yield* store.saveSnapshot({ type: entity, id: event.id, version, data: record })
+    const locks = yield* ObjectLocks
+    yield* locks.withLock(`${entity}:${event.id}`)(handleEvent(entity, action, event, envelope.lane))
   },
   Effect.mapError(toStepFailure)
 )

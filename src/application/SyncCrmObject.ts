@@ -4,13 +4,14 @@
 import { Effect, Option, Predicate, Result, Schema } from "effect"
 import { CrmChange } from "../domain/CrmChange.ts"
 import type { CrmProperties } from "../domain/CrmProperties.ts"
-import { entityOf } from "../domain/CorrespondenceTable.ts"
+import { associationRows, entityOf } from "../domain/CorrespondenceTable.ts"
 import type { CompanyId, ContactId, OrderId } from "../domain/Ids.ts"
 import { freshness } from "../domain/ConflictRules.ts"
 import { sharedProperties } from "../domain/Mapping.ts"
-import { type EntityDelete, type EntityMerge, routingKeys } from "./CommerceMessages.ts"
+import { type EntityDelete, type EntityMerge, type EntityUpsert, routingKeys } from "./CommerceMessages.ts"
 import { type CrmRecord, snapshotProperties, toUpsert } from "./CrmRecordMessages.ts"
 import { ARCHIVED, isOwnCrmWrite, recordCommerceWrites } from "./EchoLedger.ts"
+import { ObjectLocks } from "./ObjectLocks.ts"
 import { Crm } from "./ports/Crm.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
 import { SyncStore } from "./ports/SyncStore.ts"
@@ -68,6 +69,18 @@ const unpublished = Effect.fn("unpublished")(function* (items: ReadonlyArray<Crm
   return fresh
 })
 
+/** The upsert's links as the shop will hold them (its own ids), where we know those ids. */
+const linkFieldsInShopIds = Effect.fn("linkFieldsInShopIds")(function* (upsert: EntityUpsert) {
+  const store = yield* SyncStore
+  const fields: Record<string, string> = {}
+  for (const [field, crmId] of Object.entries(upsert.links)) {
+    const row = associationRows.find((r) => r.entity === upsert.entity && r.commerceField === field)
+    const shopId = row === undefined ? Option.none() : yield* store.commerceIdOf(row.to, crmId)
+    if (Option.isSome(shopId)) fields[field] = shopId.value
+  }
+  return fields
+})
+
 const publishCurrent = Effect.fn("publishCurrent")(function* (change: CrmChange, lane: Envelope["lane"]) {
   const store = yield* SyncStore
   const items = yield* unpublished(yield* readAround(change))
@@ -79,7 +92,7 @@ const publishCurrent = Effect.fn("publishCurrent")(function* (change: CrmChange,
   }
   // Only after the platform has the version do we remember it, so a failed publish is retried.
   for (const { item, upsert } of valid) {
-    yield* recordCommerceWrites(upsert.entity, upsert.crmId, upsert.fields)
+    yield* recordCommerceWrites(upsert.entity, upsert.crmId, { ...upsert.fields, ...(yield* linkFieldsInShopIds(upsert)) })
     yield* store.saveSnapshot({ type: item.type, id: item.record.id, version: item.record.updatedAt, data: item.record })
   }
   if (invalid.length > 0) return yield* new StepFailure({ retryable: false, reason: invalid.join(" | ") })
@@ -121,17 +134,22 @@ const isEchoEvent = (change: CrmChange) =>
     ? isOwnCrmWrite(change.objectType, change.objectId, { [change.propertyName]: change.propertyValue })
     : Effect.succeed(false)
 
-/** The step handler. Port failures keep their retryability; a bad payload is parked. */
+const handleChange = Effect.fn("handleChange")(function* (change: CrmChange, lane: Envelope["lane"]) {
+  if (yield* isEchoEvent(change)) return
+  if (change.kind === "deletion" || change.kind === "privacyDeletion") return yield* publishDeletion(change, lane)
+  if (change.kind === "merge") return yield* publishMerge(change, lane)
+  const stored = yield* (yield* SyncStore).getSnapshot(change.objectType, change.objectId)
+  // Coalescing: a read made after this event already carried its effect to the platform.
+  if (Option.isSome(stored) && stored.value.version >= change.occurredAt && change.kind !== "associationChange") return
+  yield* publishCurrent(change, lane)
+})
+
+/** The step handler, one object at a time. Port failures keep their retryability; a bad payload is parked. */
 export const syncCrmObject = Effect.fn("syncCrmObject")(
   function* (envelope: Envelope) {
     const change = yield* decodeChange(envelope.payload).pipe(Effect.mapError((e) => new StepFailure({ retryable: false, reason: `not a CRM change: ${e.message}` })))
-    if (yield* isEchoEvent(change)) return
-    if (change.kind === "deletion" || change.kind === "privacyDeletion") return yield* publishDeletion(change, envelope.lane)
-    if (change.kind === "merge") return yield* publishMerge(change, envelope.lane)
-    const stored = yield* (yield* SyncStore).getSnapshot(change.objectType, change.objectId)
-    // Coalescing: a read made after this event already carried its effect to the platform.
-    if (Option.isSome(stored) && stored.value.version >= change.occurredAt && change.kind !== "associationChange") return
-    yield* publishCurrent(change, envelope.lane)
+    const locks = yield* ObjectLocks
+    yield* locks.withLock(`${change.objectType}:${change.primaryObjectId ?? change.objectId}`)(handleChange(change, envelope.lane))
   },
   Effect.mapError(toStepFailure)
 )

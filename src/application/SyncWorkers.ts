@@ -2,6 +2,7 @@
 // lifetime of the layer. Closing the layer stops intake and lets in-flight handlers finish.
 import { Effect, Layer } from "effect"
 import { CrmBatcher } from "./CrmBatcher.ts"
+import { ObjectLocks } from "./ObjectLocks.ts"
 import type { CommerceApi } from "./ports/CommerceApi.ts"
 import type { Crm } from "./ports/Crm.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
@@ -18,14 +19,14 @@ export const layer = (tuning?: StepTuning) =>
   Layer.effectDiscard(
     Effect.gen(function* () {
       const bus = yield* MessageBus
-      const services = yield* Effect.context<Crm | CommerceApi | SyncStore | MessageBus | CrmBatcher>()
+      const services = yield* Effect.context<Crm | CommerceApi | SyncStore | MessageBus | CrmBatcher | ObjectLocks>()
       const run =
-        <E, R extends Crm | CommerceApi | SyncStore | MessageBus | CrmBatcher>(handler: (m: Envelope) => Effect.Effect<void, E, R>) =>
+        <E, R extends Crm | CommerceApi | SyncStore | MessageBus | CrmBatcher | ObjectLocks>(handler: (m: Envelope) => Effect.Effect<void, E, R>) =>
         (m: Envelope) =>
           handler(m).pipe(Effect.provideContext(services))
       yield* bus.consume(syncCrmObjectStep(tuning), run(syncCrmObject))
       yield* bus.consume(writeBackIdsStep(tuning), run(writeBackIds))
       yield* bus.consume(syncCommerceEntityStep(tuning), run(syncCommerceEntity))
     })
-  ).pipe(Layer.provide(CrmBatcher.layer))
+  ).pipe(Layer.provide(Layer.merge(CrmBatcher.layer, ObjectLocks.layer)))
 

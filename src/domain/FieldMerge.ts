@@ -10,6 +10,7 @@ type Fields = Readonly<Record<string, unknown>>
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null)
 const blank = (value: unknown): boolean => value === undefined || value === null || value === ""
+const orNull = (value: unknown): unknown => (blank(value) ? null : value)
 
 /**
  * The commerce fields to send for a CRM record: those the CRM changed since the base and wins
@@ -43,9 +44,10 @@ export const propertiesForCrm = (entity: CommerceEntity, record: Fields, crmNow:
   const rows = new Map(rowsOf(entity).map((r) => [r.crmProperty, r]))
   return Object.fromEntries(
     Object.entries(wanted).filter(([property, value]) => {
-      const current = crmNow[property]
-      if (same(blank(current) ? null : current, blank(value) ? null : value)) return false
-      const crmChanged = crmBase === undefined ? !blank(current) : !same(current, crmBase[property])
+      // HubSpot stores a cleared value as "", we send null: both are "empty".
+      const current = orNull(crmNow[property])
+      if (same(current, orNull(value))) return false
+      const crmChanged = crmBase === undefined ? current !== null : !same(current, orNull(crmBase[property]))
       const row = rows.get(property)
       return row === undefined || fieldWinner(row, crmChanged, true) === "commerce"
     })

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test"
 import { Effect, Layer } from "effect"
 import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
 import { CrmBatcher } from "../../src/application/CrmBatcher.ts"
-import { Crm } from "../../src/application/ports/Crm.ts"
+import { Crm, CrmError, CrmRejected } from "../../src/application/ports/Crm.ts"
 
 const withBatcher = <A, E>(body: (crm: Effect.Success<ReturnType<typeof InMemoryCrm.make>>) => Effect.Effect<A, E, CrmBatcher>) =>
   Effect.runPromise(Effect.flatMap(InMemoryCrm.make(), (crm) => body(crm).pipe(Effect.provide(CrmBatcher.layer.pipe(Layer.provide(Layer.succeed(Crm, crm)))))))
@@ -55,4 +55,26 @@ test("a failed batch call fails every request in it with the port's error", asyn
   )
   expect(error._tag).toBe("CrmError")
   expect(error.isRetryable).toBe(false)
+})
+
+test("a batch HubSpot refuses whole for one bad input is resent input by input: only the bad one is refused", async () => {
+  const outcomes = await Effect.runPromise(
+    Effect.gen(function* () {
+      const memory = yield* InMemoryCrm.make()
+      // Real HubSpot answers some batch upserts with a 400 for the whole call when one input is invalid.
+      const strict = Crm.of({
+        ...memory,
+        upsert: (type, inputs) =>
+          inputs.some((i) => i.properties["email"] === "bad") && inputs.length > 1
+            ? Effect.fail(new CrmError({ reason: new CrmRejected({ status: 400, category: "VALIDATION_ERROR", message: "INVALID_EMAIL in batch" }) }))
+            : memory.upsert(type, inputs)
+      })
+      const batcher = yield* Effect.provide(CrmBatcher, CrmBatcher.layer.pipe(Layer.provide(Layer.succeed(Crm, strict))))
+      return yield* Effect.all(
+        ["ok1", "bad", "ok2"].map((email, i) => batcher.upsert("contact", { idProperty: "ecommerce_user_id", idValue: `b-${i}`, properties: { email: email === "bad" ? "bad" : `${email}@example.com` } })),
+        { concurrency: "unbounded" }
+      )
+    })
+  )
+  expect(outcomes.map((o) => o._tag)).toEqual(["Applied", "Rejected", "Applied"])
 })

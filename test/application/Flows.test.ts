@@ -172,6 +172,29 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
     )
   })
 
+  test("the shop moving a user to another business within the echo window is news, not an echo", async () => {
+    await run(({ crm }) =>
+      withFlows((received) =>
+        Effect.gen(function* () {
+          const store = yield* SyncStore
+          const bus = yield* MessageBus
+          const [first, second] = yield* Effect.forEach(["First Co", "Second Co"], (name) => crm.seed("company", { name }))
+          yield* store.link("business", first!, "b-first")
+          yield* store.link("business", second!, "b-second")
+          const id = yield* crm.seed("contact", { email: "mover@example.com", firstname: "Mover" })
+          yield* crm.associate([{ fromType: "contact", fromId: id, toType: "company", toId: first! }])
+          yield* store.storeChanges([{ key: "m1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
+          yield* relay
+          const sent = yield* takeN(received, 2)
+          const fields = (sent.find((m) => m.type === "tocommerce.user.upsert")!.payload as { fields: Record<string, unknown> }).fields
+          const moved = { ...fields, id: "u-mover", crmId: id, businessId: "b-second", updatedAt: "2031-01-01T00:00:00.000Z" }
+          yield* bus.publish([event("user", "updated", moved)])
+          yield* eventually(Effect.map(crm.read("contact", [id as ContactId]), ([c]) => expect(c?.companyIds).toContain(second)))
+        })
+      )
+    )
+  })
+
   test("an invalid CRM record is parked with the field named; nothing is published", async () => {
     await run(({ crm }) =>
       withFlows((received) =>

@@ -53,6 +53,10 @@ describe("shop → CRM: write what differs and the shop wins", () => {
     expect(propertiesForCrm("user", { ...shop, firstName: "Augusta" }, { ...base, ecommerce_user_id: "u-1" }, base)).toEqual({ firstname: "Augusta" })
   })
 
+  test("a cleared value is empty whether HubSpot says \"\" or the base says null", () => {
+    expect(propertiesForCrm("user", { ...shop, firstName: "Back" }, { ...base, ecommerce_user_id: "u-1", firstname: "" }, { ...base, firstname: null })).toEqual({ firstname: "Back" })
+  })
+
   test("without a base, a value HubSpot already holds in a CRM-owned field stays; an empty one is filled", () => {
     expect(propertiesForCrm("user", { ...shop, firstName: "Shop", lastName: "Filled" }, { email: "ada@example.com", firstname: "HubSpot", lastname: "" }, undefined)).toEqual({
       ecommerce_user_id: "u-1",

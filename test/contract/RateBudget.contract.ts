@@ -54,7 +54,7 @@ export const rateBudgetContract = (name: string, makeLayer: (config: BudgetPolic
       const worst = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + budgetConfig.intervalMs).length))
       expect(worst).toBeLessThanOrEqual(budgetConfig.burst)
       expect(times.length).toBeGreaterThan(30)
-    })
+    }, 30_000)
 
     test("the backfill uses only its share of a slot; live still gets the rest", async () => {
       const out = await run((b) =>

@@ -63,7 +63,7 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
       const parking = yield* withChannel(t.url, (c) => c.checkQueue(t.names.parking))
       expect(parking.messageCount).toBe(1)
     }))
-  })
+  }, 30_000)
 
   it("parks a message whose handler dies past x-delivery-limit while others keep flowing", () => {
     const t = setup()
@@ -82,7 +82,7 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
       const parking = yield* withChannel(t.url, (c) => c.checkQueue(t.names.parking))
       expect(parking.messageCount).toBe(1)
     }))
-  })
+  }, 30_000)
 
   it("parks a message whose consumer crashes without acking (channel closed) after the delivery limit", () => {
     const step = aStep("crash", { deliveryLimit: 1 })
@@ -100,7 +100,7 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
       expect(parked[0]?.message.type).toBe("crash.me")
       expect(parked[0]?.reason).toContain("delivery limit")
     }))
-  })
+  }, 30_000)
 
   it("surfaces a publish the broker refuses (full queue, reject-publish) as BusRejected", () => {
     const t = setup()
@@ -115,7 +115,7 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
       expect(error.reason._tag).toBe("BusRejected")
       expect(error.isRetryable).toBe(true)
     }))
-  })
+  }, 30_000)
 
   it("resumes consuming after the broker closes the connection, losing no confirmed message", () => {
     const t = setup()
@@ -132,5 +132,5 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
       const ids = new Set([...before, ...after].map((m) => m.id))
       yield* eventually(seen, (s) => [...ids].every((id) => s.some((m) => m.id === id)), 15_000)
     }))
-  })
+  }, 30_000)
 })

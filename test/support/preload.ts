@@ -1,5 +1,6 @@
-// Loaded before every test file (bunfig.toml): service suites start servers and brokers, so the
-// default 5 s per test is too short on a busy 2-core machine. Hooks take their own timeouts.
+// Loaded before the test files (bunfig.toml). Bun's default of 5 s per test and hook is short for
+// suites that start brokers and servers on a busy 2-core machine. Seen not to reach every file of
+// a full run, so the slow service tests also carry their own timeouts.
 import { setDefaultTimeout } from "bun:test"
 
 setDefaultTimeout(30_000)

@@ -189,7 +189,7 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
           const fields = (sent.find((m) => m.type === "tocommerce.user.upsert")!.payload as { fields: Record<string, unknown> }).fields
           const moved = { ...fields, id: "u-mover", crmId: id, businessId: "b-second", updatedAt: "2031-01-01T00:00:00.000Z" }
           yield* bus.publish([event("user", "updated", moved)])
-          yield* eventually(Effect.map(crm.read("contact", [id as ContactId]), ([c]) => expect(c?.companyIds).toContain(second)))
+          yield* eventually(Effect.map(crm.read("contact", [id as ContactId]), ([c]) => expect(c?.companyIds).toContain(second as CompanyId)))
         })
       )
     )

@@ -55,7 +55,7 @@ const NO_LINKS = associationsOf({})
 /** Records whose version we have not published yet and whose values are not our own echo, each with its base. */
 const unpublished = Effect.fn("unpublished")(function* (items: ReadonlyArray<CrmRecord>) {
   const store = yield* SyncStore
-  const fresh: Array<{ readonly item: CrmRecord; readonly base: CrmProperties | undefined }> = []
+  const fresh: Array<{ readonly item: CrmRecord; readonly base: CrmProperties | undefined; readonly linksAreNews: boolean }> = []
   for (const item of items) {
     const stored = Option.getOrUndefined(yield* store.getSnapshot(item.type, item.record.id))
     const verdict = freshness(item.record.updatedAt, stored?.version)
@@ -64,10 +64,14 @@ const unpublished = Effect.fn("unpublished")(function* (items: ReadonlyArray<Crm
     // Values we wrote ourselves are an echo, unless the links changed: those still travel.
     const linksAreNews = stored === undefined ? associationsOf(item.record) !== NO_LINKS : !sameLinks
     if (!linksAreNews && (yield* isOwnCrmWrite(item.type, item.record.id, sharedProperties(entityOf[item.type], item.record.properties)))) continue
-    fresh.push({ item, base: snapshotProperties(stored?.data) })
+    fresh.push({ item, base: snapshotProperties(stored?.data), linksAreNews })
   }
   return fresh
 })
+
+/** A known record whose fields and links did not change for the shop carries nothing to send. */
+const isEmptyPatch = (upsert: EntityUpsert, base: CrmProperties | undefined, linksAreNews: boolean) =>
+  base !== undefined && upsert.commerceId !== undefined && !linksAreNews && Object.keys(upsert.fields).every((field) => field === "crmId")
 
 /** The upsert's links as the shop will hold them (its own ids), where we know those ids. */
 const linkFieldsInShopIds = Effect.fn("linkFieldsInShopIds")(function* (upsert: EntityUpsert) {
@@ -84,17 +88,17 @@ const linkFieldsInShopIds = Effect.fn("linkFieldsInShopIds")(function* (upsert: 
 const publishCurrent = Effect.fn("publishCurrent")(function* (change: CrmChange, lane: Envelope["lane"]) {
   const store = yield* SyncStore
   const items = yield* unpublished(yield* readAround(change))
-  const results = yield* Effect.forEach(items, ({ item, base }) => Effect.map(toUpsert(item, base), (result) => ({ item, result })))
-  const valid = results.flatMap(({ item, result }) => (Result.isSuccess(result) ? [{ item, upsert: result.success }] : []))
+  const results = yield* Effect.forEach(items, ({ item, base, linksAreNews }) => Effect.map(toUpsert(item, base), (result) => ({ item, base, linksAreNews, result })))
+  const valid = results.flatMap(({ item, base, linksAreNews, result }) => (Result.isSuccess(result) ? [{ item, upsert: result.success, empty: isEmptyPatch(result.success, base, linksAreNews) }] : []))
   const invalid = results.flatMap(({ result }) => (Result.isFailure(result) ? [result.failure.message] : []))
-  if (valid.length > 0) {
-    yield* (yield* MessageBus).publish(valid.map(({ upsert }) => message(routingKeys.upsert(upsert.entity), `${upsert.entity}:${upsert.crmId}:${upsert.version}`, upsert, upsert.version, lane)))
+  const toSend = valid.filter((v) => !v.empty)
+  // Recorded before publishing: the shop may announce what it got before the confirm is back.
+  for (const { upsert } of toSend) yield* recordCommerceWrites(upsert.entity, upsert.crmId, { ...upsert.fields, ...(yield* linkFieldsInShopIds(upsert)) })
+  if (toSend.length > 0) {
+    yield* (yield* MessageBus).publish(toSend.map(({ upsert }) => message(routingKeys.upsert(upsert.entity), `${upsert.entity}:${upsert.crmId}:${upsert.version}`, upsert, upsert.version, lane)))
   }
   // Only after the platform has the version do we remember it, so a failed publish is retried.
-  for (const { item, upsert } of valid) {
-    yield* recordCommerceWrites(upsert.entity, upsert.crmId, { ...upsert.fields, ...(yield* linkFieldsInShopIds(upsert)) })
-    yield* store.saveSnapshot({ type: item.type, id: item.record.id, version: item.record.updatedAt, data: item.record })
-  }
+  for (const { item } of valid) yield* store.saveSnapshot({ type: item.type, id: item.record.id, version: item.record.updatedAt, data: item.record })
   if (invalid.length > 0) return yield* new StepFailure({ retryable: false, reason: invalid.join(" | ") })
 })
 

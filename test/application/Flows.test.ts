@@ -195,6 +195,26 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
     )
   })
 
+  test("a HubSpot change to a property the shop does not carry sends nothing", async () => {
+    await run(({ crm }) =>
+      withFlows((received) =>
+        Effect.gen(function* () {
+          const store = yield* SyncStore
+          const id = yield* crm.seed("contact", { email: "quiet@example.com", firstname: "Quiet" })
+          yield* store.storeChanges([{ key: "q1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
+          yield* relay
+          yield* takeN(received, 1)
+          yield* store.link("user", id, "u-quiet")
+          yield* crm.update("contact", [{ id: id as ContactId, properties: { jobtitle: "CTO" } }])
+          const [edited] = yield* crm.read("contact", [id as ContactId])
+          yield* store.storeChanges([{ key: "q2", objectType: "contact", objectId: id, kind: "propertyChange", propertyName: "jobtitle", propertyValue: "CTO", occurredAt: edited!.updatedAt }], 0)
+          yield* relay
+          expect(yield* quiet(received)).toBe(0)
+        })
+      )
+    )
+  })
+
   test("an invalid CRM record is parked with the field named; nothing is published", async () => {
     await run(({ crm }) =>
       withFlows((received) =>

@@ -25,11 +25,11 @@ import * as RabbitMqBus from "./adapters/rabbitmq/RabbitMqBus.ts"
 const adapters = (config: Settings.Settings) =>
   Effect.gen(function* () {
     const budget = yield* Settings.budget
-    const tuning = yield* Settings.tuning
+    const tunings = yield* Settings.tunings
     const mongo = Option.isSome(config.mongoUrl) ? Option.some(yield* MongoConnection.config) : Option.none()
     const store = Option.match(mongo, { onNone: () => InMemorySyncStore.layer, onSome: MongoSyncStore.layer })
     const rateBudget = Option.match(mongo, { onNone: () => InMemoryRateBudget.layer(budget), onSome: (m) => MongoRateBudget.layer(m, budget) })
-    const bus = Option.isSome(config.amqpUrl) ? RabbitMqBus.layerConfig(SyncWorkers.steps(tuning)) : InMemoryBus.layer
+    const bus = Option.isSome(config.amqpUrl) ? RabbitMqBus.layerConfig(SyncWorkers.steps(tunings)) : InMemoryBus.layer
     const crm = Option.isSome(config.hubspotToken) ? HubSpotCrm.layerConfig({ timeZone: budget.timeZone }) : InMemoryCrm.layer()
     const commerce = Option.isSome(config.commerceApiUrl) ? CommerceRestApi.layerConfig : InMemoryCommerceApi.layer()
     return Layer.mergeAll(bus, crm.pipe(Layer.provideMerge(rateBudget)), commerce).pipe(Layer.provideMerge(store))
@@ -67,7 +67,7 @@ const App = Layer.unwrap(
     yield* Effect.logInfo(
       `CRM: ${Option.isSome(config.hubspotToken) ? "HubSpot" : "in-memory (no HUBSPOT_ACCESS_TOKEN)"}; commerce API: ${Option.isSome(config.commerceApiUrl) ? "REST" : "in-memory (no COMMERCE_API_URL)"}`
     )
-    const workers = Layer.mergeAll(SyncWorkers.layer(yield* Settings.tuning), relayLayer({ claimant: crypto.randomUUID(), batchSize: 100, leaseMs: 30_000, idleMs: 1000 }))
+    const workers = Layer.mergeAll(SyncWorkers.layer(yield* Settings.tunings), relayLayer({ claimant: crypto.randomUUID(), batchSize: 100, leaseMs: 30_000, idleMs: 1000 }))
     return Layer.mergeAll(http(config), workers).pipe(Layer.provide(Layer.merge(yield* adapters(config), OutboxSignal.layer)))
   })
 )

@@ -12,6 +12,16 @@ export interface StepTuning {
 
 export const defaultTuning: StepTuning = { retryTiersMs: DEFAULT_TIERS, maxAttempts: 8, deliveryLimit: 5, prefetch: 10 }
 
+export const stepNames = ["sync-crm-object", "write-back-ids", "sync-commerce-entity"] as const
+export type StepName = (typeof stepNames)[number]
+/** Each step's own retry policy (configuration may set one per step). */
+export type StepTunings = Readonly<Record<StepName, StepTuning>>
+export const sameTuning = (tuning: StepTuning = defaultTuning): StepTunings => ({
+  "sync-crm-object": tuning,
+  "write-back-ids": tuning,
+  "sync-commerce-entity": tuning
+})
+
 export const syncCrmObjectStep = (tuning: StepTuning = defaultTuning): Step => ({
   name: "sync-crm-object",
   bindings: ["crm.contact.*", "crm.company.*", "crm.order.*"],

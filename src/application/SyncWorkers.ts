@@ -7,15 +7,19 @@ import type { CommerceApi } from "./ports/CommerceApi.ts"
 import type { Crm } from "./ports/Crm.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
 import type { SyncStore } from "./ports/SyncStore.ts"
-import type { Envelope } from "./Step.ts"
-import { type StepTuning, syncCommerceEntityStep, syncCrmObjectStep, writeBackIdsStep } from "./Steps.ts"
+import type { Envelope, Step } from "./Step.ts"
+import { sameTuning, type StepTunings, syncCommerceEntityStep, syncCrmObjectStep, writeBackIdsStep } from "./Steps.ts"
 import { syncCommerceEntity } from "./SyncCommerceEntity.ts"
 import { syncCrmObject } from "./SyncCrmObject.ts"
 import { writeBackIds } from "./WriteBackIds.ts"
 
-export const steps = (tuning?: StepTuning) => [syncCrmObjectStep(tuning), writeBackIdsStep(tuning), syncCommerceEntityStep(tuning)]
+export const steps = (tunings: StepTunings = sameTuning()): readonly [Step, Step, Step] => [
+  syncCrmObjectStep(tunings["sync-crm-object"]),
+  writeBackIdsStep(tunings["write-back-ids"]),
+  syncCommerceEntityStep(tunings["sync-commerce-entity"])
+]
 
-export const layer = (tuning?: StepTuning) =>
+export const layer = (tunings: StepTunings = sameTuning()) =>
   Layer.effectDiscard(
     Effect.gen(function* () {
       const bus = yield* MessageBus
@@ -24,9 +28,10 @@ export const layer = (tuning?: StepTuning) =>
         <E, R extends Crm | CommerceApi | SyncStore | MessageBus | CrmBatcher | ObjectLocks>(handler: (m: Envelope) => Effect.Effect<void, E, R>) =>
         (m: Envelope) =>
           handler(m).pipe(Effect.provideContext(services))
-      yield* bus.consume(syncCrmObjectStep(tuning), run(syncCrmObject))
-      yield* bus.consume(writeBackIdsStep(tuning), run(writeBackIds))
-      yield* bus.consume(syncCommerceEntityStep(tuning), run(syncCommerceEntity))
+      const [crmObjects, ids, commerceEntities] = steps(tunings)
+      yield* bus.consume(crmObjects, run(syncCrmObject))
+      yield* bus.consume(ids, run(writeBackIds))
+      yield* bus.consume(commerceEntities, run(syncCommerceEntity))
     })
   ).pipe(Layer.provide(Layer.merge(CrmBatcher.layer, ObjectLocks.layer)))
 

@@ -13,6 +13,7 @@ import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import { SyncStore } from "../../src/application/ports/SyncStore.ts"
 import { relayOnce } from "../../src/application/RelayOutbox.ts"
 import type { Envelope, Step } from "../../src/application/Step.ts"
+import { sameTuning } from "../../src/application/Steps.ts"
 import * as SyncWorkers from "../../src/application/SyncWorkers.ts"
 import type { CompanyId, ContactId } from "../../src/domain/Ids.ts"
 import { aBusiness, aUser } from "../domain/mothers.ts"
@@ -28,7 +29,7 @@ const harness = Effect.gen(function* () {
     Layer.provideMerge(Layer.succeed(Crm, crm)),
     Layer.provideMerge(Layer.succeed(CommerceApi, commerce))
   )
-  const services = SyncWorkers.layer(tuning).pipe(Layer.provideMerge(adapters))
+  const services = SyncWorkers.layer(sameTuning(tuning)).pipe(Layer.provideMerge(adapters))
   return { crm, commerce, services }
 })
 

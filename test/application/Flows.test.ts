@@ -64,324 +64,268 @@ const event = (entity: string, action: "created" | "updated", payload: Record<st
   lane: "live" as const
 })
 
+/** A test that runs the service's consumers on the in-memory adapters with a recording platform. */
+const flowTest = (name: string, body: (h: { readonly crm: Effect.Success<typeof harness>["crm"]; readonly received: Queue.Queue<Envelope> }) => Effect.Effect<void, unknown, MessageBus | SyncStore | Crm | Scope.Scope>) =>
+  test(name, () => run(({ crm }) => withFlows((received) => body({ crm, received }))))
+
 const run = <A, E>(program: (h: Effect.Success<typeof harness>) => Effect.Effect<A, E, MessageBus | SyncStore | Crm | Scope.Scope>) =>
   Effect.runPromise(Effect.scoped(Effect.flatMap(harness, (h) => program(h).pipe(Effect.provide(h.services)))))
 
 describe("flow A: a CRM company with contacts reaches the platform, and its ids come back", () => {
-  test("company + 3 contacts → business + 3 users; assigned ids are written onto HubSpot; the echo goes nowhere", async () => {
-    await run(({ crm }) =>
-      withFlows((received) =>
-        Effect.gen(function* () {
-          const store = yield* SyncStore
-          const bus = yield* MessageBus
-          const companyId = yield* crm.seed("company", { name: "Acme", domain: "acme.example.com", country: "Germany" })
-          const contactIds = yield* Effect.forEach([1, 2, 3], (n) => crm.seed("contact", { email: `p${n}@acme.example.com`, firstname: `P${n}` }))
-          yield* crm.associate(contactIds.map((id) => ({ fromType: "contact", fromId: id, toType: "company", toId: companyId })))
-          yield* store.storeChanges([{ key: "e1", objectType: "company", objectId: companyId, kind: "creation", occurredAt: 1 }], 0)
-          yield* relay
-          const messages = yield* takeN(received, 4)
-          expect(messages.map((m) => m.type).sort()).toEqual(["tocommerce.business.upsert", "tocommerce.user.upsert", "tocommerce.user.upsert", "tocommerce.user.upsert"])
-          const business = messages.find((m) => m.type === "tocommerce.business.upsert")?.payload as { fields: Record<string, unknown> }
-          expect(business.fields).toMatchObject({ name: "Acme", domain: "acme.example.com", country: "DE", crmId: companyId })
-          const user = messages.find((m) => m.type === "tocommerce.user.upsert")?.payload as { links: Record<string, string> }
-          expect(user.links).toEqual({ businessId: companyId })
+  flowTest("company + 3 contacts → business + 3 users; assigned ids are written onto HubSpot; the echo goes nowhere", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const store = yield* SyncStore
+      const bus = yield* MessageBus
+      const companyId = yield* crm.seed("company", { name: "Acme", domain: "acme.example.com", country: "Germany" })
+      const contactIds = yield* Effect.forEach([1, 2, 3], (n) => crm.seed("contact", { email: `p${n}@acme.example.com`, firstname: `P${n}` }))
+      yield* crm.associate(contactIds.map((id) => ({ fromType: "contact", fromId: id, toType: "company", toId: companyId })))
+      yield* store.storeChanges([{ key: "e1", objectType: "company", objectId: companyId, kind: "creation", occurredAt: 1 }], 0)
+      yield* relay
+      const messages = yield* takeN(received, 4)
+      expect(messages.map((m) => m.type).sort()).toEqual(["tocommerce.business.upsert", "tocommerce.user.upsert", "tocommerce.user.upsert", "tocommerce.user.upsert"])
+      const business = messages.find((m) => m.type === "tocommerce.business.upsert")?.payload as { fields: Record<string, unknown> }
+      expect(business.fields).toMatchObject({ name: "Acme", domain: "acme.example.com", country: "DE", crmId: companyId })
+      const user = messages.find((m) => m.type === "tocommerce.user.upsert")?.payload as { links: Record<string, string> }
+      expect(user.links).toEqual({ businessId: companyId })
 
-          // The platform answers with the ids it assigned (flow B).
-          const assigned = contactIds.map((id, i) => ({ entity: "user", crmId: id, commerceId: `u-${i + 1}` }))
-          yield* bus.publish(assigned.map((payload, i) => ({ id: `a${i}`, type: routingKeys.commerceIds, payload, occurredAt: 2, lane: "live" as const })))
-          yield* eventually(
-            Effect.map(crm.read("contact", [contactIds[0] as ContactId]), ([contact]) => expect(contact?.properties["ecommerce_user_id"]).toBe("u-1"))
-          )
-          expect(Option.getOrUndefined(yield* store.crmIdOf("user", "u-1"))).toBe(contactIds[0])
-
-          // HubSpot reports our write back as a propertyChange: dropped, nothing published.
-          yield* store.storeChanges([{ key: "e2", objectType: "contact", objectId: contactIds[0]!, kind: "propertyChange", propertyName: "ecommerce_user_id", propertyValue: "u-1", occurredAt: Date.now() + 1000 }], 0)
-          yield* relay
-          expect(yield* quiet(received)).toBe(0)
-        })
+      // The platform answers with the ids it assigned (flow B).
+      const assigned = contactIds.map((id, i) => ({ entity: "user", crmId: id, commerceId: `u-${i + 1}` }))
+      yield* bus.publish(assigned.map((payload, i) => ({ id: `a${i}`, type: routingKeys.commerceIds, payload, occurredAt: 2, lane: "live" as const })))
+      yield* eventually(
+        Effect.map(crm.read("contact", [contactIds[0] as ContactId]), ([contact]) => expect(contact?.properties["ecommerce_user_id"]).toBe("u-1"))
       )
-    )
-  })
+      expect(Option.getOrUndefined(yield* store.crmIdOf("user", "u-1"))).toBe(contactIds[0])
 
-  test("a burst of events for one object is coalesced, and a redelivered event changes nothing", async () => {
-    await run(({ crm }) =>
-      withFlows((received) =>
-        Effect.gen(function* () {
-          const store = yield* SyncStore
-          const id = yield* crm.seed("contact", { email: "solo@example.com", firstname: "Solo" })
-          const changes = [1, 2, 3].map((n) => ({ key: `b${n}`, objectType: "contact" as const, objectId: id, kind: "propertyChange" as const, propertyName: "firstname", propertyValue: "Solo", occurredAt: n }))
-          yield* store.storeChanges(changes, 0)
-          yield* relay
-          yield* takeN(received, 1)
-          expect(yield* quiet(received)).toBe(0)
-        })
-      )
-    )
-  })
+      // HubSpot reports our write back as a propertyChange: dropped, nothing published.
+      yield* store.storeChanges([{ key: "e2", objectType: "contact", objectId: contactIds[0]!, kind: "propertyChange", propertyName: "ecommerce_user_id", propertyValue: "u-1", occurredAt: Date.now() + 1000 }], 0)
+      yield* relay
+      expect(yield* quiet(received)).toBe(0)
+    })
+  )
 
-  test("the shop announcing what we just sent it is an echo: no HubSpot read, no write", async () => {
-    await run(({ crm }) =>
-      withFlows((received) =>
-        Effect.gen(function* () {
-          const store = yield* SyncStore
-          const bus = yield* MessageBus
-          const id = yield* crm.seed("contact", { email: "echo@example.com", firstname: "Echo", lastname: "Back" })
-          yield* store.storeChanges([{ key: "echo1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
-          yield* relay
-          const [sent] = yield* takeN(received, 1)
-          const fields = (sent!.payload as { fields: Record<string, unknown> }).fields
-          const calls = { ...crm.calls }
-          const payload = { ...fields, id: "u-echo", crmId: id, updatedAt: "2024-07-01T00:00:00.000Z" }
-          yield* bus.publish([{ id: "e", type: routingKeys.commerceEvent("user", "created"), payload: { id: "u-echo", occurredAt: 1, payload }, occurredAt: 1, lane: "live" }])
-          // The link is the handler's last visible act; once it exists, no call may have been made.
-          yield* eventually(Effect.map(store.crmIdOf("user", "u-echo"), (linked) => expect(Option.getOrUndefined(linked)).toBe(id)))
-          expect(crm.calls).toEqual(calls)
-          expect(yield* store.listParked({})).toEqual([])
-        })
-      )
-    )
-  })
+  flowTest("a burst of events for one object is coalesced, and a redelivered event changes nothing", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const store = yield* SyncStore
+      const id = yield* crm.seed("contact", { email: "solo@example.com", firstname: "Solo" })
+      const changes = [1, 2, 3].map((n) => ({ key: `b${n}`, objectType: "contact" as const, objectId: id, kind: "propertyChange" as const, propertyName: "firstname", propertyValue: "Solo", occurredAt: n }))
+      yield* store.storeChanges(changes, 0)
+      yield* relay
+      yield* takeN(received, 1)
+      expect(yield* quiet(received)).toBe(0)
+    })
+  )
 
-  test("a HubSpot edit the shop has not seen still travels after a shop update was written around it", async () => {
-    await run(({ crm }) =>
-      withFlows((received) =>
-        Effect.gen(function* () {
-          const store = yield* SyncStore
-          const bus = yield* MessageBus
-          const id = yield* crm.seed("contact", { email: "race@example.com", firstname: "First" })
-          yield* store.storeChanges([{ key: "r1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
-          yield* relay
-          yield* takeN(received, 1)
-          yield* bus.publish([{ id: "a", type: routingKeys.commerceIds, payload: { entity: "user", crmId: id, commerceId: "u-race" }, occurredAt: 1, lane: "live" }])
-          yield* eventually(Effect.map(store.crmIdOf("user", "u-race"), (linked) => expect(Option.isSome(linked)).toBe(true)))
-          // HubSpot is edited; before its webhook is handled, a shop update (another field) arrives.
-          yield* crm.update("contact", [{ id: id as ContactId, properties: { firstname: "Third" } }])
-          const shop = aUser({ id: "u-race", email: "race@example.com", firstName: "First", lastName: "FromShop", updatedAt: "2030-01-01T00:00:00.000Z" })
-          yield* bus.publish([event("user", "updated", shop)])
-          yield* eventually(Effect.map(crm.read("contact", [id as ContactId]), ([c]) => expect(c?.properties["lastname"]).toBe("FromShop")))
-          const [edited] = yield* crm.read("contact", [id as ContactId])
-          yield* store.storeChanges([{ key: "r2", objectType: "contact", objectId: id, kind: "propertyChange", propertyName: "firstname", propertyValue: "Third", occurredAt: edited!.updatedAt }], 0)
-          yield* relay
-          let upsert: Envelope | undefined
-          while (upsert === undefined) {
-            const [next] = yield* takeN(received, 1)
-            if (next?.type === "tocommerce.user.upsert") upsert = next
-          }
-          expect((upsert.payload as { fields: Record<string, unknown> }).fields).toMatchObject({ firstName: "Third" })
-        })
-      )
-    )
-  })
+  flowTest("the shop announcing what we just sent it is an echo: no HubSpot read, no write", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const store = yield* SyncStore
+      const bus = yield* MessageBus
+      const id = yield* crm.seed("contact", { email: "echo@example.com", firstname: "Echo", lastname: "Back" })
+      yield* store.storeChanges([{ key: "echo1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
+      yield* relay
+      const [sent] = yield* takeN(received, 1)
+      const fields = (sent!.payload as { fields: Record<string, unknown> }).fields
+      const calls = { ...crm.calls }
+      const payload = { ...fields, id: "u-echo", crmId: id, updatedAt: "2024-07-01T00:00:00.000Z" }
+      yield* bus.publish([{ id: "e", type: routingKeys.commerceEvent("user", "created"), payload: { id: "u-echo", occurredAt: 1, payload }, occurredAt: 1, lane: "live" }])
+      // The link is the handler's last visible act; once it exists, no call may have been made.
+      yield* eventually(Effect.map(store.crmIdOf("user", "u-echo"), (linked) => expect(Option.getOrUndefined(linked)).toBe(id)))
+      expect(crm.calls).toEqual(calls)
+      expect(yield* store.listParked({})).toEqual([])
+    })
+  )
 
-  test("the shop moving a user to another business within the echo window is news, not an echo", async () => {
-    await run(({ crm }) =>
-      withFlows((received) =>
-        Effect.gen(function* () {
-          const store = yield* SyncStore
-          const bus = yield* MessageBus
-          const [first, second] = yield* Effect.forEach(["First Co", "Second Co"], (name) => crm.seed("company", { name }))
-          yield* store.link("business", first!, "b-first")
-          yield* store.link("business", second!, "b-second")
-          const id = yield* crm.seed("contact", { email: "mover@example.com", firstname: "Mover" })
-          yield* crm.associate([{ fromType: "contact", fromId: id, toType: "company", toId: first! }])
-          yield* store.storeChanges([{ key: "m1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
-          yield* relay
-          const sent = yield* takeN(received, 2)
-          const fields = (sent.find((m) => m.type === "tocommerce.user.upsert")!.payload as { fields: Record<string, unknown> }).fields
-          const moved = { ...fields, id: "u-mover", crmId: id, businessId: "b-second", updatedAt: "2031-01-01T00:00:00.000Z" }
-          yield* bus.publish([event("user", "updated", moved)])
-          yield* eventually(Effect.map(crm.read("contact", [id as ContactId]), ([c]) => expect(c?.companyIds).toContain(second as CompanyId)))
-        })
-      )
-    )
-  })
+  flowTest("a HubSpot edit the shop has not seen still travels after a shop update was written around it", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const store = yield* SyncStore
+      const bus = yield* MessageBus
+      const id = yield* crm.seed("contact", { email: "race@example.com", firstname: "First" })
+      yield* store.storeChanges([{ key: "r1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
+      yield* relay
+      yield* takeN(received, 1)
+      yield* bus.publish([{ id: "a", type: routingKeys.commerceIds, payload: { entity: "user", crmId: id, commerceId: "u-race" }, occurredAt: 1, lane: "live" }])
+      yield* eventually(Effect.map(store.crmIdOf("user", "u-race"), (linked) => expect(Option.isSome(linked)).toBe(true)))
+      // HubSpot is edited; before its webhook is handled, a shop update (another field) arrives.
+      yield* crm.update("contact", [{ id: id as ContactId, properties: { firstname: "Third" } }])
+      const shop = aUser({ id: "u-race", email: "race@example.com", firstName: "First", lastName: "FromShop", updatedAt: "2030-01-01T00:00:00.000Z" })
+      yield* bus.publish([event("user", "updated", shop)])
+      yield* eventually(Effect.map(crm.read("contact", [id as ContactId]), ([c]) => expect(c?.properties["lastname"]).toBe("FromShop")))
+      const [edited] = yield* crm.read("contact", [id as ContactId])
+      yield* store.storeChanges([{ key: "r2", objectType: "contact", objectId: id, kind: "propertyChange", propertyName: "firstname", propertyValue: "Third", occurredAt: edited!.updatedAt }], 0)
+      yield* relay
+      let upsert: Envelope | undefined
+      while (upsert === undefined) {
+        const [next] = yield* takeN(received, 1)
+        if (next?.type === "tocommerce.user.upsert") upsert = next
+      }
+      expect((upsert.payload as { fields: Record<string, unknown> }).fields).toMatchObject({ firstName: "Third" })
+    })
+  )
 
-  test("a HubSpot change to a property the shop does not carry sends nothing", async () => {
-    await run(({ crm }) =>
-      withFlows((received) =>
-        Effect.gen(function* () {
-          const store = yield* SyncStore
-          const id = yield* crm.seed("contact", { email: "quiet@example.com", firstname: "Quiet" })
-          yield* store.storeChanges([{ key: "q1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
-          yield* relay
-          yield* takeN(received, 1)
-          yield* store.link("user", id, "u-quiet")
-          yield* crm.update("contact", [{ id: id as ContactId, properties: { jobtitle: "CTO" } }])
-          const [edited] = yield* crm.read("contact", [id as ContactId])
-          yield* store.storeChanges([{ key: "q2", objectType: "contact", objectId: id, kind: "propertyChange", propertyName: "jobtitle", propertyValue: "CTO", occurredAt: edited!.updatedAt }], 0)
-          yield* relay
-          expect(yield* quiet(received)).toBe(0)
-        })
-      )
-    )
-  })
+  flowTest("the shop moving a user to another business within the echo window is news, not an echo", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const store = yield* SyncStore
+      const bus = yield* MessageBus
+      const [first, second] = yield* Effect.forEach(["First Co", "Second Co"], (name) => crm.seed("company", { name }))
+      yield* store.link("business", first!, "b-first")
+      yield* store.link("business", second!, "b-second")
+      const id = yield* crm.seed("contact", { email: "mover@example.com", firstname: "Mover" })
+      yield* crm.associate([{ fromType: "contact", fromId: id, toType: "company", toId: first! }])
+      yield* store.storeChanges([{ key: "m1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
+      yield* relay
+      const sent = yield* takeN(received, 2)
+      const fields = (sent.find((m) => m.type === "tocommerce.user.upsert")!.payload as { fields: Record<string, unknown> }).fields
+      const moved = { ...fields, id: "u-mover", crmId: id, businessId: "b-second", updatedAt: "2031-01-01T00:00:00.000Z" }
+      yield* bus.publish([event("user", "updated", moved)])
+      yield* eventually(Effect.map(crm.read("contact", [id as ContactId]), ([c]) => expect(c?.companyIds).toContain(second as CompanyId)))
+    })
+  )
 
-  test("an invalid CRM record is parked with the field named; nothing is published", async () => {
-    await run(({ crm }) =>
-      withFlows((received) =>
-        Effect.gen(function* () {
-          const store = yield* SyncStore
-          const id = yield* crm.seed("company", { name: "Bad", domain: "NOT A DOMAIN" })
-          yield* store.storeChanges([{ key: "c1", objectType: "company", objectId: id, kind: "creation", occurredAt: 1 }], 0)
-          yield* relay
-          expect(yield* quiet(received)).toBe(0)
-          const parked = yield* store.listParked({})
-          expect(parked).toHaveLength(1)
-          expect(parked[0]?.reason).toContain("domain [domain]")
-        })
-      )
-    )
-  })
+  flowTest("a HubSpot change to a property the shop does not carry sends nothing", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const store = yield* SyncStore
+      const id = yield* crm.seed("contact", { email: "quiet@example.com", firstname: "Quiet" })
+      yield* store.storeChanges([{ key: "q1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
+      yield* relay
+      yield* takeN(received, 1)
+      yield* store.link("user", id, "u-quiet")
+      yield* crm.update("contact", [{ id: id as ContactId, properties: { jobtitle: "CTO" } }])
+      const [edited] = yield* crm.read("contact", [id as ContactId])
+      yield* store.storeChanges([{ key: "q2", objectType: "contact", objectId: id, kind: "propertyChange", propertyName: "jobtitle", propertyValue: "CTO", occurredAt: edited!.updatedAt }], 0)
+      yield* relay
+      expect(yield* quiet(received)).toBe(0)
+    })
+  )
+
+  flowTest("an invalid CRM record is parked with the field named; nothing is published", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const store = yield* SyncStore
+      const id = yield* crm.seed("company", { name: "Bad", domain: "NOT A DOMAIN" })
+      yield* store.storeChanges([{ key: "c1", objectType: "company", objectId: id, kind: "creation", occurredAt: 1 }], 0)
+      yield* relay
+      expect(yield* quiet(received)).toBe(0)
+      const parked = yield* store.listParked({})
+      expect(parked).toHaveLength(1)
+      expect(parked[0]?.reason).toContain("domain [domain]")
+    })
+  )
 })
 
 describe("flow C: commerce events become HubSpot records with their associations", () => {
 
-  test("a business, then a user of it: contact associated with the company, HubSpot ids sent back", async () => {
-    await run(({ crm }) =>
-      withFlows((received) =>
-        Effect.gen(function* () {
-          const bus = yield* MessageBus
-          const store = yield* SyncStore
-          yield* bus.publish([event("business", "created", aBusiness({ id: "b-9" }))])
-          const [bizIds] = yield* takeN(received, 1)
-          expect(bizIds?.type).toBe("tocommerce.ids.assigned")
-          yield* bus.publish([event("user", "created", aUser({ id: "u-9", businessId: "b-9" }))])
-          const [userIds] = yield* takeN(received, 1)
-          const contactId = (userIds!.payload as { crmId: string }).crmId
-          const [contact] = yield* crm.read("contact", [contactId as ContactId])
-          expect(contact?.properties).toMatchObject({ email: "ada@example.com", ecommerce_user_id: "u-9", country: "United Kingdom" })
-          const companyId = Option.getOrThrow(yield* store.crmIdOf("business", "b-9"))
-          expect(contact?.companyIds).toEqual([companyId as CompanyId])
-        })
-      )
-    )
-  })
+  flowTest("a business, then a user of it: contact associated with the company, HubSpot ids sent back", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const bus = yield* MessageBus
+      const store = yield* SyncStore
+      yield* bus.publish([event("business", "created", aBusiness({ id: "b-9" }))])
+      const [bizIds] = yield* takeN(received, 1)
+      expect(bizIds?.type).toBe("tocommerce.ids.assigned")
+      yield* bus.publish([event("user", "created", aUser({ id: "u-9", businessId: "b-9" }))])
+      const [userIds] = yield* takeN(received, 1)
+      const contactId = (userIds!.payload as { crmId: string }).crmId
+      const [contact] = yield* crm.read("contact", [contactId as ContactId])
+      expect(contact?.properties).toMatchObject({ email: "ada@example.com", ecommerce_user_id: "u-9", country: "United Kingdom" })
+      const companyId = Option.getOrThrow(yield* store.crmIdOf("business", "b-9"))
+      expect(contact?.companyIds).toEqual([companyId as CompanyId])
+    })
+  )
 
-  test("a user deleted on the shop archives the contact; HubSpot's deletion webhook is our echo", async () => {
-    await run(({ crm }) =>
-      withFlows((received) =>
-        Effect.gen(function* () {
-          const bus = yield* MessageBus
-          const store = yield* SyncStore
-          yield* bus.publish([event("user", "created", aUser({ id: "u-del" }))])
-          const [ids] = yield* takeN(received, 1)
-          const crmId = (ids!.payload as { crmId: ContactId }).crmId
-          yield* bus.publish([{ id: "d1", type: routingKeys.commerceEvent("user", "deleted"), payload: { id: "u-del", occurredAt: 5 }, occurredAt: 5, lane: "live" }])
-          yield* eventually(Effect.map(crm.read("contact", [crmId]), (records) => expect(records).toEqual([])))
-          yield* store.storeChanges([{ key: "del", objectType: "contact", objectId: crmId, kind: "deletion", occurredAt: Date.now() }], 0)
-          yield* relay
-          expect(yield* quiet(received)).toBe(0)
-        })
-      )
-    )
-  })
+  flowTest("a user deleted on the shop archives the contact; HubSpot's deletion webhook is our echo", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const bus = yield* MessageBus
+      const store = yield* SyncStore
+      yield* bus.publish([event("user", "created", aUser({ id: "u-del" }))])
+      const [ids] = yield* takeN(received, 1)
+      const crmId = (ids!.payload as { crmId: ContactId }).crmId
+      yield* bus.publish([{ id: "d1", type: routingKeys.commerceEvent("user", "deleted"), payload: { id: "u-del", occurredAt: 5 }, occurredAt: 5, lane: "live" }])
+      yield* eventually(Effect.map(crm.read("contact", [crmId]), (records) => expect(records).toEqual([])))
+      yield* store.storeChanges([{ key: "del", objectType: "contact", objectId: crmId, kind: "deletion", occurredAt: Date.now() }], 0)
+      yield* relay
+      expect(yield* quiet(received)).toBe(0)
+    })
+  )
 
-  test("a contact we created is later linked to a company in HubSpot: the link reaches the shop", async () => {
-    await run(({ crm }) =>
-      withFlows((received) =>
-        Effect.gen(function* () {
-          const bus = yield* MessageBus
-          const store = yield* SyncStore
-          yield* bus.publish([event("user", "created", aUser({ id: "u-link" }))])
-          const [ids] = yield* takeN(received, 1)
-          const contactId = (ids!.payload as { crmId: ContactId }).crmId
-          const companyId = yield* crm.seed("company", { name: "Later Ltd" })
-          yield* crm.associate([{ fromType: "contact", fromId: contactId, toType: "company", toId: companyId }])
-          yield* store.storeChanges(
-            [{ key: "assoc", objectType: "contact", objectId: contactId, kind: "associationChange", associatedObjectType: "company", associatedObjectId: companyId, occurredAt: Date.now() }],
-            0
-          )
-          yield* relay
-          const messages = yield* takeN(received, 2)
-          const user = messages.find((m) => m.type === "tocommerce.user.upsert")?.payload as { links: Record<string, string> }
-          expect(user.links).toEqual({ businessId: companyId })
-        })
+  flowTest("a contact we created is later linked to a company in HubSpot: the link reaches the shop", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const bus = yield* MessageBus
+      const store = yield* SyncStore
+      yield* bus.publish([event("user", "created", aUser({ id: "u-link" }))])
+      const [ids] = yield* takeN(received, 1)
+      const contactId = (ids!.payload as { crmId: ContactId }).crmId
+      const companyId = yield* crm.seed("company", { name: "Later Ltd" })
+      yield* crm.associate([{ fromType: "contact", fromId: contactId, toType: "company", toId: companyId }])
+      yield* store.storeChanges(
+        [{ key: "assoc", objectType: "contact", objectId: contactId, kind: "associationChange", associatedObjectType: "company", associatedObjectId: companyId, occurredAt: Date.now() }],
+        0
       )
-    )
-  })
+      yield* relay
+      const messages = yield* takeN(received, 2)
+      const user = messages.find((m) => m.type === "tocommerce.user.upsert")?.payload as { links: Record<string, string> }
+      expect(user.links).toEqual({ businessId: companyId })
+    })
+  )
 
-  test("a field edited on both sides goes to its owner: HubSpot keeps its first name, takes the shop's e-mail", async () => {
-    await run(({ crm }) =>
-      withFlows((received) =>
-        Effect.gen(function* () {
-          const bus = yield* MessageBus
-          yield* bus.publish([event("user", "created", aUser({ id: "u-both", updatedAt: "2024-06-01T00:00:00.000Z" }))])
-          const [ids] = yield* takeN(received, 1)
-          const contactId = (ids!.payload as { crmId: ContactId }).crmId
-          yield* crm.update("contact", [{ id: contactId, properties: { firstname: "Edited in HubSpot" } }])
-          yield* bus.publish([event("user", "updated", aUser({ id: "u-both", firstName: "Edited in shop", email: "new@example.com", updatedAt: "2024-06-02T00:00:00.000Z" }))])
-          yield* eventually(
-            Effect.map(crm.read("contact", [contactId]), ([contact]) => expect(contact?.properties).toMatchObject({ firstname: "Edited in HubSpot", email: "new@example.com" }))
-          )
-        })
+  flowTest("a field edited on both sides goes to its owner: HubSpot keeps its first name, takes the shop's e-mail", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const bus = yield* MessageBus
+      yield* bus.publish([event("user", "created", aUser({ id: "u-both", updatedAt: "2024-06-01T00:00:00.000Z" }))])
+      const [ids] = yield* takeN(received, 1)
+      const contactId = (ids!.payload as { crmId: ContactId }).crmId
+      yield* crm.update("contact", [{ id: contactId, properties: { firstname: "Edited in HubSpot" } }])
+      yield* bus.publish([event("user", "updated", aUser({ id: "u-both", firstName: "Edited in shop", email: "new@example.com", updatedAt: "2024-06-02T00:00:00.000Z" }))])
+      yield* eventually(
+        Effect.map(crm.read("contact", [contactId]), ([contact]) => expect(contact?.properties).toMatchObject({ firstname: "Edited in HubSpot", email: "new@example.com" }))
       )
-    )
-  })
+    })
+  )
 
-  test("a deletion that overtakes the creation leaves a tombstone: the late created event brings nothing back", async () => {
-    await run(({ crm }) =>
-      withFlows((received) =>
-        Effect.gen(function* () {
-          const bus = yield* MessageBus
-          const deletedAt = Date.parse("2024-06-05T00:00:00.000Z")
-          yield* bus.publish([{ id: "d-first", type: routingKeys.commerceEvent("user", "deleted"), payload: { id: "u-ghost", occurredAt: deletedAt }, occurredAt: deletedAt, lane: "live" }])
-          yield* Effect.sleep("50 millis")
-          yield* bus.publish([event("user", "created", aUser({ id: "u-ghost", email: "ghost@example.com", updatedAt: "2024-06-01T00:00:00.000Z" }))])
-          expect(yield* quiet(received)).toBe(0)
-          expect(crm.calls.upsert).toBe(0)
-        })
-      )
-    )
-  })
+  flowTest("a deletion that overtakes the creation leaves a tombstone: the late created event brings nothing back", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const bus = yield* MessageBus
+      const deletedAt = Date.parse("2024-06-05T00:00:00.000Z")
+      yield* bus.publish([{ id: "d-first", type: routingKeys.commerceEvent("user", "deleted"), payload: { id: "u-ghost", occurredAt: deletedAt }, occurredAt: deletedAt, lane: "live" }])
+      yield* Effect.sleep("50 millis")
+      yield* bus.publish([event("user", "created", aUser({ id: "u-ghost", email: "ghost@example.com", updatedAt: "2024-06-01T00:00:00.000Z" }))])
+      expect(yield* quiet(received)).toBe(0)
+      expect(crm.calls.upsert).toBe(0)
+    })
+  )
 
-  test("an older version of a user never overwrites a newer one", async () => {
-    await run(({ crm }) =>
-      withFlows((received) =>
-        Effect.gen(function* () {
-          const bus = yield* MessageBus
-          yield* bus.publish([event("user", "updated", aUser({ id: "u-1", firstName: "New", updatedAt: "2024-06-02T00:00:00.000Z" }))])
-          const [ids] = yield* takeN(received, 1)
-          yield* bus.publish([event("user", "updated", aUser({ id: "u-1", firstName: "Old", updatedAt: "2024-06-01T00:00:00.000Z" }))])
-          yield* Effect.sleep("100 millis")
-          const [contact] = yield* crm.read("contact", [(ids!.payload as { crmId: ContactId }).crmId])
-          expect(contact?.properties["firstname"]).toBe("New")
-        })
-      )
-    )
-  })
+  flowTest("an older version of a user never overwrites a newer one", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const bus = yield* MessageBus
+      yield* bus.publish([event("user", "updated", aUser({ id: "u-1", firstName: "New", updatedAt: "2024-06-02T00:00:00.000Z" }))])
+      const [ids] = yield* takeN(received, 1)
+      yield* bus.publish([event("user", "updated", aUser({ id: "u-1", firstName: "Old", updatedAt: "2024-06-01T00:00:00.000Z" }))])
+      yield* Effect.sleep("100 millis")
+      const [contact] = yield* crm.read("contact", [(ids!.payload as { crmId: ContactId }).crmId])
+      expect(contact?.properties["firstname"]).toBe("New")
+    })
+  )
 
-  test("a user whose business is not in HubSpot yet is retried until the business arrives", async () => {
-    await run(({ crm }) =>
-      withFlows((received) =>
-        Effect.gen(function* () {
-          const bus = yield* MessageBus
-          const store = yield* SyncStore
-          yield* bus.publish([event("user", "created", aUser({ id: "u-early", businessId: "b-late" }))])
-          yield* Effect.sleep("10 millis")
-          yield* bus.publish([event("business", "created", aBusiness({ id: "b-late" }))])
-          const messages = yield* takeN(received, 2)
-          const userIds = messages.find((m) => (m.payload as { entity: string }).entity === "user")
-          const [contact] = yield* crm.read("contact", [(userIds!.payload as { crmId: ContactId }).crmId])
-          expect(contact?.companyIds).toEqual([Option.getOrThrow(yield* store.crmIdOf("business", "b-late")) as CompanyId])
-          expect(yield* store.listParked({})).toEqual([])
-        })
-      )
-    )
-  })
+  flowTest("a user whose business is not in HubSpot yet is retried until the business arrives", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const bus = yield* MessageBus
+      const store = yield* SyncStore
+      yield* bus.publish([event("user", "created", aUser({ id: "u-early", businessId: "b-late" }))])
+      yield* Effect.sleep("10 millis")
+      yield* bus.publish([event("business", "created", aBusiness({ id: "b-late" }))])
+      const messages = yield* takeN(received, 2)
+      const userIds = messages.find((m) => (m.payload as { entity: string }).entity === "user")
+      const [contact] = yield* crm.read("contact", [(userIds!.payload as { crmId: ContactId }).crmId])
+      expect(contact?.companyIds).toEqual([Option.getOrThrow(yield* store.crmIdOf("business", "b-late")) as CompanyId])
+      expect(yield* store.listParked({})).toEqual([])
+    })
+  )
 
-  test("an invalid user is parked at once, naming every broken field", async () => {
-    await run(() =>
-      withFlows(() =>
-        Effect.gen(function* () {
-          const bus = yield* MessageBus
-          const store = yield* SyncStore
-          yield* bus.publish([event("user", "created", aUser({ id: "u-bad", email: "nope", phone: "123" }))])
-          const [parked] = yield* eventually(Effect.map(store.listParked({}), (items) => (expect(items).toHaveLength(1), items)))
-          expect(parked?.reason).toContain("email [email]")
-          expect(parked?.reason).toContain("phone [phone]")
-          expect(parked?.attempts).toBe(1)
-        })
-      )
-    )
-  })
+  flowTest("an invalid user is parked at once, naming every broken field", () =>
+    Effect.gen(function* () {
+      const bus = yield* MessageBus
+      const store = yield* SyncStore
+      yield* bus.publish([event("user", "created", aUser({ id: "u-bad", email: "nope", phone: "123" }))])
+      const [parked] = yield* eventually(Effect.map(store.listParked({}), (items) => (expect(items).toHaveLength(1), items)))
+      expect(parked?.reason).toContain("email [email]")
+      expect(parked?.reason).toContain("phone [phone]")
+      expect(parked?.attempts).toBe(1)
+    })
+  )
 })

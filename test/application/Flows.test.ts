@@ -322,7 +322,12 @@ describe("flow C: commerce events become HubSpot records with their associations
       const bus = yield* MessageBus
       const store = yield* SyncStore
       yield* bus.publish([event("user", "created", aUser({ id: "u-bad", email: "nope", phone: "123" }))])
-      const [parked] = yield* eventually(Effect.map(store.listParked({}), (items) => (expect(items).toHaveLength(1), items)))
+      const [parked] = yield* eventually(
+        Effect.map(store.listParked({}), (items) => {
+          expect(items).toHaveLength(1)
+          return items
+        })
+      )
       expect(parked?.reason).toContain("email [email]")
       expect(parked?.reason).toContain("phone [phone]")
       expect(parked?.attempts).toBe(1)

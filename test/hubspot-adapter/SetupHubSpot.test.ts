@@ -56,24 +56,25 @@ describe("setupHubSpot", () => {
     expect(error.message).toContain("crm.schemas.contacts.write")
   })
 
-  test("the script prints what it created and exits 0", async () => {
+  /** `bun run setup-hubspot` as a user runs it, against the simulator. */
+  const runScript = async (token: string) => {
     const proc = Bun.spawn(["bun", "scripts/setup-hubspot.ts"], {
-      env: { ...process.env, HUBSPOT_ACCESS_TOKEN: "test-token", HUBSPOT_BASE_PATH: sim.url },
+      env: { ...process.env, HUBSPOT_ACCESS_TOKEN: token, HUBSPOT_BASE_PATH: sim.url },
       stdout: "pipe",
       stderr: "pipe"
     })
-    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited])
+    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+    return { out, err, code }
+  }
+
+  test("the script prints what it created and exits 0", async () => {
+    const { out, code } = await runScript("test-token")
     expect(code).toBe(0)
     expect(out).toContain("created contacts property ecommerce_user_id")
   })
 
   test("the script explains a bad token and exits 1", async () => {
-    const proc = Bun.spawn(["bun", "scripts/setup-hubspot.ts"], {
-      env: { ...process.env, HUBSPOT_ACCESS_TOKEN: "nope", HUBSPOT_BASE_PATH: sim.url },
-      stdout: "pipe",
-      stderr: "pipe"
-    })
-    const [err, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited])
+    const { err, code } = await runScript("nope")
     expect(code).toBe(1)
     expect(err).toContain("HUBSPOT_ACCESS_TOKEN")
   })

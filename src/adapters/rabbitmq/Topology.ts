@@ -56,9 +56,3 @@ export const declareStep = async (channel: Channel, n: Names, step: Step): Promi
     })
   }
 }
-
-/** Test and tooling cleanup: removes what declareStep declared. */
-export const deleteStep = async (channel: Channel, n: Names, step: Step): Promise<void> => {
-  for (const delayMs of new Set(step.retryTiersMs)) await channel.deleteQueue(n.tierQueue(step.name, delayMs))
-  await channel.deleteQueue(n.stepQueue(step.name))
-}

@@ -1,3 +1,5 @@
+import type { Effect } from "effect"
+import type { StepFailure } from "./StepFailure.ts"
 import type { LaneName } from "./Lane.ts"
 
 /**
@@ -28,3 +30,11 @@ export interface Envelope {
 }
 
 export type OutgoingMessage = Omit<Envelope, "attempt">
+
+/**
+ * What a step's batch handler says about each message of its batch, in input order: `undefined`
+ * when it is done, a StepFailure to retry or park that message alone (its neighbours are not
+ * touched). A failure of the whole effect (e.g. the store is down) applies to every message.
+ */
+export type BatchResult = ReadonlyArray<StepFailure | undefined>
+export type BatchHandler<R = never> = (messages: ReadonlyArray<Envelope>) => Effect.Effect<BatchResult, StepFailure, R>

@@ -10,8 +10,11 @@ if (skipAmqp) {
   console.warn("\n⚠️  SKIPPING RabbitMQ tests: AMQP_URL is unset (set it, or REQUIRE_SERVICES=1 to make this a failure)\n")
 }
 
+/** Local rabbitmqctl, or the one inside the broker container that the test preload started. */
 const rabbitmqctl = (...args: Array<string>): string => {
-  const result = Bun.spawnSync(["rabbitmqctl", ...args], { stdout: "pipe", stderr: "pipe" })
+  const container = process.env.RABBITMQCTL_DOCKER
+  const command = container === undefined ? ["rabbitmqctl", ...args] : ["docker", "exec", container, "rabbitmqctl", ...args]
+  const result = Bun.spawnSync(command, { stdout: "pipe", stderr: "pipe" })
   if (result.exitCode !== 0) throw new Error(`rabbitmqctl ${args.join(" ")} failed: ${result.stderr.toString()}`)
   return result.stdout.toString()
 }

@@ -40,6 +40,37 @@ const verifyLegacy = (request: SignedRequest, options: VerifyOptions, version: "
   return sameBytes(Buffer.from(signature, "hex"), expected) ? { ok: true, version } : { ok: false, reason: "signature mismatch" }
 }
 
+/** HubSpot signs the URI with these escapes decoded (its v3 validation guide lists exactly these). */
+const SIGNED_DECODINGS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/%3A/gi, ":"],
+  [/%2F/gi, "/"],
+  [/%3F/gi, "?"],
+  [/%40/gi, "@"],
+  [/%21/gi, "!"],
+  [/%24/gi, "$"],
+  [/%27/gi, "'"],
+  [/%28/gi, "("],
+  [/%29/gi, ")"],
+  [/%2A/gi, "*"],
+  [/%2C/gi, ","],
+  [/%3B/gi, ";"]
+]
+export const decodeSignedUri = (uri: string): string => SIGNED_DECODINGS.reduce((text, [pattern, char]) => text.replace(pattern, char), uri)
+
+/**
+ * The URI HubSpot signed. Behind a proxy, `publicUrl` is the URL HubSpot calls: a bare origin keeps
+ * the request's path, a URL with a path (a prefix the proxy strips) is used as it is. The request's
+ * query string travels unless the public URL has its own.
+ */
+export const signedUri = (requestUrl: string, publicUrl: string | undefined): string => {
+  const request = new URL(requestUrl)
+  if (publicUrl === undefined) return decodeSignedUri(request.href)
+  const pub = new URL(publicUrl)
+  const path = pub.pathname === "/" ? request.pathname : pub.pathname
+  const search = pub.search === "" ? request.search : pub.search
+  return decodeSignedUri(`${pub.origin}${path}${search}`)
+}
+
 export const verify = (request: SignedRequest, options: VerifyOptions): Verdict => {
   const v3 = request.header("x-hubspot-signature-v3")
   if (v3 !== undefined) return verifyV3(request, options, v3)

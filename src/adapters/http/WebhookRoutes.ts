@@ -3,7 +3,7 @@ import { Clock, Duration, Effect, Result, Schema } from "effect"
 import { Hono } from "hono"
 import { bodyLimit } from "hono/body-limit"
 import type { SyncStore, SyncStoreError } from "../../application/ports/SyncStore.ts"
-import { type SignedRequest, verify } from "./HubSpotSignature.ts"
+import { type SignedRequest, signedUri, verify } from "./HubSpotSignature.ts"
 import { HubSpotWebhookBatch, toCrmChange } from "./HubSpotWebhookEvent.ts"
 
 export interface Options {
@@ -61,8 +61,7 @@ export const make = (store: SyncStore["Service"], options: Options, stored: Effe
     bodyLimit({ maxSize: options.maxBodyBytes, onError: (c) => c.json({ error: "body too large" }, 413) }),
     async (c) => {
       const raw = await c.req.text()
-      const url = new URL(c.req.url)
-      const uri = options.publicUrl === undefined ? url.href : new URL(`${url.pathname}${url.search}`, options.publicUrl).href
+      const uri = signedUri(c.req.url, options.publicUrl)
       const outcome = await Effect.runPromise(guarded({ method: c.req.method, uri, body: raw, header: (name) => c.req.header(name) }))
       return c.json(outcome.body, outcome.status)
     }

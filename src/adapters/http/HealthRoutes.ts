@@ -5,12 +5,23 @@ export interface ReadinessCheck {
   readonly check: () => Promise<boolean>
 }
 
-/** `/healthz` says the process serves requests; `/readyz` says its dependencies answer. */
-export const make = (checks: ReadonlyArray<ReadinessCheck>) =>
+const run = async (checks: ReadonlyArray<ReadinessCheck>) => {
+  const results = await Promise.all(checks.map(async ({ name, check }) => [name, await check().catch(() => false)] as const))
+  return { ok: results.every(([, ok]) => ok), checks: Object.fromEntries(results) }
+}
+
+/**
+ * `/healthz` says the process can still do its job (a wedged store client it cannot replace is a
+ * reason to restart it); `/readyz` says its dependencies answer now (an outage is not a reason to
+ * restart, only to stop sending traffic).
+ */
+export const make = (readiness: ReadonlyArray<ReadinessCheck>, liveness: ReadonlyArray<ReadinessCheck> = []) =>
   new Hono()
-    .get("/healthz", (c) => c.json({ status: "ok" }))
+    .get("/healthz", async (c) => {
+      const { ok, checks } = await run(liveness)
+      return c.json({ status: ok ? "ok" : "failing", checks }, ok ? 200 : 503)
+    })
     .get("/readyz", async (c) => {
-      const results = await Promise.all(checks.map(async ({ name, check }) => [name, await check().catch(() => false)] as const))
-      const ready = results.every(([, ok]) => ok)
-      return c.json({ status: ready ? "ready" : "not ready", checks: Object.fromEntries(results) }, ready ? 200 : 503)
+      const { ok, checks } = await run(readiness)
+      return c.json({ status: ok ? "ready" : "not ready", checks }, ok ? 200 : 503)
     })

@@ -1,6 +1,13 @@
-// One MongoClient per layer, as a scoped resource: connected at start-up, closed on shutdown.
-import { Config, Effect, Schema } from "effect"
-import { type Db, MongoClient } from "mongodb"
+// One self-healing MongoClient per layer, as a scoped resource: connected at start-up, watched
+// while the service runs, closed on shutdown.
+//
+// Why self-healing: after the MongoDB-wire server restarts, the driver (under Bun) can stay wedged
+// for good: every operation fails with "connection N to … closed" while a fresh client connects at
+// once (reproduced against FerretDB killed with -9 and restarted). So a watchdog pings the server;
+// when our client keeps failing and a fresh one connects, the fresh one takes over. The adapters
+// hold a proxy `Db` whose collections always reach the current client, so nothing else changes.
+import { Config, Context, Duration, Effect, Layer, Schedule, Schema } from "effect"
+import { type Collection, type Db, MongoClient } from "mongodb"
 import { describe } from "./MongoErrors.ts"
 
 export interface MongoOptions {
@@ -11,6 +18,8 @@ export interface MongoOptions {
    * driver's 30 s default, so the webhook can answer 503 quickly (reliability F5).
    */
   readonly timeoutMs?: number
+  /** How often the watchdog pings the server (default 1 s). */
+  readonly watchMs?: number
 }
 
 export class MongoConnectionError extends Schema.TaggedError<MongoConnectionError>()("MongoConnectionError", {
@@ -18,6 +27,10 @@ export class MongoConnectionError extends Schema.TaggedError<MongoConnectionErro
 }) {}
 
 export const defaultTimeoutMs = 2000
+/** Failed pings in a row before a fresh client is tried. */
+const FAILURES_BEFORE_FRESH = 3
+/** Failed pings in a row, with fresh clients connecting, after which the process is not alive. */
+const FAILURES_UNTIL_DEAD = 30
 
 /** MONGO_URL, MONGO_DB (default "crm-sync"), MONGO_TIMEOUT_MS (default 2000). */
 export const config: Config.Config<MongoOptions> = Config.all({
@@ -26,20 +39,87 @@ export const config: Config.Config<MongoOptions> = Config.all({
   timeoutMs: Config.Int("MONGO_TIMEOUT_MS").pipe(Config.withDefault(defaultTimeoutMs))
 })
 
-const connect = (options: MongoOptions) => {
+const newClient = (options: MongoOptions) => {
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs
-  const client = new MongoClient(options.url, {
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs,
-    socketTimeoutMS: timeoutMs * 5
-  })
-  return Effect.tryPromise({
-    try: () => client.connect(),
-    catch: (error) => new MongoConnectionError({ message: describe(error) })
+  return new MongoClient(options.url, { serverSelectionTimeoutMS: timeoutMs, connectTimeoutMS: timeoutMs, socketTimeoutMS: timeoutMs * 5 })
+}
+
+const connect = (options: MongoOptions) =>
+  Effect.tryPromise({ try: () => newClient(options).connect(), catch: (error) => new MongoConnectionError({ message: describe(error) }) })
+
+const ping = (client: MongoClient, options: MongoOptions) =>
+  Effect.tryPromise(() => client.db(options.dbName).command({ ping: 1 })).pipe(
+    Effect.timeout(Duration.millis(options.timeoutMs ?? defaultTimeoutMs)),
+    Effect.match({ onFailure: () => false, onSuccess: () => true })
+  )
+
+const closeQuietly = (client: MongoClient) => Effect.promise(() => client.close(true).catch(() => undefined))
+
+/** A `Db` whose collections resolve against whichever client is current at each call. */
+const proxyDb = (current: () => Db): Db => {
+  const collection = (name: string) =>
+    new Proxy({} as Collection, {
+      get: (_, property) => {
+        const real = current().collection(name)
+        const value = Reflect.get(real, property, real)
+        return typeof value === "function" ? value.bind(real) : value
+      }
+    })
+  return new Proxy({} as Db, {
+    get: (_, property) => {
+      if (property === "collection") return collection
+      const real = current()
+      const value = Reflect.get(real, property, real)
+      return typeof value === "function" ? value.bind(real) : value
+    }
   })
 }
 
-export const acquire = (options: MongoOptions) =>
-  Effect.acquireRelease(connect(options), (client) => Effect.promise(() => client.close())).pipe(
-    Effect.map((client): Db => client.db(options.dbName))
-  )
+export interface MongoHandle {
+  readonly db: Db
+  /** False when our client has been failing for long while fresh clients connect: restart us. */
+  readonly alive: () => boolean
+  /** Fresh clients that took over from a wedged one. */
+  readonly replacements: () => number
+}
+
+/** Connects, starts the watchdog, and closes whichever client is current when the scope ends. */
+export const acquireHandle = (options: MongoOptions) =>
+  Effect.gen(function* () {
+    let client = yield* connect(options)
+    let failures = 0
+    let wedged = 0
+    let replacements = 0
+    yield* Effect.addFinalizer(() => closeQuietly(client))
+    const watch = Effect.gen(function* () {
+      if (yield* ping(client, options)) {
+        failures = 0
+        wedged = 0
+        return
+      }
+      failures++
+      if (failures < FAILURES_BEFORE_FRESH) return
+      const fresh = yield* Effect.option(connect(options))
+      if (fresh._tag === "None") return // the server is down, not our client: nothing to replace
+      wedged++
+      const old = client
+      client = fresh.value
+      replacements++
+      failures = 0
+      yield* Effect.logWarning("store client replaced: the old one kept failing while a fresh one connected", { replacements })
+      yield* Effect.forkDetach(closeQuietly(old))
+    })
+    yield* Effect.forkScoped(Effect.repeat(watch, Schedule.spaced(Duration.millis(options.watchMs ?? 1000))))
+    return {
+      db: proxyDb(() => client.db(options.dbName)),
+      alive: () => wedged < FAILURES_UNTIL_DEAD,
+      replacements: () => replacements
+    } satisfies MongoHandle
+  })
+
+export const acquire = (options: MongoOptions) => Effect.map(acquireHandle(options), (handle): Db => handle.db)
+
+/** The process's one connection to the store, shared by every Mongo adapter. */
+export class MongoDatabase extends Context.Service<MongoDatabase, MongoHandle>()("crm-sync/adapters/mongo/MongoDatabase") {
+  static readonly layer = (options: MongoOptions) => Layer.effect(MongoDatabase, acquireHandle(options))
+}

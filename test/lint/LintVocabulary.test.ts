@@ -24,6 +24,7 @@ const innocent = [
   'export const daily = "DAILY_CAP" + "daily"',
   "export const dailyRemaining = 3",
   'export const re = /"[0-9]+"/g.test("x") // a regex with quotes is not a string',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the fixture is source text with a template literal
   "export const crmId = `${limit} in the CRM`"
 ].join("\n")
 

@@ -18,7 +18,10 @@ const waitForPort = async (port: number, ms: number) => {
   const deadline = Date.now() + ms
   while (Date.now() < deadline) {
     const open = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then(
-      (s) => (s.end(), true),
+      (socket) => {
+        socket.end()
+        return true
+      },
       () => false
     )
     if (open) return

@@ -4,7 +4,7 @@
 import { fieldWinner } from "./ConflictRules.ts"
 import { type CommerceEntity, rowsOf } from "./CorrespondenceTable.ts"
 import type { CrmProperties } from "./CrmProperties.ts"
-import { getPath, toCommerceFields, toCrmProperties } from "./Mapping.ts"
+import { getPath, setPath, toCommerceFields, toCrmProperties } from "./Mapping.ts"
 
 type Fields = Readonly<Record<string, unknown>>
 
@@ -21,16 +21,24 @@ export const fieldsForCommerce = (entity: CommerceEntity, crmNow: CrmProperties,
   const now = toCommerceFields(entity, crmNow)
   const base = crmBase === undefined ? undefined : toCommerceFields(entity, crmBase)
   const keys = new Set<string>()
+  const cleared: Array<string> = []
   for (const row of rowsOf(entity).filter((r) => r.direction !== "to-crm")) {
-    const value = getPath(now, row.commerceField)
-    if (value === undefined) continue
     const before = base === undefined ? undefined : getPath(base, row.commerceField)
+    // Empty values are left out of the mapping: a field that had a value at the base and has none
+    // now was cleared in the CRM, and the clear must travel as an explicit null.
+    const value = getPath(now, row.commerceField) ?? (before === undefined ? undefined : null)
+    if (value === undefined) continue
     const crmChanged = base === undefined || !same(before, value)
     const seen = commerceSeen === undefined ? undefined : getPath(commerceSeen, row.commerceField)
     const commerceChanged = base !== undefined && commerceSeen !== undefined && !same(seen, before) && !same(seen, value)
-    if (row.direction === "to-commerce" || fieldWinner(row, crmChanged, commerceChanged) === "crm") keys.add(row.commerceField.split(".")[0] as string)
+    if (row.direction === "to-commerce" || fieldWinner(row, crmChanged, commerceChanged) === "crm") {
+      keys.add(row.commerceField.split(".")[0] as string)
+      if (value === null) cleared.push(row.commerceField)
+    }
   }
-  return Object.fromEntries(Object.entries(now).filter(([key]) => keys.has(key)))
+  const fields: Record<string, unknown> = structuredClone(Object.fromEntries(Object.entries(now).filter(([key]) => keys.has(key))))
+  for (const path of cleared) setPath(fields, path, null)
+  return fields
 }
 
 /**

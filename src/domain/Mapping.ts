@@ -8,7 +8,7 @@ type Fields = Readonly<Record<string, unknown>>
 export const getPath = (record: Fields, path: string): unknown =>
   path.split(".").reduce<unknown>((value, key) => (Predicate.isObject(value) ? (value as Fields)[key] : undefined), record)
 
-const setPath = (record: Record<string, unknown>, path: string, value: unknown): void => {
+export const setPath = (record: Record<string, unknown>, path: string, value: unknown): void => {
   const keys = path.split(".")
   const last = keys.pop() as string
   let target = record

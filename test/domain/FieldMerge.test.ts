@@ -24,6 +24,29 @@ describe("CRM → shop: send what the CRM changed since the last sync and wins",
     expect(fieldsForCommerce("user", crmNow, base, shopSeen)).toEqual({ crmId: "7", firstName: "Augusta" })
   })
 
+  test("a field cleared in the CRM travels as an explicit null (issue: clears never reached the shop)", () => {
+    expect(fieldsForCommerce("user", { ...base, lastname: "" }, base, undefined)).toEqual({ crmId: "7", lastName: null })
+    const { firstname: _, ...withoutFirstName } = base
+    expect(fieldsForCommerce("user", { ...withoutFirstName, firstname: null } as typeof base, base, undefined)).toEqual({ crmId: "7", firstName: null })
+  })
+
+  test("a cleared field inside a group sends the group with that field null", () => {
+    expect(fieldsForCommerce("user", { ...base, zip: "" }, base, undefined)).toEqual({
+      crmId: "7",
+      address: { line1: "1 Square", city: "London", postalCode: null, country: "GB" }
+    })
+  })
+
+  test("a field that was empty at the base and still is sends nothing", () => {
+    const { zip: _, ...noZip } = base
+    expect(fieldsForCommerce("user", { ...noZip, zip: "" } as typeof base, noZip as typeof base, undefined)).toEqual({ crmId: "7" })
+  })
+
+  test("a clear the shop's owner wins over does not travel", () => {
+    // The shop changed the e-mail and owns it; the CRM clearing it must not erase the shop's.
+    expect(fieldsForCommerce("user", { ...base, email: "" }, base, { email: "shop@example.com" })).toEqual({ crmId: "7" })
+  })
+
   test("a nested group travels whole when one of its fields changed", () => {
     expect(fieldsForCommerce("user", { ...base, city: "Paris", country: "France" }, base, undefined)).toEqual({
       crmId: "7",

@@ -1,7 +1,7 @@
 // Hands out HubSpot request tokens inside one process from leases of the shared RateBudget: a
 // call costs the store nothing until the lease is spent, then one process-wide refill asks for a
 // slot's worth (and, every ~1000 calls, a slice of the daily cap).
-import { Clock, Context, Effect, Layer, Schema, Semaphore } from "effect"
+import { Clock, Context, Effect, Layer, Random, Schema, Semaphore } from "effect"
 import * as BudgetPolicy from "./BudgetPolicy.ts"
 import type { LaneName } from "./Lane.ts"
 import { BudgetUnavailable, type Observation, RateBudget, type RateBudgetError } from "./ports/RateBudget.ts"
@@ -83,8 +83,11 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     if (now < blocked[lane]) return blocked[lane] - now
     const lease = yield* Effect.mapError(store.lease(lane, plan.capacity, now), storeDown)
     if (lease._tag === "Wait") {
-      blocked[lane] = now + lease.retryAfterMs
-      return lease.retryAfterMs
+      // Replicas that all wake at the slot's start would race for its first lease; a few percent
+      // of a slot apart, the later one reads what the first took instead of losing an insert.
+      const wait = lease.retryAfterMs + Math.floor((yield* Random.next) * plan.slotMs * 0.04)
+      blocked[lane] = now + wait
+      return wait
     }
     const h = held[lane]
     held[lane] = { until: lease.until, left: (h.until === lease.until ? h.left : 0) + lease.tokens }

@@ -34,12 +34,15 @@ export const readGroup = async (leases: Collection<LeaseDoc>, group: string) => 
 export interface Appended {
   readonly known: ReadonlyArray<LeaseDoc>
   readonly won: LeaseDoc | undefined
+  /** Another process appended first: next time, reading before inserting is the cheaper guess. */
+  readonly contended: boolean
 }
 
 /**
  * Appends the lease `decide` makes from the leases known so far (`undefined`: nothing to take).
  * Starts from what this process already knows, so an uncontended lease is ONE insert; a lost race
- * costs a read and another try.
+ * costs a read and another try. `readFirst` (other replicas are active) reads before the first try:
+ * when they left nothing, that read is the only operation.
  */
 export const append = async (
   leases: Collection<LeaseDoc>,
@@ -47,13 +50,17 @@ export const append = async (
   known: ReadonlyArray<LeaseDoc>,
   expiresAt: number,
   decide: (known: ReadonlyArray<LeaseDoc>) => Draft | undefined,
+  readFirst = false,
   tries = 8
 ): Promise<Appended> => {
+  if (readFirst) known = await readGroup(leases, group)
+  let contended = readFirst && known.length > 0
   for (let attempt = 0; attempt < tries; attempt++) {
     const draft = decide(known)
-    if (draft === undefined) return { known, won: undefined }
+    if (draft === undefined) return { known, won: undefined, contended }
     const doc: LeaseDoc = { _id: `${group}#${known.length}`, group, j: known.length, ...draft, expiresAt: new Date(expiresAt) }
-    if ((await orDuplicate(leases.insertOne(doc))) !== "duplicate") return { known: [...known, doc], won: doc }
+    if ((await orDuplicate(leases.insertOne(doc))) !== "duplicate") return { known: [...known, doc], won: doc, contended }
+    contended = true
     known = await readGroup(leases, group)
   }
   throw new Error(`budget: ${tries} lost races in a row for ${group}`)

@@ -41,10 +41,14 @@ export const make = Effect.fnUntraced(function* (config: BudgetPolicy.BudgetConf
   yield* expire(untyped, "expiresAt", yield* tryTtl(untyped, "expiresAt"), 10_000)
   const slots = memo()
   const days = memo()
+  let contended = false
 
   const appendToSlot = async (index: number, decide: (known: ReadonlyArray<LeaseDoc>) => Draft | undefined) => {
     const group = `slot:${index}`
-    const out = await append(leases, group, slots.get(group), (index + 1 + plan.slots) * plan.slotMs, decide)
+    const known = slots.get(group)
+    // A new slot while other replicas lease too: read first, as they may have taken it already.
+    const out = await append(leases, group, known, (index + 1 + plan.slots) * plan.slotMs, decide, contended && known.length === 0)
+    contended = out.contended
     slots.set(group, out.known)
     return out
   }

@@ -61,7 +61,7 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     return true
   }
 
-  const refillDay = Effect.fnUntraced(function* (tokens: number, now: number) {
+  const refillDay = Effect.fnUntraced(function* (now: number) {
     const lease = yield* Effect.mapError(store.leaseDay(daySize, now), storeDown)
     if (lease._tag === "DailyExhausted") {
       exhaustedUntil = lease.resetAt
@@ -69,7 +69,6 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     }
     day.left += lease.tokens
     day.top = Math.max(day.top, lease.top)
-    return day.left >= tokens ? undefined : 0
   })
 
   /** One fiber at a time: returns how long to wait before trying again (0: try now). */
@@ -78,7 +77,10 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     rollDay(now)
     if (now < pauseUntil) return pauseUntil - now
     if (now < exhaustedUntil) return yield* spent(exhaustedUntil)
-    if (day.left < tokens && (yield* refillDay(tokens, now)) === 0) return 0
+    if (day.left < tokens) {
+      yield* refillDay(now)
+      return 0
+    }
     if (hasLease(lane, tokens, now)) return 0
     if (now < blocked[lane]) return blocked[lane] - now
     const lease = yield* Effect.mapError(store.lease(lane, plan.capacity, now), storeDown)

@@ -63,18 +63,36 @@ export interface SlotUsage {
   readonly used: number
   readonly backfill: number
 }
-/** The most a slot may hold before this take, per lane: `used` and the backfill's own count. */
-export const limitsFor = (p: SlotPlan, lane: LaneName, tokens: number): SlotUsage => ({
-  used: p.capacity - tokens,
-  backfill: lane === "backfill" ? p.backfillCapacity - tokens : Number.POSITIVE_INFINITY
-})
-export const fitsSlot = (p: SlotPlan, lane: LaneName, tokens: number, usage: SlotUsage): boolean => {
-  const max = limitsFor(p, lane, tokens)
-  return usage.used <= max.used && usage.backfill <= max.backfill
+
+/**
+ * In a slot's last quarter the backfill may take what live left unused: a live call arriving then
+ * waits at most that quarter, while a quiet live lane no longer idles three quarters of the budget.
+ */
+const TAIL_SHARE = 0.25
+const tailStart = (p: SlotPlan, slot: Slot) => slot.endsAt - Math.floor(p.slotMs * TAIL_SHARE)
+
+/** Tokens a lane may still lease from a slot: live the whole slot, backfill its share (all in the tail). */
+export const roomFor = (p: SlotPlan, lane: LaneName, usage: SlotUsage, now: number): number => {
+  const free = p.capacity - usage.used
+  if (lane === "live" || now >= tailStart(p, slotAt(p, now))) return Math.max(0, free)
+  return Math.max(0, Math.min(free, p.backfillCapacity - usage.backfill))
+}
+/** When a lane that found no room may ask again: the backfill at the tail if live left some. */
+export const retryAt = (p: SlotPlan, lane: LaneName, usage: SlotUsage, now: number): number => {
+  const slot = slotAt(p, now)
+  const tail = tailStart(p, slot)
+  return lane === "backfill" && now < tail && usage.used < p.capacity ? tail : slot.endsAt
 }
 /** A take larger than the lane's slot could never be granted: a caller bug, not a wait. */
 export const takeable = (p: SlotPlan, lane: LaneName, tokens: number): boolean =>
   tokens >= 1 && tokens <= (lane === "backfill" ? p.backfillCapacity : p.capacity)
+
+/**
+ * Daily tokens a process leases at once: big enough that the daily count costs a store operation
+ * per ~1000 calls, small enough that what a stopped replica strands stays well under 1 % of the cap.
+ */
+export const dailyLeaseSize = (config: BudgetConfig, p: SlotPlan): number =>
+  Math.min(config.daily, Math.max(p.capacity, Math.min(1000, Math.floor(config.daily / 250))))
 
 export interface LocalDay {
   readonly key: string
@@ -87,6 +105,9 @@ export const localDay = (timeZone: string, now: number): LocalDay => {
   return { key: DateTime.formatIsoDate(zoned), resetAt: DateTime.toEpochMillis(midnight) }
 }
 
-/** HubSpot's remaining count wins when it is lower than ours (other apps share the daily cap). */
-export const usedFromRemaining = (daily: number, used: number, remaining: number): number =>
-  Math.max(used, daily - remaining)
+/**
+ * The day's count HubSpot's answer proves: leases start above it, since other apps of the account
+ * spend the same daily cap.
+ */
+export const floorOf = (config: BudgetConfig, o: { readonly dailyRemaining?: number; readonly dailyExhausted?: boolean }): number | undefined =>
+  o.dailyExhausted === true ? config.daily : o.dailyRemaining === undefined ? undefined : config.daily - o.dailyRemaining

@@ -1,26 +1,85 @@
-// The RateBudget contract: the same assertions for the memory adapter and the Mongo adapter.
+// The RateBudget contract: the same assertions for the memory adapter and the Mongo adapter, on
+// the port itself (explicit instants) and through LocalBudgets on one store (the real clock).
 import { describe, expect, test } from "bun:test"
-import { Effect, type Layer } from "effect"
+import { Clock, Context, Effect, Exit, Fiber, Layer } from "effect"
 import * as BudgetPolicy from "../../src/application/BudgetPolicy.ts"
 import type { LaneName } from "../../src/application/Lane.ts"
-import { type Grant, RateBudget } from "../../src/application/ports/RateBudget.ts"
+import * as LocalBudget from "../../src/application/LocalBudget.ts"
+import { RateBudget, type SlotLease } from "../../src/application/ports/RateBudget.ts"
 
 export const budgetConfig: BudgetPolicy.BudgetConfig = { burst: 20, intervalMs: 10_000, daily: 1000, backfillShare: 0.5, timeZone: "Europe/Paris" }
 const plan = BudgetPolicy.plan(budgetConfig)
 /** The start of a slot, at noon in Paris (far from the daily reset). */
 export const slotStart = (n = 0) => (Math.ceil(Date.UTC(2024, 5, 3, 10) / plan.slotMs) + n) * plan.slotMs
 
-export const takeMany = (budget: RateBudget["Service"], lane: LaneName, count: number, now: number) =>
-  Effect.all(Array.from({ length: count }, () => budget.tryTake(lane, 1, now)), { concurrency: "unbounded" })
-export const granted = (grants: ReadonlyArray<Grant>) => grants.filter((g) => g._tag === "Granted").length
+/** One shared store; each replica is a process's own connection to it. */
+export interface BudgetStore {
+  readonly replica: () => Layer.Layer<RateBudget, unknown>
+}
 
-export const rateBudgetContract = (name: string, makeLayer: (config: BudgetPolicy.BudgetConfig) => Layer.Layer<RateBudget, unknown>): void => {
-  const run = <A>(f: (budget: RateBudget["Service"]) => Effect.Effect<A, unknown>, config = budgetConfig) =>
-    Effect.runPromise(
-      Effect.gen(function* () {
-        return yield* f(yield* RateBudget)
-      }).pipe(Effect.provide(makeLayer(config)))
+export const leased = (leases: ReadonlyArray<SlotLease>) => leases.reduce((sum, l) => sum + (l._tag === "Leased" ? l.tokens : 0), 0)
+export const leaseMany = (budget: RateBudget["Service"], lane: LaneName, count: number, now: number) =>
+  Effect.all(Array.from({ length: count }, () => budget.lease(lane, 1, now)), { concurrency: "unbounded" })
+
+/** The most grants any rolling `intervalMs` holds. */
+export const worstWindow = (times: ReadonlyArray<number>, intervalMs: number) =>
+  Math.max(0, ...times.map((t) => times.filter((u) => u >= t && u < t + intervalMs).length))
+
+/** Counts what reaches the shared store, per method. */
+export const counting = (inner: Layer.Layer<RateBudget, unknown>) => {
+  const calls = { lease: 0, leaseDay: 0, observe: 0 }
+  const layer = Layer.effect(
+    RateBudget,
+    Effect.map(Effect.service(RateBudget), (b) =>
+      RateBudget.of({
+        lease: (lane, max, now) => Effect.andThen(Effect.sync(() => calls.lease++), b.lease(lane, max, now)),
+        leaseDay: (max, now) => Effect.andThen(Effect.sync(() => calls.leaseDay++), b.leaseDay(max, now)),
+        observe: (o, now) => Effect.andThen(Effect.sync(() => calls.observe++), b.observe(o, now))
+      })
     )
+  ).pipe(Layer.provide(inner))
+  return { calls, layer }
+}
+
+/** Builds a layer into the caller's scope: its connections live as long as the test's scope. */
+const built = <I, S>(layer: Layer.Layer<I, unknown>, key: Context.Key<I, S>) => Effect.map(Layer.build(layer), (context) => Context.get(context, key))
+
+const local = (config: BudgetPolicy.BudgetConfig, store: Layer.Layer<RateBudget, unknown>) => LocalBudget.layer(config).pipe(Layer.provide(store))
+
+/** Two processes sharing one store: each with its own LocalBudget. */
+const twoReplicas = <A>(
+  store: BudgetStore,
+  config: BudgetPolicy.BudgetConfig,
+  f: (a: LocalBudget.LocalBudget["Service"], b: LocalBudget.LocalBudget["Service"]) => Effect.Effect<A, unknown>
+) =>
+  Effect.runPromise(
+    Effect.gen(function* () {
+      const a = yield* built(local(config, store.replica()), LocalBudget.LocalBudget)
+      const b = yield* built(local(config, store.replica()), LocalBudget.LocalBudget)
+      return yield* f(a, b)
+    }).pipe(Effect.scoped)
+  )
+
+/** Takes tokens in a loop on `fibers` fibers until `ms` passed; returns each grant's instant. */
+const hammer = (budget: LocalBudget.LocalBudget["Service"], lane: LaneName, fibers: number, ms: number) =>
+  Effect.gen(function* () {
+    const end = (yield* Clock.currentTimeMillis) + ms
+    const times: Array<number> = []
+    const loop = Effect.gen(function* () {
+      while (true) {
+        yield* budget.take(lane, 1)
+        const now = yield* Clock.currentTimeMillis
+        if (now >= end) return
+        times.push(now)
+      }
+    })
+    yield* Effect.all(Array.from({ length: fibers }, () => loop), { concurrency: "unbounded" })
+    return times
+  })
+
+export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolicy.BudgetConfig) => BudgetStore): void => {
+  const run = <A>(f: (budget: RateBudget["Service"]) => Effect.Effect<A, unknown>, config = budgetConfig) =>
+    Effect.runPromise(Effect.scoped(Effect.flatMap(built(makeStore(config).replica(), RateBudget), f)))
 
   describe(`RateBudget contract: ${name}`, () => {
     test("the plan keeps any rolling interval within the burst", () => {
@@ -28,16 +87,27 @@ export const rateBudgetContract = (name: string, makeLayer: (config: BudgetPolic
       expect((plan.slots + 1) * plan.capacity).toBeLessThanOrEqual(budgetConfig.burst)
     })
 
-    test("2 × 50 concurrent takers get no more than a slot's capacity, and wait for the next slot", async () => {
-      const out = await run((b) =>
+    test("2 replicas × 50 concurrent leases get no more than a slot's capacity, and wait for the next slot", async () => {
+      const store = makeStore(budgetConfig)
+      const out = await Effect.runPromise(
         Effect.gen(function* () {
-          const [x, y] = yield* Effect.all([takeMany(b, "live", 50, slotStart()), takeMany(b, "live", 50, slotStart() + 10)], { concurrency: 2 })
-          return { count: granted([...x, ...y]), wait: x.find((g) => g._tag === "Wait"), next: yield* b.tryTake("live", 1, slotStart(1)) }
-        })
+          const a = yield* built(store.replica(), RateBudget)
+          const b = yield* built(store.replica(), RateBudget)
+          const [x, y] = yield* Effect.all([leaseMany(a, "live", 50, slotStart()), leaseMany(b, "live", 50, slotStart() + 10)], { concurrency: 2 })
+          return { count: leased([...x, ...y]), wait: x.find((g) => g._tag === "Wait"), next: yield* b.lease("live", 1, slotStart(1)) }
+        }).pipe(Effect.scoped)
       )
       expect(out.count).toBe(plan.capacity)
       expect(out.wait).toEqual({ _tag: "Wait", retryAfterMs: plan.slotMs })
-      expect(out.next._tag).toBe("Granted")
+      expect(out.next).toEqual({ _tag: "Leased", tokens: 1, until: slotStart(2) })
+    })
+
+    test("one lease takes many tokens: live the whole slot", async () => {
+      const out = await run((b) => Effect.all([b.lease("live", 100, slotStart()), b.lease("live", 100, slotStart() + 5)]))
+      expect(out).toEqual([
+        { _tag: "Leased", tokens: plan.capacity, until: slotStart(1) },
+        { _tag: "Wait", retryAfterMs: plan.slotMs - 5 }
+      ])
     })
 
     test("no rolling 10 s window ever sees more than the burst", async () => {
@@ -45,72 +115,169 @@ export const rateBudgetContract = (name: string, makeLayer: (config: BudgetPolic
         Effect.gen(function* () {
           const grantedAt: Array<number> = []
           for (let t = slotStart(); t < slotStart() + 25_000; t += 250) {
-            const grants = yield* takeMany(b, t % 1000 < 500 ? "live" : "backfill", 4, t)
-            for (let i = 0; i < granted(grants); i++) grantedAt.push(t)
+            const lease = yield* b.lease(t % 1000 < 500 ? "live" : "backfill", 4, t)
+            for (let i = 0; i < leased([lease]); i++) grantedAt.push(t)
           }
           return grantedAt
         })
       )
-      const worst = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + budgetConfig.intervalMs).length))
-      expect(worst).toBeLessThanOrEqual(budgetConfig.burst)
+      expect(worstWindow(times, budgetConfig.intervalMs)).toBeLessThanOrEqual(budgetConfig.burst)
       expect(times.length).toBeGreaterThan(30)
     }, 30_000)
 
-    test("the backfill uses only its share of a slot; live still gets the rest", async () => {
+    test("the backfill leases only its share of a slot and waits for the tail; live still gets the rest", async () => {
       const out = await run((b) =>
         Effect.gen(function* () {
-          const backfill = granted(yield* takeMany(b, "backfill", 10, slotStart()))
-          const live = granted(yield* takeMany(b, "live", 10, slotStart()))
-          return { backfill, live }
+          const backfill = yield* b.lease("backfill", 10, slotStart())
+          const more = yield* b.lease("backfill", 10, slotStart() + 1)
+          const live = yield* b.lease("live", 10, slotStart() + 2)
+          return { backfill, more, live }
         })
       )
-      expect(out).toEqual({ backfill: plan.backfillCapacity, live: plan.capacity - plan.backfillCapacity })
+      const tail = Math.floor(plan.slotMs * 0.25)
+      expect(out).toEqual({
+        backfill: { _tag: "Leased", tokens: plan.backfillCapacity, until: slotStart(1) },
+        more: { _tag: "Wait", retryAfterMs: plan.slotMs - tail - 1 },
+        live: { _tag: "Leased", tokens: plan.capacity - plan.backfillCapacity, until: slotStart(1) }
+      })
     })
 
-    test("the daily cap is exhausted until local midnight in the account's zone", async () => {
+    test("in a slot's last quarter the backfill may lease what live left unused", async () => {
+      const tailAt = slotStart(1) - Math.floor(plan.slotMs * 0.25)
+      const out = await run((b) => Effect.all([b.lease("backfill", 10, slotStart()), b.lease("backfill", 10, tailAt)]))
+      expect(leased(out)).toBe(plan.capacity)
+    })
+
+    test("daily leases stop at the cap until local midnight in the account's zone", async () => {
       const reset = Date.UTC(2024, 5, 3, 22) // midnight in Paris (UTC+2 in June)
       const out = await run(
-        (b) =>
-          Effect.gen(function* () {
-            const day = yield* Effect.forEach([0, 1, 2, 3, 4], (n) => b.tryTake("live", 1, slotStart(n)))
-            const spent = yield* b.tryTake("backfill", 1, slotStart(5))
-            const after = yield* b.tryTake("backfill", 1, reset + 1)
-            return { day: granted(day), spent, after }
-          }),
+        (b) => Effect.all([b.leaseDay(3, slotStart()), b.leaseDay(3, slotStart(1)), b.leaseDay(3, slotStart(2)), b.leaseDay(3, reset + 1)]),
         { ...budgetConfig, daily: 5 }
       )
-      expect(out).toEqual({ day: 5, spent: { _tag: "DailyExhausted", resetAt: reset }, after: { _tag: "Granted" } })
+      expect(out).toEqual([
+        { _tag: "Leased", tokens: 3, top: 3 },
+        { _tag: "Leased", tokens: 2, top: 5 },
+        { _tag: "DailyExhausted", resetAt: reset },
+        { _tag: "Leased", tokens: 3, top: 3 }
+      ])
     })
 
     test("HubSpot's DAILY 429 and a lower daily-remaining header take precedence", async () => {
       const out = await run((b) =>
         Effect.gen(function* () {
           yield* b.observe({ dailyRemaining: 2 }, slotStart())
-          const left = yield* Effect.forEach([1, 2, 3], (n) => b.tryTake("live", 1, slotStart(n)))
-          yield* b.observe({ dailyRemaining: 500 }, slotStart(4)) // higher than we know: ignored
-          const stillSpent = yield* b.tryTake("live", 1, slotStart(5))
-          return { left: left.map((g) => g._tag), stillSpent: stillSpent._tag }
+          const left = yield* b.leaseDay(10, slotStart(1))
+          yield* b.observe({ dailyRemaining: 500 }, slotStart(2)) // higher than we know: ignored
+          return { left, stillSpent: yield* b.leaseDay(1, slotStart(3)) }
         })
       )
-      expect(out).toEqual({ left: ["Granted", "Granted", "DailyExhausted"], stillSpent: "DailyExhausted" })
-      const exhausted = await run((b) => Effect.andThen(b.observe({ dailyExhausted: true }, slotStart()), b.tryTake("live", 1, slotStart(1))))
+      expect(out).toEqual({ left: { _tag: "Leased", tokens: 2, top: 1000 }, stillSpent: { _tag: "DailyExhausted", resetAt: Date.UTC(2024, 5, 3, 22) } })
+      const exhausted = await run((b) => Effect.andThen(b.observe({ dailyExhausted: true }, slotStart()), b.leaseDay(1, slotStart(1))))
       expect(exhausted._tag).toBe("DailyExhausted")
     })
 
-    test("pauseUntil blocks both lanes until then", async () => {
-      const out = await run((b) =>
+    test("pauseUntil blocks both lanes, on every replica, until then", async () => {
+      const store = makeStore(budgetConfig)
+      const out = await Effect.runPromise(
         Effect.gen(function* () {
-          yield* b.observe({ pauseUntil: slotStart() + 3000 }, slotStart())
-          yield* b.observe({ pauseUntil: slotStart() + 1000 }, slotStart()) // an earlier pause does not shorten it
-          const paused = [yield* b.tryTake("live", 1, slotStart() + 100), yield* b.tryTake("backfill", 1, slotStart() + 100)]
-          return { paused, after: yield* b.tryTake("live", 1, slotStart() + 3000) }
-        })
+          const a = yield* built(store.replica(), RateBudget)
+          const b = yield* built(store.replica(), RateBudget)
+          yield* a.observe({ pauseUntil: slotStart() + 3000 }, slotStart())
+          yield* a.observe({ pauseUntil: slotStart() + 1000 }, slotStart()) // an earlier pause does not shorten it
+          const paused = [yield* b.lease("live", 1, slotStart() + 100), yield* b.lease("backfill", 1, slotStart(1) + 100)]
+          return { paused, after: yield* b.lease("live", 1, slotStart() + 3000) }
+        }).pipe(Effect.scoped)
       )
       expect(out.paused).toEqual([
         { _tag: "Wait", retryAfterMs: 2900 },
-        { _tag: "Wait", retryAfterMs: 2900 }
+        { _tag: "Wait", retryAfterMs: 3000 - plan.slotMs - 100 }
       ])
-      expect(out.after._tag).toBe("Granted")
+      expect(out.after._tag).toBe("Leased")
+    })
+  })
+
+  describe(`LocalBudget over ${name}: two replicas on one store, the real clock`, () => {
+    // 36 grants in 3 s at most: slots of 334 ms holding 4 (a contended lease on FerretDB ≈ 50 ms).
+    const fast: BudgetPolicy.BudgetConfig = { burst: 40, intervalMs: 3000, daily: 1_000_000, backfillShare: 0.5, timeZone: "UTC" }
+
+    test("never more than the burst in any rolling interval, whatever the lanes", async () => {
+      const times = await twoReplicas(makeStore(fast), fast, (a, b) =>
+        Effect.map(Effect.all([hammer(a, "live", 6, 4000), hammer(b, "live", 6, 4000), hammer(a, "backfill", 3, 4000), hammer(b, "backfill", 3, 4000)], { concurrency: "unbounded" }), (all) => all.flat())
+      )
+      expect(worstWindow(times, fast.intervalMs)).toBeLessThanOrEqual(fast.burst)
+      expect(times.length).toBeGreaterThan(fast.burst / 2)
+    }, 20_000)
+
+    test("live is served within a slot or two under a backfill flood from the other replica", async () => {
+      const out = await twoReplicas(makeStore(fast), fast, (a, b) =>
+        Effect.gen(function* () {
+          const flood = yield* Effect.forkChild(hammer(a, "backfill", 8, 3500))
+          yield* Effect.sleep(400)
+          const started = yield* Clock.currentTimeMillis
+          for (let i = 0; i < 10; i++) yield* b.take("live", 1)
+          const liveMs = (yield* Clock.currentTimeMillis) - started
+          return { liveMs, backfill: (yield* Fiber.join(flood)).length }
+        })
+      )
+      const slotMs = BudgetPolicy.plan(fast).slotMs
+      expect(out.liveMs).toBeLessThan(8 * slotMs) // 10 tokens at ≥ 2 a slot, plus a tail's wait
+      expect(out.backfill).toBeGreaterThan(10)
+    }, 20_000)
+
+    test("N takes cost at most N/10 requests to the shared store", async () => {
+      const store = makeStore({ ...fast, burst: 400 })
+      const counted = counting(store.replica())
+      const n = 200
+      await Effect.runPromise(
+        Effect.gen(function* () {
+          const budget = yield* LocalBudget.LocalBudget
+          yield* Effect.all(Array.from({ length: n }, () => budget.take("live", 1)), { concurrency: 20 })
+        }).pipe(Effect.provide(local({ ...fast, burst: 400 }, counted.layer)))
+      )
+      expect(counted.calls.lease + counted.calls.leaseDay + counted.calls.observe).toBeLessThanOrEqual(n / 10)
+    }, 20_000)
+
+    test("a pause seen by one replica holds the other's calls", async () => {
+      const waited = await twoReplicas(makeStore(fast), fast, (a, b) =>
+        Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          yield* a.observe({ pauseUntil: now + 400 })
+          yield* b.take("live", 1)
+          return (yield* Clock.currentTimeMillis) - now
+        })
+      )
+      expect(waited).toBeGreaterThanOrEqual(390)
+    })
+
+    test("the daily cap: spent tokens, a low remaining header and a DAILY 429 reach every replica", async () => {
+      const failure = (e: Effect.Effect<unknown, LocalBudget.BudgetError>) => Effect.map(Effect.exit(e), (exit) => (Exit.isFailure(exit) ? "spent" : "granted"))
+      const spent = await twoReplicas(makeStore({ ...fast, daily: 5 }), { ...fast, daily: 5 }, (a, b) =>
+        Effect.gen(function* () {
+          const first = yield* Effect.forEach([1, 2, 3], () => failure(a.take("live", 1)))
+          const second = yield* Effect.forEach([1, 2, 3], () => failure(b.take("live", 1)))
+          const rest = yield* Effect.forEach([1, 2, 3], () => failure(a.take("live", 1)))
+          const error = yield* Effect.flip(b.take("live", 1))
+          return { granted: [...first, ...second, ...rest], error }
+        })
+      )
+      expect(spent.granted.filter((g) => g === "granted")).toHaveLength(5)
+      expect(spent.error.reason).toMatchObject({ _tag: "DailyBudgetSpent", resetAt: BudgetPolicy.localDay("UTC", Date.now()).resetAt })
+
+      const remaining = await twoReplicas(makeStore(fast), fast, (a, b) =>
+        Effect.gen(function* () {
+          yield* a.observe({ dailyRemaining: 2 })
+          return yield* Effect.forEach([1, 2, 3], () => failure(b.take("live", 1)))
+        })
+      )
+      expect(remaining).toEqual(["granted", "granted", "spent"])
+
+      const daily429 = await twoReplicas(makeStore(fast), fast, (a, b) =>
+        Effect.gen(function* () {
+          yield* a.observe({ dailyExhausted: true })
+          return [yield* failure(a.take("live", 1)), yield* failure(b.take("backfill", 1))]
+        })
+      )
+      expect(daily429).toEqual(["spent", "spent"])
     })
   })
 }

@@ -1,5 +1,5 @@
-// Builds the HubSpot adapter against an in-process simulator, with an in-memory rate budget
-// that records what the adapter asked of it and told it.
+// Builds the HubSpot adapter against an in-process simulator, with a LocalBudget over an
+// in-memory rate budget that records what was asked of the shared store and told it.
 import { afterAll, beforeAll, beforeEach } from "bun:test"
 import { Effect, Layer, Redacted } from "effect"
 import * as HubSpotCrm from "../../src/adapters/hubspot/HubSpotCrm.ts"
@@ -7,6 +7,7 @@ import { setupHubSpot } from "../../src/adapters/hubspot/SetupHubSpot.ts"
 import * as InMemoryRateBudget from "../../src/adapters/memory/InMemoryRateBudget.ts"
 import type { BudgetConfig } from "../../src/application/BudgetPolicy.ts"
 import type { LaneName } from "../../src/application/Lane.ts"
+import * as LocalBudget from "../../src/application/LocalBudget.ts"
 import type { Crm, CrmError } from "../../src/application/ports/Crm.ts"
 import { type Observation, RateBudget } from "../../src/application/ports/RateBudget.ts"
 import { type HubSpotSimulator, type SimulatorOptions, startHubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
@@ -25,25 +26,30 @@ export const startSim = async (options: SimulatorOptions = {}): Promise<HubSpotS
 }
 
 export interface BudgetLog {
+  /** The lane of every lease of the shared store (a lease serves many calls). */
   readonly takes: Array<LaneName>
   readonly observed: Array<Observation>
 }
 
+/** A LocalBudget over a shared store that logs what reaches it. */
 export const recordingBudget = (config: BudgetConfig = budgetConfig) => {
   const log: BudgetLog = { takes: [], observed: [] }
-  const layer = Layer.effect(
+  const store = Layer.effect(
     RateBudget,
     Effect.map(InMemoryRateBudget.make(config), (inner) =>
       RateBudget.of({
-        tryTake: (lane, tokens, now) => Effect.andThen(Effect.sync(() => log.takes.push(lane)), inner.tryTake(lane, tokens, now)),
+        lease: (lane, max, now) => Effect.andThen(Effect.sync(() => log.takes.push(lane)), inner.lease(lane, max, now)),
+        leaseDay: inner.leaseDay,
         observe: (observation, now) => Effect.andThen(Effect.sync(() => log.observed.push(observation)), inner.observe(observation, now))
       })
     )
   )
-  return { log, layer }
+  return { log, layer: LocalBudget.layer(config).pipe(Layer.provide(store)) }
 }
 
-export const adapterLayer = (sim: HubSpotSimulator, options: Partial<HubSpotCrm.Options> = {}, budget: Layer.Layer<RateBudget> = InMemoryRateBudget.layer(budgetConfig)) =>
+export const localBudget = (config: BudgetConfig = budgetConfig) => LocalBudget.layer(config).pipe(Layer.provide(InMemoryRateBudget.layer(config)))
+
+export const adapterLayer = (sim: HubSpotSimulator, options: Partial<HubSpotCrm.Options> = {}, budget: Layer.Layer<LocalBudget.LocalBudget> = localBudget()) =>
   HubSpotCrm.layer({ accessToken, basePath: sim.url, ...options }).pipe(Layer.provide(budget))
 
 export const runWith =

@@ -18,15 +18,17 @@ const read = Effect.flatMap(Crm, (crm) => crm.read("contact", ["1" as ContactId]
 const search = Effect.flatMap(Crm, (crm) => crm.modifiedBetween("contact", { from: 0, to: 1 }))
 
 describe("the adapter and the rate budget", () => {
-  test("X-HubSpot-RateLimit-Daily-Remaining reaches the budget", async () => {
+  test("X-HubSpot-RateLimit-Daily-Remaining reaches the shared budget once it is news", async () => {
     const { log, layer } = recordingBudget()
-    await runWith(adapterLayer(sim, {}, layer))(Effect.repeat(read, { times: 1 }))
+    await runWith(adapterLayer(sim, {}, layer))(Effect.repeat(read, { times: 2 }))
+    // HubSpot's count (the simulator's cap is 1000) is far above ours: the first answer is news
+    // for the other replicas; the next ones fall within the daily lease it implies.
     const remaining = log.observed.map((o) => o.dailyRemaining)
-    expect(remaining).toHaveLength(2)
-    expect(remaining[1]).toBe(remaining[0]! - 1)
+    expect(remaining).toHaveLength(1)
+    expect(remaining[0]).toBeLessThan(1000)
   })
 
-  test("tokens are taken for the current lane", async () => {
+  test("tokens are leased for the current lane", async () => {
     const { log, layer } = recordingBudget()
     const run = runWith(adapterLayer(sim, {}, layer))
     await run(read)

@@ -1,9 +1,14 @@
 import { expect, test } from "bun:test"
+import { Effect, Layer } from "effect"
 import * as InMemoryRateBudget from "../../src/adapters/memory/InMemoryRateBudget.ts"
 import * as BudgetPolicy from "../../src/application/BudgetPolicy.ts"
+import { RateBudget } from "../../src/application/ports/RateBudget.ts"
 import { rateBudgetContract } from "../contract/RateBudget.contract.ts"
 
-rateBudgetContract("memory", InMemoryRateBudget.layer)
+rateBudgetContract("memory", (config) => {
+  const shared = Effect.runSync(InMemoryRateBudget.make(config))
+  return { replica: () => Layer.succeed(RateBudget, shared) }
+})
 
 test("BudgetPolicy picks the slot count that grants the most per interval", () => {
   const at = (burst: number) => BudgetPolicy.plan({ burst, intervalMs: 10_000, daily: 1, backfillShare: 0.3, timeZone: "UTC" })

@@ -1,11 +1,12 @@
-// The one way the adapter reaches HubSpot: a budget token first (search also paced to its own
-// 5/s), the SDK call under a timeout, then what the answer said about limits back to the budget.
+// The one way the adapter reaches HubSpot: a token of the process's LocalBudget first (search also
+// paced to its own 5/s), the SDK call under a timeout, then what the answer said about limits back.
 import { Client } from "@hubspot/api-client"
 import { Clock, Effect, Predicate, Redacted } from "effect"
 import * as BudgetPolicy from "../../application/BudgetPolicy.ts"
 import { Lane } from "../../application/Lane.ts"
+import { type BudgetError, LocalBudget } from "../../application/LocalBudget.ts"
 import { CrmError, type CrmErrorReason, CrmQuotaExhausted, CrmTransient } from "../../application/ports/Crm.ts"
-import { type Observation, RateBudget } from "../../application/ports/RateBudget.ts"
+import type { Observation } from "../../application/ports/RateBudget.ts"
 import { classifyHubSpotError, type Headers, thrownRateLimitPolicy } from "./ClassifyHubSpotError.ts"
 import { observationOf } from "./RateLimitHeaders.ts"
 
@@ -26,8 +27,8 @@ export type Call = <A>(name: string, kind: CallKind, f: (client: Client) => Prom
 const fail = (reason: CrmErrorReason) => Effect.fail(new CrmError({ reason }))
 
 export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOptions) {
-  const budget = yield* RateBudget
-  // Retries and the Bottleneck limiter stay off: retry lives in the application, limits in RateBudget.
+  const budget = yield* LocalBudget
+  // Retries and the Bottleneck limiter stay off: retry lives in the application, limits in the budget.
   const client = new Client({ accessToken: Redacted.value(options.accessToken), basePath: options.basePath, numberOfApiCallRetries: 0 })
   const timeoutMs = options.timeoutMs ?? 10_000
   const timeZone = options.timeZone ?? "UTC"
@@ -35,18 +36,16 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
   const searchGapMs = 1100 / (options.searchPerSecond ?? 5)
   let nextSearchAt = 0
 
-  const budgetDown = (e: { readonly message: string }) => new CrmError({ reason: new CrmTransient({ message: `rate budget unavailable: ${e.message}` }) })
+  const refused = (error: BudgetError) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      fail(
+        error.reason._tag === "DailyBudgetSpent"
+          ? new CrmQuotaExhausted({ retryAfterMs: Math.max(0, error.reason.resetAt - now), resetAt: error.reason.resetAt })
+          : new CrmTransient({ message: `rate budget unavailable: ${error.reason.message}` })
+      )
+    )
 
-  const takeToken: Effect.Effect<void, CrmError> = Effect.gen(function* () {
-    const lane = yield* Lane
-    while (true) {
-      const now = yield* Clock.currentTimeMillis
-      const grant = yield* Effect.mapError(budget.tryTake(lane, 1, now), budgetDown)
-      if (grant._tag === "Granted") return
-      if (grant._tag === "DailyExhausted") return yield* fail(new CrmQuotaExhausted({ retryAfterMs: Math.max(0, grant.resetAt - now), resetAt: grant.resetAt }))
-      yield* Effect.sleep(grant.retryAfterMs)
-    }
-  })
+  const takeToken: Effect.Effect<void, CrmError> = Effect.flatMap(Effect.service(Lane), (lane) => budget.take(lane, 1)).pipe(Effect.catch(refused))
 
   // Spacing search calls evenly keeps us under the per-second cap without a shared store.
   const paceSearch = Effect.flatMap(Clock.currentTimeMillis, (now) => {
@@ -56,8 +55,8 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
   })
 
   // A budget that cannot hear what HubSpot said must not fail a call HubSpot already applied.
-  const tell = (observation: Observation | undefined, now: number) =>
-    observation === undefined ? Effect.void : Effect.ignore(budget.observe(observation, now), { log: "Warn", message: "RateBudget.observe failed" })
+  const tell = (observation: Observation | undefined) =>
+    observation === undefined ? Effect.void : Effect.ignore(budget.observe(observation), { log: "Warn", message: "budget observe failed" })
 
   const failed = (kind: CallKind, thrown: unknown) =>
     Effect.gen(function* () {
@@ -66,7 +65,7 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
       const policy = thrownRateLimitPolicy(thrown)
       if (kind === "search" && reason._tag === "CrmThrottled" && policy === "SECONDLY") nextSearchAt = Math.max(nextSearchAt, now + reason.retryAfterMs)
       const headers = Predicate.hasProperty(thrown, "headers") && Predicate.isObject(thrown.headers) ? (thrown.headers as Headers) : {}
-      yield* tell(observationOf(headers, reason, now, policy), now)
+      yield* tell(observationOf(headers, reason, now, policy))
       return yield* fail(reason)
     })
 
@@ -79,7 +78,7 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
         Effect.catch(({ thrown }) => failed(kind, thrown))
       )
       const now = yield* Clock.currentTimeMillis
-      yield* tell(observationOf(answer.headers, undefined, now), now)
+      yield* tell(observationOf(answer.headers, undefined, now))
       return answer.data
     }).pipe(Effect.withSpan(`HubSpot.${name}`))
 

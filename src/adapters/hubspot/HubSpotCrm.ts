@@ -1,5 +1,5 @@
 // The Crm port over HubSpot's REST API through the official SDK. Every call spends a token of
-// the shared RateBudget for the current Lane and reports HubSpot's limit headers back to it.
+// the process's LocalBudget for the current Lane and reports HubSpot's limit headers back to it.
 import { Config, Effect, Layer, type Redacted } from "effect"
 import { Crm } from "../../application/ports/Crm.ts"
 import type { CrmObjectType } from "../../domain/CrmProperties.ts"
@@ -18,7 +18,7 @@ export interface Options extends HubSpotClient.ClientOptions {
   readonly searchPageSize?: number
 }
 
-/** Needs a RateBudget: the budget is account-wide, shared with every replica and lane. */
+/** Needs a LocalBudget: it leases the account-wide budget shared with every replica and lane. */
 export const make = Effect.fn("HubSpotCrm.make")(function* (options: Options) {
   const { call } = yield* HubSpotClient.make(options)
   const propertiesOf = (type: CrmObjectType) => options.properties?.[type] ?? defaultProperties(type)

@@ -1,11 +1,11 @@
 // RateBudget shared by every replica through the store: BudgetPolicy's slots and daily cap,
-// counted with unique tickets (see BudgetTickets) so replicas together never exceed them.
+// handed out as leases (see BudgetLeases) so replicas together never exceed them.
 import { Effect, Layer } from "effect"
-import type { Collection, Db } from "mongodb"
+import type { Db } from "mongodb"
 import * as BudgetPolicy from "../../application/BudgetPolicy.ts"
 import type { LaneName } from "../../application/Lane.ts"
-import { BudgetUnavailable, type Grant, type Observation, RateBudget, RateBudgetError } from "../../application/ports/RateBudget.ts"
-import { highest, mark, release, type TicketDoc, takeFree, takeNext } from "./BudgetTickets.ts"
+import { BudgetUnavailable, type DayLease, type Observation, RateBudget, RateBudgetError, type SlotLease } from "../../application/ports/RateBudget.ts"
+import { append, type Draft, highest, type LeaseDoc, mark } from "./BudgetLeases.ts"
 import { expire } from "./ExpirySweep.ts"
 import { collections, tryTtl } from "./Indexes.ts"
 import * as MongoConnection from "./MongoConnection.ts"
@@ -15,46 +15,87 @@ const DAY_MS = 86_400_000
 const run = <A>(f: () => Promise<A>) =>
   Effect.tryPromise({ try: f, catch: (error) => new RateBudgetError({ reason: new BudgetUnavailable({ message: describe(error) }) }) })
 
-const takeSlot = async (tickets: Collection<TicketDoc>, plan: BudgetPolicy.SlotPlan, lane: LaneName, n: number, now: number) => {
-  const slot = BudgetPolicy.slotAt(plan, now)
-  const expiresAt = slot.endsAt + plan.slotMs * plan.slots
-  const lanes = lane === "backfill" ? await takeFree(tickets, `slotb:${slot.index}`, plan.backfillCapacity, n, expiresAt) : []
-  const all = lanes.length === (lane === "backfill" ? n : 0) ? await takeFree(tickets, `slot:${slot.index}`, plan.capacity, n, expiresAt) : []
-  if (all.length === n) return [...lanes, ...all]
-  await release(tickets, [...lanes, ...all])
-  return slot.endsAt
+const usageOf = (known: ReadonlyArray<LeaseDoc>) => ({
+  used: known.reduce((sum, l) => sum + (l.tokens ?? 0), 0),
+  backfill: known.reduce((sum, l) => sum + (l.backfill ?? 0), 0),
+  pauseUntil: Math.max(0, ...known.map((l) => l.pauseUntil ?? 0))
+})
+
+/** What this process last knew of a group: where its next lease is decided from, no read needed. */
+const memo = () => {
+  const known = new Map<string, ReadonlyArray<LeaseDoc>>()
+  return {
+    get: (group: string) => known.get(group) ?? [],
+    set: (group: string, docs: ReadonlyArray<LeaseDoc>) => {
+      known.clear() // only the current slot and day matter
+      known.set(group, docs)
+    }
+  }
 }
 
 export const make = Effect.fnUntraced(function* (config: BudgetPolicy.BudgetConfig, db: Db) {
   const plan = BudgetPolicy.plan(config)
-  const tickets = db.collection<TicketDoc>(collections.budget)
-  yield* Effect.promise(() => tickets.createIndex({ group: 1, j: -1 }))
+  const leases = db.collection<LeaseDoc>(collections.budget)
+  yield* Effect.promise(() => leases.createIndex({ group: 1, j: -1 }))
   const untyped = db.collection(collections.budget)
   yield* expire(untyped, "expiresAt", yield* tryTtl(untyped, "expiresAt"), 10_000)
+  const slots = memo()
+  const days = memo()
+  let contended = false
 
-  const take = async (lane: LaneName, n: number, now: number): Promise<Grant> => {
+  const appendToSlot = async (index: number, decide: (known: ReadonlyArray<LeaseDoc>) => Draft | undefined) => {
+    const group = `slot:${index}`
+    const known = slots.get(group)
+    // A new slot while other replicas lease too: read first, as they may have taken it already.
+    const out = await append(leases, group, known, (index + 1 + plan.slots) * plan.slotMs, decide, contended && known.length === 0)
+    contended = out.contended
+    slots.set(group, out.known)
+    return out
+  }
+
+  const lease = async (lane: LaneName, max: number, now: number): Promise<SlotLease> => {
+    const slot = BudgetPolicy.slotAt(plan, now)
+    let wait = 0
+    const { won } = await appendToSlot(slot.index, (known) => {
+      const usage = usageOf(known)
+      const tokens = Math.min(max, BudgetPolicy.roomFor(plan, lane, usage, now))
+      wait = now < usage.pauseUntil ? usage.pauseUntil - now : BudgetPolicy.retryAt(plan, lane, usage, now) - now
+      return now < usage.pauseUntil || tokens <= 0 ? undefined : { tokens, backfill: lane === "backfill" ? tokens : 0 }
+    })
+    return won === undefined ? { _tag: "Wait", retryAfterMs: wait } : { _tag: "Leased", tokens: won.tokens ?? 0, until: slot.endsAt }
+  }
+
+  const leaseDay = async (max: number, now: number): Promise<DayLease> => {
     const day = BudgetPolicy.localDay(config.timeZone, now)
-    const [pause, floor, used] = await Promise.all([highest(tickets, "pause"), highest(tickets, `floor:${day.key}`), highest(tickets, `day:${day.key}`)])
-    if (pause !== undefined && now < pause) return { _tag: "Wait", retryAfterMs: pause - now }
-    if (Math.max(floor ?? 0, (used ?? -1) + 1) + n > config.daily) return { _tag: "DailyExhausted", resetAt: day.resetAt }
-    const slot = await takeSlot(tickets, plan, lane, n, now)
-    if (typeof slot === "number") return { _tag: "Wait", retryAfterMs: slot - now }
-    const daily = await takeNext(tickets, `day:${day.key}`, floor ?? 0, config.daily, n, day.resetAt + DAY_MS)
-    if (daily.length === n) return { _tag: "Granted" }
-    await release(tickets, [...slot, ...daily])
-    return { _tag: "DailyExhausted", resetAt: day.resetAt }
+    const group = `day:${day.key}`
+    const floor = (await highest(leases, `floor:${day.key}`)) ?? 0
+    const out = await append(leases, group, days.get(group), day.resetAt + DAY_MS, (known) => {
+      const from = Math.max(floor, known.at(-1)?.top ?? 0)
+      const tokens = Math.min(max, config.daily - from)
+      return tokens <= 0 ? undefined : { tokens, top: from + tokens }
+    })
+    days.set(group, out.known)
+    if (out.won === undefined) return { _tag: "DailyExhausted", resetAt: day.resetAt }
+    return { _tag: "Leased", tokens: out.won.tokens ?? 0, top: out.won.top ?? 0 }
+  }
+
+  /** A pause is a lease in every slot it covers: whoever leases there next reads it first. */
+  const pause = async (until: number, now: number) => {
+    for (let index = BudgetPolicy.slotAt(plan, now).index; index * plan.slotMs < until; index++) {
+      await appendToSlot(index, (known) => (usageOf(known).pauseUntil >= until ? undefined : { pauseUntil: until }))
+    }
   }
 
   const observe = async (o: Observation, now: number) => {
     const day = BudgetPolicy.localDay(config.timeZone, now)
-    if (o.pauseUntil !== undefined) await mark(tickets, "pause", o.pauseUntil, o.pauseUntil + DAY_MS)
-    const floor = o.dailyExhausted === true ? config.daily : o.dailyRemaining === undefined ? undefined : config.daily - o.dailyRemaining
-    if (floor !== undefined && floor > 0) await mark(tickets, `floor:${day.key}`, floor, day.resetAt + DAY_MS)
+    if (o.pauseUntil !== undefined) await pause(o.pauseUntil, now)
+    const floor = BudgetPolicy.floorOf(config, o)
+    if (floor !== undefined && floor > 0) await mark(leases, `floor:${day.key}`, floor, day.resetAt + DAY_MS)
   }
 
   return RateBudget.of({
-    tryTake: (lane, tokens, now) =>
-      BudgetPolicy.takeable(plan, lane, tokens) ? run(() => take(lane, tokens, now)) : Effect.die(new RangeError(`cannot take ${tokens} ${lane} tokens`)),
+    lease: (lane, max, now) => run(() => lease(lane, max, now)),
+    leaseDay: (max, now) => run(() => leaseDay(max, now)),
     observe: (observation, now) => run(() => observe(observation, now))
   })
 })

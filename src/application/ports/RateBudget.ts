@@ -1,11 +1,18 @@
-// The account-wide HubSpot request budget, shared by every replica and both lanes.
+// The account-wide HubSpot request budget, shared by every replica and both lanes. A process
+// leases many tokens at once here and spends them locally (LocalBudget), so asking the shared
+// store costs a fraction of an operation per request.
 import { Context, type Effect, Schema } from "effect"
 import type { LaneName } from "../Lane.ts"
 
-export type Grant =
-  | { readonly _tag: "Granted" }
-  /** Not now: ask again after this long. */
+export type SlotLease =
+  /** `tokens` of the current slot, to spend before `until` (the slot's end); unused ones lapse. */
+  | { readonly _tag: "Leased"; readonly tokens: number; readonly until: number }
+  /** Nothing left for this lane now (slot spent, or a pause): ask again after this long. */
   | { readonly _tag: "Wait"; readonly retryAfterMs: number }
+
+export type DayLease =
+  /** `tokens` of today's cap; `top` is the day's count once they are spent (for observations). */
+  | { readonly _tag: "Leased"; readonly tokens: number; readonly top: number }
   /** The daily cap is spent (or HubSpot said DAILY): nothing until `resetAt`. */
   | { readonly _tag: "DailyExhausted"; readonly resetAt: number }
 
@@ -36,10 +43,14 @@ export class RateBudget extends Context.Service<
   RateBudget,
   {
     /**
-     * Atomically takes `tokens` for a lane at `now`, or says how long to wait. The live lane
-     * may use the whole burst; the backfill only its configured share, so live is never starved.
+     * Leases up to `max` tokens of the slot at `now` for a lane, in one store decision. Live may
+     * lease the whole slot; the backfill only its share (all that is left in the slot's tail), so
+     * live is never starved. Replicas together never lease more than the slot holds.
      */
-    readonly tryTake: (lane: LaneName, tokens: number, now: number) => Effect.Effect<Grant, RateBudgetError>
+    readonly lease: (lane: LaneName, max: number, now: number) => Effect.Effect<SlotLease, RateBudgetError>
+    /** Leases up to `max` tokens of the account's daily cap (local day in the account's zone). */
+    readonly leaseDay: (max: number, now: number) => Effect.Effect<DayLease, RateBudgetError>
+    /** Shares what HubSpot said with every replica: a pause, a daily floor, an exhausted day. */
     readonly observe: (observation: Observation, now: number) => Effect.Effect<void, RateBudgetError>
   }
 >()("crm-sync/application/ports/RateBudget") {}

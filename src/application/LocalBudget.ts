@@ -1,0 +1,134 @@
+// Hands out HubSpot request tokens inside one process from leases of the shared RateBudget: a
+// call costs the store nothing until the lease is spent, then one process-wide refill asks for a
+// slot's worth (and, every ~1000 calls, a slice of the daily cap).
+import { Clock, Context, Effect, Layer, Random, Schema, Semaphore } from "effect"
+import * as BudgetPolicy from "./BudgetPolicy.ts"
+import type { LaneName } from "./Lane.ts"
+import { BudgetUnavailable, type Observation, RateBudget, type RateBudgetError } from "./ports/RateBudget.ts"
+
+/** The daily cap is spent (our count or HubSpot's DAILY): nothing until `resetAt`. */
+export class DailyBudgetSpent extends Schema.TaggedError<DailyBudgetSpent>()("DailyBudgetSpent", { resetAt: Schema.Finite }) {
+  readonly isRetryable = false
+}
+export class BudgetError extends Schema.TaggedError<BudgetError>()("BudgetError", {
+  reason: Schema.Union([DailyBudgetSpent, BudgetUnavailable])
+}) {
+  get isRetryable(): boolean {
+    return this.reason.isRetryable
+  }
+}
+
+export class LocalBudget extends Context.Service<
+  LocalBudget,
+  {
+    /** Waits (on the Clock) until `tokens` are granted to the lane, or fails once the day is spent. */
+    readonly take: (lane: LaneName, tokens: number) => Effect.Effect<void, BudgetError>
+    /** What HubSpot answered: applied here at once, shared through the store only when it is news. */
+    readonly observe: (observation: Observation) => Effect.Effect<void, BudgetError>
+  }
+>()("crm-sync/application/LocalBudget") {}
+
+const storeDown = (error: RateBudgetError) => new BudgetError({ reason: error.reason })
+const spent = (resetAt: number) => new BudgetError({ reason: new DailyBudgetSpent({ resetAt }) })
+
+interface Held {
+  until: number
+  left: number
+}
+
+export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolicy.BudgetConfig) {
+  const store = yield* RateBudget
+  const plan = BudgetPolicy.plan(config)
+  const daySize = BudgetPolicy.dailyLeaseSize(config, plan)
+  const refills = yield* Semaphore.make(1)
+  const held: Record<LaneName, Held> = { live: { until: 0, left: 0 }, backfill: { until: 0, left: 0 } }
+  /** No lease before then: the store said the lane's slot is spent, so waiters do not ask again. */
+  const blocked: Record<LaneName, number> = { live: 0, backfill: 0 }
+  /** `top`: the day's count we know the store has reached; a header above it is news to share. */
+  const day = { resetAt: 0, left: 0, top: 0 }
+  let pauseUntil = 0
+  let exhaustedUntil = 0
+
+  const rollDay = (now: number) => {
+    if (now < day.resetAt) return
+    Object.assign(day, { resetAt: BudgetPolicy.localDay(config.timeZone, now).resetAt, left: 0, top: 0 })
+  }
+  const hasLease = (lane: LaneName, tokens: number, now: number) => held[lane].until > now && held[lane].left >= tokens
+  const spend = (lane: LaneName, tokens: number, now: number): boolean => {
+    if (now < pauseUntil || now < exhaustedUntil || now >= day.resetAt || day.left < tokens || !hasLease(lane, tokens, now)) return false
+    held[lane].left -= tokens
+    day.left -= tokens
+    return true
+  }
+
+  const refillDay = Effect.fnUntraced(function* (now: number) {
+    const lease = yield* Effect.mapError(store.leaseDay(daySize, now), storeDown)
+    if (lease._tag === "DailyExhausted") {
+      exhaustedUntil = lease.resetAt
+      return yield* spent(lease.resetAt)
+    }
+    day.left += lease.tokens
+    day.top = Math.max(day.top, lease.top)
+  })
+
+  /** One fiber at a time: returns how long to wait before trying again (0: try now). */
+  const refill = Effect.fnUntraced(function* (lane: LaneName, tokens: number) {
+    const now = yield* Clock.currentTimeMillis
+    rollDay(now)
+    if (now < pauseUntil) return pauseUntil - now
+    if (now < exhaustedUntil) return yield* spent(exhaustedUntil)
+    if (day.left < tokens) {
+      yield* refillDay(now)
+      return 0
+    }
+    if (hasLease(lane, tokens, now)) return 0
+    if (now < blocked[lane]) return blocked[lane] - now
+    const lease = yield* Effect.mapError(store.lease(lane, plan.capacity, now), storeDown)
+    if (lease._tag === "Wait") {
+      // Replicas that all wake at the slot's start would race for its first lease; a few percent
+      // of a slot apart, the later one reads what the first took instead of losing an insert.
+      const wait = lease.retryAfterMs + Math.floor((yield* Random.next) * plan.slotMs * 0.04)
+      blocked[lane] = now + wait
+      return wait
+    }
+    const h = held[lane]
+    held[lane] = { until: lease.until, left: (h.until === lease.until ? h.left : 0) + lease.tokens }
+    return 0
+  })
+
+  const take = (lane: LaneName, tokens: number): Effect.Effect<void, BudgetError> =>
+    BudgetPolicy.takeable(plan, lane, tokens)
+      ? Effect.gen(function* () {
+          while (true) {
+            if (spend(lane, tokens, yield* Clock.currentTimeMillis)) return
+            const wait = yield* refills.withPermits(1)(refill(lane, tokens))
+            if (wait > 0) yield* Effect.sleep(wait)
+          }
+        })
+      : Effect.die(new RangeError(`cannot take ${tokens} ${lane} tokens`))
+
+  const observe = Effect.fnUntraced(function* (o: Observation) {
+    const now = yield* Clock.currentTimeMillis
+    rollDay(now)
+    const news: { pauseUntil?: number; dailyRemaining?: number; dailyExhausted?: boolean } = {}
+    if (o.pauseUntil !== undefined && o.pauseUntil > pauseUntil) pauseUntil = news.pauseUntil = o.pauseUntil
+    if (o.dailyExhausted === true && now >= exhaustedUntil) {
+      exhaustedUntil = day.resetAt
+      news.dailyExhausted = true
+    } else if (o.dailyRemaining !== undefined) {
+      day.left = Math.min(day.left, o.dailyRemaining)
+      // Our own calls stay under `top`; beyond it other apps spend the cap: tell the replicas,
+      // then stay quiet for a daily lease's worth so a steady drift costs a write per lease.
+      if (config.daily - o.dailyRemaining > day.top) {
+        day.top = config.daily - o.dailyRemaining + daySize
+        news.dailyRemaining = o.dailyRemaining
+      }
+    }
+    if (Object.keys(news).length > 0) yield* Effect.mapError(store.observe(news, now), storeDown)
+  })
+
+  return LocalBudget.of({ take, observe })
+})
+
+/** Needs the shared RateBudget; one per process, so its leases serve every call of the process. */
+export const layer = (config: BudgetPolicy.BudgetConfig) => Layer.effect(LocalBudget, make(config))

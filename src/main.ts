@@ -16,6 +16,7 @@ import * as InMemoryCommerceApi from "./adapters/memory/InMemoryCommerceApi.ts"
 import * as InMemoryCrm from "./adapters/memory/InMemoryCrm.ts"
 import * as InMemoryRateBudget from "./adapters/memory/InMemoryRateBudget.ts"
 import * as InMemorySyncStore from "./adapters/memory/InMemorySyncStore.ts"
+import * as SyncStoreBridge from "./adapters/memory/SyncStoreBridge.ts"
 import * as MongoConnection from "./adapters/mongo/MongoConnection.ts"
 import * as MongoRateBudget from "./adapters/mongo/MongoRateBudget.ts"
 import * as MongoSyncStore from "./adapters/mongo/MongoSyncStore.ts"
@@ -32,7 +33,7 @@ const adapters = (config: Settings.Settings) =>
     const bus = Option.isSome(config.amqpUrl) ? RabbitMqBus.layerConfig(SyncWorkers.steps(tunings)) : InMemoryBus.layer
     const crm = Option.isSome(config.hubspotToken) ? HubSpotCrm.layerConfig({ timeZone: budget.timeZone }) : InMemoryCrm.layer()
     const commerce = Option.isSome(config.commerceApiUrl) ? CommerceRestApi.layerConfig : InMemoryCommerceApi.layer()
-    return Layer.mergeAll(bus, crm.pipe(Layer.provideMerge(rateBudget)), commerce).pipe(Layer.provideMerge(store))
+    return Layer.mergeAll(bus, crm.pipe(Layer.provideMerge(rateBudget)), commerce, SyncStoreBridge.layer).pipe(Layer.provideMerge(store))
   })
 
 const http = (config: Settings.Settings) =>

@@ -6,6 +6,7 @@ import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
 import * as InMemoryCommerceApi from "../../src/adapters/memory/InMemoryCommerceApi.ts"
 import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
 import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
+import * as SyncStoreBridge from "../../src/adapters/memory/SyncStoreBridge.ts"
 import { routingKeys } from "../../src/application/CommerceMessages.ts"
 import { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
 import { Crm } from "../../src/application/ports/Crm.ts"
@@ -24,7 +25,7 @@ const platform: Step = { name: "platform", bindings: ["tocommerce.#"], ...tuning
 const harness = Effect.gen(function* () {
   const crm = yield* InMemoryCrm.make()
   const commerce = yield* InMemoryCommerceApi.make()
-  const adapters = InMemoryBus.layer.pipe(
+  const adapters = Layer.merge(InMemoryBus.layer, SyncStoreBridge.layer).pipe(
     Layer.provideMerge(InMemorySyncStore.layer),
     Layer.provideMerge(Layer.succeed(Crm, crm)),
     Layer.provideMerge(Layer.succeed(CommerceApi, commerce))

@@ -18,9 +18,8 @@ export const perMessage = Effect.fn("perMessage")(function* (handler: BatchHandl
     oneAtATime.withPermits(1)(
       Effect.map(Effect.exit(handler(entries.map((e) => e.request.envelope))), (exit) => {
         entries.forEach((entry, i) => {
-          if (Exit.isFailure(exit)) return entry.completeUnsafe(Exit.failCause(exit.cause))
-          const failure = exit.value[i]
-          entry.completeUnsafe(failure === undefined ? Exit.void : Exit.fail(failure))
+          const failure = Exit.isSuccess(exit) ? exit.value[i] : undefined
+          entry.completeUnsafe(Exit.isFailure(exit) ? Exit.failCause(exit.cause) : failure === undefined ? Exit.void : Exit.fail(failure))
         })
       })
     )

@@ -1,4 +1,4 @@
-// Turns the single writes of concurrent message handlers into HubSpot batch calls: requests that
+// Turns the single writes of concurrent message handlers into CRM batch calls: requests that
 // arrive within a short window are grouped per object type and sent as one batch (≤ 100 inputs a
 // call, the adapter chunks), so prefetch N means up to N records per call instead of N calls.
 import { Context, Duration, Effect, Exit, Layer, Request, RequestResolver } from "effect"
@@ -8,7 +8,7 @@ import { Crm, type CrmError, type CrmIdOf, type ItemOutcome, type UpsertInput } 
 class UpdateRecord extends Request.Class<{ readonly type: CrmObjectType; readonly id: string; readonly properties: CrmProperties }, ItemOutcome<string>, CrmError, never> {}
 class UpsertRecord extends Request.Class<{ readonly type: CrmObjectType; readonly input: UpsertInput }, ItemOutcome<string>, CrmError, never> {}
 
-/** Long enough to gather concurrent handlers, short against HubSpot's own latency. */
+/** Long enough to gather concurrent handlers, short against the CRM's own latency. */
 const WINDOW = Duration.millis(15)
 
 /** Several requests for one record in a batch become one input (later properties win). */
@@ -22,8 +22,11 @@ const mergeByKey = <A>(entries: ReadonlyArray<A>, key: (a: A) => string, propert
   return [...merged.entries()]
 }
 
+/** An input the CRM answered nothing for: asking again may work. */
+const NO_OUTCOME: ItemOutcome<string> = { _tag: "Rejected", retryable: true, message: "no outcome for this input" }
+
 /**
- * HubSpot may refuse a whole batch for one bad input (a 400 on an invalid e-mail, a 409). Then
+ * A CRM may refuse a whole batch for one bad input (a 400 on an invalid e-mail, a 409). Then
  * each input is sent alone, so only the bad one is refused and its neighbours are not parked.
  */
 const oneByOneOnRefusal = <I>(inputs: ReadonlyArray<I>, send: (chunk: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<ItemOutcome<string>>, CrmError>) =>
@@ -33,10 +36,8 @@ const oneByOneOnRefusal = <I>(inputs: ReadonlyArray<I>, send: (chunk: ReadonlyAr
         ? Effect.fail(error)
         : Effect.forEach(inputs, (input) =>
             send([input]).pipe(
-              Effect.map((outcomes): ItemOutcome<string> => outcomes[0] ?? { _tag: "Rejected", category: "NO_RESULT", message: "no outcome" }),
-              Effect.catch((single) =>
-                single.isRetryable ? Effect.fail(single) : Effect.succeed<ItemOutcome<string>>({ _tag: "Rejected", category: single.reason._tag, message: single.message })
-              )
+              Effect.map((outcomes): ItemOutcome<string> => outcomes[0] ?? NO_OUTCOME),
+              Effect.catch((single) => (single.isRetryable ? Effect.fail(single) : Effect.succeed<ItemOutcome<string>>({ _tag: "Rejected", retryable: false, message: single.message })))
             )
           )
     )
@@ -61,19 +62,18 @@ export class CrmBatcher extends Context.Service<
           const inputs = groups.map(([id, g]) => ({ id: id as CrmIdOf[typeof type], properties: g.properties }))
           const outcomes = yield* oneByOneOnRefusal(inputs, (chunk) => crm.update(type, chunk))
           const byId = new Map(groups.map(([id], i) => [id, outcomes[i]]))
-          for (const entry of entries) entry.completeUnsafe(Exit.succeed(byId.get(entry.request.id) ?? { _tag: "Rejected", category: "NO_RESULT", message: "no outcome" }))
+          for (const entry of entries) entry.completeUnsafe(Exit.succeed(byId.get(entry.request.id) ?? NO_OUTCOME))
         })
       }).pipe(RequestResolver.setDelay(WINDOW))
 
-      const upserts = RequestResolver.makeGrouped<UpsertRecord, string>({
-        key: (entry) => `${entry.request.type}|${entry.request.input.idProperty}`,
-        resolver: Effect.fnUntraced(function* (entries) {
-          const type = entries[0].request.type
-          const groups = mergeByKey(entries, (e) => e.request.input.idValue, (e) => e.request.input.properties)
-          const inputs = groups.map(([idValue, g]) => ({ idProperty: g.first.request.input.idProperty, idValue, properties: g.properties }))
+      const upserts = RequestResolver.makeGrouped<UpsertRecord, CrmObjectType>({
+        key: (entry) => entry.request.type,
+        resolver: Effect.fnUntraced(function* (entries, type) {
+          const groups = mergeByKey(entries, (e) => e.request.input.commerceId, (e) => e.request.input.properties)
+          const inputs = groups.map(([commerceId, g]) => ({ commerceId, properties: g.properties }))
           const outcomes = yield* oneByOneOnRefusal(inputs, (chunk) => crm.upsert(type, chunk))
-          const byKey = new Map(groups.map(([idValue], i) => [idValue, outcomes[i]]))
-          for (const entry of entries) entry.completeUnsafe(Exit.succeed(byKey.get(entry.request.input.idValue) ?? { _tag: "Rejected", category: "NO_RESULT", message: "no outcome" }))
+          const byKey = new Map(groups.map(([commerceId], i) => [commerceId, outcomes[i]]))
+          for (const entry of entries) entry.completeUnsafe(Exit.succeed(byKey.get(entry.request.input.commerceId) ?? NO_OUTCOME))
         })
       }).pipe(RequestResolver.setDelay(WINDOW))
 

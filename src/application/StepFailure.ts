@@ -7,7 +7,7 @@ import { Schema } from "effect"
 export class StepFailure extends Schema.TaggedError<StepFailure>()("StepFailure", {
   retryable: Schema.Boolean,
   reason: Schema.String,
-  /** A floor on the next attempt's delay (HubSpot's Retry-After, 423's 2 s). */
+  /** A floor on the next attempt's delay: the wait a port's error asked for (a CRM's Retry-After). */
   retryAfterMs: Schema.optionalKey(Schema.Finite)
 }) {
   override get message(): string {
@@ -15,15 +15,25 @@ export class StepFailure extends Schema.TaggedError<StepFailure>()("StepFailure"
   }
 }
 
-export const fromError = (error: { readonly isRetryable: boolean; readonly message: string; readonly reason?: unknown }): StepFailure => {
-  const floor = typeof error.reason === "object" && error.reason !== null && "retryAfterMs" in error.reason ? error.reason.retryAfterMs : undefined
-  return new StepFailure({
-    retryable: error.isRetryable,
-    reason: error.message,
-    ...(typeof floor === "number" ? { retryAfterMs: floor } : {})
-  })
+/** A port's error: its retryability, its message, and a reason that may name a wait. */
+export interface PortError {
+  readonly isRetryable: boolean
+  readonly message: string
+  readonly reason?: unknown
 }
 
+// Any reason that implies a wait (throttled, quota exhausted, a busy CRM) carries `retryAfterMs`.
+const floorOf = (reason: unknown): number | undefined =>
+  typeof reason === "object" && reason !== null && "retryAfterMs" in reason && typeof reason.retryAfterMs === "number" ? reason.retryAfterMs : undefined
+
+export const fromError = (error: PortError): StepFailure => {
+  const floor = floorOf(error.reason)
+  return new StepFailure({ retryable: error.isRetryable, reason: error.message, ...(floor === undefined ? {} : { retryAfterMs: floor }) })
+}
+
+/** One record a batch write refused: retried only when the other side answered nothing for it. */
+export const fromRejection = (what: string, rejection: { readonly retryable: boolean; readonly message: string }): StepFailure =>
+  new StepFailure({ retryable: rejection.retryable, reason: `the CRM refused ${what}: ${rejection.message}` })
+
 /** A handler's last step: its own StepFailures pass through, port errors keep their retryability. */
-export const toStepFailure = (error: StepFailure | { readonly isRetryable: boolean; readonly message: string; readonly reason?: unknown }): StepFailure =>
-  error instanceof StepFailure ? error : fromError(error)
+export const toStepFailure = (error: StepFailure | PortError): StepFailure => (error instanceof StepFailure ? error : fromError(error))

@@ -1,7 +1,7 @@
 // Flow C: a commerce event → the entity (from the event, or the platform's REST API) → validate →
-// upsert into HubSpot on the unique commerce-id property → associations → HubSpot id back.
+// upsert into the CRM by commerce id → associations → the CRM's id back.
 import { Effect, Option, Predicate, Result, Schema } from "effect"
-import { associationRows, type CommerceEntity, commerceIdProperty, crmTypeOf } from "../domain/CorrespondenceTable.ts"
+import { associationRows, type CommerceEntity, crmTypeOf } from "../domain/CorrespondenceTable.ts"
 import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
 import { propertiesForCrm } from "../domain/FieldMerge.ts"
 import { getPath } from "../domain/Mapping.ts"
@@ -16,15 +16,12 @@ import { Crm, type CrmIdOf, type CrmLink, type CrmRecordOf } from "./ports/Crm.t
 import { MessageBus } from "./ports/MessageBus.ts"
 import { type Snapshot, SyncStore } from "./ports/SyncStore.ts"
 import type { Envelope } from "./Step.ts"
-import { StepFailure, toStepFailure } from "./StepFailure.ts"
+import { fromRejection, StepFailure, toStepFailure } from "./StepFailure.ts"
 
 const decodeEvent = Schema.decodeUnknownEffect(CommerceEvent)
 const permanent = (reason: string) => new StepFailure({ retryable: false, reason })
 
-/** HubSpot answered nothing for the input (no result, no error): ask again rather than park. */
-const UNANSWERED = new Set(["MISSING_RESULT", "NO_RESULT"])
-const refused = (entity: CommerceEntity, id: string, outcome: { readonly category: string; readonly message: string }) =>
-  new StepFailure({ retryable: UNANSWERED.has(outcome.category), reason: `HubSpot refused ${entity} ${id}: ${outcome.category} ${outcome.message}` })
+const refused = (entity: CommerceEntity, id: string, outcome: { readonly retryable: boolean; readonly message: string }) => fromRejection(`${entity} ${id}`, outcome)
 
 /** "commerce.user_created" → ["user", "created"]. */
 export const parseEventType = (type: string): readonly [CommerceEntity, string] | undefined => {
@@ -103,7 +100,7 @@ const writeIntoCrm = Effect.fn("writeIntoCrm")(function* (entity: CommerceEntity
     yield* rememberWrite(type, base, crmId, properties)
     return { crmId, created: false, current }
   }
-  const outcome = yield* batcher.upsert(type, { idProperty: commerceIdProperty[entity], idValue: id, properties })
+  const outcome = yield* batcher.upsert(type, { commerceId: id, properties })
   if (outcome._tag !== "Applied") return yield* refused(entity, id, outcome)
   yield* recordCrmWrites(type, outcome.id, properties)
   yield* rememberWrite(type, base, outcome.id, properties)

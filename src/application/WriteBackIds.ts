@@ -7,7 +7,7 @@ import { recordCrmWrites } from "./EchoLedger.ts"
 import { CrmBatcher } from "./CrmBatcher.ts"
 import { SyncStore } from "./ports/SyncStore.ts"
 import type { Envelope } from "./Step.ts"
-import { StepFailure, toStepFailure } from "./StepFailure.ts"
+import { fromRejection, StepFailure, toStepFailure } from "./StepFailure.ts"
 
 const decode = Schema.decodeUnknownEffect(IdsAssigned)
 
@@ -19,9 +19,7 @@ export const writeBackIds = Effect.fn("writeBackIds")(
     // Recorded before the write: the webhook reporting it may arrive before the call returns.
     yield* recordCrmWrites(type, ids.crmId, properties)
     const outcome = yield* (yield* CrmBatcher).update(type, ids.crmId, properties)
-    if (outcome._tag === "Rejected") {
-      return yield* new StepFailure({ retryable: false, reason: `HubSpot refused ${type} ${ids.crmId}: ${outcome.category} ${outcome.message}` })
-    }
+    if (outcome._tag === "Rejected") return yield* fromRejection(`${type} ${ids.crmId}`, outcome)
     // Linked only once HubSpot took the id, so a refused write leaves no link to a dead record.
     yield* (yield* SyncStore).link(ids.entity, ids.crmId, ids.commerceId)
   },

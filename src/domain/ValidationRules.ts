@@ -5,7 +5,7 @@ import type { CommerceEntity } from "./CorrespondenceTable.ts"
 import { isIsoCountry, isIsoCurrency } from "./Transform.ts"
 
 /** HubSpot stores at most 65,536 characters in a text property. */
-export const HUBSPOT_TEXT_LIMIT = 65_536
+export const CRM_TEXT_LIMIT = 65_536
 
 export interface FieldRule {
   readonly path: string
@@ -16,7 +16,7 @@ export interface FieldRule {
 
 const isString = (value: unknown): value is string => typeof value === "string"
 const maxLength = (path: string, commerceLimit: number): FieldRule => {
-  const limit = Math.min(commerceLimit, HUBSPOT_TEXT_LIMIT)
+  const limit = Math.min(commerceLimit, CRM_TEXT_LIMIT)
   return { path, rule: "maxLength", message: `must be at most ${limit} characters`, check: (v) => isString(v) && v.length <= limit }
 }
 const nonEmpty = (path: string): FieldRule => ({

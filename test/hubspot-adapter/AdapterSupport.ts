@@ -57,8 +57,7 @@ export const failureWith =
     Effect.runPromise(Effect.flip(Effect.provide(effect, layer)))
 
 export const user = (n: number | string, properties: Record<string, string> = {}) => ({
-  idProperty: "ecommerce_user_id",
-  idValue: `u-${n}`,
+  commerceId: `u-${n}`,
   properties: { email: `u${n}@example.com`, firstname: `First ${n}`, ...properties }
 })
 

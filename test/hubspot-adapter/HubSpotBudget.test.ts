@@ -34,12 +34,12 @@ describe("the adapter and the rate budget", () => {
     expect(log.takes).toEqual(["live", "backfill"])
   })
 
-  test("a spent daily budget fails with DAILY before any HTTP call", async () => {
+  test("a spent daily budget fails as quota exhausted (until its reset) before any HTTP call", async () => {
     const { layer } = recordingBudget({ ...budgetConfig, daily: 1 })
     const before = sim.requestLog().length
     const error = await failureWith(adapterLayer(sim, {}, layer))(Effect.repeat(read, { times: 1 }))
-    expect(error.reason).toMatchObject({ _tag: "CrmRateLimited", policy: "DAILY" })
-    expect(error.reason._tag === "CrmRateLimited" && error.reason.retryAfterMs).toBeGreaterThan(0)
+    expect(error.reason._tag).toBe("CrmQuotaExhausted")
+    expect(error.reason._tag === "CrmQuotaExhausted" && error.reason.retryAfterMs).toBeGreaterThan(0)
     expect(sim.requestLog().length - before).toBe(1)
   })
 
@@ -53,13 +53,13 @@ describe("the adapter and the rate budget", () => {
   test("Daily-Remaining 0 stops the next call locally; HubSpot's DAILY 429 marks the budget exhausted", async () => {
     const tiny = await startHubSpotSimulator({ port: 0, dailyLimit: 1 })
     const first = await failureWith(adapterLayer(tiny, {}, recordingBudget().layer))(Effect.repeat(read, { times: 1 }))
-    expect(first.reason).toMatchObject({ _tag: "CrmRateLimited", policy: "DAILY" })
+    expect(first.reason._tag).toBe("CrmQuotaExhausted")
     expect(tiny.requestLog()).toHaveLength(1)
     // Another replica's budget that has not heard yet: HubSpot itself says DAILY.
     const { log, layer } = recordingBudget()
     const second = await failureWith(adapterLayer(tiny, {}, layer))(read)
     await tiny.stop()
-    expect(second.reason).toMatchObject({ _tag: "CrmRateLimited", policy: "DAILY" })
+    expect(second.reason._tag).toBe("CrmQuotaExhausted")
     expect(log.observed.some((o) => o.dailyExhausted === true)).toBe(true)
   })
 

@@ -1,13 +1,16 @@
 // The Crm contract, run against the HubSpot adapter talking to the simulator.
 import { afterAll, beforeAll } from "bun:test"
-import type { HubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
+import { type HubSpotSimulator, startHubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
 import { crmContract } from "../contract/Crm.contract.ts"
 import { adapterLayer, startSim } from "./AdapterSupport.ts"
 
 let sim: HubSpotSimulator
+// An account nobody ran the setup on: no unique commerce id properties.
+let bare: HubSpotSimulator
 beforeAll(async () => {
   sim = await startSim()
+  bare = await startHubSpotSimulator({ port: 0 })
 })
-afterAll(() => sim.stop())
+afterAll(() => Promise.all([sim.stop(), bare.stop()]))
 
-crmContract("HubSpot adapter + simulator", () => adapterLayer(sim))
+crmContract("HubSpot adapter + simulator", () => adapterLayer(sim), () => adapterLayer(bare))

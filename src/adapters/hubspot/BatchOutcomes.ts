@@ -1,9 +1,10 @@
 // Puts a batch answer back in input order: HubSpot returns results in any order and per-item
 // errors (207) that name the input only through `context.ids`.
 import type { ItemOutcome } from "../../application/ports/Crm.ts"
+import { describeItemError } from "./ClassifyHubSpotError.ts"
 
 export interface BatchResult {
-  /** What identifies the input: the idProperty value (upsert) or the object id (update). */
+  /** What identifies the input: its commerce id (upsert) or the object id (update). */
   readonly key: string | undefined
   readonly id: string
   readonly created: boolean
@@ -19,12 +20,15 @@ const errorFor = (key: string, errors: ReadonlyArray<BatchItemError>) =>
   errors.find((e) => e.context?.["ids"]?.includes(key)) ??
   errors.find((e) => Object.values(e.context ?? {}).some((values) => values.includes(key)))
 
-/** `missing` is the rejection for an input HubSpot neither applied nor named in an error. */
+/** The rejection of an input HubSpot neither applied nor named in an error. */
+export type Missing = Omit<Extract<ItemOutcome<string>, { _tag: "Rejected" }>, "_tag">
+
+/** Per-item errors (VALIDATION_ERROR, INVALID_EMAIL...) refuse the input's content: never retryable. */
 export const outcomesInOrder = <Id>(
   keys: ReadonlyArray<string>,
   results: ReadonlyArray<BatchResult>,
   errors: ReadonlyArray<BatchItemError>,
-  missing: { readonly category: string; readonly message: string }
+  missing: Missing
 ): Array<ItemOutcome<Id>> => {
   const byKey = new Map(results.flatMap((r) => (r.key === undefined ? [] : [[r.key, r] as const])))
   // An error naming no input at all can only belong to the inputs left without a result.
@@ -33,6 +37,6 @@ export const outcomesInOrder = <Id>(
     const result = byKey.get(key)
     if (result !== undefined) return { _tag: "Applied", id: result.id as Id, created: result.created }
     const error = errorFor(key, errors) ?? unnamed[0]
-    return error === undefined ? { _tag: "Rejected", ...missing } : { _tag: "Rejected", category: error.category, message: error.message }
+    return error === undefined ? { _tag: "Rejected", ...missing } : { _tag: "Rejected", retryable: false, message: describeItemError(error.category, error.message) }
   })
 }

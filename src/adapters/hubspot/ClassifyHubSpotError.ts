@@ -1,15 +1,9 @@
-// Turns what the HubSpot SDK threw (or answered) into the Crm port's error reasons, with the
-// waits HubSpot asks for. Pure: the caller passes `now` and the account's next daily reset.
+// Turns what the HubSpot SDK threw (or answered) into the Crm port's vendor-neutral reasons, with
+// the waits HubSpot asks for: 429 TEN_SECONDLY_ROLLING/SECONDLY → throttled, 429 DAILY → quota
+// exhausted, 423/477/5xx/network → transient, 401/403 → unauthorized, other 4xx → rejected.
+// Pure: the caller passes `now` and the account's next daily reset.
 import { Option, Predicate, Schema } from "effect"
-import {
-  type CrmErrorReason,
-  CrmNetworkError,
-  CrmRateLimited,
-  CrmRejected,
-  CrmServerError,
-  CrmUnauthorized,
-  CrmUnavailable
-} from "../../application/ports/Crm.ts"
+import { type CrmErrorReason, CrmQuotaExhausted, CrmRejected, CrmThrottled, CrmTransient, CrmUnauthorized } from "../../application/ports/Crm.ts"
 
 export interface ClassifyContext {
   readonly now: number
@@ -58,27 +52,44 @@ const positive = (raw: string | undefined): number | undefined => {
   return Number.isFinite(n) && n > 0 ? n : undefined
 }
 
-const rateLimited = (body: ErrorBody, headers: Headers, ctx: ClassifyContext): CrmRateLimited => {
+/** HubSpot's 429 policies; only the adapter's budget bookkeeping tells them apart. */
+export type RateLimitPolicy = "TEN_SECONDLY_ROLLING" | "SECONDLY" | "DAILY"
+
+/** The 429 policy an answer names (a 429 without one is the rolling limit), if it is a 429. */
+export const rateLimitPolicyOf = (status: number, rawBody: unknown): RateLimitPolicy | undefined => {
+  if (status !== 429) return undefined
+  const policy = bodyOf(rawBody).policyName
+  return policy === "DAILY" || policy === "SECONDLY" ? policy : "TEN_SECONDLY_ROLLING"
+}
+
+const rateLimited = (body: unknown, headers: Headers, ctx: ClassifyContext): CrmThrottled | CrmQuotaExhausted => {
   const after = retryAfterMs(headers, ctx.now) ?? 0
-  if (body.policyName === "DAILY") return new CrmRateLimited({ policy: "DAILY", retryAfterMs: Math.max(ctx.dailyResetAt - ctx.now, after, SECONDLY_FLOOR_MS) })
-  if (body.policyName === "SECONDLY") return new CrmRateLimited({ policy: "SECONDLY", retryAfterMs: Math.max(SECONDLY_FLOOR_MS, after) })
+  const policy = rateLimitPolicyOf(429, body)
+  if (policy === "DAILY") {
+    const wait = Math.max(ctx.dailyResetAt - ctx.now, after, SECONDLY_FLOOR_MS)
+    return new CrmQuotaExhausted({ retryAfterMs: wait, resetAt: ctx.now + wait })
+  }
+  if (policy === "SECONDLY") return new CrmThrottled({ retryAfterMs: Math.max(SECONDLY_FLOOR_MS, after) })
   // A rolling window frees a slot only when the oldest call ages out: wait a whole interval.
   const interval = positive(header(headers, "x-hubspot-ratelimit-interval-milliseconds"))
-  return new CrmRateLimited({ policy: "TEN_SECONDLY_ROLLING", retryAfterMs: Math.max(interval ?? 0, after) || TEN_SECONDLY_DEFAULT_MS })
+  return new CrmThrottled({ retryAfterMs: Math.max(interval ?? 0, after) || TEN_SECONDLY_DEFAULT_MS })
 }
+
+// HubSpot's category (VALIDATION_ERROR, OBJECT_NOT_FOUND...) stays readable in the message only.
+export const describeItemError = (category: string | undefined, message: string): string => (category === undefined ? message : `${category}: ${message}`)
 
 /** The reason for an HTTP answer, or `undefined` when the status is a success. */
 export const classifyResponse = (status: number, rawBody: unknown, headers: Headers, ctx: ClassifyContext): CrmErrorReason | undefined => {
   if (status >= 200 && status < 300) return undefined
   const body = bodyOf(rawBody)
   const message = body.message ?? `HubSpot answered ${status}`
-  if (status === 429) return rateLimited(body, headers, ctx)
-  if (status === 423) return new CrmUnavailable({ status: 423, retryAfterMs: Math.max(LOCKED_FLOOR_MS, retryAfterMs(headers, ctx.now) ?? 0) })
-  if (status === 477) return new CrmUnavailable({ status: 477, retryAfterMs: retryAfterMs(headers, ctx.now) ?? MIGRATION_DEFAULT_MS })
-  if (status === 401 || status === 403) return new CrmUnauthorized({ status, message })
-  if (status >= 400 && status < 500) return new CrmRejected({ status, category: body.category ?? `HTTP_${status}`, message })
+  if (status === 429) return rateLimited(rawBody, headers, ctx)
+  if (status === 423) return new CrmTransient({ message: `locked: ${message}`, status, retryAfterMs: Math.max(LOCKED_FLOOR_MS, retryAfterMs(headers, ctx.now) ?? 0) })
+  if (status === 477) return new CrmTransient({ message: `migrating: ${message}`, status, retryAfterMs: retryAfterMs(headers, ctx.now) ?? MIGRATION_DEFAULT_MS })
+  if (status === 401 || status === 403) return new CrmUnauthorized({ message: `${status}: ${message}` })
+  if (status >= 400 && status < 500) return new CrmRejected({ status, message: describeItemError(body.category ?? `HTTP_${status}`, message) })
   // 5xx, and the odd 1xx/3xx nobody should send us: HubSpot's side, worth another try.
-  return new CrmServerError({ status, message })
+  return new CrmTransient({ status, message })
 }
 
 const isHttpStatus = (code: unknown): code is number => Predicate.isNumber(code) && Number.isInteger(code) && code >= 100 && code < 600
@@ -96,14 +107,18 @@ const describe = (error: unknown): string => {
 /**
  * Duck-types the SDK's ApiException (each generated module has its own class, so no
  * `instanceof`). Anything without an HTTP status — ECONNRESET, "fetch failed", a timeout —
- * never reached HubSpot's answer: a network error.
+ * never reached HubSpot's answer: transient.
  */
 export const classifyHubSpotError = (error: unknown, ctx: ClassifyContext): CrmErrorReason => {
-  if (!Predicate.hasProperty(error, "code") || !isHttpStatus(error.code)) return new CrmNetworkError({ message: describe(error) })
+  if (!Predicate.hasProperty(error, "code") || !isHttpStatus(error.code)) return new CrmTransient({ message: describe(error) })
   const headers = Predicate.hasProperty(error, "headers") && Predicate.isObject(error.headers) ? (error.headers as Headers) : {}
   const body = Predicate.hasProperty(error, "body") ? error.body : undefined
   return classifyResponse(error.code, body, headers, ctx) ?? partialFailure(error.code, body)
 }
+
+/** The 429 policy of what the SDK threw: the budget pauses on the rolling one, search paces on SECONDLY. */
+export const thrownRateLimitPolicy = (error: unknown): RateLimitPolicy | undefined =>
+  Predicate.hasProperty(error, "code") && isHttpStatus(error.code) ? rateLimitPolicyOf(error.code, Predicate.hasProperty(error, "body") ? error.body : undefined) : undefined
 
 const ItemErrors = Schema.Struct({ errors: Schema.Array(ErrorBody) })
 
@@ -113,5 +128,5 @@ const ItemErrors = Schema.Struct({ errors: Schema.Array(ErrorBody) })
  */
 const partialFailure = (status: number, body: unknown): CrmRejected => {
   const first = Option.getOrUndefined(Schema.decodeUnknownOption(ItemErrors)(body))?.errors[0] ?? bodyOf(body)
-  return new CrmRejected({ status, category: first.category ?? "PARTIAL_FAILURE", message: first.message ?? `HubSpot answered ${status} with per-item errors` })
+  return new CrmRejected({ status, message: describeItemError(first.category ?? "PARTIAL_FAILURE", first.message ?? `HubSpot answered ${status} with per-item errors`) })
 }

@@ -4,9 +4,9 @@ import { Client } from "@hubspot/api-client"
 import { Clock, Effect, Predicate, Redacted } from "effect"
 import * as BudgetPolicy from "../../application/BudgetPolicy.ts"
 import { Lane } from "../../application/Lane.ts"
-import { CrmError, type CrmErrorReason, CrmNetworkError, CrmRateLimited } from "../../application/ports/Crm.ts"
+import { CrmError, type CrmErrorReason, CrmQuotaExhausted, CrmTransient } from "../../application/ports/Crm.ts"
 import { type Observation, RateBudget } from "../../application/ports/RateBudget.ts"
-import { classifyHubSpotError, type Headers } from "./ClassifyHubSpotError.ts"
+import { classifyHubSpotError, type Headers, thrownRateLimitPolicy } from "./ClassifyHubSpotError.ts"
 import { observationOf } from "./RateLimitHeaders.ts"
 
 export interface ClientOptions {
@@ -35,7 +35,7 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
   const searchGapMs = 1100 / (options.searchPerSecond ?? 5)
   let nextSearchAt = 0
 
-  const budgetDown = (e: { readonly message: string }) => new CrmError({ reason: new CrmNetworkError({ message: `rate budget unavailable: ${e.message}` }) })
+  const budgetDown = (e: { readonly message: string }) => new CrmError({ reason: new CrmTransient({ message: `rate budget unavailable: ${e.message}` }) })
 
   const takeToken: Effect.Effect<void, CrmError> = Effect.gen(function* () {
     const lane = yield* Lane
@@ -43,7 +43,7 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
       const now = yield* Clock.currentTimeMillis
       const grant = yield* Effect.mapError(budget.tryTake(lane, 1, now), budgetDown)
       if (grant._tag === "Granted") return
-      if (grant._tag === "DailyExhausted") return yield* fail(new CrmRateLimited({ policy: "DAILY", retryAfterMs: Math.max(0, grant.resetAt - now) }))
+      if (grant._tag === "DailyExhausted") return yield* fail(new CrmQuotaExhausted({ retryAfterMs: Math.max(0, grant.resetAt - now), resetAt: grant.resetAt }))
       yield* Effect.sleep(grant.retryAfterMs)
     }
   })
@@ -63,9 +63,10 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
     Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
       const reason = classifyHubSpotError(thrown, { now, dailyResetAt: BudgetPolicy.localDay(timeZone, now).resetAt })
-      if (kind === "search" && reason._tag === "CrmRateLimited" && reason.policy === "SECONDLY") nextSearchAt = Math.max(nextSearchAt, now + reason.retryAfterMs)
+      const policy = thrownRateLimitPolicy(thrown)
+      if (kind === "search" && reason._tag === "CrmThrottled" && policy === "SECONDLY") nextSearchAt = Math.max(nextSearchAt, now + reason.retryAfterMs)
       const headers = Predicate.hasProperty(thrown, "headers") && Predicate.isObject(thrown.headers) ? (thrown.headers as Headers) : {}
-      yield* tell(observationOf(headers, reason, now), now)
+      yield* tell(observationOf(headers, reason, now, policy), now)
       return yield* fail(reason)
     })
 

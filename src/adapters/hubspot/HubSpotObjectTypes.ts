@@ -1,7 +1,7 @@
 // How the port's three object types are named in HubSpot's paths, which associations each
 // record carries, and which properties a read asks for.
 import type { CrmRecordOf } from "../../application/ports/Crm.ts"
-import { type CommerceEntity, crmTypeOf, rowsOf } from "../../domain/CorrespondenceTable.ts"
+import { entityOf, rowsOf } from "../../domain/CorrespondenceTable.ts"
 import type { CrmObjectType } from "../../domain/CrmProperties.ts"
 
 export const hubspotType: Readonly<Record<CrmObjectType, string>> = { contact: "contacts", company: "companies", order: "orders" }
@@ -18,10 +18,8 @@ export const associationsOf: { readonly [T in CrmObjectType]: ReadonlyArray<{ re
   ]
 }
 
-const entityOf = (type: CrmObjectType): CommerceEntity => (Object.keys(crmTypeOf) as Array<CommerceEntity>).find((e) => crmTypeOf[e] === type)!
-
 // HubSpot returns only the properties asked for; updatedAt is read from the last-modified ones.
 const timestamps = ["hs_lastmodifieddate", "lastmodifieddate"]
 
 /** The mapped properties of the correspondence table, plus the last-modified stamps. */
-export const defaultProperties = (type: CrmObjectType): ReadonlyArray<string> => [...new Set([...rowsOf(entityOf(type)).map((r) => r.crmProperty), ...timestamps])]
+export const defaultProperties = (type: CrmObjectType): ReadonlyArray<string> => [...new Set([...rowsOf(entityOf[type]).map((r) => r.crmProperty), ...timestamps])]

@@ -38,7 +38,7 @@ export const makeModifiedBetween = <W>(
 ) =>
   Effect.fn("HubSpotCrm.modifiedBetween")(function* <T extends CrmObjectType>(type: T, window: { readonly from: number; readonly to: number }, after?: string) {
     const decoded = after === undefined ? Option.some<Cursor>({ from: window.from, after: 0, skip: [] }) : decodeCursor(after)
-    if (Option.isNone(decoded)) return yield* new CrmError({ reason: new CrmRejected({ status: 400, category: "INVALID_CURSOR", message: `not a modifiedBetween cursor: ${after}` }) })
+    if (Option.isNone(decoded)) return yield* new CrmError({ reason: new CrmRejected({ message: `not a modifiedBetween cursor: ${after}` }) })
     const state = decoded.value
     const filters = [
       { propertyName: "hs_lastmodifieddate", operator: FilterOperatorEnum.Gte, value: String(state.from) },

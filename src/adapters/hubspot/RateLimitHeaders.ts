@@ -3,7 +3,7 @@
 // paced separately, so neither moves the burst budget.
 import type { CrmErrorReason } from "../../application/ports/Crm.ts"
 import type { Observation } from "../../application/ports/RateBudget.ts"
-import type { Headers } from "./ClassifyHubSpotError.ts"
+import type { Headers, RateLimitPolicy } from "./ClassifyHubSpotError.ts"
 
 const DAILY_REMAINING = "x-hubspot-ratelimit-daily-remaining"
 
@@ -14,10 +14,10 @@ const dailyRemaining = (headers: Headers): number | undefined => {
 }
 
 /** `undefined` when there is nothing worth telling the budget. */
-export const observationOf = (headers: Headers, reason: CrmErrorReason | undefined, now: number): Observation | undefined => {
+export const observationOf = (headers: Headers, reason: CrmErrorReason | undefined, now: number, policy?: RateLimitPolicy): Observation | undefined => {
   const remaining = dailyRemaining(headers)
   const observation: { -readonly [K in keyof Observation]: Observation[K] } = remaining === undefined ? {} : { dailyRemaining: remaining }
-  if (reason?._tag === "CrmRateLimited" && reason.policy === "TEN_SECONDLY_ROLLING") observation.pauseUntil = now + reason.retryAfterMs
-  if (reason?._tag === "CrmRateLimited" && reason.policy === "DAILY") observation.dailyExhausted = true
+  if (reason?._tag === "CrmThrottled" && policy === "TEN_SECONDLY_ROLLING") observation.pauseUntil = now + reason.retryAfterMs
+  if (reason?._tag === "CrmQuotaExhausted") observation.dailyExhausted = true
   return Object.keys(observation).length === 0 ? undefined : observation
 }

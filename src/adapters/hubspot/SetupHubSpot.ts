@@ -31,7 +31,7 @@ export class SetupFailed extends Schema.TaggedError<SetupFailed>()("SetupFailed"
 export const explain = (objectType: string, action: string, error: unknown): string => {
   const reason = classifyHubSpotError(error, { now: 0, dailyResetAt: 0 })
   const scopes = `crm.schemas.${objectType}.read and crm.schemas.${objectType}.write`
-  if (reason._tag === "CrmUnauthorized" && reason.status === 401)
+  if (reason._tag === "CrmUnauthorized" && isStatus(error, 401))
     return `HubSpot did not accept the access token (401) while trying to ${action}. Check HUBSPOT_ACCESS_TOKEN: copy the token of your private app (Settings → Integrations → Private Apps), or rotate it if it was revoked.`
   if (reason._tag === "CrmUnauthorized")
     return `The private app is missing a scope (403) needed to ${action}. In HubSpot, open Settings → Integrations → Private Apps → your app → Scopes, add ${scopes}, save, and run this again.`
@@ -40,8 +40,9 @@ export const explain = (objectType: string, action: string, error: unknown): str
 
 const waitFor = (error: unknown): number | undefined => {
   const reason = classifyHubSpotError(error, { now: 0, dailyResetAt: 0 })
-  const transient = (reason._tag === "CrmRateLimited" && reason.policy !== "DAILY") || reason._tag === "CrmUnavailable"
-  return transient ? reason.retryAfterMs : undefined
+  // A daily cap is not worth waiting for here; a rolling limit, a lock or a migration is.
+  if (reason._tag === "CrmThrottled") return reason.retryAfterMs
+  return reason._tag === "CrmTransient" ? reason.retryAfterMs : undefined
 }
 
 const isStatus = (error: unknown, status: number) => typeof error === "object" && error !== null && "code" in error && error.code === status

@@ -1,9 +1,12 @@
-// Batch writes: upsert by a unique property and update by id (≤ 100 inputs a call, outcomes in
+// Batch writes: upsert by the unique property holding the commerce id (HubSpot's `idProperty`),
+// update by id (≤ 100 inputs a call, outcomes in
 // input order), and default associations grouped by type pair.
 import { Array as Arr, Effect } from "effect"
 import { CrmError, type CrmIdOf, type CrmLink, CrmRejected, type ItemOutcome, type UpdateInput, type UpsertInput } from "../../application/ports/Crm.ts"
+import { commerceIdProperty, entityOf } from "../../domain/CorrespondenceTable.ts"
 import type { CrmObjectType, CrmProperties } from "../../domain/CrmProperties.ts"
-import { type BatchItemError, outcomesInOrder } from "./BatchOutcomes.ts"
+import { type BatchItemError, type Missing, outcomesInOrder } from "./BatchOutcomes.ts"
+import { describeItemError } from "./ClassifyHubSpotError.ts"
 import type { Call } from "./HubSpotClient.ts"
 import { hubspotType } from "./HubSpotObjectTypes.ts"
 
@@ -18,18 +21,19 @@ const errorsOf = (data: object): ReadonlyArray<BatchItemError> => ("errors" in d
 
 export const makeWrite = (call: Call) => {
   const upsert = Effect.fn("HubSpotCrm.upsert")(function* <T extends CrmObjectType>(type: T, inputs: ReadonlyArray<UpsertInput>) {
+    const idProperty = commerceIdProperty[entityOf[type]]
     const outcomes: Array<ItemOutcome<CrmIdOf[T]>> = []
     for (const chunk of Arr.chunksOf(inputs, WRITE_LIMIT)) {
       const data = yield* call("objects.upsert", "api", (c) =>
         c.crm.objects.batchApi.upsertWithHttpInfo(hubspotType[type], {
           // The id property is also sent as a property so the answer echoes it for matching.
-          inputs: chunk.map((i) => ({ id: i.idValue, idProperty: i.idProperty, properties: toWire({ ...i.properties, [i.idProperty]: i.idValue }) }))
+          inputs: chunk.map((i) => ({ id: i.commerceId, idProperty, properties: toWire({ ...i.properties, [idProperty]: i.commerceId }) }))
         })
       )
-      const idProperties = [...new Set(chunk.map((i) => i.idProperty))]
-      const results = data.results.map((r) => ({ key: idProperties.map((p) => r.properties[p]).find((v) => v != null), id: r.id, created: r._new }))
-      const missing = { category: "MISSING_RESULT", message: "HubSpot returned neither a result nor an error for this input" }
-      outcomes.push(...outcomesInOrder<CrmIdOf[T]>(chunk.map((i) => i.idValue), results, errorsOf(data), missing))
+      const results = data.results.map((r) => ({ key: r.properties[idProperty] ?? undefined, id: r.id, created: r._new }))
+      // Nothing said about the input (HubSpot's MISSING_RESULT case): asking again may work.
+      const missing: Missing = { retryable: true, message: "HubSpot returned neither a result nor an error for this input" }
+      outcomes.push(...outcomesInOrder<CrmIdOf[T]>(chunk.map((i) => i.commerceId), results, errorsOf(data), missing))
     }
     return outcomes
   })
@@ -41,7 +45,8 @@ export const makeWrite = (call: Call) => {
         c.crm.objects.batchApi.updateWithHttpInfo(hubspotType[type], { inputs: chunk.map((i) => ({ id: i.id, properties: toWire(i.properties) })) })
       )
       const results = data.results.map((r) => ({ key: r.id, id: r.id, created: false }))
-      const missing = { category: "OBJECT_NOT_FOUND", message: `${type} does not exist` }
+      // HubSpot leaves an unknown id without a result: the record is gone, asking again will not help.
+      const missing: Missing = { retryable: false, message: describeItemError("OBJECT_NOT_FOUND", `${type} does not exist`) }
       outcomes.push(...outcomesInOrder<CrmIdOf[T]>(chunk.map((i) => i.id), results, errorsOf(data), missing))
     }
     return outcomes
@@ -59,7 +64,7 @@ export const makeWrite = (call: Call) => {
           })
         )
         const [first] = errorsOf(data)
-        if (first !== undefined) return yield* new CrmError({ reason: new CrmRejected({ status: 207, category: first.category, message: first.message }) })
+        if (first !== undefined) return yield* new CrmError({ reason: new CrmRejected({ status: 207, message: describeItemError(first.category, first.message) }) })
       }
     }
   })

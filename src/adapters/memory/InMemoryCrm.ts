@@ -1,8 +1,8 @@
-// An in-memory CRM that keeps HubSpot's rules that matter to the sync: upserts only on unique
-// properties, unique values enforced, at most 100 inputs per batch call, per-item errors, ids as
-// decimal strings, a last-modified timestamp per record.
+// An in-memory CRM that keeps the rules that matter to the sync: upserts only on a commerce id
+// property created with unique values, unique values enforced, at most 100 inputs per batch call,
+// per-item rejections, opaque string ids, a last-modified timestamp per record.
 import { Clock, Effect, Layer } from "effect"
-import { commerceIdProperty } from "../../domain/CorrespondenceTable.ts"
+import { commerceIdProperty, entityOf } from "../../domain/CorrespondenceTable.ts"
 import type { CrmObjectType, CrmProperties } from "../../domain/CrmProperties.ts"
 import { isEmail } from "../../domain/ValidationRules.ts"
 import { Crm, CrmError, type CrmIdOf, type CrmLink, type CrmRecordOf, CrmRejected, type ItemOutcome, type UpsertInput } from "../../application/ports/Crm.ts"
@@ -27,7 +27,9 @@ const defaultUnique: Record<CrmObjectType, ReadonlyArray<string>> = {
   order: [commerceIdProperty.purchase]
 }
 
-const rejected = (status: number, category: string, message: string) => new CrmError({ reason: new CrmRejected({ status, category, message }) })
+const rejected = (message: string) => new CrmError({ reason: new CrmRejected({ message }) })
+
+type Rejection = Omit<Extract<ItemOutcome<string>, { _tag: "Rejected" }>, "_tag">
 
 export const make = (options: Options = {}) =>
   Effect.sync(() => {
@@ -45,16 +47,16 @@ export const make = (options: Options = {}) =>
     const holderOf = (type: CrmObjectType, property: string, value: string) =>
       [...objects[type].values()].find((o) => o.properties[property] === value)
 
-    const checkItem = (type: CrmObjectType, self: StoredObject | undefined, properties: CrmProperties): Omit<Extract<ItemOutcome<string>, { _tag: "Rejected" }>, "_tag"> | undefined => {
+    const checkItem = (type: CrmObjectType, self: StoredObject | undefined, properties: CrmProperties): Rejection | undefined => {
       const email = properties["email"]
       if (type === "contact" && typeof email === "string" && !isEmail(email)) {
-        return { category: "INVALID_EMAIL", message: `Email address ${email} is invalid` }
+        return { retryable: false, message: `Email address ${email} is invalid` }
       }
       for (const property of unique[type]) {
         const value = properties[property]
         const holder = typeof value === "string" ? holderOf(type, property, value) : undefined
         if (holder !== undefined && holder !== self) {
-          return { category: "VALIDATION_ERROR", message: `${property}=${value} already belongs to ${holder.id}` }
+          return { retryable: false, message: `${property}=${value} already belongs to ${holder.id}` }
         }
       }
       return undefined
@@ -105,13 +107,12 @@ export const make = (options: Options = {}) =>
       chunked("read", ids, (chunk) => Effect.succeed(chunk.flatMap((id) => (objects[type].has(id) ? [toRecord(type, objects[type].get(id)!)] : []))))
 
     const upsert = Effect.fn("InMemoryCrm.upsert")(function* <T extends CrmObjectType>(type: T, inputs: ReadonlyArray<UpsertInput>) {
-      const bad = inputs.find((i) => !unique[type].includes(i.idProperty))
-      if (bad !== undefined) {
-        return yield* rejected(400, "VALIDATION_ERROR", `${bad.idProperty} is not a unique property of ${type}; create it with hasUniqueValue`)
-      }
+      const idProperty = commerceIdProperty[entityOf[type]]
+      // An account that was not set up: the whole call is refused, as the real CRM would.
+      if (inputs.length > 0 && !unique[type].includes(idProperty)) return yield* rejected(`${idProperty} is not a unique property of ${type}; run the account setup`)
       const at = yield* stamp
       return (yield* chunked("upsert", inputs, (chunk) =>
-        Effect.succeed(chunk.map((i) => write(type, holderOf(type, i.idProperty, i.idValue), { ...i.properties, [i.idProperty]: i.idValue }, at)))
+        Effect.succeed(chunk.map((i) => write(type, holderOf(type, idProperty, i.commerceId), { ...i.properties, [idProperty]: i.commerceId }, at)))
       )) as ReadonlyArray<ItemOutcome<CrmIdOf[T]>>
     })
 
@@ -121,7 +122,7 @@ export const make = (options: Options = {}) =>
         Effect.succeed(
           chunk.map((i): ItemOutcome<string> => {
             const target = objects[type].get(i.id)
-            return target === undefined ? { _tag: "Rejected", category: "OBJECT_NOT_FOUND", message: `${type} ${i.id} does not exist` } : write(type, target, i.properties, at)
+            return target === undefined ? { _tag: "Rejected", retryable: false, message: `${type} ${i.id} does not exist` } : write(type, target, i.properties, at)
           })
         )
       )) as ReadonlyArray<ItemOutcome<CrmIdOf[T]>>
@@ -130,7 +131,7 @@ export const make = (options: Options = {}) =>
     const associate = Effect.fn("InMemoryCrm.associate")(function* (input: ReadonlyArray<CrmLink>) {
       const missing = input.find((l) => !objects[l.fromType].has(l.fromId) || !objects[l.toType].has(l.toId))
       if (missing !== undefined) {
-        return yield* rejected(400, "VALIDATION_ERROR", `cannot associate ${missing.fromType} ${missing.fromId} with ${missing.toType} ${missing.toId}: not found`)
+        return yield* rejected(`cannot associate ${missing.fromType} ${missing.fromId} with ${missing.toType} ${missing.toId}: not found`)
       }
       yield* chunked("associate", input, (chunk) =>
         Effect.sync(() => {

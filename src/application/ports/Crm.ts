@@ -1,5 +1,6 @@
-// The CRM as the sync needs it: batch reads with associations, batch upserts keyed by the unique
-// property that holds the commerce id, property updates, links, and a modified-since scan.
+// The CRM as the sync needs it: batch reads with associations, batch upserts keyed by the commerce
+// id, property updates, links, and a modified-since scan. Vendor-neutral: ids are opaque strings,
+// errors say only whether and how long to wait; each adapter maps its CRM's answers onto them.
 import { Context, type Effect, Schema } from "effect"
 import type { Company } from "../../domain/Company.ts"
 import type { Contact } from "../../domain/Contact.ts"
@@ -18,10 +19,12 @@ export interface CrmIdOf {
   readonly order: OrderId
 }
 
-/** An upsert matched on a unique property (e.g. `ecommerce_user_id`). */
+/**
+ * An upsert matched on the commerce id: the adapter knows which unique field of each type holds it
+ * (the correspondence table's `commerceIdProperty`), so callers never name CRM fields to match on.
+ */
 export interface UpsertInput {
-  readonly idProperty: string
-  readonly idValue: string
+  readonly commerceId: string
   readonly properties: CrmProperties
 }
 export interface UpdateInput<Id> {
@@ -31,7 +34,8 @@ export interface UpdateInput<Id> {
 /** One outcome per input, in input order: batches apply the good items and name the bad ones. */
 export type ItemOutcome<Id> =
   | { readonly _tag: "Applied"; readonly id: Id; readonly created: boolean }
-  | { readonly _tag: "Rejected"; readonly category: string; readonly message: string }
+  /** `retryable` when the CRM answered nothing for this input; a refusal of its content is not. */
+  | { readonly _tag: "Rejected"; readonly retryable: boolean; readonly message: string }
 
 export interface CrmLink {
   readonly fromType: CrmObjectType
@@ -44,46 +48,41 @@ export interface ModifiedPage<T extends CrmObjectType> {
   readonly next: string | undefined
 }
 
-export class CrmNetworkError extends Schema.TaggedError<CrmNetworkError>()("CrmNetworkError", { message: Schema.String }) {
-  readonly isRetryable = true
-}
-export class CrmServerError extends Schema.TaggedError<CrmServerError>()("CrmServerError", {
-  status: Schema.Int,
-  message: Schema.String
+/**
+ * The CRM could not answer now: network, timeout, 5xx, or the CRM saying it is busy (locked,
+ * migrating). `retryAfterMs`, when the CRM names a wait, is the floor for the next attempt.
+ */
+export class CrmTransient extends Schema.TaggedError<CrmTransient>()("CrmTransient", {
+  message: Schema.String,
+  status: Schema.optionalKey(Schema.Int),
+  retryAfterMs: Schema.optionalKey(Schema.Finite)
 }) {
   readonly isRetryable = true
 }
-/** 429. `TEN_SECONDLY_ROLLING` and `SECONDLY` pass; `DAILY` lasts until the account's midnight. */
-export class CrmRateLimited extends Schema.TaggedError<CrmRateLimited>()("CrmRateLimited", {
-  policy: Schema.Literals(["TEN_SECONDLY_ROLLING", "SECONDLY", "DAILY"]),
-  retryAfterMs: Schema.Finite
+/** A rolling rate limit was hit: wait `retryAfterMs`, then go on as before. */
+export class CrmThrottled extends Schema.TaggedError<CrmThrottled>()("CrmThrottled", { retryAfterMs: Schema.Finite }) {
+  readonly isRetryable = true
+}
+/** A cap over a long period (e.g. a day) is spent: nothing passes until `resetAt` (epoch ms). */
+export class CrmQuotaExhausted extends Schema.TaggedError<CrmQuotaExhausted>()("CrmQuotaExhausted", {
+  retryAfterMs: Schema.Finite,
+  resetAt: Schema.Finite
 }) {
   readonly isRetryable = true
 }
-/** 423 (≥ 2 s) and 477 (Retry-After): HubSpot asks us to come back later. */
-export class CrmUnavailable extends Schema.TaggedError<CrmUnavailable>()("CrmUnavailable", {
-  status: Schema.Literals([423, 477]),
-  retryAfterMs: Schema.Finite
-}) {
-  readonly isRetryable = true
-}
-/** 401/403: a bad token or missing scope. Never retried; surfaced loudly. */
-export class CrmUnauthorized extends Schema.TaggedError<CrmUnauthorized>()("CrmUnauthorized", {
-  status: Schema.Int,
-  message: Schema.String
-}) {
+/** Bad credentials or a missing permission. Never retried; surfaced loudly. */
+export class CrmUnauthorized extends Schema.TaggedError<CrmUnauthorized>()("CrmUnauthorized", { message: Schema.String }) {
   readonly isRetryable = false
 }
-/** Any other 4xx: the request itself is wrong. Never retried. */
+/** The request itself is wrong; repeating it would fail the same way. Never retried. */
 export class CrmRejected extends Schema.TaggedError<CrmRejected>()("CrmRejected", {
-  status: Schema.Int,
-  category: Schema.String,
-  message: Schema.String
+  message: Schema.String,
+  status: Schema.optionalKey(Schema.Int)
 }) {
   readonly isRetryable = false
 }
 
-export const CrmErrorReason = Schema.Union([CrmNetworkError, CrmServerError, CrmRateLimited, CrmUnavailable, CrmUnauthorized, CrmRejected])
+export const CrmErrorReason = Schema.Union([CrmTransient, CrmThrottled, CrmQuotaExhausted, CrmUnauthorized, CrmRejected])
 export type CrmErrorReason = typeof CrmErrorReason.Type
 
 export class CrmError extends Schema.TaggedError<CrmError>()("CrmError", { reason: CrmErrorReason }) {
@@ -102,7 +101,7 @@ export class Crm extends Context.Service<
   {
     /** Reads by id with associations; ids that do not exist are left out. Any number of ids. */
     readonly read: <T extends CrmObjectType>(type: T, ids: ReadonlyArray<CrmIdOf[T]>) => Effect.Effect<ReadonlyArray<CrmRecordOf[T]>, CrmError>
-    /** Creates or updates by a unique property. Any number of inputs; one outcome per input. */
+    /** Creates or updates by commerce id. Any number of inputs; one outcome per input, in order. */
     readonly upsert: <T extends CrmObjectType>(type: T, inputs: ReadonlyArray<UpsertInput>) => Effect.Effect<ReadonlyArray<ItemOutcome<CrmIdOf[T]>>, CrmError>
     /** Sets properties on existing records (e.g. writing back commerce ids). */
     readonly update: <T extends CrmObjectType>(

@@ -3,7 +3,6 @@
 // batch the CRM refuses as a whole for one bad input is sent again input by input, so only
 // the bad one is refused and its neighbours are not parked.
 import { Effect } from "effect"
-import { commerceIdProperty, entityOf } from "../domain/CorrespondenceTable.ts"
 import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
 import { Crm, type CrmError, type CrmIdOf, type ItemOutcome } from "./ports/Crm.ts"
 
@@ -15,12 +14,9 @@ export interface Refusal {
   readonly message: string
 }
 
-const UNANSWERED = new Set(["MISSING_RESULT", "NO_RESULT"])
-export const refusalOf = (outcome: Extract<Outcome, { _tag: "Rejected" }>): Refusal => ({
-  retryable: UNANSWERED.has(outcome.category),
-  message: `${outcome.category} ${outcome.message}`
-})
-const refused = (category: string, message: string): Outcome => ({ _tag: "Rejected", category, message })
+export const refusalOf = (outcome: Extract<Outcome, { _tag: "Rejected" }>): Refusal => ({ retryable: outcome.retryable, message: outcome.message })
+/** An input the CRM answered nothing for: asking again may work. */
+const NO_OUTCOME: Outcome = { _tag: "Rejected", retryable: true, message: "no outcome for this input" }
 
 const oneByOneOnRefusal = <I>(inputs: ReadonlyArray<I>, send: (chunk: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<Outcome>, CrmError>) =>
   send(inputs).pipe(
@@ -29,8 +25,8 @@ const oneByOneOnRefusal = <I>(inputs: ReadonlyArray<I>, send: (chunk: ReadonlyAr
         ? Effect.fail(error)
         : Effect.forEach(inputs, (input) =>
             send([input]).pipe(
-              Effect.map((outcomes) => outcomes[0] ?? refused("NO_RESULT", "no outcome")),
-              Effect.catch((single) => (single.isRetryable ? Effect.fail(single) : Effect.succeed(refused(single.reason._tag, single.message))))
+              Effect.map((outcomes) => outcomes[0] ?? NO_OUTCOME),
+              Effect.catch((single) => (single.isRetryable ? Effect.fail(single) : Effect.succeed<Outcome>({ _tag: "Rejected", retryable: false, message: single.message })))
             )
           )
     )
@@ -42,7 +38,7 @@ const perKey = <K>(inputs: ReadonlyArray<{ readonly key: K; readonly properties:
   for (const input of inputs) merged.set(input.key, { ...merged.get(input.key), ...input.properties })
   const list = [...merged].map(([key, properties]) => ({ key, properties }))
   if (list.length === 0) return Effect.succeed(new Map<K, Outcome>())
-  return Effect.map(oneByOneOnRefusal(list, send), (outcomes) => new Map(list.map((input, i) => [input.key, outcomes[i] ?? refused("NO_RESULT", "no outcome")] as const)))
+  return Effect.map(oneByOneOnRefusal(list, send), (outcomes) => new Map(list.map((input, i) => [input.key, outcomes[i] ?? NO_OUTCOME] as const)))
 }
 
 /** Sets properties on known records, by CRM id. */
@@ -59,6 +55,6 @@ export const upsertRecords = (type: CrmObjectType, inputs: ReadonlyArray<{ reado
   Effect.flatMap(Crm, (crm) =>
     perKey(
       inputs.map((i) => ({ key: i.commerceId, properties: i.properties })),
-      (chunk) => crm.upsert(type, chunk.map((i) => ({ idProperty: commerceIdProperty[entityOf[type]], idValue: i.key, properties: i.properties })))
+      (chunk) => crm.upsert(type, chunk.map((i) => ({ commerceId: i.key, properties: i.properties })))
     )
   )

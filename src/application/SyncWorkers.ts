@@ -6,7 +6,9 @@ import { ObjectLocks } from "./ObjectLocks.ts"
 import type { CommerceApi } from "./ports/CommerceApi.ts"
 import type { Crm } from "./ports/Crm.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
-import type { SyncStore } from "./ports/SyncStore.ts"
+import type { IdLinks } from "./ports/IdLinks.ts"
+import type { Snapshots } from "./ports/Snapshots.ts"
+import type { WriteLedger } from "./ports/WriteLedger.ts"
 import type { Envelope, Step } from "./Step.ts"
 import { sameTuning, type StepTunings, syncCommerceEntityStep, syncCrmObjectStep, writeBackIdsStep } from "./Steps.ts"
 import { syncCommerceEntity } from "./SyncCommerceEntity.ts"
@@ -23,9 +25,9 @@ export const layer = (tunings: StepTunings = sameTuning()) =>
   Layer.effectDiscard(
     Effect.gen(function* () {
       const bus = yield* MessageBus
-      const services = yield* Effect.context<Crm | CommerceApi | SyncStore | MessageBus | CrmBatcher | ObjectLocks>()
+      const services = yield* Effect.context<Crm | CommerceApi | Snapshots | IdLinks | WriteLedger | MessageBus | CrmBatcher | ObjectLocks>()
       const run =
-        <E, R extends Crm | CommerceApi | SyncStore | MessageBus | CrmBatcher | ObjectLocks>(handler: (m: Envelope) => Effect.Effect<void, E, R>) =>
+        <E, R extends Crm | CommerceApi | Snapshots | IdLinks | WriteLedger | MessageBus | CrmBatcher | ObjectLocks>(handler: (m: Envelope) => Effect.Effect<void, E, R>) =>
         (m: Envelope) =>
           handler(m).pipe(Effect.provideContext(services))
       const [crmObjects, ids, commerceEntities] = steps(tunings)

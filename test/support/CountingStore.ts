@@ -20,7 +20,7 @@ export interface StoreCounter {
 }
 
 const wrapped = <S extends object>(service: S, bump: (op: string) => void): S => {
-  const counted = (op: string, effect: () => Effect.Effect<unknown, unknown>) =>
+  const counted = (op: string, effect: () => Effect.Effect<unknown, unknown, unknown>) =>
     Effect.suspend(() => {
       bump(op)
       return effect()

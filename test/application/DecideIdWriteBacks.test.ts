@@ -1,6 +1,6 @@
 // Flow B's pure decisions.
 import { describe, expect, test } from "bun:test"
-import { refusalOf } from "../../src/application/CrmBatchWrites.ts"
+import { type Outcome, refusalOf } from "../../src/application/CrmBatchWrites.ts"
 import { afterWriteBacks, planWriteBacks } from "../../src/application/DecideIdWriteBacks.ts"
 
 const inputs = [
@@ -20,15 +20,15 @@ describe("id write-backs for a batch", () => {
   })
 
   test("a record the CRM refuses fails its message alone and gets no link", () => {
-    const outcomes = new Map([
+    const outcomes = new Map<"contact" | "company", ReadonlyMap<string, Outcome>>([
       [
-        "contact" as const,
-        new Map([
-          ["1", { _tag: "Applied" as const, id: "1", created: false }],
-          ["2", { _tag: "Rejected" as const, retryable: false, message: "no such record" }]
+        "contact",
+        new Map<string, Outcome>([
+          ["1", { _tag: "Applied", id: "1", created: false }],
+          ["2", { _tag: "Rejected", retryable: false, message: "no such record" }]
         ])
       ],
-      ["company" as const, new Map([["9", { _tag: "Rejected" as const, retryable: true, message: "no outcome for this input" }]])]
+      ["company", new Map<string, Outcome>([["9", { _tag: "Rejected", retryable: true, message: "no outcome for this input" }]])]
     ])
     const after = afterWriteBacks(inputs, outcomes, refusalOf)
     expect(after.links).toEqual([{ entity: "user", crmId: "1", commerceId: "u-1" }])

@@ -18,18 +18,17 @@ export const refusalOf = (outcome: Extract<Outcome, { _tag: "Rejected" }>): Refu
 /** An input the CRM answered nothing for: asking again may work. */
 const NO_OUTCOME: Outcome = { _tag: "Rejected", retryable: true, message: "no outcome for this input" }
 
-const oneByOneOnRefusal = <I>(inputs: ReadonlyArray<I>, send: (chunk: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<Outcome>, CrmError>) =>
+const oneByOneOnRefusal = <I>(inputs: ReadonlyArray<I>, send: (chunk: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<Outcome>, CrmError>): Effect.Effect<ReadonlyArray<Outcome>, CrmError> =>
   send(inputs).pipe(
-    Effect.catch((error) =>
-      error.isRetryable || inputs.length === 1
-        ? Effect.fail(error)
-        : Effect.forEach(inputs, (input) =>
-            send([input]).pipe(
-              Effect.map((outcomes) => outcomes[0] ?? NO_OUTCOME),
-              Effect.catch((single) => (single.isRetryable ? Effect.fail(single) : Effect.succeed<Outcome>({ _tag: "Rejected", retryable: false, message: single.message })))
-            )
-          )
-    )
+    Effect.catch((error) => {
+      if (error.isRetryable) return Effect.fail(error)
+      // Refused outright with a single input: that record is refused, not the batch around it.
+      if (inputs.length === 1) return Effect.succeed([{ _tag: "Rejected", retryable: false, message: error.message } satisfies Outcome])
+      return Effect.map(
+        Effect.forEach(inputs, (input) => oneByOneOnRefusal([input], send)),
+        (outcomes) => outcomes.map((o) => o[0] ?? NO_OUTCOME)
+      )
+    })
   )
 
 /** Inputs merged per key (later properties win), sent, and the outcomes handed back per key. */

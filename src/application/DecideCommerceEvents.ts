@@ -291,7 +291,8 @@ export const settle = (
       failed.set(live.index, { retryable: refusal.retryable, reason: `HubSpot refused ${live.entity} ${live.id}: ${refusal.message}` })
       continue
     }
-    const crmId = write._tag === "upsert" && outcome?._tag === "Applied" ? outcome.id : (write as { readonly crmId: string }).crmId
+    // A known record keeps its id; a created or matched one has the id HubSpot gave.
+    const crmId = write._tag !== "upsert" ? write.crmId : outcome?._tag === "Applied" ? outcome.id : ""
     const created = write._tag === "upsert" && outcome?._tag === "Applied" && outcome.created
     if (write._tag === "upsert") out.ledger.push(...crmWrites(type, crmId, write.properties, now))
     if (write._tag !== "none") out.crmSnapshots.push(rememberWrite(type, base, crmId, write.properties))

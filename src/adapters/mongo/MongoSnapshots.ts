@@ -58,7 +58,7 @@ const saveAll = async (collection: Collection<SnapshotDoc>, docs: ReadonlyArray<
   })
   const doomed = outdated(stored)
   // An equal version replaces the data (associations change without a new version).
-  const replaced = docs.filter((d, i) => existed.has(i) && verdicts[i] !== "older")
+  const replaced = docs.filter((_, i) => existed.has(i) && verdicts[i] !== "older")
   const ops = [
     ...(doomed.length === 0 ? [] : [{ deleteMany: { filter: { _id: { $in: [...doomed] } } } }]),
     ...replaced.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d } }))

@@ -38,7 +38,7 @@ const stores = (mongo: Option.Option<MongoConnection.MongoOptions>) =>
     onNone: () =>
       Layer.mergeAll(InMemorySyncStore.layer, InMemorySnapshots.layer, InMemoryIdLinks.layer, InMemoryWriteLedger.layer, InMemoryParkedItems.layer, InMemoryJobCheckpoints.layer),
     onSome: (options) =>
-      Layer.mergeAll(MongoSyncStore.layer(options), MongoSnapshots.layer, MongoIdLinks.layer, MongoWriteLedger.layer, MongoParkedItems.layer, MongoJobCheckpoints.layer).pipe(
+      Layer.mergeAll(MongoSyncStore.layerOnDb, MongoSnapshots.layer, MongoIdLinks.layer, MongoWriteLedger.layer, MongoParkedItems.layer, MongoJobCheckpoints.layer).pipe(
         Layer.provide(MongoConnection.dbLayer(options))
       )
   })

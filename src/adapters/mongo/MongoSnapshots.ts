@@ -1,8 +1,8 @@
 // Snapshots on MongoDB / FerretDB, one collection per side, one document per (key, version).
 // A conditional replace is not atomic on FerretDB 1.x, so each version is inserted under its
 // own unique _id first, then compared with the newest other version, and the loser pruned: the
-// newest version always survives, on both servers. Three round trips per call, for any number
-// of snapshots: one insertMany, one $in find, one bulkWrite.
+// newest version always survives, on both servers. At most three round trips per call, for any
+// number of snapshots: one insertMany, one $in find, one bulkWrite (prune by _id, replace equal versions).
 import { Effect, Layer } from "effect"
 import type { Collection, Db } from "mongodb"
 import { type Freshness, freshness } from "../../domain/ConflictRules.ts"
@@ -36,6 +36,17 @@ const toDoc = (kind: string, id: string, version: number, record: unknown): Snap
 const newestOf = (stored: ReadonlyArray<Pick<SnapshotDoc, "key" | "version">>, key: string, except: number) =>
   stored.reduce<number | undefined>((max, d) => (d.key !== key || d.version === except || (max !== undefined && max >= d.version) ? max : d.version), undefined)
 
+/**
+ * Every stored version below the newest one seen for its key. Safe to delete by _id: a lower
+ * version inserted after our read is one whose own read (made after its insert) sees ours, so its
+ * writer prunes it.
+ */
+const outdated = (stored: ReadonlyArray<Pick<SnapshotDoc, "_id" | "key" | "version">>): ReadonlyArray<string> => {
+  const newest = new Map<string, number>()
+  for (const d of stored) newest.set(d.key, Math.max(newest.get(d.key) ?? d.version, d.version))
+  return stored.filter((d) => d.version < (newest.get(d.key) ?? d.version)).map((d) => d._id)
+}
+
 const saveAll = async (collection: Collection<SnapshotDoc>, docs: ReadonlyArray<SnapshotDoc>): Promise<ReadonlyArray<Freshness>> => {
   if (docs.length === 0) return []
   const existed = await duplicatesOf(() => collection.insertMany(docs.map((d) => ({ ...d })), { ordered: false }))
@@ -45,13 +56,13 @@ const saveAll = async (collection: Collection<SnapshotDoc>, docs: ReadonlyArray<
     // The same version was stored already: against it, "newer" is "same".
     return existed.has(i) && verdict === "newer" ? "same" : verdict
   })
-  const prune = docs.map((d, i) => {
-    // An equal version replaces the data (associations change without a new version).
-    if (existed.has(i)) return verdicts[i] === "older" ? undefined : { replaceOne: { filter: { _id: d._id }, replacement: d } }
-    if (verdicts[i] === "older") return { deleteOne: { filter: { _id: d._id } } }
-    return { deleteMany: { filter: { key: d.key, version: { $lt: d.version } } } }
-  })
-  const ops = prune.filter((op) => op !== undefined)
+  const doomed = outdated(stored)
+  // An equal version replaces the data (associations change without a new version).
+  const replaced = docs.filter((_, i) => existed.has(i) && verdicts[i] !== "older")
+  const ops = [
+    ...(doomed.length === 0 ? [] : [{ deleteMany: { filter: { _id: { $in: [...doomed] } } } }]),
+    ...replaced.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d } }))
+  ]
   if (ops.length > 0) await collection.bulkWrite(ops, { ordered: true })
   return verdicts
 }

@@ -21,6 +21,9 @@ export const make = Effect.fnUntraced(function* (db: Db) {
   })
 })
 
+/** On the connection the other store ports share (MongoConnection.dbLayer). */
+export const layerOnDb = Layer.effect(SyncStore, Effect.flatMap(MongoConnection.MongoDb, make))
+
 export const layer = (options: MongoConnection.MongoOptions) =>
   Layer.effect(SyncStore, Effect.flatMap(MongoConnection.acquire(options), make))
 

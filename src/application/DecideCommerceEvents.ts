@@ -161,9 +161,12 @@ export const splitEchoes = (live: ReadonlyArray<Live>, ledger: Ledger) => {
 /** Round 4 (HubSpot): the known records, read now. */
 export const recordsToRead = (fresh: ReadonlyArray<Live>) => fresh.flatMap((l) => (l.known === undefined ? [] : [{ type: crmTypeOf[l.entity], id: l.known }]))
 
+/** A record to associate with: its HubSpot id, or (undefined) the one it gets in this batch. */
 interface Target {
+  readonly entity: CommerceEntity
+  readonly id: string
   readonly toType: CrmObjectType
-  readonly toId: string
+  readonly toId: string | undefined
 }
 export type Write =
   | { readonly _tag: "none"; readonly crmId: string }
@@ -190,9 +193,10 @@ const push = <K, V>(map: Map<K, Array<V>>, k: K, v: V) => map.set(k, [...(map.ge
 
 /**
  * Round 5: the HubSpot writes. Links are resolved before anything is written, so a retry does
- * not repeat a write; a target HubSpot does not know yet is a wait, not an error. A known
- * record is updated by its HubSpot id: its commerce-id property may not be written yet, and an
- * upsert would then create a duplicate.
+ * not repeat a write; a target neither HubSpot nor this batch knows is a wait, not an error. A
+ * target written in this same batch (a user's business beside it) is associated once HubSpot
+ * gave it an id. A known record is updated by its HubSpot id: its commerce-id property may not
+ * be written yet, and an upsert would then create a duplicate.
  */
 export const planWrites = (
   fresh: ReadonlyArray<Live>,
@@ -206,14 +210,15 @@ export const planWrites = (
   const upserts = new Map<CrmObjectType, Array<{ readonly commerceId: string; readonly properties: CrmProperties }>>()
   const archives = new Map<CrmObjectType, Array<string>>()
   const failed = new Map<number, Failed>()
+  const written = new Set(fresh.map((l) => key(l.entity, l.id)))
   for (const live of fresh) {
     const type = crmTypeOf[live.entity]
-    const missing = targetsOf(live).find((t) => !loaded.links.has(key(t.entity, t.id)))
+    const missing = targetsOf(live).find((t) => !loaded.links.has(key(t.entity, t.id)) && !written.has(key(t.entity, t.id)))
     if (missing !== undefined) {
       failed.set(live.index, { retryable: true, reason: `${missing.entity} ${missing.id} is not in HubSpot yet` })
       continue
     }
-    const targets = targetsOf(live).map((t) => ({ toType: crmTypeOf[t.entity], toId: loaded.links.get(key(t.entity, t.id)) as string }))
+    const targets = targetsOf(live).map((t) => ({ ...t, toType: crmTypeOf[t.entity], toId: loaded.links.get(key(t.entity, t.id)) }))
     const current = live.known === undefined ? undefined : loaded.records.get(key(type, live.known))
     const base = current === undefined ? undefined : snapshots.get(key(type, current.record.id))
     const properties = propertiesForCrm(live.entity, live.record, current?.record.properties, base?.record.properties)
@@ -283,22 +288,39 @@ export const settle = (
   const commerceSnapshots: Array<CommerceSnapshot> = []
   const failed = new Map<number, Failed>()
   const snapshotOf = (u: Update): CommerceSnapshot => ({ entity: u.entity, id: u.id, version: u.version, record: u.record })
-  for (const { live, targets, current, base, write } of plan.planned) {
+  // First what HubSpot took, so a target written beside its referrer can be associated.
+  const applied = new Map<string, { readonly crmId: string; readonly created: boolean }>()
+  for (const { live, write } of plan.planned) {
     const type = crmTypeOf[live.entity]
     const outcome = write._tag === "update" ? outcomes.updates.get(type)?.get(write.crmId) : write._tag === "upsert" ? outcomes.upserts.get(type)?.get(live.id) : undefined
-    if (write._tag !== "none" && outcome?._tag !== "Applied") {
+    if (write._tag === "none") applied.set(key(live.entity, live.id), { crmId: write.crmId, created: false })
+    else if (outcome?._tag === "Applied") {
+      // A known record keeps its id; a created or matched one has the id HubSpot gave.
+      applied.set(key(live.entity, live.id), { crmId: write._tag === "update" ? write.crmId : outcome.id, created: write._tag === "upsert" && outcome.created })
+    } else {
       const refusal = outcome === undefined ? { retryable: true, message: "no outcome" } : refusalOf(outcome)
       failed.set(live.index, { retryable: refusal.retryable, reason: `HubSpot refused ${live.entity} ${live.id}: ${refusal.message}` })
+    }
+  }
+  for (const { live, targets, current, base, write } of plan.planned) {
+    const type = crmTypeOf[live.entity]
+    const done = applied.get(key(live.entity, live.id))
+    if (done === undefined) continue
+    const { crmId, created } = done
+    if (write._tag === "upsert") out.ledger.push(...crmWrites(type, crmId, write.properties, now))
+    const resolved = targets.map((t) => ({ ...t, toId: t.toId ?? applied.get(key(t.entity, t.id))?.crmId }))
+    const unresolved = resolved.find((t) => t.toId === undefined)
+    // Its target was refused beside it: nothing is remembered, so the retry links it once it exists.
+    if (unresolved !== undefined) {
+      failed.set(live.index, { retryable: true, reason: `${unresolved.entity} ${unresolved.id} is not in HubSpot yet` })
       continue
     }
-    // A known record keeps its id; a created or matched one has the id HubSpot gave.
-    const crmId = write._tag !== "upsert" ? write.crmId : outcome?._tag === "Applied" ? outcome.id : ""
-    const created = write._tag === "upsert" && outcome?._tag === "Applied" && outcome.created
-    if (write._tag === "upsert") out.ledger.push(...crmWrites(type, crmId, write.properties, now))
     if (write._tag !== "none") out.crmSnapshots.push(rememberWrite(type, base, crmId, write.properties))
     out.links.push({ entity: live.entity, crmId, commerceId: live.id })
     const existing = linkedIds(current)
-    out.associations.push(...targets.filter((t) => !existing.has(t.toId)).map((t) => ({ fromType: type, fromId: crmId, toType: t.toType, toId: t.toId })))
+    out.associations.push(
+      ...resolved.flatMap((t) => (t.toId === undefined || existing.has(t.toId) ? [] : [{ fromType: type, fromId: crmId, toType: t.toType, toId: t.toId }]))
+    )
     if (created || live.record["crmId"] !== crmId) {
       const ids: IdsAssigned = { entity: live.entity, crmId, commerceId: live.id }
       out.publish.push({ id: `${live.entity}:${live.id}:crm`, type: routingKeys.crmIds, payload: ids, occurredAt: Date.parse(String(live.record["updatedAt"])), lane: live.lane })

@@ -2,11 +2,11 @@
 import { describe, expect, test } from "bun:test"
 import type { IdsAssigned } from "../../src/application/CommerceMessages.ts"
 import { coalesce, type EventInput, knownKeys, linkIndex, planWrites, screen, settle, splitEchoes } from "../../src/application/DecideCommerceEvents.ts"
-import { refusalOf } from "../../src/application/CrmBatchWrites.ts"
+import { type Outcome, refusalOf } from "../../src/application/CrmBatchWrites.ts"
 import { commerceWrites, ledgerOf } from "../../src/application/LedgerEntries.ts"
 import type { CrmRecord } from "../../src/application/ShopUpserts.ts"
 import type { CompanyId, ContactId } from "../../src/domain/Ids.ts"
-import { aUser } from "../domain/mothers.ts"
+import { aBusiness, aUser } from "../domain/mothers.ts"
 
 const NOW = 1_000_000
 const at = (iso: string) => Date.parse(iso)
@@ -117,6 +117,29 @@ describe("planWrites and settle", () => {
     expect(settled.publish.map((m) => m.payload as IdsAssigned)).toEqual([{ entity: "user", crmId: "8", commerceId: "u-a" }])
     expect(settled.commerceSnapshots.map((s) => s.id)).toEqual(["u-a"])
     expect(settled.ledger.every((e) => e.objectKey === "contact:8")).toBe(true)
+  })
+
+  test("a user and its new business in one batch: both written in one round, then associated; a refused business sends the user round again", () => {
+    const biz: EventInput = { index: 0, entity: "business", action: "created", lane: "live", event: { id: "b-new", occurredAt: 1, payload: aBusiness({ id: "b-new" }) } }
+    const batch = [biz, event(1, aUser({ id: "u-with", businessId: "b-new" }))]
+    const live = screen(coalesce(batch, new Map()).updates, [], new Map())
+    const plan = planWrites(live, [], { records: new Map(), snapshots: [], links: new Map(), now: NOW })
+    expect(plan.failed.size).toBe(0)
+    expect([...plan.upserts.keys()].sort()).toEqual(["company", "contact"])
+    const outcomes = (business: "Applied" | "Rejected") => ({
+      updates: new Map(),
+      upserts: new Map<"company" | "contact", ReadonlyMap<string, Outcome>>([
+        ["company", new Map<string, Outcome>([["b-new", business === "Applied" ? { _tag: "Applied", id: "60", created: true } : { _tag: "Rejected", retryable: false, message: "bad domain" }]])],
+        ["contact", new Map<string, Outcome>([["u-with", { _tag: "Applied", id: "61", created: true }]])]
+      ])
+    })
+    const ok = settle(plan, [], [], outcomes("Applied"), refusalOf, NOW)
+    expect(ok.failed.size).toBe(0)
+    expect(ok.associations).toEqual([{ fromType: "contact", fromId: "61", toType: "company", toId: "60" }])
+    const refused = settle(plan, [], [], outcomes("Rejected"), refusalOf, NOW)
+    expect([...refused.failed.keys()].sort()).toEqual([0, 1])
+    expect(refused.failed.get(1)).toMatchObject({ retryable: true, reason: "business b-new is not in HubSpot yet" })
+    expect([refused.links, refused.associations, refused.commerceSnapshots, refused.crmSnapshots]).toEqual([[], [], [], []])
   })
 
   test("a shop deletion archives the linked record, remembers that as ours, and leaves a tombstone", () => {

@@ -1,6 +1,6 @@
-// Batch writes: upsert by the unique property holding the commerce id (HubSpot's `idProperty`),
-// update by id (≤ 100 inputs a call, outcomes in
-// input order), and default associations grouped by type pair.
+// Batch writes: upsert by the unique property holding the commerce id (HubSpot's `idProperty`)
+// and update by id (≤ 100 inputs a call, outcomes in input order), and default associations
+// grouped by type pair.
 import { Array as Arr, Effect } from "effect"
 import { CrmError, type CrmIdOf, type CrmLink, CrmRejected, type ItemOutcome, type UpdateInput, type UpsertInput } from "../../application/ports/Crm.ts"
 import { commerceIdProperty, entityOf } from "../../domain/CorrespondenceTable.ts"

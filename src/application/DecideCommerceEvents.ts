@@ -1,116 +1,16 @@
-// Flow C's decisions for a batch of shop events, as pure functions over what the handler
-// loaded: events of one object coalesce (the newest version wins; a deletion leaves a
-// tombstone), an older version or our own echo writes nothing, a known record is updated by
-// its HubSpot id, a new one is upserted on its commerce id; then, once HubSpot answered, what
-// to link, associate, remember and tell the shop, and which message failed.
-import { Result } from "effect"
+// Flow C's decisions before writing, as pure functions over what the handler loaded: an older
+// version or our own echo writes nothing, a known record is updated by its HubSpot id, a new
+// one is upserted on its commerce id, its link targets are resolved before anything is written.
 import { associationRows, type CommerceEntity, crmTypeOf } from "../domain/CorrespondenceTable.ts"
 import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
 import { propertiesForCrm } from "../domain/FieldMerge.ts"
 import { getPath } from "../domain/Mapping.ts"
-import { validate } from "../domain/Validation.ts"
-import { type CommerceEvent, type IdsAssigned, routingKeys } from "./CommerceMessages.ts"
-import type { Outcome, Refusal } from "./CrmBatchWrites.ts"
-import type { LaneName } from "./Lane.ts"
 import { ARCHIVED, commerceLedgerKey, crmWrites, isOwnCommerceWrite, type Ledger } from "./LedgerEntries.ts"
-import type { UnvalidatedRecord } from "./ports/CommerceApi.ts"
-import type { CrmLink, CrmRecordOf } from "./ports/Crm.ts"
 import type { IdLink, LinkKey } from "./ports/IdLinks.ts"
 import type { CommerceKey, CommerceSnapshot, CrmKey, CrmSnapshot } from "./ports/Snapshots.ts"
 import type { LedgerEntry, LedgerKey } from "./ports/WriteLedger.ts"
 import type { CrmRecord } from "./ShopUpserts.ts"
-import type { OutgoingMessage } from "./Step.ts"
-
-export type Action = "created" | "updated" | "deleted"
-export interface EventInput {
-  readonly index: number
-  readonly entity: CommerceEntity
-  readonly action: Action
-  readonly event: CommerceEvent
-  readonly lane: LaneName
-}
-/** Why one message failed: retryable ones wait in the retry tiers, the rest are parked. */
-export interface Failed {
-  readonly retryable: boolean
-  readonly reason: string
-}
-
-const key = (kind: string, id: string) => `${kind}:${id}`
-
-/** "commerce.user_created" → ["user", "created"]. */
-export const parseEventType = (type: string): readonly [CommerceEntity, Action] | undefined => {
-  const match = /^commerce\.(user|business|purchase)_(created|updated|deleted)$/.exec(type)
-  return match === null ? undefined : [match[1] as CommerceEntity, match[2] as Action]
-}
-
-/** Round 1: events that carry only an id are looked up on the platform, per entity. */
-export const idsToFetch = (inputs: ReadonlyArray<EventInput>): ReadonlyMap<CommerceEntity, ReadonlyArray<string>> => {
-  const out = new Map<CommerceEntity, Set<string>>()
-  for (const i of inputs) if (i.action !== "deleted" && i.event.payload === undefined) out.set(i.entity, (out.get(i.entity) ?? new Set()).add(i.event.id))
-  return new Map([...out].map(([entity, ids]) => [entity, [...ids]]))
-}
-
-export interface Update {
-  readonly index: number
-  readonly entity: CommerceEntity
-  readonly id: string
-  readonly record: UnvalidatedRecord
-  readonly version: number
-  readonly lane: LaneName
-}
-export interface Deletion {
-  readonly entity: CommerceEntity
-  readonly id: string
-  readonly deletedAt: number
-}
-export interface Coalesced {
-  /** One per object: its newest valid version. */
-  readonly updates: ReadonlyArray<Update>
-  readonly deletions: ReadonlyArray<Deletion>
-  readonly failed: ReadonlyMap<number, Failed>
-}
-
-/**
- * Each message is loaded and validated alone (a bad one fails alone); then the events of one
- * object become one effect. Older versions are carried by the newest; a version older than a
- * deletion in the batch is buried by its tombstone; a newer one waits for the next delivery,
- * after the deletion is done, as it would have had it arrived later.
- */
-export const coalesce = (inputs: ReadonlyArray<EventInput>, fetched: ReadonlyMap<string, UnvalidatedRecord>): Coalesced => {
-  const failed = new Map<number, Failed>()
-  const newest = new Map<string, Update>()
-  const deletions = new Map<string, Deletion>()
-  for (const { index, entity, action, event, lane } of inputs) {
-    const object = key(entity, event.id)
-    if (action === "deleted") {
-      const before = deletions.get(object)
-      deletions.set(object, { entity, id: event.id, deletedAt: Math.max(before?.deletedAt ?? Number.NEGATIVE_INFINITY, event.occurredAt) })
-      continue
-    }
-    const record = event.payload ?? fetched.get(object)
-    // The platform's API may lag behind its own event: wait (retry tiers), then park with a reason.
-    if (record === undefined) {
-      failed.set(index, { retryable: true, reason: `${entity} ${event.id} is not served by the commerce API (yet)` })
-      continue
-    }
-    const valid = validate(entity, record)
-    if (Result.isFailure(valid)) {
-      failed.set(index, { retryable: false, reason: valid.failure.message })
-      continue
-    }
-    const update = { index, entity, id: event.id, record, version: Date.parse(String(record["updatedAt"])), lane }
-    const before = newest.get(object)
-    // On equal versions the first stays, as a second delivery of that version would find it synced.
-    if (before === undefined || update.version > before.version) newest.set(object, update)
-  }
-  const updates = [...newest.entries()].flatMap(([object, update]) => {
-    const deletion = deletions.get(object)
-    if (deletion === undefined) return [update]
-    if (update.version > deletion.deletedAt) failed.set(update.index, { retryable: true, reason: `${update.entity} ${update.id} changed after its deletion in the same batch: handled after it` })
-    return []
-  })
-  return { updates, deletions: [...deletions.values()], failed }
-}
+import { type Deletion, entityKey as key, type Failed, type Coalesced, type Update } from "./CoalesceCommerceEvents.ts"
 
 const targetsOf = (update: Update) =>
   associationRows.flatMap((row) => {
@@ -242,96 +142,4 @@ export const planWrites = (
     push(archives, crmTypeOf[d.entity], crmId)
   }
   return { planned, ledger, updates, upserts, archives, failed }
-}
-
-const emptyRecord = (type: CrmObjectType, id: string) => ({ id, properties: {}, updatedAt: 0, companyIds: [], contactIds: [] }) as unknown as CrmRecordOf[typeof type]
-
-/**
- * After our write, both sides agree on what we wrote, and on nothing new otherwise: the base keeps
- * its version and its other values. Recording HubSpot's whole current record here would claim
- * that edits the shop has not received were synced, and flow A would then skip them.
- */
-const rememberWrite = (type: CrmObjectType, base: CrmSnapshot | undefined, crmId: string, written: CrmProperties): CrmSnapshot =>
-  ({
-    type,
-    id: crmId,
-    version: base?.version ?? 0,
-    record: { ...emptyRecord(type, crmId), ...base?.record, id: crmId, properties: { ...base?.record.properties, ...written } }
-  }) as CrmSnapshot
-
-const linkedIds = (current: CrmRecord | undefined): ReadonlySet<string> =>
-  new Set(current === undefined ? [] : [...("companyIds" in current.record ? current.record.companyIds : []), ...("contactIds" in current.record ? current.record.contactIds : [])])
-
-export interface Settled {
-  /** Properties HubSpot took on records it created (their ids were unknown before). */
-  readonly ledger: ReadonlyArray<LedgerEntry>
-  readonly crmSnapshots: ReadonlyArray<CrmSnapshot>
-  readonly links: ReadonlyArray<IdLink>
-  readonly associations: ReadonlyArray<CrmLink>
-  /** HubSpot ids the shop does not know yet. */
-  readonly publish: ReadonlyArray<OutgoingMessage>
-  /** Saved last: a failure before leaves the event to be handled again. */
-  readonly commerceSnapshots: ReadonlyArray<CommerceSnapshot>
-  readonly failed: ReadonlyMap<number, Failed>
-}
-
-/** Round 6: what HubSpot's answers mean, per object; a refused record fails its message alone. */
-export const settle = (
-  plan: WritePlan,
-  echoes: ReadonlyArray<Live>,
-  deletions: ReadonlyArray<Deletion>,
-  outcomes: { readonly updates: ReadonlyMap<CrmObjectType, ReadonlyMap<string, Outcome>>; readonly upserts: ReadonlyMap<CrmObjectType, ReadonlyMap<string, Outcome>> },
-  refusalOf: (outcome: Extract<Outcome, { _tag: "Rejected" }>) => Refusal,
-  now: number
-): Settled => {
-  const out = { ledger: [] as Array<LedgerEntry>, crmSnapshots: [] as Array<CrmSnapshot>, links: [] as Array<IdLink>, associations: [] as Array<CrmLink>, publish: [] as Array<OutgoingMessage> }
-  const commerceSnapshots: Array<CommerceSnapshot> = []
-  const failed = new Map<number, Failed>()
-  const snapshotOf = (u: Update): CommerceSnapshot => ({ entity: u.entity, id: u.id, version: u.version, record: u.record })
-  // First what HubSpot took, so a target written beside its referrer can be associated.
-  const applied = new Map<string, { readonly crmId: string; readonly created: boolean }>()
-  for (const { live, write } of plan.planned) {
-    const type = crmTypeOf[live.entity]
-    const outcome = write._tag === "update" ? outcomes.updates.get(type)?.get(write.crmId) : write._tag === "upsert" ? outcomes.upserts.get(type)?.get(live.id) : undefined
-    if (write._tag === "none") applied.set(key(live.entity, live.id), { crmId: write.crmId, created: false })
-    else if (outcome?._tag === "Applied") {
-      // A known record keeps its id; a created or matched one has the id HubSpot gave.
-      applied.set(key(live.entity, live.id), { crmId: write._tag === "update" ? write.crmId : outcome.id, created: write._tag === "upsert" && outcome.created })
-    } else {
-      const refusal = outcome === undefined ? { retryable: true, message: "no outcome" } : refusalOf(outcome)
-      failed.set(live.index, { retryable: refusal.retryable, reason: `HubSpot refused ${live.entity} ${live.id}: ${refusal.message}` })
-    }
-  }
-  for (const { live, targets, current, base, write } of plan.planned) {
-    const type = crmTypeOf[live.entity]
-    const done = applied.get(key(live.entity, live.id))
-    if (done === undefined) continue
-    const { crmId, created } = done
-    if (write._tag === "upsert") out.ledger.push(...crmWrites(type, crmId, write.properties, now))
-    const resolved = targets.map((t) => ({ ...t, toId: t.toId ?? applied.get(key(t.entity, t.id))?.crmId }))
-    const unresolved = resolved.find((t) => t.toId === undefined)
-    // Its target was refused beside it: nothing is remembered, so the retry links it once it exists.
-    if (unresolved !== undefined) {
-      failed.set(live.index, { retryable: true, reason: `${unresolved.entity} ${unresolved.id} is not in HubSpot yet` })
-      continue
-    }
-    if (write._tag !== "none") out.crmSnapshots.push(rememberWrite(type, base, crmId, write.properties))
-    out.links.push({ entity: live.entity, crmId, commerceId: live.id })
-    const existing = linkedIds(current)
-    out.associations.push(
-      ...resolved.flatMap((t) => (t.toId === undefined || existing.has(t.toId) ? [] : [{ fromType: type, fromId: crmId, toType: t.toType, toId: t.toId }]))
-    )
-    if (created || live.record["crmId"] !== crmId) {
-      const ids: IdsAssigned = { entity: live.entity, crmId, commerceId: live.id }
-      out.publish.push({ id: `${live.entity}:${live.id}:crm`, type: routingKeys.crmIds, payload: ids, occurredAt: Date.parse(String(live.record["updatedAt"])), lane: live.lane })
-    }
-    commerceSnapshots.push(snapshotOf(live))
-  }
-  for (const echo of echoes) {
-    out.links.push({ entity: echo.entity, crmId: echo.known as string, commerceId: echo.id })
-    commerceSnapshots.push(snapshotOf(echo))
-  }
-  // A tombstone: a late or redelivered event from before the deletion must not bring it back.
-  for (const d of deletions) commerceSnapshots.push({ entity: d.entity, id: d.id, version: d.deletedAt, record: null })
-  return { ...out, commerceSnapshots, failed }
 }

@@ -1,7 +1,9 @@
 // Flow C's pure decisions: no services, only what a batch loaded.
 import { describe, expect, test } from "bun:test"
 import type { IdsAssigned } from "../../src/application/CommerceMessages.ts"
-import { coalesce, type EventInput, knownKeys, linkIndex, planWrites, screen, settle, splitEchoes } from "../../src/application/DecideCommerceEvents.ts"
+import { coalesce, type EventInput } from "../../src/application/CoalesceCommerceEvents.ts"
+import { knownKeys, linkIndex, planWrites, screen, splitEchoes } from "../../src/application/DecideCommerceEvents.ts"
+import { settle } from "../../src/application/SettleCommerceWrites.ts"
 import { type Outcome, refusalOf } from "../../src/application/CrmBatchWrites.ts"
 import { commerceWrites, ledgerOf } from "../../src/application/LedgerEntries.ts"
 import type { CrmRecord } from "../../src/application/ShopUpserts.ts"

@@ -1,141 +1,25 @@
-// Flow A's decisions for a whole batch of CRM changes, as pure functions over what the handler
-// loaded: which changes are echoes or already carried (skip), which publish a deletion or a
-// merge, which objects to read, and — once read — what the shop receives, what the ledger and
-// the snapshots remember, and which message failed.
+// Flow A's decisions once the wanted objects are read, as pure functions over what the handler
+// loaded: which neighbours travel with them, what the shop receives, what the ledger and the
+// snapshots remember, and which message failed.
 import { Result } from "effect"
 import { freshness } from "../domain/ConflictRules.ts"
-import { type CommerceEntity, entityOf } from "../domain/CorrespondenceTable.ts"
-import type { CrmChange } from "../domain/CrmChange.ts"
+import { entityOf } from "../domain/CorrespondenceTable.ts"
 import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
 import { sharedProperties } from "../domain/Mapping.ts"
-import { type EntityDelete, type EntityMerge, type EntityUpsert, routingKeys } from "./CommerceMessages.ts"
+import { type EntityUpsert, routingKeys } from "./CommerceMessages.ts"
 import type { LaneName } from "./Lane.ts"
-import { ARCHIVED, commerceWrites, crmLedgerKey, isOwnCrmWrite, type Ledger } from "./LedgerEntries.ts"
-import type { IdLink, LinkKey } from "./ports/IdLinks.ts"
+import { commerceWrites, crmLedgerKey, isOwnCrmWrite, type Ledger } from "./LedgerEntries.ts"
+import type { LinkKey } from "./ports/IdLinks.ts"
 import type { CommerceKey, CommerceSnapshot, CrmKey, CrmSnapshot } from "./ports/Snapshots.ts"
 import type { LedgerEntry, LedgerKey } from "./ports/WriteLedger.ts"
 import { associationsOf, buildUpsert, commerceIdOf, type CrmRecord, isEmptyPatch, linkTargets, parentRank } from "./ShopUpserts.ts"
 import type { OutgoingMessage } from "./Step.ts"
-
-export interface ChangeInput {
-  /** Position of the message in the batch. */
-  readonly index: number
-  readonly change: CrmChange
-  readonly lane: LaneName
-}
+import type { LinkIndex, Wanted } from "./TriageCrmChanges.ts"
 
 const objectKey = (type: string, id: string) => `${type}:${id}`
-const isRemoval = (change: CrmChange) => change.kind === "deletion" || change.kind === "privacyDeletion"
-const survivorOf = (change: CrmChange) => change.primaryObjectId ?? change.objectId
-const mergedOf = (change: CrmChange) => (change.mergedObjectIds ?? []).filter((id) => id !== survivorOf(change))
-
 const message = (type: string, id: string, payload: unknown, occurredAt: number, lane: LaneName): OutgoingMessage => ({ id, type, payload, occurredAt, lane })
-
-/** Stored links as a lookup by CRM id. */
-export class LinkIndex {
-  private readonly byCrm = new Map<string, string>()
-  constructor(links: ReadonlyArray<IdLink>) {
-    for (const l of links) this.byCrm.set(objectKey(l.entity, l.crmId), l.commerceId)
-  }
-  commerceId(entity: CommerceEntity, crmId: string): string | undefined {
-    return this.byCrm.get(objectKey(entity, crmId))
-  }
-  /** What `IdLinks.repoint` will do: a survivor without a link takes the first merged one's. */
-  repoint(entity: CommerceEntity, merged: ReadonlyArray<string>, survivor: string): void {
-    for (const id of merged) {
-      const commerceId = this.commerceId(entity, id)
-      if (commerceId === undefined || this.commerceId(entity, survivor) !== undefined) continue
-      this.byCrm.set(objectKey(entity, survivor), commerceId)
-      this.byCrm.delete(objectKey(entity, id))
-    }
-  }
-}
-
-/** Round 1: what to load before anything is read from HubSpot. */
-export const triageKeys = (inputs: ReadonlyArray<ChangeInput>): { readonly snapshots: ReadonlyArray<CrmKey>; readonly ledger: ReadonlyArray<LedgerKey>; readonly links: ReadonlyArray<LinkKey> } => ({
-  snapshots: inputs.filter(({ change }) => !isRemoval(change) && change.kind !== "merge").map(({ change }) => ({ type: change.objectType, id: change.objectId })),
-  ledger: inputs.map(({ change }) => crmLedgerKey(change.objectType, change.objectId)),
-  links: inputs.flatMap(({ change }) =>
-    isRemoval(change) ? [{ entity: entityOf[change.objectType], id: change.objectId }] : change.kind === "merge" ? [survivorOf(change), ...mergedOf(change)].map((id) => ({ entity: entityOf[change.objectType], id })) : []
-  )
-})
-
-export interface Wanted {
-  readonly index: number
-  readonly lane: LaneName
-  readonly type: CrmObjectType
-  readonly id: string
-}
-export interface Repoint {
-  readonly entity: CommerceEntity
-  readonly merged: ReadonlyArray<string>
-  readonly survivor: string
-}
-export interface Triage {
-  /** Deletions and merges, in message order. */
-  readonly publish: ReadonlyArray<OutgoingMessage>
-  readonly repoints: ReadonlyArray<Repoint>
-  /** Objects whose current state (and neighbours) the shop should get. */
-  readonly wanted: ReadonlyArray<Wanted>
-}
-
-/**
- * Decides each change before any HubSpot read: our own echo and a change a later read already
- * carried are dropped; deletions and merges say what they say with the ids known now (so a
- * retried publish says exactly the same thing); the rest (and merge survivors) want a read.
- */
-export const triage = (inputs: ReadonlyArray<ChangeInput>, snapshots: ReadonlyArray<CrmSnapshot>, ledger: Ledger, links: ReadonlyArray<IdLink>): Triage => {
-  const stored = new Map(snapshots.map((s) => [objectKey(s.type, s.id), s]))
-  const index = new LinkIndex(links)
-  const publish: Array<OutgoingMessage> = []
-  const repoints: Array<Repoint> = []
-  const wanted: Array<Wanted> = []
-  for (const { index: i, change, lane } of inputs) {
-    const entity = entityOf[change.objectType]
-    if (change.kind === "propertyChange" && change.propertyName !== undefined && change.propertyValue !== undefined) {
-      if (isOwnCrmWrite(ledger, change.objectType, change.objectId, { [change.propertyName]: change.propertyValue })) continue
-    }
-    if (isRemoval(change)) {
-      if (isOwnCrmWrite(ledger, change.objectType, change.objectId, ARCHIVED)) continue
-      const commerceId = index.commerceId(entity, change.objectId)
-      const payload: EntityDelete = { entity, crmId: change.objectId, version: change.occurredAt, ...(commerceId === undefined ? {} : { commerceId }) }
-      publish.push(message(routingKeys.delete(entity), change.key, payload, change.occurredAt, lane))
-      continue
-    }
-    if (change.kind === "merge") {
-      const survivor = survivorOf(change)
-      const merged = mergedOf(change)
-      const survivorCommerceId = index.commerceId(entity, survivor)
-      const payload: EntityMerge = {
-        entity,
-        survivorCrmId: survivor,
-        mergedCrmIds: merged,
-        mergedCommerceIds: merged.flatMap((id) => index.commerceId(entity, id) ?? []).filter((id) => id !== survivorCommerceId),
-        version: change.occurredAt,
-        ...(survivorCommerceId === undefined ? {} : { survivorCommerceId })
-      }
-      publish.push(message(routingKeys.merge(entity), change.key, payload, change.occurredAt, lane))
-      repoints.push({ entity, merged, survivor })
-      wanted.push({ index: i, lane, type: change.objectType, id: survivor })
-      continue
-    }
-    // Coalescing: a read made after this event already carried its effect to the platform.
-    const snapshot = stored.get(objectKey(change.objectType, change.objectId))
-    if (snapshot !== undefined && snapshot.version >= change.occurredAt && change.kind !== "associationChange") continue
-    wanted.push({ index: i, lane, type: change.objectType, id: change.objectId })
-  }
-  return { publish, repoints, wanted }
-}
-
 /** The records read so far, by type and id. */
 export type ReadRecords = ReadonlyMap<string, CrmRecord>
-
-/** Ids to read per type, each once. */
-export const idsByType = (keys: ReadonlyArray<{ readonly type: CrmObjectType; readonly id: string }>, already: ReadRecords = new Map()): ReadonlyMap<CrmObjectType, ReadonlyArray<string>> => {
-  const out = new Map<CrmObjectType, Set<string>>()
-  for (const { type, id } of keys) if (!already.has(objectKey(type, id))) out.set(type, (out.get(type) ?? new Set()).add(id))
-  return new Map([...out].map(([type, ids]) => [type, [...ids]]))
-}
 
 /** The neighbours each wanted record travels with: a company its contacts, a contact its company, an order both. */
 const neighboursOf = (item: CrmRecord): ReadonlyArray<{ readonly type: CrmObjectType; readonly id: string }> =>
@@ -168,13 +52,6 @@ export const recordKeys = (records: ReadRecords): { readonly snapshots: Readonly
     ledger: items.map((i) => crmLedgerKey(i.type, i.record.id)),
     links: items.flatMap((i) => [{ entity: entityOf[i.type], id: i.record.id }, ...linkTargets(i).map((t) => ({ entity: t.entity, id: t.crmId }))])
   }
-}
-
-/** The stored links as they will be once the batch's merges are repointed. */
-export const linksAfter = (links: ReadonlyArray<IdLink>, repoints: ReadonlyArray<Repoint>): LinkIndex => {
-  const index = new LinkIndex(links)
-  for (const r of repoints) index.repoint(r.entity, r.merged, r.survivor)
-  return index
 }
 
 /** Round 4: the shop's records as we last saw them, for each record's commerce id. */

@@ -7,6 +7,13 @@ import type { CrmRecord } from "./ShopUpserts.ts"
 
 export const recordKey = (type: CrmObjectType, id: string) => `${type}:${id}`
 
+/** Ids to read per type, each once, leaving out those already read. */
+export const idsByType = (keys: ReadonlyArray<{ readonly type: CrmObjectType; readonly id: string }>, already: ReadonlyMap<string, CrmRecord> = new Map()): ReadonlyMap<CrmObjectType, ReadonlyArray<string>> => {
+  const out = new Map<CrmObjectType, Set<string>>()
+  for (const { type, id } of keys) if (!already.has(recordKey(type, id))) out.set(type, (out.get(type) ?? new Set()).add(id))
+  return new Map([...out].map(([type, ids]) => [type, [...ids]]))
+}
+
 export const readCrmRecords = Effect.fn("readCrmRecords")(function* (idsByType: ReadonlyMap<CrmObjectType, ReadonlyArray<string>>) {
   const crm = yield* Crm
   const read = yield* Effect.forEach(

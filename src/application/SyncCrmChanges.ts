@@ -4,14 +4,15 @@
 // lets the newest state win.
 import { Clock, Effect, Result, Schema } from "effect"
 import { CrmChange } from "../domain/CrmChange.ts"
-import { type ChangeInput, commerceKeys, decideUpserts, idsByType, linksAfter, neighbourKeys, recordKeys, triage, triageKeys } from "./DecideCrmChanges.ts"
+import { commerceKeys, decideUpserts, neighbourKeys, recordKeys } from "./DecideCrmChanges.ts"
+import { type ChangeInput, linksAfter, triage, triageKeys } from "./TriageCrmChanges.ts"
 import { ledgerOf } from "./LedgerEntries.ts"
 import type { Crm } from "./ports/Crm.ts"
 import { IdLinks, type LinkKey } from "./ports/IdLinks.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
 import { type CommerceKey, type CrmKey, Snapshots } from "./ports/Snapshots.ts"
 import { type LedgerKey, WriteLedger } from "./ports/WriteLedger.ts"
-import { readCrmRecords } from "./ReadCrmRecords.ts"
+import { idsByType, readCrmRecords } from "./ReadCrmRecords.ts"
 import type { BatchHandler, Envelope } from "./Step.ts"
 import { StepFailure, toStepFailure } from "./StepFailure.ts"
 

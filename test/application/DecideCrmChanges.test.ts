@@ -1,7 +1,8 @@
 // Flow A's pure decisions: no services, only what a batch loaded.
 import { describe, expect, test } from "bun:test"
 import type { EntityDelete, EntityMerge, EntityUpsert } from "../../src/application/CommerceMessages.ts"
-import { type ChangeInput, decideUpserts, LinkIndex, linksAfter, neighbourKeys, triage } from "../../src/application/DecideCrmChanges.ts"
+import { decideUpserts, neighbourKeys } from "../../src/application/DecideCrmChanges.ts"
+import { type ChangeInput, LinkIndex, linksAfter, triage } from "../../src/application/TriageCrmChanges.ts"
 import { ARCHIVED, commerceWrites, crmWrites, ledgerOf } from "../../src/application/LedgerEntries.ts"
 import type { IdLink } from "../../src/application/ports/IdLinks.ts"
 import type { CrmSnapshot } from "../../src/application/ports/Snapshots.ts"

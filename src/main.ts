@@ -16,19 +16,40 @@ import * as InMemoryCommerceApi from "./adapters/memory/InMemoryCommerceApi.ts"
 import * as InMemoryCrm from "./adapters/memory/InMemoryCrm.ts"
 import * as LocalBudget from "./application/LocalBudget.ts"
 import * as InMemoryRateBudget from "./adapters/memory/InMemoryRateBudget.ts"
+import * as InMemoryIdLinks from "./adapters/memory/InMemoryIdLinks.ts"
+import * as InMemoryJobCheckpoints from "./adapters/memory/InMemoryJobCheckpoints.ts"
+import * as InMemoryParkedItems from "./adapters/memory/InMemoryParkedItems.ts"
+import * as InMemorySnapshots from "./adapters/memory/InMemorySnapshots.ts"
 import * as InMemorySyncStore from "./adapters/memory/InMemorySyncStore.ts"
+import * as InMemoryWriteLedger from "./adapters/memory/InMemoryWriteLedger.ts"
 import * as MongoConnection from "./adapters/mongo/MongoConnection.ts"
+import * as MongoIdLinks from "./adapters/mongo/MongoIdLinks.ts"
+import * as MongoJobCheckpoints from "./adapters/mongo/MongoJobCheckpoints.ts"
+import * as MongoParkedItems from "./adapters/mongo/MongoParkedItems.ts"
 import * as MongoRateBudget from "./adapters/mongo/MongoRateBudget.ts"
+import * as MongoSnapshots from "./adapters/mongo/MongoSnapshots.ts"
 import * as MongoSyncStore from "./adapters/mongo/MongoSyncStore.ts"
+import * as MongoWriteLedger from "./adapters/mongo/MongoWriteLedger.ts"
 import { runMain } from "./adapters/process/RunMain.ts"
 import * as RabbitMqBus from "./adapters/rabbitmq/RabbitMqBus.ts"
+
+/** One layer per store port: in memory without MONGO_URL, otherwise on one shared connection. */
+const stores = (mongo: Option.Option<MongoConnection.MongoOptions>) =>
+  Option.match(mongo, {
+    onNone: () =>
+      Layer.mergeAll(InMemorySyncStore.layer, InMemorySnapshots.layer, InMemoryIdLinks.layer, InMemoryWriteLedger.layer, InMemoryParkedItems.layer, InMemoryJobCheckpoints.layer),
+    onSome: (options) =>
+      Layer.mergeAll(MongoSyncStore.layerOnDb, MongoSnapshots.layer, MongoIdLinks.layer, MongoWriteLedger.layer, MongoParkedItems.layer, MongoJobCheckpoints.layer).pipe(
+        Layer.provide(MongoConnection.dbLayer(options))
+      )
+  })
 
 const adapters = (config: Settings.Settings) =>
   Effect.gen(function* () {
     const budget = yield* Settings.budget
     const tunings = yield* Settings.tunings
     const mongo = Option.isSome(config.mongoUrl) ? Option.some(yield* MongoConnection.config) : Option.none()
-    const store = Option.match(mongo, { onNone: () => InMemorySyncStore.layer, onSome: MongoSyncStore.layer })
+    const store = stores(mongo)
     const rateBudget = Option.match(mongo, { onNone: () => InMemoryRateBudget.layer(budget), onSome: (m) => MongoRateBudget.layer(m, budget) })
     const bus = Option.isSome(config.amqpUrl) ? RabbitMqBus.layerConfig(SyncWorkers.steps(tunings)) : InMemoryBus.layer
     const crm = Option.isSome(config.hubspotToken) ? HubSpotCrm.layerConfig({ timeZone: budget.timeZone }) : InMemoryCrm.layer()

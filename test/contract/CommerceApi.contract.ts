@@ -43,6 +43,12 @@ export const commerceApiContract = <E>(name: string, makeLayer: (seed: Seed) => 
       expect(Option.isNone(missing)).toBe(true)
     })
 
+    test("fetchMany returns the served records by id and leaves unknown ids out", async () => {
+      const found = await run(Effect.flatMap(CommerceApi, (api) => api.fetchMany("user", ["3", "nope", "7"])))
+      expect(found.map((f) => f.id).sort()).toEqual(["3", "7"])
+      expect(found.find((f) => f.id === "7")?.record).toMatchObject({ id: "7", email: "user7@example.com" })
+    })
+
     test("listIds pages through every id in ascending order", async () => {
       const ids = await run(allIds("user", {}, 10))
       expect(ids).toEqual(users.map((u) => String(u["id"])))

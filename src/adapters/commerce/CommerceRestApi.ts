@@ -26,6 +26,8 @@ const queryOf = (filter: IdFilter, cursor: string | undefined, limit: number): R
   limit: String(limit)
 })
 
+const FETCH_CONCURRENCY = 8
+
 const makeApi = (get: Get) => {
   const fetch = Effect.fn("CommerceRestApi.fetch")(function* (entity: CommerceEntity, id: string) {
     const path = `${collections[entity]}/${encodeURIComponent(id)}`
@@ -33,6 +35,15 @@ const makeApi = (get: Get) => {
     if (answer.status === 404) return Option.none()
     if (answer.status !== 200) return yield* rejected(path, answer)
     return Option.some(yield* decode(Entity, path, answer))
+  })
+
+  // The platform has no batch lookup: a bounded number of GETs at once, so a batch of id-only
+  // events costs one round trip of latency without flooding the shop.
+  const fetchMany = Effect.fn("CommerceRestApi.fetchMany")(function* (entity: CommerceEntity, ids: ReadonlyArray<string>) {
+    const found = yield* Effect.forEach([...new Set(ids)], (id) => Effect.map(fetch(entity, id), (record) => Option.map(record, (r) => ({ id, record: r }))), {
+      concurrency: FETCH_CONCURRENCY
+    })
+    return found.flatMap(Option.toArray)
   })
 
   const listIds = Effect.fn("CommerceRestApi.listIds")(function* (entity: CommerceEntity, filter: IdFilter, cursor: string | undefined, limit: number) {
@@ -43,7 +54,7 @@ const makeApi = (get: Get) => {
     return { ids: page.ids, next: page.next ?? undefined } satisfies IdPage
   })
 
-  return CommerceApi.of({ fetch, listIds })
+  return CommerceApi.of({ fetch, fetchMany, listIds })
 }
 
 export const make = (options: Options) =>

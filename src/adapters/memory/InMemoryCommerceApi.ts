@@ -23,6 +23,9 @@ export const make = (seed: Partial<Record<CommerceEntity, ReadonlyArray<Unvalida
 
     const fetch = (entity: CommerceEntity, id: string) => Effect.sync(() => Option.fromNullishOr(records[entity].get(id)))
 
+    const fetchMany = (entity: CommerceEntity, ids: ReadonlyArray<string>) =>
+      Effect.sync(() => ids.flatMap((id) => Option.toArray(Option.map(Option.fromNullishOr(records[entity].get(id)), (record) => ({ id, record })))))
+
     // The cursor is the last id handed out, so a page boundary survives inserts and restarts.
     const listIds = (entity: CommerceEntity, filter: IdFilter, cursor: string | undefined, limit: number) =>
       Effect.sync(() => {
@@ -34,7 +37,7 @@ export const make = (seed: Partial<Record<CommerceEntity, ReadonlyArray<Unvalida
         return { ids: page, next: ids.length > page.length ? page.at(-1) : undefined }
       })
 
-    return Object.assign(CommerceApi.of({ fetch, listIds }), { put })
+    return Object.assign(CommerceApi.of({ fetch, fetchMany, listIds }), { put })
   })
 
 export const layer = (seed: Partial<Record<CommerceEntity, ReadonlyArray<UnvalidatedRecord>>> = {}) => Layer.effect(CommerceApi, make(seed))

@@ -123,3 +123,15 @@ export const acquire = (options: MongoOptions) => Effect.map(acquireHandle(optio
 export class MongoDatabase extends Context.Service<MongoDatabase, MongoHandle>()("crm-sync/adapters/mongo/MongoDatabase") {
   static readonly layer = (options: MongoOptions) => Layer.effect(MongoDatabase, acquireHandle(options))
 }
+
+/** One connected database shared by every store port's Mongo layer (one client per process). */
+export class MongoDb extends Context.Service<MongoDb, Db>()("crm-sync/adapters/mongo/MongoDb") {}
+
+/** The shared database and its handle (for liveness), from one self-healing client. */
+export const dbLayer = (options: MongoOptions): Layer.Layer<MongoDb | MongoDatabase, MongoConnectionError> =>
+  Layer.effect(
+    MongoDb,
+    Effect.gen(function* () {
+      return (yield* MongoDatabase).db
+    })
+  ).pipe(Layer.provideMerge(MongoDatabase.layer(options)))

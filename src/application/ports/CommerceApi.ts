@@ -6,6 +6,11 @@ import type { CommerceEntity } from "../../domain/CorrespondenceTable.ts"
 /** A commerce record as the platform serves it, not yet validated (Validation decides). */
 export type UnvalidatedRecord = Readonly<Record<string, unknown>>
 
+export interface FetchedRecord {
+  readonly id: string
+  readonly record: UnvalidatedRecord
+}
+
 export interface IdFilter {
   /** Inclusive lower and upper bounds on the id, compared as the platform orders ids. */
   readonly fromId?: string
@@ -48,6 +53,8 @@ export class CommerceApi extends Context.Service<
   CommerceApi,
   {
     readonly fetch: (entity: CommerceEntity, id: string) => Effect.Effect<Option.Option<UnvalidatedRecord>, CommerceApiError>
+    /** Many records at once (events that carry only an id); ids the platform does not serve are left out. */
+    readonly fetchMany: (entity: CommerceEntity, ids: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<FetchedRecord>, CommerceApiError>
     /** Ids in ascending order matching the filter, `limit` at most per page. */
     readonly listIds: (entity: CommerceEntity, filter: IdFilter, cursor: string | undefined, limit: number) => Effect.Effect<IdPage, CommerceApiError>
   }

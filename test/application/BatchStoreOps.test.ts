@@ -1,0 +1,79 @@
+// A batch of 100 entities costs the store well under one operation per entity and HubSpot many
+// records per call: counted at the ports, on the memory adapters.
+import { describe, expect, test } from "bun:test"
+import { Effect, Layer } from "effect"
+import * as InMemoryCommerceApi from "../../src/adapters/memory/InMemoryCommerceApi.ts"
+import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
+import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
+import { routingKeys } from "../../src/application/CommerceMessages.ts"
+import { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
+import { Crm } from "../../src/application/ports/Crm.ts"
+import { MessageBus } from "../../src/application/ports/MessageBus.ts"
+import type { Envelope, OutgoingMessage } from "../../src/application/Step.ts"
+import { syncCommerceEvents } from "../../src/application/SyncCommerceEvents.ts"
+import { syncCrmChanges } from "../../src/application/SyncCrmChanges.ts"
+import { makeStoreCounter } from "../support/CountingStore.ts"
+import { memoryStorePorts } from "../support/MemoryStorePorts.ts"
+import { aUser } from "../domain/mothers.ts"
+
+const BATCH = 100
+
+const harness = Effect.gen(function* () {
+  const crm = yield* InMemoryCrm.make()
+  const commerce = yield* InMemoryCommerceApi.make()
+  const counter = makeStoreCounter()
+  const published: Array<OutgoingMessage> = []
+  const bus = MessageBus.of({
+    publish: (messages) => Effect.sync(() => void published.push(...messages)),
+    consume: () => Effect.die("not consumed here"),
+    replay: () => Effect.die("not replayed here")
+  })
+  const layer = Layer.mergeAll(counter.layer(Layer.merge(InMemorySyncStore.layer, memoryStorePorts())), Layer.succeed(Crm, crm), Layer.succeed(CommerceApi, commerce), Layer.succeed(MessageBus, bus))
+  return { crm, counter, published, layer }
+})
+
+const envelope = (i: number, type: string, payload: unknown): Envelope => ({ id: `m${i}`, type, payload, occurredAt: 0, lane: "live", attempt: 1 })
+
+describe("store operations and HubSpot calls per batch", () => {
+  test(`flow A: ${BATCH} contacts of 10 companies cost ≤ 1 store operation each and 2 HubSpot reads`, async () => {
+    const { crm, counter, published, layer } = await Effect.runPromise(harness)
+    const result = await Effect.runPromise(
+      Effect.gen(function* () {
+        const companies = yield* Effect.forEach(Array.from({ length: 10 }, (_, i) => i), (i) => crm.seed("company", { name: `Co ${i}`, domain: `co${i}.example.com` }))
+        const contacts = yield* Effect.forEach(Array.from({ length: BATCH }, (_, i) => i), (i) => crm.seed("contact", { email: `p${i}@example.com`, firstname: `P${i}` }))
+        yield* crm.associate(contacts.map((id, i) => ({ fromType: "contact", fromId: id, toType: "company", toId: companies[i % 10]! })))
+        const calls = { ...crm.calls }
+        const messages = contacts.map((id, i) => envelope(i, "crm.contact.propertyChange", { key: `k${i}`, objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }))
+        const results = yield* syncCrmChanges(messages)
+        return { results, reads: crm.calls.read - calls.read }
+      }).pipe(Effect.provide(layer))
+    )
+    expect(result.results.every((r) => r === undefined)).toBe(true)
+    expect(published.filter((m) => m.type === routingKeys.upsert("user"))).toHaveLength(BATCH)
+    expect(published.filter((m) => m.type === routingKeys.upsert("business"))).toHaveLength(10)
+    // Contacts in one read, their companies in another: 55 records a call.
+    expect(result.reads).toBe(2)
+    expect(counter.counts()).toEqual({ "Snapshots.getCrm": 2, "WriteLedger.find": 2, "IdLinks.find": 1, "WriteLedger.record": 1, "Snapshots.saveCrm": 1 })
+  })
+
+  test(`flow C: ${BATCH} new users cost ≤ 1 store operation each and one HubSpot upsert`, async () => {
+    const { crm, counter, published, layer } = await Effect.runPromise(harness)
+    const messages = Array.from({ length: BATCH }, (_, i) => {
+      const user = aUser({ id: `u${i}`, email: `u${i}@example.com` })
+      return envelope(i, routingKeys.commerceEvent("user", "created"), { id: `u${i}`, occurredAt: 1, payload: user })
+    })
+    const results = await Effect.runPromise(syncCommerceEvents(messages).pipe(Effect.provide(layer)))
+    expect(results.every((r) => r === undefined)).toBe(true)
+    expect(published.filter((m) => m.type === routingKeys.crmIds)).toHaveLength(BATCH)
+    expect(crm.calls.upsert).toBe(1)
+    expect(crm.calls.read).toBe(0)
+    expect(counter.counts()).toEqual({
+      "Snapshots.getCommerce": 1,
+      "IdLinks.find": 1,
+      "WriteLedger.record": 1,
+      "Snapshots.saveCrm": 1,
+      "IdLinks.link": 1,
+      "Snapshots.saveCommerce": 1
+    })
+  })
+})

@@ -1,0 +1,44 @@
+import { expect, test } from "bun:test"
+import { Effect, Layer } from "effect"
+import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
+import { updateRecords, upsertRecords } from "../../src/application/CrmBatchWrites.ts"
+import { Crm, CrmError, CrmRejected, CrmTransient } from "../../src/application/ports/Crm.ts"
+
+const over = (crm: Crm["Service"]) => Effect.provide(Layer.succeed(Crm, crm))
+
+test("a batch refused as a whole for one bad input is sent again input by input: only the bad one is refused", async () => {
+  const { outcomes, calls } = await Effect.runPromise(
+    Effect.gen(function* () {
+      const memory = yield* InMemoryCrm.make()
+      let calls = 0
+      const picky = Crm.of({
+        ...memory,
+        upsert: (type, inputs) => {
+          calls++
+          return inputs.some((i) => i.commerceId === "bad") ? Effect.fail(new CrmError({ reason: new CrmRejected({ message: "invalid e-mail", status: 400 }) })) : memory.upsert(type, inputs)
+        }
+      })
+      const outcomes = yield* upsertRecords("contact", [
+        { commerceId: "good", properties: { firstname: "G" } },
+        { commerceId: "bad", properties: { firstname: "B" } },
+        { commerceId: "good", properties: { lastname: "Later" } }
+      ]).pipe(over(picky))
+      return { outcomes, calls }
+    })
+  )
+  expect(outcomes.get("good")?._tag).toBe("Applied")
+  expect(outcomes.get("bad")).toEqual({ _tag: "Rejected", retryable: false, message: "CrmRejected: invalid e-mail" })
+  // One batch, then each of the two (merged) inputs alone.
+  expect(calls).toBe(3)
+})
+
+test("a CRM that cannot answer now fails the whole call, to be retried", async () => {
+  const error = await Effect.runPromise(
+    Effect.gen(function* () {
+      const memory = yield* InMemoryCrm.make()
+      const down = Crm.of({ ...memory, update: () => Effect.fail(new CrmError({ reason: new CrmTransient({ message: "down", status: 503 }) })) })
+      return yield* Effect.flip(updateRecords("contact", [{ id: "1", properties: {} }, { id: "2", properties: {} }]).pipe(over(down)))
+    })
+  )
+  expect(error.isRetryable).toBe(true)
+})

@@ -1,0 +1,121 @@
+// Flow A's pure decisions: no services, only what a batch loaded.
+import { describe, expect, test } from "bun:test"
+import type { EntityDelete, EntityMerge, EntityUpsert } from "../../src/application/CommerceMessages.ts"
+import { decideUpserts, neighbourKeys } from "../../src/application/DecideCrmChanges.ts"
+import { type ChangeInput, LinkIndex, linksAfter, triage } from "../../src/application/TriageCrmChanges.ts"
+import { ARCHIVED, commerceWrites, crmWrites, ledgerOf } from "../../src/application/LedgerEntries.ts"
+import type { IdLink } from "../../src/application/ports/IdLinks.ts"
+import type { CrmSnapshot } from "../../src/application/ports/Snapshots.ts"
+import type { CrmRecord } from "../../src/application/ShopUpserts.ts"
+import type { CrmChange } from "../../src/domain/CrmChange.ts"
+import type { CompanyId, ContactId } from "../../src/domain/Ids.ts"
+
+const NOW = 1_000_000
+const contact = (id: string, properties: Record<string, string>, updatedAt = 100, companyIds: ReadonlyArray<string> = []): CrmRecord => ({
+  type: "contact",
+  record: { id: id as ContactId, properties, updatedAt, companyIds: companyIds as ReadonlyArray<CompanyId> }
+})
+const company = (id: string, properties: Record<string, string>, updatedAt = 100, contactIds: ReadonlyArray<string> = []): CrmRecord => ({
+  type: "company",
+  record: { id: id as CompanyId, properties, updatedAt, contactIds: contactIds as ReadonlyArray<ContactId> }
+})
+const change = (index: number, overrides: Partial<CrmChange>): ChangeInput => ({
+  index,
+  lane: "live",
+  change: { key: `k${index}`, objectType: "contact", objectId: "1", kind: "propertyChange", occurredAt: 100, ...overrides }
+})
+const recordsOf = (...items: ReadonlyArray<CrmRecord>) => new Map(items.map((i) => [`${i.type}:${i.record.id}`, i] as const))
+const snapshotOf = (item: CrmRecord, version = item.record.updatedAt): CrmSnapshot => ({ type: item.type, id: item.record.id, version, record: item.record }) as CrmSnapshot
+const noLedger = ledgerOf([], NOW)
+const loaded = (records: ReturnType<typeof recordsOf>, more: { snapshots?: ReadonlyArray<CrmSnapshot>; links?: ReadonlyArray<IdLink>; ledger?: ReturnType<typeof ledgerOf> } = {}) => ({
+  records,
+  snapshots: more.snapshots ?? [],
+  links: new LinkIndex(more.links ?? []),
+  seen: [],
+  ledger: more.ledger ?? noLedger,
+  now: NOW
+})
+const upserts = (publish: ReadonlyArray<{ readonly type: string; readonly payload: unknown }>) => publish.filter((m) => m.type.endsWith(".upsert")).map((m) => m.payload as EntityUpsert)
+
+describe("triage: what each change asks for before HubSpot is read", () => {
+  test("the echo of our own write is dropped without a read, a publish or any write", () => {
+    const ledger = ledgerOf(crmWrites("contact", "1", { ecommerce_user_id: "u-1" }, NOW), NOW)
+    const t = triage([change(0, { propertyName: "ecommerce_user_id", propertyValue: "u-1" })], [], ledger, [])
+    expect(t).toEqual({ publish: [], repoints: [], wanted: [] })
+  })
+
+  test("a change an earlier read already carried is coalesced away; an association change never is", () => {
+    const stored = snapshotOf(contact("1", { email: "a@example.com" }, 200))
+    const t = triage([change(0, { occurredAt: 150 }), change(1, { kind: "associationChange", occurredAt: 150 }), change(2, { occurredAt: 250 })], [stored], noLedger, [])
+    expect(t.wanted.map((w) => w.index)).toEqual([1, 2])
+  })
+
+  test("a deletion is published with the shop's id; the deletion we caused ourselves is not", () => {
+    const links = [{ entity: "user" as const, crmId: "1", commerceId: "u-1" }]
+    const t = triage([change(0, { kind: "deletion", occurredAt: 300 })], [], noLedger, links)
+    expect(t.publish.map((m) => [m.type, m.id, m.payload])).toEqual([["tocommerce.user.delete", "k0", { entity: "user", crmId: "1", commerceId: "u-1", version: 300 } satisfies EntityDelete]])
+    const ours = triage([change(0, { kind: "deletion", occurredAt: 300 })], [], ledgerOf(crmWrites("contact", "1", ARCHIVED, NOW), NOW), links)
+    expect(ours.publish).toEqual([])
+  })
+
+  test("a merge says the ids as they are before the links move, and wants the survivor", () => {
+    const links = [{ entity: "user" as const, crmId: "2", commerceId: "u-2" }]
+    const t = triage([change(0, { kind: "merge", objectId: "1", primaryObjectId: "1", mergedObjectIds: ["1", "2"], occurredAt: 400 })], [], noLedger, links)
+    expect(t.publish[0]?.payload).toEqual({ entity: "user", survivorCrmId: "1", mergedCrmIds: ["2"], mergedCommerceIds: ["u-2"], version: 400 } satisfies EntityMerge)
+    expect(t.repoints).toEqual([{ entity: "user", merged: ["2"], survivor: "1" }])
+    expect(t.wanted.map((w) => w.id)).toEqual(["1"])
+    // The survivor's upsert is decided with the links as they will be after the repoint.
+    expect(linksAfter(links, t.repoints).commerceId("user", "1")).toBe("u-2")
+  })
+})
+
+describe("decideUpserts: what the shop receives for the wanted records", () => {
+  test("two events of one object coalesce into one upsert", () => {
+    const records = recordsOf(contact("1", { email: "a@example.com", firstname: "A" }))
+    const t = triage([change(0, {}), change(1, { key: "k1", occurredAt: 101 })], [], noLedger, [])
+    const d = decideUpserts(t.wanted, loaded(records))
+    expect(upserts(d.publish)).toHaveLength(1)
+    expect(d.snapshots).toHaveLength(1)
+  })
+
+  test("a batch with one invalid record settles only that one: its message fails, the others publish", () => {
+    const records = recordsOf(contact("1", { email: "good@example.com" }), contact("2", { email: "not an e-mail" }), contact("3", { email: "fine@example.com" }))
+    const wanted = ["1", "2", "3"].map((id, index) => ({ index, lane: "live" as const, type: "contact" as const, id }))
+    const d = decideUpserts(wanted, loaded(records))
+    expect([...d.invalid.keys()]).toEqual([1])
+    expect(d.invalid.get(1)).toContain("email")
+    expect(upserts(d.publish).map((u) => u.crmId)).toEqual(["1", "3"])
+    expect(d.snapshots.map((s) => s.id)).toEqual(["1", "3"])
+  })
+
+  test("an older version never overwrites: nothing is published and no snapshot is written", () => {
+    const records = recordsOf(contact("1", { email: "old@example.com" }, 100))
+    const stored = snapshotOf(contact("1", { email: "new@example.com" }, 200))
+    const d = decideUpserts([{ index: 0, lane: "live", type: "contact", id: "1" }], loaded(records, { snapshots: [stored] }))
+    expect(d).toEqual({ publish: [], ledger: [], snapshots: [], invalid: new Map() })
+  })
+
+  test("values that are all our own writes are an echo: no publish, no ledger, no snapshot", () => {
+    const item = contact("1", { email: "a@example.com", firstname: "A" }, 300)
+    const ledger = ledgerOf(crmWrites("contact", "1", { email: "a@example.com", firstname: "A" }, NOW), NOW)
+    const d = decideUpserts([{ index: 0, lane: "live", type: "contact", id: "1" }], loaded(recordsOf(item), { snapshots: [snapshotOf(item, 200)], ledger }))
+    expect(d).toEqual({ publish: [], ledger: [], snapshots: [], invalid: new Map() })
+  })
+
+  test("parents travel first, each record once, with the ledger recorded in shop ids", () => {
+    const acme = company("10", { name: "Acme", domain: "acme.example.com" }, 100, ["1", "2"])
+    const people = [contact("1", { email: "a@example.com" }, 100, ["10"]), contact("2", { email: "b@example.com" }, 100, ["10"])]
+    const records = recordsOf(acme, ...people)
+    const wanted = [
+      { index: 0, lane: "live" as const, type: "contact" as const, id: "1" },
+      { index: 1, lane: "live" as const, type: "company" as const, id: "10" }
+    ]
+    expect(neighbourKeys(wanted, records).map((k) => `${k.type}:${k.id}`)).toEqual(["company:10", "contact:1", "contact:2"])
+    const d = decideUpserts(wanted, loaded(records, { links: [{ entity: "business", crmId: "10", commerceId: "b-10" }] }))
+    expect(d.publish.map((m) => m.type)).toEqual(["tocommerce.business.upsert", "tocommerce.user.upsert", "tocommerce.user.upsert"])
+    const user = upserts(d.publish).find((u) => u.crmId === "1")
+    expect(user?.links).toEqual({ businessId: "10" })
+    const [businessLink] = commerceWrites("user", "1", { businessId: "b-10" }, NOW)
+    expect(d.ledger).toContainEqual(businessLink!)
+  })
+})

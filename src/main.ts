@@ -4,7 +4,10 @@ import { Hono } from "hono"
 import { OutboxSignal } from "./application/OutboxSignal.ts"
 import { relayLayer } from "./application/RelayOutbox.ts"
 import { SyncStore } from "./application/ports/SyncStore.ts"
+import type { Step } from "./application/Step.ts"
+import { registeredSteps } from "./application/StepRegistry.ts"
 import * as SyncWorkers from "./application/SyncWorkers.ts"
+import * as ParkedItemsOnSyncStore from "./adapters/bridge/ParkedItemsOnSyncStore.ts"
 import * as Settings from "./adapters/config/Settings.ts"
 import * as CommerceRestApi from "./adapters/commerce/CommerceRestApi.ts"
 import * as HubSpotCrm from "./adapters/hubspot/HubSpotCrm.ts"
@@ -22,17 +25,17 @@ import * as MongoSyncStore from "./adapters/mongo/MongoSyncStore.ts"
 import { runMain } from "./adapters/process/RunMain.ts"
 import * as RabbitMqBus from "./adapters/rabbitmq/RabbitMqBus.ts"
 
-const adapters = (config: Settings.Settings) =>
+const adapters = (config: Settings.Settings, steps: ReadonlyArray<Step>) =>
   Effect.gen(function* () {
     const budget = yield* Settings.budget
-    const tunings = yield* Settings.tunings
     const mongo = Option.isSome(config.mongoUrl) ? Option.some(yield* MongoConnection.config) : Option.none()
     const store = Option.match(mongo, { onNone: () => InMemorySyncStore.layer, onSome: MongoSyncStore.layer })
     const rateBudget = Option.match(mongo, { onNone: () => InMemoryRateBudget.layer(budget), onSome: (m) => MongoRateBudget.layer(m, budget) })
-    const bus = Option.isSome(config.amqpUrl) ? RabbitMqBus.layerConfig(SyncWorkers.steps(tunings)) : InMemoryBus.layer
+    const bus = Option.isSome(config.amqpUrl) ? RabbitMqBus.layerConfig(steps) : InMemoryBus.layer
     const crm = Option.isSome(config.hubspotToken) ? HubSpotCrm.layerConfig({ timeZone: budget.timeZone }) : InMemoryCrm.layer()
     const commerce = Option.isSome(config.commerceApiUrl) ? CommerceRestApi.layerConfig : InMemoryCommerceApi.layer()
-    return Layer.mergeAll(bus, crm.pipe(Layer.provideMerge(rateBudget)), commerce).pipe(Layer.provideMerge(store))
+    const parked = ParkedItemsOnSyncStore.layer
+    return Layer.mergeAll(bus, parked, crm.pipe(Layer.provideMerge(rateBudget)), commerce).pipe(Layer.provideMerge(store))
   })
 
 const http = (config: Settings.Settings) =>
@@ -67,8 +70,9 @@ const App = Layer.unwrap(
     yield* Effect.logInfo(
       `CRM: ${Option.isSome(config.hubspotToken) ? "HubSpot" : "in-memory (no HUBSPOT_ACCESS_TOKEN)"}; commerce API: ${Option.isSome(config.commerceApiUrl) ? "REST" : "in-memory (no COMMERCE_API_URL)"}`
     )
-    const workers = Layer.mergeAll(SyncWorkers.layer(yield* Settings.tunings), relayLayer({ claimant: crypto.randomUUID(), batchSize: 100, leaseMs: 30_000, idleMs: 1000 }))
-    return Layer.mergeAll(http(config), workers).pipe(Layer.provide(Layer.merge(yield* adapters(config), OutboxSignal.layer)))
+    const registered = yield* registeredSteps
+    const workers = Layer.mergeAll(SyncWorkers.layer(registered), relayLayer({ claimant: crypto.randomUUID(), batchSize: 100, leaseMs: 30_000, idleMs: 1000 }))
+    return Layer.mergeAll(http(config), workers).pipe(Layer.provide(Layer.merge(yield* adapters(config, registered.map((r) => r.step)), OutboxSignal.layer)))
   })
 )
 

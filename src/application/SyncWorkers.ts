@@ -1,37 +1,15 @@
-// Starts the service's consumers: one per step, each with its own retry policy, for the
-// lifetime of the layer. Closing the layer stops intake and lets in-flight handlers finish.
+// Runs the registered steps for the lifetime of the layer, plus the recorder of dead letters.
+// Closing the layer stops intake and lets the batches in flight finish.
 import { Effect, Layer } from "effect"
 import { CrmBatcher } from "./CrmBatcher.ts"
 import { ObjectLocks } from "./ObjectLocks.ts"
-import type { CommerceApi } from "./ports/CommerceApi.ts"
-import type { Crm } from "./ports/Crm.ts"
-import { MessageBus } from "./ports/MessageBus.ts"
-import type { SyncStore } from "./ports/SyncStore.ts"
-import type { Envelope, Step } from "./Step.ts"
-import { sameTuning, type StepTunings, syncCommerceEntityStep, syncCrmObjectStep, writeBackIdsStep } from "./Steps.ts"
-import { syncCommerceEntity } from "./SyncCommerceEntity.ts"
-import { syncCrmObject } from "./SyncCrmObject.ts"
-import { writeBackIds } from "./WriteBackIds.ts"
+import type { RegisteredStep } from "./StepRegistry.ts"
+import { recordDeadLetters, runStep } from "./StepRunner.ts"
 
-export const steps = (tunings: StepTunings = sameTuning()): readonly [Step, Step, Step] => [
-  syncCrmObjectStep(tunings["sync-crm-object"]),
-  writeBackIdsStep(tunings["write-back-ids"]),
-  syncCommerceEntityStep(tunings["sync-commerce-entity"])
-]
-
-export const layer = (tunings: StepTunings = sameTuning()) =>
+export const layer = (registered: ReadonlyArray<RegisteredStep>) =>
   Layer.effectDiscard(
     Effect.gen(function* () {
-      const bus = yield* MessageBus
-      const services = yield* Effect.context<Crm | CommerceApi | SyncStore | MessageBus | CrmBatcher | ObjectLocks>()
-      const run =
-        <E, R extends Crm | CommerceApi | SyncStore | MessageBus | CrmBatcher | ObjectLocks>(handler: (m: Envelope) => Effect.Effect<void, E, R>) =>
-        (m: Envelope) =>
-          handler(m).pipe(Effect.provideContext(services))
-      const [crmObjects, ids, commerceEntities] = steps(tunings)
-      yield* bus.consume(crmObjects, run(syncCrmObject))
-      yield* bus.consume(ids, run(writeBackIds))
-      yield* bus.consume(commerceEntities, run(syncCommerceEntity))
+      for (const { step, handler } of registered) yield* runStep(step, handler)
+      yield* recordDeadLetters()
     })
   ).pipe(Layer.provide(Layer.merge(CrmBatcher.layer, ObjectLocks.layer)))
-

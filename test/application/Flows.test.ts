@@ -2,6 +2,7 @@
 // semantics the service runs, with a scripted commerce platform at the far end.
 import { describe, expect, test } from "bun:test"
 import { Effect, Exit, Layer, Option, Queue, type Scope } from "effect"
+import * as ParkedItemsOnSyncStore from "../../src/adapters/bridge/ParkedItemsOnSyncStore.ts"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
 import * as InMemoryCommerceApi from "../../src/adapters/memory/InMemoryCommerceApi.ts"
 import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
@@ -13,10 +14,11 @@ import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import { SyncStore } from "../../src/application/ports/SyncStore.ts"
 import { relayOnce } from "../../src/application/RelayOutbox.ts"
 import type { Envelope, Step } from "../../src/application/Step.ts"
-import { sameTuning } from "../../src/application/Steps.ts"
+import { withTuning } from "../../src/application/StepRegistry.ts"
 import * as SyncWorkers from "../../src/application/SyncWorkers.ts"
 import type { CompanyId, ContactId } from "../../src/domain/Ids.ts"
 import { aBusiness, aUser } from "../domain/mothers.ts"
+import { ackEach } from "../support/AckEach.ts"
 
 const tuning = { retryTiersMs: [50, 200], maxAttempts: 6, deliveryLimit: 3, prefetch: 1 }
 const platform: Step = { name: "platform", bindings: ["tocommerce.#"], ...tuning }
@@ -25,11 +27,12 @@ const harness = Effect.gen(function* () {
   const crm = yield* InMemoryCrm.make()
   const commerce = yield* InMemoryCommerceApi.make()
   const adapters = InMemoryBus.layer.pipe(
+    Layer.provideMerge(ParkedItemsOnSyncStore.layer),
     Layer.provideMerge(InMemorySyncStore.layer),
     Layer.provideMerge(Layer.succeed(Crm, crm)),
     Layer.provideMerge(Layer.succeed(CommerceApi, commerce))
   )
-  const services = SyncWorkers.layer(sameTuning(tuning)).pipe(Layer.provideMerge(adapters))
+  const services = SyncWorkers.layer(withTuning(tuning)).pipe(Layer.provideMerge(adapters))
   return { crm, commerce, services }
 })
 
@@ -38,7 +41,7 @@ const withFlows = <A, E>(body: (received: Queue.Queue<Envelope>) => Effect.Effec
   Effect.gen(function* () {
     const bus = yield* MessageBus
     const received = yield* Queue.unbounded<Envelope>()
-    yield* bus.consume(platform, (m) => Queue.offer(received, m))
+    yield* bus.consume(platform, ackEach((m) => Queue.offer(received, m)))
     return yield* body(received)
   })
 

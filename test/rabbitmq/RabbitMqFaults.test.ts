@@ -1,15 +1,14 @@
 // Faults only a real broker can show: tier isolation, poison messages, refused publishes, lost connections.
 import { afterAll, beforeAll, describe, expect, it } from "bun:test"
 import amqp from "amqplib"
-import { Effect, Layer, Schedule } from "effect"
-import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
+import { Effect, Schedule } from "effect"
 import * as RabbitMqBus from "../../src/adapters/rabbitmq/RabbitMqBus.ts"
 import { names } from "../../src/adapters/rabbitmq/Topology.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
-import { SyncStore } from "../../src/application/ports/SyncStore.ts"
+import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import type { Step } from "../../src/application/Step.ts"
 import { StepFailure } from "../../src/application/StepFailure.ts"
-import { aMessage, aStep, eventually, recorder, runWith } from "../contract/MessageBus.contract.ts"
+import { aMessage, aStep, consume, eventually, recorder, runWith } from "../contract/MessageBus.contract.ts"
 import { makeTestBroker, skipAmqp, type TestBroker } from "../support/amqp/AmqpTestBroker.ts"
 
 let broker: TestBroker | undefined
@@ -19,9 +18,7 @@ const transient = new StepFailure({ retryable: true, reason: "timeout" })
 const setup = (steps: ReadonlyArray<Step> = []) => {
   if (broker === undefined) throw new Error("broker not ready")
   const prefix = `f${++counter}`
-  const layer = RabbitMqBus.layer({ url: broker.url, prefix, steps, reconnectMaxDelayMs: 500 }).pipe(
-    Layer.provideMerge(InMemorySyncStore.layer)
-  )
+  const layer = RabbitMqBus.layer({ url: broker.url, prefix, steps, reconnectMaxDelayMs: 500 })
   return { prefix, run: runWith(layer), names: names(prefix), url: broker.url }
 }
 const withChannel = <A>(url: string, f: (channel: amqp.Channel) => Promise<A>) =>
@@ -47,14 +44,14 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
       // The long tier is far longer than any scheduling hiccup, so the order below cannot race.
       const step = aStep("tiers", { retryTiersMs: [50, 5000], maxAttempts: 3 })
       const { seen, handler } = yield* recorder((m) => (m.type === "tiers.b" && m.attempt > 1 ? undefined : transient))
-      yield* bus.consume(step, handler)
+      yield* consume(step, handler)
       yield* bus.publish([aMessage("tiers.a")])
       yield* eventually(seen, (s) => s.some((m) => m.type === "tiers.a" && m.attempt === 2)) // a now waits in the 5 s tier
       const sentB = Date.now()
       yield* bus.publish([aMessage("tiers.b")])
       yield* eventually(seen, (s) => s.some((m) => m.type === "tiers.b" && m.attempt === 2))
       const bRetriedAfter = Date.now() - sentB
-      const parked = yield* eventually((yield* SyncStore).listParked({ step: "tiers" }), (p) => p.length === 1)
+      const parked = yield* eventually((yield* ParkedItems).list({ step: "tiers" }), (p) => p.length === 1)
       const order = (yield* seen).map((m) => `${m.type.slice(6)}${m.attempt}`)
       console.log(`short-tier retry after ${bRetriedAfter} ms while a long-tier retry was pending; order ${order.join(" ")}`)
       expect(bRetriedAfter).toBeLessThan(2500)
@@ -69,13 +66,13 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
     const t = setup()
     return t.run(Effect.gen(function* () {
       const bus = yield* MessageBus
-      const store = yield* SyncStore
+      const store = yield* ParkedItems
       const step = aStep("poison", { deliveryLimit: 2, prefetch: 2 })
       let poisonCalls = 0
       const { seen, handler } = yield* recorder()
-      yield* bus.consume(step, (m) => (m.type === "poison.bad" ? Effect.sync(() => poisonCalls++).pipe(Effect.andThen(Effect.die("segfault"))) : handler(m)))
+      yield* consume(step, (m) => (m.type === "poison.bad" ? Effect.sync(() => poisonCalls++).pipe(Effect.andThen(Effect.die("segfault"))) : handler(m)))
       yield* bus.publish([aMessage("poison.bad"), ...Array.from({ length: 20 }, () => aMessage("poison.good"))])
-      const parked = yield* eventually(store.listParked({ step: "poison" }), (p) => p.length === 1)
+      const parked = yield* eventually(store.list({ step: "poison" }), (p) => p.length === 1)
       yield* eventually(seen, (s) => s.length === 20)
       expect(parked[0]?.reason).toContain("delivery limit")
       expect(poisonCalls).toBe(3) // x-delivery-limit 2: dead-lettered on the third return
@@ -96,7 +93,7 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
           new Promise<void>((resolve) => void c.consume(t.names.stepQueue("crash"), () => void c.close().then(resolve)))
         )
       }
-      const parked = yield* eventually((yield* SyncStore).listParked({ step: "crash" }), (p) => p.length === 1)
+      const parked = yield* eventually((yield* ParkedItems).list({ step: "crash" }), (p) => p.length === 1)
       expect(parked[0]?.message.type).toBe("crash.me")
       expect(parked[0]?.reason).toContain("delivery limit")
     }))
@@ -122,7 +119,7 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
     return t.run(Effect.gen(function* () {
       const bus = yield* MessageBus
       const { seen, handler } = yield* recorder()
-      yield* bus.consume(aStep("reconnect", { prefetch: 10 }), handler)
+      yield* consume(aStep("reconnect", { prefetch: 10 }), handler)
       const before = Array.from({ length: 50 }, () => aMessage("reconnect.x"))
       const after = Array.from({ length: 50 }, () => aMessage("reconnect.y"))
       yield* bus.publish(before)

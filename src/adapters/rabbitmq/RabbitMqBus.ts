@@ -2,8 +2,7 @@
 // quorum step queues with retry tiers and parking, reconnecting session. See docs/topology.md.
 import type { ChannelModel } from "amqplib"
 import { Config, Effect, Layer } from "effect"
-import { BusRejected, type Handler, MessageBus, MessageBusError } from "../../application/ports/MessageBus.ts"
-import { SyncStore } from "../../application/ports/SyncStore.ts"
+import { type BatchConsumer, BusRejected, type DeadLetter, MessageBus, MessageBusError } from "../../application/ports/MessageBus.ts"
 import type { Envelope, OutgoingMessage, Step } from "../../application/Step.ts"
 import { encode, Headers } from "./Codec.ts"
 import { type Publication, publishConfirmed, unavailable } from "./ConfirmedPublish.ts"
@@ -24,7 +23,6 @@ export interface RabbitMqBusConfig {
 
 export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBusConfig) {
   const names = namesFor(config.prefix)
-  const store = yield* SyncStore
   const known = new Map<string, Step>((config.steps ?? []).map((step) => [step.name, step]))
   const session = yield* Session.make({
     url: config.url,
@@ -49,16 +47,16 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
   const publishRaw = (items: ReadonlyArray<Publication>) =>
     session.publisher.pipe(Effect.flatMap((channel) => publishConfirmed(channel, items)))
 
-  yield* DeadLetters.drain({ session, publish: publishRaw, names })
-
   const publish = Effect.fn("RabbitMqBus.publish")((messages: ReadonlyArray<OutgoingMessage>) =>
     publishRaw(messages.map((message) => ({ exchange: names.events, routingKey: message.type, ...encode(message) })))
   )
 
-  const consume = (step: Step, handler: Handler) => {
+  const consume = (step: Step, onBatch: BatchConsumer) => {
     known.set(step.name, step)
-    return Consumer.consume({ session, publish: publishRaw, names }, step, handler).pipe(Effect.provideService(SyncStore, store))
+    return Consumer.consume({ session, publish: publishRaw, names }, step, onBatch)
   }
+  const deadLetters = <E>(record: (letters: ReadonlyArray<DeadLetter>) => Effect.Effect<void, E>) =>
+    DeadLetters.drain({ session, publish: publishRaw, names }, record)
 
   const replay = Effect.fn("RabbitMqBus.replay")(function* (step: string, message: Envelope) {
     if (!known.has(step)) {
@@ -68,10 +66,10 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
     yield* publishRaw([{ exchange: "", routingKey: names.stepQueue(step), content, options }])
   })
 
-  return MessageBus.of({ publish, consume, replay })
+  return MessageBus.of({ publish, consume, deadLetters, replay })
 })
 
-export const layer = (config: RabbitMqBusConfig): Layer.Layer<MessageBus, MessageBusError, SyncStore> =>
+export const layer = (config: RabbitMqBusConfig): Layer.Layer<MessageBus, MessageBusError> =>
   Layer.effect(MessageBus, make(config))
 
 /** Reads AMQP_URL (and AMQP_PREFIX, default "crm-sync"). */

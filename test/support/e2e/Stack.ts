@@ -7,6 +7,7 @@ import { MongoClient } from "mongodb"
 import * as InMemorySyncStore from "../../../src/adapters/memory/InMemorySyncStore.ts"
 import { setupHubSpot } from "../../../src/adapters/hubspot/SetupHubSpot.ts"
 import * as MongoSyncStore from "../../../src/adapters/mongo/MongoSyncStore.ts"
+import * as ParkedItemsOnSyncStore from "../../../src/adapters/bridge/ParkedItemsOnSyncStore.ts"
 import * as RabbitMqBus from "../../../src/adapters/rabbitmq/RabbitMqBus.ts"
 import type { ParkedItem, SyncStore } from "../../../src/application/ports/SyncStore.ts"
 import { SyncStore as SyncStoreKey } from "../../../src/application/ports/SyncStore.ts"
@@ -96,6 +97,7 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
   const commerceRuntime = ManagedRuntime.make(
     Sim.layer(options.commerce ?? {}).pipe(
       Layer.provideMerge(RabbitMqBus.layer({ url: broker.url, prefix: PREFIX, steps: [Sim.defaultStep] })),
+      Layer.provideMerge(ParkedItemsOnSyncStore.layer),
       Layer.provideMerge(InMemorySyncStore.layer)
     )
   )

@@ -1,0 +1,31 @@
+// A step's retry and batching tuning, read from the environment: shared values (`RETRY_TIERS_MS`,
+// `RETRY_MAX_ATTEMPTS`, `DELIVERY_LIMIT`, `PREFETCH`) overridden per step with its name as a
+// prefix, e.g. `WRITE_BACK_IDS_RETRY_TIERS_MS=500,5000`.
+import { Config } from "effect"
+
+export interface StepTuning {
+  /** Delays of the retry tiers, shortest first. */
+  readonly retryTiersMs: ReadonlyArray<number>
+  readonly maxAttempts: number
+  readonly deliveryLimit: number
+  readonly prefetch: number
+}
+
+export const defaultTuning: StepTuning = { retryTiersMs: [1_000, 10_000, 60_000, 600_000], maxAttempts: 8, deliveryLimit: 5, prefetch: 10 }
+
+const tiers = (name: string) =>
+  Config.String(name).pipe(Config.map((list) => list.split(",").map((v) => Number(v.trim())).filter((v) => Number.isFinite(v) && v > 0)))
+
+const tuningWith = (prefix: string, base: StepTuning): Config.Config<StepTuning> =>
+  Config.all({
+    retryTiersMs: tiers(`${prefix}RETRY_TIERS_MS`).pipe(Config.withDefault(base.retryTiersMs)),
+    maxAttempts: Config.Int(`${prefix}RETRY_MAX_ATTEMPTS`).pipe(Config.withDefault(base.maxAttempts)),
+    deliveryLimit: Config.Int(`${prefix}DELIVERY_LIMIT`).pipe(Config.withDefault(base.deliveryLimit)),
+    prefetch: Config.Int(`${prefix}PREFETCH`).pipe(Config.withDefault(base.prefetch))
+  })
+
+export const envPrefix = (stepName: string): string => `${stepName.toUpperCase().replaceAll("-", "_")}_`
+
+/** The tunings of the named steps, in order: each step's own variables, else the shared ones. */
+export const tuningsOf = (stepNames: ReadonlyArray<string>): Config.Config<ReadonlyArray<StepTuning>> =>
+  Config.flatMap(tuningWith("", defaultTuning), (shared) => Config.all(stepNames.map((name) => tuningWith(envPrefix(name), shared))))

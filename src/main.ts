@@ -3,6 +3,7 @@ import { Effect, Layer, Logger, Option, Redacted } from "effect"
 import { Hono } from "hono"
 import { OutboxSignal } from "./application/OutboxSignal.ts"
 import { relayLayer } from "./application/RelayOutbox.ts"
+import { MessageBus } from "./application/ports/MessageBus.ts"
 import { SyncStore } from "./application/ports/SyncStore.ts"
 import type { Step } from "./application/Step.ts"
 import { registeredSteps } from "./application/StepRegistry.ts"
@@ -42,15 +43,19 @@ const http = (config: Settings.Settings) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const store = yield* SyncStore
+      const bus = yield* MessageBus
       const signal = yield* OutboxSignal
       const webhooks = Option.match(config.webhook.clientSecret, {
         onNone: WebhookRoutes.unconfigured,
         onSome: (secret) =>
           WebhookRoutes.make(store, { ...config.webhook, clientSecret: Redacted.value(secret), publicUrl: Option.getOrUndefined(config.webhook.publicUrl) }, signal.notify)
       })
-      const ready = { name: "store", check: () => Effect.runPromise(Effect.as(store.countPending, true)) }
+      const ready = [
+        { name: "store", check: () => Effect.runPromise(Effect.as(store.countPending, true)) },
+        { name: "bus", check: () => Effect.runPromise(bus.ready) }
+      ]
       const app = new Hono()
-        .route("/", HealthRoutes.make([ready]))
+        .route("/", HealthRoutes.make(ready))
         .route("/", webhooks)
         // A bug must not read as "bad input": 503 makes HubSpot retry instead of dropping events.
         .onError((error, c) => c.json({ error: error.message }, 503))

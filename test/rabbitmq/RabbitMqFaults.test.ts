@@ -75,7 +75,10 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
       const parked = yield* eventually(store.list({ step: "poison" }), (p) => p.length === 1)
       yield* eventually(seen, (s) => s.length === 20)
       expect(parked[0]?.reason).toContain("delivery limit")
-      expect(poisonCalls).toBe(3) // x-delivery-limit 2: dead-lettered on the third return
+      // x-delivery-limit 2: dead-lettered on the third return. A batch that dies is re-run one
+      // message at a time, so each of the three deliveries ran the handler once or twice.
+      expect(poisonCalls).toBeGreaterThanOrEqual(3)
+      expect(poisonCalls).toBeLessThanOrEqual(6)
       const parking = yield* withChannel(t.url, (c) => c.checkQueue(t.names.parking))
       expect(parking.messageCount).toBe(1)
     }))
@@ -128,6 +131,55 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
       yield* bus.publish(after).pipe(Effect.retry({ schedule: Schedule.spaced("100 millis"), times: 100 }))
       const ids = new Set([...before, ...after].map((m) => m.id))
       yield* eventually(seen, (s) => [...ids].every((id) => s.some((m) => m.id === id)), 15_000)
+    }))
+  }, 30_000)
+
+  it("re-attaches a consumer the broker cancelled while the connection stays up, retrying until the queue can be declared", () => {
+    const t = setup()
+    return t.run(Effect.gen(function* () {
+      const bus = yield* MessageBus
+      const { seen, handler } = yield* recorder()
+      const step = aStep("cancelled")
+      yield* consume(step, handler)
+      yield* bus.publish([aMessage("cancelled.before")])
+      yield* eventually(seen, (s) => s.length === 1)
+      // Deleting the queue cancels the consumer; a conflicting queue makes the first re-attaches fail.
+      yield* withChannel(t.url, async (c) => {
+        await c.deleteQueue(t.names.stepQueue("cancelled"))
+        await c.assertQueue(t.names.stepQueue("cancelled"), { durable: false, autoDelete: false })
+      })
+      yield* eventually(bus.ready, (ready) => !ready, 5_000)
+      yield* Effect.sleep(800)
+      yield* withChannel(t.url, (c) => c.deleteQueue(t.names.stepQueue("cancelled")))
+      yield* eventually(bus.ready, (ready) => ready, 15_000)
+      yield* bus.publish([aMessage("cancelled.after")])
+      yield* eventually(seen, (s) => s.some((m) => m.type === "cancelled.after"), 10_000)
+    }))
+  }, 40_000)
+
+  it("says it is not ready while disconnected and ready again once reconnected and re-attached", () => {
+    const t = setup()
+    return t.run(Effect.gen(function* () {
+      const bus = yield* MessageBus
+      const { seen, handler } = yield* recorder()
+      yield* consume(aStep("ready"), handler)
+      expect(yield* bus.ready).toBe(true)
+      broker!.closeConnections()
+      yield* eventually(bus.ready, (ready) => !ready, 5_000)
+      yield* eventually(bus.ready, (ready) => ready, 15_000)
+      yield* bus.publish([aMessage("ready.x")]).pipe(Effect.retry({ schedule: Schedule.spaced("100 millis"), times: 50 }))
+      yield* eventually(seen, (s) => s.length === 1)
+    }))
+  }, 30_000)
+
+  it("publishes and consumes on separate connections", () => {
+    const t = setup()
+    return t.run(Effect.gen(function* () {
+      yield* consume(aStep("conns"), () => Effect.void)
+      const out = Bun.spawnSync(["rabbitmqctl", "-q", "list_connections", "vhost", "client_properties"], { stdout: "pipe" }).stdout.toString()
+      const mine = out.split("\n").filter((line) => line.startsWith(`${broker!.vhost}\t`) && line.includes(`crm-sync ${t.prefix} `))
+      const roles = mine.map((line) => /crm-sync \S+ (\w+)"/.exec(line)?.[1]).sort()
+      expect(roles).toEqual(["consume", "publish"])
     }))
   }, 30_000)
 })

@@ -129,7 +129,7 @@ export const make = Effect.gen(function* () {
     return Queue.offer(target.queue, fresh({ ...message, attempt: 1 })).pipe(Effect.asVoid)
   }
 
-  return MessageBus.of({ publish, consume, deadLetters: drainDeadLetters, replay })
+  return MessageBus.of({ publish, consume, deadLetters: drainDeadLetters, replay, ready: Effect.succeed(true) })
 })
 
 export const layer: Layer.Layer<MessageBus> = Layer.effect(MessageBus, make)

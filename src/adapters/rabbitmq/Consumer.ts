@@ -7,15 +7,10 @@ import type { BatchConsumer, Settlement } from "../../application/ports/MessageB
 import { defaultBatchWindowMs, type Step } from "../../application/Step.ts"
 import { gatherBatch } from "../shared/GatherBatch.ts"
 import { decode } from "./Codec.ts"
-import { unavailable } from "./ConfirmedPublish.ts"
+import { keepAttached } from "./Attachment.ts"
 import type { Session } from "./Session.ts"
 import { type Publish, type Received, settleAll } from "./Settle.ts"
 import { declareStep, type Names } from "./Topology.ts"
-
-export interface Attached {
-  readonly channel: Channel
-  readonly consumerTag: string
-}
 
 export const consume = Effect.fn("RabbitMqBus.consume")(function* (
   deps: { readonly session: Session; readonly publish: Publish; readonly names: Names },
@@ -25,8 +20,7 @@ export const consume = Effect.fn("RabbitMqBus.consume")(function* (
   const { session, publish, names } = deps
   const inFlight = yield* FiberSet.make<void>()
   const buffer = yield* Queue.unbounded<Received & { readonly delivery: ReturnType<typeof decode> }>()
-  let current: Attached | undefined
-  let stopping = false
+  const tags = new WeakMap<Channel, string>()
 
   const handle = (batch: ReadonlyArray<Received & { readonly delivery: ReturnType<typeof decode> }>) =>
     onBatch(batch.map((r) => r.delivery)).pipe(
@@ -37,24 +31,20 @@ export const consume = Effect.fn("RabbitMqBus.consume")(function* (
       Effect.catchCause((cause) => Effect.logError(`settling on ${step.name} failed`, cause))
     )
 
-  const attach = (model: ChannelModel) =>
-    Effect.tryPromise({
-      try: async () => {
-        if (stopping) return
-        const channel = await model.createChannel()
-        channel.on("error", () => undefined)
-        await channel.prefetch(step.prefetch)
-        await declareStep(channel, names, step)
-        const { consumerTag } = await channel.consume(names.stepQueue(step.name), (message) => {
-          // null = the broker cancelled the consumer (queue deleted); the next reconnect re-attaches.
-          if (message === null) return
-          const delivery = decode(message)
-          Queue.offerUnsafe(buffer, { channel, message, envelope: delivery.envelope, delivery })
-        })
-        current = { channel, consumerTag }
-      },
-      catch: unavailable
+  const open = async (model: ChannelModel) => {
+    const channel = await model.createChannel()
+    channel.on("error", () => undefined)
+    await channel.prefetch(step.prefetch)
+    await declareStep(channel, names, step)
+    const { consumerTag } = await channel.consume(names.stepQueue(step.name), (message) => {
+      // null = the broker cancelled the consumer (queue deleted, node down): close and re-attach.
+      if (message === null) return void channel.close().catch(() => undefined)
+      const delivery = decode(message)
+      Queue.offerUnsafe(buffer, { channel, message, envelope: delivery.envelope, delivery })
     })
+    tags.set(channel, consumerTag)
+    return channel
+  }
 
   // Take and hand-off are uninterruptible so stopping never drops a gathered batch.
   const intake = Effect.uninterruptibleMask((restore) =>
@@ -64,18 +54,20 @@ export const consume = Effect.fn("RabbitMqBus.consume")(function* (
     )
   ).pipe(Effect.forever)
 
-  yield* session.onConnect(attach)
+  const attachment = yield* keepAttached(session, step.name, open)
   const loop = yield* Effect.forkScoped(intake)
   // Registered last, so it runs first: stop intake, drain in-flight work, then close the channel
   // (deliveries still buffered are unacked and return to the queue with it).
   yield* Effect.addFinalizer(() =>
     Effect.gen(function* () {
-      stopping = true
-      const attached = current
-      if (attached !== undefined) yield* Effect.promise(() => attached.channel.cancel(attached.consumerTag).catch(() => undefined))
+      attachment.stop()
+      const channel = attachment.current()
+      const tag = channel === undefined ? undefined : tags.get(channel)
+      if (channel !== undefined && tag !== undefined) yield* Effect.promise(() => channel.cancel(tag).catch(() => undefined))
       yield* Fiber.interrupt(loop)
       yield* FiberSet.awaitEmpty(inFlight)
-      if (attached !== undefined) yield* Effect.promise(() => attached.channel.close().catch(() => undefined))
+      if (channel !== undefined) yield* Effect.promise(() => channel.close().catch(() => undefined))
     })
   )
+  return attachment
 })

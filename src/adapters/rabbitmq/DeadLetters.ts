@@ -6,7 +6,7 @@ import { Effect, Fiber, FiberSet, Queue } from "effect"
 import type { DeadLetter } from "../../application/ports/MessageBus.ts"
 import { gatherBatch } from "../shared/GatherBatch.ts"
 import { deathOf, decode } from "./Codec.ts"
-import { unavailable } from "./ConfirmedPublish.ts"
+import { keepAttached } from "./Attachment.ts"
 import type { Session } from "./Session.ts"
 import { ack, giveBack, type Publish, parkingCopy, type Received } from "./Settle.ts"
 import type { Names } from "./Topology.ts"
@@ -44,22 +44,19 @@ export const drain = Effect.fn("RabbitMqBus.deadLetters")(function* <E>(
       )
     )
 
-  const attach = (model: ChannelModel) =>
-    Effect.tryPromise({
-      try: async () => {
-        const channel = await model.createChannel()
-        channel.on("error", () => undefined)
-        await channel.prefetch(BATCH)
-        await channel.consume(names.deadLetters, (message) => {
-          if (message === null) return
-          const received = { channel, message, envelope: decode(message).envelope }
-          Queue.offerUnsafe(buffer, { ...received, letter: toLetter(received, message) })
-        })
-      },
-      catch: unavailable
+  const open = async (model: ChannelModel) => {
+    const channel = await model.createChannel()
+    channel.on("error", () => undefined)
+    await channel.prefetch(BATCH)
+    await channel.consume(names.deadLetters, (message) => {
+      if (message === null) return void channel.close().catch(() => undefined)
+      const received = { channel, message, envelope: decode(message).envelope }
+      Queue.offerUnsafe(buffer, { ...received, letter: toLetter(received, message) })
     })
+    return channel
+  }
 
-  yield* session.onConnect(attach)
+  const attachment = yield* keepAttached(session, "dead letters", open)
   const loop = yield* Effect.forkScoped(
     gatherBatch(buffer, BATCH, 20).pipe(
       Effect.flatMap((batch) => FiberSet.run(inFlight, handle(batch))),
@@ -68,5 +65,8 @@ export const drain = Effect.fn("RabbitMqBus.deadLetters")(function* <E>(
     )
   )
   // Unacked letters return to the queue when the connection closes: nothing to wait for.
-  yield* Effect.addFinalizer(() => Fiber.interrupt(loop).pipe(Effect.andThen(FiberSet.clear(inFlight))))
+  yield* Effect.addFinalizer(() =>
+    Effect.sync(attachment.stop).pipe(Effect.andThen(Fiber.interrupt(loop)), Effect.andThen(FiberSet.clear(inFlight)))
+  )
+  return attachment
 })

@@ -75,5 +75,7 @@ export class MessageBus extends Context.Service<
     readonly deadLetters: <E>(record: (letters: ReadonlyArray<DeadLetter>) => Effect.Effect<void, E>) => Effect.Effect<void, MessageBusError, Scope.Scope>
     /** Puts a parked message back on its (declared) step's queue with a fresh attempt count. */
     readonly replay: (step: string, message: Envelope) => Effect.Effect<void, MessageBusError>
+    /** For readiness: connected, and every consumer attached. */
+    readonly ready: Effect.Effect<boolean>
   }
 >()("crm-sync/application/ports/MessageBus") {}

@@ -1,7 +1,7 @@
 // A step's retry and batching tuning, read from the environment: shared values (`RETRY_TIERS_MS`,
 // `RETRY_MAX_ATTEMPTS`, `DELIVERY_LIMIT`, `PREFETCH`) overridden per step with its name as a
 // prefix, e.g. `WRITE_BACK_IDS_RETRY_TIERS_MS=500,5000`.
-import { Config } from "effect"
+import { Config, ConfigProvider } from "effect"
 
 export interface StepTuning {
   /** Delays of the retry tiers, shortest first. */
@@ -13,8 +13,15 @@ export interface StepTuning {
 
 export const defaultTuning: StepTuning = { retryTiersMs: [1_000, 10_000, 60_000, 600_000], maxAttempts: 8, deliveryLimit: 5, prefetch: 10 }
 
+// A malformed list is refused at start: read as "no tiers" it would park every transient failure.
 const tiers = (name: string) =>
-  Config.String(name).pipe(Config.map((list) => list.split(",").map((v) => Number(v.trim())).filter((v) => Number.isFinite(v) && v > 0)))
+  Config.flatMap(Config.String(name), (list) => {
+    const delays = list.split(",").map((v) => Number(v.trim()))
+    const valid = delays.length > 0 && delays.every((v) => Number.isInteger(v) && v > 0)
+    return valid
+      ? Config.succeed(delays)
+      : Config.fail(new ConfigProvider.SourceError({ message: `${name} must be a comma-separated list of positive whole milliseconds, got "${list}"` }))
+  })
 
 const tuningWith = (prefix: string, base: StepTuning): Config.Config<StepTuning> =>
   Config.all({

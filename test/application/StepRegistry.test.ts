@@ -28,3 +28,16 @@ test("every step is declared once, with its bindings and a handler", () => {
   expect(registered.find((r) => r.step.name === "write-back-ids")?.step.bindings).toEqual(["commerce.ids.assigned"])
   for (const r of registered) expect(typeof r.handler).toBe("function")
 })
+
+test("a malformed tier list is refused at start with a message naming the variable", async () => {
+  const refused = await read({ RETRY_TIERS_MS: "1000,10s" }).then(
+    () => "accepted",
+    (error: unknown) => String(error)
+  )
+  expect(refused).toContain("RETRY_TIERS_MS must be a comma-separated list")
+  const perStep = await read({ WRITE_BACK_IDS_RETRY_TIERS_MS: "500,,5000" }).then(
+    () => "accepted",
+    (error: unknown) => String(error)
+  )
+  expect(perStep).toContain("WRITE_BACK_IDS_RETRY_TIERS_MS")
+})

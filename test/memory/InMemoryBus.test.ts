@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test"
-import { Effect, Layer } from "effect"
+import { Effect, Exit, Layer, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
@@ -99,5 +99,17 @@ describe("InMemoryBus", () => {
       yield* (yield* MessageBus).publish(Array.from({ length: 12 }, () => aMessage("pf.x")))
       yield* Effect.sleep(200)
       expect(peak).toBe(3)
+    }).pipe(Effect.scoped, Effect.provide(withParking()), Effect.runPromise))
+
+  it("stopping a consumer while it gathers a batch still hands the gathered messages over", () =>
+    Effect.gen(function* () {
+      const bus = yield* MessageBus
+      const { seen, handler } = yield* recorder()
+      const scope = yield* Scope.make()
+      yield* consume(aStep("gathering", { batchWindowMs: 300 }), handler).pipe(Scope.provide(scope))
+      yield* bus.publish([aMessage("gathering.x")])
+      yield* Effect.sleep(50) // taken, and the window is still open
+      yield* Scope.close(scope, Exit.void)
+      expect((yield* seen).map((m) => m.type)).toEqual(["gathering.x"])
     }).pipe(Effect.scoped, Effect.provide(withParking()), Effect.runPromise))
 })

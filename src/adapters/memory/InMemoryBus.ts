@@ -86,7 +86,7 @@ export const make = Effect.gen(function* () {
     // Take and hand-off are uninterruptible so stopping never drops a message between the two;
     // one batch at a time, so at most `prefetch` deliveries are unsettled.
     const intake = Effect.uninterruptibleMask((restore) =>
-      restore(gatherBatch(target.queue, Math.max(1, step.prefetch), step.batchWindowMs ?? defaultBatchWindowMs)).pipe(
+      gatherBatch(target.queue, Math.max(1, step.prefetch), step.batchWindowMs ?? defaultBatchWindowMs, restore).pipe(
         Effect.flatMap((batch) => FiberSet.run(inFlight, handle(target, batch, onBatch))),
         Effect.flatMap((fiber) => restore(Fiber.await(fiber)))
       )
@@ -107,7 +107,7 @@ export const make = Effect.gen(function* () {
             )
           )
         )
-      yield* Effect.forkScoped(gatherBatch(deadLetters, 100, 0).pipe(Effect.flatMap(recordOrKeep), Effect.forever))
+      yield* Effect.forkScoped(gatherBatch(deadLetters, 100, 0, (effect) => effect).pipe(Effect.flatMap(recordOrKeep), Effect.forever))
     })
 
   const publish = (messages: ReadonlyArray<OutgoingMessage>) =>

@@ -48,7 +48,7 @@ export const consume = Effect.fn("RabbitMqBus.consume")(function* (
 
   // Take and hand-off are uninterruptible so stopping never drops a gathered batch.
   const intake = Effect.uninterruptibleMask((restore) =>
-    restore(gatherBatch(buffer, Math.max(1, step.prefetch), step.batchWindowMs ?? defaultBatchWindowMs)).pipe(
+    gatherBatch(buffer, Math.max(1, step.prefetch), step.batchWindowMs ?? defaultBatchWindowMs, restore).pipe(
       Effect.flatMap((batch) => FiberSet.run(inFlight, handle(batch))),
       Effect.flatMap((fiber) => restore(Fiber.await(fiber)))
     )
@@ -56,8 +56,8 @@ export const consume = Effect.fn("RabbitMqBus.consume")(function* (
 
   const attachment = yield* keepAttached(session, step.name, open)
   const loop = yield* Effect.forkScoped(intake)
-  // Registered last, so it runs first: stop intake, drain in-flight work, then close the channel
-  // (deliveries still buffered are unacked and return to the queue with it).
+  // Registered last, so it runs first: stop intake, finish in-flight work and what is buffered,
+  // then close the channel.
   yield* Effect.addFinalizer(() =>
     Effect.gen(function* () {
       attachment.stop()
@@ -66,6 +66,9 @@ export const consume = Effect.fn("RabbitMqBus.consume")(function* (
       if (channel !== undefined && tag !== undefined) yield* Effect.promise(() => channel.cancel(tag).catch(() => undefined))
       yield* Fiber.interrupt(loop)
       yield* FiberSet.awaitEmpty(inFlight)
+      // What arrived before the cancel is handled too: returned, it would count toward the limit.
+      const rest = yield* Queue.clear(buffer).pipe(Effect.orDie)
+      if (rest.length > 0) yield* handle(rest)
       if (channel !== undefined) yield* Effect.promise(() => channel.close().catch(() => undefined))
     })
   )

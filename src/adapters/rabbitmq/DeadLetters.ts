@@ -26,10 +26,11 @@ export const drain = Effect.fn("RabbitMqBus.deadLetters")(function* <E>(
   const buffer = yield* Queue.unbounded<Letter>()
   const inFlight = yield* FiberSet.make<void>()
 
-  const toLetter = (r: Received, message: Received["message"]): DeadLetter => {
+  const toLetter = (message: Received["message"]): DeadLetter => {
     const death = deathOf(message)
+    const { envelope, firstFailedAt } = decode(message)
     const reason = death.reason === "delivery_limit" ? "delivery limit exceeded (handler crashed or died repeatedly)" : death.reason
-    return { step: names.stepOf(death.queue) ?? death.queue, envelope: r.envelope, reason, firstFailedAt: decode(message).firstFailedAt }
+    return { step: names.stepOf(death.queue) ?? death.queue, envelope, reason, firstFailedAt }
   }
 
   const handle = (batch: ReadonlyArray<Letter>) =>
@@ -50,15 +51,15 @@ export const drain = Effect.fn("RabbitMqBus.deadLetters")(function* <E>(
     await channel.prefetch(BATCH)
     await channel.consume(names.deadLetters, (message) => {
       if (message === null) return void channel.close().catch(() => undefined)
-      const received = { channel, message, envelope: decode(message).envelope }
-      Queue.offerUnsafe(buffer, { ...received, letter: toLetter(received, message) })
+      const letter = toLetter(message)
+      Queue.offerUnsafe(buffer, { channel, message, envelope: letter.envelope, letter })
     })
     return channel
   }
 
   const attachment = yield* keepAttached(session, "dead letters", open)
   const loop = yield* Effect.forkScoped(
-    gatherBatch(buffer, BATCH, 20).pipe(
+    gatherBatch(buffer, BATCH, 20, (effect) => effect).pipe(
       Effect.flatMap((batch) => FiberSet.run(inFlight, handle(batch))),
       Effect.flatMap(Fiber.await),
       Effect.forever

@@ -1,4 +1,4 @@
-// A step consumer: its own channel (prefetch = step.prefetch), manual acks, re-attached after
+// A step consumer: its own channel (prefetch = 2 batches), manual acks, re-attached after
 // reconnects. Deliveries are gathered into batches for the step's BatchConsumer, one batch at a
 // time; closing the scope cancels intake and waits for the batch in flight and its acks.
 import type { Channel, ChannelModel } from "amqplib"
@@ -34,7 +34,8 @@ export const consume = Effect.fn("RabbitMqBus.consume")(function* (
   const open = async (model: ChannelModel) => {
     const channel = await model.createChannel()
     channel.on("error", () => undefined)
-    await channel.prefetch(step.prefetch)
+    // Room for two batches: the next one arrives while this one is handled and settled.
+    await channel.prefetch(step.prefetch * 2)
     await declareStep(channel, names, step)
     const { consumerTag } = await channel.consume(names.stepQueue(step.name), (message) => {
       // null = the broker cancelled the consumer (queue deleted, node down): close and re-attach.

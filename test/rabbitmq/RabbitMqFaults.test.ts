@@ -187,4 +187,14 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
       expect(roles).toEqual(["consume", "publish"])
     }))
   }, 30_000)
+
+  it("fails a publish whose confirms do not arrive in time as BusUnavailable, instead of hanging", () => {
+    if (broker === undefined) throw new Error("broker not ready")
+    const layer = RabbitMqBus.layer({ url: broker.url, prefix: `f${++counter}`, confirmTimeoutMs: 0 })
+    return runWith(layer)(Effect.gen(function* () {
+      const error = yield* (yield* MessageBus).publish([aMessage("slow.confirm")]).pipe(Effect.flip)
+      expect(error.reason._tag).toBe("BusUnavailable")
+      expect(error.message).toContain("no publisher confirm within 0 ms")
+    }))
+  }, 30_000)
 })

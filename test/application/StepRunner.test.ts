@@ -48,7 +48,12 @@ test("a batch that dies is re-run message by message: only the crashing one is r
 
 test("an undecodable delivery is parked without running the handler", async () => {
   const seen: Array<string> = []
-  const out = await settle((ms) => Effect.sync(() => ms.map((m) => void seen.push(m.id))), [delivery("bad", 1, true), delivery("ok")])
+  const handler: BatchHandler = (ms) =>
+    Effect.sync(() => {
+      for (const m of ms) seen.push(m.id)
+      return ms.map(() => undefined)
+    })
+  const out = await settle(handler, [delivery("bad", 1, true), delivery("ok")])
   expect(out.settlements).toEqual(["Park", "Ack"])
   expect(seen).toEqual(["ok"])
   expect(out.parked).toEqual([["s:bad", "undecodable message body"]])

@@ -8,7 +8,6 @@ import { SyncStore } from "./application/ports/SyncStore.ts"
 import type { Step } from "./application/Step.ts"
 import { registeredSteps } from "./application/StepRegistry.ts"
 import * as SyncWorkers from "./application/SyncWorkers.ts"
-import * as ParkedItemsOnSyncStore from "./adapters/bridge/ParkedItemsOnSyncStore.ts"
 import * as Settings from "./adapters/config/Settings.ts"
 import * as CommerceRestApi from "./adapters/commerce/CommerceRestApi.ts"
 import * as HubSpotCrm from "./adapters/hubspot/HubSpotCrm.ts"
@@ -19,24 +18,44 @@ import * as InMemoryBus from "./adapters/memory/InMemoryBus.ts"
 import * as InMemoryCommerceApi from "./adapters/memory/InMemoryCommerceApi.ts"
 import * as InMemoryCrm from "./adapters/memory/InMemoryCrm.ts"
 import * as InMemoryRateBudget from "./adapters/memory/InMemoryRateBudget.ts"
+import * as InMemoryIdLinks from "./adapters/memory/InMemoryIdLinks.ts"
+import * as InMemoryJobCheckpoints from "./adapters/memory/InMemoryJobCheckpoints.ts"
+import * as InMemoryParkedItems from "./adapters/memory/InMemoryParkedItems.ts"
+import * as InMemorySnapshots from "./adapters/memory/InMemorySnapshots.ts"
 import * as InMemorySyncStore from "./adapters/memory/InMemorySyncStore.ts"
+import * as InMemoryWriteLedger from "./adapters/memory/InMemoryWriteLedger.ts"
 import * as MongoConnection from "./adapters/mongo/MongoConnection.ts"
+import * as MongoIdLinks from "./adapters/mongo/MongoIdLinks.ts"
+import * as MongoJobCheckpoints from "./adapters/mongo/MongoJobCheckpoints.ts"
+import * as MongoParkedItems from "./adapters/mongo/MongoParkedItems.ts"
 import * as MongoRateBudget from "./adapters/mongo/MongoRateBudget.ts"
+import * as MongoSnapshots from "./adapters/mongo/MongoSnapshots.ts"
 import * as MongoSyncStore from "./adapters/mongo/MongoSyncStore.ts"
+import * as MongoWriteLedger from "./adapters/mongo/MongoWriteLedger.ts"
 import { runMain } from "./adapters/process/RunMain.ts"
 import * as RabbitMqBus from "./adapters/rabbitmq/RabbitMqBus.ts"
+
+/** One layer per store port: in memory without MONGO_URL, otherwise on one shared connection. */
+const stores = (mongo: Option.Option<MongoConnection.MongoOptions>) =>
+  Option.match(mongo, {
+    onNone: () =>
+      Layer.mergeAll(InMemorySyncStore.layer, InMemorySnapshots.layer, InMemoryIdLinks.layer, InMemoryWriteLedger.layer, InMemoryParkedItems.layer, InMemoryJobCheckpoints.layer),
+    onSome: (options) =>
+      Layer.mergeAll(MongoSyncStore.layerOnDb, MongoSnapshots.layer, MongoIdLinks.layer, MongoWriteLedger.layer, MongoParkedItems.layer, MongoJobCheckpoints.layer).pipe(
+        Layer.provide(MongoConnection.dbLayer(options))
+      )
+  })
 
 const adapters = (config: Settings.Settings, steps: ReadonlyArray<Step>) =>
   Effect.gen(function* () {
     const budget = yield* Settings.budget
     const mongo = Option.isSome(config.mongoUrl) ? Option.some(yield* MongoConnection.config) : Option.none()
-    const store = Option.match(mongo, { onNone: () => InMemorySyncStore.layer, onSome: MongoSyncStore.layer })
+    const store = stores(mongo)
     const rateBudget = Option.match(mongo, { onNone: () => InMemoryRateBudget.layer(budget), onSome: (m) => MongoRateBudget.layer(m, budget) })
     const bus = Option.isSome(config.amqpUrl) ? RabbitMqBus.layerConfig(steps) : InMemoryBus.layer
     const crm = Option.isSome(config.hubspotToken) ? HubSpotCrm.layerConfig({ timeZone: budget.timeZone }) : InMemoryCrm.layer()
     const commerce = Option.isSome(config.commerceApiUrl) ? CommerceRestApi.layerConfig : InMemoryCommerceApi.layer()
-    const parked = ParkedItemsOnSyncStore.layer
-    return Layer.mergeAll(bus, parked, crm.pipe(Layer.provideMerge(rateBudget)), commerce).pipe(Layer.provideMerge(store))
+    return Layer.mergeAll(bus, crm.pipe(Layer.provideMerge(rateBudget)), commerce).pipe(Layer.provideMerge(store))
   })
 
 const http = (config: Settings.Settings) =>

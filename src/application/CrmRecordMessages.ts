@@ -10,7 +10,8 @@ import type { Order } from "../domain/Order.ts"
 import type { ValidationFailed } from "../domain/ValidationFailed.ts"
 import { validateFields } from "../domain/Validation.ts"
 import type { EntityUpsert } from "./CommerceMessages.ts"
-import { SyncStore } from "./ports/SyncStore.ts"
+import { commerceIdOf } from "./LinkLookups.ts"
+import { Snapshots } from "./ports/Snapshots.ts"
 
 export type CrmRecord = { readonly type: "contact"; readonly record: Contact } | { readonly type: "company"; readonly record: Company } | { readonly type: "order"; readonly record: Order }
 
@@ -35,19 +36,18 @@ export const snapshotProperties = (data: unknown): CrmProperties | undefined =>
  * is the record as last synced: only what the CRM changed since (and wins) is sent.
  */
 export const toUpsert = Effect.fn("toUpsert")(function* (item: CrmRecord, base: CrmProperties | undefined) {
-  const store = yield* SyncStore
   const entity = entityOf[item.type]
   const valid = validateFields(entity, toCommerceFields(entity, item.record.properties))
   if (Result.isFailure(valid)) return Result.fail<ValidationFailed>(valid.failure)
-  const linked = yield* store.commerceIdOf(entity, item.record.id)
+  const linked = yield* commerceIdOf(entity, item.record.id)
   const commerceId = Option.getOrUndefined(linked) ?? item.record.properties[commerceIdProperty[entity]] ?? undefined
-  const seen = commerceId ? Option.getOrUndefined(yield* store.getSnapshot(entity, commerceId))?.data : undefined
+  const seen = commerceId ? (yield* Snapshots.use((s) => s.getCommerce([{ entity, id: commerceId }])))[0]?.record : undefined
   const upsert: EntityUpsert = {
     entity,
     crmId: item.record.id,
     ...(commerceId ? { commerceId } : {}),
     version: item.record.updatedAt,
-    fields: fieldsForCommerce(entity, item.record.properties, base, Predicate.isObject(seen) ? (seen as Record<string, unknown>) : undefined),
+    fields: fieldsForCommerce(entity, item.record.properties, base, seen ?? undefined),
     links: linksOf(item)
   }
   return Result.succeed(upsert)

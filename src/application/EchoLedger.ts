@@ -4,7 +4,7 @@ import { Clock, Effect } from "effect"
 import { associationRows, type CommerceEntity, rowsOf } from "../domain/CorrespondenceTable.ts"
 import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
 import { getPath } from "../domain/Mapping.ts"
-import { SyncStore } from "./ports/SyncStore.ts"
+import { type LedgerEntry, WriteLedger } from "./ports/WriteLedger.ts"
 import { valueHash } from "./ValueHash.ts"
 
 /** Long enough to outlive HubSpot's webhook delay and retries of the same delivery. */
@@ -15,26 +15,27 @@ export const ARCHIVED: CrmProperties = { "crm-sync:archived": "true" }
 
 export const crmObjectKey = (type: CrmObjectType, id: string) => `${type}:${id}`
 
+/** True when every value is one we wrote to that object ourselves and its entry has not expired: one store query. */
+const allOwnWrites = Effect.fn("allOwnWrites")(function* (side: LedgerEntry["side"], objectKey: string, values: ReadonlyArray<readonly [string, unknown]>) {
+  if (values.length === 0) return false
+  const now = yield* Clock.currentTimeMillis
+  const entries = yield* WriteLedger.use((ledger) => ledger.find([{ side, objectKey }], now))
+  const written = new Set(entries.map((e) => JSON.stringify([e.property, e.valueHash])))
+  return values.every(([property, value]) => written.has(JSON.stringify([property, valueHash(value)])))
+})
+
 export const recordCrmWrites = Effect.fn("recordCrmWrites")(function* (type: CrmObjectType, id: string, properties: CrmProperties) {
-  const store = yield* SyncStore
+  const ledger = yield* WriteLedger
   const now = yield* Clock.currentTimeMillis
   const entries = Object.entries(properties)
     .filter(([, value]) => value !== null && value !== "")
     .map(([property, value]) => ({ side: "crm" as const, objectKey: crmObjectKey(type, id), property, valueHash: valueHash(value), expiresAt: now + LEDGER_TTL_MS }))
-  if (entries.length > 0) yield* store.recordWrites(entries)
+  if (entries.length > 0) yield* ledger.record(entries)
 })
 
 /** True when every given property holds a value we wrote ourselves (a pure echo). */
-export const isOwnCrmWrite = Effect.fn("isOwnCrmWrite")(function* (type: CrmObjectType, id: string, properties: CrmProperties) {
-  const store = yield* SyncStore
-  const now = yield* Clock.currentTimeMillis
-  const values = Object.entries(properties).filter(([, value]) => value !== null && value !== "")
-  if (values.length === 0) return false
-  for (const [property, value] of values) {
-    if (!(yield* store.isEcho("crm", crmObjectKey(type, id), property, valueHash(value), now))) return false
-  }
-  return true
-})
+export const isOwnCrmWrite = (type: CrmObjectType, id: string, properties: CrmProperties) =>
+  allOwnWrites("crm", crmObjectKey(type, id), Object.entries(properties).filter(([, value]) => value !== null && value !== ""))
 
 /** The shop's side: fields we sent it, keyed by the CRM id (the shop's id may not exist yet). */
 export const commerceObjectKey = (entity: CommerceEntity, crmId: string) => `${entity}:crm:${crmId}`
@@ -54,7 +55,7 @@ const sharedFieldValues = (entity: CommerceEntity, fields: Readonly<Record<strin
   })
 
 export const recordCommerceWrites = Effect.fn("recordCommerceWrites")(function* (entity: CommerceEntity, crmId: string, fields: Readonly<Record<string, unknown>>) {
-  const store = yield* SyncStore
+  const ledger = yield* WriteLedger
   const now = yield* Clock.currentTimeMillis
   const entries = sharedFieldValues(entity, fields).map(([field, value]) => ({
     side: "commerce" as const,
@@ -63,17 +64,9 @@ export const recordCommerceWrites = Effect.fn("recordCommerceWrites")(function* 
     valueHash: valueHash(value),
     expiresAt: now + LEDGER_TTL_MS
   }))
-  if (entries.length > 0) yield* store.recordWrites(entries)
+  if (entries.length > 0) yield* ledger.record(entries)
 })
 
 /** True when every shared field of the shop's record holds a value we sent it ourselves. */
-export const isOwnCommerceWrite = Effect.fn("isOwnCommerceWrite")(function* (entity: CommerceEntity, crmId: string, record: Readonly<Record<string, unknown>>) {
-  const store = yield* SyncStore
-  const now = yield* Clock.currentTimeMillis
-  const values = sharedFieldValues(entity, record)
-  if (values.length === 0) return false
-  for (const [field, value] of values) {
-    if (!(yield* store.isEcho("commerce", commerceObjectKey(entity, crmId), field, valueHash(value), now))) return false
-  }
-  return true
-})
+export const isOwnCommerceWrite = (entity: CommerceEntity, crmId: string, record: Readonly<Record<string, unknown>>) =>
+  allOwnWrites("commerce", commerceObjectKey(entity, crmId), sharedFieldValues(entity, record))

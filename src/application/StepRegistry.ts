@@ -8,7 +8,9 @@ import type { ObjectLocks } from "./ObjectLocks.ts"
 import type { CommerceApi } from "./ports/CommerceApi.ts"
 import type { Crm } from "./ports/Crm.ts"
 import type { MessageBus } from "./ports/MessageBus.ts"
-import type { SyncStore } from "./ports/SyncStore.ts"
+import type { IdLinks } from "./ports/IdLinks.ts"
+import type { Snapshots } from "./ports/Snapshots.ts"
+import type { WriteLedger } from "./ports/WriteLedger.ts"
 import type { BatchHandler, Step } from "./Step.ts"
 import { defaultTuning, type StepTuning, tuningsOf } from "./StepTuning.ts"
 import { syncCommerceEntity } from "./SyncCommerceEntity.ts"
@@ -16,7 +18,7 @@ import { syncCrmObject } from "./SyncCrmObject.ts"
 import { writeBackIds } from "./WriteBackIds.ts"
 
 /** What the service's handlers need. */
-export type StepServices = Crm | CommerceApi | SyncStore | MessageBus | CrmBatcher | ObjectLocks
+export type StepServices = Crm | CommerceApi | Snapshots | IdLinks | WriteLedger | MessageBus | CrmBatcher | ObjectLocks
 
 interface Declaration {
   readonly name: string

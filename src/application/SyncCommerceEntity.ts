@@ -11,10 +11,11 @@ import { CrmBatcher } from "./CrmBatcher.ts"
 import { ObjectLocks } from "./ObjectLocks.ts"
 import { snapshotProperties } from "./CrmRecordMessages.ts"
 import { ARCHIVED, isOwnCommerceWrite, recordCrmWrites } from "./EchoLedger.ts"
+import { crmIdOf, linkIds } from "./LinkLookups.ts"
 import { CommerceApi } from "./ports/CommerceApi.ts"
 import { Crm, type CrmIdOf, type CrmLink, type CrmRecordOf } from "./ports/Crm.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
-import { type Snapshot, SyncStore } from "./ports/SyncStore.ts"
+import { type CrmSnapshot, Snapshots } from "./ports/Snapshots.ts"
 import type { Envelope } from "./Step.ts"
 import { StepFailure, toStepFailure } from "./StepFailure.ts"
 
@@ -47,12 +48,11 @@ interface LinkTarget {
  * not repeat a write. One HubSpot does not know yet is a wait, not an error: it syncs on its own.
  */
 const linkTargets = Effect.fn("linkTargets")(function* (entity: CommerceEntity, record: Readonly<Record<string, unknown>>) {
-  const store = yield* SyncStore
   const targets: Array<LinkTarget> = []
   for (const row of associationRows.filter((r) => r.entity === entity)) {
     const target = getPath(record, row.commerceField)
     if (typeof target !== "string") continue
-    const targetCrmId = yield* store.crmIdOf(row.to, target)
+    const targetCrmId = yield* crmIdOf(row.to, target)
     if (Option.isNone(targetCrmId)) return yield* new StepFailure({ retryable: true, reason: `${row.to} ${target} is not in HubSpot yet` })
     targets.push({ toType: crmTypeOf[row.to], toId: targetCrmId.value })
   }
@@ -80,19 +80,19 @@ const linkedIds = (current: Option.Option<CrmRecordOf[CrmObjectType]>): Readonly
  * its version and its other values. Recording HubSpot's whole current record here would claim
  * that edits the shop has not received were synced, and flow A would then skip them.
  */
-const rememberWrite = (type: CrmObjectType, base: Snapshot | undefined, crmId: string, written: CrmProperties) =>
-  Effect.flatMap(SyncStore, (store) => {
-    const before = Predicate.isObject(base?.data) ? (base.data as Record<string, unknown>) : { companyIds: [], contactIds: [] }
-    const data = { ...before, id: crmId, properties: { ...snapshotProperties(base?.data), ...written } }
-    return store.saveSnapshot({ type, id: crmId, version: base?.version ?? 0, data })
+const rememberWrite = (type: CrmObjectType, base: CrmSnapshot | undefined, crmId: string, written: CrmProperties) =>
+  Snapshots.use((snapshots) => {
+    const before = Predicate.isObject(base?.record) ? (base.record as Record<string, unknown>) : { companyIds: [], contactIds: [] }
+    const record = { ...before, id: crmId, properties: { ...snapshotProperties(base?.record), ...written } }
+    return snapshots.saveCrm([{ type, id: crmId, version: base?.version ?? 0, record } as CrmSnapshot])
   })
 
 const writeIntoCrm = Effect.fn("writeIntoCrm")(function* (entity: CommerceEntity, id: string, record: Readonly<Record<string, unknown>>, known: Option.Option<string>) {
   const type = crmTypeOf[entity]
   const batcher = yield* CrmBatcher
   const current = yield* currentRecord(entity, known)
-  const base = Option.isSome(current) ? Option.getOrUndefined(yield* (yield* SyncStore).getSnapshot(type, current.value.id)) : undefined
-  const properties = propertiesForCrm(entity, record, Option.getOrUndefined(current)?.properties, snapshotProperties(base?.data))
+  const base = Option.isSome(current) ? (yield* Snapshots.use((s) => s.getCrm([{ type, id: current.value.id }])))[0] : undefined
+  const properties = propertiesForCrm(entity, record, Option.getOrUndefined(current)?.properties, snapshotProperties(base?.record))
   if (Option.isSome(current)) {
     const crmId = current.value.id
     if (Object.keys(properties).length === 0) return { crmId, created: false, current }
@@ -112,21 +112,20 @@ const writeIntoCrm = Effect.fn("writeIntoCrm")(function* (entity: CommerceEntity
 
 /** A deletion on the shop archives the HubSpot record; the webhook it causes is our own echo. */
 const archiveInCrm = Effect.fn("archiveInCrm")(function* (entity: CommerceEntity, id: string, deletedAt: number) {
-  const store = yield* SyncStore
-  const crmId = yield* store.crmIdOf(entity, id)
+  const crmId = yield* crmIdOf(entity, id)
   if (Option.isSome(crmId)) {
     yield* recordCrmWrites(crmTypeOf[entity], crmId.value, ARCHIVED)
     yield* (yield* Crm).archive(crmTypeOf[entity], [crmId.value as CrmIdOf[CrmObjectType]])
   }
   // A tombstone: a late or redelivered event from before the deletion must not bring it back.
-  yield* store.saveSnapshot({ type: entity, id, version: deletedAt, data: { deleted: true } })
+  yield* Snapshots.use((s) => s.saveCommerce([{ entity, id, version: deletedAt, record: null }]))
 })
 
 /** Writes a validated, newer record into HubSpot with its links; tells the shop new HubSpot ids. */
 const applyRecord = Effect.fn("applyRecord")(function* (entity: CommerceEntity, id: string, record: Readonly<Record<string, unknown>>, known: Option.Option<string>, lane: Envelope["lane"]) {
   const targets = yield* linkTargets(entity, record)
   const { crmId, created, current } = yield* writeIntoCrm(entity, id, record, known)
-  yield* (yield* SyncStore).link(entity, crmId, id)
+  yield* linkIds(entity, crmId, id)
   const existing = linkedIds(current)
   const links: Array<CrmLink> = targets
     .filter((t) => !existing.has(t.toId))
@@ -147,15 +146,15 @@ const handleEvent = Effect.fn("handleEvent")(function* (entity: CommerceEntity, 
   if (Result.isFailure(valid)) return yield* permanent(valid.failure.message)
   const record = loaded.value
   const version = Date.parse(String(record["updatedAt"]))
-  const store = yield* SyncStore
-  const seen = yield* store.getSnapshot(entity, event.id)
-  if (Option.isSome(seen) && seen.value.version >= version) return
-  const known = Option.orElse(yield* store.crmIdOf(entity, event.id), () => carriedCrmId(record))
+  const snapshots = yield* Snapshots
+  const [seen] = yield* snapshots.getCommerce([{ entity, id: event.id }])
+  if (seen !== undefined && seen.version >= version) return
+  const known = Option.orElse(yield* crmIdOf(entity, event.id), () => carriedCrmId(record))
   // The shop announcing what we just sent it: nothing to write, not even a HubSpot read.
   const echo = Option.isSome(known) && (yield* isOwnCommerceWrite(entity, known.value, record))
-  if (echo) yield* store.link(entity, known.value, event.id)
+  if (echo) yield* linkIds(entity, known.value, event.id)
   else yield* applyRecord(entity, event.id, record, known, lane)
-  yield* store.saveSnapshot({ type: entity, id: event.id, version, data: record })
+  yield* snapshots.saveCommerce([{ entity, id: event.id, version, record }])
 })
 
 /** The step handler, one shop entity at a time. */

@@ -14,7 +14,9 @@ import { ARCHIVED, isOwnCrmWrite, recordCommerceWrites } from "./EchoLedger.ts"
 import { ObjectLocks } from "./ObjectLocks.ts"
 import { Crm } from "./ports/Crm.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
-import { SyncStore } from "./ports/SyncStore.ts"
+import { commerceIdOf, commerceIdsOf } from "./LinkLookups.ts"
+import { IdLinks } from "./ports/IdLinks.ts"
+import { type CrmSnapshot, Snapshots } from "./ports/Snapshots.ts"
 import type { Envelope, OutgoingMessage } from "./Step.ts"
 import { StepFailure, toStepFailure } from "./StepFailure.ts"
 
@@ -54,17 +56,17 @@ const NO_LINKS = associationsOf({})
 
 /** Records whose version we have not published yet and whose values are not our own echo, each with its base. */
 const unpublished = Effect.fn("unpublished")(function* (items: ReadonlyArray<CrmRecord>) {
-  const store = yield* SyncStore
+  const snapshots = yield* Snapshots.use((s) => s.getCrm(items.map((item) => ({ type: item.type, id: item.record.id }))))
   const fresh: Array<{ readonly item: CrmRecord; readonly base: CrmProperties | undefined; readonly linksAreNews: boolean }> = []
   for (const item of items) {
-    const stored = Option.getOrUndefined(yield* store.getSnapshot(item.type, item.record.id))
+    const stored = snapshots.find((s) => s.type === item.type && s.id === item.record.id)
     const verdict = freshness(item.record.updatedAt, stored?.version)
-    const sameLinks = stored !== undefined && associationsOf(stored.data) === associationsOf(item.record)
+    const sameLinks = stored !== undefined && associationsOf(stored.record) === associationsOf(item.record)
     if (verdict === "older" || (verdict === "same" && sameLinks)) continue
     // Values we wrote ourselves are an echo, unless the links changed: those still travel.
     const linksAreNews = stored === undefined ? associationsOf(item.record) !== NO_LINKS : !sameLinks
     if (!linksAreNews && (yield* isOwnCrmWrite(item.type, item.record.id, sharedProperties(entityOf[item.type], item.record.properties)))) continue
-    fresh.push({ item, base: snapshotProperties(stored?.data), linksAreNews })
+    fresh.push({ item, base: snapshotProperties(stored?.record), linksAreNews })
   }
   return fresh
 })
@@ -75,18 +77,21 @@ const isEmptyPatch = (upsert: EntityUpsert, base: CrmProperties | undefined, lin
 
 /** The upsert's links as the shop will hold them (its own ids), where we know those ids. */
 const linkFieldsInShopIds = Effect.fn("linkFieldsInShopIds")(function* (upsert: EntityUpsert) {
-  const store = yield* SyncStore
-  const fields: Record<string, string> = {}
-  for (const [field, crmId] of Object.entries(upsert.links)) {
+  const wanted = Object.entries(upsert.links).flatMap(([field, crmId]) => {
     const row = associationRows.find((r) => r.entity === upsert.entity && r.commerceField === field)
-    const shopId = row === undefined ? Option.none() : yield* store.commerceIdOf(row.to, crmId)
-    if (Option.isSome(shopId)) fields[field] = shopId.value
+    return row === undefined ? [] : [{ field, entity: row.to, crmId }]
+  })
+  if (wanted.length === 0) return {}
+  const links = yield* IdLinks.use((l) => l.find({ crmIds: wanted.map((w) => ({ entity: w.entity, id: w.crmId })) }))
+  const fields: Record<string, string> = {}
+  for (const w of wanted) {
+    const shopId = links.find((l) => l.entity === w.entity && l.crmId === w.crmId)?.commerceId
+    if (shopId !== undefined) fields[w.field] = shopId
   }
   return fields
 })
 
 const publishCurrent = Effect.fn("publishCurrent")(function* (change: CrmChange, lane: Envelope["lane"]) {
-  const store = yield* SyncStore
   const items = yield* unpublished(yield* readAround(change))
   const results = yield* Effect.forEach(items, ({ item, base, linksAreNews }) => Effect.map(toUpsert(item, base), (result) => ({ item, base, linksAreNews, result })))
   const valid = results.flatMap(({ item, base, linksAreNews, result }) => (Result.isSuccess(result) ? [{ item, upsert: result.success, empty: isEmptyPatch(result.success, base, linksAreNews) }] : []))
@@ -98,27 +103,28 @@ const publishCurrent = Effect.fn("publishCurrent")(function* (change: CrmChange,
     yield* (yield* MessageBus).publish(toSend.map(({ upsert }) => message(routingKeys.upsert(upsert.entity), `${upsert.entity}:${upsert.crmId}:${upsert.version}`, upsert, upsert.version, lane)))
   }
   // Only after the platform has the version do we remember it, so a failed publish is retried.
-  for (const { item } of valid) yield* store.saveSnapshot({ type: item.type, id: item.record.id, version: item.record.updatedAt, data: item.record })
+  const versions = valid.map(({ item }) => ({ type: item.type, id: item.record.id, version: item.record.updatedAt, record: item.record }) as CrmSnapshot)
+  if (versions.length > 0) yield* Snapshots.use((s) => s.saveCrm(versions))
   if (invalid.length > 0) return yield* new StepFailure({ retryable: false, reason: invalid.join(" | ") })
 })
 
 const publishDeletion = Effect.fn("publishDeletion")(function* (change: CrmChange, lane: Envelope["lane"]) {
   if (yield* isOwnCrmWrite(change.objectType, change.objectId, ARCHIVED)) return
   const entity = entityOf[change.objectType]
-  const commerceId = yield* (yield* SyncStore).commerceIdOf(entity, change.objectId)
+  const commerceId = yield* commerceIdOf(entity, change.objectId)
   const payload: EntityDelete = { entity, crmId: change.objectId, version: change.occurredAt, ...(Option.isSome(commerceId) ? { commerceId: commerceId.value } : {}) }
   yield* (yield* MessageBus).publish([message(routingKeys.delete(entity), change.key, payload, change.occurredAt, lane)])
 })
 
 const publishMerge = Effect.fn("publishMerge")(function* (change: CrmChange, lane: Envelope["lane"]) {
-  const store = yield* SyncStore
   const entity = entityOf[change.objectType]
   const survivor = change.primaryObjectId ?? change.objectId
   const merged = (change.mergedObjectIds ?? []).filter((id) => id !== survivor)
   // Every id is read before the links move, so a retried publish says exactly the same thing.
-  const survivorCommerceId = yield* store.commerceIdOf(entity, survivor)
-  const mergedCommerceIds = (yield* Effect.forEach(merged, (id) => store.commerceIdOf(entity, id)))
-    .flatMap(Option.toArray)
+  const linked = yield* commerceIdsOf(entity, [survivor, ...merged])
+  const survivorCommerceId = Option.fromUndefinedOr(linked.get(survivor))
+  const mergedCommerceIds = merged
+    .flatMap((id) => Option.toArray(Option.fromUndefinedOr(linked.get(id))))
     .filter((id) => Option.getOrUndefined(survivorCommerceId) !== id)
   const payload: EntityMerge = {
     entity,
@@ -129,7 +135,7 @@ const publishMerge = Effect.fn("publishMerge")(function* (change: CrmChange, lan
     ...(Option.isSome(survivorCommerceId) ? { survivorCommerceId: survivorCommerceId.value } : {})
   }
   yield* (yield* MessageBus).publish([message(routingKeys.merge(entity), change.key, payload, change.occurredAt, lane)])
-  yield* store.repoint(entity, merged, survivor)
+  yield* IdLinks.use((l) => l.repoint(entity, merged, survivor))
   yield* publishCurrent({ ...change, objectId: survivor, kind: "propertyChange" }, lane)
 })
 
@@ -142,9 +148,9 @@ const handleChange = Effect.fn("handleChange")(function* (change: CrmChange, lan
   if (yield* isEchoEvent(change)) return
   if (change.kind === "deletion" || change.kind === "privacyDeletion") return yield* publishDeletion(change, lane)
   if (change.kind === "merge") return yield* publishMerge(change, lane)
-  const stored = yield* (yield* SyncStore).getSnapshot(change.objectType, change.objectId)
+  const [stored] = yield* Snapshots.use((s) => s.getCrm([{ type: change.objectType, id: change.objectId }]))
   // Coalescing: a read made after this event already carried its effect to the platform.
-  if (Option.isSome(stored) && stored.value.version >= change.occurredAt && change.kind !== "associationChange") return
+  if (stored !== undefined && stored.version >= change.occurredAt && change.kind !== "associationChange") return
   yield* publishCurrent(change, lane)
 })
 

@@ -5,7 +5,7 @@ import { commerceIdProperty, crmTypeOf } from "../domain/CorrespondenceTable.ts"
 import { IdsAssigned } from "./CommerceMessages.ts"
 import { recordCrmWrites } from "./EchoLedger.ts"
 import { CrmBatcher } from "./CrmBatcher.ts"
-import { SyncStore } from "./ports/SyncStore.ts"
+import { linkIds } from "./LinkLookups.ts"
 import type { Envelope } from "./Step.ts"
 import { StepFailure, toStepFailure } from "./StepFailure.ts"
 
@@ -23,7 +23,7 @@ export const writeBackIds = Effect.fn("writeBackIds")(
       return yield* new StepFailure({ retryable: false, reason: `HubSpot refused ${type} ${ids.crmId}: ${outcome.category} ${outcome.message}` })
     }
     // Linked only once HubSpot took the id, so a refused write leaves no link to a dead record.
-    yield* (yield* SyncStore).link(ids.entity, ids.crmId, ids.commerceId)
+    yield* linkIds(ids.entity, ids.crmId, ids.commerceId)
   },
   Effect.mapError(toStepFailure)
 )

@@ -2,7 +2,6 @@
 // semantics the service runs, with a scripted commerce platform at the far end.
 import { describe, expect, test } from "bun:test"
 import { Effect, Exit, Layer, Option, Queue, type Scope } from "effect"
-import * as ParkedItemsOnSyncStore from "../../src/adapters/bridge/ParkedItemsOnSyncStore.ts"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
 import * as InMemoryCommerceApi from "../../src/adapters/memory/InMemoryCommerceApi.ts"
 import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
@@ -11,7 +10,9 @@ import { routingKeys } from "../../src/application/CommerceMessages.ts"
 import { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
 import { Crm } from "../../src/application/ports/Crm.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
+import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import { SyncStore } from "../../src/application/ports/SyncStore.ts"
+import { crmIdOf, linkIds } from "../../src/application/LinkLookups.ts"
 import { relayOnce } from "../../src/application/RelayOutbox.ts"
 import type { Envelope, Step } from "../../src/application/Step.ts"
 import { withTuning } from "../../src/application/StepRegistry.ts"
@@ -19,6 +20,7 @@ import * as SyncWorkers from "../../src/application/SyncWorkers.ts"
 import type { CompanyId, ContactId } from "../../src/domain/Ids.ts"
 import { aBusiness, aUser } from "../domain/mothers.ts"
 import { ackEach } from "../support/AckEach.ts"
+import { memoryStorePorts, type StorePorts } from "../support/MemoryStorePorts.ts"
 
 const tuning = { retryTiersMs: [50, 200], maxAttempts: 6, deliveryLimit: 3, prefetch: 1 }
 const platform: Step = { name: "platform", bindings: ["tocommerce.#"], ...tuning }
@@ -27,8 +29,7 @@ const harness = Effect.gen(function* () {
   const crm = yield* InMemoryCrm.make()
   const commerce = yield* InMemoryCommerceApi.make()
   const adapters = InMemoryBus.layer.pipe(
-    Layer.provideMerge(ParkedItemsOnSyncStore.layer),
-    Layer.provideMerge(InMemorySyncStore.layer),
+    Layer.provideMerge(Layer.merge(InMemorySyncStore.layer, memoryStorePorts())),
     Layer.provideMerge(Layer.succeed(Crm, crm)),
     Layer.provideMerge(Layer.succeed(CommerceApi, commerce))
   )
@@ -37,7 +38,7 @@ const harness = Effect.gen(function* () {
 })
 
 /** Runs the service's three consumers plus a platform that records what it receives. */
-const withFlows = <A, E>(body: (received: Queue.Queue<Envelope>) => Effect.Effect<A, E, MessageBus | SyncStore | Crm | Scope.Scope>) =>
+const withFlows = <A, E>(body: (received: Queue.Queue<Envelope>) => Effect.Effect<A, E, MessageBus | SyncStore | StorePorts | Crm | Scope.Scope>) =>
   Effect.gen(function* () {
     const bus = yield* MessageBus
     const received = yield* Queue.unbounded<Envelope>()
@@ -68,10 +69,10 @@ const event = (entity: string, action: "created" | "updated", payload: Record<st
 })
 
 /** A test that runs the service's consumers on the in-memory adapters with a recording platform. */
-const flowTest = (name: string, body: (h: { readonly crm: Effect.Success<typeof harness>["crm"]; readonly received: Queue.Queue<Envelope> }) => Effect.Effect<void, unknown, MessageBus | SyncStore | Crm | Scope.Scope>) =>
+const flowTest = (name: string, body: (h: { readonly crm: Effect.Success<typeof harness>["crm"]; readonly received: Queue.Queue<Envelope> }) => Effect.Effect<void, unknown, MessageBus | SyncStore | StorePorts | Crm | Scope.Scope>) =>
   test(name, () => run(({ crm }) => withFlows((received) => body({ crm, received }))))
 
-const run = <A, E>(program: (h: Effect.Success<typeof harness>) => Effect.Effect<A, E, MessageBus | SyncStore | Crm | Scope.Scope>) =>
+const run = <A, E>(program: (h: Effect.Success<typeof harness>) => Effect.Effect<A, E, MessageBus | SyncStore | StorePorts | Crm | Scope.Scope>) =>
   Effect.runPromise(Effect.scoped(Effect.flatMap(harness, (h) => program(h).pipe(Effect.provide(h.services)))))
 
 describe("flow A: a CRM company with contacts reaches the platform, and its ids come back", () => {
@@ -97,7 +98,7 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
       yield* eventually(
         Effect.map(crm.read("contact", [contactIds[0] as ContactId]), ([contact]) => expect(contact?.properties["ecommerce_user_id"]).toBe("u-1"))
       )
-      expect(Option.getOrUndefined(yield* store.crmIdOf("user", "u-1"))).toBe(contactIds[0])
+      expect(Option.getOrUndefined(yield* crmIdOf("user", "u-1"))).toBe(contactIds[0])
 
       // HubSpot reports our write back as a propertyChange: dropped, nothing published.
       yield* store.storeChanges([{ key: "e2", objectType: "contact", objectId: contactIds[0]!, kind: "propertyChange", propertyName: "ecommerce_user_id", propertyValue: "u-1", occurredAt: Date.now() + 1000 }], 0)
@@ -131,9 +132,9 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
       const payload = { ...fields, id: "u-echo", crmId: id, updatedAt: "2024-07-01T00:00:00.000Z" }
       yield* bus.publish([{ id: "e", type: routingKeys.commerceEvent("user", "created"), payload: { id: "u-echo", occurredAt: 1, payload }, occurredAt: 1, lane: "live" }])
       // The link is the handler's last visible act; once it exists, no call may have been made.
-      yield* eventually(Effect.map(store.crmIdOf("user", "u-echo"), (linked) => expect(Option.getOrUndefined(linked)).toBe(id)))
+      yield* eventually(Effect.map(crmIdOf("user", "u-echo"), (linked) => expect(Option.getOrUndefined(linked)).toBe(id)))
       expect(crm.calls).toEqual(calls)
-      expect(yield* store.listParked({})).toEqual([])
+      expect(yield* Effect.flatMap(ParkedItems, (p) => p.list({}))).toEqual([])
     })
   )
 
@@ -146,7 +147,7 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
       yield* relay
       yield* takeN(received, 1)
       yield* bus.publish([{ id: "a", type: routingKeys.commerceIds, payload: { entity: "user", crmId: id, commerceId: "u-race" }, occurredAt: 1, lane: "live" }])
-      yield* eventually(Effect.map(store.crmIdOf("user", "u-race"), (linked) => expect(Option.isSome(linked)).toBe(true)))
+      yield* eventually(Effect.map(crmIdOf("user", "u-race"), (linked) => expect(Option.isSome(linked)).toBe(true)))
       // HubSpot is edited; before its webhook is handled, a shop update (another field) arrives.
       yield* crm.update("contact", [{ id: id as ContactId, properties: { firstname: "Third" } }])
       const shop = aUser({ id: "u-race", email: "race@example.com", firstName: "First", lastName: "FromShop", updatedAt: "2030-01-01T00:00:00.000Z" })
@@ -169,8 +170,8 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
       const store = yield* SyncStore
       const bus = yield* MessageBus
       const [first, second] = yield* Effect.forEach(["First Co", "Second Co"], (name) => crm.seed("company", { name }))
-      yield* store.link("business", first!, "b-first")
-      yield* store.link("business", second!, "b-second")
+      yield* linkIds("business", first!, "b-first")
+      yield* linkIds("business", second!, "b-second")
       const id = yield* crm.seed("contact", { email: "mover@example.com", firstname: "Mover" })
       yield* crm.associate([{ fromType: "contact", fromId: id, toType: "company", toId: first! }])
       yield* store.storeChanges([{ key: "m1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
@@ -190,7 +191,7 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
       yield* store.storeChanges([{ key: "q1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
       yield* relay
       yield* takeN(received, 1)
-      yield* store.link("user", id, "u-quiet")
+      yield* linkIds("user", id, "u-quiet")
       yield* crm.update("contact", [{ id: id as ContactId, properties: { jobtitle: "CTO" } }])
       const [edited] = yield* crm.read("contact", [id as ContactId])
       yield* store.storeChanges([{ key: "q2", objectType: "contact", objectId: id, kind: "propertyChange", propertyName: "jobtitle", propertyValue: "CTO", occurredAt: edited!.updatedAt }], 0)
@@ -206,7 +207,7 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
       yield* store.storeChanges([{ key: "c1", objectType: "company", objectId: id, kind: "creation", occurredAt: 1 }], 0)
       yield* relay
       expect(yield* quiet(received)).toBe(0)
-      const parked = yield* store.listParked({})
+      const parked = yield* Effect.flatMap(ParkedItems, (p) => p.list({}))
       expect(parked).toHaveLength(1)
       expect(parked[0]?.reason).toContain("domain [domain]")
     })
@@ -218,7 +219,6 @@ describe("flow C: commerce events become HubSpot records with their associations
   flowTest("a business, then a user of it: contact associated with the company, HubSpot ids sent back", ({ crm, received }) =>
     Effect.gen(function* () {
       const bus = yield* MessageBus
-      const store = yield* SyncStore
       yield* bus.publish([event("business", "created", aBusiness({ id: "b-9" }))])
       const [bizIds] = yield* takeN(received, 1)
       expect(bizIds?.type).toBe("tocommerce.ids.assigned")
@@ -227,7 +227,7 @@ describe("flow C: commerce events become HubSpot records with their associations
       const contactId = (userIds!.payload as { crmId: string }).crmId
       const [contact] = yield* crm.read("contact", [contactId as ContactId])
       expect(contact?.properties).toMatchObject({ email: "ada@example.com", ecommerce_user_id: "u-9", country: "United Kingdom" })
-      const companyId = Option.getOrThrow(yield* store.crmIdOf("business", "b-9"))
+      const companyId = Option.getOrThrow(yield* crmIdOf("business", "b-9"))
       expect(contact?.companyIds).toEqual([companyId as CompanyId])
     })
   )
@@ -308,25 +308,23 @@ describe("flow C: commerce events become HubSpot records with their associations
   flowTest("a user whose business is not in HubSpot yet is retried until the business arrives", ({ crm, received }) =>
     Effect.gen(function* () {
       const bus = yield* MessageBus
-      const store = yield* SyncStore
       yield* bus.publish([event("user", "created", aUser({ id: "u-early", businessId: "b-late" }))])
       yield* Effect.sleep("10 millis")
       yield* bus.publish([event("business", "created", aBusiness({ id: "b-late" }))])
       const messages = yield* takeN(received, 2)
       const userIds = messages.find((m) => (m.payload as { entity: string }).entity === "user")
       const [contact] = yield* crm.read("contact", [(userIds!.payload as { crmId: ContactId }).crmId])
-      expect(contact?.companyIds).toEqual([Option.getOrThrow(yield* store.crmIdOf("business", "b-late")) as CompanyId])
-      expect(yield* store.listParked({})).toEqual([])
+      expect(contact?.companyIds).toEqual([Option.getOrThrow(yield* crmIdOf("business", "b-late")) as CompanyId])
+      expect(yield* Effect.flatMap(ParkedItems, (p) => p.list({}))).toEqual([])
     })
   )
 
   flowTest("an invalid user is parked at once, naming every broken field", () =>
     Effect.gen(function* () {
       const bus = yield* MessageBus
-      const store = yield* SyncStore
       yield* bus.publish([event("user", "created", aUser({ id: "u-bad", email: "nope", phone: "123" }))])
       const [parked] = yield* eventually(
-        Effect.map(store.listParked({}), (items) => {
+        Effect.map(Effect.flatMap(ParkedItems, (p) => p.list({})), (items) => {
           expect(items).toHaveLength(1)
           return items
         })

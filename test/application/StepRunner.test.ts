@@ -7,7 +7,7 @@ import { StoreError, StoreUnavailable } from "../../src/application/ports/StoreE
 import type { BatchHandler, Envelope, Step } from "../../src/application/Step.ts"
 import { StepFailure } from "../../src/application/StepFailure.ts"
 import { settleBatch } from "../../src/application/StepRunner.ts"
-import * as MemoryParkedItems from "../support/MemoryParkedItems.ts"
+import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
 
 const step: Step = { name: "s", bindings: [], retryTiersMs: [100, 1_000], maxAttempts: 3, deliveryLimit: 2, prefetch: 10 }
 const envelope = (id: string, attempt = 1): Envelope => ({ id, type: "t", payload: {}, occurredAt: 0, lane: "live", attempt })
@@ -15,7 +15,7 @@ const delivery = (id: string, attempt = 1, undecodable = false): Delivery => ({ 
 const transient = new StepFailure({ retryable: true, reason: "503" })
 const permanent = new StepFailure({ retryable: false, reason: "400" })
 
-const settle = (handler: BatchHandler, batch: ReadonlyArray<Delivery>, parked: Layer.Layer<ParkedItems> = MemoryParkedItems.layer()) =>
+const settle = (handler: BatchHandler, batch: ReadonlyArray<Delivery>, parked: Layer.Layer<ParkedItems> = InMemoryParkedItems.layer) =>
   Effect.runPromise(
     Effect.gen(function* () {
       const settlements = yield* settleBatch(step, handler)(batch)

@@ -7,7 +7,7 @@ import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import type { BatchHandler, Envelope, OutgoingMessage, Step } from "../../src/application/Step.ts"
 import { StepFailure } from "../../src/application/StepFailure.ts"
 import { recordDeadLetters, runStep } from "../../src/application/StepRunner.ts"
-import * as MemoryParkedItems from "../support/MemoryParkedItems.ts"
+import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
 
 export const aStep = (name: string, overrides: Partial<Step> = {}): Step => ({
   name,
@@ -66,7 +66,7 @@ type Env = MessageBus | ParkedItems | Scope.Scope
 /** The bus under test with a memory ParkedItems; the dead-letter recorder runs for the whole program. */
 export const runWith = (layer: BusLayer) => <A, E>(program: Effect.Effect<A, E, Env>) =>
   Effect.runPromise(
-    recordDeadLetters().pipe(Effect.andThen(program), Effect.scoped, Effect.provide(Layer.merge(layer, MemoryParkedItems.layer()))) as Effect.Effect<A, E>
+    recordDeadLetters().pipe(Effect.andThen(program), Effect.scoped, Effect.provide(Layer.merge(layer, InMemoryParkedItems.layer))) as Effect.Effect<A, E>
   )
 
 export const messageBusContract = (name: string, makeLayer: () => BusLayer) =>

@@ -3,7 +3,8 @@ import { createHash, createHmac } from "node:crypto"
 import { Effect } from "effect"
 import * as WebhookRoutes from "../../src/adapters/http/WebhookRoutes.ts"
 import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
-import { SyncStoreError, StoreUnavailable, type SyncStore } from "../../src/application/ports/SyncStore.ts"
+import type { SyncStore } from "../../src/application/ports/SyncStore.ts"
+import { StoreError, StoreUnavailable } from "../../src/application/ports/StoreError.ts"
 
 const SECRET = "shhh"
 const URL_ = "http://localhost/webhooks/hubspot"
@@ -127,7 +128,7 @@ describe("storage failures answer 503 fast, never 2xx without a durable write", 
     Effect.runPromise(InMemorySyncStore.make).then((store) => ({
       ...store,
       storeChanges: () =>
-        behaviour === "fail" ? Effect.fail(new SyncStoreError({ reason: new StoreUnavailable({ message: "connection reset" }) })) : Effect.never
+        behaviour === "fail" ? Effect.fail(new StoreError({ reason: new StoreUnavailable({ message: "connection reset" }) })) : Effect.never
     }))
 
   test.each(["fail", "hang"] as const)("store %s → 503 within the timeout", async (behaviour) => {

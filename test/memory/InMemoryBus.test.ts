@@ -7,13 +7,13 @@ import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import { StepFailure } from "../../src/application/StepFailure.ts"
 import { recordDeadLetters } from "../../src/application/StepRunner.ts"
 import { aMessage, aStep, consume, messageBusContract, recorder } from "../contract/MessageBus.contract.ts"
-import * as MemoryParkedItems from "../support/MemoryParkedItems.ts"
+import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
 
 const makeLayer = () => InMemoryBus.layer
 
 messageBusContract("InMemoryBus", makeLayer)
 
-const withParking = () => Layer.merge(InMemoryBus.layer, MemoryParkedItems.layer())
+const withParking = () => Layer.merge(InMemoryBus.layer, InMemoryParkedItems.layer)
 
 describe("InMemoryBus", () => {
   it("matches topic patterns like RabbitMQ", () => {

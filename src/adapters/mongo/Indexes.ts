@@ -8,19 +8,21 @@ export const collections = {
   inbox: "inbox",
   leases: "inbox_leases",
   quarantine: "quarantine",
-  snapshots: "snapshots",
+  crmSnapshots: "crm_snapshots",
+  commerceSnapshots: "commerce_snapshots",
   links: "links",
   ledger: "write_ledger",
   parked: "parked",
-  checkpoints: "checkpoints",
+  checkpoints: "job_checkpoints",
   budget: "rate_budget"
 } as const
 
 const plain: ReadonlyArray<readonly [string, IndexSpecification]> = [
   [collections.inbox, { status: 1, receivedAt: 1 }],
   [collections.leases, { key: 1 }],
-  [collections.snapshots, { type: 1, id: 1, version: -1 }],
-  [collections.ledger, { side: 1, objectKey: 1, property: 1, valueHash: 1 }],
+  [collections.crmSnapshots, { key: 1, version: -1 }],
+  [collections.commerceSnapshots, { key: 1, version: -1 }],
+  [collections.ledger, { object: 1 }],
   [collections.parked, { step: 1, lastFailedAt: 1 }],
   [collections.budget, { group: 1 }]
 ]
@@ -42,8 +44,12 @@ export const tryTtl = (collection: Collection<Document>, field: string) =>
     )
   )
 
-export const ensureSyncStoreIndexes = (db: Db) =>
+type CollectionName = (typeof collections)[keyof typeof collections]
+
+/** Creates the indexes of these collections: each store port's layer ensures its own. */
+export const ensureIndexes = (db: Db, names: ReadonlyArray<CollectionName>) =>
   Effect.promise(async () => {
-    for (const [name, spec] of plain) await db.collection(name).createIndex(spec)
-    for (const [name, spec] of unique) await db.collection(name).createIndex(spec, { unique: true })
+    const wanted = (name: string) => (names as ReadonlyArray<string>).includes(name)
+    for (const [name, spec] of plain) if (wanted(name)) await db.collection(name).createIndex(spec)
+    for (const [name, spec] of unique) if (wanted(name)) await db.collection(name).createIndex(spec, { unique: true })
   })

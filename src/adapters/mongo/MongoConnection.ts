@@ -1,5 +1,5 @@
 // One MongoClient per layer, as a scoped resource: connected at start-up, closed on shutdown.
-import { Config, Effect, Schema } from "effect"
+import { Config, Context, Effect, Layer, Schema } from "effect"
 import { type Db, MongoClient } from "mongodb"
 import { describe } from "./MongoErrors.ts"
 
@@ -43,3 +43,8 @@ export const acquire = (options: MongoOptions) =>
   Effect.acquireRelease(connect(options), (client) => Effect.promise(() => client.close())).pipe(
     Effect.map((client): Db => client.db(options.dbName))
   )
+
+/** One connected database shared by every store port's Mongo layer (one client per process). */
+export class MongoDb extends Context.Service<MongoDb, Db>()("crm-sync/adapters/mongo/MongoDb") {}
+
+export const dbLayer = (options: MongoOptions): Layer.Layer<MongoDb, MongoConnectionError> => Layer.effect(MongoDb, acquire(options))

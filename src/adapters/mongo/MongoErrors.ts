@@ -11,7 +11,7 @@ import {
   MongoServerSelectionError,
   MongoTopologyClosedError
 } from "mongodb"
-import { StoreRejected, StoreUnavailable, SyncStoreError } from "../../application/ports/SyncStore.ts"
+import { StoreError, StoreRejected, StoreUnavailable } from "../../application/ports/StoreError.ts"
 
 /** Server codes meaning "not now" (shutdown, step-down, interrupted) rather than "never". */
 const transientCodes = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436])
@@ -30,7 +30,7 @@ export const isDuplicateKey = (error: unknown): boolean =>
 
 export const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
-export const toSyncStoreError = (error: unknown): SyncStoreError =>
-  new SyncStoreError({
+export const toStoreError = (error: unknown): StoreError =>
+  new StoreError({
     reason: isUnavailable(error) ? new StoreUnavailable({ message: describe(error) }) : new StoreRejected({ message: describe(error) })
   })

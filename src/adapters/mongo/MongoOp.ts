@@ -1,8 +1,10 @@
-// Runs a driver call as a SyncStore operation, mapping its failure to SyncStoreError.
+// Runs driver calls as a store operation, mapping a failure to StoreError, and reads the outcome
+// of unique-key races (E11000) as values.
 import { Effect } from "effect"
-import { isDuplicateKey, toSyncStoreError } from "./MongoErrors.ts"
+import { type AnyBulkWriteOperation, type Collection, type Filter, MongoBulkWriteError, type WithoutId, type WriteError } from "mongodb"
+import { isDuplicateKey, toStoreError } from "./MongoErrors.ts"
 
-export const run = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: toSyncStoreError })
+export const run = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: toStoreError })
 
 /** Turns E11000 into a value: the outcome of a unique-key race, not a failure. */
 export const orDuplicate = async <A>(promise: Promise<A>): Promise<A | "duplicate"> =>
@@ -10,3 +12,40 @@ export const orDuplicate = async <A>(promise: Promise<A>): Promise<A | "duplicat
     if (isDuplicateKey(error)) return "duplicate" as const
     throw error
   })
+
+const writeErrorsOf = (error: MongoBulkWriteError): ReadonlyArray<WriteError> => ([] as Array<WriteError>).concat(error.writeErrors)
+
+/**
+ * Runs an unordered bulk insert or write and returns the indexes of the operations that lost a
+ * unique-key race (E11000); every other failure is thrown. One round trip for any number.
+ */
+export const duplicatesOf = async (write: () => Promise<unknown>): Promise<ReadonlySet<number>> => {
+  try {
+    await write()
+    return new Set()
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) throw error
+    const errors = writeErrorsOf(error)
+    if (errors.length === 0 || errors.some((e) => e.code !== 11000)) throw error
+    return new Set(errors.map((e) => e.index))
+  }
+}
+
+/** The last of each key wins, as if the inputs were applied one after another. */
+export const lastById = <A>(items: ReadonlyArray<A>, idOf: (a: A) => string): ReadonlyArray<A> => [
+  ...new Map(items.map((a) => [idOf(a), a] as const)).values()
+]
+
+/**
+ * Replaces (or inserts) whole documents by _id in one unordered bulk write. A concurrent first
+ * upsert of the same _id can lose with E11000; those are written once more, which replaces.
+ */
+export const upsertAllById = async <D extends { readonly _id: string }>(collection: Collection<D>, docs: ReadonlyArray<D>) => {
+  const unique = lastById(docs, (d) => d._id)
+  if (unique.length === 0) return
+  const ops = unique.map(({ _id, ...rest }) => ({
+    replaceOne: { filter: { _id } as Filter<D>, replacement: rest as unknown as WithoutId<D>, upsert: true }
+  }))
+  const lost = await duplicatesOf(() => collection.bulkWrite(ops as Array<AnyBulkWriteOperation<D>>, { ordered: false }))
+  if (lost.size > 0) await collection.bulkWrite(ops.filter((_, i) => lost.has(i)) as Array<AnyBulkWriteOperation<D>>, { ordered: false })
+}

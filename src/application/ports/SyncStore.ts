@@ -1,12 +1,10 @@
-// The service's working memory: webhook inbox/outbox, CRM snapshots, id links, the write ledger
-// for echo suppression, parked messages and backfill checkpoints. Every write is a single-document
-// atomic operation so it works on a standalone MongoDB and on MongoDB-wire servers.
-import { Context, type Effect, type Option, Schema } from "effect"
-import type { CommerceEntity, Side } from "../../domain/CorrespondenceTable.ts"
+// The webhook inbox/outbox and parked messages, until those move to their own ports (snapshots,
+// id links, the write ledger and job checkpoints already have theirs). Every write is a
+// single-document atomic operation so it works on a standalone MongoDB and on MongoDB-wire servers.
+import { Context } from "effect"
 import type { CrmChange } from "../../domain/CrmChange.ts"
-import type { CrmObjectType } from "../../domain/CrmProperties.ts"
-import type { Freshness } from "../../domain/ConflictRules.ts"
 import type { Envelope } from "../Step.ts"
+import type { StoreError, StoreOp } from "./StoreError.ts"
 
 export interface InboxResult {
   readonly stored: number
@@ -17,23 +15,7 @@ export interface PendingChange {
   readonly change: CrmChange
   readonly receivedAt: number
 }
-/** Snapshots are kept per CRM object type and, for versions seen from the shop, per commerce entity. */
-export type SnapshotType = CrmObjectType | CommerceEntity
 
-export interface Snapshot {
-  readonly type: SnapshotType
-  readonly id: string
-  readonly version: number
-  readonly data: unknown
-}
-export interface LedgerEntry {
-  /** The side we wrote to; its echo arrives from that side. */
-  readonly side: Side
-  readonly objectKey: string
-  readonly property: string
-  readonly valueHash: string
-  readonly expiresAt: number
-}
 export interface ParkedItem {
   readonly id: string
   readonly step: string
@@ -51,32 +33,11 @@ export interface ParkedFilter {
   readonly to?: number
   readonly includeReplayed?: boolean
 }
-export interface Checkpoint {
-  readonly runId: string
-  readonly cursor: string | undefined
-  readonly enqueued: number
-  readonly done: boolean
-  readonly updatedAt: number
-}
 
-export class StoreUnavailable extends Schema.TaggedError<StoreUnavailable>()("StoreUnavailable", { message: Schema.String }) {
-  readonly isRetryable = true
-}
-export class StoreRejected extends Schema.TaggedError<StoreRejected>()("StoreRejected", { message: Schema.String }) {
-  readonly isRetryable = false
-}
-export class SyncStoreError extends Schema.TaggedError<SyncStoreError>()("SyncStoreError", {
-  reason: Schema.Union([StoreUnavailable, StoreRejected])
-}) {
-  get isRetryable(): boolean {
-    return this.reason.isRetryable
-  }
-  override get message(): string {
-    return `${this.reason._tag}: ${this.reason.message}`
-  }
-}
+/** The store ports share one error (ports/StoreError.ts); this name stays for the inbox's callers. */
+export type SyncStoreError = StoreError
 
-type Op<A> = Effect.Effect<A, SyncStoreError>
+type Op<A> = StoreOp<A>
 
 export class SyncStore extends Context.Service<
   SyncStore,
@@ -90,29 +51,8 @@ export class SyncStore extends Context.Service<
     readonly markPublished: (keys: ReadonlyArray<string>) => Op<void>
     readonly countPending: Op<number>
 
-    /**
-     * Saves the snapshot unless a newer version is stored; says how the given one compared. An
-     * equal version replaces the data, since associations change without a new version.
-     */
-    readonly saveSnapshot: (snapshot: Snapshot) => Op<Freshness>
-    readonly getSnapshot: (type: SnapshotType, id: string) => Op<Option.Option<Snapshot>>
-
-    /** Links a CRM id and a commerce id; both are unique per entity. Re-linking moves the link. */
-    readonly link: (entity: CommerceEntity, crmId: string, commerceId: string) => Op<void>
-    readonly commerceIdOf: (entity: CommerceEntity, crmId: string) => Op<Option.Option<string>>
-    readonly crmIdOf: (entity: CommerceEntity, commerceId: string) => Op<Option.Option<string>>
-    /** After a CRM merge: links of the merged-away ids move to the survivor (if it has none). */
-    readonly repoint: (entity: CommerceEntity, mergedCrmIds: ReadonlyArray<string>, survivorCrmId: string) => Op<void>
-
-    readonly recordWrites: (entries: ReadonlyArray<LedgerEntry>) => Op<void>
-    /** True when this value is one we wrote ourselves and the entry has not expired. */
-    readonly isEcho: (side: Side, objectKey: string, property: string, valueHash: string, now: number) => Op<boolean>
-
     readonly park: (item: ParkedItem) => Op<void>
     readonly listParked: (filter: ParkedFilter) => Op<ReadonlyArray<ParkedItem>>
     readonly markReplayed: (ids: ReadonlyArray<string>, at: number) => Op<void>
-
-    readonly saveCheckpoint: (checkpoint: Checkpoint) => Op<void>
-    readonly loadCheckpoint: (runId: string) => Op<Option.Option<Checkpoint>>
   }
 >()("crm-sync/application/ports/SyncStore") {}

@@ -1,0 +1,75 @@
+// Id links on MongoDB / FerretDB, unique per side through two unique indexes. Linking deletes
+// every old link of the given ids and inserts the new ones; a unique-index collision means a
+// concurrent link won, so those are tried again. Two round trips per attempt, for any number.
+import { Effect, Layer } from "effect"
+import type { Collection, Db, Filter } from "mongodb"
+import type { CommerceEntity } from "../../domain/CorrespondenceTable.ts"
+import { type IdLink, IdLinks, type LinkKey } from "../../application/ports/IdLinks.ts"
+import { collections, ensureIndexes } from "./Indexes.ts"
+import { MongoDb } from "./MongoConnection.ts"
+import { duplicatesOf, orDuplicate, run } from "./MongoOp.ts"
+
+type LinkDoc = IdLink
+
+const attempts = 5
+
+const idsByEntity = (keys: ReadonlyArray<LinkKey>): ReadonlyMap<CommerceEntity, ReadonlyArray<string>> => {
+  const grouped = new Map<CommerceEntity, Array<string>>()
+  for (const { entity, id } of keys) grouped.set(entity, [...(grouped.get(entity) ?? []), id])
+  return grouped
+}
+
+/** One $or clause per entity and side: the whole lookup is one query. */
+const matching = (crmIds: ReadonlyArray<LinkKey>, commerceIds: ReadonlyArray<LinkKey>): Array<Filter<LinkDoc>> => [
+  ...[...idsByEntity(crmIds)].map(([entity, ids]) => ({ entity, crmId: { $in: [...ids] } })),
+  ...[...idsByEntity(commerceIds)].map(([entity, ids]) => ({ entity, commerceId: { $in: [...ids] } }))
+]
+
+/** The pairings left once the links are applied in order: a later pairing of an id replaces an earlier one. */
+const lastPairings = (links: ReadonlyArray<IdLink>): ReadonlyArray<IdLink> => {
+  const kept: Array<IdLink> = []
+  for (const l of links) {
+    const i = kept.findIndex((k) => k.entity === l.entity && (k.crmId === l.crmId || k.commerceId === l.commerceId))
+    if (i >= 0) kept.splice(i, 1)
+    kept.push(l)
+  }
+  return kept
+}
+
+const relinkAll = async (links: Collection<LinkDoc>, wanted: ReadonlyArray<IdLink>) => {
+  let pending = lastPairings(wanted)
+  for (let attempt = 0; attempt < attempts && pending.length > 0; attempt++) {
+    const keys = (side: "crmId" | "commerceId") => pending.map((l) => ({ entity: l.entity, id: l[side] }))
+    await links.deleteMany({ $or: matching(keys("crmId"), keys("commerceId")) })
+    const lost = await duplicatesOf(() => links.insertMany(pending.map((l) => ({ entity: l.entity, crmId: l.crmId, commerceId: l.commerceId })), { ordered: false }))
+    pending = pending.filter((_, i) => lost.has(i))
+  }
+  if (pending.length > 0) throw new Error(`${pending.length} links kept colliding with concurrent links`)
+}
+
+/** Moves the first linked merged id's link to the survivor, unless the survivor has (or gets) one. */
+const repointTo = async (links: Collection<LinkDoc>, entity: CommerceEntity, mergedCrmIds: ReadonlyArray<string>, survivorCrmId: string) => {
+  const found = await links.find({ entity, crmId: { $in: [survivorCrmId, ...mergedCrmIds] } }).toArray()
+  if (found.some((d) => d.crmId === survivorCrmId)) return
+  const merged = mergedCrmIds.flatMap((id) => found.filter((d) => d.crmId === id))[0]
+  if (merged === undefined) return
+  await links.deleteOne({ entity, crmId: merged.crmId })
+  const moved = await orDuplicate(links.insertOne({ entity, crmId: survivorCrmId, commerceId: merged.commerceId }))
+  // The survivor got a link meanwhile: the merged id keeps its own.
+  if (moved === "duplicate") await orDuplicate(links.insertOne({ entity, crmId: merged.crmId, commerceId: merged.commerceId }))
+}
+
+export const make = Effect.fnUntraced(function* (db: Db) {
+  yield* ensureIndexes(db, [collections.links])
+  const links = db.collection<LinkDoc>(collections.links)
+  return IdLinks.of({
+    find: (query) => {
+      const clauses = matching(query.crmIds ?? [], query.commerceIds ?? [])
+      return clauses.length === 0 ? Effect.succeed([]) : run(() => links.find({ $or: clauses }, { projection: { _id: 0 } }).toArray())
+    },
+    link: (wanted) => run(() => relinkAll(links, wanted)),
+    repoint: (entity, mergedCrmIds, survivorCrmId) => run(() => repointTo(links, entity, mergedCrmIds.filter((id) => id !== survivorCrmId), survivorCrmId))
+  })
+})
+
+export const layer = Layer.effect(IdLinks, Effect.flatMap(MongoDb, make))

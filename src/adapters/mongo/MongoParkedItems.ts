@@ -1,0 +1,66 @@
+// Parked items on MongoDB / FerretDB: whole-document replace by _id, never read-modify-write.
+// One round trip per call, for any number of items (plus one when a first upsert races).
+import { Effect, Layer } from "effect"
+import type { Db, Filter } from "mongodb"
+import { type ParkedFilter, type ParkedItem, ParkedItems } from "../../application/ports/ParkedItems.ts"
+import { collections, ensureIndexes } from "./Indexes.ts"
+import { MongoDb } from "./MongoConnection.ts"
+import { run, upsertAllById } from "./MongoOp.ts"
+
+interface ParkedDoc {
+  _id: string
+  step: string
+  type: string
+  /** JSON text: payloads may hold keys a server refuses as field names. */
+  message: string
+  reason: string
+  attempts: number
+  firstFailedAt: number
+  lastFailedAt: number
+  replayedAt: number | null
+}
+
+const parkedQuery = (f: ParkedFilter): Filter<ParkedDoc> => {
+  const range = { ...(f.from === undefined ? {} : { $gte: f.from }), ...(f.to === undefined ? {} : { $lt: f.to }) }
+  return {
+    ...(f.step === undefined ? {} : { step: f.step }),
+    ...(f.type === undefined ? {} : { type: f.type }),
+    ...(Object.keys(range).length === 0 ? {} : { lastFailedAt: range }),
+    ...(f.includeReplayed === true ? {} : { replayedAt: null })
+  }
+}
+const toDoc = ({ id, ...item }: ParkedItem): ParkedDoc => ({
+  ...item,
+  _id: id,
+  type: item.message.type,
+  message: JSON.stringify(item.message),
+  replayedAt: item.replayedAt ?? null
+})
+const toParked = (d: ParkedDoc): ParkedItem => ({
+  id: d._id,
+  step: d.step,
+  message: JSON.parse(d.message),
+  reason: d.reason,
+  attempts: d.attempts,
+  firstFailedAt: d.firstFailedAt,
+  lastFailedAt: d.lastFailedAt,
+  replayedAt: d.replayedAt ?? undefined
+})
+
+/** The operations alone, so the SyncStore adapter can keep serving its park operations from the same collection. */
+export const makeParked = (db: Db): ParkedItems["Service"] => {
+  const parked = db.collection<ParkedDoc>(collections.parked)
+  return {
+    park: (items) => run(() => upsertAllById(parked, items.map(toDoc))),
+    list: (filter) => run(() => parked.find(parkedQuery(filter)).sort({ lastFailedAt: 1, _id: 1 }).toArray()).pipe(Effect.map((docs) => docs.map(toParked))),
+    markReplayed: (ids, at) =>
+      ids.length === 0 ? Effect.void : run(() => parked.updateMany({ _id: { $in: [...ids] } }, { $set: { replayedAt: at } })).pipe(Effect.asVoid)
+  }
+}
+
+export const make = Effect.fnUntraced(function* (db: Db) {
+  yield* ensureIndexes(db, [collections.parked])
+  return ParkedItems.of(makeParked(db))
+})
+
+export const layer = Layer.effect(ParkedItems, Effect.flatMap(MongoDb, make))

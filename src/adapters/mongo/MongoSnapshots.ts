@@ -1,0 +1,92 @@
+// Snapshots on MongoDB / FerretDB, one collection per side, one document per (key, version).
+// A conditional replace is not atomic on FerretDB 1.x, so each version is inserted under its
+// own unique _id first, then compared with the newest other version, and the loser pruned: the
+// newest version always survives, on both servers. At most three round trips per call, for any
+// number of snapshots: one insertMany, one $in find, one bulkWrite (prune by _id, replace equal versions).
+import { Effect, Layer } from "effect"
+import type { Collection, Db } from "mongodb"
+import { type Freshness, freshness } from "../../domain/ConflictRules.ts"
+import { type CommerceSnapshot, type CrmSnapshot, Snapshots } from "../../application/ports/Snapshots.ts"
+import { collections, ensureIndexes } from "./Indexes.ts"
+import { MongoDb } from "./MongoConnection.ts"
+import { duplicatesOf, run } from "./MongoOp.ts"
+
+interface SnapshotDoc {
+  /** `${key}:${version}`: a version is stored once, so concurrent saves race on insert. */
+  _id: string
+  /** `${type}:${id}` (CRM) or `${entity}:${id}` (commerce). */
+  key: string
+  kind: string
+  id: string
+  version: number
+  /** JSON text: records may hold keys ("$…", dotted) a server refuses as field names. */
+  record: string
+}
+
+const toDoc = (kind: string, id: string, version: number, record: unknown): SnapshotDoc => ({
+  _id: `${kind}:${id}:${version}`,
+  key: `${kind}:${id}`,
+  kind,
+  id,
+  version,
+  record: JSON.stringify(record) ?? "null"
+})
+
+/** The newest stored version per key, other than `except` when given. */
+const newestOf = (stored: ReadonlyArray<Pick<SnapshotDoc, "key" | "version">>, key: string, except: number) =>
+  stored.reduce<number | undefined>((max, d) => (d.key !== key || d.version === except || (max !== undefined && max >= d.version) ? max : d.version), undefined)
+
+/**
+ * Every stored version below the newest one seen for its key. Safe to delete by _id: a lower
+ * version inserted after our read is one whose own read (made after its insert) sees ours, so its
+ * writer prunes it.
+ */
+const outdated = (stored: ReadonlyArray<Pick<SnapshotDoc, "_id" | "key" | "version">>): ReadonlyArray<string> => {
+  const newest = new Map<string, number>()
+  for (const d of stored) newest.set(d.key, Math.max(newest.get(d.key) ?? d.version, d.version))
+  return stored.filter((d) => d.version < (newest.get(d.key) ?? d.version)).map((d) => d._id)
+}
+
+const saveAll = async (collection: Collection<SnapshotDoc>, docs: ReadonlyArray<SnapshotDoc>): Promise<ReadonlyArray<Freshness>> => {
+  if (docs.length === 0) return []
+  const existed = await duplicatesOf(() => collection.insertMany(docs.map((d) => ({ ...d })), { ordered: false }))
+  const stored = await collection.find({ key: { $in: [...new Set(docs.map((d) => d.key))] } }, { projection: { key: 1, version: 1 } }).toArray()
+  const verdicts = docs.map((d, i): Freshness => {
+    const verdict = freshness(d.version, newestOf(stored, d.key, d.version))
+    // The same version was stored already: against it, "newer" is "same".
+    return existed.has(i) && verdict === "newer" ? "same" : verdict
+  })
+  const doomed = outdated(stored)
+  // An equal version replaces the data (associations change without a new version).
+  const replaced = docs.filter((_, i) => existed.has(i) && verdicts[i] !== "older")
+  const ops = [
+    ...(doomed.length === 0 ? [] : [{ deleteMany: { filter: { _id: { $in: [...doomed] } } } }]),
+    ...replaced.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d } }))
+  ]
+  if (ops.length > 0) await collection.bulkWrite(ops, { ordered: true })
+  return verdicts
+}
+
+/** The newest document per key among these keys, in one query. */
+const getAll = async (collection: Collection<SnapshotDoc>, keys: ReadonlyArray<string>): Promise<ReadonlyArray<SnapshotDoc>> => {
+  if (keys.length === 0) return []
+  const docs = await collection.find({ key: { $in: [...new Set(keys)] } }).sort({ version: -1 }).toArray()
+  return [...new Map(docs.reverse().map((d) => [d.key, d] as const)).values()]
+}
+
+const toCrm = (d: SnapshotDoc) => ({ type: d.kind, id: d.id, version: d.version, record: JSON.parse(d.record) }) as CrmSnapshot
+const toCommerce = (d: SnapshotDoc) => ({ entity: d.kind, id: d.id, version: d.version, record: JSON.parse(d.record) }) as CommerceSnapshot
+
+export const make = Effect.fnUntraced(function* (db: Db) {
+  yield* ensureIndexes(db, [collections.crmSnapshots, collections.commerceSnapshots])
+  const crm = db.collection<SnapshotDoc>(collections.crmSnapshots)
+  const commerce = db.collection<SnapshotDoc>(collections.commerceSnapshots)
+  return Snapshots.of({
+    getCrm: (keys) => run(() => getAll(crm, keys.map((k) => `${k.type}:${k.id}`))).pipe(Effect.map((docs) => docs.map(toCrm))),
+    saveCrm: (snapshots) => run(() => saveAll(crm, snapshots.map((s) => toDoc(s.type, s.id, s.version, s.record)))),
+    getCommerce: (keys) => run(() => getAll(commerce, keys.map((k) => `${k.entity}:${k.id}`))).pipe(Effect.map((docs) => docs.map(toCommerce))),
+    saveCommerce: (snapshots) => run(() => saveAll(commerce, snapshots.map((s) => toDoc(s.entity, s.id, s.version, s.record))))
+  })
+})
+
+export const layer = Layer.effect(Snapshots, Effect.flatMap(MongoDb, make))

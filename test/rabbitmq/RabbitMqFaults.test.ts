@@ -197,4 +197,28 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
       expect(error.message).toContain("no publisher confirm within 0 ms")
     }))
   }, 30_000)
+
+  it("records a dead letter before removing it: a failed record keeps it, retried after a pause, with one parking copy", () => {
+    const t = setup()
+    const recorded: Array<string> = []
+    let attempts = 0
+    return Effect.gen(function* () {
+      const bus = yield* MessageBus
+      yield* bus.deadLetters((letters) =>
+        ++attempts === 1 ? Effect.fail("store down") : Effect.sync(() => void recorded.push(...letters.map((l) => `${l.step}|${l.envelope.type}`)))
+      )
+      // Every delivery is returned: with x-delivery-limit 0 the broker dead-letters it at once.
+      yield* bus.consume(aStep("drain", { deliveryLimit: 0 }), (batch) => Effect.succeed(batch.map(() => ({ _tag: "Return" as const }))))
+      yield* bus.publish([aMessage("drain.x")])
+      const started = Date.now()
+      yield* eventually(Effect.sync(() => recorded), (r) => r.length === 1, 20_000)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(4_000) // the pause after the failed record
+      expect(recorded).toEqual(["drain|drain.x"])
+      expect(attempts).toBe(2)
+      const parking = yield* withChannel(t.url, (c) => c.checkQueue(t.names.parking))
+      expect(parking.messageCount).toBe(1)
+      const deadLetters = yield* withChannel(t.url, (c) => c.checkQueue(t.names.deadLetters))
+      expect(deadLetters.messageCount).toBe(0)
+    }).pipe(Effect.scoped, Effect.provide(RabbitMqBus.layer({ url: t.url, prefix: t.prefix })), Effect.runPromise)
+  }, 40_000)
 })

@@ -5,9 +5,9 @@ import type { Step } from "../../application/Step.ts"
 export interface Names {
   /** Topic exchange every event is published to; steps bind their routing keys on it. */
   readonly events: string
-  /** Where the broker dead-letters crash-looping messages; the bus drains it into parking. */
+  /** Where the broker dead-letters crash-looping messages; the drain records them, then moves them to parking. */
   readonly deadLetters: string
-  /** Final resting place of parked messages (nobody consumes it; the SyncStore lists them). */
+  /** Final resting place of parked messages (nobody consumes it; ParkedItems lists them). */
   readonly parking: string
   readonly stepQueue: (step: string) => string
   /** The delay is in the name: changing a tier declares a new queue instead of a conflicting one. */

@@ -3,7 +3,7 @@
 import { Deferred, Effect, Layer } from "effect"
 import * as InMemorySyncStore from "../src/adapters/memory/InMemorySyncStore.ts"
 import * as RabbitMqBus from "../src/adapters/rabbitmq/RabbitMqBus.ts"
-import { MessageBus } from "../src/application/ports/MessageBus.ts"
+import { type Delivery, MessageBus, type Settlement } from "../src/application/ports/MessageBus.ts"
 import type { OutgoingMessage, Step } from "../src/application/Step.ts"
 import { makeTestBroker } from "../test/support/amqp/AmqpTestBroker.ts"
 
@@ -35,12 +35,19 @@ const consumeRun = (prefetch: number) =>
     const bus = yield* MessageBus
     const total = count
     const s = step(prefetch)
-    yield* bus.consume(s, () => Effect.void).pipe(Effect.scoped) // declare and bind, then stop
+    const acked = (batch: ReadonlyArray<Delivery>) => batch.map((): Settlement => ({ _tag: "Ack" }))
+    yield* bus.consume(s, (batch) => Effect.succeed(acked(batch))).pipe(Effect.scoped) // declare and bind, then stop
     yield* bus.publish(Array.from({ length: total }, (_, i) => message(i)))
     const done = yield* Deferred.make<void>()
     let consumed = 0
     const started = Date.now()
-    yield* bus.consume(s, () => Effect.sync(() => ++consumed === total && Deferred.doneUnsafe(done, Effect.void)))
+    yield* bus.consume(s, (batch) =>
+      Effect.sync(() => {
+        consumed += batch.length
+        if (consumed >= total) Deferred.doneUnsafe(done, Effect.void)
+        return acked(batch)
+      })
+    )
     yield* Deferred.await(done)
     console.log(`consume prefetch ${String(prefetch).padStart(4)}: ${rate(total, Date.now() - started)}`)
   }).pipe(Effect.scoped)

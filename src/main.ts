@@ -3,7 +3,10 @@ import { Effect, Layer, Logger, Option, Redacted } from "effect"
 import { Hono } from "hono"
 import { OutboxSignal } from "./application/OutboxSignal.ts"
 import { relayLayer } from "./application/RelayOutbox.ts"
+import { MessageBus } from "./application/ports/MessageBus.ts"
 import { SyncStore } from "./application/ports/SyncStore.ts"
+import type { Step } from "./application/Step.ts"
+import { registeredSteps } from "./application/StepRegistry.ts"
 import * as SyncWorkers from "./application/SyncWorkers.ts"
 import * as Settings from "./adapters/config/Settings.ts"
 import * as CommerceRestApi from "./adapters/commerce/CommerceRestApi.ts"
@@ -44,14 +47,13 @@ const stores = (mongo: Option.Option<MongoConnection.MongoOptions>) =>
       )
   })
 
-const adapters = (config: Settings.Settings) =>
+const adapters = (config: Settings.Settings, steps: ReadonlyArray<Step>) =>
   Effect.gen(function* () {
     const budget = yield* Settings.budget
-    const tunings = yield* Settings.tunings
     const mongo = Option.isSome(config.mongoUrl) ? Option.some(yield* MongoConnection.config) : Option.none()
     const store = stores(mongo)
     const rateBudget = Option.match(mongo, { onNone: () => InMemoryRateBudget.layer(budget), onSome: (m) => MongoRateBudget.layer(m, budget) })
-    const bus = Option.isSome(config.amqpUrl) ? RabbitMqBus.layerConfig(SyncWorkers.steps(tunings)) : InMemoryBus.layer
+    const bus = Option.isSome(config.amqpUrl) ? RabbitMqBus.layerConfig(steps) : InMemoryBus.layer
     const crm = Option.isSome(config.hubspotToken) ? HubSpotCrm.layerConfig({ timeZone: budget.timeZone }) : InMemoryCrm.layer()
     const commerce = Option.isSome(config.commerceApiUrl) ? CommerceRestApi.layerConfig : InMemoryCommerceApi.layer()
     return Layer.mergeAll(bus, crm.pipe(Layer.provide(LocalBudget.layer(budget)), Layer.provide(rateBudget)), commerce).pipe(Layer.provideMerge(store))
@@ -61,15 +63,19 @@ const http = (config: Settings.Settings) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const store = yield* SyncStore
+      const bus = yield* MessageBus
       const signal = yield* OutboxSignal
       const webhooks = Option.match(config.webhook.clientSecret, {
         onNone: WebhookRoutes.unconfigured,
         onSome: (secret) =>
           WebhookRoutes.make(store, { ...config.webhook, clientSecret: Redacted.value(secret), publicUrl: Option.getOrUndefined(config.webhook.publicUrl) }, signal.notify)
       })
-      const ready = { name: "store", check: () => Effect.runPromise(Effect.as(store.countPending, true)) }
+      const ready = [
+        { name: "store", check: () => Effect.runPromise(Effect.as(store.countPending, true)) },
+        { name: "bus", check: () => Effect.runPromise(bus.ready) }
+      ]
       const app = new Hono()
-        .route("/", HealthRoutes.make([ready]))
+        .route("/", HealthRoutes.make(ready))
         .route("/", webhooks)
         // A bug must not read as "bad input": 503 makes HubSpot retry instead of dropping events.
         .onError((error, c) => c.json({ error: error.message }, 503))
@@ -89,8 +95,9 @@ const App = Layer.unwrap(
     yield* Effect.logInfo(
       `CRM: ${Option.isSome(config.hubspotToken) ? "HubSpot" : "in-memory (no HUBSPOT_ACCESS_TOKEN)"}; commerce API: ${Option.isSome(config.commerceApiUrl) ? "REST" : "in-memory (no COMMERCE_API_URL)"}`
     )
-    const workers = Layer.mergeAll(SyncWorkers.layer(yield* Settings.tunings), relayLayer({ claimant: crypto.randomUUID(), batchSize: 100, leaseMs: 30_000, idleMs: 1000 }))
-    return Layer.mergeAll(http(config), workers).pipe(Layer.provide(Layer.merge(yield* adapters(config), OutboxSignal.layer)))
+    const registered = yield* registeredSteps
+    const workers = Layer.mergeAll(SyncWorkers.layer(registered), relayLayer({ claimant: crypto.randomUUID(), batchSize: 100, leaseMs: 30_000, idleMs: 1000 }))
+    return Layer.mergeAll(http(config), workers).pipe(Layer.provide(Layer.merge(yield* adapters(config, registered.map((r) => r.step)), OutboxSignal.layer)))
   })
 )
 

@@ -1,10 +1,11 @@
-// What happens to a message whose handler failed: the one policy both bus adapters follow.
-import type { ParkedItem } from "./ports/SyncStore.ts"
+// What happens to a message whose handler failed: the one policy the StepRunner follows.
+import type { ParkedItem } from "./ports/ParkedItems.ts"
 import type { Envelope, Step } from "./Step.ts"
 import type { StepFailure } from "./StepFailure.ts"
 
 export type RetryDecision =
-  | { readonly _tag: "Retry"; readonly tier: number; readonly delayMs: number }
+  /** `pause`: a wait, not a failed attempt, so the attempt count does not grow. */
+  | { readonly _tag: "Retry"; readonly tier: number; readonly delayMs: number; readonly pause: boolean }
   | { readonly _tag: "Park"; readonly reason: string }
 
 /**
@@ -14,17 +15,18 @@ export type RetryDecision =
 export const decideRetry = (step: Step, attempt: number, failure: StepFailure): RetryDecision => {
   if (!failure.retryable) return { _tag: "Park", reason: failure.reason }
   const lastTier = step.retryTiersMs.at(-1) ?? 0
-  // A wait longer than every tier (HubSpot's DAILY cap) is a pause, not a failing attempt: the
-  // message keeps cycling through the longest tier until the reset instead of being parked.
-  const pausing = (failure.retryAfterMs ?? 0) > lastTier && step.retryTiersMs.length > 0
-  if (!pausing && (attempt >= step.maxAttempts || step.retryTiersMs.length === 0)) {
+  // A wait longer than every tier (a daily quota, a long Retry-After) is a pause, not a failing
+  // attempt: the message cycles through the longest tier until the reset, keeping its attempts
+  // for the ordinary errors that may follow.
+  const pause = (failure.retryAfterMs ?? 0) > lastTier && step.retryTiersMs.length > 0
+  if (!pause && (attempt >= step.maxAttempts || step.retryTiersMs.length === 0)) {
     return { _tag: "Park", reason: `gave up after ${attempt} attempts: ${failure.reason}` }
   }
   const wanted = Math.min(attempt - 1, step.retryTiersMs.length - 1)
   const floor = failure.retryAfterMs ?? 0
   const floorTier = step.retryTiersMs.findIndex((delay) => delay >= floor)
   const tier = Math.max(wanted, floorTier === -1 ? step.retryTiersMs.length - 1 : floorTier)
-  return { _tag: "Retry", tier, delayMs: step.retryTiersMs[tier] ?? 0 }
+  return { _tag: "Retry", tier, delayMs: step.retryTiersMs[tier] ?? 0, pause }
 }
 
 /** One parked record per message and step, so parking the same message again updates it. */

@@ -16,7 +16,11 @@ export interface Step {
   /** Deliveries a crash-looping handler may consume before the broker dead-letters (x-delivery-limit). */
   readonly deliveryLimit: number
   readonly prefetch: number
+  /** How long the bus gathers deliveries into one batch after the first arrives (default 15 ms). */
+  readonly batchWindowMs?: number
 }
+
+export const defaultBatchWindowMs = 15
 
 export interface Envelope {
   readonly id: string

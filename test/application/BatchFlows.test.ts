@@ -11,7 +11,8 @@ import { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
 import { Crm } from "../../src/application/ports/Crm.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import type { Envelope, Step } from "../../src/application/Step.ts"
-import { sameTuning } from "../../src/application/Steps.ts"
+import { withTuning } from "../../src/application/StepRegistry.ts"
+import { ackEach } from "../support/AckEach.ts"
 import * as SyncWorkers from "../../src/application/SyncWorkers.ts"
 import { aUser } from "../domain/mothers.ts"
 import { memoryStorePorts } from "../support/MemoryStorePorts.ts"
@@ -33,7 +34,7 @@ test("200 shop users published at once reach HubSpot in a few batch calls, and e
         return yield* Effect.gen(function* () {
           const bus = yield* MessageBus
           const received = yield* Queue.unbounded<Envelope>()
-          yield* bus.consume(platform, (m) => Queue.offer(received, m))
+          yield* bus.consume(platform, ackEach((m) => Queue.offer(received, m)))
           const events = Array.from({ length: 200 }, (_, i) => {
             const user = aUser({ id: `u${i}`, email: `u${i}@example.com` })
             return { id: `e${i}`, type: routingKeys.commerceEvent("user", "created"), payload: { id: `u${i}`, occurredAt: 1, payload: user }, occurredAt: 1, lane: "live" as const }
@@ -50,7 +51,7 @@ test("200 shop users published at once reach HubSpot in a few batch calls, and e
             }
           }).pipe(Effect.timeout("5 seconds"))
           return { calls: { ...crm.calls }, assigned, updates: crm.calls.update }
-        }).pipe(Effect.provide(SyncWorkers.layer(sameTuning(tuning)).pipe(Layer.provideMerge(adapters))))
+        }).pipe(Effect.provide(SyncWorkers.layer(withTuning(tuning)).pipe(Layer.provideMerge(adapters))))
       })
     )
   )

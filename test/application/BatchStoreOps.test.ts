@@ -26,7 +26,9 @@ const harness = Effect.gen(function* () {
   const bus = MessageBus.of({
     publish: (messages) => Effect.sync(() => void published.push(...messages)),
     consume: () => Effect.die("not consumed here"),
-    replay: () => Effect.die("not replayed here")
+    deadLetters: () => Effect.die("not consumed here"),
+    replay: () => Effect.die("not replayed here"),
+    ready: Effect.succeed(true)
   })
   const layer = Layer.mergeAll(counter.layer(Layer.merge(InMemorySyncStore.layer, memoryStorePorts())), Layer.succeed(Crm, crm), Layer.succeed(CommerceApi, commerce), Layer.succeed(MessageBus, bus))
   return { crm, counter, published, layer }

@@ -10,14 +10,16 @@ import { routingKeys } from "../../src/application/CommerceMessages.ts"
 import { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
 import { Crm } from "../../src/application/ports/Crm.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
+import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import { SyncStore } from "../../src/application/ports/SyncStore.ts"
-import { crmIdOf, linkIds } from "../../src/application/LinkLookups.ts"
+import { crmIdOf, linkIds } from "../support/LinkLookups.ts"
 import { relayOnce } from "../../src/application/RelayOutbox.ts"
 import type { Envelope, Step } from "../../src/application/Step.ts"
-import { sameTuning } from "../../src/application/Steps.ts"
+import { withTuning } from "../../src/application/StepRegistry.ts"
 import * as SyncWorkers from "../../src/application/SyncWorkers.ts"
 import type { CompanyId, ContactId } from "../../src/domain/Ids.ts"
 import { aBusiness, aUser } from "../domain/mothers.ts"
+import { ackEach } from "../support/AckEach.ts"
 import { memoryStorePorts, type StorePorts } from "../support/MemoryStorePorts.ts"
 
 const tuning = { retryTiersMs: [50, 200], maxAttempts: 6, deliveryLimit: 3, prefetch: 1 }
@@ -31,7 +33,7 @@ const harness = Effect.gen(function* () {
     Layer.provideMerge(Layer.succeed(Crm, crm)),
     Layer.provideMerge(Layer.succeed(CommerceApi, commerce))
   )
-  const services = SyncWorkers.layer(sameTuning(tuning)).pipe(Layer.provideMerge(adapters))
+  const services = SyncWorkers.layer(withTuning(tuning)).pipe(Layer.provideMerge(adapters))
   return { crm, commerce, services }
 })
 
@@ -40,7 +42,7 @@ const withFlows = <A, E>(body: (received: Queue.Queue<Envelope>) => Effect.Effec
   Effect.gen(function* () {
     const bus = yield* MessageBus
     const received = yield* Queue.unbounded<Envelope>()
-    yield* bus.consume(platform, (m) => Queue.offer(received, m))
+    yield* bus.consume(platform, ackEach((m) => Queue.offer(received, m)))
     return yield* body(received)
   })
 
@@ -132,7 +134,7 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
       // The link is the handler's last visible act; once it exists, no call may have been made.
       yield* eventually(Effect.map(crmIdOf("user", "u-echo"), (linked) => expect(Option.getOrUndefined(linked)).toBe(id)))
       expect(crm.calls).toEqual(calls)
-      expect(yield* store.listParked({})).toEqual([])
+      expect(yield* Effect.flatMap(ParkedItems, (p) => p.list({}))).toEqual([])
     })
   )
 
@@ -205,7 +207,7 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
       yield* store.storeChanges([{ key: "c1", objectType: "company", objectId: id, kind: "creation", occurredAt: 1 }], 0)
       yield* relay
       expect(yield* quiet(received)).toBe(0)
-      const parked = yield* store.listParked({})
+      const parked = yield* Effect.flatMap(ParkedItems, (p) => p.list({}))
       expect(parked).toHaveLength(1)
       expect(parked[0]?.reason).toContain("domain [domain]")
     })
@@ -306,7 +308,6 @@ describe("flow C: commerce events become HubSpot records with their associations
   flowTest("a user whose business is not in HubSpot yet is retried until the business arrives", ({ crm, received }) =>
     Effect.gen(function* () {
       const bus = yield* MessageBus
-      const store = yield* SyncStore
       yield* bus.publish([event("user", "created", aUser({ id: "u-early", businessId: "b-late" }))])
       yield* Effect.sleep("10 millis")
       yield* bus.publish([event("business", "created", aBusiness({ id: "b-late" }))])
@@ -314,17 +315,16 @@ describe("flow C: commerce events become HubSpot records with their associations
       const userIds = messages.find((m) => (m.payload as { entity: string }).entity === "user")
       const [contact] = yield* crm.read("contact", [(userIds!.payload as { crmId: ContactId }).crmId])
       expect(contact?.companyIds).toEqual([Option.getOrThrow(yield* crmIdOf("business", "b-late")) as CompanyId])
-      expect(yield* store.listParked({})).toEqual([])
+      expect(yield* Effect.flatMap(ParkedItems, (p) => p.list({}))).toEqual([])
     })
   )
 
   flowTest("an invalid user is parked at once, naming every broken field", () =>
     Effect.gen(function* () {
       const bus = yield* MessageBus
-      const store = yield* SyncStore
       yield* bus.publish([event("user", "created", aUser({ id: "u-bad", email: "nope", phone: "123" }))])
       const [parked] = yield* eventually(
-        Effect.map(store.listParked({}), (items) => {
+        Effect.map(Effect.flatMap(ParkedItems, (p) => p.list({})), (items) => {
           expect(items).toHaveLength(1)
           return items
         })

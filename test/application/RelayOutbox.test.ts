@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test"
 import { Effect, Layer, Queue } from "effect"
+import { ackEach } from "../support/AckEach.ts"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
 import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
 import { MessageBus, MessageBusError, BusUnavailable } from "../../src/application/ports/MessageBus.ts"
@@ -22,7 +23,7 @@ test("stored changes are published in batches with their routing key and marked 
         const store = yield* SyncStore
         const bus = yield* MessageBus
         const seen = yield* Queue.unbounded<Envelope>()
-        yield* bus.consume(step, (m) => Queue.offer(seen, m))
+        yield* bus.consume(step, ackEach((m) => Queue.offer(seen, m)))
         yield* store.storeChanges([change(1), change(2), change(3)], 0)
         expect(yield* relayOnce(options)).toBe(2)
         expect(yield* relayOnce(options)).toBe(1)
@@ -72,7 +73,7 @@ test("the running relay publishes as soon as intake signals, without waiting for
         const bus = yield* MessageBus
         const signal = yield* OutboxSignal
         const seen = yield* Queue.unbounded<Envelope>()
-        yield* bus.consume(step, (m) => Queue.offer(seen, m))
+        yield* bus.consume(step, ackEach((m) => Queue.offer(seen, m)))
         yield* Effect.forkScoped(runRelay({ ...options, idleMs: 60_000 }))
         yield* Effect.sleep("50 millis") // the relay found nothing and is idle now
         const started = performance.now()

@@ -12,12 +12,12 @@ test.each([
   [3, 2, 60_000],
   [4, 3, 600_000]
 ])("attempt %d climbs to tier %d (%d ms)", (attempt, tier, delayMs) => {
-  expect(decideRetry(step, attempt, transient())).toEqual({ _tag: "Retry", tier, delayMs })
+  expect(decideRetry(step, attempt, transient())).toEqual({ _tag: "Retry", tier, delayMs, pause: false })
 })
 
 test("a floor (423's 2 s, 477's Retry-After) lifts the message to the first tier at least that long", () => {
-  expect(decideRetry(step, 1, transient(2_000))).toEqual({ _tag: "Retry", tier: 1, delayMs: 10_000 })
-  expect(decideRetry(step, 1, transient(30_000))).toEqual({ _tag: "Retry", tier: 2, delayMs: 60_000 })
+  expect(decideRetry(step, 1, transient(2_000))).toEqual({ _tag: "Retry", tier: 1, delayMs: 10_000, pause: false })
+  expect(decideRetry(step, 1, transient(30_000))).toEqual({ _tag: "Retry", tier: 2, delayMs: 60_000, pause: false })
 })
 
 test("exhausted attempts park with the reason; a permanent failure parks at once", () => {
@@ -27,5 +27,5 @@ test("exhausted attempts park with the reason; a permanent failure parks at once
 
 test("a wait longer than every tier (DAILY cap) pauses in the longest tier and is never parked for it", () => {
   const eightHours = 8 * 3600 * 1000
-  for (const attempt of [1, 5, 50]) expect(decideRetry(step, attempt, transient(eightHours))).toEqual({ _tag: "Retry", tier: 3, delayMs: 600_000 })
+  for (const attempt of [1, 5, 50]) expect(decideRetry(step, attempt, transient(eightHours))).toEqual({ _tag: "Retry", tier: 3, delayMs: 600_000, pause: true })
 })

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test"
 import { Effect, Queue } from "effect"
 import { routingKeys } from "../../src/application/CommerceMessages.ts"
-import { SyncStore } from "../../src/application/ports/SyncStore.ts"
+import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import { CommerceSimulator, defaultStep } from "../support/commerce/CommerceSimulator.ts"
 import { observe, runSim, send, upsert } from "./SimulatorHarness.ts"
 
@@ -107,9 +107,9 @@ describe("commerce simulator: tocommerce messages", () => {
     const [received, parked] = await runSim(
       Effect.gen(function* () {
         const received = yield* send(routingKeys.upsert("user"), { entity: "user" })
-        const store = yield* SyncStore
-        let parked = yield* store.listParked({ step: defaultStep.name })
-        while (parked.length === 0) parked = yield* Effect.andThen(Effect.sleep(5), store.listParked({ step: defaultStep.name }))
+        const store = yield* ParkedItems
+        let parked = yield* store.list({ step: defaultStep.name })
+        while (parked.length === 0) parked = yield* Effect.andThen(Effect.sleep(5), store.list({ step: defaultStep.name }))
         return [received, parked] as const
       })
     )

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe } from "bun:test"
-import { Layer } from "effect"
-import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
 import * as RabbitMqBus from "../../src/adapters/rabbitmq/RabbitMqBus.ts"
 import { messageBusContract } from "../contract/MessageBus.contract.ts"
 import { makeTestBroker, skipAmqp, type TestBroker } from "../support/amqp/AmqpTestBroker.ts"
@@ -17,6 +15,6 @@ describe.skipIf(skipAmqp)("RabbitMqBus (real broker)", () => {
   messageBusContract("RabbitMqBus", () => {
     if (broker === undefined) throw new Error("broker not ready")
     // A fresh prefix per test: names never collide, and the vhost is deleted at the end.
-    return RabbitMqBus.layer({ url: broker.url, prefix: `t${++run}` }).pipe(Layer.provideMerge(InMemorySyncStore.layer))
+    return RabbitMqBus.layer({ url: broker.url, prefix: `t${++run}` })
   })
 })

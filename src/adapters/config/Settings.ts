@@ -1,7 +1,7 @@
-// Every environment variable the service reads, in one place (the README's table mirrors it).
+// Every environment variable the service reads, in one place (the README's table mirrors it);
+// the steps' tunings are read with the step registry (application/StepTuning.ts).
 import { Config, Option, Redacted } from "effect"
 import type { BudgetConfig } from "../../application/BudgetPolicy.ts"
-import { defaultTuning, type StepName, type StepTuning, type StepTunings, stepNames } from "../../application/Steps.ts"
 
 /** An unset or empty variable means "not configured". */
 const optionalSecret = (name: string) =>
@@ -14,29 +14,6 @@ export const budget: Config.Config<BudgetConfig> = Config.all({
   backfillShare: Config.Finite("BACKFILL_SHARE").pipe(Config.withDefault(0.5)),
   timeZone: Config.String("HUBSPOT_TIME_ZONE").pipe(Config.withDefault("UTC"))
 })
-
-const tiers = (name: string) =>
-  Config.String(name).pipe(Config.map((list) => list.split(",").map((v) => Number(v.trim())).filter((v) => Number.isFinite(v) && v > 0)))
-
-/** A retry policy read from `<prefix>RETRY_TIERS_MS` and friends; unset values fall back to `base`. */
-const tuningWith = (prefix: string, base: StepTuning): Config.Config<StepTuning> =>
-  Config.all({
-    retryTiersMs: tiers(`${prefix}RETRY_TIERS_MS`).pipe(Config.withDefault(base.retryTiersMs)),
-    maxAttempts: Config.Int(`${prefix}RETRY_MAX_ATTEMPTS`).pipe(Config.withDefault(base.maxAttempts)),
-    deliveryLimit: Config.Int(`${prefix}DELIVERY_LIMIT`).pipe(Config.withDefault(base.deliveryLimit)),
-    prefetch: Config.Int(`${prefix}PREFETCH`).pipe(Config.withDefault(base.prefetch))
-  })
-
-/**
- * Each step's retry policy: `RETRY_TIERS_MS`, `RETRY_MAX_ATTEMPTS`, `DELIVERY_LIMIT` and
- * `PREFETCH` for all steps, overridden per step with its name as a prefix, e.g.
- * `WRITE_BACK_IDS_RETRY_TIERS_MS=500,5000`.
- */
-export const tunings: Config.Config<StepTunings> = Config.flatMap(tuningWith("", defaultTuning), (shared) =>
-  Config.all(stepNames.map((name) => tuningWith(`${name.toUpperCase().replaceAll("-", "_")}_`, shared))).pipe(
-    Config.map((list) => Object.fromEntries(stepNames.map((name, i) => [name, list[i] ?? shared])) as Record<StepName, StepTuning>)
-  )
-)
 
 export const settings = Config.all({
   // 0 picks a free port (tests); Config.Port would refuse it.

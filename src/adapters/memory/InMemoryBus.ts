@@ -1,22 +1,27 @@
 // An in-process MessageBus that behaves like the RabbitMQ topology: topic routing to step
-// queues, prefetch, retry tiers as real (Clock) delays, parking, delivery limit for crashes.
+// queues, batches of up to prefetch gathered for the step's window, retry tiers as real (Clock)
+// delays, a delivery limit for crashes whose dead letters go to the recorder.
 // A routing key no step binds is accepted and dropped, like a topic exchange without bindings.
-import { Cause, Clock, Effect, Exit, Fiber, FiberSet, Layer, Option, Queue, Semaphore } from "effect"
-import { BusRejected, type Handler, MessageBus, MessageBusError } from "../../application/ports/MessageBus.ts"
-import { SyncStore } from "../../application/ports/SyncStore.ts"
-import { decideRetry, parkedItem } from "../../application/RetryDecision.ts"
-import type { Envelope, OutgoingMessage, Step } from "../../application/Step.ts"
-import type { StepFailure } from "../../application/StepFailure.ts"
+import { Effect, Fiber, FiberSet, Layer, Queue } from "effect"
+import {
+  type BatchConsumer,
+  BusRejected,
+  type DeadLetter,
+  type Delivery,
+  MessageBus,
+  MessageBusError,
+  type Settlement
+} from "../../application/ports/MessageBus.ts"
+import { gatherBatch } from "../shared/GatherBatch.ts"
+import { defaultBatchWindowMs, type Envelope, type OutgoingMessage, type Step } from "../../application/Step.ts"
 
-interface Delivery {
-  readonly envelope: Envelope
-  /** Deliveries that ended without a settle (a crash); compared with x-delivery-limit. */
+interface Held extends Delivery {
+  /** Deliveries that ended without a settle (a crash); compared with the delivery limit. */
   readonly returns: number
-  readonly firstFailedAt: number | undefined
 }
 interface StepQueue {
   readonly step: Step
-  readonly queue: Queue.Queue<Delivery>
+  readonly queue: Queue.Queue<Held>
 }
 
 /** AMQP topic matching: `*` is exactly one word, `#` zero or more. */
@@ -30,16 +35,16 @@ export const topicMatches = (pattern: string, key: string): boolean => {
   return go(pattern.split("."), key.split("."))
 }
 
-const fresh = (envelope: Envelope): Delivery => ({ envelope, returns: 0, firstFailedAt: undefined })
+const fresh = (envelope: Envelope): Held => ({ envelope, firstFailedAt: undefined, undecodable: false, returns: 0 })
 
 export const make = Effect.gen(function* () {
-  const store = yield* SyncStore
   // Retry delays outlive a consumer (the message sits in a tier queue), so they run in the bus's scope.
   const busScope = yield* Effect.scope
   const queues = new Map<string, StepQueue>()
+  const deadLetters = yield* Queue.unbounded<DeadLetter>()
 
   const declare = (step: Step) =>
-    Queue.unbounded<Delivery>().pipe(
+    Queue.unbounded<Held>().pipe(
       Effect.map((queue) => {
         const existing = queues.get(step.name)
         if (existing !== undefined) return existing
@@ -49,53 +54,61 @@ export const make = Effect.gen(function* () {
       })
     )
 
-  const park = Effect.fnUntraced(function* (step: Step, delivery: Delivery, reason: string) {
-    const now = yield* Clock.currentTimeMillis
-    yield* store.park(parkedItem(step.name, delivery.envelope, reason, delivery.firstFailedAt ?? now, now))
-  })
-
-  const settle = Effect.fnUntraced(function* (target: StepQueue, delivery: Delivery, exit: Exit.Exit<void, StepFailure>) {
-    if (Exit.isSuccess(exit)) return
+  const settleOne = (target: StepQueue, held: Held, settlement: Settlement): Effect.Effect<void> => {
     const { step, queue } = target
-    const failure = Cause.findErrorOption(exit.cause)
-    if (Option.isNone(failure)) {
-      // A defect is treated like a crashed process: the delivery returns to the queue.
-      const returned = { ...delivery, returns: delivery.returns + 1 }
-      if (returned.returns > step.deliveryLimit) return yield* park(step, delivery, `delivery limit ${step.deliveryLimit} exceeded`)
-      return yield* Queue.offer(queue, returned)
+    switch (settlement._tag) {
+      case "Ack":
+      case "Park":
+        return Effect.void
+      case "Return": {
+        const returned = { ...held, returns: held.returns + 1 }
+        if (returned.returns <= step.deliveryLimit) return Queue.offer(queue, returned).pipe(Effect.asVoid)
+        const reason = `delivery limit ${step.deliveryLimit} exceeded`
+        return Queue.offer(deadLetters, { step: step.name, envelope: held.envelope, reason, firstFailedAt: held.firstFailedAt }).pipe(Effect.asVoid)
+      }
+      case "Retry": {
+        const next: Held = { envelope: { ...held.envelope, attempt: settlement.attempt }, firstFailedAt: settlement.firstFailedAt, undecodable: false, returns: 0 }
+        return Effect.sleep(settlement.delayMs).pipe(Effect.andThen(Queue.offer(queue, next)), Effect.forkIn(busScope), Effect.asVoid)
+      }
     }
-    const now = yield* Clock.currentTimeMillis
-    const decision = decideRetry(step, delivery.envelope.attempt, failure.value)
-    if (decision._tag === "Park") return yield* park(step, delivery, decision.reason)
-    const next: Delivery = {
-      envelope: { ...delivery.envelope, attempt: delivery.envelope.attempt + 1 },
-      returns: 0,
-      firstFailedAt: delivery.firstFailedAt ?? now
-    }
-    yield* Effect.sleep(decision.delayMs).pipe(Effect.andThen(Queue.offer(queue, next)), Effect.forkIn(busScope))
-  })
+  }
 
-  const consume = Effect.fn("InMemoryBus.consume")(function* (step: Step, handler: Handler) {
+  // A batch consumer that dies is a crashed consumer: every delivery of the batch is returned.
+  const handle = (target: StepQueue, batch: ReadonlyArray<Held>, onBatch: BatchConsumer) =>
+    onBatch(batch).pipe(
+      Effect.catchCause((cause) => Effect.logError(`InMemoryBus: ${target.step.name} consumer died; returning its batch`, cause).pipe(Effect.as(batch.map((): Settlement => ({ _tag: "Return" }))))),
+      Effect.flatMap((settlements) => Effect.forEach(batch, (held, i) => settleOne(target, held, settlements[i] ?? { _tag: "Return" }), { discard: true }))
+    )
+
+  const consume = Effect.fn("InMemoryBus.consume")(function* (step: Step, onBatch: BatchConsumer) {
     const target = yield* declare(step)
     const inFlight = yield* FiberSet.make<void>()
-    const permits = yield* Semaphore.make(Math.max(1, step.prefetch))
-    const handle = (delivery: Delivery) =>
-      handler(delivery.envelope).pipe(
-        Effect.exit,
-        Effect.flatMap((exit) => settle(target, delivery, exit)),
-        Effect.catchCause((cause) => Effect.logError("InMemoryBus: settle failed", cause)),
-        Effect.ensuring(permits.release(1))
-      )
-    // Take and hand-off are uninterruptible so stopping never drops a message between the two.
+    // Take and hand-off are uninterruptible so stopping never drops a message between the two;
+    // one batch at a time, so at most `prefetch` deliveries are unsettled.
     const intake = Effect.uninterruptibleMask((restore) =>
-      restore(permits.take(1).pipe(Effect.andThen(Queue.take(target.queue)))).pipe(
-        Effect.flatMap((delivery) => FiberSet.run(inFlight, handle(delivery)))
+      gatherBatch(target.queue, Math.max(1, step.prefetch), step.batchWindowMs ?? defaultBatchWindowMs, restore).pipe(
+        Effect.flatMap((batch) => FiberSet.run(inFlight, handle(target, batch, onBatch))),
+        Effect.flatMap((fiber) => restore(Fiber.await(fiber)))
       )
     ).pipe(Effect.forever)
     const loop = yield* Effect.forkScoped(intake)
     // Registered last, so it runs first on close: stop intake, then let in-flight work finish.
     yield* Effect.addFinalizer(() => Fiber.interrupt(loop).pipe(Effect.andThen(FiberSet.awaitEmpty(inFlight))))
   })
+
+  const drainDeadLetters = <E>(record: (letters: ReadonlyArray<DeadLetter>) => Effect.Effect<void, E>) =>
+    Effect.gen(function* () {
+      const recordOrKeep = (letters: ReadonlyArray<DeadLetter>) =>
+        record(letters).pipe(
+          Effect.catchCause((cause) =>
+            Effect.logWarning("InMemoryBus: recording dead letters failed; keeping them", cause).pipe(
+              Effect.andThen(Effect.sleep(1_000)),
+              Effect.andThen(Queue.offerAll(deadLetters, letters))
+            )
+          )
+        )
+      yield* Effect.forkScoped(gatherBatch(deadLetters, 100, 0, (effect) => effect).pipe(Effect.flatMap(recordOrKeep), Effect.forever))
+    })
 
   const publish = (messages: ReadonlyArray<OutgoingMessage>) =>
     Effect.sync(() => {
@@ -116,7 +129,7 @@ export const make = Effect.gen(function* () {
     return Queue.offer(target.queue, fresh({ ...message, attempt: 1 })).pipe(Effect.asVoid)
   }
 
-  return MessageBus.of({ publish, consume, replay })
+  return MessageBus.of({ publish, consume, deadLetters: drainDeadLetters, replay, ready: Effect.succeed(true) })
 })
 
-export const layer: Layer.Layer<MessageBus, never, SyncStore> = Layer.effect(MessageBus, make)
+export const layer: Layer.Layer<MessageBus> = Layer.effect(MessageBus, make)

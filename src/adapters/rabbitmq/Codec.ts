@@ -2,6 +2,7 @@
 // through retry tiers); the attempt and failure times travel as application headers.
 import type { ConsumeMessage, Options } from "amqplib"
 import { Predicate, Schema } from "effect"
+import type { Delivery } from "../../application/ports/MessageBus.ts"
 import type { Envelope, OutgoingMessage } from "../../application/Step.ts"
 
 export const Headers = {
@@ -39,6 +40,23 @@ export const encode = (message: OutgoingMessage, headers: Record<string, unknown
   }
 })
 
+/**
+ * The step whose queue dead-lettered the message and why. The x-death entries are newest first
+ * and one exists per (queue, reason): the first-death headers would name a retry tier's TTL
+ * expiry when the message went through a tier before its handler crashed past the limit.
+ */
+export const deathOf = (message: ConsumeMessage): { readonly queue: string; readonly reason: string } => {
+  const deaths = header(message, "x-death")
+  const entries = Array.isArray(deaths) ? deaths.filter((d): d is Record<string, unknown> => typeof d === "object" && d !== null) : []
+  const limit = entries.find((d) => d["reason"] === "delivery_limit")
+  const chosen = limit ?? entries[0]
+  const text = (v: unknown) => (Predicate.isString(v) ? v : Buffer.isBuffer(v) ? v.toString() : undefined)
+  return {
+    queue: text(chosen?.["queue"]) ?? stringHeader(message, "x-first-death-queue") ?? "",
+    reason: text(chosen?.["reason"]) ?? stringHeader(message, "x-first-death-reason") ?? "dead-lettered"
+  }
+}
+
 const header = (message: ConsumeMessage, name: string): unknown => message.properties.headers?.[name]
 export const numberHeader = (message: ConsumeMessage, name: string): number | undefined => {
   const value = header(message, name)
@@ -50,10 +68,11 @@ export const stringHeader = (message: ConsumeMessage, name: string): string | un
 }
 
 /** Undecodable bodies still become an envelope, so they can be parked and inspected. */
-export const decode = (message: ConsumeMessage): { readonly envelope: Envelope; readonly valid: boolean } => {
+export const decode = (message: ConsumeMessage): Delivery => {
   const attempt = numberHeader(message, Headers.attempt) ?? 1
+  const firstFailedAt = numberHeader(message, Headers.firstFailedAt)
   const body = decodeBody(message.content.toString("utf8"))
-  if (body._tag === "Some") return { envelope: { ...body.value, attempt }, valid: true }
+  if (body._tag === "Some") return { envelope: { ...body.value, attempt }, firstFailedAt, undecodable: false }
   const envelope: Envelope = {
     id: Predicate.isString(message.properties.messageId) ? message.properties.messageId : `unknown-${message.fields.deliveryTag}`,
     type: message.fields.routingKey,
@@ -62,5 +81,5 @@ export const decode = (message: ConsumeMessage): { readonly envelope: Envelope; 
     lane: "live",
     attempt
   }
-  return { envelope, valid: false }
+  return { envelope, firstFailedAt, undecodable: true }
 }

@@ -1,72 +1,77 @@
-// A step consumer: its own channel (prefetch = step.prefetch), manual acks, re-attached after
-// reconnects; closing its scope cancels intake and waits for in-flight handlers and their acks.
-import type { Channel, ChannelModel, ConsumeMessage } from "amqplib"
-import { Effect, FiberSet } from "effect"
-import type { Handler } from "../../application/ports/MessageBus.ts"
-import type { SyncStore } from "../../application/ports/SyncStore.ts"
-import type { Step } from "../../application/Step.ts"
+// A step consumer: its own channel (prefetch = 2 batches), manual acks, re-attached after
+// reconnects. Deliveries are gathered into batches for the step's BatchConsumer, one batch at a
+// time; closing the scope cancels intake and waits for the batch in flight and its acks.
+import type { Channel, ChannelModel } from "amqplib"
+import { Effect, Fiber, FiberSet, Queue } from "effect"
+import type { BatchConsumer, Settlement } from "../../application/ports/MessageBus.ts"
+import { defaultBatchWindowMs, type Step } from "../../application/Step.ts"
+import { gatherBatch } from "../shared/GatherBatch.ts"
 import { decode } from "./Codec.ts"
-import { unavailable } from "./ConfirmedPublish.ts"
+import { keepAttached } from "./Attachment.ts"
 import type { Session } from "./Session.ts"
-import { ack, giveBack, type Publish, park, settle } from "./Settle.ts"
+import { type Publish, type Received, settleAll } from "./Settle.ts"
 import { declareStep, type Names } from "./Topology.ts"
-
-export interface Attached {
-  readonly channel: Channel
-  readonly consumerTag: string
-}
 
 export const consume = Effect.fn("RabbitMqBus.consume")(function* (
   deps: { readonly session: Session; readonly publish: Publish; readonly names: Names },
   step: Step,
-  handler: Handler
+  onBatch: BatchConsumer
 ) {
   const { session, publish, names } = deps
   const inFlight = yield* FiberSet.make<void>()
-  const run = yield* FiberSet.runtime(inFlight)<SyncStore>()
-  let current: Attached | undefined
-  let stopping = false
+  const buffer = yield* Queue.unbounded<Received & { readonly delivery: ReturnType<typeof decode> }>()
+  const tags = new WeakMap<Channel, string>()
 
-  const process = (channel: Channel, message: ConsumeMessage) => {
-    const { envelope, valid } = decode(message)
-    const work = valid
-      ? handler(envelope).pipe(Effect.exit, Effect.flatMap((exit) => settle({ channel, publish, names, step }, message, envelope, exit)))
-      : park(publish, names, step.name, envelope, "undecodable message body", undefined).pipe(
-        Effect.andThen(ack(channel, message))
-      )
-    // Parking/retry publish or the store failed: hand the message back rather than lose it.
-    return work.pipe(
-      Effect.catchCause((cause) => Effect.logError(`settling on ${step.name} failed`, cause).pipe(Effect.andThen(giveBack(channel, message))))
+  const handle = (batch: ReadonlyArray<Received & { readonly delivery: ReturnType<typeof decode> }>) =>
+    onBatch(batch.map((r) => r.delivery)).pipe(
+      Effect.catchCause((cause) =>
+        Effect.logError(`consumer of ${step.name} died; returning its batch`, cause).pipe(Effect.as(batch.map((): Settlement => ({ _tag: "Return" }))))
+      ),
+      Effect.flatMap((settlements) => settleAll({ publish, names, step }, batch, settlements)),
+      Effect.catchCause((cause) => Effect.logError(`settling on ${step.name} failed`, cause))
     )
+
+  const open = async (model: ChannelModel) => {
+    const channel = await model.createChannel()
+    channel.on("error", () => undefined)
+    // Room for two batches: the next one arrives while this one is handled and settled.
+    await channel.prefetch(step.prefetch * 2)
+    await declareStep(channel, names, step)
+    const { consumerTag } = await channel.consume(names.stepQueue(step.name), (message) => {
+      // null = the broker cancelled the consumer (queue deleted, node down): close and re-attach.
+      if (message === null) return void channel.close().catch(() => undefined)
+      const delivery = decode(message)
+      Queue.offerUnsafe(buffer, { channel, message, envelope: delivery.envelope, delivery })
+    })
+    tags.set(channel, consumerTag)
+    return channel
   }
 
-  const attach = (model: ChannelModel) =>
-    Effect.tryPromise({
-      try: async () => {
-        if (stopping) return
-        const channel = await model.createChannel()
-        channel.on("error", () => undefined)
-        await channel.prefetch(step.prefetch)
-        await declareStep(channel, names, step)
-        const { consumerTag } = await channel.consume(names.stepQueue(step.name), (message) => {
-          // null = the broker cancelled the consumer (queue deleted); the next reconnect re-attaches.
-          if (message !== null) run(process(channel, message))
-        })
-        current = { channel, consumerTag }
-      },
-      catch: unavailable
-    })
+  // Take and hand-off are uninterruptible so stopping never drops a gathered batch.
+  const intake = Effect.uninterruptibleMask((restore) =>
+    gatherBatch(buffer, Math.max(1, step.prefetch), step.batchWindowMs ?? defaultBatchWindowMs, restore).pipe(
+      Effect.flatMap((batch) => FiberSet.run(inFlight, handle(batch))),
+      Effect.flatMap((fiber) => restore(Fiber.await(fiber)))
+    )
+  ).pipe(Effect.forever)
 
-  yield* session.onConnect(attach)
-  // Registered last, so it runs first: stop intake, drain in-flight work, then close the channel.
+  const attachment = yield* keepAttached(session, step.name, open)
+  const loop = yield* Effect.forkScoped(intake)
+  // Registered last, so it runs first: stop intake, finish in-flight work and what is buffered,
+  // then close the channel.
   yield* Effect.addFinalizer(() =>
     Effect.gen(function* () {
-      stopping = true
-      const attached = current
-      if (attached === undefined) return
-      yield* Effect.promise(() => attached.channel.cancel(attached.consumerTag).catch(() => undefined))
+      attachment.stop()
+      const channel = attachment.current()
+      const tag = channel === undefined ? undefined : tags.get(channel)
+      if (channel !== undefined && tag !== undefined) yield* Effect.promise(() => channel.cancel(tag).catch(() => undefined))
+      yield* Fiber.interrupt(loop)
       yield* FiberSet.awaitEmpty(inFlight)
-      yield* Effect.promise(() => attached.channel.close().catch(() => undefined))
+      // What arrived before the cancel is handled too: returned, it would count toward the limit.
+      const rest = yield* Queue.clear(buffer).pipe(Effect.orDie)
+      if (rest.length > 0) yield* handle(rest)
+      if (channel !== undefined) yield* Effect.promise(() => channel.close().catch(() => undefined))
     })
   )
+  return attachment
 })

@@ -2,11 +2,11 @@
 // quorum step queues with retry tiers and parking, reconnecting session. See docs/topology.md.
 import type { ChannelModel } from "amqplib"
 import { Config, Effect, Layer } from "effect"
-import { BusRejected, type Handler, MessageBus, MessageBusError } from "../../application/ports/MessageBus.ts"
-import { SyncStore } from "../../application/ports/SyncStore.ts"
+import { type BatchConsumer, BusRejected, type DeadLetter, MessageBus, MessageBusError } from "../../application/ports/MessageBus.ts"
 import type { Envelope, OutgoingMessage, Step } from "../../application/Step.ts"
 import { encode, Headers } from "./Codec.ts"
 import { type Publication, publishConfirmed, unavailable } from "./ConfirmedPublish.ts"
+import type { Attachment } from "./Attachment.ts"
 import * as Consumer from "./Consumer.ts"
 import * as DeadLetters from "./DeadLetters.ts"
 import * as Session from "./Session.ts"
@@ -20,18 +20,26 @@ export interface RabbitMqBusConfig {
   readonly steps?: ReadonlyArray<Step>
   readonly heartbeatSeconds?: number
   readonly reconnectMaxDelayMs?: number
+  /** A publish whose confirms have not all arrived by then fails as BusUnavailable (default 15 s). */
+  readonly confirmTimeoutMs?: number
 }
 
 export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBusConfig) {
   const names = namesFor(config.prefix)
-  const store = yield* SyncStore
   const known = new Map<string, Step>((config.steps ?? []).map((step) => [step.name, step]))
-  const session = yield* Session.make({
-    url: config.url,
-    heartbeatSeconds: config.heartbeatSeconds ?? 10,
-    reconnectMaxDelayMs: config.reconnectMaxDelayMs ?? 5_000,
-    connectionName: `crm-sync ${config.prefix}`
-  })
+  const sessionFor = (role: string) =>
+    Session.make({
+      url: config.url,
+      heartbeatSeconds: config.heartbeatSeconds ?? 10,
+      reconnectMaxDelayMs: config.reconnectMaxDelayMs ?? 5_000,
+      connectionName: `crm-sync ${config.prefix} ${role}`
+    })
+  // Separate connections: a resource alarm blocks publishing connections, and consumers must
+  // keep acking (which frees the broker) while publishers wait.
+  const publishing = yield* sessionFor("publish")
+  const consuming = yield* sessionFor("consume")
+  const confirmTimeoutMs = config.confirmTimeoutMs ?? 15_000
+  const attachments = new Set<Attachment>()
 
   // Re-run after every reconnect: the broker may have lost non-durable state or been reset.
   const declareTopology = (model: ChannelModel) =>
@@ -44,21 +52,40 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
       },
       catch: unavailable
     })
-  yield* session.onConnect(declareTopology)
+  yield* publishing.onConnect(declareTopology)
 
+  // A confirm that never comes (blocked connection, lost frame) must not hang the caller past its
+  // lease: time out, and publish on a fresh channel next time (at least once, never lost).
   const publishRaw = (items: ReadonlyArray<Publication>) =>
-    session.publisher.pipe(Effect.flatMap((channel) => publishConfirmed(channel, items)))
-
-  yield* DeadLetters.drain({ session, publish: publishRaw, names })
+    publishing.publisher.pipe(
+      Effect.flatMap((channel) =>
+        publishConfirmed(channel, items).pipe(
+          Effect.timeoutOrElse({
+            duration: confirmTimeoutMs,
+            orElse: () => publishing.dropPublisher(channel).pipe(Effect.andThen(Effect.fail(unavailable(`no publisher confirm within ${confirmTimeoutMs} ms`))))
+          })
+        )
+      )
+    )
 
   const publish = Effect.fn("RabbitMqBus.publish")((messages: ReadonlyArray<OutgoingMessage>) =>
     publishRaw(messages.map((message) => ({ exchange: names.events, routingKey: message.type, ...encode(message) })))
   )
 
-  const consume = (step: Step, handler: Handler) => {
+  const consume = (step: Step, onBatch: BatchConsumer) => {
     known.set(step.name, step)
-    return Consumer.consume({ session, publish: publishRaw, names }, step, handler).pipe(Effect.provideService(SyncStore, store))
+    return Consumer.consume({ session: consuming, publish: publishRaw, names }, step, onBatch).pipe(Effect.flatMap(tracked))
   }
+  const deadLetters = <E>(record: (letters: ReadonlyArray<DeadLetter>) => Effect.Effect<void, E>) =>
+    DeadLetters.drain({ session: consuming, publish: publishRaw, names }, record).pipe(Effect.flatMap(tracked))
+
+  const tracked = (attachment: Attachment) =>
+    Effect.acquireRelease(
+      Effect.sync(() => void attachments.add(attachment)),
+      () => Effect.sync(() => void attachments.delete(attachment))
+    )
+  // Ready: both connections up and every consumer attached.
+  const ready = Effect.sync(() => publishing.connected() && consuming.connected() && [...attachments].every((a) => a.current() !== undefined))
 
   const replay = Effect.fn("RabbitMqBus.replay")(function* (step: string, message: Envelope) {
     if (!known.has(step)) {
@@ -68,10 +95,10 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
     yield* publishRaw([{ exchange: "", routingKey: names.stepQueue(step), content, options }])
   })
 
-  return MessageBus.of({ publish, consume, replay })
+  return MessageBus.of({ publish, consume, deadLetters, replay, ready })
 })
 
-export const layer = (config: RabbitMqBusConfig): Layer.Layer<MessageBus, MessageBusError, SyncStore> =>
+export const layer = (config: RabbitMqBusConfig): Layer.Layer<MessageBus, MessageBusError> =>
   Layer.effect(MessageBus, make(config))
 
 /** Reads AMQP_URL (and AMQP_PREFIX, default "crm-sync"). */

@@ -1,7 +1,7 @@
 // One AMQP connection kept alive: heartbeats, reconnect with capped backoff, and hooks that
-// re-declare topology and re-attach consumers after every (re)connect.
+// re-declare topology and re-attach consumers after every (re)connect, retried until they work.
 import amqp, { type ChannelModel, type ConfirmChannel } from "amqplib"
-import { Effect, Schedule, type Scope, Semaphore } from "effect"
+import { Deferred, Effect, Schedule, type Scope, Semaphore } from "effect"
 import type { MessageBusError } from "../../application/ports/MessageBus.ts"
 import { unavailable } from "./ConfirmedPublish.ts"
 
@@ -17,8 +17,14 @@ export type Hook = (connection: ChannelModel) => Effect.Effect<void, MessageBusE
 export interface Session {
   /** The shared confirm channel for publishing; fails fast with BusUnavailable while disconnected. */
   readonly publisher: Effect.Effect<ConfirmChannel, MessageBusError>
+  /** Forgets the publisher channel (e.g. after a confirm timeout): the next use opens a fresh one. */
+  readonly dropPublisher: (channel: ConfirmChannel) => Effect.Effect<void>
   /** Runs the hook now and after every reconnect until the scope closes; the first run's error is returned. */
   readonly onConnect: (hook: Hook) => Effect.Effect<void, MessageBusError, Scope.Scope>
+  /** True while `model` is the session's connection and has not closed. */
+  readonly isLive: (model: ChannelModel) => boolean
+  readonly connected: () => boolean
+  readonly backoff: Schedule.Schedule<unknown>
 }
 
 const withHeartbeat = (url: string, seconds: number): string => {
@@ -29,16 +35,40 @@ const withHeartbeat = (url: string, seconds: number): string => {
 // Without a listener an "error" event would throw; failures surface through "close" instead.
 const ignoreErrors = (emitter: { on(event: "error", listener: (err: Error) => void): unknown }) => void emitter.on("error", () => undefined)
 
+interface Live {
+  readonly model: ChannelModel
+  readonly closed: Deferred.Deferred<void>
+}
+
 export const make = Effect.fn("RabbitMq.Session")(function* (options: SessionOptions) {
   const lock = yield* Semaphore.make(1)
   const hooks = new Set<Hook>()
+  const closedModels = new WeakSet<ChannelModel>()
   let connection: ChannelModel | undefined
   let publisher: ConfirmChannel | undefined
 
-  const connect = Effect.tryPromise({
-    try: () => amqp.connect(withHeartbeat(options.url, options.heartbeatSeconds), { clientProperties: { connection_name: options.connectionName } }),
-    catch: unavailable
-  }).pipe(Effect.tap((model) => Effect.sync(() => ignoreErrors(model))))
+  const backoff = Schedule.min([Schedule.exponential("100 millis"), Schedule.spaced(options.reconnectMaxDelayMs)]).pipe(Schedule.jittered)
+
+  // The close listener is registered as soon as the connection exists, before any hook runs: a
+  // connection that drops while hooks re-attach is still noticed.
+  const connect = Effect.gen(function* () {
+    const closed = yield* Deferred.make<void>()
+    const model = yield* Effect.tryPromise({
+      try: () =>
+        amqp.connect(withHeartbeat(options.url, options.heartbeatSeconds), { clientProperties: { connection_name: options.connectionName } }).then((m) => {
+          ignoreErrors(m)
+          m.once("close", () => {
+            closedModels.add(m)
+            Deferred.doneUnsafe(closed, Effect.void)
+          })
+          return m
+        }),
+      catch: unavailable
+    })
+    return { model, closed } satisfies Live
+  })
+
+  const isLive = (model: ChannelModel) => connection === model && !closedModels.has(model)
 
   const openPublisher = Effect.fnUntraced(function* (model: ChannelModel) {
     const channel = yield* Effect.tryPromise({ try: () => model.createConfirmChannel(), catch: unavailable })
@@ -49,19 +79,20 @@ export const make = Effect.fn("RabbitMq.Session")(function* (options: SessionOpt
     return channel
   })
 
-  const runHooks = (model: ChannelModel) =>
-    Effect.forEach([...hooks], (hook) => hook(model).pipe(Effect.catch((e) => Effect.logWarning("re-attach failed", e))), { discard: true })
-
-  const closed = (model: ChannelModel) =>
-    Effect.callback<void>((resume) => void model.once("close", () => resume(Effect.void)))
-
-  const backoff = Schedule.min([Schedule.exponential("100 millis"), Schedule.spaced(options.reconnectMaxDelayMs)]).pipe(Schedule.jittered)
+  // Each hook is retried with backoff until it works; all are abandoned if the connection closes
+  // meanwhile (the next connection runs them again).
+  const runHooks = (live: Live, current: ReadonlyArray<Hook>) =>
+    Effect.forEach(
+      current,
+      (hook) => hook(live.model).pipe(Effect.tapError((e) => Effect.logWarning("AMQP re-attach failed; retrying", e.message)), Effect.retry(backoff)),
+      { discard: true }
+    ).pipe(Effect.raceFirst(Deferred.await(live.closed)))
 
   // Supervises the connection: when it closes, reconnect (capped backoff) and re-run the hooks.
-  const supervise = Effect.fnUntraced(function* (first: ChannelModel) {
-    let model = first
+  const supervise = Effect.fnUntraced(function* (first: Live) {
+    let live = first
     while (true) {
-      yield* closed(model)
+      yield* Deferred.await(live.closed)
       yield* lock.withPermits(1)(
         Effect.sync(() => {
           connection = undefined
@@ -69,21 +100,27 @@ export const make = Effect.fn("RabbitMq.Session")(function* (options: SessionOpt
         })
       )
       yield* Effect.logWarning("AMQP connection lost; reconnecting")
-      model = yield* connect.pipe(
+      live = yield* connect.pipe(
         Effect.tapError((e) => Effect.logWarning("AMQP reconnect failed", e.message)),
         Effect.retry(backoff),
         Effect.orDie
       )
-      const next = model
-      yield* lock.withPermits(1)(Effect.sync(() => void (connection = next)).pipe(Effect.andThen(runHooks(next))))
-      yield* Effect.logInfo("AMQP reconnected")
+      const next = live
+      const current = yield* lock.withPermits(1)(
+        Effect.sync(() => {
+          connection = next.model
+          return [...hooks]
+        })
+      )
+      yield* runHooks(next, current)
+      if (isLive(next.model)) yield* Effect.logInfo("AMQP reconnected")
     }
   })
 
   const first = yield* connect
-  connection = first
+  connection = first.model
   // Finalizers run in reverse: the supervisor is interrupted first, so closing does not reconnect.
-  yield* Effect.addFinalizer(() => Effect.promise(() => (connection ?? first).close().catch(() => undefined)))
+  yield* Effect.addFinalizer(() => Effect.promise(() => (connection ?? first.model).close().catch(() => undefined)))
   yield* Effect.forkScoped(supervise(first))
 
   const session: Session = {
@@ -92,14 +129,25 @@ export const make = Effect.fn("RabbitMq.Session")(function* (options: SessionOpt
       if (connection === undefined) return Effect.fail(unavailable("not connected to RabbitMQ (reconnecting)"))
       return openPublisher(connection)
     }),
+    dropPublisher: (channel) =>
+      Effect.sync(() => {
+        if (publisher === channel) publisher = undefined
+        channel.close().catch(() => undefined)
+      }),
     onConnect: (hook) =>
-      lock.withPermits(1)(
-        Effect.gen(function* () {
-          hooks.add(hook)
-          yield* Effect.addFinalizer(() => Effect.sync(() => hooks.delete(hook)))
-          if (connection !== undefined) yield* hook(connection)
-        })
-      )
+      Effect.gen(function* () {
+        const now = yield* lock.withPermits(1)(
+          Effect.sync(() => {
+            hooks.add(hook)
+            return connection
+          })
+        )
+        yield* Effect.addFinalizer(() => Effect.sync(() => hooks.delete(hook)))
+        if (now !== undefined) yield* hook(now)
+      }),
+    isLive,
+    connected: () => connection !== undefined && isLive(connection),
+    backoff
   }
   return session
 })

@@ -1,68 +1,67 @@
-// What a consumer does with a delivery once its handler finished: ack, retry tier, park or return.
+// Carries out a batch's settlements: retry copies go to their tier queue and parked ones to the
+// parking queue in one confirmed publish, and only then are the originals acked.
 import type { Channel, ConsumeMessage } from "amqplib"
-import { Cause, Clock, Effect, Exit, Option } from "effect"
-import type { MessageBusError } from "../../application/ports/MessageBus.ts"
-import { SyncStore } from "../../application/ports/SyncStore.ts"
-import { decideRetry, parkedItem } from "../../application/RetryDecision.ts"
+import { Effect } from "effect"
+import type { MessageBusError, Settlement } from "../../application/ports/MessageBus.ts"
 import type { Envelope, Step } from "../../application/Step.ts"
-import type { StepFailure } from "../../application/StepFailure.ts"
-import { encode, Headers, numberHeader } from "./Codec.ts"
+import { encode, Headers } from "./Codec.ts"
 import type { Publication } from "./ConfirmedPublish.ts"
 import type { Names } from "./Topology.ts"
 
 export type Publish = (items: ReadonlyArray<Publication>) => Effect.Effect<void, MessageBusError>
 
+export interface Received {
+  readonly channel: Channel
+  readonly message: ConsumeMessage
+  readonly envelope: Envelope
+}
+
 // After a connection loss the delivery tag is void and the broker redelivers anyway (at least once).
-const safely = (f: () => void) => Effect.sync(() => {
-  try {
-    f()
-  } catch {
-    // channel already closed
-  }
-})
-export const ack = (channel: Channel, message: ConsumeMessage) => safely(() => channel.ack(message))
+const safely = (f: () => void) =>
+  Effect.sync(() => {
+    try {
+      f()
+    } catch {
+      // channel already closed
+    }
+  })
+export const ack = (r: Received) => safely(() => r.channel.ack(r.message))
 /** Returns the delivery to its queue: counts toward x-delivery-limit, exactly like a crash would. */
-export const giveBack = (channel: Channel, message: ConsumeMessage) => safely(() => channel.nack(message, false, true))
+export const giveBack = (r: Received) => safely(() => r.channel.nack(r.message, false, true))
 
-/** Parking = a copy on the parking queue (with reason headers) + the SyncStore record. */
-export const park = Effect.fnUntraced(function* (
-  publish: Publish,
-  n: Names,
-  step: string,
-  envelope: Envelope,
-  reason: string,
-  firstFailedAt: number | undefined
-) {
-  const now = yield* Clock.currentTimeMillis
+export const parkingCopy = (n: Names, step: string, envelope: Envelope, reason: string): Publication => {
   const headers = { [Headers.attempt]: envelope.attempt, [Headers.parkReason]: reason, [Headers.parkStep]: step }
-  const { content, options } = encode(envelope, headers)
-  yield* publish([{ exchange: "", routingKey: n.parking, content, options }])
-  yield* (yield* SyncStore).park(parkedItem(step, envelope, reason, firstFailedAt ?? now, now))
-})
+  return { exchange: "", routingKey: n.parking, ...encode(envelope, headers) }
+}
 
-export const settle = Effect.fnUntraced(function* (
-  ctx: { readonly channel: Channel; readonly publish: Publish; readonly names: Names; readonly step: Step },
-  message: ConsumeMessage,
-  envelope: Envelope,
-  exit: Exit.Exit<void, StepFailure>
+// A delay that is not one of the step's tiers has no queue: the copy would vanish unrouted.
+const copyOf = (n: Names, step: Step, r: Received, settlement: Settlement): Publication | undefined | "invalid" => {
+  if (settlement._tag === "Park") return parkingCopy(n, step.name, r.envelope, settlement.reason)
+  if (settlement._tag !== "Retry") return undefined
+  if (!step.retryTiersMs.includes(settlement.delayMs)) return "invalid"
+  const headers = { [Headers.attempt]: settlement.attempt, [Headers.firstFailedAt]: settlement.firstFailedAt }
+  return { exchange: "", routingKey: n.tierQueue(step.name, settlement.delayMs), ...encode(r.envelope, headers) }
+}
+
+export const settleAll = Effect.fnUntraced(function* (
+  ctx: { readonly publish: Publish; readonly names: Names; readonly step: Step },
+  batch: ReadonlyArray<Received>,
+  settlements: ReadonlyArray<Settlement>
 ) {
-  const { channel, publish, names, step } = ctx
-  if (Exit.isSuccess(exit)) return yield* ack(channel, message)
-  const failure = Cause.findErrorOption(exit.cause)
-  if (Option.isNone(failure)) {
-    yield* Effect.logError(`handler of ${step.name} died; returning the message`, exit.cause)
-    return yield* giveBack(channel, message)
-  }
-  const firstFailedAt = numberHeader(message, Headers.firstFailedAt)
-  const decision = decideRetry(step, envelope.attempt, failure.value)
-  if (decision._tag === "Park") {
-    yield* park(publish, names, step.name, envelope, decision.reason, firstFailedAt)
-  } else {
-    const now = yield* Clock.currentTimeMillis
-    const headers = { [Headers.attempt]: envelope.attempt + 1, [Headers.firstFailedAt]: firstFailedAt ?? now }
-    const { content, options } = encode(envelope, headers)
-    yield* publish([{ exchange: "", routingKey: names.tierQueue(step.name, decision.delayMs), content, options }])
-  }
-  // Only now: the retry/parked copy is confirmed by the broker, so acking cannot lose the message.
-  yield* ack(channel, message)
+  const copies = batch.map((r, i) => copyOf(ctx.names, ctx.step, r, settlements[i] ?? { _tag: "Return" }))
+  const publications = copies.filter((c): c is Publication => c !== undefined && c !== "invalid")
+  // If the copies are not confirmed the originals go back: nothing is acked that is not safe elsewhere.
+  const published = yield* ctx.publish(publications).pipe(
+    Effect.as(true),
+    Effect.catch((error) => Effect.logError(`settling a batch of ${ctx.step.name} failed; returning it`, error).pipe(Effect.as(false)))
+  )
+  yield* Effect.forEach(
+    batch,
+    (r, i) => {
+      const settlement = settlements[i]
+      const returned = settlement === undefined || settlement._tag === "Return" || copies[i] === "invalid" || (!published && copies[i] !== undefined)
+      return returned ? giveBack(r) : ack(r)
+    },
+    { discard: true }
+  )
 })

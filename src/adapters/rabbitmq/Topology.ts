@@ -5,14 +5,14 @@ import type { Step } from "../../application/Step.ts"
 export interface Names {
   /** Topic exchange every event is published to; steps bind their routing keys on it. */
   readonly events: string
-  /** Where the broker dead-letters crash-looping messages; the bus drains it into parking. */
+  /** Where the broker dead-letters crash-looping messages; the drain records them, then moves them to parking. */
   readonly deadLetters: string
-  /** Final resting place of parked messages (nobody consumes it; the SyncStore lists them). */
+  /** Final resting place of parked messages (nobody consumes it; ParkedItems lists them). */
   readonly parking: string
   readonly stepQueue: (step: string) => string
   /** The delay is in the name: changing a tier declares a new queue instead of a conflicting one. */
   readonly tierQueue: (step: string, delayMs: number) => string
-  /** Inverse of stepQueue, for the x-first-death-queue header. */
+  /** The step of a step or tier queue, for the x-death header. */
   readonly stepOf: (queue: string) => string | undefined
 }
 
@@ -22,7 +22,7 @@ export const names = (prefix: string): Names => ({
   parking: `${prefix}.parking`,
   stepQueue: (step) => `${prefix}.step.${step}`,
   tierQueue: (step, delayMs) => `${prefix}.step.${step}.retry.${delayMs}ms`,
-  stepOf: (queue) => (queue.startsWith(`${prefix}.step.`) ? queue.slice(prefix.length + 6) : undefined)
+  stepOf: (queue) => (queue.startsWith(`${prefix}.step.`) ? queue.slice(prefix.length + 6).replace(/\.retry\.\d+ms$/, "") : undefined)
 })
 
 // Quorum + at-least-once dead-lettering: a message is removed only once its dead-letter target
@@ -35,10 +35,16 @@ const deadLetterTo = (queue: string) => ({
   "x-overflow": "reject-publish"
 })
 
+// Every queue names its delivery limit and dead-letter target: RabbitMQ 4 gives quorum queues a
+// default limit of 20 and drops what exceeds it when no dead-letter exchange is set.
+const SHARED_DELIVERY_LIMIT = 100
+
 export const declareShared = async (channel: Channel, n: Names): Promise<void> => {
   await channel.assertExchange(n.events, "topic", { durable: true })
-  await channel.assertQueue(n.parking, { durable: true, arguments: quorum })
-  await channel.assertQueue(n.deadLetters, { durable: true, arguments: quorum })
+  // Nobody consumes parking; should an operator's consumer crash on it, the letter comes back here.
+  await channel.assertQueue(n.parking, { durable: true, arguments: { ...quorum, "x-delivery-limit": SHARED_DELIVERY_LIMIT, ...deadLetterTo(n.deadLetters) } })
+  // A drain that keeps failing on a letter finally moves it to parking instead of dropping it.
+  await channel.assertQueue(n.deadLetters, { durable: true, arguments: { ...quorum, "x-delivery-limit": SHARED_DELIVERY_LIMIT, ...deadLetterTo(n.parking) } })
 }
 
 /** Step queue, its bindings and one queue per retry tier (so a short tier never waits behind a long one). */
@@ -52,7 +58,7 @@ export const declareStep = async (channel: Channel, n: Names, step: Step): Promi
   for (const delayMs of new Set(step.retryTiersMs)) {
     await channel.assertQueue(n.tierQueue(step.name, delayMs), {
       durable: true,
-      arguments: { ...quorum, "x-message-ttl": delayMs, ...deadLetterTo(queue) }
+      arguments: { ...quorum, "x-message-ttl": delayMs, "x-delivery-limit": step.deliveryLimit, ...deadLetterTo(queue) }
     })
   }
 }

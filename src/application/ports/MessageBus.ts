@@ -1,7 +1,7 @@
 // Messages between the steps and to/from the commerce platform, with at-least-once delivery.
+// The bus moves and settles messages; what to do with a failure is decided by the StepRunner.
 import { Context, type Effect, Schema, type Scope } from "effect"
 import type { Envelope, OutgoingMessage, Step } from "../Step.ts"
-import type { StepFailure } from "../StepFailure.ts"
 
 export class BusUnavailable extends Schema.TaggedError<BusUnavailable>()("BusUnavailable", { message: Schema.String }) {
   readonly isRetryable = true
@@ -22,7 +22,36 @@ export class MessageBusError extends Schema.TaggedError<MessageBusError>()("Mess
   }
 }
 
-export type Handler = (message: Envelope) => Effect.Effect<void, StepFailure>
+/** One message handed to a step, with what the bus carried across its retries. */
+export interface Delivery {
+  readonly envelope: Envelope
+  /** When the message first failed (kept across retry tiers); undefined before its first failure. */
+  readonly firstFailedAt: number | undefined
+  /** Set when the bus could not decode the message: it is parked without running the handler. */
+  readonly undecodable: boolean
+}
+
+/** What becomes of one delivery; the runner returns one per delivery, in order. */
+export type Settlement =
+  | { readonly _tag: "Ack" }
+  /** Redeliver after `delayMs` (one of the step's retry tiers) carrying `attempt` and `firstFailedAt`. */
+  | { readonly _tag: "Retry"; readonly delayMs: number; readonly attempt: number; readonly firstFailedAt: number }
+  /** Move to parking with its reason (the runner has recorded it already). */
+  | { readonly _tag: "Park"; readonly reason: string }
+  /** Give back at once, like a crashed consumer: counts toward the step's delivery limit. */
+  | { readonly _tag: "Return" }
+
+/** Settles a batch: one settlement per delivery, in order. If it dies, every delivery is returned. */
+export type BatchConsumer = (batch: ReadonlyArray<Delivery>) => Effect.Effect<ReadonlyArray<Settlement>>
+
+/** A message the bus dead-lettered by itself (a step's delivery limit was reached). */
+export interface DeadLetter {
+  /** The step whose queue gave up on it. */
+  readonly step: string
+  readonly envelope: Envelope
+  readonly reason: string
+  readonly firstFailedAt: number | undefined
+}
 
 export class MessageBus extends Context.Service<
   MessageBus,
@@ -34,12 +63,19 @@ export class MessageBus extends Context.Service<
     readonly publish: (messages: ReadonlyArray<OutgoingMessage>) => Effect.Effect<void, MessageBusError>
     /**
      * Declares the step's queues, attaches a consumer and returns; consumption goes on in the
-     * background until the scope closes. Success acks; a retryable StepFailure
-     * goes to the next retry tier (confirmed, then acked); the rest are parked and recorded in
-     * the SyncStore. Closing the scope stops intake and lets in-flight handlers finish.
+     * background until the scope closes. Deliveries are handed over in batches of up to
+     * `step.prefetch`, gathered for `step.batchWindowMs`, and each is settled as `onBatch` says.
+     * Closing the scope stops intake and lets the batch in flight finish and settle.
      */
-    readonly consume: (step: Step, handler: Handler) => Effect.Effect<void, MessageBusError, Scope.Scope>
+    readonly consume: (step: Step, onBatch: BatchConsumer) => Effect.Effect<void, MessageBusError, Scope.Scope>
+    /**
+     * Hands what the bus dead-lettered to `record` in batches; a letter is removed only after
+     * `record` succeeded, and handed over again (after a pause) when it failed.
+     */
+    readonly deadLetters: <E>(record: (letters: ReadonlyArray<DeadLetter>) => Effect.Effect<void, E>) => Effect.Effect<void, MessageBusError, Scope.Scope>
     /** Puts a parked message back on its (declared) step's queue with a fresh attempt count. */
     readonly replay: (step: string, message: Envelope) => Effect.Effect<void, MessageBusError>
+    /** For readiness: connected, and every consumer attached. */
+    readonly ready: Effect.Effect<boolean>
   }
 >()("crm-sync/application/ports/MessageBus") {}

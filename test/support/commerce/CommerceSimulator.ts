@@ -2,7 +2,10 @@
 // on the in-memory bus and on RabbitMQ alike), publishes the ids it assigns and its own change
 // events, and serves its REST lookups on a free port.
 import { Clock, Context, Effect, Layer, Option, Semaphore } from "effect"
-import { type Handler, MessageBus, type MessageBusError } from "../../../src/application/ports/MessageBus.ts"
+import { MessageBus, type MessageBusError } from "../../../src/application/ports/MessageBus.ts"
+import type { ParkedItems } from "../../../src/application/ports/ParkedItems.ts"
+import { eachMessage } from "../EachMessage.ts"
+import { runStep } from "../../../src/application/StepRunner.ts"
 import type { Envelope, OutgoingMessage, Step } from "../../../src/application/Step.ts"
 import { fromError, StepFailure } from "../../../src/application/StepFailure.ts"
 import type { CommerceEntity } from "../../../src/domain/CorrespondenceTable.ts"
@@ -84,7 +87,7 @@ export const make = Effect.fn("CommerceSimulator.make")(function* (options: Opti
       })
     )
 
-  const handler: Handler = (envelope) =>
+  const handler = (envelope: Envelope) =>
     Option.match(inbound(envelope.type, envelope.payload), {
       onNone: () => {
         log.push({ envelope, outcome: "invalid" })
@@ -98,7 +101,7 @@ export const make = Effect.fn("CommerceSimulator.make")(function* (options: Opti
           Effect.asVoid
         )
     })
-  yield* bus.consume({ ...defaultStep, ...options.step }, handler)
+  yield* runStep({ ...defaultStep, ...options.step }, eachMessage(handler))
 
   const server = yield* Effect.acquireRelease(
     Effect.sync(() => startRestServer(state, { token: options.token, faults: options.faults })),
@@ -148,4 +151,4 @@ export const make = Effect.fn("CommerceSimulator.make")(function* (options: Opti
   })
 })
 
-export const layer = (options: Options = {}): Layer.Layer<CommerceSimulator, MessageBusError, MessageBus> => Layer.effect(CommerceSimulator, make(options))
+export const layer = (options: Options = {}): Layer.Layer<CommerceSimulator, MessageBusError, MessageBus | ParkedItems> => Layer.effect(CommerceSimulator, make(options))

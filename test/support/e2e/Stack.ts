@@ -4,12 +4,12 @@
 import { createHmac } from "node:crypto"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { MongoClient } from "mongodb"
-import * as InMemorySyncStore from "../../../src/adapters/memory/InMemorySyncStore.ts"
 import { setupHubSpot } from "../../../src/adapters/hubspot/SetupHubSpot.ts"
-import * as MongoSyncStore from "../../../src/adapters/mongo/MongoSyncStore.ts"
+import * as InMemoryParkedItems from "../../../src/adapters/memory/InMemoryParkedItems.ts"
+import * as MongoConnection from "../../../src/adapters/mongo/MongoConnection.ts"
+import * as MongoParkedItems from "../../../src/adapters/mongo/MongoParkedItems.ts"
 import * as RabbitMqBus from "../../../src/adapters/rabbitmq/RabbitMqBus.ts"
-import type { ParkedItem, SyncStore } from "../../../src/application/ports/SyncStore.ts"
-import { SyncStore as SyncStoreKey } from "../../../src/application/ports/SyncStore.ts"
+import { type ParkedItem, ParkedItems } from "../../../src/application/ports/ParkedItems.ts"
 import { makeTestBroker, type TestBroker } from "../amqp/AmqpTestBroker.ts"
 import * as Sim from "../commerce/CommerceSimulator.ts"
 import { type HubSpotSimulator, startHubSpotSimulator } from "../hubspot/HubSpotSimulator.ts"
@@ -96,12 +96,12 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
   const commerceRuntime = ManagedRuntime.make(
     Sim.layer(options.commerce ?? {}).pipe(
       Layer.provideMerge(RabbitMqBus.layer({ url: broker.url, prefix: PREFIX, steps: [Sim.defaultStep] })),
-      Layer.provideMerge(InMemorySyncStore.layer)
+      Layer.provideMerge(InMemoryParkedItems.layer)
     )
   )
   cleanups.push(() => commerceRuntime.dispose())
   const commerce = await commerceRuntime.runPromise(Sim.CommerceSimulator)
-  const storeRuntime = ManagedRuntime.make(MongoSyncStore.layer({ url: mongoUrl, dbName }))
+  const storeRuntime = ManagedRuntime.make(MongoParkedItems.layer.pipe(Layer.provide(MongoConnection.dbLayer({ url: mongoUrl, dbName }))))
   cleanups.push(() => storeRuntime.dispose())
   const service = await startService({
     PORT: String(port),
@@ -117,7 +117,7 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
     RETRY_MAX_ATTEMPTS: "6",
     ...options.env
   }, 45_000)
-  const parked = () => storeRuntime.runPromise(Effect.flatMap(SyncStoreKey, (store: SyncStore["Service"]) => store.listParked({})))
+  const parked = () => storeRuntime.runPromise(Effect.flatMap(ParkedItems, (store) => store.list({})))
   const stop = async () => {
     const code = await service.stop()
     await commerceRuntime.dispose()

@@ -1,0 +1,48 @@
+// Every consumer step of the service, declared once: its name, the routing keys it binds, its
+// batch handler; its tuning comes from the environment (StepTuning). The bus adapters derive
+// their topology from the resulting Steps, the workers run their handlers.
+import { Config } from "effect"
+import type { CommerceApi } from "./ports/CommerceApi.ts"
+import type { Crm } from "./ports/Crm.ts"
+import type { MessageBus } from "./ports/MessageBus.ts"
+import type { IdLinks } from "./ports/IdLinks.ts"
+import type { Snapshots } from "./ports/Snapshots.ts"
+import type { WriteLedger } from "./ports/WriteLedger.ts"
+import type { BatchHandler, Step } from "./Step.ts"
+import { defaultTuning, type StepTuning, tuningsOf } from "./StepTuning.ts"
+import { syncCommerceEvents } from "./SyncCommerceEvents.ts"
+import { syncCrmChanges } from "./SyncCrmChanges.ts"
+import { writeBackIdBatch } from "./WriteBackIdBatch.ts"
+
+/** What the service's handlers need. */
+export type StepServices = Crm | CommerceApi | Snapshots | IdLinks | WriteLedger | MessageBus
+
+interface Declaration {
+  readonly name: string
+  readonly bindings: ReadonlyArray<string>
+  readonly handler: BatchHandler<StepServices>
+}
+
+export interface RegisteredStep {
+  readonly step: Step
+  readonly handler: BatchHandler<StepServices>
+}
+
+const declarations: ReadonlyArray<Declaration> = [
+  { name: "sync-crm-object", bindings: ["crm.contact.*", "crm.company.*", "crm.order.*"], handler: syncCrmChanges },
+  { name: "write-back-ids", bindings: ["commerce.ids.assigned"], handler: writeBackIdBatch },
+  // Topic wildcards match whole words: "commerce.*" takes commerce.user_created and the like,
+  // not the three-word commerce.ids.assigned.
+  { name: "sync-commerce-entity", bindings: ["commerce.*"], handler: syncCommerceEvents }
+]
+
+export const stepNames: ReadonlyArray<string> = declarations.map((d) => d.name)
+
+const register = (tunings: ReadonlyArray<StepTuning>): ReadonlyArray<RegisteredStep> =>
+  declarations.map(({ handler, ...declared }, i) => ({ step: { ...declared, ...(tunings[i] ?? defaultTuning) }, handler }))
+
+/** The steps with their tuning read from the environment. */
+export const registeredSteps: Config.Config<ReadonlyArray<RegisteredStep>> = tuningsOf(stepNames).pipe(Config.map(register))
+
+/** The steps with one tuning for all (tests). */
+export const withTuning = (tuning: StepTuning = defaultTuning): ReadonlyArray<RegisteredStep> => register(declarations.map(() => tuning))

@@ -1,0 +1,43 @@
+// Each step is declared once; its tuning is read from the environment, shared values overridden
+// per step by its name as a prefix.
+import { expect, test } from "bun:test"
+import { ConfigProvider, Effect } from "effect"
+import { registeredSteps, withTuning } from "../../src/application/StepRegistry.ts"
+
+const read = async (env: Record<string, string>) => {
+  const registered = await Effect.runPromise(registeredSteps.parse(ConfigProvider.fromEnv({ env })))
+  return Object.fromEntries(registered.map(({ step: { name, bindings, ...tuning } }) => [name, tuning]))
+}
+
+test("one policy for all steps, overridden per step by its name as a prefix", async () => {
+  const tunings = await read({ RETRY_TIERS_MS: "100,200", RETRY_MAX_ATTEMPTS: "4", WRITE_BACK_IDS_RETRY_TIERS_MS: "500,5000", SYNC_COMMERCE_ENTITY_PREFETCH: "50" })
+  expect(tunings["sync-crm-object"]).toEqual({ retryTiersMs: [100, 200], maxAttempts: 4, deliveryLimit: 5, prefetch: 10 })
+  expect(tunings["write-back-ids"]).toEqual({ retryTiersMs: [500, 5000], maxAttempts: 4, deliveryLimit: 5, prefetch: 10 })
+  expect(tunings["sync-commerce-entity"]).toEqual({ retryTiersMs: [100, 200], maxAttempts: 4, deliveryLimit: 5, prefetch: 50 })
+})
+
+test("with nothing set, every step gets the defaults", async () => {
+  const tunings = await read({})
+  expect(tunings["sync-crm-object"]).toEqual({ retryTiersMs: [1_000, 10_000, 60_000, 600_000], maxAttempts: 8, deliveryLimit: 5, prefetch: 10 })
+})
+
+test("every step is declared once, with its bindings and a handler", () => {
+  const registered = withTuning()
+  expect(registered.map((r) => r.step.name)).toEqual(["sync-crm-object", "write-back-ids", "sync-commerce-entity"])
+  expect(new Set(registered.map((r) => r.step.name)).size).toBe(registered.length)
+  expect(registered.find((r) => r.step.name === "write-back-ids")?.step.bindings).toEqual(["commerce.ids.assigned"])
+  for (const r of registered) expect(typeof r.handler).toBe("function")
+})
+
+test("a malformed tier list is refused at start with a message naming the variable", async () => {
+  const refused = await read({ RETRY_TIERS_MS: "1000,10s" }).then(
+    () => "accepted",
+    (error: unknown) => String(error)
+  )
+  expect(refused).toContain("RETRY_TIERS_MS must be a comma-separated list")
+  const perStep = await read({ WRITE_BACK_IDS_RETRY_TIERS_MS: "500,,5000" }).then(
+    () => "accepted",
+    (error: unknown) => String(error)
+  )
+  expect(perStep).toContain("WRITE_BACK_IDS_RETRY_TIERS_MS")
+})

@@ -1,7 +1,7 @@
 // Each store operation is a fixed number of round trips whatever the number of records: counted
 // as the commands the driver sends, for 200 records at once.
 import { afterAll, beforeAll, expect, test } from "bun:test"
-import { Effect, Scope } from "effect"
+import { Effect, type Scope } from "effect"
 import { type Db, MongoClient } from "mongodb"
 import * as MongoIdLinks from "../../src/adapters/mongo/MongoIdLinks.ts"
 import * as MongoJobCheckpoints from "../../src/adapters/mongo/MongoJobCheckpoints.ts"

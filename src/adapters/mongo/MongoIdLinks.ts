@@ -7,7 +7,7 @@ import type { CommerceEntity } from "../../domain/CorrespondenceTable.ts"
 import { type IdLink, IdLinks, type LinkKey } from "../../application/ports/IdLinks.ts"
 import { collections, ensureIndexes } from "./Indexes.ts"
 import { MongoDb } from "./MongoConnection.ts"
-import { duplicatesOf, orDuplicate, run } from "./MongoOp.ts"
+import { duplicatesOf, oneBatch, orDuplicate, run } from "./MongoOp.ts"
 
 type LinkDoc = IdLink
 
@@ -49,7 +49,7 @@ const relinkAll = async (links: Collection<LinkDoc>, wanted: ReadonlyArray<IdLin
 
 /** Moves the first linked merged id's link to the survivor, unless the survivor has (or gets) one. */
 const repointTo = async (links: Collection<LinkDoc>, entity: CommerceEntity, mergedCrmIds: ReadonlyArray<string>, survivorCrmId: string) => {
-  const found = await links.find({ entity, crmId: { $in: [survivorCrmId, ...mergedCrmIds] } }).toArray()
+  const found = await links.find({ entity, crmId: { $in: [survivorCrmId, ...mergedCrmIds] } }, oneBatch).toArray()
   if (found.some((d) => d.crmId === survivorCrmId)) return
   const merged = mergedCrmIds.flatMap((id) => found.filter((d) => d.crmId === id))[0]
   if (merged === undefined) return
@@ -65,7 +65,7 @@ export const make = Effect.fnUntraced(function* (db: Db) {
   return IdLinks.of({
     find: (query) => {
       const clauses = matching(query.crmIds ?? [], query.commerceIds ?? [])
-      return clauses.length === 0 ? Effect.succeed([]) : run(() => links.find({ $or: clauses }, { projection: { _id: 0 } }).toArray())
+      return clauses.length === 0 ? Effect.succeed([]) : run(() => links.find({ $or: clauses }, { ...oneBatch, projection: { _id: 0 } }).toArray())
     },
     link: (wanted) => run(() => relinkAll(links, wanted)),
     repoint: (entity, mergedCrmIds, survivorCrmId) => run(() => repointTo(links, entity, mergedCrmIds.filter((id) => id !== survivorCrmId), survivorCrmId))

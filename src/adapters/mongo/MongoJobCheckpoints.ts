@@ -5,7 +5,7 @@ import type { Db } from "mongodb"
 import { type Checkpoint, JobCheckpoints } from "../../application/ports/JobCheckpoints.ts"
 import { collections } from "./Indexes.ts"
 import { MongoDb } from "./MongoConnection.ts"
-import { run, upsertAllById } from "./MongoOp.ts"
+import { oneBatch, run, upsertAllById } from "./MongoOp.ts"
 
 interface CheckpointDoc {
   _id: string
@@ -25,7 +25,7 @@ export const make = (db: Db) => {
     load: (jobIds) =>
       jobIds.length === 0
         ? Effect.succeed([])
-        : run(() => checkpoints.find({ _id: { $in: [...new Set(jobIds)] } }).toArray()).pipe(Effect.map((docs) => docs.map(toCheckpoint)))
+        : run(() => checkpoints.find({ _id: { $in: [...new Set(jobIds)] } }, oneBatch).toArray()).pipe(Effect.map((docs) => docs.map(toCheckpoint)))
   })
 }
 

@@ -1,10 +1,16 @@
 // Runs driver calls as a store operation, mapping a failure to StoreError, and reads the outcome
 // of unique-key races (E11000) as values.
 import { Effect } from "effect"
-import { type AnyBulkWriteOperation, type Collection, type Filter, MongoBulkWriteError, type WithoutId, type WriteError } from "mongodb"
+import { type AnyBulkWriteOperation, type Collection, type Document, type Filter, MongoBulkWriteError, type WithoutId, type WriteError } from "mongodb"
 import { isDuplicateKey, toStoreError } from "./MongoErrors.ts"
 
 export const run = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: toStoreError })
+
+/**
+ * Find options that bring every match back in the first reply: the driver's default first batch
+ * is 101 documents, and each further batch is one more round trip (getMore).
+ */
+export const oneBatch = { batchSize: 100_000 } as const
 
 /** Turns E11000 into a value: the outcome of a unique-key race, not a failure. */
 export const orDuplicate = async <A>(promise: Promise<A>): Promise<A | "duplicate"> =>
@@ -37,15 +43,36 @@ export const lastById = <A>(items: ReadonlyArray<A>, idOf: (a: A) => string): Re
 ]
 
 /**
- * Replaces (or inserts) whole documents by _id in one unordered bulk write. A concurrent first
- * upsert of the same _id can lose with E11000; those are written once more, which replaces.
+ * Update statements per command. FerretDB 1.24 (SQLite) deadlocks for good on one update command
+ * of 100 statements or more (measured: 99 replaceOne in one bulkWrite pass, 100 hang that
+ * database and every later database creation until the server restarts), so more are sent as
+ * several commands, one after another.
+ */
+export const updatesPerCommand = 50
+
+/**
+ * Runs update operations (replaceOne / updateOne) as few commands as FerretDB allows; returns the
+ * indexes of those that lost a unique-key race, as `duplicatesOf` does.
+ */
+export const updateAll = async <D extends Document>(collection: Collection<D>, ops: ReadonlyArray<AnyBulkWriteOperation<D>>, ordered: boolean): Promise<ReadonlySet<number>> => {
+  const lost = new Set<number>()
+  for (let start = 0; start < ops.length; start += updatesPerCommand) {
+    const chunk = ops.slice(start, start + updatesPerCommand)
+    for (const i of await duplicatesOf(() => collection.bulkWrite([...chunk], { ordered }))) lost.add(start + i)
+  }
+  return lost
+}
+
+/**
+ * Replaces (or inserts) whole documents by _id in one unordered bulk write (per 50). A concurrent
+ * first upsert of the same _id can lose with E11000; those are written once more, which replaces.
  */
 export const upsertAllById = async <D extends { readonly _id: string }>(collection: Collection<D>, docs: ReadonlyArray<D>) => {
   const unique = lastById(docs, (d) => d._id)
   if (unique.length === 0) return
-  const ops = unique.map(({ _id, ...rest }) => ({
+  const ops = unique.map(({ _id, ...rest }): AnyBulkWriteOperation<D> => ({
     replaceOne: { filter: { _id } as Filter<D>, replacement: rest as unknown as WithoutId<D>, upsert: true }
   }))
-  const lost = await duplicatesOf(() => collection.bulkWrite(ops as Array<AnyBulkWriteOperation<D>>, { ordered: false }))
-  if (lost.size > 0) await collection.bulkWrite(ops.filter((_, i) => lost.has(i)) as Array<AnyBulkWriteOperation<D>>, { ordered: false })
+  const lost = await updateAll(collection, ops, false)
+  if (lost.size > 0) await updateAll(collection, ops.filter((_, i) => lost.has(i)), false)
 }

@@ -5,7 +5,7 @@ import type { Db, Filter } from "mongodb"
 import { type ParkedFilter, type ParkedItem, ParkedItems } from "../../application/ports/ParkedItems.ts"
 import { collections, ensureIndexes } from "./Indexes.ts"
 import { MongoDb } from "./MongoConnection.ts"
-import { run, upsertAllById } from "./MongoOp.ts"
+import { oneBatch, run, upsertAllById } from "./MongoOp.ts"
 
 interface ParkedDoc {
   _id: string
@@ -52,7 +52,7 @@ export const makeParked = (db: Db): ParkedItems["Service"] => {
   const parked = db.collection<ParkedDoc>(collections.parked)
   return {
     park: (items) => run(() => upsertAllById(parked, items.map(toDoc))),
-    list: (filter) => run(() => parked.find(parkedQuery(filter)).sort({ lastFailedAt: 1, _id: 1 }).toArray()).pipe(Effect.map((docs) => docs.map(toParked))),
+    list: (filter) => run(() => parked.find(parkedQuery(filter), oneBatch).sort({ lastFailedAt: 1, _id: 1 }).toArray()).pipe(Effect.map((docs) => docs.map(toParked))),
     markReplayed: (ids, at) =>
       ids.length === 0 ? Effect.void : run(() => parked.updateMany({ _id: { $in: [...ids] } }, { $set: { replayedAt: at } })).pipe(Effect.asVoid)
   }

@@ -1,15 +1,16 @@
 // Snapshots on MongoDB / FerretDB, one collection per side, one document per (key, version).
 // A conditional replace is not atomic on FerretDB 1.x, so each version is inserted under its
 // own unique _id first, then compared with the newest other version, and the loser pruned: the
-// newest version always survives, on both servers. At most three round trips per call, for any
-// number of snapshots: one insertMany, one $in find, one bulkWrite (prune by _id, replace equal versions).
+// newest version always survives, on both servers. Round trips per call, for any number of
+// snapshots: one insertMany, one $in find, one delete by _id (when something is outdated), and
+// one replace command per 50 equal versions saved again (see updatesPerCommand).
 import { Effect, Layer } from "effect"
 import type { Collection, Db } from "mongodb"
 import { type Freshness, freshness } from "../../domain/ConflictRules.ts"
 import { type CommerceSnapshot, type CrmSnapshot, Snapshots } from "../../application/ports/Snapshots.ts"
 import { collections, ensureIndexes } from "./Indexes.ts"
 import { MongoDb } from "./MongoConnection.ts"
-import { duplicatesOf, run } from "./MongoOp.ts"
+import { duplicatesOf, oneBatch, run, updateAll } from "./MongoOp.ts"
 
 interface SnapshotDoc {
   /** `${key}:${version}`: a version is stored once, so concurrent saves race on insert. */
@@ -50,27 +51,24 @@ const outdated = (stored: ReadonlyArray<Pick<SnapshotDoc, "_id" | "key" | "versi
 const saveAll = async (collection: Collection<SnapshotDoc>, docs: ReadonlyArray<SnapshotDoc>): Promise<ReadonlyArray<Freshness>> => {
   if (docs.length === 0) return []
   const existed = await duplicatesOf(() => collection.insertMany(docs.map((d) => ({ ...d })), { ordered: false }))
-  const stored = await collection.find({ key: { $in: [...new Set(docs.map((d) => d.key))] } }, { projection: { key: 1, version: 1 } }).toArray()
+  const stored = await collection.find({ key: { $in: [...new Set(docs.map((d) => d.key))] } }, { ...oneBatch, projection: { key: 1, version: 1 } }).toArray()
   const verdicts = docs.map((d, i): Freshness => {
     const verdict = freshness(d.version, newestOf(stored, d.key, d.version))
     // The same version was stored already: against it, "newer" is "same".
     return existed.has(i) && verdict === "newer" ? "same" : verdict
   })
   const doomed = outdated(stored)
+  if (doomed.length > 0) await collection.deleteMany({ _id: { $in: [...doomed] } })
   // An equal version replaces the data (associations change without a new version).
   const replaced = docs.filter((_, i) => existed.has(i) && verdicts[i] !== "older")
-  const ops = [
-    ...(doomed.length === 0 ? [] : [{ deleteMany: { filter: { _id: { $in: [...doomed] } } } }]),
-    ...replaced.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d } }))
-  ]
-  if (ops.length > 0) await collection.bulkWrite(ops, { ordered: true })
+  await updateAll(collection, replaced.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d } })), true)
   return verdicts
 }
 
 /** The newest document per key among these keys, in one query. */
 const getAll = async (collection: Collection<SnapshotDoc>, keys: ReadonlyArray<string>): Promise<ReadonlyArray<SnapshotDoc>> => {
   if (keys.length === 0) return []
-  const docs = await collection.find({ key: { $in: [...new Set(keys)] } }).sort({ version: -1 }).toArray()
+  const docs = await collection.find({ key: { $in: [...new Set(keys)] } }, oneBatch).sort({ version: -1 }).toArray()
   return [...new Map(docs.reverse().map((d) => [d.key, d] as const)).values()]
 }
 

@@ -7,7 +7,7 @@ import { type LedgerEntry, type LedgerKey, WriteLedger } from "../../application
 import { expire } from "./ExpirySweep.ts"
 import { collections, ensureIndexes, tryTtl } from "./Indexes.ts"
 import { MongoDb } from "./MongoConnection.ts"
-import { lastById, run } from "./MongoOp.ts"
+import { lastById, oneBatch, run } from "./MongoOp.ts"
 
 interface LedgerDoc {
   /** The object written, as one field so a lookup of many objects is one `$in`. */
@@ -43,7 +43,7 @@ export const make = Effect.fnUntraced(function* (db: Db) {
       keys.length === 0
         ? Effect.succeed([])
         : run(() =>
-            ledger.find({ object: { $in: [...new Set(keys.map(objectOf))] }, expiresAt: { $gt: new Date(now) } }).sort({ expiresAt: 1 }).toArray()
+            ledger.find({ object: { $in: [...new Set(keys.map(objectOf))] }, expiresAt: { $gt: new Date(now) } }, oneBatch).sort({ expiresAt: 1 }).toArray()
           ).pipe(
             // A write recorded again is one entry, with its latest expiry.
             Effect.map((docs) => lastById(docs.map(toEntry), (e) => JSON.stringify([e.side, e.objectKey, e.property, e.valueHash])))

@@ -13,8 +13,11 @@ import {
 } from "mongodb"
 import { StoreError, StoreRejected, StoreUnavailable } from "../../application/ports/StoreError.ts"
 
-/** Server codes meaning "not now" (shutdown, step-down, interrupted) rather than "never". */
-const transientCodes = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436])
+/**
+ * Server codes meaning "not now" (shutdown, step-down, interrupted) rather than "never". Code 1
+ * (InternalError) is how FerretDB on SQLite reports SQLITE_BUSY: a lock held by another writer.
+ */
+const transientCodes = new Set([1, 6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436])
 
 export const isUnavailable = (error: unknown): boolean =>
   error instanceof MongoNetworkError ||

@@ -2,8 +2,9 @@ import { describe, expect, test } from "bun:test"
 import { createHash, createHmac } from "node:crypto"
 import { Effect } from "effect"
 import * as WebhookRoutes from "../../src/adapters/http/WebhookRoutes.ts"
-import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
-import { SyncStoreError, StoreUnavailable, type SyncStore } from "../../src/application/ports/SyncStore.ts"
+import * as InMemoryWebhookInbox from "../../src/adapters/memory/InMemoryWebhookInbox.ts"
+import { StoreError, StoreUnavailable } from "../../src/application/ports/StoreError.ts"
+import type { WebhookInbox } from "../../src/application/ports/WebhookInbox.ts"
 
 const SECRET = "shhh"
 const URL_ = "http://localhost/webhooks/hubspot"
@@ -31,11 +32,11 @@ const v3 = (body: string, uri = URL_, timestamp = Date.now(), secret = SECRET) =
   "x-hubspot-request-timestamp": String(timestamp)
 })
 
-const setup = async (options: Partial<WebhookRoutes.Options> = {}, store?: SyncStore["Service"]) => {
-  const memory = await Effect.runPromise(InMemorySyncStore.make)
+const setup = async (options: Partial<WebhookRoutes.Options> = {}, store?: WebhookInbox["Service"]) => {
+  const memory = await Effect.runPromise(InMemoryWebhookInbox.make)
   const app = WebhookRoutes.make(store ?? memory, { ...defaults, ...options })
   const post = (body: string, headers: Record<string, string>) => app.request("/webhooks/hubspot", { method: "POST", body, headers })
-  const pending = () => Effect.runPromise(memory.countPending)
+  const pending = () => Effect.runPromise(memory.backlog).then((b) => b.pending)
   return { app, post, pending, memory }
 }
 
@@ -124,10 +125,10 @@ describe("bad input never stores unsigned data and never answers 500", () => {
 
 describe("storage failures answer 503 fast, never 2xx without a durable write", () => {
   const failing = (behaviour: "fail" | "hang") =>
-    Effect.runPromise(InMemorySyncStore.make).then((store) => ({
+    Effect.runPromise(InMemoryWebhookInbox.make).then((store) => ({
       ...store,
-      storeChanges: () =>
-        behaviour === "fail" ? Effect.fail(new SyncStoreError({ reason: new StoreUnavailable({ message: "connection reset" }) })) : Effect.never
+      store: () =>
+        behaviour === "fail" ? Effect.fail(new StoreError({ reason: new StoreUnavailable({ message: "connection reset" }) })) : Effect.never
     }))
 
   test.each(["fail", "hang"] as const)("store %s → 503 within the timeout", async (behaviour) => {

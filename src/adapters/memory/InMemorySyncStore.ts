@@ -1,9 +1,8 @@
-// SyncStore in process memory, with the same semantics as MongoSyncStore (unique dedupe key,
-// leased claims, freshness-guarded snapshots, links unique per side, expiring ledger). JavaScript
-// runs one synchronous block at a time, so each method body is as atomic as one Mongo document op.
+// SyncStore in process memory, with the same semantics as MongoSyncStore (freshness-guarded
+// snapshots, links unique per side, expiring ledger). JavaScript runs one synchronous block at a
+// time, so each method body is as atomic as one Mongo document op.
 import { Effect, Layer, Option } from "effect"
 import type { CommerceEntity, Side } from "../../domain/CorrespondenceTable.ts"
-import type { CrmChange } from "../../domain/CrmChange.ts"
 import { freshness } from "../../domain/ConflictRules.ts"
 import {
   type Checkpoint,
@@ -14,12 +13,6 @@ import {
   SyncStore
 } from "../../application/ports/SyncStore.ts"
 
-interface InboxEntry {
-  readonly change: CrmChange
-  readonly receivedAt: number
-  status: "pending" | "published"
-  leaseUntil: number | undefined
-}
 interface Links {
   readonly byCrm: Map<string, string>
   readonly byCommerce: Map<string, string>
@@ -52,8 +45,6 @@ const setLink = (links: Links, crmId: string, commerceId: string) => {
 }
 
 export const make = Effect.sync(() => {
-  const inbox = new Map<string, InboxEntry>()
-  const quarantined: Array<{ body: string; reason: string; receivedAt: number }> = []
   const snapshots = new Map<string, Snapshot>()
   const links = new Map<CommerceEntity, Links>()
   const ledger = new Map<string, number>()
@@ -69,37 +60,6 @@ export const make = Effect.sync(() => {
   }
 
   return SyncStore.of({
-    storeChanges: (changes, receivedAt) =>
-      Effect.sync(() => {
-        let stored = 0
-        for (const change of changes) {
-          if (inbox.has(change.key)) continue
-          inbox.set(change.key, { change, receivedAt, status: "pending", leaseUntil: undefined })
-          stored++
-        }
-        return { stored, duplicates: changes.length - stored }
-      }),
-    quarantine: (body, reason, receivedAt) => Effect.sync(() => void quarantined.push({ body, reason, receivedAt })),
-    claimPending: (limit, _claimant, now, leaseMs) =>
-      Effect.sync(() => {
-        const claimed: Array<{ change: CrmChange; receivedAt: number }> = []
-        for (const entry of inbox.values()) {
-          if (claimed.length >= limit) break
-          if (entry.status !== "pending" || (entry.leaseUntil !== undefined && entry.leaseUntil > now)) continue
-          entry.leaseUntil = now + leaseMs
-          claimed.push({ change: entry.change, receivedAt: entry.receivedAt })
-        }
-        return claimed
-      }),
-    markPublished: (keys) =>
-      Effect.sync(() => {
-        for (const key of keys) {
-          const entry = inbox.get(key)
-          if (entry !== undefined) entry.status = "published"
-        }
-      }),
-    countPending: Effect.sync(() => [...inbox.values()].filter((e) => e.status === "pending").length),
-
     saveSnapshot: (snapshot) =>
       Effect.sync(() => {
         const key = `${snapshot.type}:${snapshot.id}`

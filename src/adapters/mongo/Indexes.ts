@@ -5,8 +5,8 @@ import { Effect } from "effect"
 import type { Collection, Db, Document, IndexSpecification } from "mongodb"
 
 export const collections = {
-  inbox: "inbox",
-  leases: "inbox_leases",
+  webhookInbox: "webhook_inbox",
+  webhookLeases: "webhook_inbox_leases",
   quarantine: "quarantine",
   snapshots: "snapshots",
   links: "links",
@@ -17,8 +17,6 @@ export const collections = {
 } as const
 
 const plain: ReadonlyArray<readonly [string, IndexSpecification]> = [
-  [collections.inbox, { status: 1, receivedAt: 1 }],
-  [collections.leases, { key: 1 }],
   [collections.snapshots, { type: 1, id: 1, version: -1 }],
   [collections.ledger, { side: 1, objectKey: 1, property: 1, valueHash: 1 }],
   [collections.parked, { step: 1, lastFailedAt: 1 }],
@@ -47,3 +45,7 @@ export const ensureSyncStoreIndexes = (db: Db) =>
     for (const [name, spec] of plain) await db.collection(name).createIndex(spec)
     for (const [name, spec] of unique) await db.collection(name).createIndex(spec, { unique: true })
   })
+
+/** Exactly the claim's sort (the collection holds only pending events, so there is no filter). */
+export const ensureWebhookInboxIndexes = (db: Db) =>
+  Effect.promise(() => db.collection(collections.webhookInbox).createIndex({ receivedAt: 1, _id: 1 }))

@@ -6,7 +6,6 @@ import type { Db } from "mongodb"
 import { SyncStore } from "../../application/ports/SyncStore.ts"
 import { expire } from "./ExpirySweep.ts"
 import { collections, ensureSyncStoreIndexes, tryTtl } from "./Indexes.ts"
-import { makeInbox } from "./Inbox.ts"
 import { makeLinks } from "./Links.ts"
 import * as MongoConnection from "./MongoConnection.ts"
 import { makeRecords } from "./Records.ts"
@@ -16,7 +15,7 @@ export const make = Effect.fnUntraced(function* (db: Db) {
   yield* ensureSyncStoreIndexes(db)
   const ledger = db.collection(collections.ledger)
   yield* expire(ledger, "expiresAt", yield* tryTtl(ledger, "expiresAt"))
-  return SyncStore.of({ ...makeInbox(db), ...makeSnapshots(db), ...makeLinks(db), ...makeRecords(db) })
+  return SyncStore.of({ ...makeSnapshots(db), ...makeLinks(db), ...makeRecords(db) })
 })
 
 export const layer = (options: MongoConnection.MongoOptions) =>

@@ -1,22 +1,13 @@
-// The service's working memory: webhook inbox/outbox, CRM snapshots, id links, the write ledger
-// for echo suppression, parked messages and backfill checkpoints. Every write is a single-document
-// atomic operation so it works on a standalone MongoDB and on MongoDB-wire servers.
+// The service's working memory: CRM snapshots, id links, the write ledger for echo suppression,
+// parked messages and backfill checkpoints (the webhook inbox is its own port, WebhookInbox).
+// Every write is a single-document atomic operation so it works on a standalone MongoDB and on
+// MongoDB-wire servers.
 import { Context, type Effect, type Option, Schema } from "effect"
 import type { CommerceEntity, Side } from "../../domain/CorrespondenceTable.ts"
-import type { CrmChange } from "../../domain/CrmChange.ts"
 import type { CrmObjectType } from "../../domain/CrmProperties.ts"
 import type { Freshness } from "../../domain/ConflictRules.ts"
 import type { Envelope } from "../Step.ts"
 
-export interface InboxResult {
-  readonly stored: number
-  /** Events already in the inbox (HubSpot redeliveries): counted, not failed. */
-  readonly duplicates: number
-}
-export interface PendingChange {
-  readonly change: CrmChange
-  readonly receivedAt: number
-}
 /** Snapshots are kept per CRM object type and, for versions seen from the shop, per commerce entity. */
 export type SnapshotType = CrmObjectType | CommerceEntity
 
@@ -81,15 +72,6 @@ type Op<A> = Effect.Effect<A, SyncStoreError>
 export class SyncStore extends Context.Service<
   SyncStore,
   {
-    /** Stores webhook events as pending, each once by its dedupe key. */
-    readonly storeChanges: (changes: ReadonlyArray<CrmChange>, receivedAt: number) => Op<InboxResult>
-    /** Keeps a signed payload that did not decode, so nothing HubSpot sent is lost. */
-    readonly quarantine: (body: string, reason: string, receivedAt: number) => Op<void>
-    /** Claims up to `limit` pending events for `leaseMs`; a claimed event is not handed out again until the lease ends. */
-    readonly claimPending: (limit: number, claimant: string, now: number, leaseMs: number) => Op<ReadonlyArray<PendingChange>>
-    readonly markPublished: (keys: ReadonlyArray<string>) => Op<void>
-    readonly countPending: Op<number>
-
     /**
      * Saves the snapshot unless a newer version is stored; says how the given one compared. An
      * equal version replaces the data, since associations change without a new version.

@@ -86,3 +86,30 @@ test("the running relay publishes as soon as intake signals, without waiting for
   )
   expect(elapsed).toBeLessThan(1000)
 })
+
+test("a backlog goes out in batches of hundreds, one publish per batch, without idling between batches", async () => {
+  const publishes: Array<number> = []
+  const CountingBus = Layer.effect(
+    MessageBus,
+    Effect.map(MessageBus, (bus) => MessageBus.of({ ...bus, publish: (messages) => Effect.andThen(Effect.sync(() => publishes.push(messages.length)), bus.publish(messages)) }))
+  ).pipe(Layer.provide(InMemoryBus.layer), Layer.provide(InMemorySyncStore.layer))
+  const backlog = await Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const inbox = yield* WebhookInbox
+        yield* inbox.store(Array.from({ length: 1200 }, (_, i) => change(i)), 0)
+        // Idle polls of a minute: only draining without waiting finishes within the timeout.
+        yield* Effect.forkScoped(runRelay({ ...options, batchSize: 500, idleMs: 60_000 }))
+        return yield* Effect.gen(function* () {
+          for (;;) {
+            const b = yield* inbox.backlog
+            if (b.pending === 0) return b
+            yield* Effect.sleep("10 millis")
+          }
+        }).pipe(Effect.timeout("5 seconds"))
+      })
+    ).pipe(Effect.provide(Layer.mergeAll(CountingBus, InMemoryWebhookInbox.layer, OutboxSignal.layer)))
+  )
+  expect(backlog.pending).toBe(0)
+  expect(publishes).toEqual([500, 500, 200])
+})

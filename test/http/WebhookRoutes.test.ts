@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import * as WebhookRoutes from "../../src/adapters/http/WebhookRoutes.ts"
 import * as InMemoryWebhookInbox from "../../src/adapters/memory/InMemoryWebhookInbox.ts"
 import { StoreError, StoreUnavailable } from "../../src/application/ports/StoreError.ts"
-import type { WebhookInbox } from "../../src/application/ports/WebhookInbox.ts"
+import type { QuarantinedPayload, WebhookInbox } from "../../src/application/ports/WebhookInbox.ts"
 
 const SECRET = "shhh"
 const URL_ = "http://localhost/webhooks/hubspot"
@@ -113,6 +113,29 @@ describe("bad input never stores unsigned data and never answers 500", () => {
     expect(await response.json()).toEqual({ quarantined: true })
     expect(await pending()).toBe(0)
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined()
+  })
+
+  test("one malformed event in a signed batch is quarantined alone, with its reason; its neighbours are stored (200)", async () => {
+    const memory = await Effect.runPromise(InMemoryWebhookInbox.make)
+    const quarantined: Array<QuarantinedPayload> = []
+    const stores: Array<number> = []
+    const recording: WebhookInbox["Service"] = {
+      ...memory,
+      store: (changes, at) => Effect.andThen(Effect.sync(() => stores.push(changes.length)), memory.store(changes, at)),
+      quarantine: (payloads) => Effect.sync(() => void quarantined.push(...payloads))
+    }
+    const { post, pending } = await setup({}, recording)
+    const broken = { ...event(2), occurredAt: "yesterday" }
+    const body = JSON.stringify([event(1), broken, event(3), { $where: "1" }])
+    const response = await post(body, v3(body))
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ stored: 2, duplicates: 0, ignored: 0, quarantined: 2 })
+    expect(await Effect.runPromise(memory.backlog)).toMatchObject({ pending: 2 })
+    expect(await pending()).toBe(0) // the setup's own inbox was not used
+    expect(stores).toEqual([2]) // one store write for the request
+    expect(quarantined.map((q) => JSON.parse(q.body))).toEqual([broken, { $where: "1" }])
+    expect(quarantined.map((q) => q.reason)).toEqual([expect.stringContaining("event 1"), expect.stringContaining("event 3")])
+    expect(quarantined[0]!.reason).toContain("occurredAt")
   })
 
   test("a body over the limit → 413 before anything is read into the store", async () => {

@@ -33,12 +33,12 @@ export const webhookInboxContract = (name: string, makeLayer: () => Layer.Layer<
       expect(backlog).toEqual({ pending: 3, oldestReceivedAt: 10 })
     })
 
-    test("a claim hands out the oldest events first (received time, then key), up to the limit", async () => {
+    test("a claim hands out the oldest requests' events first, up to the limit", async () => {
       const batch = await run((inbox) =>
         Effect.gen(function* () {
-          yield* inbox.store([aChange(5), aChange(3)], 30)
-          yield* inbox.store([aChange(9), aChange(7)], 10)
+          yield* inbox.store([aChange(7), aChange(9)], 10)
           yield* inbox.store([aChange(1)], 20)
+          yield* inbox.store([aChange(3), aChange(5)], 30)
           return yield* claim(inbox, "a", 100, 4)
         })
       )

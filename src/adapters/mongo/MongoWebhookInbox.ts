@@ -3,6 +3,9 @@
 // The relay lease is a chain of documents keyed by epoch: taking or renewing it inserts epoch n+1,
 // and the unique _id decides every race, because FerretDB does not apply conditional updates
 // atomically. A lease costs a few operations per batch, however many events the batch holds.
+// FerretDB 1.24 (SQLite) pushes no filter or sort down, so every query reads the whole collection;
+// only a bare limit is cheap. There the claim takes the head in natural order, which SQLite keeps
+// as insertion order; MongoDB sorts on the index {receivedAt, _id}.
 import { Effect, Layer } from "effect"
 import { type Collection, type Db, MongoBulkWriteError } from "mongodb"
 import type { CrmChange } from "../../domain/CrmChange.ts"
@@ -26,8 +29,8 @@ interface LeaseDoc {
 
 const none: ClaimedBatch = { lease: "", events: [] }
 /** Old lease documents are pruned every this many epochs, keeping the last few. */
-const pruneEvery = 100
-const keepEpochs = 10
+const pruneEvery = 20
+const keepEpochs = 5
 
 const writeErrorCodes = (error: MongoBulkWriteError): ReadonlyArray<number> =>
   (Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]).map((e) => e.code)
@@ -44,15 +47,24 @@ const insertAll = async (inbox: Collection<PendingDoc>, docs: ReadonlyArray<Pend
   }
 }
 
-export const make = (db: Db) => {
+export interface InboxOptions {
+  /** Claim in insertion (natural) order instead of sorting: for servers that cannot use the index. */
+  readonly naturalOrder: boolean
+}
+
+/** FerretDB says so in buildInfo. */
+export const isFerretDb = (db: Db): Promise<boolean> => db.admin().command({ buildInfo: 1 }).then((info) => "ferretdbVersion" in info)
+
+export const make = (db: Db, options: InboxOptions = { naturalOrder: false }) => {
   const inbox = db.collection<PendingDoc>(collections.webhookInbox)
   const leases = db.collection<LeaseDoc>(collections.webhookLeases)
   const latestLease = () => leases.find({}).sort({ _id: -1 }).limit(1).next()
+  const oldest = (limit: number) => (options.naturalOrder ? inbox.find({}) : inbox.find({}).sort({ receivedAt: 1, _id: 1 })).limit(limit)
 
   // Reading the events before the lease is safe: while another lease is valid we return nothing,
   // and once it has expired its holder may republish anyway.
   const claim = async (limit: number, claimant: string, now: number, leaseMs: number): Promise<ClaimedBatch> => {
-    const events = await inbox.find({}).sort({ receivedAt: 1, _id: 1 }).limit(limit).toArray()
+    const events = await oldest(limit).toArray()
     if (events.length === 0) return none
     const latest = await latestLease()
     if (latest !== null && latest.claimant !== claimant && latest.until > now) return none
@@ -65,7 +77,10 @@ export const make = (db: Db) => {
 
   const markPublished = async (batch: ClaimedBatch) => {
     if (batch.events.length === 0) return
-    await inbox.deleteMany({ _id: { $in: batch.events.map((e) => e.change.key) } })
+    // The receivedAt bound is redundant but cheap: a server that scans rejects most documents on it
+    // before testing the long $in list.
+    const newest = batch.events.reduce((max, e) => Math.max(max, e.receivedAt), 0)
+    await inbox.deleteMany({ receivedAt: { $lte: newest }, _id: { $in: batch.events.map((e) => e.change.key) } })
     const epoch = Number(batch.lease)
     // Releasing is inserting the next epoch, free; a duplicate means the lease was taken over already.
     await orDuplicate(leases.insertOne({ _id: epoch + 1, claimant: "", until: 0 }))
@@ -81,8 +96,8 @@ export const make = (db: Db) => {
     claim: ({ limit, claimant, now, leaseMs }) => runStoreOp(() => claim(limit, claimant, now, leaseMs)),
     markPublished: (batch) => runStoreOp(() => markPublished(batch)),
     backlog: runStoreOp(async () => {
-      const [pending, oldest] = await Promise.all([inbox.countDocuments({}), inbox.find({}).sort({ receivedAt: 1, _id: 1 }).limit(1).next()])
-      return { pending, oldestReceivedAt: oldest?.receivedAt }
+      const [pending, first] = await Promise.all([inbox.countDocuments({}), oldest(1).next()])
+      return { pending, oldestReceivedAt: first?.receivedAt }
     })
   })
 }
@@ -93,6 +108,6 @@ export const layer = (options: MongoConnection.MongoOptions) =>
     Effect.gen(function* () {
       const db = yield* MongoConnection.acquire(options)
       yield* ensureWebhookInboxIndexes(db)
-      return make(db)
+      return make(db, { naturalOrder: yield* Effect.promise(() => isFerretDb(db)) })
     })
   )

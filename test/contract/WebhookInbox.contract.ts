@@ -149,6 +149,19 @@ export const webhookInboxContract = (name: string, makeLayer: () => Layer.Layer<
       expect(out.backlog).toEqual({ pending: 3, oldestReceivedAt: 50 })
     })
 
+    test("a redelivery after publication is still a duplicate (HubSpot retries what it thinks failed)", async () => {
+      const out = await run((inbox) =>
+        Effect.gen(function* () {
+          yield* inbox.store(changes(0, 3), 50)
+          yield* inbox.markPublished(yield* claim(inbox, "a", 100, 2))
+          const again = yield* inbox.store(changes(0, 4), 200)
+          return { again, backlog: yield* inbox.backlog }
+        })
+      )
+      expect(out.again).toEqual({ stored: 1, duplicates: 3 })
+      expect(out.backlog).toEqual({ pending: 2, oldestReceivedAt: 50 })
+    })
+
     test("quarantine keeps undecodable payloads, many at once", async () => {
       await run((inbox) =>
         inbox.quarantine([

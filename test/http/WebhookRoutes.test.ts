@@ -33,7 +33,7 @@ const v3 = (body: string, uri = URL_, timestamp = Date.now(), secret = SECRET) =
 })
 
 const setup = async (options: Partial<WebhookRoutes.Options> = {}, store?: WebhookInbox["Service"]) => {
-  const memory = await Effect.runPromise(InMemoryWebhookInbox.make)
+  const memory = await Effect.runPromise(InMemoryWebhookInbox.make())
   const app = WebhookRoutes.make(store ?? memory, { ...defaults, ...options })
   const post = (body: string, headers: Record<string, string>) => app.request("/webhooks/hubspot", { method: "POST", body, headers })
   const pending = () => Effect.runPromise(memory.backlog).then((b) => b.pending)
@@ -116,7 +116,7 @@ describe("bad input never stores unsigned data and never answers 500", () => {
   })
 
   test("one malformed event in a signed batch is quarantined alone, with its reason; its neighbours are stored (200)", async () => {
-    const memory = await Effect.runPromise(InMemoryWebhookInbox.make)
+    const memory = await Effect.runPromise(InMemoryWebhookInbox.make())
     const quarantined: Array<QuarantinedPayload> = []
     const stores: Array<number> = []
     const recording: WebhookInbox["Service"] = {
@@ -148,7 +148,7 @@ describe("bad input never stores unsigned data and never answers 500", () => {
 
 describe("storage failures answer 503 fast, never 2xx without a durable write", () => {
   const failing = (behaviour: "fail" | "hang") =>
-    Effect.runPromise(InMemoryWebhookInbox.make).then((store) => ({
+    Effect.runPromise(InMemoryWebhookInbox.make()).then((store) => ({
       ...store,
       store: () =>
         behaviour === "fail" ? Effect.fail(new StoreError({ reason: new StoreUnavailable({ message: "connection reset" }) })) : Effect.never

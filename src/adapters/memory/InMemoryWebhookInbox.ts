@@ -1,7 +1,8 @@
-// WebhookInbox in process memory, with the Mongo adapter's semantics: dedupe while pending, one
-// relay lease numbered by epoch, published events deleted (so the default `bun start` does not
-// grow). JavaScript runs one synchronous block at a time, so each method is atomic.
-import { Effect, Layer } from "effect"
+// WebhookInbox in process memory, with the Mongo adapter's semantics: dedupe while pending and for
+// a window after publication, one relay lease numbered by epoch, published events deleted and their
+// keys evicted after the window (so the default `bun start` does not grow). JavaScript runs one
+// synchronous block at a time, so each method is atomic.
+import { Clock, Effect, Layer } from "effect"
 import type { QuarantinedPayload } from "../../application/ports/WebhookInbox.ts"
 import { type PendingEvent, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
 
@@ -17,8 +18,18 @@ export const byAge = (a: PendingEvent, b: PendingEvent): number =>
 /** Quarantined payloads are kept up to this many, newest last: a human reads them, a loop must not fill memory. */
 const quarantineCap = 1000
 
-export const make = Effect.sync(() => {
+/** Evicts keys whose window ended; they were added in time order, so the oldest come first. */
+const evict = (published: Map<string, number>, now: number) => {
+  for (const [key, expiresAt] of published) {
+    if (expiresAt > now) return
+    published.delete(key)
+  }
+}
+
+export const make = (dedupeWindowMs = 60 * 60_000) => Effect.sync(() => {
   const pending = new Map<string, PendingEvent>()
+  /** Key → when a redelivery stops being a duplicate. */
+  const published = new Map<string, number>()
   const quarantined: Array<QuarantinedPayload> = []
   let lease: Lease = { epoch: 0, claimant: "", until: 0 }
 
@@ -27,7 +38,7 @@ export const make = Effect.sync(() => {
       Effect.sync(() => {
         let stored = 0
         for (const change of changes) {
-          if (pending.has(change.key)) continue
+          if (pending.has(change.key) || (published.get(change.key) ?? 0) > receivedAt) continue
           pending.set(change.key, { change, receivedAt })
           stored++
         }
@@ -45,8 +56,13 @@ export const make = Effect.sync(() => {
         return { lease: String(lease.epoch), events: [...pending.values()].sort(byAge).slice(0, limit) }
       }),
     markPublished: (batch) =>
-      Effect.sync(() => {
-        for (const event of batch.events) pending.delete(event.change.key)
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        evict(published, now)
+        for (const event of batch.events) {
+          pending.delete(event.change.key)
+          published.delete(event.change.key) // re-added last, keeping the map in expiry order
+          published.set(event.change.key, now + dedupeWindowMs)
+        }
         if (String(lease.epoch) === batch.lease) lease = { ...lease, until: 0 }
       }),
     backlog: Effect.sync(() => {
@@ -57,4 +73,4 @@ export const make = Effect.sync(() => {
   })
 })
 
-export const layer = Layer.effect(WebhookInbox, make)
+export const layer = Layer.effect(WebhookInbox, make())

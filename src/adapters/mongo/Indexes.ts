@@ -7,6 +7,7 @@ import type { Collection, Db, Document, IndexSpecification } from "mongodb"
 export const collections = {
   webhookInbox: "webhook_inbox",
   webhookLeases: "webhook_inbox_leases",
+  webhookPublished: "webhook_inbox_published",
   quarantine: "quarantine",
   snapshots: "snapshots",
   links: "links",

@@ -3,14 +3,17 @@
 // The relay lease is a chain of documents keyed by epoch: taking or renewing it inserts epoch n+1,
 // and the unique _id decides every race, because FerretDB does not apply conditional updates
 // atomically. A lease costs a few operations per batch, however many events the batch holds.
+// Published events leave their key behind for a dedupe window, so a HubSpot redelivery after
+// publication is still a duplicate; intake reads those keys, then writes the events in one insert.
 // FerretDB 1.24 (SQLite) pushes no filter or sort down, so every query reads the whole collection;
 // only a bare limit is cheap. There the claim takes the head in natural order, which SQLite keeps
 // as insertion order; MongoDB sorts on the index {receivedAt, _id}.
-import { Effect, Layer } from "effect"
-import { type Collection, type Db, MongoBulkWriteError } from "mongodb"
+import { Clock, Effect, Layer } from "effect"
+import { type Collection, type Db, MongoBulkWriteError, type OptionalUnlessRequiredId } from "mongodb"
 import type { CrmChange } from "../../domain/CrmChange.ts"
 import { type ClaimedBatch, type StoredEvents, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
-import { collections, ensureWebhookInboxIndexes } from "./Indexes.ts"
+import { expire } from "./ExpirySweep.ts"
+import { collections, ensureWebhookInboxIndexes, tryTtl } from "./Indexes.ts"
 import * as MongoConnection from "./MongoConnection.ts"
 import { orDuplicate } from "./MongoOp.ts"
 import { runStoreOp } from "./RunStoreOp.ts"
@@ -19,6 +22,10 @@ interface PendingDoc {
   _id: string
   change: CrmChange
   receivedAt: number
+}
+interface PublishedDoc {
+  _id: string
+  expiresAt: Date
 }
 interface LeaseDoc {
   _id: number
@@ -35,10 +42,11 @@ const keepEpochs = 5
 const writeErrorCodes = (error: MongoBulkWriteError): ReadonlyArray<number> =>
   (Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]).map((e) => e.code)
 
-const insertAll = async (inbox: Collection<PendingDoc>, docs: ReadonlyArray<PendingDoc>): Promise<StoredEvents> => {
+/** Inserts what is new; documents whose _id exists already are counted as duplicates. */
+const insertAll = async <D extends { _id: string }>(collection: Collection<D>, docs: ReadonlyArray<OptionalUnlessRequiredId<D>>): Promise<StoredEvents> => {
   if (docs.length === 0) return { stored: 0, duplicates: 0 }
   try {
-    const result = await inbox.insertMany([...docs], { ordered: false })
+    const result = await collection.insertMany([...docs], { ordered: false })
     return { stored: result.insertedCount, duplicates: 0 }
   } catch (error) {
     const duplicatesOnly = error instanceof MongoBulkWriteError && writeErrorCodes(error).every((c) => c === 11000)
@@ -50,13 +58,18 @@ const insertAll = async (inbox: Collection<PendingDoc>, docs: ReadonlyArray<Pend
 export interface InboxOptions {
   /** Claim in insertion (natural) order instead of sorting: for servers that cannot use the index. */
   readonly naturalOrder: boolean
+  /** How long a published event's key still makes a redelivery a duplicate. */
+  readonly dedupeWindowMs: number
 }
+/** HubSpot retries a failed delivery within minutes at first; later retries may be republished. */
+export const defaultDedupeWindowMs = 60 * 60_000
 
 /** FerretDB says so in buildInfo. */
 export const isFerretDb = (db: Db): Promise<boolean> => db.admin().command({ buildInfo: 1 }).then((info) => "ferretdbVersion" in info)
 
-export const make = (db: Db, options: InboxOptions = { naturalOrder: false }) => {
+export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedupeWindowMs: defaultDedupeWindowMs }) => {
   const inbox = db.collection<PendingDoc>(collections.webhookInbox)
+  const published = db.collection<PublishedDoc>(collections.webhookPublished)
   const leases = db.collection<LeaseDoc>(collections.webhookLeases)
   const latestLease = () => leases.find({}).sort({ _id: -1 }).limit(1).next()
   const oldest = (limit: number) => (options.naturalOrder ? inbox.find({}) : inbox.find({}).sort({ receivedAt: 1, _id: 1 })).limit(limit)
@@ -75,8 +88,20 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false }) =>
     return { lease: String(epoch), events: events.map((doc) => ({ change: doc.change, receivedAt: doc.receivedAt })) }
   }
 
-  const markPublished = async (batch: ClaimedBatch) => {
+  // A redelivery of an event published since the read below is published again: consumers absorb it.
+  const store = async (changes: ReadonlyArray<CrmChange>, receivedAt: number): Promise<StoredEvents> => {
+    if (changes.length === 0) return { stored: 0, duplicates: 0 }
+    const seen = await published.find({ _id: { $in: changes.map((c) => c.key) } }, { projection: { _id: 1 } }).toArray()
+    const known = new Set(seen.map((doc) => doc._id))
+    const result = await insertAll(inbox, changes.filter((c) => !known.has(c.key)).map((change) => ({ _id: change.key, change, receivedAt })))
+    return { stored: result.stored, duplicates: changes.length - result.stored }
+  }
+
+  const markPublished = async (batch: ClaimedBatch, now: number) => {
     if (batch.events.length === 0) return
+    const expiresAt = new Date(now + options.dedupeWindowMs)
+    // Keys first: a crash after it leaves the events pending, to be published again, never lost.
+    await insertAll(published, batch.events.map((e) => ({ _id: e.change.key, expiresAt })))
     // The receivedAt bound is redundant but cheap: a server that scans rejects most documents on it
     // before testing the long $in list.
     const newest = batch.events.reduce((max, e) => Math.max(max, e.receivedAt), 0)
@@ -88,13 +113,13 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false }) =>
   }
 
   return WebhookInbox.of({
-    store: (changes, receivedAt) => runStoreOp(() => insertAll(inbox, changes.map((change) => ({ _id: change.key, change, receivedAt })))),
+    store: (changes, receivedAt) => runStoreOp(() => store(changes, receivedAt)),
     quarantine: (payloads) =>
       runStoreOp(async () => {
         if (payloads.length > 0) await db.collection(collections.quarantine).insertMany(payloads.map((p) => ({ ...p })))
       }),
     claim: ({ limit, claimant, now, leaseMs }) => runStoreOp(() => claim(limit, claimant, now, leaseMs)),
-    markPublished: (batch) => runStoreOp(() => markPublished(batch)),
+    markPublished: (batch) => Effect.flatMap(Clock.currentTimeMillis, (now) => runStoreOp(() => markPublished(batch, now))),
     backlog: runStoreOp(async () => {
       const [pending, first] = await Promise.all([inbox.countDocuments({}), oldest(1).next()])
       return { pending, oldestReceivedAt: first?.receivedAt }
@@ -108,6 +133,8 @@ export const layer = (options: MongoConnection.MongoOptions) =>
     Effect.gen(function* () {
       const db = yield* MongoConnection.acquire(options)
       yield* ensureWebhookInboxIndexes(db)
-      return make(db, { naturalOrder: yield* Effect.promise(() => isFerretDb(db)) })
+      const published = db.collection(collections.webhookPublished)
+      yield* expire(published, "expiresAt", yield* tryTtl(published, "expiresAt"))
+      return make(db, { naturalOrder: yield* Effect.promise(() => isFerretDb(db)), dedupeWindowMs: defaultDedupeWindowMs })
     })
   )

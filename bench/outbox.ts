@@ -3,7 +3,7 @@
 // insertMany of the same documents in the same run, then relayed through the RabbitMQ bus adapter.
 // Everything it creates (a database, a vhost) is dropped at the end.
 // Usage: MONGO_URL=… AMQP_URL=… bun run bench:outbox   (BENCH_EVENTS, BENCH_SENDERS, BENCH_RELAY_BATCH)
-import { Deferred, Effect, Layer } from "effect"
+import { Deferred, Effect, Fiber, Layer } from "effect"
 import { MongoClient } from "mongodb"
 import * as InMemorySyncStore from "../src/adapters/memory/InMemorySyncStore.ts"
 import * as MongoWebhookInbox from "../src/adapters/mongo/MongoWebhookInbox.ts"
@@ -85,9 +85,10 @@ const main = async () => {
       })
       const started = performance.now()
       const relay = runRelay({ claimant: "bench", batchSize: relayBatch, leaseMs: 60_000, idleMs: 1000 })
-      yield* Effect.forkScoped(Effect.provideService(relay, WebhookInbox, counting))
+      const relaying = yield* Effect.forkScoped(Effect.provideService(relay, WebhookInbox, counting))
       yield* Deferred.await(drained)
       const drainMs = performance.now() - started
+      yield* Fiber.interrupt(relaying)
       return { portMs, stored, drainMs, left: (yield* inbox.backlog).pending }
     })
     const { portMs, stored, drainMs, left } = await Effect.runPromise(Effect.scoped(Effect.provide(program, layer)))

@@ -19,7 +19,7 @@ const mongoUrl = process.env.MONGO_URL
 if (mongoUrl === undefined || process.env.AMQP_URL === undefined) throw new Error("bench:outbox needs MONGO_URL and AMQP_URL")
 const total = Number(process.env.BENCH_EVENTS ?? 20_000)
 const senders = Number(process.env.BENCH_SENDERS ?? 10)
-const relayBatch = Number(process.env.BENCH_RELAY_BATCH ?? 500)
+const relayBatch = Number(process.env.BENCH_RELAY_BATCH ?? 1000)
 const requestSize = 100
 const dbName = `crm_sync_bench_outbox_${Date.now().toString(36)}`
 

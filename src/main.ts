@@ -70,7 +70,7 @@ const App = Layer.unwrap(
     yield* Effect.logInfo(
       `CRM: ${Option.isSome(config.hubspotToken) ? "HubSpot" : "in-memory (no HUBSPOT_ACCESS_TOKEN)"}; commerce API: ${Option.isSome(config.commerceApiUrl) ? "REST" : "in-memory (no COMMERCE_API_URL)"}`
     )
-    const workers = Layer.mergeAll(SyncWorkers.layer(yield* Settings.tunings), relayLayer({ claimant: crypto.randomUUID(), batchSize: 500, leaseMs: 30_000, idleMs: 1000 }))
+    const workers = Layer.mergeAll(SyncWorkers.layer(yield* Settings.tunings), relayLayer({ claimant: crypto.randomUUID(), batchSize: 1000, leaseMs: 30_000, idleMs: 1000 }))
     return Layer.mergeAll(http(config), workers).pipe(Layer.provide(Layer.merge(yield* adapters(config), OutboxSignal.layer)))
   })
 )

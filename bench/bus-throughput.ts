@@ -1,7 +1,6 @@
 // Publish-with-confirm and consume throughput of RabbitMqBus against the real broker (AMQP_URL).
 // Runs in a throwaway vhost. Usage: AMQP_URL=amqp://guest:guest@127.0.0.1:5672 bun bench/bus-throughput.ts
-import { Deferred, Effect, Layer } from "effect"
-import * as InMemorySyncStore from "../src/adapters/memory/InMemorySyncStore.ts"
+import { Deferred, Effect } from "effect"
 import * as RabbitMqBus from "../src/adapters/rabbitmq/RabbitMqBus.ts"
 import { type Delivery, MessageBus, type Settlement } from "../src/application/ports/MessageBus.ts"
 import type { OutgoingMessage, Step } from "../src/application/Step.ts"
@@ -56,7 +55,7 @@ const main = Effect.gen(function* () {
   const broker = yield* Effect.promise(() => makeTestBroker())
   // Publish runs declare a bound step queue, so messages are routed to (and confirmed by) a quorum queue.
   const layer = (prefix: string, steps: ReadonlyArray<Step> = []) =>
-    RabbitMqBus.layer({ url: broker.url, prefix, steps }).pipe(Layer.provideMerge(InMemorySyncStore.layer))
+    RabbitMqBus.layer({ url: broker.url, prefix, steps })
   console.log(`${count} messages per run, RabbitMQ at ${broker.url.replace(/\/\/.*@/, "//")}`)
   yield* Effect.gen(function* () {
     for (const batch of [1, 10, 100, 1000]) yield* publishRun(batch).pipe(Effect.provide(layer(`pub${batch}`, [step(1)])))

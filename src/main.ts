@@ -1,103 +1,22 @@
-// The composition root: reads configuration, picks the adapters, launches the service.
-import { Effect, Layer, Logger, Option, Redacted } from "effect"
-import { Hono } from "hono"
-import { OutboxSignal } from "./application/OutboxSignal.ts"
+// The composition root: reads the configuration, picks the adapters, runs the HTTP side, the
+// steps and the outbox relay until SIGTERM.
+import { Effect, Layer, Logger } from "effect"
 import { relayLayer } from "./application/RelayOutbox.ts"
-import { MessageBus } from "./application/ports/MessageBus.ts"
-import { SyncStore } from "./application/ports/SyncStore.ts"
-import type { Step } from "./application/Step.ts"
 import { registeredSteps } from "./application/StepRegistry.ts"
 import * as SyncWorkers from "./application/SyncWorkers.ts"
+import * as Adapters from "./adapters/compose/Adapters.ts"
+import * as HttpApp from "./adapters/compose/HttpApp.ts"
 import * as Settings from "./adapters/config/Settings.ts"
-import * as CommerceRestApi from "./adapters/commerce/CommerceRestApi.ts"
-import * as HubSpotCrm from "./adapters/hubspot/HubSpotCrm.ts"
-import * as HealthRoutes from "./adapters/http/HealthRoutes.ts"
-import * as HttpServer from "./adapters/http/HttpServer.ts"
-import * as WebhookRoutes from "./adapters/http/WebhookRoutes.ts"
-import * as InMemoryBus from "./adapters/memory/InMemoryBus.ts"
-import * as InMemoryCommerceApi from "./adapters/memory/InMemoryCommerceApi.ts"
-import * as InMemoryCrm from "./adapters/memory/InMemoryCrm.ts"
-import * as LocalBudget from "./application/LocalBudget.ts"
-import * as InMemoryRateBudget from "./adapters/memory/InMemoryRateBudget.ts"
-import * as InMemoryIdLinks from "./adapters/memory/InMemoryIdLinks.ts"
-import * as InMemoryJobCheckpoints from "./adapters/memory/InMemoryJobCheckpoints.ts"
-import * as InMemoryParkedItems from "./adapters/memory/InMemoryParkedItems.ts"
-import * as InMemorySnapshots from "./adapters/memory/InMemorySnapshots.ts"
-import * as InMemorySyncStore from "./adapters/memory/InMemorySyncStore.ts"
-import * as InMemoryWriteLedger from "./adapters/memory/InMemoryWriteLedger.ts"
-import * as MongoConnection from "./adapters/mongo/MongoConnection.ts"
-import * as MongoIdLinks from "./adapters/mongo/MongoIdLinks.ts"
-import * as MongoJobCheckpoints from "./adapters/mongo/MongoJobCheckpoints.ts"
-import * as MongoParkedItems from "./adapters/mongo/MongoParkedItems.ts"
-import * as MongoRateBudget from "./adapters/mongo/MongoRateBudget.ts"
-import * as MongoSnapshots from "./adapters/mongo/MongoSnapshots.ts"
-import * as MongoSyncStore from "./adapters/mongo/MongoSyncStore.ts"
-import * as MongoWriteLedger from "./adapters/mongo/MongoWriteLedger.ts"
 import { runMain } from "./adapters/process/RunMain.ts"
-import * as RabbitMqBus from "./adapters/rabbitmq/RabbitMqBus.ts"
-
-/** One layer per store port: in memory without MONGO_URL, otherwise on one shared connection. */
-const stores = (mongo: Option.Option<MongoConnection.MongoOptions>) =>
-  Option.match(mongo, {
-    onNone: () =>
-      Layer.mergeAll(InMemorySyncStore.layer, InMemorySnapshots.layer, InMemoryIdLinks.layer, InMemoryWriteLedger.layer, InMemoryParkedItems.layer, InMemoryJobCheckpoints.layer),
-    onSome: (options) =>
-      Layer.mergeAll(MongoSyncStore.layerOnDb, MongoSnapshots.layer, MongoIdLinks.layer, MongoWriteLedger.layer, MongoParkedItems.layer, MongoJobCheckpoints.layer).pipe(
-        Layer.provide(MongoConnection.dbLayer(options))
-      )
-  })
-
-const adapters = (config: Settings.Settings, steps: ReadonlyArray<Step>) =>
-  Effect.gen(function* () {
-    const budget = yield* Settings.budget
-    const mongo = Option.isSome(config.mongoUrl) ? Option.some(yield* MongoConnection.config) : Option.none()
-    const store = stores(mongo)
-    const rateBudget = Option.match(mongo, { onNone: () => InMemoryRateBudget.layer(budget), onSome: (m) => MongoRateBudget.layer(m, budget) })
-    const bus = Option.isSome(config.amqpUrl) ? RabbitMqBus.layerConfig(steps) : InMemoryBus.layer
-    const crm = Option.isSome(config.hubspotToken) ? HubSpotCrm.layerConfig({ timeZone: budget.timeZone }) : InMemoryCrm.layer()
-    const commerce = Option.isSome(config.commerceApiUrl) ? CommerceRestApi.layerConfig : InMemoryCommerceApi.layer()
-    return Layer.mergeAll(bus, crm.pipe(Layer.provide(LocalBudget.layer(budget)), Layer.provide(rateBudget)), commerce).pipe(Layer.provideMerge(store))
-  })
-
-const http = (config: Settings.Settings) =>
-  Layer.unwrap(
-    Effect.gen(function* () {
-      const store = yield* SyncStore
-      const bus = yield* MessageBus
-      const signal = yield* OutboxSignal
-      const webhooks = Option.match(config.webhook.clientSecret, {
-        onNone: WebhookRoutes.unconfigured,
-        onSome: (secret) =>
-          WebhookRoutes.make(store, { ...config.webhook, clientSecret: Redacted.value(secret), publicUrl: Option.getOrUndefined(config.webhook.publicUrl) }, signal.notify)
-      })
-      const ready = [
-        { name: "store", check: () => Effect.runPromise(Effect.as(store.countPending, true)) },
-        { name: "bus", check: () => Effect.runPromise(bus.ready) }
-      ]
-      const app = new Hono()
-        .route("/", HealthRoutes.make(ready))
-        .route("/", webhooks)
-        // A bug must not read as "bad input": 503 makes HubSpot retry instead of dropping events.
-        .onError((error, c) => c.json({ error: error.message }, 503))
-      return HttpServer.layer(app, config)
-    })
-  )
 
 const App = Layer.unwrap(
   Effect.gen(function* () {
     const config = yield* Settings.settings
-    const embedded = Option.isNone(config.amqpUrl) && Option.isNone(config.mongoUrl)
-    yield* Effect.logInfo(
-      embedded
-        ? "crm-sync starting with embedded in-memory adapters (no AMQP_URL or MONGO_URL set): nothing is kept across restarts"
-        : `crm-sync starting with ${Option.isSome(config.amqpUrl) ? "RabbitMQ" : "an in-memory bus"} and ${Option.isSome(config.mongoUrl) ? "MongoDB" : "an in-memory store"}`
-    )
-    yield* Effect.logInfo(
-      `CRM: ${Option.isSome(config.hubspotToken) ? "HubSpot" : "in-memory (no HUBSPOT_ACCESS_TOKEN)"}; commerce API: ${Option.isSome(config.commerceApiUrl) ? "REST" : "in-memory (no COMMERCE_API_URL)"}`
-    )
-    const registered = yield* registeredSteps
-    const workers = Layer.mergeAll(SyncWorkers.layer(registered), relayLayer({ claimant: crypto.randomUUID(), batchSize: 100, leaseMs: 30_000, idleMs: 1000 }))
-    return Layer.mergeAll(http(config), workers).pipe(Layer.provide(Layer.merge(yield* adapters(config, registered.map((r) => r.step)), OutboxSignal.layer)))
+    const steps = yield* registeredSteps
+    for (const line of Adapters.describeAdapters(config)) yield* Effect.logInfo(line)
+    const relay = relayLayer({ claimant: crypto.randomUUID(), batchSize: 1000, leaseMs: 30_000, idleMs: 1000 })
+    const service = Layer.mergeAll(HttpApp.layer(config), SyncWorkers.layer(steps), relay)
+    return service.pipe(Layer.provide(Adapters.layer(config, steps.map((s) => s.step))))
   })
 )
 

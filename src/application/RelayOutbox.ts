@@ -1,15 +1,17 @@
-// The outbox relay: webhook events are stored first, then published with confirms and marked.
-// A crash between publish and mark republishes them; consumers absorb the duplicate.
+// The outbox relay: webhook events are stored first, then claimed in batches of hundreds under one
+// lease, published in one confirmed call and marked in one operation. A crash between publish and
+// mark republishes the batch after the lease expires; consumers absorb the duplicate.
 import { Cause, Clock, Duration, Effect, Layer } from "effect"
 import type { CrmChange } from "../domain/CrmChange.ts"
 import { OutboxSignal } from "./OutboxSignal.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
-import { SyncStore } from "./ports/SyncStore.ts"
+import { WebhookInbox } from "./ports/WebhookInbox.ts"
 import { cappedBackoff } from "./RetrySchedules.ts"
 import type { OutgoingMessage } from "./Step.ts"
 
 export interface RelayOptions {
   readonly claimant: string
+  /** Events per claim, publish and mark: hundreds, so the store does a few operations per batch. */
   readonly batchSize: number
   /** Longer than a publish takes; after it another replica may take the claim over. */
   readonly leaseMs: number
@@ -27,19 +29,22 @@ const toMessage = (change: CrmChange): OutgoingMessage => ({
   lane: "live"
 })
 
-/** Publishes one claimed batch; returns how many events went out. */
+/** Publishes one claimed batch; returns how many went out (0: none pending, or another relay holds the lease). */
 export const relayOnce = Effect.fn("relayOnce")(function* (options: RelayOptions) {
-  const store = yield* SyncStore
+  const inbox = yield* WebhookInbox
   const bus = yield* MessageBus
   const now = yield* Clock.currentTimeMillis
-  const pending = yield* store.claimPending(options.batchSize, options.claimant, now, options.leaseMs)
-  if (pending.length === 0) return 0
-  yield* bus.publish(pending.map((p) => toMessage(p.change)))
-  yield* store.markPublished(pending.map((p) => p.change.key))
-  return pending.length
+  const batch = yield* inbox.claim({ limit: options.batchSize, claimant: options.claimant, now, leaseMs: options.leaseMs })
+  if (batch.events.length === 0) return 0
+  yield* bus.publish(batch.events.map((event) => toMessage(event.change)))
+  yield* inbox.markPublished(batch)
+  return batch.events.length
 })
 
-/** Drains the outbox, sleeps when it is empty, and backs off (capped) while broker or store are down. */
+/**
+ * Drains the outbox without pausing while a backlog exists, sleeps when it is empty, and backs off
+ * (capped) while broker or store are down.
+ */
 export const runRelay = (options: RelayOptions) =>
   relayOnce(options).pipe(
     Effect.flatMap((sent) => (sent === 0 ? Effect.flatMap(OutboxSignal, (signal) => signal.waitUpTo(options.idleMs)) : Effect.void)),

@@ -5,7 +5,6 @@ import { Effect, Layer, Queue } from "effect"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
 import * as InMemoryCommerceApi from "../../src/adapters/memory/InMemoryCommerceApi.ts"
 import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
-import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
 import { routingKeys } from "../../src/application/CommerceMessages.ts"
 import { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
 import { Crm } from "../../src/application/ports/Crm.ts"
@@ -27,7 +26,7 @@ test("200 shop users published at once reach HubSpot in a few batch calls, and e
         const crm = yield* InMemoryCrm.make()
         const commerce = yield* InMemoryCommerceApi.make()
         const adapters = InMemoryBus.layer.pipe(
-          Layer.provideMerge(Layer.merge(InMemorySyncStore.layer, memoryStorePorts())),
+          Layer.provideMerge(memoryStorePorts()),
           Layer.provideMerge(Layer.succeed(Crm, crm)),
           Layer.provideMerge(Layer.succeed(CommerceApi, commerce))
         )

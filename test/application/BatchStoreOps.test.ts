@@ -4,7 +4,6 @@ import { describe, expect, test } from "bun:test"
 import { Effect, Layer } from "effect"
 import * as InMemoryCommerceApi from "../../src/adapters/memory/InMemoryCommerceApi.ts"
 import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
-import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
 import { routingKeys } from "../../src/application/CommerceMessages.ts"
 import { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
 import { Crm } from "../../src/application/ports/Crm.ts"
@@ -30,7 +29,7 @@ const harness = Effect.gen(function* () {
     replay: () => Effect.die("not replayed here"),
     ready: Effect.succeed(true)
   })
-  const layer = Layer.mergeAll(counter.layer(Layer.merge(InMemorySyncStore.layer, memoryStorePorts())), Layer.succeed(Crm, crm), Layer.succeed(CommerceApi, commerce), Layer.succeed(MessageBus, bus))
+  const layer = Layer.mergeAll(counter.layer(memoryStorePorts()), Layer.succeed(Crm, crm), Layer.succeed(CommerceApi, commerce), Layer.succeed(MessageBus, bus))
   return { crm, counter, published, layer }
 })
 

@@ -5,13 +5,13 @@ import { Effect, Exit, Layer, Option, Queue, type Scope } from "effect"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
 import * as InMemoryCommerceApi from "../../src/adapters/memory/InMemoryCommerceApi.ts"
 import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
-import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
+import * as InMemoryWebhookInbox from "../../src/adapters/memory/InMemoryWebhookInbox.ts"
 import { routingKeys } from "../../src/application/CommerceMessages.ts"
 import { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
 import { Crm } from "../../src/application/ports/Crm.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
-import { SyncStore } from "../../src/application/ports/SyncStore.ts"
+import { WebhookInbox } from "../../src/application/ports/WebhookInbox.ts"
 import { crmIdOf, linkIds } from "../support/LinkLookups.ts"
 import { relayOnce } from "../../src/application/RelayOutbox.ts"
 import type { Envelope, Step } from "../../src/application/Step.ts"
@@ -29,7 +29,7 @@ const harness = Effect.gen(function* () {
   const crm = yield* InMemoryCrm.make()
   const commerce = yield* InMemoryCommerceApi.make()
   const adapters = InMemoryBus.layer.pipe(
-    Layer.provideMerge(Layer.merge(InMemorySyncStore.layer, memoryStorePorts())),
+    Layer.provideMerge(Layer.merge(InMemoryWebhookInbox.layer, memoryStorePorts())),
     Layer.provideMerge(Layer.succeed(Crm, crm)),
     Layer.provideMerge(Layer.succeed(CommerceApi, commerce))
   )
@@ -38,7 +38,7 @@ const harness = Effect.gen(function* () {
 })
 
 /** Runs the service's three consumers plus a platform that records what it receives. */
-const withFlows = <A, E>(body: (received: Queue.Queue<Envelope>) => Effect.Effect<A, E, MessageBus | SyncStore | StorePorts | Crm | Scope.Scope>) =>
+const withFlows = <A, E>(body: (received: Queue.Queue<Envelope>) => Effect.Effect<A, E, MessageBus | WebhookInbox | StorePorts | Crm | Scope.Scope>) =>
   Effect.gen(function* () {
     const bus = yield* MessageBus
     const received = yield* Queue.unbounded<Envelope>()
@@ -69,21 +69,21 @@ const event = (entity: string, action: "created" | "updated", payload: Record<st
 })
 
 /** A test that runs the service's consumers on the in-memory adapters with a recording platform. */
-const flowTest = (name: string, body: (h: { readonly crm: Effect.Success<typeof harness>["crm"]; readonly received: Queue.Queue<Envelope> }) => Effect.Effect<void, unknown, MessageBus | SyncStore | StorePorts | Crm | Scope.Scope>) =>
+const flowTest = (name: string, body: (h: { readonly crm: Effect.Success<typeof harness>["crm"]; readonly received: Queue.Queue<Envelope> }) => Effect.Effect<void, unknown, MessageBus | WebhookInbox | StorePorts | Crm | Scope.Scope>) =>
   test(name, () => run(({ crm }) => withFlows((received) => body({ crm, received }))))
 
-const run = <A, E>(program: (h: Effect.Success<typeof harness>) => Effect.Effect<A, E, MessageBus | SyncStore | StorePorts | Crm | Scope.Scope>) =>
+const run = <A, E>(program: (h: Effect.Success<typeof harness>) => Effect.Effect<A, E, MessageBus | WebhookInbox | StorePorts | Crm | Scope.Scope>) =>
   Effect.runPromise(Effect.scoped(Effect.flatMap(harness, (h) => program(h).pipe(Effect.provide(h.services)))))
 
 describe("flow A: a CRM company with contacts reaches the platform, and its ids come back", () => {
   flowTest("company + 3 contacts → business + 3 users; assigned ids are written onto HubSpot; the echo goes nowhere", ({ crm, received }) =>
     Effect.gen(function* () {
-      const store = yield* SyncStore
+      const inbox = yield* WebhookInbox
       const bus = yield* MessageBus
       const companyId = yield* crm.seed("company", { name: "Acme", domain: "acme.example.com", country: "Germany" })
       const contactIds = yield* Effect.forEach([1, 2, 3], (n) => crm.seed("contact", { email: `p${n}@acme.example.com`, firstname: `P${n}` }))
       yield* crm.associate(contactIds.map((id) => ({ fromType: "contact", fromId: id, toType: "company", toId: companyId })))
-      yield* store.storeChanges([{ key: "e1", objectType: "company", objectId: companyId, kind: "creation", occurredAt: 1 }], 0)
+      yield* inbox.store([{ key: "e1", objectType: "company", objectId: companyId, kind: "creation", occurredAt: 1 }], 0)
       yield* relay
       const messages = yield* takeN(received, 4)
       expect(messages.map((m) => m.type).sort()).toEqual(["tocommerce.business.upsert", "tocommerce.user.upsert", "tocommerce.user.upsert", "tocommerce.user.upsert"])
@@ -101,7 +101,7 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
       expect(Option.getOrUndefined(yield* crmIdOf("user", "u-1"))).toBe(contactIds[0])
 
       // HubSpot reports our write back as a propertyChange: dropped, nothing published.
-      yield* store.storeChanges([{ key: "e2", objectType: "contact", objectId: contactIds[0]!, kind: "propertyChange", propertyName: "ecommerce_user_id", propertyValue: "u-1", occurredAt: Date.now() + 1000 }], 0)
+      yield* inbox.store([{ key: "e2", objectType: "contact", objectId: contactIds[0]!, kind: "propertyChange", propertyName: "ecommerce_user_id", propertyValue: "u-1", occurredAt: Date.now() + 1000 }], 0)
       yield* relay
       expect(yield* quiet(received)).toBe(0)
     })
@@ -109,10 +109,10 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
 
   flowTest("a burst of events for one object is coalesced, and a redelivered event changes nothing", ({ crm, received }) =>
     Effect.gen(function* () {
-      const store = yield* SyncStore
+      const inbox = yield* WebhookInbox
       const id = yield* crm.seed("contact", { email: "solo@example.com", firstname: "Solo" })
       const changes = [1, 2, 3].map((n) => ({ key: `b${n}`, objectType: "contact" as const, objectId: id, kind: "propertyChange" as const, propertyName: "firstname", propertyValue: "Solo", occurredAt: n }))
-      yield* store.storeChanges(changes, 0)
+      yield* inbox.store(changes, 0)
       yield* relay
       yield* takeN(received, 1)
       expect(yield* quiet(received)).toBe(0)
@@ -121,10 +121,10 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
 
   flowTest("the shop announcing what we just sent it is an echo: no HubSpot read, no write", ({ crm, received }) =>
     Effect.gen(function* () {
-      const store = yield* SyncStore
+      const inbox = yield* WebhookInbox
       const bus = yield* MessageBus
       const id = yield* crm.seed("contact", { email: "echo@example.com", firstname: "Echo", lastname: "Back" })
-      yield* store.storeChanges([{ key: "echo1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
+      yield* inbox.store([{ key: "echo1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
       yield* relay
       const [sent] = yield* takeN(received, 1)
       const fields = (sent!.payload as { fields: Record<string, unknown> }).fields
@@ -140,10 +140,10 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
 
   flowTest("a HubSpot edit the shop has not seen still travels after a shop update was written around it", ({ crm, received }) =>
     Effect.gen(function* () {
-      const store = yield* SyncStore
+      const inbox = yield* WebhookInbox
       const bus = yield* MessageBus
       const id = yield* crm.seed("contact", { email: "race@example.com", firstname: "First" })
-      yield* store.storeChanges([{ key: "r1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
+      yield* inbox.store([{ key: "r1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
       yield* relay
       yield* takeN(received, 1)
       yield* bus.publish([{ id: "a", type: routingKeys.commerceIds, payload: { entity: "user", crmId: id, commerceId: "u-race" }, occurredAt: 1, lane: "live" }])
@@ -154,7 +154,7 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
       yield* bus.publish([event("user", "updated", shop)])
       yield* eventually(Effect.map(crm.read("contact", [id as ContactId]), ([c]) => expect(c?.properties["lastname"]).toBe("FromShop")))
       const [edited] = yield* crm.read("contact", [id as ContactId])
-      yield* store.storeChanges([{ key: "r2", objectType: "contact", objectId: id, kind: "propertyChange", propertyName: "firstname", propertyValue: "Third", occurredAt: edited!.updatedAt }], 0)
+      yield* inbox.store([{ key: "r2", objectType: "contact", objectId: id, kind: "propertyChange", propertyName: "firstname", propertyValue: "Third", occurredAt: edited!.updatedAt }], 0)
       yield* relay
       let upsert: Envelope | undefined
       while (upsert === undefined) {
@@ -167,14 +167,14 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
 
   flowTest("the shop moving a user to another business within the echo window is news, not an echo", ({ crm, received }) =>
     Effect.gen(function* () {
-      const store = yield* SyncStore
+      const inbox = yield* WebhookInbox
       const bus = yield* MessageBus
       const [first, second] = yield* Effect.forEach(["First Co", "Second Co"], (name) => crm.seed("company", { name }))
       yield* linkIds("business", first!, "b-first")
       yield* linkIds("business", second!, "b-second")
       const id = yield* crm.seed("contact", { email: "mover@example.com", firstname: "Mover" })
       yield* crm.associate([{ fromType: "contact", fromId: id, toType: "company", toId: first! }])
-      yield* store.storeChanges([{ key: "m1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
+      yield* inbox.store([{ key: "m1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
       yield* relay
       const sent = yield* takeN(received, 2)
       const fields = (sent.find((m) => m.type === "tocommerce.user.upsert")!.payload as { fields: Record<string, unknown> }).fields
@@ -186,15 +186,15 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
 
   flowTest("a HubSpot change to a property the shop does not carry sends nothing", ({ crm, received }) =>
     Effect.gen(function* () {
-      const store = yield* SyncStore
+      const inbox = yield* WebhookInbox
       const id = yield* crm.seed("contact", { email: "quiet@example.com", firstname: "Quiet" })
-      yield* store.storeChanges([{ key: "q1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
+      yield* inbox.store([{ key: "q1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
       yield* relay
       yield* takeN(received, 1)
       yield* linkIds("user", id, "u-quiet")
       yield* crm.update("contact", [{ id: id as ContactId, properties: { jobtitle: "CTO" } }])
       const [edited] = yield* crm.read("contact", [id as ContactId])
-      yield* store.storeChanges([{ key: "q2", objectType: "contact", objectId: id, kind: "propertyChange", propertyName: "jobtitle", propertyValue: "CTO", occurredAt: edited!.updatedAt }], 0)
+      yield* inbox.store([{ key: "q2", objectType: "contact", objectId: id, kind: "propertyChange", propertyName: "jobtitle", propertyValue: "CTO", occurredAt: edited!.updatedAt }], 0)
       yield* relay
       expect(yield* quiet(received)).toBe(0)
     })
@@ -202,9 +202,9 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
 
   flowTest("an invalid CRM record is parked with the field named; nothing is published", ({ crm, received }) =>
     Effect.gen(function* () {
-      const store = yield* SyncStore
+      const inbox = yield* WebhookInbox
       const id = yield* crm.seed("company", { name: "Bad", domain: "NOT A DOMAIN" })
-      yield* store.storeChanges([{ key: "c1", objectType: "company", objectId: id, kind: "creation", occurredAt: 1 }], 0)
+      yield* inbox.store([{ key: "c1", objectType: "company", objectId: id, kind: "creation", occurredAt: 1 }], 0)
       yield* relay
       expect(yield* quiet(received)).toBe(0)
       const parked = yield* Effect.flatMap(ParkedItems, (p) => p.list({}))
@@ -235,13 +235,13 @@ describe("flow C: commerce events become HubSpot records with their associations
   flowTest("a user deleted on the shop archives the contact; HubSpot's deletion webhook is our echo", ({ crm, received }) =>
     Effect.gen(function* () {
       const bus = yield* MessageBus
-      const store = yield* SyncStore
+      const inbox = yield* WebhookInbox
       yield* bus.publish([event("user", "created", aUser({ id: "u-del" }))])
       const [ids] = yield* takeN(received, 1)
       const crmId = (ids!.payload as { crmId: ContactId }).crmId
       yield* bus.publish([{ id: "d1", type: routingKeys.commerceEvent("user", "deleted"), payload: { id: "u-del", occurredAt: 5 }, occurredAt: 5, lane: "live" }])
       yield* eventually(Effect.map(crm.read("contact", [crmId]), (records) => expect(records).toEqual([])))
-      yield* store.storeChanges([{ key: "del", objectType: "contact", objectId: crmId, kind: "deletion", occurredAt: Date.now() }], 0)
+      yield* inbox.store([{ key: "del", objectType: "contact", objectId: crmId, kind: "deletion", occurredAt: Date.now() }], 0)
       yield* relay
       expect(yield* quiet(received)).toBe(0)
     })
@@ -250,13 +250,13 @@ describe("flow C: commerce events become HubSpot records with their associations
   flowTest("a contact we created is later linked to a company in HubSpot: the link reaches the shop", ({ crm, received }) =>
     Effect.gen(function* () {
       const bus = yield* MessageBus
-      const store = yield* SyncStore
+      const inbox = yield* WebhookInbox
       yield* bus.publish([event("user", "created", aUser({ id: "u-link" }))])
       const [ids] = yield* takeN(received, 1)
       const contactId = (ids!.payload as { crmId: ContactId }).crmId
       const companyId = yield* crm.seed("company", { name: "Later Ltd" })
       yield* crm.associate([{ fromType: "contact", fromId: contactId, toType: "company", toId: companyId }])
-      yield* store.storeChanges(
+      yield* inbox.store(
         [{ key: "assoc", objectType: "contact", objectId: contactId, kind: "associationChange", associatedObjectType: "company", associatedObjectId: companyId, occurredAt: Date.now() }],
         0
       )

@@ -2,9 +2,9 @@ import { expect, test } from "bun:test"
 import { Effect, Layer, Queue } from "effect"
 import { ackEach } from "../support/AckEach.ts"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
-import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
+import * as InMemoryWebhookInbox from "../../src/adapters/memory/InMemoryWebhookInbox.ts"
 import { MessageBus, MessageBusError, BusUnavailable } from "../../src/application/ports/MessageBus.ts"
-import { SyncStore } from "../../src/application/ports/SyncStore.ts"
+import { WebhookInbox } from "../../src/application/ports/WebhookInbox.ts"
 import { OutboxSignal } from "../../src/application/OutboxSignal.ts"
 import { relayOnce, runRelay } from "../../src/application/RelayOutbox.ts"
 import type { Envelope, Step } from "../../src/application/Step.ts"
@@ -14,21 +14,21 @@ const options = { claimant: "test", batchSize: 2, leaseMs: 30_000, idleMs: 10 }
 const change = (n: number): CrmChange => ({ key: `k${n}`, objectType: "company", objectId: String(n), kind: "propertyChange", occurredAt: 1000 + n, propertyName: "name" })
 const step: Step = { name: "sync-company", bindings: ["crm.company.*"], retryTiersMs: [50], maxAttempts: 3, deliveryLimit: 5, prefetch: 10 }
 
-const Live = InMemoryBus.layer.pipe(Layer.provideMerge(InMemorySyncStore.layer))
+const Live = InMemoryBus.layer.pipe(Layer.provideMerge(InMemoryWebhookInbox.layer))
 
 test("stored changes are published in batches with their routing key and marked published", async () => {
   const received = await Effect.runPromise(
     Effect.scoped(
       Effect.gen(function* () {
-        const store = yield* SyncStore
+        const inbox = yield* WebhookInbox
         const bus = yield* MessageBus
         const seen = yield* Queue.unbounded<Envelope>()
         yield* bus.consume(step, ackEach((m) => Queue.offer(seen, m)))
-        yield* store.storeChanges([change(1), change(2), change(3)], 0)
+        yield* inbox.store([change(1), change(2), change(3)], 0)
         expect(yield* relayOnce(options)).toBe(2)
         expect(yield* relayOnce(options)).toBe(1)
         expect(yield* relayOnce(options)).toBe(0)
-        expect(yield* store.countPending).toBe(0)
+        expect((yield* inbox.backlog).pending).toBe(0)
         return [yield* Queue.take(seen), yield* Queue.take(seen), yield* Queue.take(seen)]
       })
     ).pipe(Effect.provide(Live))
@@ -53,15 +53,15 @@ test("when the broker refuses, the events stay pending and go out once it is bac
   ).pipe(Layer.provide(InMemoryBus.layer))
   await Effect.runPromise(
     Effect.gen(function* () {
-      const store = yield* SyncStore
-      yield* store.storeChanges([change(1)], 0)
+      const inbox = yield* WebhookInbox
+      yield* inbox.store([change(1)], 0)
       const failed = yield* Effect.flip(relayOnce({ ...options, leaseMs: 0 }))
       expect(failed._tag).toBe("MessageBusError")
-      expect(yield* store.countPending).toBe(1)
+      expect((yield* inbox.backlog).pending).toBe(1)
       down = false
       expect(yield* relayOnce({ ...options, leaseMs: 0 })).toBe(1)
-      expect(yield* store.countPending).toBe(0)
-    }).pipe(Effect.provide(FlakyBus.pipe(Layer.provideMerge(InMemorySyncStore.layer))))
+      expect((yield* inbox.backlog).pending).toBe(0)
+    }).pipe(Effect.provide(FlakyBus.pipe(Layer.provideMerge(InMemoryWebhookInbox.layer))))
   )
 })
 
@@ -69,7 +69,7 @@ test("the running relay publishes as soon as intake signals, without waiting for
   const elapsed = await Effect.runPromise(
     Effect.scoped(
       Effect.gen(function* () {
-        const store = yield* SyncStore
+        const inbox = yield* WebhookInbox
         const bus = yield* MessageBus
         const signal = yield* OutboxSignal
         const seen = yield* Queue.unbounded<Envelope>()
@@ -77,7 +77,7 @@ test("the running relay publishes as soon as intake signals, without waiting for
         yield* Effect.forkScoped(runRelay({ ...options, idleMs: 60_000 }))
         yield* Effect.sleep("50 millis") // the relay found nothing and is idle now
         const started = performance.now()
-        yield* store.storeChanges([change(9)], 0)
+        yield* inbox.store([change(9)], 0)
         yield* signal.notify
         yield* Queue.take(seen).pipe(Effect.timeout("5 seconds"))
         return performance.now() - started
@@ -85,4 +85,31 @@ test("the running relay publishes as soon as intake signals, without waiting for
     ).pipe(Effect.provide(Layer.merge(Live, OutboxSignal.layer)))
   )
   expect(elapsed).toBeLessThan(1000)
+})
+
+test("a backlog goes out in batches of hundreds, one publish per batch, without idling between batches", async () => {
+  const publishes: Array<number> = []
+  const CountingBus = Layer.effect(
+    MessageBus,
+    Effect.map(MessageBus, (bus) => MessageBus.of({ ...bus, publish: (messages) => Effect.andThen(Effect.sync(() => publishes.push(messages.length)), bus.publish(messages)) }))
+  ).pipe(Layer.provide(InMemoryBus.layer))
+  const backlog = await Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const inbox = yield* WebhookInbox
+        yield* inbox.store(Array.from({ length: 1200 }, (_, i) => change(i)), 0)
+        // Idle polls of a minute: only draining without waiting finishes within the timeout.
+        yield* Effect.forkScoped(runRelay({ ...options, batchSize: 500, idleMs: 60_000 }))
+        return yield* Effect.gen(function* () {
+          for (;;) {
+            const b = yield* inbox.backlog
+            if (b.pending === 0) return b
+            yield* Effect.sleep("10 millis")
+          }
+        }).pipe(Effect.timeout("5 seconds"))
+      })
+    ).pipe(Effect.provide(Layer.mergeAll(CountingBus, InMemoryWebhookInbox.layer, OutboxSignal.layer)))
+  )
+  expect(backlog.pending).toBe(0)
+  expect(publishes).toEqual([500, 500, 200])
 })

@@ -3,11 +3,10 @@ import { Effect, Layer } from "effect"
 import * as CommerceRestApi from "../../src/adapters/commerce/CommerceRestApi.ts"
 import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
-import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
 import { commerceApiContract } from "../contract/CommerceApi.contract.ts"
 import * as Sim from "../support/commerce/CommerceSimulator.ts"
 
-const Bus = Layer.merge(InMemoryBus.layer, InMemoryParkedItems.layer).pipe(Layer.provide(InMemorySyncStore.layer))
+const Bus = Layer.merge(InMemoryBus.layer, InMemoryParkedItems.layer)
 
 commerceApiContract("REST client + commerce simulator", (seed) =>
   Layer.unwrap(Effect.map(Sim.CommerceSimulator, (sim) => CommerceRestApi.layer({ baseUrl: sim.url, timeoutMs: 2_000 }))).pipe(

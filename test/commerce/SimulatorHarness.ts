@@ -3,19 +3,17 @@
 import { Effect, Layer, Queue, type Scope } from "effect"
 import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
-import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import type { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
-import type { SyncStore } from "../../src/application/ports/SyncStore.ts"
 import type { Envelope } from "../../src/application/Step.ts"
 import { ackEach } from "../support/AckEach.ts"
 import * as Sim from "../support/commerce/CommerceSimulator.ts"
 
-type Env = Sim.CommerceSimulator | MessageBus | SyncStore | ParkedItems | Scope.Scope
+type Env = Sim.CommerceSimulator | MessageBus | ParkedItems | Scope.Scope
 
 export const runSim = <A, E>(effect: Effect.Effect<A, E, Env>, options: Sim.Options = {}): Promise<A> =>
   Effect.runPromise(
-    Effect.scoped(effect).pipe(Effect.provide(Sim.layer(options).pipe(Layer.provideMerge(InMemoryBus.layer), Layer.provideMerge(InMemoryParkedItems.layer), Layer.provideMerge(InMemorySyncStore.layer))))
+    Effect.scoped(effect).pipe(Effect.provide(Sim.layer(options).pipe(Layer.provideMerge(InMemoryBus.layer), Layer.provideMerge(InMemoryParkedItems.layer))))
   )
 
 /** Publishes as the service does; returns once the simulator has handled it. */

@@ -4,7 +4,6 @@ import { Effect, Layer, Option, Queue } from "effect"
 import * as CommerceRestApi from "../../src/adapters/commerce/CommerceRestApi.ts"
 import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
-import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
 import { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
 import { BusUnavailable, MessageBus, MessageBusError } from "../../src/application/ports/MessageBus.ts"
 import * as Sim from "../support/commerce/CommerceSimulator.ts"
@@ -66,7 +65,7 @@ test("a publish the broker refuses leaves the platform unchanged, so the retry d
     Effect.map(MessageBus, (bus) =>
       MessageBus.of({ ...bus, publish: (messages) => (down ? Effect.fail(new MessageBusError({ reason: new BusUnavailable({ message: "broker down" }) })) : bus.publish(messages)) })
     )
-  ).pipe(Layer.provide(InMemoryBus.layer), Layer.merge(InMemoryParkedItems.layer), Layer.provideMerge(InMemorySyncStore.layer))
+  ).pipe(Layer.provide(InMemoryBus.layer), Layer.merge(InMemoryParkedItems.layer))
   const sim = await Effect.runPromise(
     Effect.gen(function* () {
       const sim = yield* CommerceSimulator

@@ -2,9 +2,9 @@ import { describe, expect, test } from "bun:test"
 import { createHash, createHmac } from "node:crypto"
 import { Effect } from "effect"
 import * as WebhookRoutes from "../../src/adapters/http/WebhookRoutes.ts"
-import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
-import type { SyncStore } from "../../src/application/ports/SyncStore.ts"
+import * as InMemoryWebhookInbox from "../../src/adapters/memory/InMemoryWebhookInbox.ts"
 import { StoreError, StoreUnavailable } from "../../src/application/ports/StoreError.ts"
+import type { QuarantinedPayload, WebhookInbox } from "../../src/application/ports/WebhookInbox.ts"
 
 const SECRET = "shhh"
 const URL_ = "http://localhost/webhooks/hubspot"
@@ -32,11 +32,11 @@ const v3 = (body: string, uri = URL_, timestamp = Date.now(), secret = SECRET) =
   "x-hubspot-request-timestamp": String(timestamp)
 })
 
-const setup = async (options: Partial<WebhookRoutes.Options> = {}, store?: SyncStore["Service"]) => {
-  const memory = await Effect.runPromise(InMemorySyncStore.make)
+const setup = async (options: Partial<WebhookRoutes.Options> = {}, store?: WebhookInbox["Service"]) => {
+  const memory = await Effect.runPromise(InMemoryWebhookInbox.make())
   const app = WebhookRoutes.make(store ?? memory, { ...defaults, ...options })
   const post = (body: string, headers: Record<string, string>) => app.request("/webhooks/hubspot", { method: "POST", body, headers })
-  const pending = () => Effect.runPromise(memory.countPending)
+  const pending = () => Effect.runPromise(memory.backlog).then((b) => b.pending)
   return { app, post, pending, memory }
 }
 
@@ -115,6 +115,29 @@ describe("bad input never stores unsigned data and never answers 500", () => {
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined()
   })
 
+  test("one malformed event in a signed batch is quarantined alone, with its reason; its neighbours are stored (200)", async () => {
+    const memory = await Effect.runPromise(InMemoryWebhookInbox.make())
+    const quarantined: Array<QuarantinedPayload> = []
+    const stores: Array<number> = []
+    const recording: WebhookInbox["Service"] = {
+      ...memory,
+      store: (changes, at) => Effect.andThen(Effect.sync(() => stores.push(changes.length)), memory.store(changes, at)),
+      quarantine: (payloads) => Effect.sync(() => void quarantined.push(...payloads))
+    }
+    const { post, pending } = await setup({}, recording)
+    const broken = { ...event(2), occurredAt: "yesterday" }
+    const body = JSON.stringify([event(1), broken, event(3), { $where: "1" }])
+    const response = await post(body, v3(body))
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ stored: 2, duplicates: 0, ignored: 0, quarantined: 2 })
+    expect(await Effect.runPromise(memory.backlog)).toMatchObject({ pending: 2 })
+    expect(await pending()).toBe(0) // the setup's own inbox was not used
+    expect(stores).toEqual([2]) // one store write for the request
+    expect(quarantined.map((q) => JSON.parse(q.body))).toEqual([broken, { $where: "1" }])
+    expect(quarantined.map((q) => q.reason)).toEqual([expect.stringContaining("event 1"), expect.stringContaining("event 3")])
+    expect(quarantined[0]!.reason).toContain("occurredAt")
+  })
+
   test("a body over the limit → 413 before anything is read into the store", async () => {
     const { post, pending } = await setup({ maxBodyBytes: 1024 })
     const body = JSON.stringify(Array.from({ length: 40 }, (_, i) => event(i)))
@@ -125,9 +148,9 @@ describe("bad input never stores unsigned data and never answers 500", () => {
 
 describe("storage failures answer 503 fast, never 2xx without a durable write", () => {
   const failing = (behaviour: "fail" | "hang") =>
-    Effect.runPromise(InMemorySyncStore.make).then((store) => ({
+    Effect.runPromise(InMemoryWebhookInbox.make()).then((store) => ({
       ...store,
-      storeChanges: () =>
+      store: () =>
         behaviour === "fail" ? Effect.fail(new StoreError({ reason: new StoreUnavailable({ message: "connection reset" }) })) : Effect.never
     }))
 

@@ -1,10 +1,8 @@
 // The counting wrapper counts one round trip per operation run, whatever the number of records.
 import { expect, test } from "bun:test"
-import { Effect, Layer } from "effect"
-import * as InMemorySyncStore from "../../src/adapters/memory/InMemorySyncStore.ts"
+import { Effect } from "effect"
 import { IdLinks } from "../../src/application/ports/IdLinks.ts"
 import { Snapshots } from "../../src/application/ports/Snapshots.ts"
-import { SyncStore } from "../../src/application/ports/SyncStore.ts"
 import type { CompanyId } from "../../src/domain/Ids.ts"
 import { makeStoreCounter } from "../support/CountingStore.ts"
 import { memoryStorePorts } from "../support/MemoryStorePorts.ts"
@@ -23,15 +21,14 @@ test("counts each operation run once per call, per port, and only when run", asy
       const built = snapshots.getCrm([]) // built, never run: not counted
       yield* snapshots.saveCrm(companies)
       yield* (yield* IdLinks).link(companies.map((c) => ({ entity: "business" as const, crmId: c.id, commerceId: `b${c.id}` })))
-      yield* (yield* SyncStore).countPending
       void built
       return yield* snapshots.getCrm(companies.map((c) => ({ type: c.type, id: c.id })))
-    }).pipe(Effect.provide(counter.layer(Layer.merge(memoryStorePorts(), InMemorySyncStore.layer))))
+    }).pipe(Effect.provide(counter.layer(memoryStorePorts())))
   )
   expect(found).toHaveLength(50)
-  expect(counter.counts()).toEqual({ "Snapshots.saveCrm": 1, "Snapshots.getCrm": 1, "IdLinks.link": 1, "SyncStore.countPending": 1 })
+  expect(counter.counts()).toEqual({ "Snapshots.saveCrm": 1, "Snapshots.getCrm": 1, "IdLinks.link": 1 })
   expect(counter.total("Snapshots")).toBe(2)
-  expect(counter.total()).toBe(4)
+  expect(counter.total()).toBe(3)
   counter.reset()
   expect(counter.total()).toBe(0)
 })

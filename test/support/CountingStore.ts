@@ -5,7 +5,6 @@ import { IdLinks } from "../../src/application/ports/IdLinks.ts"
 import { JobCheckpoints } from "../../src/application/ports/JobCheckpoints.ts"
 import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import { Snapshots } from "../../src/application/ports/Snapshots.ts"
-import { SyncStore } from "../../src/application/ports/SyncStore.ts"
 import { WriteLedger } from "../../src/application/ports/WriteLedger.ts"
 import type { StorePorts } from "./MemoryStorePorts.ts"
 
@@ -15,8 +14,8 @@ export interface StoreCounter {
   /** Operations run so far on one port, or on every port. */
   readonly total: (port?: string) => number
   readonly reset: () => void
-  /** Wraps every store port `inner` provides (the focused ports and SyncStore), counting their operations. */
-  readonly layer: <E, R>(inner: Layer.Layer<StorePorts | SyncStore, E, R>) => Layer.Layer<StorePorts | SyncStore, E, R>
+  /** Wraps every store port `inner` provides , counting their operations. */
+  readonly layer: <E, R>(inner: Layer.Layer<StorePorts, E, R>) => Layer.Layer<StorePorts, E, R>
 }
 
 const wrapped = <S extends object>(service: S, bump: (op: string) => void): S => {
@@ -54,8 +53,7 @@ export const makeStoreCounter = (): StoreCounter => {
         counted(IdLinks, "IdLinks"),
         counted(WriteLedger, "WriteLedger"),
         counted(ParkedItems, "ParkedItems"),
-        counted(JobCheckpoints, "JobCheckpoints"),
-        counted(SyncStore, "SyncStore")
+        counted(JobCheckpoints, "JobCheckpoints")
       ).pipe(Layer.provide(inner))
   }
 }

@@ -26,9 +26,6 @@ export const HubSpotWebhookEvent = Schema.Struct({
 })
 export type HubSpotWebhookEvent = typeof HubSpotWebhookEvent.Type
 
-/** A request body: HubSpot sends at most 100 events per request. */
-export const HubSpotWebhookBatch = Schema.Array(HubSpotWebhookEvent).check(Schema.isMaxLength(100))
-
 const prefixes: Readonly<Record<string, CrmObjectType>> = { contact: "contact", company: "company", CONTACT: "contact", COMPANY: "company", ORDER: "order" }
 const ORDER_TYPE_ID = "0-123"
 const kinds = new Set<string>(["creation", "deletion", "propertyChange", "merge", "restore", "associationChange", "privacyDeletion"])

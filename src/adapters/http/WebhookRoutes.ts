@@ -1,10 +1,12 @@
-// POST /webhooks/hubspot: verify, decode, store durably, and only then answer 2xx.
+// POST /webhooks/hubspot: verify, decode each event on its own, store durably, and only then answer 2xx.
 import { Clock, Duration, Effect, Result, Schema } from "effect"
 import { Hono } from "hono"
 import { bodyLimit } from "hono/body-limit"
-import type { SyncStore, SyncStoreError } from "../../application/ports/SyncStore.ts"
-import { type SignedRequest, signedUri, verify } from "./HubSpotSignature.ts"
-import { HubSpotWebhookBatch, toCrmChange } from "./HubSpotWebhookEvent.ts"
+import type { StoreError } from "../../application/ports/StoreError.ts"
+import type { QuarantinedPayload, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
+import type { CrmChange } from "../../domain/CrmChange.ts"
+import { type SignedRequest, verify } from "./HubSpotSignature.ts"
+import { HubSpotWebhookEvent, toCrmChange } from "./HubSpotWebhookEvent.ts"
 
 export interface Options {
   readonly clientSecret: string
@@ -18,7 +20,9 @@ export interface Options {
 
 type Outcome = { readonly status: 200 | 401 | 503; readonly body: Record<string, unknown> }
 
-const decodeBatch = Schema.decodeUnknownResult(HubSpotWebhookBatch)
+/** HubSpot sends at most 100 events per request. */
+const maxEvents = 100
+const decodeEvent = Schema.decodeUnknownResult(HubSpotWebhookEvent)
 
 const parse = (raw: string): Result.Result<unknown, string> => {
   try {
@@ -28,26 +32,58 @@ const parse = (raw: string): Result.Result<unknown, string> => {
   }
 }
 
+const asBatch = (json: unknown): Result.Result<ReadonlyArray<unknown>, string> =>
+  !Array.isArray(json)
+    ? Result.fail("not a HubSpot event batch: not an array")
+    : json.length > maxEvents
+      ? Result.fail(`not a HubSpot event batch: more than ${maxEvents} events`)
+      : Result.succeed(json)
+
+interface Sorted {
+  readonly changes: ReadonlyArray<CrmChange>
+  readonly ignored: number
+  readonly bad: ReadonlyArray<{ readonly event: unknown; readonly index: number; readonly reason: string }>
+}
+
+/** Each event on its own: one malformed event must not take its neighbours with it. */
+const sortEvents = (events: ReadonlyArray<unknown>): Sorted => {
+  const changes: Array<CrmChange> = []
+  const bad: Array<Sorted["bad"][number]> = []
+  let ignored = 0
+  events.forEach((event, index) => {
+    const decoded = decodeEvent(event)
+    if (Result.isFailure(decoded)) bad.push({ event, index, reason: `event ${index} is not a HubSpot event: ${decoded.failure.message}` })
+    else {
+      const change = toCrmChange(decoded.success)
+      if (change === undefined) ignored++
+      else changes.push(change)
+    }
+  })
+  return { changes, ignored, bad }
+}
+
 /** `stored` runs after events were stored (it wakes the outbox relay). */
-export const make = (store: SyncStore["Service"], options: Options, stored: Effect.Effect<void> = Effect.void) => {
-  const intake = Effect.fn("WebhookIntake")(function* (request: SignedRequest): Effect.fn.Return<Outcome, SyncStoreError> {
+/** How a request runs its effect: the application's runtime (its logger, tracer, clock) in the service. */
+export type RunEffect = <A, E>(effect: Effect.Effect<A, E>) => Promise<A>
+
+export const make = (inbox: WebhookInbox["Service"], options: Options, stored: Effect.Effect<void> = Effect.void, run: RunEffect = Effect.runPromise) => {
+  // Signed but unreadable: keep it for a human and answer 2xx, since HubSpot retries every 4xx.
+  const quarantineBody = (raw: string, reason: string, now: number) =>
+    Effect.as(inbox.quarantine([{ body: raw, reason, receivedAt: now }]), { status: 200, body: { quarantined: true } } satisfies Outcome)
+
+  const intake = Effect.fn("WebhookIntake")(function* (request: SignedRequest): Effect.fn.Return<Outcome, StoreError> {
     const now = yield* Clock.currentTimeMillis
     const verdict = verify(request, { clientSecret: options.clientSecret, now, legacyVersions: options.legacyVersions })
     if (!verdict.ok) return { status: 401, body: { error: verdict.reason } }
     const raw = request.body
-    const decoded = Result.flatMap(parse(raw), (json) => Result.mapError(decodeBatch(json), (e) => `not a HubSpot event batch: ${e.message}`))
-    if (Result.isFailure(decoded)) {
-      // Signed but unreadable: keep it for a human and answer 2xx, since HubSpot retries every 4xx.
-      yield* store.quarantine(raw, decoded.failure, now)
-      return { status: 200, body: { quarantined: true } }
-    }
-    const changes = decoded.success.flatMap((event) => {
-      const change = toCrmChange(event)
-      return change === undefined ? [] : [change]
-    })
-    const result = yield* store.storeChanges(changes, now)
+    const batch = Result.flatMap(parse(raw), asBatch)
+    if (Result.isFailure(batch)) return yield* quarantineBody(raw, batch.failure, now)
+    const { changes, ignored, bad } = sortEvents(batch.success)
+    if (bad.length > 0 && bad.length === batch.success.length) return yield* quarantineBody(raw, bad.map((b) => b.reason).join("; "), now)
+    const quarantined = bad.map((b): QuarantinedPayload => ({ body: JSON.stringify(b.event), reason: b.reason, receivedAt: now }))
+    const [result] = yield* Effect.all([inbox.store(changes, now), bad.length === 0 ? Effect.void : inbox.quarantine(quarantined)], { concurrency: 2 })
     if (result.stored > 0) yield* stored
-    return { status: 200, body: { ...result, ignored: decoded.success.length - changes.length } }
+    return { status: 200, body: { ...result, ignored, ...(bad.length === 0 ? {} : { quarantined: bad.length }) } }
   })
 
   const guarded = (request: SignedRequest) =>
@@ -61,8 +97,9 @@ export const make = (store: SyncStore["Service"], options: Options, stored: Effe
     bodyLimit({ maxSize: options.maxBodyBytes, onError: (c) => c.json({ error: "body too large" }, 413) }),
     async (c) => {
       const raw = await c.req.text()
-      const uri = signedUri(c.req.url, options.publicUrl)
-      const outcome = await Effect.runPromise(guarded({ method: c.req.method, uri, body: raw, header: (name) => c.req.header(name) }))
+      const url = new URL(c.req.url)
+      const uri = options.publicUrl === undefined ? url.href : new URL(`${url.pathname}${url.search}`, options.publicUrl).href
+      const outcome = await run(guarded({ method: c.req.method, uri, body: raw, header: (name) => c.req.header(name) }))
       return c.json(outcome.body, outcome.status)
     }
   )

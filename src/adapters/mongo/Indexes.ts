@@ -1,12 +1,13 @@
 // Indexes created at start-up. Uniqueness is what makes the store correct on FerretDB 1.x, whose
 // updates are not atomic under concurrency: only a unique-key insert is, so every race is
-// decided by one (see MongoSyncStore and MongoRateBudget).
+// decided by one (see MongoSnapshots, MongoIdLinks and MongoRateBudget).
 import { Effect } from "effect"
 import type { Collection, Db, Document, IndexSpecification } from "mongodb"
 
 export const collections = {
-  inbox: "inbox",
-  leases: "inbox_leases",
+  webhookInbox: "webhook_inbox",
+  webhookLeases: "webhook_inbox_leases",
+  webhookPublished: "webhook_inbox_published",
   quarantine: "quarantine",
   crmSnapshots: "crm_snapshots",
   commerceSnapshots: "commerce_snapshots",
@@ -18,8 +19,6 @@ export const collections = {
 } as const
 
 const plain: ReadonlyArray<readonly [string, IndexSpecification]> = [
-  [collections.inbox, { status: 1, receivedAt: 1 }],
-  [collections.leases, { key: 1 }],
   [collections.crmSnapshots, { key: 1, version: -1 }],
   [collections.commerceSnapshots, { key: 1, version: -1 }],
   [collections.ledger, { object: 1 }],
@@ -53,3 +52,7 @@ export const ensureIndexes = (db: Db, names: ReadonlyArray<CollectionName>) =>
     for (const [name, spec] of plain) if (wanted(name)) await db.collection(name).createIndex(spec)
     for (const [name, spec] of unique) if (wanted(name)) await db.collection(name).createIndex(spec, { unique: true })
   })
+
+/** Exactly the claim's sort (the collection holds only pending events, so there is no filter). */
+export const ensureWebhookInboxIndexes = (db: Db) =>
+  Effect.promise(() => db.collection(collections.webhookInbox).createIndex({ receivedAt: 1, _id: 1 }))

@@ -47,7 +47,7 @@ const toParked = (d: ParkedDoc): ParkedItem => ({
   replayedAt: d.replayedAt ?? undefined
 })
 
-/** The operations alone, so the SyncStore adapter can keep serving its park operations from the same collection. */
+/** The operations alone, on a database whose indexes are already ensured. */
 export const makeParked = (db: Db): ParkedItems["Service"] => {
   const parked = db.collection<ParkedDoc>(collections.parked)
   return {

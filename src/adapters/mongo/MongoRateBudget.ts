@@ -100,5 +100,14 @@ export const make = Effect.fnUntraced(function* (config: BudgetPolicy.BudgetConf
   })
 })
 
+/** On the process's shared connection. */
+export const layerOnDb = (config: BudgetPolicy.BudgetConfig) =>
+  Layer.effect(
+    RateBudget,
+    Effect.gen(function* () {
+      return yield* make(config, yield* MongoConnection.MongoDb)
+    })
+  )
+
 export const layer = (options: MongoConnection.MongoOptions, config: BudgetPolicy.BudgetConfig) =>
-  Layer.effect(RateBudget, Effect.flatMap(MongoConnection.acquire(options), (db) => make(config, db)))
+  layerOnDb(config).pipe(Layer.provide(MongoConnection.dbLayer(options)))

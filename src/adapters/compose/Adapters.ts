@@ -1,0 +1,39 @@
+// Picks an adapter for every port from the configuration: the real one where its URL or token is
+// set, the embedded in-memory one otherwise.
+import { Effect, Layer, Option } from "effect"
+import * as LocalBudget from "../../application/LocalBudget.ts"
+import { OutboxSignal } from "../../application/OutboxSignal.ts"
+import type { Step } from "../../application/Step.ts"
+import * as CommerceRestApi from "../commerce/CommerceRestApi.ts"
+import * as Settings from "../config/Settings.ts"
+import * as HubSpotCrm from "../hubspot/HubSpotCrm.ts"
+import * as InMemoryBus from "../memory/InMemoryBus.ts"
+import * as InMemoryCommerceApi from "../memory/InMemoryCommerceApi.ts"
+import * as InMemoryCrm from "../memory/InMemoryCrm.ts"
+import * as MongoConnection from "../mongo/MongoConnection.ts"
+import * as RabbitMqBus from "../rabbitmq/RabbitMqBus.ts"
+import { storeLayers } from "./StoreLayers.ts"
+
+export const describeAdapters = (config: Settings.Settings): ReadonlyArray<string> => {
+  const embedded = Option.isNone(config.amqpUrl) && Option.isNone(config.mongoUrl)
+  return [
+    embedded
+      ? "crm-sync starting with embedded in-memory adapters (no AMQP_URL or MONGO_URL set): nothing is kept across restarts"
+      : `crm-sync starting with ${Option.isSome(config.amqpUrl) ? "RabbitMQ" : "an in-memory bus"} and ${Option.isSome(config.mongoUrl) ? "MongoDB" : "an in-memory store"}`,
+    `CRM: ${Option.isSome(config.hubspotToken) ? "HubSpot" : "in-memory (no HUBSPOT_ACCESS_TOKEN)"}; commerce API: ${Option.isSome(config.commerceApiUrl) ? "REST" : "in-memory (no COMMERCE_API_URL)"}`
+  ]
+}
+
+/** The steps are needed to declare the broker's topology before anything consumes. */
+export const layer = (config: Settings.Settings, steps: ReadonlyArray<Step>) =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const budget = yield* Settings.budget
+      const mongo = Option.isSome(config.mongoUrl) ? Option.some(yield* MongoConnection.config) : Option.none()
+      const stores = storeLayers(mongo, budget)
+      const bus = Option.isSome(config.amqpUrl) ? RabbitMqBus.layerConfig(steps) : InMemoryBus.layer
+      const crm = Option.isSome(config.hubspotToken) ? HubSpotCrm.layerConfig({ timeZone: budget.timeZone }) : InMemoryCrm.layer()
+      const commerce = Option.isSome(config.commerceApiUrl) ? CommerceRestApi.layerConfig : InMemoryCommerceApi.layer()
+      return Layer.mergeAll(bus, crm.pipe(Layer.provide(LocalBudget.layer(budget))), commerce, OutboxSignal.layer).pipe(Layer.provideMerge(stores))
+    })
+  )

@@ -1,0 +1,44 @@
+// Every store-backed port, in memory when no MONGO_URL is set (embedded mode, tests), otherwise on
+// the process's one shared Mongo connection; the budget's liveness of that connection comes along.
+import { Layer, Option } from "effect"
+import type { BudgetConfig } from "../../application/BudgetPolicy.ts"
+import * as InMemoryIdLinks from "../memory/InMemoryIdLinks.ts"
+import * as InMemoryJobCheckpoints from "../memory/InMemoryJobCheckpoints.ts"
+import * as InMemoryParkedItems from "../memory/InMemoryParkedItems.ts"
+import * as InMemoryRateBudget from "../memory/InMemoryRateBudget.ts"
+import * as InMemorySnapshots from "../memory/InMemorySnapshots.ts"
+import * as InMemoryWebhookInbox from "../memory/InMemoryWebhookInbox.ts"
+import * as InMemoryWriteLedger from "../memory/InMemoryWriteLedger.ts"
+import * as MongoConnection from "../mongo/MongoConnection.ts"
+import * as MongoIdLinks from "../mongo/MongoIdLinks.ts"
+import * as MongoJobCheckpoints from "../mongo/MongoJobCheckpoints.ts"
+import * as MongoParkedItems from "../mongo/MongoParkedItems.ts"
+import * as MongoRateBudget from "../mongo/MongoRateBudget.ts"
+import * as MongoSnapshots from "../mongo/MongoSnapshots.ts"
+import * as MongoWebhookInbox from "../mongo/MongoWebhookInbox.ts"
+import * as MongoWriteLedger from "../mongo/MongoWriteLedger.ts"
+
+const inMemory = (budget: BudgetConfig) =>
+  Layer.mergeAll(
+    InMemoryWebhookInbox.layer,
+    InMemorySnapshots.layer,
+    InMemoryIdLinks.layer,
+    InMemoryWriteLedger.layer,
+    InMemoryParkedItems.layer,
+    InMemoryJobCheckpoints.layer,
+    InMemoryRateBudget.layer(budget)
+  )
+
+const onMongo = (options: MongoConnection.MongoOptions, budget: BudgetConfig) =>
+  Layer.mergeAll(
+    MongoWebhookInbox.layerOnDb,
+    MongoSnapshots.layer,
+    MongoIdLinks.layer,
+    MongoWriteLedger.layer,
+    MongoParkedItems.layer,
+    MongoJobCheckpoints.layer,
+    MongoRateBudget.layerOnDb(budget)
+  ).pipe(Layer.provideMerge(MongoConnection.dbLayer(options)))
+
+export const storeLayers = (mongo: Option.Option<MongoConnection.MongoOptions>, budget: BudgetConfig) =>
+  Option.match(mongo, { onNone: () => inMemory(budget), onSome: (options) => onMongo(options, budget) })

@@ -1,0 +1,58 @@
+// The webhook inbox/outbox: HubSpot's events are stored durably before the 200, then published by
+// the relay in batches. Published events are deleted, so the collection holds only the backlog
+// (FerretDB scans on every query). One relay lease covers a whole batch: the claim and the mark
+// are a handful of operations per batch, never one per event.
+import { Context } from "effect"
+import type { CrmChange } from "../../domain/CrmChange.ts"
+import type { StoreOp } from "./StoreError.ts"
+
+export interface StoredEvents {
+  readonly stored: number
+  /** Events already pending (HubSpot redeliveries): counted, not failed. */
+  readonly duplicates: number
+}
+export interface PendingEvent {
+  readonly change: CrmChange
+  readonly receivedAt: number
+}
+/** A signed payload (a whole body or one event of it) that did not decode, kept for a human. */
+export interface QuarantinedPayload {
+  readonly body: string
+  readonly reason: string
+  readonly receivedAt: number
+}
+export interface ClaimRequest {
+  readonly limit: number
+  readonly claimant: string
+  readonly now: number
+  /** Longer than a publish takes; after it another claimant takes the batch over. */
+  readonly leaseMs: number
+}
+/** The oldest pending events, oldest first, under one lease; empty while another claimant's lease is valid. */
+export interface ClaimedBatch {
+  /** Opaque: hands the lease back to markPublished. */
+  readonly lease: string
+  readonly events: ReadonlyArray<PendingEvent>
+}
+export interface Backlog {
+  readonly pending: number
+  readonly oldestReceivedAt: number | undefined
+}
+
+export class WebhookInbox extends Context.Service<
+  WebhookInbox,
+  {
+    /** Stores a request's events as pending in one write, each once by its dedupe key. */
+    readonly store: (changes: ReadonlyArray<CrmChange>, receivedAt: number) => StoreOp<StoredEvents>
+    readonly quarantine: (payloads: ReadonlyArray<QuarantinedPayload>) => StoreOp<void>
+    /**
+     * Takes the relay lease and returns the oldest pending events. Two claimants never both hold a
+     * valid lease; a lease that expired (its holder crashed or stalled) is taken over, so a stalled
+     * holder may still publish a duplicate, which consumers absorb.
+     */
+    readonly claim: (request: ClaimRequest) => StoreOp<ClaimedBatch>
+    /** Deletes the batch's events and releases its lease (unless it was taken over meanwhile). */
+    readonly markPublished: (batch: ClaimedBatch) => StoreOp<void>
+    readonly backlog: StoreOp<Backlog>
+  }
+>()("crm-sync/application/ports/WebhookInbox") {}

@@ -7,6 +7,7 @@ import * as SyncWorkers from "./application/SyncWorkers.ts"
 import * as Adapters from "./adapters/compose/Adapters.ts"
 import * as HttpApp from "./adapters/compose/HttpApp.ts"
 import * as Settings from "./adapters/config/Settings.ts"
+import * as PromMetrics from "./adapters/metrics/PromMetrics.ts"
 import { runMain } from "./adapters/process/RunMain.ts"
 
 const App = Layer.unwrap(
@@ -15,8 +16,9 @@ const App = Layer.unwrap(
     const steps = yield* registeredSteps
     for (const line of Adapters.describeAdapters(config)) yield* Effect.logInfo(line)
     const relay = relayLayer({ claimant: crypto.randomUUID(), batchSize: 1000, leaseMs: 30_000, idleMs: 1000 })
-    const service = Layer.mergeAll(HttpApp.layer(config), SyncWorkers.layer(steps), relay)
-    return service.pipe(Layer.provide(Adapters.layer(config, steps.map((s) => s.step))))
+    const metrics = PromMetrics.make()
+    const service = Layer.mergeAll(HttpApp.layer(config, metrics), SyncWorkers.layer(steps), relay)
+    return service.pipe(Layer.provide(Adapters.layer(config, steps.map((s) => s.step))), Layer.provide(PromMetrics.layer(metrics)))
   })
 )
 

@@ -1,4 +1,4 @@
-// The HTTP side of the service: health and readiness, HubSpot's webhooks. Requests run their
+// The HTTP side of the service: health and readiness, HubSpot's webhooks, metrics. Requests run their
 // effects on the application's runtime, so its logger, tracer and clock apply inside them.
 import { Effect, Layer, Option, Redacted } from "effect"
 import { Hono } from "hono"
@@ -8,10 +8,12 @@ import { WebhookInbox } from "../../application/ports/WebhookInbox.ts"
 import type * as Settings from "../config/Settings.ts"
 import * as HealthRoutes from "../http/HealthRoutes.ts"
 import * as HttpServer from "../http/HttpServer.ts"
+import * as MetricsRoutes from "../http/MetricsRoutes.ts"
+import type { PromMetrics } from "../metrics/PromMetrics.ts"
 import * as WebhookRoutes from "../http/WebhookRoutes.ts"
 import { MongoDatabase } from "../mongo/MongoConnection.ts"
 
-export const layer = (config: Settings.Settings) =>
+export const layer = (config: Settings.Settings, metrics: PromMetrics) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const inbox = yield* WebhookInbox
@@ -33,6 +35,7 @@ export const layer = (config: Settings.Settings) =>
       const app = new Hono()
         .route("/", HealthRoutes.make(ready, live))
         .route("/", webhooks)
+        .route("/", MetricsRoutes.make(metrics.registry))
         // A bug must not read as "bad input": 503 makes HubSpot retry instead of dropping events.
         .onError((error, c) => c.json({ error: error.message }, 503))
       return HttpServer.layer(app, config)

@@ -2,6 +2,7 @@
 import { Clock, Duration, Effect, Result, Schema } from "effect"
 import { Hono } from "hono"
 import { bodyLimit } from "hono/body-limit"
+import { Metrics } from "../../application/ports/Metrics.ts"
 import type { StoreError } from "../../application/ports/StoreError.ts"
 import type { QuarantinedPayload, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
 import type { CrmChange } from "../../domain/CrmChange.ts"
@@ -66,6 +67,26 @@ const sortEvents = (events: ReadonlyArray<unknown>): Sorted => {
 /** How a request runs its effect: the application's runtime (its logger, tracer, clock) in the service. */
 export type RunEffect = <A, E>(effect: Effect.Effect<A, E>) => Promise<A>
 
+/** The rejection reason a metric label can carry (a closed set: never a message text). */
+const rejection = (outcome: Outcome): string =>
+  outcome.status === 401 ? "signature" : outcome.body.error === "store timed out" ? "store_timeout" : "store_unavailable"
+
+const countOutcome = (outcome: Outcome) =>
+  Effect.flatMap(Effect.service(Metrics), (metrics) => {
+    const { body } = outcome
+    const num = (v: unknown) => (typeof v === "number" ? v : 0)
+    return Effect.all(
+      [
+        metrics.count("webhook_requests_received_total"),
+        outcome.status === 200 ? metrics.count("webhook_requests_accepted_total") : metrics.count("webhook_requests_rejected_total", { reason: rejection(outcome) }),
+        metrics.count("webhook_payloads_quarantined_total", {}, body.quarantined === true ? 1 : num(body.quarantined)),
+        metrics.count("events_stored_total", {}, num(body.stored)),
+        metrics.count("events_duplicate_total", {}, num(body.duplicates))
+      ],
+      { discard: true }
+    )
+  })
+
 export const make = (inbox: WebhookInbox["Service"], options: Options, stored: Effect.Effect<void> = Effect.void, run: RunEffect = Effect.runPromise) => {
   // Signed but unreadable: keep it for a human and answer 2xx, since HubSpot retries every 4xx.
   const quarantineBody = (raw: string, reason: string, now: number) =>
@@ -89,7 +110,8 @@ export const make = (inbox: WebhookInbox["Service"], options: Options, stored: E
   const guarded = (request: SignedRequest) =>
     intake(request).pipe(
       Effect.timeoutOrElse({ duration: Duration.millis(options.storeTimeoutMs), orElse: () => Effect.succeed<Outcome>({ status: 503, body: { error: "store timed out" } }) }),
-      Effect.catch((error) => Effect.succeed<Outcome>({ status: 503, body: { error: error.message } }))
+      Effect.catch((error) => Effect.succeed<Outcome>({ status: 503, body: { error: error.message } })),
+      Effect.tap(countOutcome)
     )
 
   return new Hono().post(

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "bun:test"
 import { Effect, Layer, Ref, Scope } from "effect"
 import { eachMessage } from "../support/EachMessage.ts"
-import { type Delivery, MessageBus, type Settlement } from "../../src/application/ports/MessageBus.ts"
+import { type Delivery, MessageBus, type QueueDepth, type Settlement } from "../../src/application/ports/MessageBus.ts"
 import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import type { BatchHandler, Envelope, OutgoingMessage, Step } from "../../src/application/Step.ts"
 import { StepFailure } from "../../src/application/StepFailure.ts"
@@ -175,7 +175,7 @@ export const messageBusContract = (name: string, makeLayer: () => BusLayer) =>
         yield* consume(step, handler).pipe(Scope.provide(first))
         yield* Scope.close(first, Effect.void as never)
         yield* bus.publish([aMessage(`${step.name}.a`), aMessage(`${step.name}.b`), aMessage(`${step.name}.c`)])
-        const mine = (depths: ReadonlyArray<{ readonly step: string | undefined }>) => depths.filter((d) => d.step === step.name)
+        const mine = (depths: ReadonlyArray<QueueDepth>) => depths.filter((d) => d.step === step.name)
         const waiting = yield* eventually(bus.depths, (d) => mine(d).find((q) => q.queue === "main")?.messages === 3)
         expect(mine(waiting).map((q) => q.queue)).toEqual(["main", "retry-50ms", "retry-200ms"])
         expect(mine(waiting).find((q) => q.queue === "main")?.consumers).toBe(0)

@@ -5,13 +5,30 @@ import { Hono } from "hono"
 import { OutboxSignal } from "../../application/OutboxSignal.ts"
 import { MessageBus } from "../../application/ports/MessageBus.ts"
 import { WebhookInbox } from "../../application/ports/WebhookInbox.ts"
-import type * as Settings from "../config/Settings.ts"
+import type { IdLinks } from "../../application/ports/IdLinks.ts"
+import type { ParkedItems } from "../../application/ports/ParkedItems.ts"
+import type { Snapshots } from "../../application/ports/Snapshots.ts"
+import * as Settings from "../config/Settings.ts"
+import { bearer } from "../http/AdminAuth.ts"
+import * as AdminRoutes from "../http/AdminRoutes.ts"
 import * as HealthRoutes from "../http/HealthRoutes.ts"
 import * as HttpServer from "../http/HttpServer.ts"
 import * as MetricsRoutes from "../http/MetricsRoutes.ts"
 import type { PromMetrics } from "../metrics/PromMetrics.ts"
 import * as WebhookRoutes from "../http/WebhookRoutes.ts"
 import { MongoDatabase } from "../mongo/MongoConnection.ts"
+
+/** Behind the bearer token, or off (every /admin path 404s) when ADMIN_TOKEN is not set. */
+const adminRoutes = Effect.fnUntraced(function* (config: Settings.Settings, stored: Effect.Effect<void>) {
+  if (Option.isNone(config.adminToken)) {
+    yield* Effect.logWarning("admin API and page are off: ADMIN_TOKEN is not set")
+    return new Hono()
+  }
+  yield* Effect.logInfo("admin API on at /admin (bearer token from ADMIN_TOKEN)")
+  const context = yield* Effect.context<ParkedItems | MessageBus | WebhookInbox | IdLinks | Snapshots>()
+  const routes = AdminRoutes.make({ run: Effect.runPromiseWith(context), budget: yield* Settings.budget, stored })
+  return new Hono().use("/admin/*", bearer(Redacted.value(config.adminToken.value))).route("/", routes)
+})
 
 export const layer = (config: Settings.Settings, metrics: PromMetrics) =>
   Layer.unwrap(
@@ -32,7 +49,9 @@ export const layer = (config: Settings.Settings, metrics: PromMetrics) =>
       ]
       // A wedged store client the watchdog cannot replace is a reason to restart the process.
       const live = Option.match(mongo, { onNone: () => [], onSome: (handle) => [{ name: "store-client", check: async () => handle.alive() }] })
+      const admin = yield* adminRoutes(config, signal.notify)
       const app = new Hono()
+        .route("/", admin)
         .route("/", HealthRoutes.make(ready, live))
         .route("/", webhooks)
         .route("/", MetricsRoutes.make(metrics.registry))

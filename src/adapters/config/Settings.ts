@@ -22,6 +22,8 @@ export const settings = Config.all({
   amqpUrl: optionalSecret("AMQP_URL"),
   mongoUrl: optionalSecret("MONGO_URL"),
   hubspotToken: optionalSecret("HUBSPOT_ACCESS_TOKEN"),
+  /** Bearer token of the /admin API and page; unset: the admin routes are off. */
+  adminToken: optionalSecret("ADMIN_TOKEN"),
   commerceApiUrl: Config.option(Config.String("COMMERCE_API_URL")).pipe(Config.map(Option.filter((url) => url.trim() !== ""))),
   webhook: Config.all({
     clientSecret: optionalSecret("HUBSPOT_CLIENT_SECRET"),

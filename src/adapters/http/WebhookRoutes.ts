@@ -63,6 +63,13 @@ const sortEvents = (events: ReadonlyArray<unknown>): Sorted => {
   return { changes, ignored, bad }
 }
 
+/**
+ * Decodes a payload kept in quarantine again (after a fix): a whole batch or one event of it.
+ * `bad` lists what still does not decode.
+ */
+export const decodeQuarantined = (raw: string): Result.Result<Sorted, string> =>
+  Result.flatMap(parse(raw), (json) => asBatch(Array.isArray(json) ? json : [json])).pipe(Result.map(sortEvents))
+
 /** `stored` runs after events were stored (it wakes the outbox relay). */
 /** How a request runs its effect: the application's runtime (its logger, tracer, clock) in the service. */
 export type RunEffect = <A, E>(effect: Effect.Effect<A, E>) => Promise<A>

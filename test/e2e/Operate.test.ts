@@ -38,6 +38,9 @@ describeMongo("end to end: operating crm-sync", (mongoUrl) => {
     expect((await fetch(`${stack.service.url}/admin/queues`, { headers: { authorization: "Bearer wrong" } })).status).toBe(401)
     expect(stack.service.logs.some((l) => String(l.message).includes("admin API on"))).toBe(true)
     expect(JSON.stringify(stack.service.logs)).not.toContain(ADMIN_TOKEN)
+    const openapi = (await (await fetch(`${stack.service.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> }
+    expect(openapi.openapi).toBe("3.1.0")
+    expect(Object.keys(openapi.paths)).toContain("/admin/parked/{id}/replay")
   })
 
   test("a HubSpot 400 parks an item; /metrics counts it; replayed through the API after the fix, it syncs and the counters show it", async () => {

@@ -14,6 +14,7 @@ import * as AdminRoutes from "../http/AdminRoutes.ts"
 import * as HealthRoutes from "../http/HealthRoutes.ts"
 import * as HttpServer from "../http/HttpServer.ts"
 import * as MetricsRoutes from "../http/MetricsRoutes.ts"
+import * as OpenApi from "../http/OpenApi.ts"
 import type { PromMetrics } from "../metrics/PromMetrics.ts"
 import * as WebhookRoutes from "../http/WebhookRoutes.ts"
 import { MongoDatabase } from "../mongo/MongoConnection.ts"
@@ -55,6 +56,7 @@ export const layer = (config: Settings.Settings, metrics: PromMetrics) =>
         .route("/", HealthRoutes.make(ready, live))
         .route("/", webhooks)
         .route("/", MetricsRoutes.make(metrics.registry))
+        .get("/openapi.json", (c) => c.json(OpenApi.document()))
         // A bug must not read as "bad input": 503 makes HubSpot retry instead of dropping events.
         .onError((error, c) => c.json({ error: error.message }, 503))
       return HttpServer.layer(app, config)

@@ -15,6 +15,7 @@ describeMongo("end to end: operating crm-sync", (mongoUrl) => {
     return
   }
   let stack: Stack
+  const base = () => stack.service.url.replace(/\/$/, "")
   beforeAll(async () => {
     stack = await startStack(mongoUrl, { env: { ADMIN_TOKEN } })
   }, 60_000)
@@ -24,9 +25,9 @@ describeMongo("end to end: operating crm-sync", (mongoUrl) => {
   }, 60_000)
 
   const admin = (path: string, init: RequestInit = {}) =>
-    fetch(`${stack.service.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json", ...init.headers } })
+    fetch(`${base()}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json", ...init.headers } })
   const metric = async (line: string) => {
-    const text = await (await fetch(`${stack.service.url}/metrics`)).text()
+    const text = await (await fetch(`${base()}/metrics`)).text()
     return text
       .split("\n")
       .filter((l) => l.startsWith(line))
@@ -34,11 +35,11 @@ describeMongo("end to end: operating crm-sync", (mongoUrl) => {
   }
 
   test("/admin answers 401 without the token; the start log says the admin API is on", async () => {
-    expect((await fetch(`${stack.service.url}/admin/parked`)).status).toBe(401)
-    expect((await fetch(`${stack.service.url}/admin/queues`, { headers: { authorization: "Bearer wrong" } })).status).toBe(401)
+    expect((await fetch(`${base()}/admin/parked`)).status).toBe(401)
+    expect((await fetch(`${base()}/admin/queues`, { headers: { authorization: "Bearer wrong" } })).status).toBe(401)
     expect(stack.service.logs.some((l) => String(l.message).includes("admin API on"))).toBe(true)
     expect(JSON.stringify(stack.service.logs)).not.toContain(ADMIN_TOKEN)
-    const openapi = (await (await fetch(`${stack.service.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> }
+    const openapi = (await (await fetch(`${base()}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> }
     expect(openapi.openapi).toBe("3.1.0")
     expect(Object.keys(openapi.paths)).toContain("/admin/parked/{id}/replay")
   })

@@ -10,6 +10,7 @@ import type { ParkedItems } from "../../application/ports/ParkedItems.ts"
 import type { Snapshots } from "../../application/ports/Snapshots.ts"
 import * as Settings from "../config/Settings.ts"
 import { bearer } from "../http/AdminAuth.ts"
+import * as AdminPage from "../http/AdminPage.tsx"
 import * as AdminRoutes from "../http/AdminRoutes.ts"
 import * as HealthRoutes from "../http/HealthRoutes.ts"
 import * as HttpServer from "../http/HttpServer.ts"
@@ -20,15 +21,19 @@ import * as WebhookRoutes from "../http/WebhookRoutes.ts"
 import { MongoDatabase } from "../mongo/MongoConnection.ts"
 
 /** Behind the bearer token, or off (every /admin path 404s) when ADMIN_TOKEN is not set. */
-const adminRoutes = Effect.fnUntraced(function* (config: Settings.Settings, stored: Effect.Effect<void>) {
+const adminRoutes = Effect.fnUntraced(function* (config: Settings.Settings, stored: Effect.Effect<void>, checks: ReadonlyArray<HealthRoutes.ReadinessCheck>) {
   if (Option.isNone(config.adminToken)) {
     yield* Effect.logWarning("admin API and page are off: ADMIN_TOKEN is not set")
     return new Hono()
   }
   yield* Effect.logInfo("admin API on at /admin (bearer token from ADMIN_TOKEN)")
   const context = yield* Effect.context<ParkedItems | MessageBus | WebhookInbox | IdLinks | Snapshots>()
-  const routes = AdminRoutes.make({ run: Effect.runPromiseWith(context), budget: yield* Settings.budget, stored })
-  return new Hono().use("/admin/*", bearer(Redacted.value(config.adminToken.value))).route("/", routes)
+  const run = Effect.runPromiseWith(context)
+  const token = Redacted.value(config.adminToken.value)
+  const routes = AdminRoutes.make({ run, budget: yield* Settings.budget, stored })
+  const health = async () => Object.fromEntries(await Promise.all(checks.map(async ({ name, check }) => [name, await check().catch(() => false)] as const)))
+  const page = AdminPage.make({ token, run, health })
+  return new Hono().use("/admin/*", bearer(token)).route("/", routes).route("/", page)
 })
 
 export const layer = (config: Settings.Settings, metrics: PromMetrics) =>
@@ -50,7 +55,7 @@ export const layer = (config: Settings.Settings, metrics: PromMetrics) =>
       ]
       // A wedged store client the watchdog cannot replace is a reason to restart the process.
       const live = Option.match(mongo, { onNone: () => [], onSome: (handle) => [{ name: "store-client", check: async () => handle.alive() }] })
-      const admin = yield* adminRoutes(config, signal.notify)
+      const admin = yield* adminRoutes(config, signal.notify, [...ready, ...live])
       const app = new Hono()
         .route("/", admin)
         .route("/", HealthRoutes.make(ready, live))

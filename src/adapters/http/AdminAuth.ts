@@ -7,9 +7,16 @@ const digest = (text: string) => createHash("sha256").update(text).digest()
 
 export const sameSecret = (given: string, expected: string): boolean => timingSafeEqual(digest(given), digest(expected))
 
-/** Accepts `Authorization: Bearer <token>`; anything else is 401 with a challenge. */
+/** The admin page's session cookie: the token itself, HttpOnly and SameSite=Strict. */
+export const adminCookie = "crm_sync_admin"
+
+/**
+ * Accepts `Authorization: Bearer <token>`; anything else is 401 with a challenge. The admin page
+ * (/admin/ui) checks its own cookie and sends a browser to its sign-in form instead.
+ */
 export const bearer = (token: string): MiddlewareHandler => {
   return async (c, next) => {
+    if (c.req.path === "/admin/ui" || c.req.path.startsWith("/admin/ui/")) return next()
     const header = c.req.header("authorization") ?? ""
     const match = /^Bearer\s+(.+)$/i.exec(header.trim())
     if (match === null || !sameSecret(match[1] ?? "", token)) {

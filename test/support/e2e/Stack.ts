@@ -40,6 +40,8 @@ export interface StackOptions {
   readonly commerce?: Sim.Options
   /** Extra environment for the service (e.g. HUBSPOT_BURST_LIMIT). */
   readonly env?: Record<string, string>
+  /** The simulator's own burst limit (requests per 10 s; the simulator's default otherwise). */
+  readonly hubspotBurstLimit?: number
 }
 
 const freePort = (): number => {
@@ -89,7 +91,8 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
       duplicates: options.webhookDuplicates ?? false,
       reorder: options.webhookReorder ?? false
     },
-    ...(options.hubspotFaults === undefined ? {} : { faults: options.hubspotFaults })
+    ...(options.hubspotFaults === undefined ? {} : { faults: options.hubspotFaults }),
+    ...(options.hubspotBurstLimit === undefined ? {} : { burstLimit: options.hubspotBurstLimit })
   })
   cleanups.push(() => hubspot.stop())
   await Effect.runPromise(setupHubSpot({ accessToken: Redacted.make(TOKEN), basePath: hubspot.url }))

@@ -70,8 +70,8 @@ export const findFerretDb = (given: string | undefined): string => {
   return found ?? build(candidates()[0] ?? join(root, ".data/bin", `ferretdb-${version}`))
 }
 
-const readCounters = async (debugUrl: string): Promise<Record<string, number>> => {
-  const text = await (await fetch(`${debugUrl}/debug/metrics`)).text()
+/** Requests by command from FerretDB's Prometheus text (`ferretdb_client_requests_total`), opcodes summed. */
+export const parseRequestCounters = (text: string): Record<string, number> => {
   const counts: Record<string, number> = {}
   for (const match of text.matchAll(/^ferretdb_client_requests_total\{command="([^"]+)"[^}]*\} (\d+(?:\.\d+)?(?:e\+\d+)?)$/gm)) {
     const command = match[1] ?? ""
@@ -79,6 +79,8 @@ const readCounters = async (debugUrl: string): Promise<Record<string, number>> =
   }
   return counts
 }
+
+const readCounters = async (debugUrl: string): Promise<Record<string, number>> => parseRequestCounters(await (await fetch(`${debugUrl}/debug/metrics`)).text())
 
 const answers = async (url: string): Promise<boolean> => {
   const client = new MongoClient(url, { serverSelectionTimeoutMS: 500 })

@@ -7,6 +7,7 @@ import { callStats, type CallStats, contactsRead } from "./HubSpotCalls.ts"
 import { waitUntil } from "./Deadline.ts"
 import type { FerretDb } from "./FerretDb.ts"
 import { publishUserCreated } from "./ShopEvents.ts"
+import { cpuMs } from "./ProcessStats.ts"
 import { meterUsage, type Usage } from "./Usage.ts"
 
 export interface FlowResult {
@@ -48,6 +49,26 @@ const readBy = (stack: Stack, logFrom: number, ids: ReadonlySet<string>): number
 }
 
 const sum = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0)
+
+/**
+ * Lets the previous flow's tail (write-backs, their echo webhooks) finish before the next is
+ * metered: the simulator's webhook queue empty and the service under 5% of a core for half a second.
+ */
+export const settle = async (stack: Stack, timeoutMs: number): Promise<void> => {
+  const started = performance.now()
+  await Promise.race([stack.hubspot.flushWebhooks(), Bun.sleep(timeoutMs)])
+  let last = cpuMs(stack.service.process.pid)
+  await waitUntil(
+    () => {
+      const now = cpuMs(stack.service.process.pid)
+      const idle = now - last < 25
+      last = now
+      return idle
+    },
+    Math.max(0, timeoutMs - (performance.now() - started)),
+    500
+  )
+}
 
 export interface FlowSettings {
   readonly tag: string

@@ -45,6 +45,17 @@ interface InboxLike {
   readonly attempts: number
 }
 
+const requestTimeoutMs = 30_000
+
+/** `promise`, or `fallback` once `ms` passed (the timer is cleared either way, so nothing lingers). */
+const orAfter = <A>(promise: Promise<A>, ms: number, fallback: A): Promise<A> => {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = new Promise<A>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms)
+  })
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer))
+}
+
 const identity = { portalId: 62_515, appId: 1_234_567 }
 
 /** A contact property change for its own object, so nothing coalesces and every event is published once. */
@@ -67,13 +78,12 @@ const sender = async (stack: Stack, settings: IntakeSettings, endsAt: number, se
   while (performance.now() < endsAt) {
     const events = Array.from({ length: settings.eventsPerRequest }, () => intakeEvent(sent.next++))
     const started = performance.now()
-    const status = await stack
-      .deliver(events)
-      .then(async (res) => {
-        await res.arrayBuffer()
-        return String(res.status)
-      })
-      .catch((error: unknown) => (error instanceof Error ? error.name : "error"))
+    const answer = stack.deliver(events).then(async (res) => {
+      await res.arrayBuffer()
+      return String(res.status)
+    })
+    // A request that never returns must not keep the bench running: it counts as a timeout.
+    const status = await orAfter(answer, requestTimeoutMs, "timeout").catch((error: unknown) => (error instanceof Error ? error.name : "error"))
     sent.latencies.push(performance.now() - started)
     if (status.startsWith("2")) sent.accepted += events.length
     else sent.nonOk[status] = (sent.nonOk[status] ?? 0) + 1

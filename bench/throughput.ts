@@ -84,7 +84,10 @@ try {
       rows.push(row(name, "skipped", "", `the run's deadline (${args.deadlineMinutes} min) passed`))
       continue
     }
-    rows.push(...(await run().catch((error: unknown) => [row(name, "failed", "", error instanceof Error ? error.message.split("\n")[0] ?? "" : String(error))])))
+    const found = await run().catch((error: unknown) => [row(name, "failed", "", error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error))])
+    // Shown as it comes, so a run cut short still tells what it measured.
+    for (const r of found) progress(`  ${r.section} | ${r.measure}: ${r.value}`)
+    rows.push(...found)
   }
 } finally {
   await stopAll()

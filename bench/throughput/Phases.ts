@@ -1,6 +1,6 @@
 // The bench's phases, each on a stack of its own (fresh service, database and vhost), each
 // returning its rows. Every wait is bounded by the phase's limit and the run's deadline.
-import type { Stack, StackOptions } from "../../test/support/e2e/Stack.ts"
+import { PREFIX, type Stack, type StackOptions } from "../../test/support/e2e/Stack.ts"
 import type { BenchArgs } from "./Args.ts"
 import type { Deadline } from "./Deadline.ts"
 import type { FerretDb } from "./FerretDb.ts"
@@ -8,8 +8,7 @@ import { type FlowAEnd, type FlowResult, runFlowA, runFlowC, seedUsers, settle }
 import { rawInsertMany, runIntake } from "./Intake.ts"
 import { fmt, perEach, type Row, row } from "./Table.ts"
 
-/** The service's AMQP_PREFIX in the stack's own vhost (test/support/e2e/Stack.ts). */
-export const prefix = "crm-sync"
+const prefix = PREFIX
 
 export interface PhaseContext {
   readonly args: BenchArgs

@@ -18,7 +18,8 @@ import { type RunningService, startService } from "../ServiceProcess.ts"
 
 const TOKEN = "e2e-token"
 const SECRET = "e2e-webhook-secret"
-const PREFIX = "crm-sync"
+/** The service's AMQP_PREFIX inside the stack's own vhost. */
+export const PREFIX = "crm-sync"
 
 export interface Stack {
   readonly hubspot: HubSpotSimulator

@@ -8,8 +8,6 @@ import { type FlowAEnd, type FlowResult, runFlowA, runFlowC, seedUsers, settle }
 import { rawInsertMany, runIntake } from "./Intake.ts"
 import { fmt, perEach, type Row, row } from "./Table.ts"
 
-const prefix = PREFIX
-
 export interface PhaseContext {
   readonly args: BenchArgs
   readonly deadline: Deadline
@@ -28,7 +26,7 @@ const top = (byCommand: ReadonlyArray<readonly [string, number]>, per: number) =
 
 export const intakePhase = async (ctx: PhaseContext): Promise<ReadonlyArray<Row>> => {
   const { args } = ctx
-  const settings = { seconds: args.intakeSeconds, senders: args.senders, eventsPerRequest: args.eventsPerRequest, drainWaitSeconds: args.drainWaitSeconds, prefix }
+  const settings = { seconds: args.intakeSeconds, senders: args.senders, eventsPerRequest: args.eventsPerRequest, drainWaitSeconds: args.drainWaitSeconds, prefix: PREFIX }
   const stack = await ctx.stack({})
   ctx.progress(`intake: ${args.senders} senders × ${args.eventsPerRequest} events for ${args.intakeSeconds} s`)
   const r = await runIntake(stack, ctx.store, settings, ctx.deadline).finally(() => ctx.stop(stack))
@@ -107,7 +105,7 @@ export const flowPhase = async (ctx: PhaseContext, mode: Mode): Promise<Readonly
     }
     await settle(stack, ctx.deadline.cap(30_000))
     ctx.progress(`flow C, ${mode.label}: ${args.users} shop user_created events`)
-    const c = await runFlowC(stack, users, prefix, settings("c"))
+    const c = await runFlowC(stack, users, PREFIX, settings("c"))
     return [...rows, ...flowRows(`Flow C, ${mode.label}`, c, mode.targetRate, mode.usesStore)]
   } finally {
     await ctx.stop(stack)

@@ -48,6 +48,9 @@ const readBy = (stack: Stack, logFrom: number, ids: ReadonlySet<string>): number
   return [...ids].filter((id) => read.has(id)).length
 }
 
+/** Fine enough for a few seconds' flow at thousands per second, coarse enough to leave the service the CPU. */
+const pollMs = 100
+
 const sum = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0)
 
 /**
@@ -86,7 +89,7 @@ export const runFlowA = async (stack: Stack, n: number, end: FlowAEnd, settings:
   const feedSeconds = (performance.now() - started) / 1000
   let arrived = 0
   const count = () => (arrived = end === "shop" ? inShop(stack, ids) : readBy(stack, logFrom, ids))
-  const waited = await waitUntil(() => count() >= n, Math.max(0, settings.timeoutMs - feedSeconds * 1000), 250)
+  const waited = await waitUntil(() => count() >= n, Math.max(0, settings.timeoutMs - feedSeconds * 1000), pollMs)
   return {
     entities: n,
     arrived,
@@ -108,7 +111,7 @@ export const runFlowC = async (stack: Stack, users: ReadonlyArray<Rec>, prefix: 
   await publishUserCreated(stack.broker.url, prefix, users)
   const feedSeconds = (performance.now() - started) / 1000
   let arrived = 0
-  const waited = await waitUntil(() => (arrived = onHubSpot(stack, ids)) >= ids.size, Math.max(0, settings.timeoutMs - feedSeconds * 1000), 250)
+  const waited = await waitUntil(() => (arrived = onHubSpot(stack, ids)) >= ids.size, Math.max(0, settings.timeoutMs - feedSeconds * 1000), pollMs)
   return {
     entities: ids.size,
     arrived,

@@ -7,11 +7,13 @@ import { Hono } from "hono"
 import { bearer } from "../../src/adapters/http/AdminAuth.ts"
 import * as AdminRoutes from "../../src/adapters/http/AdminRoutes.ts"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
+import * as InMemoryRateBudget from "../../src/adapters/memory/InMemoryRateBudget.ts"
 import * as InMemoryMetrics from "../../src/adapters/memory/InMemoryMetrics.ts"
 import * as InMemoryWebhookInbox from "../../src/adapters/memory/InMemoryWebhookInbox.ts"
 import { IdLinks } from "../../src/application/ports/IdLinks.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import { type ParkedItem, ParkedItems } from "../../src/application/ports/ParkedItems.ts"
+import { RateBudget } from "../../src/application/ports/RateBudget.ts"
 import { Snapshots } from "../../src/application/ports/Snapshots.ts"
 import { WebhookInbox } from "../../src/application/ports/WebhookInbox.ts"
 import type { Envelope, Step } from "../../src/application/Step.ts"
@@ -20,7 +22,7 @@ import { memoryStorePorts } from "../support/MemoryStorePorts.ts"
 const TOKEN = "s3cret-admin-token"
 const step: Step = { name: "sync-contact", bindings: ["none"], retryTiersMs: [1000], maxAttempts: 3, deliveryLimit: 3, prefetch: 10 }
 const metrics = InMemoryMetrics.make()
-const layer = Layer.mergeAll(memoryStorePorts(), InMemoryBus.layer, InMemoryWebhookInbox.layer, InMemoryMetrics.layer(metrics))
+const layer = Layer.mergeAll(memoryStorePorts(), InMemoryBus.layer, InMemoryWebhookInbox.layer, InMemoryRateBudget.layer({ burst: 100, intervalMs: 10_000, daily: 250_000, backfillShare: 0.5, timeZone: "UTC" }), InMemoryMetrics.layer(metrics))
 const runtime = ManagedRuntime.make(layer)
 const run = <A, E>(effect: Effect.Effect<A, E, Layer.Success<typeof layer>>) => runtime.runPromise(effect)
 const budget = { burst: 100, intervalMs: 10_000, daily: 250_000, backfillShare: 0.5, timeZone: "UTC" }
@@ -196,9 +198,13 @@ describe("entity status, queues, budget", () => {
     expect(status.outbox.pending).toBeGreaterThanOrEqual(0)
   })
 
-  test("budget: limits and tokens by lane", async () => {
+  test("budget: limits, what the replicas leased in this slot and today, tokens by lane and pauses since start", async () => {
     await Effect.runPromise(metrics.count("budget_tokens_total", { lane: "live" }, 7))
-    expect(await (await get("/admin/budget")).json()).toEqual({ limits: budget, tokensSinceStart: { live: 7, backfill: 0 }, throttledSinceStart: 0 })
+    await run(Effect.flatMap(RateBudget, (b) => Effect.andThen(b.lease("live", 3, Date.now()), b.leaseDay(40, Date.now()))))
+    const body = (await (await get("/admin/budget")).json()) as { leased: { slot: { live: number }; day: { leased: number; cap: number } } }
+    expect(body).toMatchObject({ limits: budget, tokensSinceStart: { live: 7, backfill: 0 }, throttledSinceStart: 0 })
+    expect(body.leased.slot.live).toBe(3)
+    expect(body.leased.day).toMatchObject({ leased: 40, cap: budget.daily })
   })
 })
 

@@ -1,13 +1,11 @@
-// The HTTP side of the service: health and readiness, HubSpot's webhooks, metrics. Requests run their
+// The HTTP side of the service: health and readiness, HubSpot's webhooks, metrics, OpenAPI and the
+// admin API and page. Requests run their
 // effects on the application's runtime, so its logger, tracer and clock apply inside them.
 import { Effect, Layer, Option, Redacted } from "effect"
 import { Hono } from "hono"
 import { OutboxSignal } from "../../application/OutboxSignal.ts"
 import { MessageBus } from "../../application/ports/MessageBus.ts"
 import { WebhookInbox } from "../../application/ports/WebhookInbox.ts"
-import type { IdLinks } from "../../application/ports/IdLinks.ts"
-import type { ParkedItems } from "../../application/ports/ParkedItems.ts"
-import type { Snapshots } from "../../application/ports/Snapshots.ts"
 import * as Settings from "../config/Settings.ts"
 import { bearer } from "../http/AdminAuth.ts"
 import * as AdminPage from "../http/AdminPage.tsx"
@@ -27,7 +25,7 @@ const adminRoutes = Effect.fnUntraced(function* (config: Settings.Settings, stor
     return new Hono()
   }
   yield* Effect.logInfo("admin API on at /admin (bearer token from ADMIN_TOKEN)")
-  const context = yield* Effect.context<ParkedItems | MessageBus | WebhookInbox | IdLinks | Snapshots>()
+  const context = yield* Effect.context<AdminRoutes.AdminServices>()
   const run = Effect.runPromiseWith(context)
   const token = Redacted.value(config.adminToken.value)
   const routes = AdminRoutes.make({ run, budget: yield* Settings.budget, stored })

@@ -11,6 +11,7 @@ import { type EntityStatus, entityStatus } from "../../application/EntityStatus.
 import { findParked, type ParkedPage, replayParked } from "../../application/ParkedOperations.ts"
 import { Metrics } from "../../application/ports/Metrics.ts"
 import type { ParkedItem } from "../../application/ports/ParkedItems.ts"
+import { type BudgetUsage, RateBudget } from "../../application/ports/RateBudget.ts"
 import { type QueueStatus, queueStatus } from "../../application/QueueStatus.ts"
 import { adminCookie, sameSecret } from "./AdminAuth.ts"
 import type { AdminServices } from "./AdminRoutes.ts"
@@ -177,6 +178,21 @@ const Entity: FC<{ status: EntityStatus | undefined; error: string | undefined }
   </div>
 )
 
+const Budget: FC<{ usage: BudgetUsage; tokens: { live: number; backfill: number; throttled: number } }> = ({ usage, tokens }) => (
+  <div id="budget">
+    <p>
+      This slot of the rolling window: live {usage.slot.live}, backfill {usage.slot.backfill} of {usage.slot.capacity} (all replicas)
+      {usage.pauseUntil > 0 ? `; paused until ${time(usage.pauseUntil)}` : ""}
+    </p>
+    <p>
+      Today ({usage.day.key}): {Math.max(usage.day.leased, usage.day.floor)} of {usage.day.cap}, resets {time(usage.day.resetAt)}
+    </p>
+    <p>
+      This process since start: live {tokens.live}, backfill {tokens.backfill} tokens; pauses asked by HubSpot: {tokens.throttled}
+    </p>
+  </div>
+)
+
 const PageFilter = Schema.Struct({
   entity: Schema.optionalKey(S.EntityId),
   step: Schema.optionalKey(S.EntityId),
@@ -223,6 +239,7 @@ export const make = (options: PageOptions) => {
               queues: queueStatus(),
               parked: findParked({ ...filter, limit: 100 }),
               entity: lookup === undefined ? Effect.succeed(undefined) : entityStatus(lookup.type, lookup.id),
+              usage: Effect.flatMap(RateBudget, (b) => Effect.flatMap(Effect.clockWith((clock) => clock.currentTimeMillis), b.usage)),
               tokens: Effect.flatMap(Effect.service(Metrics), (m) => Effect.all({ live: m.total("budget_tokens_total", { lane: "live" }), backfill: m.total("budget_tokens_total", { lane: "backfill" }), throttled: m.total("budget_throttled_total") }))
             })
           )
@@ -246,9 +263,7 @@ export const make = (options: PageOptions) => {
               <h2>Queues</h2>
               <Queues status={data.queues} />
               <h2>Budget</h2>
-              <p id="budget">
-                Tokens since start: live {data.tokens.live}, backfill {data.tokens.backfill}; pauses asked by HubSpot: {data.tokens.throttled}
-              </p>
+              <Budget usage={data.usage} tokens={data.tokens} />
               <h2>Parked messages</h2>
               <Parked page={data.parked} filter={filter} />
               <h2>Entity</h2>

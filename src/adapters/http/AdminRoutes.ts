@@ -11,13 +11,14 @@ import type { IdLinks } from "../../application/ports/IdLinks.ts"
 import type { MessageBus } from "../../application/ports/MessageBus.ts"
 import { Metrics } from "../../application/ports/Metrics.ts"
 import type { ParkedItem, ParkedItems } from "../../application/ports/ParkedItems.ts"
+import { RateBudget } from "../../application/ports/RateBudget.ts"
 import type { Snapshots } from "../../application/ports/Snapshots.ts"
 import { WebhookInbox } from "../../application/ports/WebhookInbox.ts"
 import { queueStatus } from "../../application/QueueStatus.ts"
 import * as S from "./AdminSchemas.ts"
 import { decodeQuarantined } from "./WebhookRoutes.ts"
 
-export type AdminServices = ParkedItems | MessageBus | WebhookInbox | IdLinks | Snapshots
+export type AdminServices = ParkedItems | MessageBus | WebhookInbox | IdLinks | Snapshots | RateBudget
 type Status = 200 | 400 | 404 | 409 | 422 | 503
 export interface Reply {
   readonly status: Status
@@ -140,8 +141,10 @@ export const make = (options: AdminOptions) => {
         Effect.gen(function* () {
           const metrics = yield* Metrics
           const { burst, intervalMs, daily, backfillShare, timeZone } = options.budget
+          const usage = yield* Effect.flatMap(RateBudget, (b) => Effect.flatMap(Clock.currentTimeMillis, b.usage))
           return ok({
             limits: { burst, intervalMs, daily, backfillShare, timeZone },
+            leased: usage,
             tokensSinceStart: { live: yield* metrics.total("budget_tokens_total", { lane: "live" }), backfill: yield* metrics.total("budget_tokens_total", { lane: "backfill" }) },
             throttledSinceStart: yield* metrics.total("budget_throttled_total")
           })

@@ -81,8 +81,17 @@ export const QueueStatusView = Schema.Struct({
 
 export const BudgetView = Schema.Struct({
   limits: Schema.Struct({ burst: Schema.Finite, intervalMs: Schema.Finite, daily: Schema.Finite, backfillShare: Schema.Finite, timeZone: Schema.String }),
+  leased: Schema.Struct({
+    slot: Schema.Struct({ startsAt: Schema.Finite, endsAt: Schema.Finite, capacity: Schema.Finite, live: Schema.Finite, backfill: Schema.Finite }).annotate({
+      description: "Tokens every replica leased in the current slot of the rolling window, by lane"
+    }),
+    day: Schema.Struct({ key: Schema.String, resetAt: Schema.Finite, cap: Schema.Finite, leased: Schema.Finite, floor: Schema.Finite }).annotate({
+      description: "Today's count (local day of the account): leased, and the floor HubSpot's headers set"
+    }),
+    pauseUntil: Schema.Finite.annotate({ description: "No lease before then (a shared 429 pause); 0 when none" })
+  }),
   tokensSinceStart: Schema.Struct({ live: Schema.Finite, backfill: Schema.Finite }),
-  throttledSinceStart: Schema.Finite
+  throttledSinceStart: Schema.Finite.annotate({ description: "429s and pause headers this process saw since it started" })
 })
 
 export const ErrorView = Schema.Struct({ error: Schema.String })

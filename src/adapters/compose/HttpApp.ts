@@ -1,6 +1,6 @@
 // The HTTP side of the service: health and readiness, HubSpot's webhooks, metrics, OpenAPI and the
-// admin API and page. Requests run their
-// effects on the application's runtime, so its logger, tracer and clock apply inside them.
+// admin API and page. Requests run their effects on the application's runtime, so its logger,
+// tracer, clock and metrics apply inside them.
 import { Effect, Layer, Option, Redacted } from "effect"
 import { Hono } from "hono"
 import { OutboxSignal } from "../../application/OutboxSignal.ts"

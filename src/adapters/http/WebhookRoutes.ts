@@ -19,7 +19,7 @@ export interface Options {
   readonly storeTimeoutMs: number
 }
 
-type Outcome = { readonly status: 200 | 401 | 503; readonly body: Record<string, unknown> }
+type Outcome = { readonly status: 200 | 401 | 413 | 503; readonly body: Record<string, unknown> }
 
 /** HubSpot sends at most 100 events per request. */
 const maxEvents = 100
@@ -76,7 +76,7 @@ export type RunEffect = <A, E>(effect: Effect.Effect<A, E>) => Promise<A>
 
 /** The rejection reason a metric label can carry (a closed set: never a message text). */
 const rejection = (outcome: Outcome): string =>
-  outcome.status === 401 ? "signature" : outcome.body.error === "store timed out" ? "store_timeout" : "store_unavailable"
+  outcome.status === 401 ? "signature" : outcome.status === 413 ? "body_too_large" : outcome.body.error === "store timed out" ? "store_timeout" : "store_unavailable"
 
 const countOutcome = (outcome: Outcome) =>
   Effect.flatMap(Effect.service(Metrics), (metrics) => {
@@ -123,7 +123,13 @@ export const make = (inbox: WebhookInbox["Service"], options: Options, stored: E
 
   return new Hono().post(
     "/webhooks/hubspot",
-    bodyLimit({ maxSize: options.maxBodyBytes, onError: (c) => c.json({ error: "body too large" }, 413) }),
+    bodyLimit({
+      maxSize: options.maxBodyBytes,
+      onError: async (c) => {
+        await run(countOutcome({ status: 413, body: { error: "body too large" } }))
+        return c.json({ error: "body too large" }, 413)
+      }
+    }),
     async (c) => {
       const raw = await c.req.text()
       const url = new URL(c.req.url)

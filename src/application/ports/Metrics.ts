@@ -34,7 +34,7 @@ export const metricDefinitions = {
   messages_discarded_total: { kind: "counter", help: "Parked messages discarded by an operator", labels: ["step"] },
   handler_duration_seconds: { kind: "histogram", help: "Time a step's handler took per batch", labels: ["step"], buckets: latency },
   sync_lag_seconds: { kind: "histogram", help: "End to end: from the source change to its effect (message acked)", labels: ["step"], buckets: lag },
-  crm_calls_total: { kind: "counter", help: "CRM (HubSpot) API calls by operation and status (HTTP code, timeout or refused)", labels: ["operation", "status"] },
+  crm_calls_total: { kind: "counter", help: "CRM API calls by operation and status (an HTTP code, 2xx, timeout or network)", labels: ["operation", "status"] },
   crm_call_duration_seconds: { kind: "histogram", help: "CRM API call duration", labels: ["operation"], buckets: latency },
   budget_tokens_total: { kind: "counter", help: "CRM request tokens granted, by lane", labels: ["lane"] },
   budget_throttled_total: { kind: "counter", help: "Times the CRM said to pause (429 or its headers)", labels: [] }

@@ -23,3 +23,11 @@ test("adapter settings and secrets come from the same read; empty secrets mean n
 test("a malformed number stops the start with the variable's name", async () => {
   await expect(read({ MONGO_TIMEOUT_MS: "soon" })).rejects.toThrow(/MONGO_TIMEOUT_MS/)
 })
+
+test("ADMIN_TOKEN: unset or blank turns the admin API off; set, it is a secret that never prints", async () => {
+  expect(Option.isNone((await read({})).adminToken)).toBe(true)
+  expect(Option.isNone((await read({ ADMIN_TOKEN: "  " })).adminToken)).toBe(true)
+  const token = (await read({ ADMIN_TOKEN: "t0ken-value" })).adminToken
+  expect(Option.map(token, Redacted.value)).toEqual(Option.some("t0ken-value"))
+  expect(String(Option.getOrThrow(token))).not.toContain("t0ken-value")
+})

@@ -74,17 +74,24 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
   const latestLease = () => leases.find({}).sort({ _id: -1 }).limit(1).next()
   const oldest = (limit: number) => (options.naturalOrder ? inbox.find({}) : inbox.find({}).sort({ receivedAt: 1, _id: 1 })).limit(limit)
 
-  // Reading the events before the lease is safe: while another lease is valid we return nothing,
-  // and once it has expired its holder may republish anyway.
+  const release = (epoch: number) => orDuplicate(leases.insertOne({ _id: epoch + 1, claimant: "", until: 0 }))
+
+  // The events are read only once the lease is won: read before, they could include a batch that
+  // another relay published and released in between, and would be published twice.
   const claim = async (limit: number, claimant: string, now: number, leaseMs: number): Promise<ClaimedBatch> => {
-    const events = await oldest(limit).toArray()
-    if (events.length === 0) return none
+    // A cheap look first, so an idle relay takes no lease.
+    if ((await oldest(1).next()) === null) return none
     const latest = await latestLease()
     if (latest !== null && latest.claimant !== claimant && latest.until > now) return none
     const epoch = (latest?._id ?? 0) + 1
     if ((await orDuplicate(leases.insertOne({ _id: epoch, claimant, until: now + leaseMs }))) === "duplicate") return none
     // A claimant that read the chain long ago may have re-inserted a pruned epoch: only the newest counts.
     if ((await latestLease())?._id !== epoch) return none
+    const events = await oldest(limit).toArray()
+    if (events.length === 0) {
+      await release(epoch)
+      return none
+    }
     return { lease: String(epoch), events: events.map((doc) => ({ change: doc.change, receivedAt: doc.receivedAt })) }
   }
 
@@ -108,8 +115,10 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
     await inbox.deleteMany({ receivedAt: { $lte: newest }, _id: { $in: batch.events.map((e) => e.change.key) } })
     const epoch = Number(batch.lease)
     // Releasing is inserting the next epoch, free; a duplicate means the lease was taken over already.
-    await orDuplicate(leases.insertOne({ _id: epoch + 1, claimant: "", until: 0 }))
-    if (epoch % pruneEvery === 0) await leases.deleteMany({ _id: { $lt: epoch - keepEpochs } })
+    await release(epoch)
+    // Claims take odd or even epochs depending on the history (a claim and its release take two),
+    // so either residue of the pair prunes.
+    if (epoch % pruneEvery <= 1) await leases.deleteMany({ _id: { $lt: epoch - keepEpochs } })
   }
 
   return WebhookInbox.of({

@@ -85,12 +85,14 @@ const countBySteps = (name: "messages_replayed_total" | "messages_discarded_tota
 const replayItems = Effect.fnUntraced(function* (items: ReadonlyArray<ParkedItem>) {
   const bus = yield* MessageBus
   const parked = yield* ParkedItems
+  // Taken before publishing: a message that fails and is parked again meanwhile keeps its place.
+  const startedAt = yield* Clock.currentTimeMillis
   const sent = yield* Effect.forEach(
     items,
     (item) => bus.replay(item.step, { ...item.message, attempt: 1 }).pipe(Effect.as([item]), Effect.catch((error) => Effect.logWarning(`replaying ${item.id} failed`, error.message).pipe(Effect.as([])))),
     { concurrency: 8 }
   ).pipe(Effect.map((lists) => lists.flat()))
-  yield* parked.markReplayed(sent.map((i) => i.id), yield* Clock.currentTimeMillis)
+  yield* parked.markReplayed(sent.map((i) => i.id), startedAt)
   yield* countBySteps("messages_replayed_total", sent)
   return sent.map((i) => i.id)
 })

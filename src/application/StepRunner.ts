@@ -27,7 +27,8 @@ const outcomes = <R>(handler: BatchHandler<R>, batch: ReadonlyArray<Delivery>): 
       const why = Exit.isSuccess(exit) ? `returned ${exit.value.length} results for ${batch.length} messages` : Cause.pretty(exit.cause)
       if (batch.length === 1) return Effect.logError(`a handler died on one message; returning it: ${why}`).pipe(Effect.as(["died" as const]))
       return Effect.logWarning(`a handler died on a batch of ${batch.length}; handling each alone: ${why}`).pipe(
-        Effect.andThen(Effect.forEach(batch, (one) => outcomes(handler, [one]).pipe(Effect.map((o) => o[0])), { concurrency: "unbounded" }))
+        // One at a time, in order: two versions of one object must not race each other here.
+        Effect.andThen(Effect.forEach(batch, (one) => outcomes(handler, [one]).pipe(Effect.map((o) => o[0])), { concurrency: 1 }))
       )
     })
   )

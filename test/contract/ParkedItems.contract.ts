@@ -47,6 +47,17 @@ export const parkedItemsContract = (name: string, makeLayer: () => Layer.Layer<P
       expect(ids(out)).toEqual(["same"])
     })
 
+    test("an item parked again at or after the replay's start is not marked replayed", async () => {
+      const out = await run((p) =>
+        Effect.gen(function* () {
+          yield* p.park([aParked("old", { lastFailedAt: 100 }), aParked("again", { lastFailedAt: 500 })])
+          yield* p.markReplayed(["old", "again"], 400)
+          return (yield* p.list({})).map((i) => i.id)
+        })
+      )
+      expect(out).toEqual(["again"])
+    })
+
     test("filters by step, type and time range, and hides replayed ones", async () => {
       const out = await run((p) =>
         Effect.gen(function* () {

@@ -24,7 +24,7 @@ export const make = Effect.sync(() => {
       Effect.sync(() => {
         for (const id of ids) {
           const item = parked.get(id)
-          if (item !== undefined) parked.set(id, { ...item, replayedAt: at })
+          if (item !== undefined && item.lastFailedAt < at) parked.set(id, { ...item, replayedAt: at })
         }
       }),
     discard: (ids, note, at) =>

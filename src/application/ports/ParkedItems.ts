@@ -30,6 +30,10 @@ export class ParkedItems extends Context.Service<
   {
     readonly park: (items: ReadonlyArray<ParkedItem>) => StoreOp<void>
     readonly list: (filter: ParkedFilter) => StoreOp<ReadonlyArray<ParkedItem>>
+    /**
+     * Marks the items replayed at `at`, except one parked again at or after `at`: a replayed
+     * message that failed again before the mark must stay visible.
+     */
     readonly markReplayed: (ids: ReadonlyArray<string>, at: number) => StoreOp<void>
     /** Settles them for good with an operator's note; parking the message again revives it. */
     readonly discard: (ids: ReadonlyArray<string>, note: string, at: number) => StoreOp<void>

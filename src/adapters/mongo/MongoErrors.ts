@@ -19,7 +19,11 @@ import { StoreError, StoreRejected, StoreUnavailable } from "../../application/p
  */
 const transientCodes = new Set([1, 6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436])
 
+/** Our own writes lost a unique-key race too often in a row: worth retrying later, not parking. */
+export class RaceLost extends Error {}
+
 export const isUnavailable = (error: unknown): boolean =>
+  error instanceof RaceLost ||
   error instanceof MongoNetworkError ||
   error instanceof MongoServerSelectionError ||
   error instanceof MongoOperationTimeoutError ||

@@ -8,6 +8,7 @@ import { type IdLink, IdLinks, type LinkKey } from "../../application/ports/IdLi
 import { collections, ensureIndexes } from "./Indexes.ts"
 import { MongoDb } from "./MongoConnection.ts"
 import { duplicatesOf, oneBatch, orDuplicate, run } from "./MongoOp.ts"
+import { RaceLost } from "./MongoErrors.ts"
 
 type LinkDoc = IdLink
 
@@ -36,15 +37,24 @@ const lastPairings = (links: ReadonlyArray<IdLink>): ReadonlyArray<IdLink> => {
   return kept
 }
 
+/**
+ * Links already stored exactly as wanted cost one read and nothing else (flow C re-links every
+ * event it applies); only pairings that conflict with a wanted link are deleted, so a reader never
+ * sees an unchanged link missing.
+ */
 const relinkAll = async (links: Collection<LinkDoc>, wanted: ReadonlyArray<IdLink>) => {
   let pending = lastPairings(wanted)
   for (let attempt = 0; attempt < attempts && pending.length > 0; attempt++) {
     const keys = (side: "crmId" | "commerceId") => pending.map((l) => ({ entity: l.entity, id: l[side] }))
-    await links.deleteMany({ $or: matching(keys("crmId"), keys("commerceId")) })
+    const existing = await links.find({ $or: matching(keys("crmId"), keys("commerceId")) }, oneBatch).toArray()
+    pending = pending.filter((l) => !existing.some((d) => d.entity === l.entity && d.crmId === l.crmId && d.commerceId === l.commerceId))
+    if (pending.length === 0) return
+    const stale = existing.filter((d) => pending.some((l) => l.entity === d.entity && (l.crmId === d.crmId || l.commerceId === d.commerceId)))
+    if (stale.length > 0) await links.deleteMany({ _id: { $in: stale.map((d) => d._id) } })
     const lost = await duplicatesOf(() => links.insertMany(pending.map((l) => ({ entity: l.entity, crmId: l.crmId, commerceId: l.commerceId })), { ordered: false }))
     pending = pending.filter((_, i) => lost.has(i))
   }
-  if (pending.length > 0) throw new Error(`${pending.length} links kept colliding with concurrent links`)
+  if (pending.length > 0) throw new RaceLost(`${pending.length} links kept colliding with concurrent links`)
 }
 
 /** Moves the first linked merged id's link to the survivor, unless the survivor has (or gets) one. */

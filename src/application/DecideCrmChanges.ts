@@ -5,7 +5,7 @@ import { Result } from "effect"
 import { freshness } from "../domain/ConflictRules.ts"
 import { entityOf } from "../domain/CorrespondenceTable.ts"
 import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
-import { sharedProperties } from "../domain/Mapping.ts"
+import { sharedProperties, toCommerceFields } from "../domain/Mapping.ts"
 import { type EntityUpsert, routingKeys } from "./CommerceMessages.ts"
 import type { LaneName } from "./Lane.ts"
 import { commerceWrites, crmLedgerKey, isOwnCrmWrite, type Ledger } from "./LedgerEntries.ts"
@@ -82,7 +82,7 @@ export interface Decision {
 type Verdict =
   | { readonly _tag: "skip" }
   | { readonly _tag: "invalid"; readonly reason: string }
-  | { readonly _tag: "valid"; readonly upsert: EntityUpsert; readonly send: boolean; readonly lane: LaneName }
+  | { readonly _tag: "valid"; readonly upsert: EntityUpsert; readonly send: boolean; readonly lane: LaneName; readonly shopBefore: Readonly<Record<string, unknown>> }
 
 /** News for the shop: a version not published yet, or changed links; our own values are an echo unless the links changed. */
 const verdictOf = (item: CrmRecord, lane: LaneName, loaded: Loaded, stored: CrmSnapshot | undefined, seen: ReadonlyMap<string, CommerceSnapshot>): Verdict => {
@@ -91,14 +91,16 @@ const verdictOf = (item: CrmRecord, lane: LaneName, loaded: Loaded, stored: CrmS
   if (verdict === "older" || (verdict === "same" && sameLinks)) return { _tag: "skip" }
   const linksAreNews = stored === undefined ? associationsOf(item.record) !== associationsOf(undefined) : !sameLinks
   const entity = entityOf[item.type]
-  if (!linksAreNews && isOwnCrmWrite(loaded.ledger, item.type, item.record.id, sharedProperties(entity, item.record.properties))) return { _tag: "skip" }
+  if (!linksAreNews && isOwnCrmWrite(loaded.ledger, item.type, item.record.id, sharedProperties(entity, item.record.properties), stored?.record.properties)) return { _tag: "skip" }
   const base: CrmProperties | undefined = stored?.record.properties
   const commerceId = commerceIdOf(item, loaded.links.commerceId(entity, item.record.id))
   const shop = commerceId === undefined ? undefined : seen.get(objectKey(entity, commerceId))
   // A tombstone is a record the shop no longer holds any field of.
   const upsert = buildUpsert(item, base, commerceId, shop === undefined ? undefined : (shop.record ?? {}))
   if (Result.isFailure(upsert)) return { _tag: "invalid", reason: upsert.failure.message }
-  return { _tag: "valid", upsert: upsert.success, send: !isEmptyPatch(upsert.success, base, linksAreNews), lane }
+  // What the shop holds before the patch: as we last saw it, else (first sync) what the CRM has.
+  const shopBefore = shop?.record ?? toCommerceFields(entity, item.record.properties)
+  return { _tag: "valid", upsert: upsert.success, send: !isEmptyPatch(upsert.success, base, linksAreNews), lane, shopBefore }
 }
 
 /** The upsert's links as the shop will hold them (its own ids), where we know those ids. */
@@ -126,7 +128,8 @@ export const decideUpserts = (wanted: ReadonlyArray<Wanted>, loaded: Loaded): De
   const toSend = valid.filter((v) => v.send)
   return {
     publish: toSend.map(({ upsert, lane }) => message(routingKeys.upsert(upsert.entity), `${upsert.entity}:${upsert.crmId}:${upsert.version}`, upsert, upsert.version, lane)),
-    ledger: toSend.flatMap(({ upsert, item }) => commerceWrites(upsert.entity, upsert.crmId, { ...upsert.fields, ...linkFieldsInShopIds(item, loaded.links) }, loaded.now)),
+    // The whole state the shop will hold, not only the patch: its echo carries every shared field.
+    ledger: toSend.flatMap(({ upsert, item, shopBefore }) => commerceWrites(upsert.entity, upsert.crmId, { ...shopBefore, ...upsert.fields, ...linkFieldsInShopIds(item, loaded.links) }, loaded.now)),
     snapshots: valid.map(({ item }) => ({ type: item.type, id: item.record.id, version: item.record.updatedAt, record: item.record }) as CrmSnapshot),
     invalid
   }

@@ -6,7 +6,7 @@ import type { CrmChange } from "../domain/CrmChange.ts"
 import type { CrmObjectType } from "../domain/CrmProperties.ts"
 import { type EntityDelete, type EntityMerge, routingKeys } from "./CommerceMessages.ts"
 import type { LaneName } from "./Lane.ts"
-import { ARCHIVED, crmLedgerKey, isOwnCrmWrite, type Ledger } from "./LedgerEntries.ts"
+import { ARCHIVED, crmLedgerKey, isOwnCrmChange, type Ledger } from "./LedgerEntries.ts"
 import type { IdLink, LinkKey } from "./ports/IdLinks.ts"
 import type { CrmKey, CrmSnapshot } from "./ports/Snapshots.ts"
 import type { LedgerKey } from "./ports/WriteLedger.ts"
@@ -87,10 +87,10 @@ export const triage = (inputs: ReadonlyArray<ChangeInput>, snapshots: ReadonlyAr
   for (const { index: i, change, lane } of inputs) {
     const entity = entityOf[change.objectType]
     if (change.kind === "propertyChange" && change.propertyName !== undefined && change.propertyValue !== undefined) {
-      if (isOwnCrmWrite(ledger, change.objectType, change.objectId, { [change.propertyName]: change.propertyValue })) continue
+      if (isOwnCrmChange(ledger, change.objectType, change.objectId, { [change.propertyName]: change.propertyValue })) continue
     }
     if (isRemoval(change)) {
-      if (isOwnCrmWrite(ledger, change.objectType, change.objectId, ARCHIVED)) continue
+      if (isOwnCrmChange(ledger, change.objectType, change.objectId, ARCHIVED)) continue
       const commerceId = index.commerceId(entity, change.objectId)
       const payload: EntityDelete = { entity, crmId: change.objectId, version: change.occurredAt, ...(commerceId === undefined ? {} : { commerceId }) }
       publish.push(message(routingKeys.delete(entity), change.key, payload, change.occurredAt, lane))

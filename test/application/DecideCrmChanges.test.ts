@@ -115,7 +115,7 @@ describe("decideUpserts: what the shop receives for the wanted records", () => {
     expect(d.publish.map((m) => m.type)).toEqual(["tocommerce.business.upsert", "tocommerce.user.upsert", "tocommerce.user.upsert"])
     const user = upserts(d.publish).find((u) => u.crmId === "1")
     expect(user?.links).toEqual({ businessId: "10" })
-    const [businessLink] = commerceWrites("user", "1", { businessId: "b-10" }, NOW)
+    const businessLink = commerceWrites("user", "1", { businessId: "b-10" }, NOW).find((e) => e.property === "businessId")
     expect(d.ledger).toContainEqual(businessLink!)
   })
 })

@@ -85,13 +85,14 @@ type Verdict =
   | { readonly _tag: "valid"; readonly upsert: EntityUpsert; readonly send: boolean; readonly lane: LaneName; readonly shopBefore: Readonly<Record<string, unknown>> }
 
 /** News for the shop: a version not published yet, or changed links; our own values are an echo unless the links changed. */
-const verdictOf = (item: CrmRecord, lane: LaneName, loaded: Loaded, stored: CrmSnapshot | undefined, seen: ReadonlyMap<string, CommerceSnapshot>): Verdict => {
+const verdictOf = (item: CrmRecord, lane: LaneName, loaded: Loaded, stored: CrmSnapshot | undefined, seen: ReadonlyMap<string, CommerceSnapshot>, byOthers: boolean): Verdict => {
   const verdict = freshness(item.record.updatedAt, stored?.version)
   const sameLinks = stored !== undefined && associationsOf(stored.record) === associationsOf(item.record)
   if (verdict === "older" || (verdict === "same" && sameLinks)) return { _tag: "skip" }
   const linksAreNews = stored === undefined ? associationsOf(item.record) !== associationsOf(undefined) : !sameLinks
   const entity = entityOf[item.type]
-  if (!linksAreNews && isOwnCrmWrite(loaded.ledger, item.type, item.record.id, sharedProperties(entity, item.record.properties), stored?.record.properties)) return { _tag: "skip" }
+  // A change the CRM attributes to someone else is news even when its values are ones we wrote.
+  if (!linksAreNews && !byOthers && isOwnCrmWrite(loaded.ledger, item.type, item.record.id, sharedProperties(entity, item.record.properties), stored?.record.properties)) return { _tag: "skip" }
   const base: CrmProperties | undefined = stored?.record.properties
   const commerceId = commerceIdOf(item, loaded.links.commerceId(entity, item.record.id))
   const shop = commerceId === undefined ? undefined : seen.get(objectKey(entity, commerceId))
@@ -113,11 +114,12 @@ export const decideUpserts = (wanted: ReadonlyArray<Wanted>, loaded: Loaded): De
   const seen = new Map(loaded.seen.map((s) => [objectKey(s.entity, s.id), s]))
   const verdicts = new Map<string, { readonly item: CrmRecord; readonly verdict: Verdict }>()
   const invalid = new Map<number, string>()
+  const byOthers = new Set(wanted.filter((w) => w.byOthers === true).map((w) => objectKey(w.type, w.id)))
   for (const w of wanted) {
     const reasons: Array<string> = []
     for (const item of around(w, loaded.records)) {
       const key = objectKey(item.type, item.record.id)
-      const decided = verdicts.get(key) ?? { item, verdict: verdictOf(item, w.lane, loaded, stored.get(key), seen) }
+      const decided = verdicts.get(key) ?? { item, verdict: verdictOf(item, w.lane, loaded, stored.get(key), seen, byOthers.has(key)) }
       verdicts.set(key, decided)
       if (decided.verdict._tag === "invalid") reasons.push(decided.verdict.reason)
     }

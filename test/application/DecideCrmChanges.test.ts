@@ -44,6 +44,21 @@ describe("triage: what each change asks for before HubSpot is read", () => {
     expect(t).toEqual({ publish: [], repoints: [], wanted: [] })
   })
 
+  test("a change the CRM attributes to us is an echo whatever its values; one by someone else is news even with our value", () => {
+    const ours = triage([change(0, { propertyName: "firstname", propertyValue: "Z", origin: "us" })], [], noLedger, [])
+    expect(ours).toEqual({ publish: [], repoints: [], wanted: [] })
+    // A→B→A: we wrote A, a person set B and then A again.
+    const ledger = ledgerOf(crmWrites("contact", "1", { firstname: "A" }, NOW), NOW)
+    const back = triage([change(0, { propertyName: "firstname", propertyValue: "A", origin: "others" })], [], ledger, [])
+    expect(back.wanted).toEqual([{ index: 0, lane: "live", type: "contact", id: "1", byOthers: true }])
+  })
+
+  test("only the value we wrote last is ours: an older write of ours coming back is news", () => {
+    const ledger = ledgerOf([...crmWrites("contact", "1", { firstname: "A" }, NOW - 10), ...crmWrites("contact", "1", { firstname: "B" }, NOW)], NOW)
+    expect(triage([change(0, { propertyName: "firstname", propertyValue: "A" })], [], ledger, []).wanted).toHaveLength(1)
+    expect(triage([change(0, { propertyName: "firstname", propertyValue: "B" })], [], ledger, []).wanted).toHaveLength(0)
+  })
+
   test("a change an earlier read already carried is coalesced away; an association change never is", () => {
     const stored = snapshotOf(contact("1", { email: "a@example.com" }, 200))
     const t = triage([change(0, { occurredAt: 150 }), change(1, { kind: "associationChange", occurredAt: 150 }), change(2, { occurredAt: 250 })], [stored], noLedger, [])
@@ -93,6 +108,26 @@ describe("decideUpserts: what the shop receives for the wanted records", () => {
     const stored = snapshotOf(contact("1", { email: "new@example.com" }, 200))
     const d = decideUpserts([{ index: 0, lane: "live", type: "contact", id: "1" }], loaded(records, { snapshots: [stored] }))
     expect(d).toEqual({ publish: [], ledger: [], snapshots: [], invalid: new Map() })
+  })
+
+  test("a record someone else changed back to our values is news, not an echo", () => {
+    const item = contact("1", { email: "a@example.com", firstname: "A" }, 300)
+    const synced = contact("1", { email: "a@example.com", firstname: "B" }, 200)
+    const ledger = ledgerOf(crmWrites("contact", "1", { email: "a@example.com", firstname: "A" }, NOW), NOW)
+    const d = decideUpserts([{ index: 0, lane: "live", type: "contact", id: "1", byOthers: true }], loaded(recordsOf(item), { snapshots: [snapshotOf(synced)], ledger, links: [{ entity: "user", crmId: "1", commerceId: "u-1" }] }))
+    expect(upserts(d.publish).map((u) => u.fields)).toEqual([{ firstName: "A" }])
+  })
+
+  test("a clear in HubSpot is news although every other value is ours; an empty value that was empty before is not", () => {
+    const synced = contact("1", { email: "a@example.com", phone: "+4930901820" }, 200)
+    const ledger = ledgerOf(crmWrites("contact", "1", { email: "a@example.com", phone: "+4930901820" }, NOW), NOW)
+    const links = [{ entity: "user" as const, crmId: "1", commerceId: "u-1" }]
+    const cleared = contact("1", { email: "a@example.com", phone: "" }, 300)
+    const d = decideUpserts([{ index: 0, lane: "live", type: "contact", id: "1" }], loaded(recordsOf(cleared), { snapshots: [snapshotOf(synced)], ledger, links }))
+    expect(upserts(d.publish).map((u) => u.fields["phone"])).toEqual([null])
+    const neverSet = contact("1", { email: "a@example.com", firstname: "" }, 300)
+    const quiet = decideUpserts([{ index: 0, lane: "live", type: "contact", id: "1" }], loaded(recordsOf(neverSet), { snapshots: [snapshotOf(contact("1", { email: "a@example.com" }, 200))], ledger, links }))
+    expect(quiet.publish).toEqual([])
   })
 
   test("values that are all our own writes are an echo: no publish, no ledger, no snapshot", () => {

@@ -20,6 +20,15 @@ export interface Failed {
   readonly reason: string
 }
 
+/** Key-order-independent equality of two records. */
+const canonical = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(canonical)
+    : value !== null && typeof value === "object"
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, canonical(v)]))
+      : value
+export const sameContent = (a: unknown, b: unknown): boolean => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b))
+
 /** An object of the batch, e.g. "user:u-1". */
 export const entityKey = (kind: string, id: string) => `${kind}:${id}`
 
@@ -86,8 +95,9 @@ export const coalesce = (inputs: ReadonlyArray<EventInput>, fetched: ReadonlyMap
     }
     const update = { index, entity, id: event.id, record, version: Date.parse(String(record["updatedAt"])), lane }
     const before = newest.get(object)
-    // On equal versions the first stays, as a second delivery of that version would find it synced.
-    if (before === undefined || update.version > before.version) newest.set(object, update)
+    // Versions have a second's precision: an equal version with other content is a later state
+    // (the later delivery wins); with the same content it is a redelivery and the first stays.
+    if (before === undefined || update.version > before.version || (update.version === before.version && !sameContent(update.record, before.record))) newest.set(object, update)
   }
   const updates = [...newest.entries()].flatMap(([object, update]) => {
     const deletion = deletions.get(object)

@@ -11,7 +11,15 @@ import { valueHash } from "./ValueHash.ts"
 export const LEDGER_TTL_MS = 15 * 60 * 1000
 
 /** A pseudo-property that marks "we archived this record", so its deletion webhook is our echo. */
-export const ARCHIVED: CrmProperties = { "crm-sync:archived": "true" }
+const ARCHIVED_PROPERTY = "crm-sync:archived"
+export const ARCHIVED: CrmProperties = { [ARCHIVED_PROPERTY]: "true" }
+/** A pseudo-property recorded once HubSpot applied our writes to a record: when they landed. */
+const LANDED = "crm-sync:landed"
+const MARKERS = new Set([ARCHIVED_PROPERTY, LANDED])
+
+/** Our writes to these HubSpot records have landed (recorded after HubSpot's answer). */
+export const crmWritesLanded = (records: ReadonlyArray<{ readonly type: CrmObjectType; readonly id: string }>, now: number): ReadonlyArray<LedgerEntry> =>
+  records.map((r) => ({ ...crmLedgerKey(r.type, r.id), property: LANDED, valueHash: "", expiresAt: now + LEDGER_TTL_MS }))
 
 export const crmLedgerKey = (type: CrmObjectType, id: string): LedgerKey => ({ side: "crm", objectKey: `${type}:${id}` })
 /** The shop's side is keyed by the CRM id: the shop's own id may not exist yet. */
@@ -54,24 +62,38 @@ export const commerceWrites = (entity: CommerceEntity, crmId: string, state: Rea
 export interface Ledger {
   /** True when `hash` is the value we wrote LAST to this property (an older write of ours is not: A→B→A is news). */
   readonly has: (key: LedgerKey, property: string, hash: string) => boolean
-  /** Our newest write to this object, for the stale-read guard. */
-  readonly newest: (key: LedgerKey) => LedgerEntry | undefined
+  /**
+   * True when a read of this object that began at `readStart` may predate a write of ours: the
+   * read does not show the values we wrote last, and that write landed after the read began (or
+   * has not been seen to land, for at most `inFlightMs`).
+   */
+  readonly mayPredateOwnWrite: (key: LedgerKey, properties: Readonly<Record<string, unknown>>, readStart: number, inFlightMs: number) => boolean
 }
 export const ledgerOf = (entries: ReadonlyArray<LedgerEntry>, now: number): Ledger => {
   const last = new Map<string, LedgerEntry>()
-  const newestByObject = new Map<string, LedgerEntry>()
+  const landedAt = new Map<string, number>()
   for (const e of entries) {
     if (e.expiresAt <= now) continue
+    if (e.property === LANDED) {
+      const object = `${e.side}|${e.objectKey}`
+      landedAt.set(object, Math.max(landedAt.get(object) ?? 0, recordedAt(e)))
+      continue
+    }
     const property = `${e.side}|${e.objectKey}|${e.property}`
     const before = last.get(property)
     if (before === undefined || e.expiresAt >= before.expiresAt) last.set(property, e)
-    const object = `${e.side}|${e.objectKey}`
-    const newest = newestByObject.get(object)
-    if (newest === undefined || e.expiresAt > newest.expiresAt) newestByObject.set(object, e)
   }
   return {
     has: (key, property, hash) => last.get(`${key.side}|${key.objectKey}|${property}`)?.valueHash === hash,
-    newest: (key) => newestByObject.get(`${key.side}|${key.objectKey}`)
+    mayPredateOwnWrite: (key, properties, readStart, inFlightMs) => {
+      const object = `${key.side}|${key.objectKey}`
+      const writes = [...last.values()].filter((e) => `${e.side}|${e.objectKey}` === object && !MARKERS.has(e.property))
+      const newest = Math.max(...writes.map(recordedAt))
+      if (writes.length === 0 || writes.every((e) => e.valueHash === hashOf(properties[e.property]))) return false
+      const landed = landedAt.get(object)
+      const landedBy = landed !== undefined && landed >= newest ? landed : newest + inFlightMs
+      return landedBy >= readStart
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import { CrmError, type CrmErrorReason, CrmQuotaExhausted, CrmTransient } from "
 import type { Observation } from "../../application/ports/RateBudget.ts"
 import { classifyHubSpotError, type Headers, thrownRateLimitPolicy } from "./ClassifyHubSpotError.ts"
 import { observationOf } from "./RateLimitHeaders.ts"
+import { withSignal } from "./AbortableFetch.ts"
 
 export interface ClientOptions {
   readonly accessToken: Redacted.Redacted<string>
@@ -73,7 +74,8 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
     Effect.gen(function* () {
       yield* takeToken
       if (kind === "search") yield* paceSearch
-      const answer = yield* Effect.tryPromise({ try: () => f(client), catch: (thrown) => ({ thrown }) }).pipe(
+      // The timeout interrupts the call, which aborts its signal, which aborts the request: the socket closes.
+      const answer = yield* Effect.tryPromise({ try: (signal) => withSignal(signal, () => f(client)), catch: (thrown) => ({ thrown }) }).pipe(
         Effect.timeoutOrElse({ duration: timeoutMs, orElse: () => Effect.fail({ thrown: new Error(`timeout: no answer from HubSpot within ${timeoutMs} ms`) }) }),
         Effect.catch(({ thrown }) => failed(kind, thrown))
       )

@@ -63,6 +63,19 @@ export interface Coalesced {
   readonly updates: ReadonlyArray<Update>
   readonly deletions: ReadonlyArray<Deletion>
   readonly failed: ReadonlyMap<number, Failed>
+  /** Events whose entity the platform did not serve (their `failed` entry says wait). */
+  readonly missing: ReadonlyArray<{ readonly index: number; readonly entity: CommerceEntity; readonly id: string }>
+}
+
+/**
+ * Issue 9 #15: an entity the platform no longer serves (404) that we synced before, or whose
+ * deletion we hold a tombstone of, is gone, not late: its event is done (the deletion event
+ * archives it), instead of waiting ~41 minutes in the retry tiers and then being parked. An
+ * entity we never saw may be the platform's API lagging behind its own event: that still waits.
+ */
+export const goneAreDone = (c: Coalesced, known: ReadonlySet<string>): ReadonlyMap<number, Failed> => {
+  const gone = new Set(c.missing.filter((m) => known.has(entityKey(m.entity, m.id))).map((m) => m.index))
+  return new Map([...c.failed].filter(([index]) => !gone.has(index)))
 }
 
 /**
@@ -73,6 +86,7 @@ export interface Coalesced {
  */
 export const coalesce = (inputs: ReadonlyArray<EventInput>, fetched: ReadonlyMap<string, UnvalidatedRecord>): Coalesced => {
   const failed = new Map<number, Failed>()
+  const missing: Array<Coalesced["missing"][number]> = []
   const newest = new Map<string, Update>()
   const deletions = new Map<string, Deletion>()
   for (const { index, entity, action, event, lane } of inputs) {
@@ -86,6 +100,7 @@ export const coalesce = (inputs: ReadonlyArray<EventInput>, fetched: ReadonlyMap
     // The platform's API may lag behind its own event: wait (retry tiers), then park with a reason.
     if (record === undefined) {
       failed.set(index, { retryable: true, reason: `${entity} ${event.id} is not served by the commerce API (yet)` })
+      missing.push({ index, entity, id: event.id })
       continue
     }
     const valid = validate(entity, record)
@@ -105,5 +120,5 @@ export const coalesce = (inputs: ReadonlyArray<EventInput>, fetched: ReadonlyMap
     if (update.version > deletion.deletedAt) failed.set(update.index, { retryable: true, reason: `${update.entity} ${update.id} changed after its deletion in the same batch: handled after it` })
     return []
   })
-  return { updates, deletions: [...deletions.values()], failed }
+  return { updates, deletions: [...deletions.values()], failed, missing }
 }

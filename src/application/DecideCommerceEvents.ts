@@ -20,7 +20,7 @@ const targetsOf = (update: Update) =>
 
 /** Round 2 (store): what the shop's records looked like, and every link the batch may need. */
 export const firstKeys = (c: Coalesced): { readonly seen: ReadonlyArray<CommerceKey>; readonly links: ReadonlyArray<LinkKey> } => ({
-  seen: c.updates.map((u) => ({ entity: u.entity, id: u.id })),
+  seen: [...c.updates, ...c.missing].map((u) => ({ entity: u.entity, id: u.id })),
   links: [...c.updates.flatMap((u) => [{ entity: u.entity, id: u.id }, ...targetsOf(u)]), ...c.deletions.map((d) => ({ entity: d.entity, id: d.id }))]
 })
 

@@ -7,7 +7,7 @@ import type { CommerceEntity } from "../domain/CorrespondenceTable.ts"
 import type { CrmObjectType } from "../domain/CrmProperties.ts"
 import { CommerceEvent } from "./CommerceMessages.ts"
 import { type Outcome, refusalOf, updateRecords, upsertRecords } from "./CrmBatchWrites.ts"
-import { coalesce, type EventInput, idsToFetch, parseEventType } from "./CoalesceCommerceEvents.ts"
+import { coalesce, entityKey, type EventInput, goneAreDone, idsToFetch, parseEventType } from "./CoalesceCommerceEvents.ts"
 import { firstKeys, knownKeys, linkIndex, planWrites, recordsToRead, screen, splitEchoes } from "./DecideCommerceEvents.ts"
 import { settle } from "./SettleCommerceWrites.ts"
 import { crmWritesLanded, ledgerOf } from "./LedgerEntries.ts"
@@ -105,7 +105,8 @@ export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | Id
     if (settled.publish.length > 0) yield* (yield* MessageBus).publish(settled.publish)
     if (settled.commerceSnapshots.length > 0) yield* snapshots.saveCommerce(settled.commerceSnapshots)
 
-    for (const [index, f] of [...coalesced.failed, ...plan.failed, ...settled.failed]) failures.set(index, new StepFailure({ retryable: f.retryable, reason: f.reason }))
+    const waiting = goneAreDone(coalesced, new Set(seen.map((s) => entityKey(s.entity, s.id))))
+    for (const [index, f] of [...waiting, ...plan.failed, ...settled.failed]) failures.set(index, new StepFailure({ retryable: f.retryable, reason: f.reason }))
     return messages.map((_, index) => failures.get(index))
   },
   Effect.mapError(toStepFailure)

@@ -351,6 +351,19 @@ describe("flow C: commerce events become HubSpot records with their associations
     })
   )
 
+  flowTest("an update for an entity the shop no longer serves (404) that we synced before is done at once, not retried and parked", ({ received }) =>
+    Effect.gen(function* () {
+      const bus = yield* MessageBus
+      yield* bus.publish([event("user", "created", aUser({ id: "u-gone" }))])
+      yield* takeN(received, 1)
+      // An id-only event: the platform's API no longer has the user (it was deleted meanwhile).
+      yield* bus.publish([{ id: "g1", type: routingKeys.commerceEvent("user", "updated"), payload: { id: "u-gone", occurredAt: 5 }, occurredAt: 5, lane: "live" }])
+      // The retry tiers (50, 200 ms, 6 attempts) would park it within about a second.
+      yield* Effect.sleep("1500 millis")
+      expect(yield* Effect.flatMap(ParkedItems, (p) => p.list({}))).toEqual([])
+    })
+  )
+
   flowTest("an older version of a user never overwrites a newer one", ({ crm, received }) =>
     Effect.gen(function* () {
       const bus = yield* MessageBus

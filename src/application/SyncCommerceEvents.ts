@@ -56,6 +56,13 @@ const perType = <I, E, R>(inputs: ReadonlyMap<CrmObjectType, ReadonlyArray<I>>, 
 const appliedIds = (outcomes: ReadonlyMap<CrmObjectType, ReadonlyMap<string, Outcome>>) =>
   [...outcomes].flatMap(([type, byKey]) => [...byKey.values()].flatMap((outcome) => (outcome._tag === "Applied" ? [{ type, id: outcome.id }] : [])))
 
+/** The shop object an event is about ("user:u-1"), for its lease; undefined for a malformed one. */
+export const commerceObjectOf = (m: Envelope): string | undefined => {
+  const parsed = parseEventType(m.type)
+  const id = (m.payload as { readonly id?: unknown } | null)?.id
+  return parsed === undefined || typeof id !== "string" ? undefined : entityKey(parsed[0], id)
+}
+
 const when = <A, E, R>(condition: boolean, effect: Effect.Effect<A, E, R>, otherwise: A) => (condition ? effect : Effect.succeed(otherwise))
 
 export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | IdLinks | WriteLedger | MessageBus> = Effect.fn("syncCommerceEvents")(

@@ -24,7 +24,7 @@ export const leasedPerObject =
       const now = yield* Clock.currentTimeMillis
       const taken = wanted.length === 0 ? new Set<string>() : yield* leases.take({ keys: wanted, holder, now, leaseMs: OBJECT_LEASE_MS }).pipe(Effect.mapError(toStepFailure))
       const run = Effect.gen(function* () {
-        const free = messages.flatMap((m, i) => (keys[i] === undefined || taken.has(keys[i]) ? [i] : []))
+        const free = messages.flatMap((_, i) => (keys[i] === undefined || taken.has(keys[i]) ? [i] : []))
         const results = free.length === 0 ? [] : yield* handler(free.map((i) => messages[i] as Envelope))
         const out: Array<BatchResult[number]> = messages.map((_, i) => new StepFailure({ retryable: true, reason: `${keys[i]} is being written by another replica` }))
         free.forEach((i, j) => {

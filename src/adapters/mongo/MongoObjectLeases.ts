@@ -29,11 +29,24 @@ export const make = (db: Db) => {
         const first = await insert(unique, holder, now + leaseMs)
         const lost = unique.filter((k) => !first.includes(k))
         if (lost.length === 0) return new Set(first)
-        // Held by someone: only an expired lease may be taken over.
-        const expired = (await leases.find({ _id: { $in: lost } }, oneBatch).toArray()).filter((d) => d.expiresAt <= now).map((d) => d._id)
+        // Held by someone: only an expired lease may be taken over, and by one taker only. A delete
+        // cannot decide that on FerretDB (two takers' deletes may both match), so the takers race
+        // to insert a marker named after that very lease (key + its expiry); the winner deletes the
+        // expired lease and inserts its own, which still loses to anyone who took the key meanwhile.
+        const expired = (await leases.find({ _id: { $in: lost } }, oneBatch).toArray()).filter((d) => d.expiresAt <= now)
         if (expired.length === 0) return new Set(first)
-        await leases.deleteMany({ _id: { $in: expired }, expiresAt: { $lte: now } })
-        return new Set([...first, ...(await insert(expired, holder, now + leaseMs))])
+        const markers = expired.map((d) => `${d._id}#expired@${d.expiresAt}`)
+        const won = await insert(markers, holder, now + leaseMs)
+        const winners = expired.filter((_, i) => won.includes(markers[i] as string))
+        if (winners.length === 0) return new Set(first)
+        await leases.deleteMany({ $or: winners.map((d) => ({ _id: d._id, expiresAt: d.expiresAt })) })
+        const retaken = await insert(
+          winners.map((d) => d._id),
+          holder,
+          now + leaseMs
+        )
+        await leases.deleteMany({ _id: { $in: won } })
+        return new Set([...first, ...retaken])
       }),
     release: (keys, holder) => (keys.length === 0 ? Effect.void : run(() => leases.deleteMany({ _id: { $in: [...keys] }, holder })).pipe(Effect.asVoid))
   })

@@ -332,6 +332,33 @@ describe("flow C: commerce events become HubSpot records with their associations
     })
   )
 
+  flowTest("a person setting a field back to the value we wrote (A→B→A) reaches the shop; a change attributed to us does not", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const bus = yield* MessageBus
+      const inbox = yield* WebhookInbox
+      yield* bus.publish([event("user", "created", aUser({ id: "u-aba", firstName: "Ada" }))])
+      const [ids] = yield* takeN(received, 1)
+      const contactId = (ids!.payload as { crmId: ContactId }).crmId
+      const personSets = (key: string, firstname: string) =>
+        Effect.gen(function* () {
+          yield* crm.update("contact", [{ id: contactId, properties: { firstname } }])
+          const [edited] = yield* crm.read("contact", [contactId])
+          yield* inbox.store([{ key, objectType: "contact", objectId: contactId, kind: "propertyChange", propertyName: "firstname", propertyValue: firstname, occurredAt: edited!.updatedAt, origin: "others" }], 0)
+          yield* relay
+          const [upsert] = yield* takeN(received, 1)
+          return (upsert!.payload as { fields: Record<string, unknown> }).fields["firstName"]
+        })
+      expect(yield* personSets("aba1", "Bea")).toBe("Bea")
+      expect(yield* personSets("aba2", "Ada")).toBe("Ada")
+      // Our own app's write, reported as such, is dropped whatever its value.
+      yield* crm.update("contact", [{ id: contactId, properties: { firstname: "Cy" } }])
+      const [ours] = yield* crm.read("contact", [contactId])
+      yield* inbox.store([{ key: "aba3", objectType: "contact", objectId: contactId, kind: "propertyChange", propertyName: "firstname", propertyValue: "Cy", occurredAt: ours!.updatedAt, origin: "us" }], 0)
+      yield* relay
+      expect(yield* quiet(received)).toBe(0)
+    })
+  )
+
   flowTest("a clear we wrote to HubSpot (the shop cleared the field) is our own echo", ({ crm, received }) =>
     Effect.gen(function* () {
       const bus = yield* MessageBus

@@ -59,7 +59,7 @@ const bindings = {
     }
   },
   operationBindings: {
-    send: { amqp: { deliveryMode: 2, mandatory: false, bindingVersion } },
+    send: { amqp: { deliveryMode: 2, mandatory: true, bindingVersion } },
     receive: { amqp: { ack: true, bindingVersion } }
   }
 }
@@ -77,7 +77,15 @@ export const document = () => {
     defaultContentType: "application/json",
     servers: { rabbitmq: { host: "localhost:5672", protocol: "amqp", description: "RabbitMQ 3.10+ (AMQP_URL)" } },
     channels: Object.fromEntries(
-      list.map(({ key, message }) => [channelId(key), { address: key, messages: { [message]: ref(`components/messages/${message}`) }, bindings: ref("components/channelBindings/eventsExchange") }])
+      list.map(({ key, message, action }) => [
+        channelId(key),
+        {
+          address: key,
+          ...(action === "send" ? { description: `Published mandatory; kept in the durable queue ${names(prefix).shopQueue(key)} (declared by crm-sync) until the platform consumes it.` } : {}),
+          messages: { [message]: ref(`components/messages/${message}`) },
+          bindings: ref("components/channelBindings/eventsExchange")
+        }
+      ])
     ),
     operations: Object.fromEntries(
       list.map(({ key, message, action }) => [

@@ -20,6 +20,15 @@ export interface Failed {
   readonly reason: string
 }
 
+/** Key-order-independent equality of two records. */
+const canonical = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(canonical)
+    : value !== null && typeof value === "object"
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, canonical(v)]))
+      : value
+export const sameContent = (a: unknown, b: unknown): boolean => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b))
+
 /** An object of the batch, e.g. "user:u-1". */
 export const entityKey = (kind: string, id: string) => `${kind}:${id}`
 
@@ -54,6 +63,19 @@ export interface Coalesced {
   readonly updates: ReadonlyArray<Update>
   readonly deletions: ReadonlyArray<Deletion>
   readonly failed: ReadonlyMap<number, Failed>
+  /** Events whose entity the platform did not serve (their `failed` entry says wait). */
+  readonly missing: ReadonlyArray<{ readonly index: number; readonly entity: CommerceEntity; readonly id: string }>
+}
+
+/**
+ * Issue 9 #15: an entity the platform no longer serves (404) that we synced before, or whose
+ * deletion we hold a tombstone of, is gone, not late: its event is done (the deletion event
+ * archives it), instead of waiting ~41 minutes in the retry tiers and then being parked. An
+ * entity we never saw may be the platform's API lagging behind its own event: that still waits.
+ */
+export const goneAreDone = (c: Coalesced, known: ReadonlySet<string>): ReadonlyMap<number, Failed> => {
+  const gone = new Set(c.missing.filter((m) => known.has(entityKey(m.entity, m.id))).map((m) => m.index))
+  return new Map([...c.failed].filter(([index]) => !gone.has(index)))
 }
 
 /**
@@ -64,6 +86,7 @@ export interface Coalesced {
  */
 export const coalesce = (inputs: ReadonlyArray<EventInput>, fetched: ReadonlyMap<string, UnvalidatedRecord>): Coalesced => {
   const failed = new Map<number, Failed>()
+  const missing: Array<Coalesced["missing"][number]> = []
   const newest = new Map<string, Update>()
   const deletions = new Map<string, Deletion>()
   for (const { index, entity, action, event, lane } of inputs) {
@@ -77,6 +100,7 @@ export const coalesce = (inputs: ReadonlyArray<EventInput>, fetched: ReadonlyMap
     // The platform's API may lag behind its own event: wait (retry tiers), then park with a reason.
     if (record === undefined) {
       failed.set(index, { retryable: true, reason: `${entity} ${event.id} is not served by the commerce API (yet)` })
+      missing.push({ index, entity, id: event.id })
       continue
     }
     const valid = validate(entity, record)
@@ -86,8 +110,9 @@ export const coalesce = (inputs: ReadonlyArray<EventInput>, fetched: ReadonlyMap
     }
     const update = { index, entity, id: event.id, record, version: Date.parse(String(record["updatedAt"])), lane }
     const before = newest.get(object)
-    // On equal versions the first stays, as a second delivery of that version would find it synced.
-    if (before === undefined || update.version > before.version) newest.set(object, update)
+    // Versions have a second's precision: an equal version with other content is a later state
+    // (the later delivery wins); with the same content it is a redelivery and the first stays.
+    if (before === undefined || update.version > before.version || (update.version === before.version && !sameContent(update.record, before.record))) newest.set(object, update)
   }
   const updates = [...newest.entries()].flatMap(([object, update]) => {
     const deletion = deletions.get(object)
@@ -95,5 +120,5 @@ export const coalesce = (inputs: ReadonlyArray<EventInput>, fetched: ReadonlyMap
     if (update.version > deletion.deletedAt) failed.set(update.index, { retryable: true, reason: `${update.entity} ${update.id} changed after its deletion in the same batch: handled after it` })
     return []
   })
-  return { updates, deletions: [...deletions.values()], failed }
+  return { updates, deletions: [...deletions.values()], failed, missing }
 }

@@ -66,3 +66,14 @@ export const routingKeys = {
   commerceIds: "commerce.ids.assigned",
   commerceEvent: (entity: string, action: "created" | "updated" | "deleted") => `commerce.${entity}_${action}`
 } as const
+
+/**
+ * Every kind of message the contract promises the platform: each has a declared durable queue,
+ * and a publish of one that reaches no queue is an error (never silently dropped).
+ */
+export const shopBoundKinds: ReadonlyArray<string> = [
+  ...CommerceEntityName.literals.flatMap((entity) => [routingKeys.upsert(entity), routingKeys.delete(entity), routingKeys.merge(entity)]),
+  routingKeys.crmIds
+]
+/** True for a routing key bound for the platform (`tocommerce.*`). */
+export const isShopBound = (type: string): boolean => type.startsWith("tocommerce.")

@@ -10,7 +10,7 @@ import type { IdLink, LinkKey } from "./ports/IdLinks.ts"
 import type { CommerceKey, CommerceSnapshot, CrmKey, CrmSnapshot } from "./ports/Snapshots.ts"
 import type { LedgerEntry, LedgerKey } from "./ports/WriteLedger.ts"
 import type { CrmRecord } from "./ShopUpserts.ts"
-import { type Deletion, entityKey as key, type Failed, type Coalesced, type Update } from "./CoalesceCommerceEvents.ts"
+import { type Coalesced, type Deletion, entityKey as key, type Failed, sameContent, type Update } from "./CoalesceCommerceEvents.ts"
 
 const targetsOf = (update: Update) =>
   associationRows.flatMap((row) => {
@@ -20,7 +20,7 @@ const targetsOf = (update: Update) =>
 
 /** Round 2 (store): what the shop's records looked like, and every link the batch may need. */
 export const firstKeys = (c: Coalesced): { readonly seen: ReadonlyArray<CommerceKey>; readonly links: ReadonlyArray<LinkKey> } => ({
-  seen: c.updates.map((u) => ({ entity: u.entity, id: u.id })),
+  seen: [...c.updates, ...c.missing].map((u) => ({ entity: u.entity, id: u.id })),
   links: [...c.updates.flatMap((u) => [{ entity: u.entity, id: u.id }, ...targetsOf(u)]), ...c.deletions.map((d) => ({ entity: d.entity, id: d.id }))]
 })
 
@@ -32,12 +32,13 @@ export interface Live extends Update {
   readonly known: string | undefined
 }
 
-/** A version we already synced (or buried) changes nothing. */
+/** A version we already synced (or buried) changes nothing; the same version with other content does. */
 export const screen = (updates: ReadonlyArray<Update>, seen: ReadonlyArray<CommerceSnapshot>, links: ReadonlyMap<string, string>): ReadonlyArray<Live> => {
-  const stored = new Map(seen.map((s) => [key(s.entity, s.id), s.version]))
+  const stored = new Map(seen.map((s) => [key(s.entity, s.id), s]))
   return updates.flatMap((u) => {
-    const version = stored.get(key(u.entity, u.id))
-    if (version !== undefined && version >= u.version) return []
+    const before = stored.get(key(u.entity, u.id))
+    // An equal version (second precision) with other content is news; a tombstone buries it.
+    if (before !== undefined && (before.version > u.version || (before.version === u.version && (before.record === null || sameContent(before.record, u.record))))) return []
     const carried = typeof u.record["crmId"] === "string" ? (u.record["crmId"] as string) : undefined
     return [{ ...u, known: links.get(key(u.entity, u.id)) ?? carried }]
   })

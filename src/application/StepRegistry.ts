@@ -10,7 +10,8 @@ import type { Snapshots } from "./ports/Snapshots.ts"
 import type { WriteLedger } from "./ports/WriteLedger.ts"
 import type { BatchHandler, Step } from "./Step.ts"
 import { defaultTuning, type StepTuning, tuningsOf } from "./StepTuning.ts"
-import { syncCommerceEvents } from "./SyncCommerceEvents.ts"
+import { commerceObjectOf, syncCommerceEvents } from "./SyncCommerceEvents.ts"
+import { leasedPerObject } from "./ObjectLeasing.ts"
 import { syncCrmChanges } from "./SyncCrmChanges.ts"
 import { writeBackIdBatch } from "./WriteBackIdBatch.ts"
 
@@ -33,7 +34,8 @@ const declarations: ReadonlyArray<Declaration> = [
   { name: "write-back-ids", bindings: ["commerce.ids.assigned"], handler: writeBackIdBatch },
   // Topic wildcards match whole words: "commerce.*" takes commerce.user_created and the like,
   // not the three-word commerce.ids.assigned.
-  { name: "sync-commerce-entity", bindings: ["commerce.*"], handler: syncCommerceEvents }
+  // One replica at a time writes a shop object to HubSpot (issue 9 #8).
+  { name: "sync-commerce-entity", bindings: ["commerce.*"], handler: leasedPerObject(commerceObjectOf, syncCommerceEvents) }
 ]
 
 export const stepNames: ReadonlyArray<string> = declarations.map((d) => d.name)

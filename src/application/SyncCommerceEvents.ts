@@ -7,10 +7,10 @@ import type { CommerceEntity } from "../domain/CorrespondenceTable.ts"
 import type { CrmObjectType } from "../domain/CrmProperties.ts"
 import { CommerceEvent } from "./CommerceMessages.ts"
 import { type Outcome, refusalOf, updateRecords, upsertRecords } from "./CrmBatchWrites.ts"
-import { coalesce, type EventInput, idsToFetch, parseEventType } from "./CoalesceCommerceEvents.ts"
+import { coalesce, entityKey, type EventInput, goneAreDone, idsToFetch, parseEventType } from "./CoalesceCommerceEvents.ts"
 import { firstKeys, knownKeys, linkIndex, planWrites, recordsToRead, screen, splitEchoes } from "./DecideCommerceEvents.ts"
 import { settle } from "./SettleCommerceWrites.ts"
-import { ledgerOf } from "./LedgerEntries.ts"
+import { crmWritesLanded, ledgerOf } from "./LedgerEntries.ts"
 import { CommerceApi, type UnvalidatedRecord } from "./ports/CommerceApi.ts"
 import { Crm, type CrmIdOf } from "./ports/Crm.ts"
 import { IdLinks } from "./ports/IdLinks.ts"
@@ -52,6 +52,17 @@ const perType = <I, E, R>(inputs: ReadonlyMap<CrmObjectType, ReadonlyArray<I>>, 
     (entries) => new Map(entries)
   )
 
+/** The HubSpot records a write was applied to. */
+const appliedIds = (outcomes: ReadonlyMap<CrmObjectType, ReadonlyMap<string, Outcome>>) =>
+  [...outcomes].flatMap(([type, byKey]) => [...byKey.values()].flatMap((outcome) => (outcome._tag === "Applied" ? [{ type, id: outcome.id }] : [])))
+
+/** The shop object an event is about ("user:u-1"), for its lease; undefined for a malformed one. */
+export const commerceObjectOf = (m: Envelope): string | undefined => {
+  const parsed = parseEventType(m.type)
+  const id = (m.payload as { readonly id?: unknown } | null)?.id
+  return parsed === undefined || typeof id !== "string" ? undefined : entityKey(parsed[0], id)
+}
+
 const when = <A, E, R>(condition: boolean, effect: Effect.Effect<A, E, R>, otherwise: A) => (condition ? effect : Effect.succeed(otherwise))
 
 export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | IdLinks | WriteLedger | MessageBus> = Effect.fn("syncCommerceEvents")(
@@ -91,7 +102,9 @@ export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | Id
       { concurrency: "unbounded" }
     )
     const settled = settle(plan, echoes, coalesced.deletions, { updates, upserts }, refusalOf, now)
-    if (settled.ledger.length > 0) yield* ledger.record(settled.ledger)
+    // When our updates landed: a flow A read begun before then may show the older values (issue 9 #10).
+    const landed = crmWritesLanded([...appliedIds(updates), ...appliedIds(upserts)], yield* Clock.currentTimeMillis)
+    if (settled.ledger.length + landed.length > 0) yield* ledger.record([...settled.ledger, ...landed])
     if (settled.crmSnapshots.length > 0) yield* snapshots.saveCrm(settled.crmSnapshots)
     // Linked only once HubSpot took the id, so a refused write leaves no link to a dead record.
     if (settled.links.length > 0) yield* idLinks.link(settled.links)
@@ -99,7 +112,8 @@ export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | Id
     if (settled.publish.length > 0) yield* (yield* MessageBus).publish(settled.publish)
     if (settled.commerceSnapshots.length > 0) yield* snapshots.saveCommerce(settled.commerceSnapshots)
 
-    for (const [index, f] of [...coalesced.failed, ...plan.failed, ...settled.failed]) failures.set(index, new StepFailure({ retryable: f.retryable, reason: f.reason }))
+    const waiting = goneAreDone(coalesced, new Set(seen.map((s) => entityKey(s.entity, s.id))))
+    for (const [index, f] of [...waiting, ...plan.failed, ...settled.failed]) failures.set(index, new StepFailure({ retryable: f.retryable, reason: f.reason }))
     return messages.map((_, index) => failures.get(index))
   },
   Effect.mapError(toStepFailure)

@@ -69,9 +69,10 @@ export const syncCrmChanges: BatchHandler<Snapshots | IdLinks | WriteLedger | Me
     // Only after the platform has the version do we remember it, so a failed publish is retried.
     if (decision.snapshots.length > 0) yield* (yield* Snapshots).saveCrm(decision.snapshots)
 
-    return messages.map((_, index) => failures.get(index) ?? invalidFailure(decision.invalid.get(index)))
+    return messages.map((_, index) => failures.get(index) ?? invalidFailure(decision.invalid.get(index)) ?? staleFailure(decision.stale.get(index)))
   },
   Effect.mapError(toStepFailure)
 )
 
 const invalidFailure = (reason: string | undefined) => (reason === undefined ? undefined : new StepFailure({ retryable: false, reason }))
+const staleFailure = (reason: string | undefined) => (reason === undefined ? undefined : new StepFailure({ retryable: true, reason }))

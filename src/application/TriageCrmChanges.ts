@@ -6,7 +6,7 @@ import type { CrmChange } from "../domain/CrmChange.ts"
 import type { CrmObjectType } from "../domain/CrmProperties.ts"
 import { type EntityDelete, type EntityMerge, routingKeys } from "./CommerceMessages.ts"
 import type { LaneName } from "./Lane.ts"
-import { ARCHIVED, crmLedgerKey, isOwnCrmWrite, type Ledger } from "./LedgerEntries.ts"
+import { ARCHIVED, crmLedgerKey, isOwnCrmChange, type Ledger } from "./LedgerEntries.ts"
 import type { IdLink, LinkKey } from "./ports/IdLinks.ts"
 import type { CrmKey, CrmSnapshot } from "./ports/Snapshots.ts"
 import type { LedgerKey } from "./ports/WriteLedger.ts"
@@ -59,6 +59,8 @@ export interface Wanted {
   readonly lane: LaneName
   readonly type: CrmObjectType
   readonly id: string
+  /** The CRM says someone else made this change: news even when its values are ones we wrote. */
+  readonly byOthers?: boolean
 }
 export interface Repoint {
   readonly entity: CommerceEntity
@@ -86,11 +88,14 @@ export const triage = (inputs: ReadonlyArray<ChangeInput>, snapshots: ReadonlyAr
   const wanted: Array<Wanted> = []
   for (const { index: i, change, lane } of inputs) {
     const entity = entityOf[change.objectType]
-    if (change.kind === "propertyChange" && change.propertyName !== undefined && change.propertyValue !== undefined) {
-      if (isOwnCrmWrite(ledger, change.objectType, change.objectId, { [change.propertyName]: change.propertyValue })) continue
+    // The CRM attributes the change to our own app: an echo, whatever its values.
+    if (change.origin === "us" && change.kind !== "merge") continue
+    const byOthers = change.origin === "others"
+    if (!byOthers && change.kind === "propertyChange" && change.propertyName !== undefined && change.propertyValue !== undefined) {
+      if (isOwnCrmChange(ledger, change.objectType, change.objectId, { [change.propertyName]: change.propertyValue })) continue
     }
     if (isRemoval(change)) {
-      if (isOwnCrmWrite(ledger, change.objectType, change.objectId, ARCHIVED)) continue
+      if (!byOthers && isOwnCrmChange(ledger, change.objectType, change.objectId, ARCHIVED)) continue
       const commerceId = index.commerceId(entity, change.objectId)
       const payload: EntityDelete = { entity, crmId: change.objectId, version: change.occurredAt, ...(commerceId === undefined ? {} : { commerceId }) }
       publish.push(message(routingKeys.delete(entity), change.key, payload, change.occurredAt, lane))
@@ -110,13 +115,13 @@ export const triage = (inputs: ReadonlyArray<ChangeInput>, snapshots: ReadonlyAr
       }
       publish.push(message(routingKeys.merge(entity), change.key, payload, change.occurredAt, lane))
       repoints.push({ entity, merged, survivor })
-      wanted.push({ index: i, lane, type: change.objectType, id: survivor })
+      wanted.push({ index: i, lane, type: change.objectType, id: survivor, byOthers: true })
       continue
     }
     // Coalescing: a read made after this event already carried its effect to the platform.
     const snapshot = stored.get(objectKey(change.objectType, change.objectId))
     if (snapshot !== undefined && snapshot.version >= change.occurredAt && change.kind !== "associationChange") continue
-    wanted.push({ index: i, lane, type: change.objectType, id: change.objectId })
+    wanted.push({ index: i, lane, type: change.objectType, id: change.objectId, byOthers })
   }
   return { publish, repoints, wanted }
 }

@@ -4,12 +4,12 @@ import { BusinessId, CompanyId } from "./Ids.ts"
 export const Business = Schema.Struct({
   id: BusinessId,
   name: Schema.String,
-  domain: Schema.optionalKey(Schema.String),
-  vatNumber: Schema.optionalKey(Schema.String),
+  domain: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  vatNumber: Schema.optionalKey(Schema.NullOr(Schema.String)),
   /** ISO 3166-1 alpha-2. */
-  country: Schema.optionalKey(Schema.String),
-  city: Schema.optionalKey(Schema.String),
-  phone: Schema.optionalKey(Schema.String),
+  country: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  city: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  phone: Schema.optionalKey(Schema.NullOr(Schema.String)),
   crmId: Schema.optionalKey(CompanyId),
   updatedAt: Schema.String
 })

@@ -27,6 +27,12 @@ export const CrmChange = Schema.Struct({
   propertyName: Schema.optionalKey(Schema.String),
   propertyValue: Schema.optionalKey(Schema.String),
   changeSource: Schema.optionalKey(Schema.String),
+  /**
+   * Who made the change, when the CRM says so: "us" (this service's own write, an echo whatever
+   * the values) or "others" (a person or another integration: news even when the value is one we
+   * wrote, so A→B→A is not lost). Absent when unknown; the write ledger decides then.
+   */
+  origin: Schema.optionalKey(Schema.Literals(["us", "others"])),
   mergedObjectIds: Schema.optionalKey(Schema.Array(Schema.String)),
   primaryObjectId: Schema.optionalKey(Schema.String),
   associatedObjectType: Schema.optionalKey(CrmObjectType),

@@ -14,13 +14,14 @@ export type Address = typeof Address.Type
 
 export const UserStage = Schema.Literals(["subscriber", "prospect", "customer"])
 
+// An optional field may be null: the platform clearing it (issue 9 #6), which HubSpot must learn.
 export const User = Schema.Struct({
   id: UserId,
   email: Schema.String,
-  firstName: Schema.optionalKey(Schema.String),
-  lastName: Schema.optionalKey(Schema.String),
-  phone: Schema.optionalKey(Schema.String),
-  locale: Schema.optionalKey(Schema.String),
+  firstName: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  lastName: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  phone: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  locale: Schema.optionalKey(Schema.NullOr(Schema.String)),
   stage: Schema.optionalKey(UserStage),
   address: Schema.optionalKey(Address),
   businessId: Schema.optionalKey(BusinessId),

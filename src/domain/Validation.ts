@@ -22,12 +22,13 @@ const ruleIssues = (entity: CommerceEntity, record: Readonly<Record<string, unkn
   const issues: Array<ValidationIssue> = []
   if (!partial) {
     for (const path of requiredFields[entity]) {
-      if (getPath(record, path) === undefined) issues.push({ path, rule: "required", message: "is required" })
+      if (getPath(record, path) == null) issues.push({ path, rule: "required", message: "is required" })
     }
   }
   for (const rule of fieldRules[entity]) {
     const value = getPath(record, rule.path)
-    if (value !== undefined && !rule.check(value)) issues.push({ path: rule.path, rule: rule.rule, message: rule.message })
+    // A null optional field is a clear (issue 9 #6), not a malformed value.
+    if (value != null && !rule.check(value)) issues.push({ path: rule.path, rule: rule.rule, message: rule.message })
   }
   for (const rule of dependencyRules[entity]) issues.push(...rule(record))
   return issues

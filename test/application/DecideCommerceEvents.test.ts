@@ -68,6 +68,17 @@ describe("screen and echoes", () => {
     expect(screen(c.updates, tombstone, new Map())).toEqual([])
   })
 
+  test("an update with the same version (second precision) but other content is news; the same content is not", () => {
+    const first = aUser({ firstName: "One", updatedAt: "2024-06-02T00:00:00.000Z" })
+    const second = aUser({ firstName: "Two", updatedAt: "2024-06-02T00:00:00.000Z" })
+    const seen = [{ entity: "user" as const, id: "u1", version: at("2024-06-02T00:00:00.000Z"), record: first }]
+    expect(screen(coalesce([event(0, second)], new Map()).updates, seen, new Map()).map((l) => l.record["firstName"])).toEqual(["Two"])
+    expect(screen(coalesce([event(0, { ...first })], new Map()).updates, seen, new Map())).toEqual([])
+    // Both in one batch: the later delivery carries the later state.
+    expect(coalesce([event(0, first), event(1, second)], new Map()).updates.map((u) => u.record["firstName"])).toEqual(["Two"])
+    expect(coalesce([event(0, first), event(1, { ...first })], new Map()).updates.map((u) => u.index)).toEqual([0])
+  })
+
   test("the shop's echo of our own write is dropped without any write: only the link and its version are remembered", () => {
     const record = aUser({ crmId: "7" })
     const live = screen(coalesce([event(0, record)], new Map()).updates, [], new Map())

@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test"
 import type { EntityDelete, EntityMerge, EntityUpsert } from "../../src/application/CommerceMessages.ts"
 import { decideUpserts, neighbourKeys } from "../../src/application/DecideCrmChanges.ts"
 import { type ChangeInput, LinkIndex, linksAfter, triage } from "../../src/application/TriageCrmChanges.ts"
-import { ARCHIVED, commerceWrites, crmWrites, ledgerOf } from "../../src/application/LedgerEntries.ts"
+import { ARCHIVED, commerceWrites, crmWrites, crmWritesLanded, ledgerOf } from "../../src/application/LedgerEntries.ts"
 import type { IdLink } from "../../src/application/ports/IdLinks.ts"
 import type { CrmSnapshot } from "../../src/application/ports/Snapshots.ts"
 import type { CrmRecord } from "../../src/application/ShopUpserts.ts"
@@ -42,6 +42,21 @@ describe("triage: what each change asks for before HubSpot is read", () => {
     const ledger = ledgerOf(crmWrites("contact", "1", { ecommerce_user_id: "u-1" }, NOW), NOW)
     const t = triage([change(0, { propertyName: "ecommerce_user_id", propertyValue: "u-1" })], [], ledger, [])
     expect(t).toEqual({ publish: [], repoints: [], wanted: [] })
+  })
+
+  test("a change the CRM attributes to us is an echo whatever its values; one by someone else is news even with our value", () => {
+    const ours = triage([change(0, { propertyName: "firstname", propertyValue: "Z", origin: "us" })], [], noLedger, [])
+    expect(ours).toEqual({ publish: [], repoints: [], wanted: [] })
+    // A→B→A: we wrote A, a person set B and then A again.
+    const ledger = ledgerOf(crmWrites("contact", "1", { firstname: "A" }, NOW), NOW)
+    const back = triage([change(0, { propertyName: "firstname", propertyValue: "A", origin: "others" })], [], ledger, [])
+    expect(back.wanted).toEqual([{ index: 0, lane: "live", type: "contact", id: "1", byOthers: true }])
+  })
+
+  test("only the value we wrote last is ours: an older write of ours coming back is news", () => {
+    const ledger = ledgerOf([...crmWrites("contact", "1", { firstname: "A" }, NOW - 10), ...crmWrites("contact", "1", { firstname: "B" }, NOW)], NOW)
+    expect(triage([change(0, { propertyName: "firstname", propertyValue: "A" })], [], ledger, []).wanted).toHaveLength(1)
+    expect(triage([change(0, { propertyName: "firstname", propertyValue: "B" })], [], ledger, []).wanted).toHaveLength(0)
   })
 
   test("a change an earlier read already carried is coalesced away; an association change never is", () => {
@@ -92,14 +107,53 @@ describe("decideUpserts: what the shop receives for the wanted records", () => {
     const records = recordsOf(contact("1", { email: "old@example.com" }, 100))
     const stored = snapshotOf(contact("1", { email: "new@example.com" }, 200))
     const d = decideUpserts([{ index: 0, lane: "live", type: "contact", id: "1" }], loaded(records, { snapshots: [stored] }))
-    expect(d).toEqual({ publish: [], ledger: [], snapshots: [], invalid: new Map() })
+    expect(d).toEqual({ publish: [], ledger: [], snapshots: [], invalid: new Map(), stale: new Map() })
+  })
+
+  test("a record someone else changed back to our values is news, not an echo", () => {
+    const item = contact("1", { email: "a@example.com", firstname: "A" }, 300)
+    const synced = contact("1", { email: "a@example.com", firstname: "B" }, 200)
+    const ledger = ledgerOf(crmWrites("contact", "1", { email: "a@example.com", firstname: "A" }, NOW), NOW)
+    const d = decideUpserts([{ index: 0, lane: "live", type: "contact", id: "1", byOthers: true }], loaded(recordsOf(item), { snapshots: [snapshotOf(synced)], ledger, links: [{ entity: "user", crmId: "1", commerceId: "u-1" }] }))
+    expect(upserts(d.publish).map((u) => u.fields)).toEqual([{ firstName: "A" }])
+  })
+
+  test("a clear in HubSpot is news although every other value is ours; an empty value that was empty before is not", () => {
+    const synced = contact("1", { email: "a@example.com", phone: "+4930901820" }, 200)
+    // Written (and landed) well before the read began.
+    const ledger = ledgerOf(crmWrites("contact", "1", { email: "a@example.com", phone: "+4930901820" }, NOW - 120_000), NOW)
+    const links = [{ entity: "user" as const, crmId: "1", commerceId: "u-1" }]
+    const cleared = contact("1", { email: "a@example.com", phone: "" }, 300)
+    const d = decideUpserts([{ index: 0, lane: "live", type: "contact", id: "1" }], loaded(recordsOf(cleared), { snapshots: [snapshotOf(synced)], ledger, links }))
+    expect(upserts(d.publish).map((u) => u.fields["phone"])).toEqual([null])
+    const neverSet = contact("1", { email: "a@example.com", firstname: "" }, 300)
+    const quiet = decideUpserts([{ index: 0, lane: "live", type: "contact", id: "1" }], loaded(recordsOf(neverSet), { snapshots: [snapshotOf(contact("1", { email: "a@example.com" }, 200))], ledger, links }))
+    expect(quiet.publish).toEqual([])
   })
 
   test("values that are all our own writes are an echo: no publish, no ledger, no snapshot", () => {
     const item = contact("1", { email: "a@example.com", firstname: "A" }, 300)
     const ledger = ledgerOf(crmWrites("contact", "1", { email: "a@example.com", firstname: "A" }, NOW), NOW)
     const d = decideUpserts([{ index: 0, lane: "live", type: "contact", id: "1" }], loaded(recordsOf(item), { snapshots: [snapshotOf(item, 200)], ledger }))
-    expect(d).toEqual({ publish: [], ledger: [], snapshots: [], invalid: new Map() })
+    expect(d).toEqual({ publish: [], ledger: [], snapshots: [], invalid: new Map(), stale: new Map() })
+  })
+
+  test("a read that may predate our own write is read again (retryable), not published; once our write landed before the read, it is news", () => {
+    // Flow C wrote the shop's "Shipped" while this read (begun at NOW) was under way; the read shows the older value.
+    const read = contact("1", { email: "a@example.com", firstname: "Paid" }, 300)
+    const synced = contact("1", { email: "a@example.com", firstname: "Shipped" }, 200)
+    const links = [{ entity: "user" as const, crmId: "1", commerceId: "u-1" }]
+    const wanted = [{ index: 0, lane: "live" as const, type: "contact" as const, id: "1" }]
+    const ours = crmWrites("contact", "1", { firstname: "Shipped" }, NOW - 500)
+    const inFlight = decideUpserts(wanted, loaded(recordsOf(read), { snapshots: [snapshotOf(synced)], ledger: ledgerOf(ours, NOW), links }))
+    expect([inFlight.publish, inFlight.snapshots, [...inFlight.stale.keys()]]).toEqual([[], [], [0]])
+    const landedAfterRead = ledgerOf([...ours, ...crmWritesLanded([{ type: "contact", id: "1" }], NOW + 200)], NOW)
+    expect([...decideUpserts(wanted, loaded(recordsOf(read), { snapshots: [snapshotOf(synced)], ledger: landedAfterRead, links })).stale.keys()]).toEqual([0])
+    // Our write landed before the read began: the read is newer, so a person changed it back.
+    const landedBefore = ledgerOf([...ours, ...crmWritesLanded([{ type: "contact", id: "1" }], NOW - 100)], NOW)
+    const news = decideUpserts(wanted, loaded(recordsOf(read), { snapshots: [snapshotOf(synced)], ledger: landedBefore, links }))
+    expect(news.stale.size).toBe(0)
+    expect(upserts(news.publish).map((u) => u.fields["firstName"])).toEqual(["Paid"])
   })
 
   test("parents travel first, each record once, with the ledger recorded in shop ids", () => {
@@ -115,7 +169,7 @@ describe("decideUpserts: what the shop receives for the wanted records", () => {
     expect(d.publish.map((m) => m.type)).toEqual(["tocommerce.business.upsert", "tocommerce.user.upsert", "tocommerce.user.upsert"])
     const user = upserts(d.publish).find((u) => u.crmId === "1")
     expect(user?.links).toEqual({ businessId: "10" })
-    const [businessLink] = commerceWrites("user", "1", { businessId: "b-10" }, NOW)
+    const businessLink = commerceWrites("user", "1", { businessId: "b-10" }, NOW).find((e) => e.property === "businessId")
     expect(d.ledger).toContainEqual(businessLink!)
   })
 })

@@ -293,6 +293,104 @@ describe("flow C: commerce events become HubSpot records with their associations
     })
   )
 
+  flowTest("a field cleared in HubSpot reaches the shop as null, although every other value is our own write", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const bus = yield* MessageBus
+      const inbox = yield* WebhookInbox
+      yield* bus.publish([event("user", "created", aUser({ id: "u-clear" }))])
+      const [ids] = yield* takeN(received, 1)
+      const contactId = (ids!.payload as { crmId: ContactId }).crmId
+      // A person clears the phone: HubSpot reports the clear as an empty value.
+      yield* crm.update("contact", [{ id: contactId, properties: { phone: null } }])
+      const [cleared] = yield* crm.read("contact", [contactId])
+      yield* inbox.store([{ key: "clr", objectType: "contact", objectId: contactId, kind: "propertyChange", propertyName: "phone", propertyValue: "", occurredAt: cleared!.updatedAt }], 0)
+      yield* relay
+      const [upsert] = yield* takeN(received, 1)
+      expect(upsert?.type).toBe("tocommerce.user.upsert")
+      expect((upsert!.payload as { fields: Record<string, unknown> }).fields["phone"]).toBeNull()
+    })
+  )
+
+  flowTest("the shop's echo of a patch we sent is recognised whole: no HubSpot read", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const bus = yield* MessageBus
+      const inbox = yield* WebhookInbox
+      yield* bus.publish([event("user", "created", aUser({ id: "u-patch" }))])
+      const [ids] = yield* takeN(received, 1)
+      const contactId = (ids!.payload as { crmId: ContactId }).crmId
+      yield* crm.update("contact", [{ id: contactId, properties: { firstname: "Patched" } }])
+      const [edited] = yield* crm.read("contact", [contactId])
+      yield* inbox.store([{ key: "p1", objectType: "contact", objectId: contactId, kind: "propertyChange", propertyName: "firstname", propertyValue: "Patched", occurredAt: edited!.updatedAt }], 0)
+      yield* relay
+      const [patch] = yield* takeN(received, 1)
+      expect(Object.keys((patch!.payload as { fields: Record<string, unknown> }).fields)).toEqual(["crmId", "firstName"])
+      const calls = { ...crm.calls }
+      // The shop applies the patch and announces its whole record: every field is what we left it with.
+      yield* bus.publish([event("user", "updated", aUser({ id: "u-patch", firstName: "Patched", crmId: contactId, updatedAt: "2024-05-03T10:00:00.000Z" }))])
+      yield* Effect.sleep("200 millis")
+      expect(crm.calls).toEqual(calls)
+    })
+  )
+
+  flowTest("a person setting a field back to the value we wrote (A→B→A) reaches the shop; a change attributed to us does not", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const bus = yield* MessageBus
+      const inbox = yield* WebhookInbox
+      yield* bus.publish([event("user", "created", aUser({ id: "u-aba", firstName: "Ada" }))])
+      const [ids] = yield* takeN(received, 1)
+      const contactId = (ids!.payload as { crmId: ContactId }).crmId
+      const personSets = (key: string, firstname: string) =>
+        Effect.gen(function* () {
+          yield* crm.update("contact", [{ id: contactId, properties: { firstname } }])
+          const [edited] = yield* crm.read("contact", [contactId])
+          yield* inbox.store([{ key, objectType: "contact", objectId: contactId, kind: "propertyChange", propertyName: "firstname", propertyValue: firstname, occurredAt: edited!.updatedAt, origin: "others" }], 0)
+          yield* relay
+          const [upsert] = yield* takeN(received, 1)
+          return (upsert!.payload as { fields: Record<string, unknown> }).fields["firstName"]
+        })
+      expect(yield* personSets("aba1", "Bea")).toBe("Bea")
+      expect(yield* personSets("aba2", "Ada")).toBe("Ada")
+      // Our own app's write, reported as such, is dropped whatever its value.
+      yield* crm.update("contact", [{ id: contactId, properties: { firstname: "Cy" } }])
+      const [ours] = yield* crm.read("contact", [contactId])
+      yield* inbox.store([{ key: "aba3", objectType: "contact", objectId: contactId, kind: "propertyChange", propertyName: "firstname", propertyValue: "Cy", occurredAt: ours!.updatedAt, origin: "us" }], 0)
+      yield* relay
+      expect(yield* quiet(received)).toBe(0)
+    })
+  )
+
+  flowTest("a clear we wrote to HubSpot (the shop cleared the field) is our own echo", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const bus = yield* MessageBus
+      const inbox = yield* WebhookInbox
+      yield* bus.publish([event("user", "created", aUser({ id: "u-own-clear" }))])
+      const [ids] = yield* takeN(received, 1)
+      const contactId = (ids!.payload as { crmId: ContactId }).crmId
+      yield* bus.publish([event("user", "updated", aUser({ id: "u-own-clear", phone: null, updatedAt: "2024-05-02T10:00:00.000Z" }))])
+      yield* eventually(Effect.map(crm.read("contact", [contactId]), ([c]) => expect(c?.properties["phone"] ?? null).toBeNull()))
+      // The shop's event did not carry the crmId, so its HubSpot id is sent again.
+      const [again] = yield* takeN(received, 1)
+      expect(again?.type).toBe(routingKeys.crmIds)
+      const [cleared] = yield* crm.read("contact", [contactId])
+      yield* inbox.store([{ key: "own-clr", objectType: "contact", objectId: contactId, kind: "propertyChange", propertyName: "phone", propertyValue: "", occurredAt: cleared!.updatedAt }], 0)
+      yield* relay
+      expect(yield* quiet(received)).toBe(0)
+    })
+  )
+
+  flowTest("an update for an entity the shop no longer serves (404) that we synced before is done at once, not retried and parked", ({ received }) =>
+    Effect.gen(function* () {
+      const bus = yield* MessageBus
+      yield* bus.publish([event("user", "created", aUser({ id: "u-gone" }))])
+      yield* takeN(received, 1)
+      // An id-only event: the platform's API no longer has the user (it was deleted meanwhile).
+      yield* bus.publish([{ id: "g1", type: routingKeys.commerceEvent("user", "updated"), payload: { id: "u-gone", occurredAt: 5 }, occurredAt: 5, lane: "live" }])
+      // The retry tiers (50, 200 ms, 6 attempts) would park it within about a second.
+      yield* Effect.sleep("1500 millis")
+      expect(yield* Effect.flatMap(ParkedItems, (p) => p.list({}))).toEqual([])
+    })
+  )
+
   flowTest("an older version of a user never overwrites a newer one", ({ crm, received }) =>
     Effect.gen(function* () {
       const bus = yield* MessageBus

@@ -1,6 +1,7 @@
 // docs/asyncapi.yaml is generated from the message schemas; this keeps it from drifting.
 import { expect, test } from "bun:test"
 import { document, outputPath, render, toYaml } from "../../scripts/asyncapi.ts"
+import { shopBoundKinds } from "../../src/application/CommerceMessages.ts"
 
 test("docs/asyncapi.yaml is up to date (regenerate with `bun run asyncapi`)", async () => {
   expect(await Bun.file(outputPath).text()).toBe(render())
@@ -20,4 +21,14 @@ test("every routing key of the contract is a channel on the events exchange", ()
   expect(addresses).toContain("commerce.ids.assigned")
   expect(addresses).toContain("commerce.business_deleted")
   expect(doc.components.channelBindings.eventsExchange.amqp.exchange.name).toBe("crm-sync.events")
+})
+
+test("every message the contract sends the platform has a queue the bus declares (issue 9 #14)", () => {
+  const doc = document()
+  const channels = doc.channels as Record<string, { readonly address: string }>
+  const sent = Object.values(doc.operations)
+    .filter((op) => op.action === "send")
+    .map((op) => channels[op.channel.$ref.replace("#/channels/", "")]?.address)
+  expect([...sent].sort()).toEqual([...shopBoundKinds].sort())
+  expect(doc.components.operationBindings.send.amqp.mandatory).toBe(true)
 })

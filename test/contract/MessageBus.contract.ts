@@ -105,6 +105,17 @@ export const messageBusContract = (name: string, makeLayer: () => BusLayer) =>
         expect((yield* b.seen).map((m) => m.type)).toEqual([`${p}.user.x.y`])
       })))
 
+    it("a message for the platform reaches its kind's declared queue with no consumer; one that reaches no queue fails the publish", () =>
+      run(Effect.gen(function* () {
+        const bus = yield* MessageBus
+        yield* bus.publish([aMessage("tocommerce.user.upsert"), aMessage("tocommerce.ids.assigned")])
+        const unroutable = yield* Effect.flip(bus.publish([aMessage("tocommerce.user.rename")]))
+        expect(unroutable.reason._tag).toBe("BusRejected")
+        expect(unroutable.message).toContain("tocommerce.user.rename")
+        // Other routing keys no step binds are still dropped as a topic exchange does.
+        yield* bus.publish([aMessage(`${prefix()}.nobody`)])
+      })))
+
     it("retries a transient failure with the attempt incremented, then succeeds", () =>
       run(Effect.gen(function* () {
         const bus = yield* MessageBus

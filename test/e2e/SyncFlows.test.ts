@@ -49,7 +49,9 @@ describeMongo("end to end: HubSpot ⇄ crm-sync ⇄ commerce", (mongoUrl) => {
   }
   const drained = () =>
     eventually(async () => {
-      const queued = await stack.queued()
+      // The platform's own queues (one per tocommerce kind) keep what we sent until the real
+      // platform reads them; this harness's platform consumes from its step. Our work queues drain.
+      const queued = Object.fromEntries(Object.entries(await stack.queued()).filter(([q]) => !q.includes(".tocommerce.")))
       expect(Object.keys(queued).length).toBeGreaterThan(0)
       expect(queued).toEqual(Object.fromEntries(Object.keys(queued).map((q) => [q, 0])))
     }, 20_000, 1000)

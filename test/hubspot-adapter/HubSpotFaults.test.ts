@@ -59,6 +59,16 @@ describe("HubSpot faults through the adapter", () => {
     expect(performance.now() - started).toBeLessThan(2000)
   })
 
+  test("the timeout aborts the request: the hung connection is closed, not left open", async () => {
+    const before = env.sim.openHangs()
+    env.sim.setFaults({ hangNext: 1 })
+    const error = await failureWith(adapterLayer(env.sim, { timeoutMs: 200 }))(read)
+    expect(error.message).toContain("timeout")
+    const deadline = Date.now() + 2000
+    while (env.sim.openHangs() > before && Date.now() < deadline) await Bun.sleep(20)
+    expect(env.sim.openHangs()).toBe(before)
+  })
+
   test("a 400 is a permanent CrmRejected with HubSpot's category in its message", async () => {
     // Without the setup, the commerce id property is not unique: HubSpot refuses the upsert.
     env.sim.reset()

@@ -3,6 +3,7 @@
 import { Layer, Option } from "effect"
 import type { BudgetConfig } from "../../application/BudgetPolicy.ts"
 import * as InMemoryIdLinks from "../memory/InMemoryIdLinks.ts"
+import * as InMemoryObjectLeases from "../memory/InMemoryObjectLeases.ts"
 import * as InMemoryJobCheckpoints from "../memory/InMemoryJobCheckpoints.ts"
 import * as InMemoryParkedItems from "../memory/InMemoryParkedItems.ts"
 import * as InMemoryRateBudget from "../memory/InMemoryRateBudget.ts"
@@ -11,6 +12,7 @@ import * as InMemoryWebhookInbox from "../memory/InMemoryWebhookInbox.ts"
 import * as InMemoryWriteLedger from "../memory/InMemoryWriteLedger.ts"
 import * as MongoConnection from "../mongo/MongoConnection.ts"
 import * as MongoIdLinks from "../mongo/MongoIdLinks.ts"
+import * as MongoObjectLeases from "../mongo/MongoObjectLeases.ts"
 import * as MongoJobCheckpoints from "../mongo/MongoJobCheckpoints.ts"
 import * as MongoParkedItems from "../mongo/MongoParkedItems.ts"
 import * as MongoRateBudget from "../mongo/MongoRateBudget.ts"
@@ -24,6 +26,7 @@ const inMemory = (budget: BudgetConfig) =>
     InMemorySnapshots.layer,
     InMemoryIdLinks.layer,
     InMemoryWriteLedger.layer,
+    InMemoryObjectLeases.layer,
     InMemoryParkedItems.layer,
     InMemoryJobCheckpoints.layer,
     InMemoryRateBudget.layer(budget)
@@ -35,6 +38,7 @@ const onMongo = (options: MongoConnection.MongoOptions, budget: BudgetConfig) =>
     MongoSnapshots.layer,
     MongoIdLinks.layer,
     MongoWriteLedger.layer,
+    MongoObjectLeases.layer,
     MongoParkedItems.layer,
     MongoJobCheckpoints.layer,
     MongoRateBudget.layerOnDb(budget)

@@ -13,6 +13,10 @@ export const HubSpotWebhookEvent = Schema.Struct({
   subscriptionType: Schema.String,
   attemptNumber: Schema.optionalKey(Schema.Finite),
   changeSource: Schema.optionalKey(Schema.String),
+  /** The app HubSpot delivers to (ours). */
+  appId: Schema.optionalKey(Id),
+  /** Who changed the object: `userId:<n>` for a person, the app's id for an app's API write. */
+  sourceId: Schema.optionalKey(Schema.String),
   objectId: Schema.optionalKey(Id),
   objectTypeId: Schema.optionalKey(Schema.String),
   propertyName: Schema.optionalKey(Schema.String),
@@ -37,6 +41,19 @@ const objectTypeOf = (event: HubSpotWebhookEvent, prefix: string): CrmObjectType
 export const dedupeKey = (e: HubSpotWebhookEvent): string =>
   JSON.stringify([e.portalId, e.subscriptionId, e.subscriptionType, e.objectId ?? e.fromObjectId ?? null, e.eventId, e.occurredAt, e.propertyName ?? null])
 
+/**
+ * Our own write when the change came through an integration whose source is the app the webhook
+ * is delivered to (us); someone else's when the source is known and is not us; else unknown.
+ */
+export const originOf = (event: HubSpotWebhookEvent): "us" | "others" | undefined => {
+  if (event.changeSource === undefined || event.sourceId === undefined) return undefined
+  const app = event.appId === undefined ? undefined : String(event.appId)
+  const ours = app !== undefined && (event.sourceId === app || event.sourceId === `appId:${app}`)
+  if (ours) return "us"
+  // An integration source we cannot attribute (no appId delivered) stays unknown.
+  return app === undefined && event.changeSource === "INTEGRATION" ? undefined : "others"
+}
+
 /** The change, or undefined for subscriptions the sync does not follow (deals, tickets, …). */
 export const toCrmChange = (event: HubSpotWebhookEvent): CrmChange | undefined => {
   const [prefix = "", kind = ""] = event.subscriptionType.split(".")
@@ -46,6 +63,7 @@ export const toCrmChange = (event: HubSpotWebhookEvent): CrmChange | undefined =
   const associatedObjectType = association === null ? undefined : prefixes[association[2] ?? ""]
   const objectId = event.objectId ?? event.fromObjectId
   if (objectId === undefined) return undefined
+  const origin = originOf(event)
   return {
     key: dedupeKey(event),
     objectType,
@@ -55,6 +73,7 @@ export const toCrmChange = (event: HubSpotWebhookEvent): CrmChange | undefined =
     ...(event.propertyName === undefined ? {} : { propertyName: event.propertyName }),
     ...(event.propertyValue === undefined ? {} : { propertyValue: event.propertyValue }),
     ...(event.changeSource === undefined ? {} : { changeSource: event.changeSource }),
+    ...(origin === undefined ? {} : { origin }),
     ...(event.mergedObjectIds === undefined ? {} : { mergedObjectIds: event.mergedObjectIds.map(String) }),
     ...(event.primaryObjectId === undefined ? {} : { primaryObjectId: String(event.primaryObjectId) }),
     ...(associatedObjectType === undefined ? {} : { associatedObjectType }),

@@ -10,6 +10,7 @@ import { Metrics } from "../../application/ports/Metrics.ts"
 import type { Observation } from "../../application/ports/RateBudget.ts"
 import { classifyHubSpotError, type Headers, thrownRateLimitPolicy } from "./ClassifyHubSpotError.ts"
 import { observationOf } from "./RateLimitHeaders.ts"
+import { withSignal } from "./AbortableFetch.ts"
 
 export interface ClientOptions {
   readonly accessToken: Redacted.Redacted<string>
@@ -85,7 +86,8 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
       yield* takeToken
       if (kind === "search") yield* paceSearch
       const startedAt = yield* Clock.currentTimeMillis
-      const answer = yield* Effect.tryPromise({ try: () => f(client), catch: (thrown) => ({ thrown }) }).pipe(
+      // The timeout interrupts the call, which aborts its signal, which aborts the request: the socket closes.
+      const answer = yield* Effect.tryPromise({ try: (signal) => withSignal(signal, () => f(client)), catch: (thrown) => ({ thrown }) }).pipe(
         Effect.timeoutOrElse({ duration: timeoutMs, orElse: () => Effect.fail({ thrown: new CallTimeout(`timeout: no answer from HubSpot within ${timeoutMs} ms`) }) }),
         Effect.tapError(({ thrown }) => measure(name, startedAt, statusOf(thrown))),
         Effect.tap(() => measure(name, startedAt, "2xx")),

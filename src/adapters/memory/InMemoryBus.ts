@@ -1,7 +1,9 @@
 // An in-process MessageBus that behaves like the RabbitMQ topology: topic routing to step
 // queues, batches of up to prefetch gathered for the step's window, retry tiers as real (Clock)
 // delays, a delivery limit for crashes whose dead letters go to the recorder.
-// A routing key no step binds is accepted and dropped, like a topic exchange without bindings.
+// A routing key no step binds is accepted and dropped, like a topic exchange without bindings;
+// except a message for the platform (`tocommerce.*`): its kinds have a declared queue (here a
+// sink: in memory there is no platform), and one that reaches no queue fails the publish.
 import { Effect, Fiber, FiberSet, Layer, Queue } from "effect"
 import {
   type BatchConsumer,
@@ -13,6 +15,9 @@ import {
   type Settlement
 } from "../../application/ports/MessageBus.ts"
 import { gatherBatch } from "../shared/GatherBatch.ts"
+import { isShopBound, shopBoundKinds } from "../../application/CommerceMessages.ts"
+
+const shopKinds = new Set(shopBoundKinds)
 import { defaultBatchWindowMs, type Envelope, type OutgoingMessage, type Step } from "../../application/Step.ts"
 
 interface Held extends Delivery {
@@ -125,15 +130,15 @@ export const make = Effect.gen(function* () {
       yield* Effect.forkScoped(gatherBatch(deadLetters, 100, 0, (effect) => effect).pipe(Effect.flatMap(recordOrKeep), Effect.forever))
     })
 
+  const bound = (type: string) => [...queues.values()].filter(({ step }) => step.bindings.some((binding) => topicMatches(binding, type)))
   const publish = (messages: ReadonlyArray<OutgoingMessage>) =>
-    Effect.sync(() => {
-      for (const message of messages) {
-        for (const { step, queue } of queues.values()) {
-          if (step.bindings.some((binding) => topicMatches(binding, message.type))) {
-            Queue.offerUnsafe(queue, fresh({ ...message, attempt: 1 }))
-          }
-        }
+    Effect.suspend(() => {
+      const unroutable = messages.filter((m) => isShopBound(m.type) && !shopKinds.has(m.type) && bound(m.type).length === 0)
+      if (unroutable.length > 0) {
+        return Effect.fail(new MessageBusError({ reason: new BusRejected({ message: `unroutable: no queue for ${[...new Set(unroutable.map((m) => m.type))].join(", ")}` }) }))
       }
+      for (const message of messages) for (const { queue } of bound(message.type)) Queue.offerUnsafe(queue, fresh({ ...message, attempt: 1 }))
+      return Effect.void
     })
 
   const replay = (stepName: string, message: Envelope) => {

@@ -18,15 +18,21 @@ export const byAge = (a: PendingEvent, b: PendingEvent): number =>
 /** Quarantined payloads are kept up to this many, newest last: a human reads them, a loop must not fill memory. */
 const quarantineCap = 1000
 
-/** Evicts keys whose window ended; they were added in time order, so the oldest come first. */
-const evict = (published: Map<string, number>, now: number) => {
+/**
+ * Published keys kept at most (issue 9 #13), whatever the rate: past it the oldest go early, and a
+ * redelivery of one of those would be stored again (a duplicate the flows absorb), never lost.
+ */
+export const PUBLISHED_KEYS_CAP = 200_000
+
+/** Evicts keys whose window ended, then the oldest beyond the cap; they were added in time order. */
+const evict = (published: Map<string, number>, now: number, cap: number) => {
   for (const [key, expiresAt] of published) {
-    if (expiresAt > now) return
+    if (expiresAt > now && published.size <= cap) return
     published.delete(key)
   }
 }
 
-export const make = (dedupeWindowMs = 60 * 60_000) => Effect.sync(() => {
+export const make = (dedupeWindowMs = 60 * 60_000, publishedCap = PUBLISHED_KEYS_CAP) => Effect.sync(() => {
   const pending = new Map<string, PendingEvent>()
   /** Key → when a redelivery stops being a duplicate. */
   const published = new Map<string, number>()
@@ -58,12 +64,12 @@ export const make = (dedupeWindowMs = 60 * 60_000) => Effect.sync(() => {
       }),
     markPublished: (batch) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
-        evict(published, now)
         for (const event of batch.events) {
           pending.delete(event.change.key)
           published.delete(event.change.key) // re-added last, keeping the map in expiry order
           published.set(event.change.key, now + dedupeWindowMs)
         }
+        evict(published, now, publishedCap)
         if (String(lease.epoch) === batch.lease) lease = { ...lease, until: 0 }
       }),
     backlog: Effect.sync(() => {

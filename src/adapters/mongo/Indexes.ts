@@ -13,6 +13,7 @@ export const collections = {
   commerceSnapshots: "commerce_snapshots",
   links: "links",
   ledger: "write_ledger",
+  objectLeases: "object_leases",
   parked: "parked",
   checkpoints: "job_checkpoints",
   budget: "rate_budget"

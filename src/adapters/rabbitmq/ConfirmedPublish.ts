@@ -39,17 +39,43 @@ const drainedOrClosed = (channel: ConfirmChannel) =>
     channel.on("close", done)
   })
 
+class Unroutable extends Error {}
+
+/** The header that tells our own mandatory publishes apart when the broker returns one. */
+const TOKEN = "x-crm-sync-publish"
+
 // Honours back-pressure: when the socket buffer is full, wait for "drain" before writing more.
+// A mandatory message no queue took comes back (basic.return) before its confirm: once every
+// confirm is in, every return of this batch has arrived.
 const publishAll = async (channel: ConfirmChannel, items: ReadonlyArray<Publication>): Promise<void> => {
-  const confirms: Array<Promise<void>> = []
-  for (const item of items) {
-    const { confirmed, full } = send(channel, item)
-    confirmed.catch(() => undefined)
-    confirms.push(confirmed)
-    if (full) await drainedOrClosed(channel)
+  const tokens = new Set<string>()
+  const returned: Array<string> = []
+  const onReturn = (message: { properties: { headers?: Record<string, unknown> }; fields: { routingKey: string } }) => {
+    const token = message.properties.headers?.[TOKEN]
+    if (typeof token === "string" && tokens.has(token)) returned.push(message.fields.routingKey)
   }
-  await Promise.all(confirms)
+  channel.on("return", onReturn)
+  try {
+    const confirms: Array<Promise<void>> = []
+    for (const item of items) {
+      const mandatory = item.options.mandatory === true
+      const token = mandatory ? crypto.randomUUID() : undefined
+      if (token !== undefined) tokens.add(token)
+      const options = token === undefined ? item.options : { ...item.options, headers: { ...item.options.headers, [TOKEN]: token } }
+      const { confirmed, full } = send(channel, { ...item, options })
+      confirmed.catch(() => undefined)
+      confirms.push(confirmed)
+      if (full) await drainedOrClosed(channel)
+    }
+    await Promise.all(confirms)
+  } finally {
+    channel.off("return", onReturn)
+  }
+  if (returned.length > 0) throw new Unroutable(`unroutable: no queue for ${[...new Set(returned)].join(", ")} (${returned.length} message(s))`)
 }
 
+const toPublishError = (cause: unknown): MessageBusError =>
+  cause instanceof Unroutable ? new MessageBusError({ reason: new BusRejected({ message: cause.message }) }) : toBusError(cause)
+
 export const publishConfirmed = (channel: ConfirmChannel, items: ReadonlyArray<Publication>) =>
-  items.length === 0 ? Effect.void : Effect.tryPromise({ try: () => publishAll(channel, items), catch: toBusError })
+  items.length === 0 ? Effect.void : Effect.tryPromise({ try: () => publishAll(channel, items), catch: toPublishError })

@@ -10,7 +10,8 @@ import type { Attachment } from "./Attachment.ts"
 import * as Consumer from "./Consumer.ts"
 import * as DeadLetters from "./DeadLetters.ts"
 import * as Session from "./Session.ts"
-import { declareShared, declareStep, names as namesFor } from "./Topology.ts"
+import { declareShared, declareShopQueues, declareStep, names as namesFor } from "./Topology.ts"
+import { isShopBound, shopBoundKinds } from "../../application/CommerceMessages.ts"
 
 export interface RabbitMqBusConfig {
   readonly url: string
@@ -51,6 +52,7 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
         current = model
         const channel = await model.createChannel()
         await declareShared(channel, names)
+        await declareShopQueues(channel, names, shopBoundKinds)
         for (const step of known.values()) await declareStep(channel, names, step)
         await channel.close()
       },
@@ -73,7 +75,13 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
     )
 
   const publish = Effect.fn("RabbitMqBus.publish")((messages: ReadonlyArray<OutgoingMessage>) =>
-    publishRaw(messages.map((message) => ({ exchange: names.events, routingKey: message.type, ...encode(message) })))
+    publishRaw(
+      messages.map((message) => {
+        const { content, options } = encode(message)
+        // What the platform must get is mandatory: unroutable is an error, not a silent drop.
+        return { exchange: names.events, routingKey: message.type, content, options: isShopBound(message.type) ? { ...options, mandatory: true } : options }
+      })
+    )
   )
 
   const consume = (step: Step, onBatch: BatchConsumer) => {

@@ -11,6 +11,10 @@ export interface SessionOptions {
   readonly reconnectMaxDelayMs: number
   /** Shown by `rabbitmqctl list_connections client_properties`. */
   readonly connectionName: string
+  /** A connect (TCP + AMQP handshake) not done by then fails as BusUnavailable. Default 10 s. */
+  readonly connectTimeoutMs?: number
+  /** A hook (declares, channel opening, consumer attach) not done by then fails and is retried. Default 30 s. */
+  readonly operationTimeoutMs?: number
 }
 export type Hook = (connection: ChannelModel) => Effect.Effect<void, MessageBusError>
 
@@ -51,27 +55,39 @@ export const make = Effect.fn("RabbitMq.Session")(function* (options: SessionOpt
 
   // The close listener is registered as soon as the connection exists, before any hook runs: a
   // connection that drops while hooks re-attach is still noticed.
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000
+  const operationTimeoutMs = options.operationTimeoutMs ?? 30_000
+  // A broker (or a blackholing link) that accepts TCP and never answers must not hang the connect:
+  // it times out, and a connection that completes after that is closed at once.
   const connect = Effect.gen(function* () {
     const closed = yield* Deferred.make<void>()
     const model = yield* Effect.tryPromise({
-      try: () =>
-        amqp.connect(withHeartbeat(options.url, options.heartbeatSeconds), { clientProperties: { connection_name: options.connectionName } }).then((m) => {
+      try: (signal) =>
+        amqp.connect(withHeartbeat(options.url, options.heartbeatSeconds), { clientProperties: { connection_name: options.connectionName }, timeout: connectTimeoutMs }).then((m) => {
           ignoreErrors(m)
           m.once("close", () => {
             closedModels.add(m)
             Deferred.doneUnsafe(closed, Effect.void)
           })
+          if (signal.aborted) {
+            m.close().catch(() => undefined)
+            throw new Error("connected after the connect timeout")
+          }
           return m
         }),
       catch: unavailable
-    })
+    }).pipe(Effect.timeoutOrElse({ duration: connectTimeoutMs, orElse: () => Effect.fail(unavailable(`no AMQP connection within ${connectTimeoutMs} ms`)) }))
     return { model, closed } satisfies Live
   })
+
+  /** A channel operation that hangs (a blocked or half-dead connection) fails instead. */
+  const bounded = <A>(what: string, effect: Effect.Effect<A, MessageBusError>) =>
+    effect.pipe(Effect.timeoutOrElse({ duration: operationTimeoutMs, orElse: () => Effect.fail(unavailable(`${what}: no answer from RabbitMQ within ${operationTimeoutMs} ms`)) }))
 
   const isLive = (model: ChannelModel) => connection === model && !closedModels.has(model)
 
   const openPublisher = Effect.fnUntraced(function* (model: ChannelModel) {
-    const channel = yield* Effect.tryPromise({ try: () => model.createConfirmChannel(), catch: unavailable })
+    const channel = yield* bounded("opening the publish channel", Effect.tryPromise({ try: () => model.createConfirmChannel(), catch: unavailable }))
     ignoreErrors(channel)
     // A channel-level error (e.g. a 404) closes only this channel: open a new one on next use.
     channel.on("close", () => void (publisher === channel && (publisher = undefined)))
@@ -84,7 +100,7 @@ export const make = Effect.fn("RabbitMq.Session")(function* (options: SessionOpt
   const runHooks = (live: Live, current: ReadonlyArray<Hook>) =>
     Effect.forEach(
       current,
-      (hook) => hook(live.model).pipe(Effect.tapError((e) => Effect.logWarning("AMQP re-attach failed; retrying", e.message)), Effect.retry(backoff)),
+      (hook) => bounded("re-attach", hook(live.model)).pipe(Effect.tapError((e) => Effect.logWarning("AMQP re-attach failed; retrying", e.message)), Effect.retry(backoff)),
       { discard: true }
     ).pipe(Effect.raceFirst(Deferred.await(live.closed)))
 
@@ -143,7 +159,7 @@ export const make = Effect.fn("RabbitMq.Session")(function* (options: SessionOpt
           })
         )
         yield* Effect.addFinalizer(() => Effect.sync(() => hooks.delete(hook)))
-        if (now !== undefined) yield* hook(now)
+        if (now !== undefined) yield* bounded("attach", hook(now))
       }),
     isLive,
     connected: () => connection !== undefined && isLive(connection),

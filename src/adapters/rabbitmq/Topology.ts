@@ -14,6 +14,8 @@ export interface Names {
   readonly tierQueue: (step: string, delayMs: number) => string
   /** The step of a step or tier queue, for the x-death header. */
   readonly stepOf: (queue: string) => string | undefined
+  /** The platform's durable queue for one kind of message (`tocommerce.user.upsert`). */
+  readonly shopQueue: (kind: string) => string
 }
 
 export const names = (prefix: string): Names => ({
@@ -22,6 +24,7 @@ export const names = (prefix: string): Names => ({
   parking: `${prefix}.parking`,
   stepQueue: (step) => `${prefix}.step.${step}`,
   tierQueue: (step, delayMs) => `${prefix}.step.${step}.retry.${delayMs}ms`,
+  shopQueue: (kind) => `${prefix}.${kind}`,
   stepOf: (queue) => (queue.startsWith(`${prefix}.step.`) ? queue.slice(prefix.length + 6).replace(/\.retry\.\d+ms$/, "") : undefined)
 })
 
@@ -60,5 +63,17 @@ export const declareStep = async (channel: Channel, n: Names, step: Step): Promi
       durable: true,
       arguments: { ...quorum, "x-message-ttl": delayMs, "x-delivery-limit": step.deliveryLimit, ...deadLetterTo(queue) }
     })
+  }
+}
+
+/**
+ * One durable queue per message kind the contract promises the platform (issue 9 #14): what we
+ * publish for it is kept until the platform consumes it, whether or not it is connected yet.
+ */
+export const declareShopQueues = async (channel: Channel, n: Names, kinds: ReadonlyArray<string>): Promise<void> => {
+  for (const kind of kinds) {
+    const queue = n.shopQueue(kind)
+    await channel.assertQueue(queue, { durable: true, arguments: { ...quorum, "x-delivery-limit": SHARED_DELIVERY_LIMIT, ...deadLetterTo(n.deadLetters) } })
+    await channel.bindQueue(queue, n.events, kind)
   }
 }

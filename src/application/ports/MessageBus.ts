@@ -67,8 +67,10 @@ export class MessageBus extends Context.Service<
   MessageBus,
   {
     /**
-     * Succeeds only once the broker has confirmed every message (persistent). A routing key no
-     * step binds is accepted and dropped, as a topic exchange does.
+     * Succeeds only once the broker has confirmed every message (persistent). A message for the
+     * platform (`tocommerce.*`) goes to the durable queue declared for its kind and must reach a
+     * queue: one that reaches none fails the publish with `BusRejected` (unroutable). Another
+     * routing key no step binds is accepted and dropped, as a topic exchange does.
      */
     readonly publish: (messages: ReadonlyArray<OutgoingMessage>) => Effect.Effect<void, MessageBusError>
     /**

@@ -43,6 +43,8 @@ export interface HubSpotSimulator {
   setFaults(f: Partial<Faults>): void
   requestLog(): LoggedRequest[]
   flushWebhooks(): Promise<void>
+  /** Hung requests (the hang fault) whose client has not closed the connection yet. */
+  openHangs(): number
 }
 
 const limiterFor = (o: SimulatorOptions) =>
@@ -101,5 +103,7 @@ export const startHubSpotSimulator = async (options: SimulatorOptions = {}): Pro
     server.closeAllConnections()
     await new Promise<void>((resolve) => server.close(() => resolve()))
   }
-  return { url: `http://127.0.0.1:${port}`, port, state: store, ui, webhooks: sender, events, stop, reset, setFaults, requestLog: () => [...log], flushWebhooks }
+  /** Hung requests whose client has not closed the connection yet. */
+  const openHangs = () => [...hanging].filter((res) => res.socket !== null && !res.socket.destroyed).length
+  return { url: `http://127.0.0.1:${port}`, port, state: store, ui, webhooks: sender, events, stop, reset, setFaults, requestLog: () => [...log], flushWebhooks, openHangs }
 }

@@ -11,7 +11,7 @@ import { describeMongo, freshDbName } from "../support/mongo/MongoTestEnv.ts"
 const dataCommands = new Set(["find", "insert", "update", "delete", "findAndModify", "aggregate"])
 
 describeMongo("MongoWebhookInbox commands per request and per batch", (url) => {
-  test("a request costs 2 commands; claiming and marking a batch costs ≤ 7, independent of its size; nothing is updated", async () => {
+  test("a request costs 2 commands; claiming and marking a batch costs ≤ 9, independent of its size; nothing is updated", async () => {
     const client = new MongoClient(url, { monitorCommands: true })
     await client.connect()
     const commands: Array<string> = []
@@ -33,8 +33,10 @@ describeMongo("MongoWebhookInbox commands per request and per batch", (url) => {
       const small = await relayBatch(10, 100)
       const large = await relayBatch(500, 200)
       expect(perRequest).toEqual(["find", "insert"])
-      expect(small.length).toBeLessThanOrEqual(7)
-      expect(large).toEqual(small)
+      // A peek (an idle relay takes no lease), the lease and its check, the events after the lease
+      // is won; then the keys, the delete, the release, and now and then a prune of the chain.
+      expect(small.length).toBeLessThanOrEqual(9)
+      expect(large.filter((c) => c !== "delete").length).toBe(small.filter((c) => c !== "delete").length)
       expect([...small, ...large]).not.toContain("update")
       expect((await Effect.runPromise(inbox.backlog)).pending).toBe(600 - 510)
     } finally {

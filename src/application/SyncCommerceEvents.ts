@@ -12,8 +12,8 @@ import { firstKeys, knownKeys, linkIndex, planWrites, recordsToRead, screen, spl
 import { settle } from "./SettleCommerceWrites.ts"
 import { crmWritesLanded, ledgerOf } from "./LedgerEntries.ts"
 import { CommerceApi, type UnvalidatedRecord } from "./ports/CommerceApi.ts"
-import { Crm, type CrmIdOf } from "./ports/Crm.ts"
-import { IdLinks } from "./ports/IdLinks.ts"
+import { Crm, type CrmError, type CrmIdOf, type CrmLink } from "./ports/Crm.ts"
+import { type IdLink, IdLinks } from "./ports/IdLinks.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
 import { Snapshots } from "./ports/Snapshots.ts"
 import { WriteLedger } from "./ports/WriteLedger.ts"
@@ -63,7 +63,54 @@ export const commerceObjectOf = (m: Envelope): string | undefined => {
   return parsed === undefined || typeof id !== "string" ? undefined : entityKey(parsed[0], id)
 }
 
+/**
+ * Sends the whole list; when the CRM refuses it outright, each item alone (a few at a time), so
+ * only the refused items fail and their neighbours go through. Returns the refused items.
+ */
+const refusedAlone = <I, R>(
+  items: ReadonlyArray<I>,
+  send: (items: ReadonlyArray<I>) => Effect.Effect<void, CrmError, R>
+): Effect.Effect<ReadonlyArray<readonly [I, CrmError]>, CrmError, R> =>
+  send(items).pipe(
+    Effect.as<ReadonlyArray<readonly [I, CrmError]>>([]),
+    Effect.catch((error) =>
+      error.isRetryable
+        ? Effect.fail(error)
+        : items.length === 1
+          ? Effect.succeed([[items[0] as I, error] as const])
+          : Effect.map(
+              Effect.forEach(items, (item) => refusedAlone([item], send), { concurrency: 4 }),
+              (lists) => lists.flat()
+            )
+    )
+  )
+
 const when = <A, E, R>(condition: boolean, effect: Effect.Effect<A, E, R>, otherwise: A) => (condition ? effect : Effect.succeed(otherwise))
+
+/** The shop objects whose archive or association the CRM refused, with the message to fail. */
+const refusedObjects = (
+  inputs: ReadonlyArray<EventInput>,
+  plan: { readonly planned: ReadonlyArray<{ readonly live: { readonly index: number; readonly entity: CommerceEntity; readonly id: string } }> },
+  linked: ReadonlyArray<IdLink>,
+  storedLinks: ReadonlyMap<string, string>,
+  archives: ReadonlyArray<readonly [string, CrmError]>,
+  associations: ReadonlyArray<readonly [CrmLink, CrmError]>
+): ReadonlyMap<string, { readonly index: number; readonly reason: string }> => {
+  const out = new Map<string, { readonly index: number; readonly reason: string }>()
+  if (archives.length + associations.length === 0) return out
+  for (const [crmId, error] of archives) {
+    const deleted = inputs.find((i) => i.action === "deleted" && storedLinks.get(entityKey(i.entity, i.event.id)) === crmId)
+    if (deleted !== undefined) out.set(entityKey(deleted.entity, deleted.event.id), { index: deleted.index, reason: `the CRM refused to archive ${crmId}: ${error.message}` })
+  }
+  for (const [link, error] of associations) {
+    const owner = linked.find((l) => l.crmId === link.fromId)
+    const planned = owner === undefined ? undefined : plan.planned.find((p) => p.live.entity === owner.entity && p.live.id === owner.commerceId)
+    if (planned !== undefined) {
+      out.set(entityKey(planned.live.entity, planned.live.id), { index: planned.live.index, reason: `the CRM refused to link ${link.fromId} to ${link.toId}: ${error.message}` })
+    }
+  }
+  return out
+}
 
 export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | IdLinks | WriteLedger | MessageBus> = Effect.fn("syncCommerceEvents")(
   function* (messages: ReadonlyArray<Envelope>) {
@@ -93,11 +140,14 @@ export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | Id
     // Recorded before the writes: the webhook reporting them may arrive before the calls return.
     if (plan.ledger.length > 0) yield* ledger.record(plan.ledger)
     const crm = yield* Crm
-    const [updates, upserts] = yield* Effect.all(
+    const [updates, upserts, archiveRefusals] = yield* Effect.all(
       [
         perType(plan.updates, updateRecords),
         perType(plan.upserts, upsertRecords),
-        Effect.forEach(plan.archives, ([type, ids]) => crm.archive(type, ids as ReadonlyArray<CrmIdOf[CrmObjectType]>), { concurrency: "unbounded", discard: true })
+        Effect.map(
+          Effect.forEach(plan.archives, ([type, ids]) => refusedAlone(ids, (some) => crm.archive(type, some as ReadonlyArray<CrmIdOf[CrmObjectType]>)), { concurrency: "unbounded" }),
+          (lists) => lists.flat()
+        )
       ],
       { concurrency: "unbounded" }
     )
@@ -108,9 +158,14 @@ export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | Id
     if (settled.crmSnapshots.length > 0) yield* snapshots.saveCrm(settled.crmSnapshots)
     // Linked only once HubSpot took the id, so a refused write leaves no link to a dead record.
     if (settled.links.length > 0) yield* idLinks.link(settled.links)
-    if (settled.associations.length > 0) yield* crm.associate(settled.associations)
+    const associationRefusals = settled.associations.length > 0 ? yield* refusedAlone(settled.associations, crm.associate) : []
     if (settled.publish.length > 0) yield* (yield* MessageBus).publish(settled.publish)
-    if (settled.commerceSnapshots.length > 0) yield* snapshots.saveCommerce(settled.commerceSnapshots)
+    // A refused archive or association fails its own message only, and leaves its shop version
+    // unremembered so that a replay does it again.
+    const refused = refusedObjects(inputs, plan, settled.links, links, archiveRefusals, associationRefusals)
+    const remembered = settled.commerceSnapshots.filter((s) => !refused.has(entityKey(s.entity, s.id)))
+    if (remembered.length > 0) yield* snapshots.saveCommerce(remembered)
+    for (const { index, reason } of refused.values()) failures.set(index, new StepFailure({ retryable: false, reason }))
 
     const waiting = goneAreDone(coalesced, new Set(seen.map((s) => entityKey(s.entity, s.id))))
     for (const [index, f] of [...waiting, ...plan.failed, ...settled.failed]) failures.set(index, new StepFailure({ retryable: f.retryable, reason: f.reason }))

@@ -2,6 +2,7 @@
 // the process's one shared Mongo connection; the budget's liveness of that connection comes along.
 import { Layer, Option } from "effect"
 import type { BudgetConfig } from "../../application/BudgetPolicy.ts"
+import * as InMemoryBackfillJobs from "../memory/InMemoryBackfillJobs.ts"
 import * as InMemoryIdLinks from "../memory/InMemoryIdLinks.ts"
 import * as InMemoryJobCheckpoints from "../memory/InMemoryJobCheckpoints.ts"
 import * as InMemoryParkedItems from "../memory/InMemoryParkedItems.ts"
@@ -9,6 +10,7 @@ import * as InMemoryRateBudget from "../memory/InMemoryRateBudget.ts"
 import * as InMemorySnapshots from "../memory/InMemorySnapshots.ts"
 import * as InMemoryWebhookInbox from "../memory/InMemoryWebhookInbox.ts"
 import * as InMemoryWriteLedger from "../memory/InMemoryWriteLedger.ts"
+import * as MongoBackfillJobs from "../mongo/MongoBackfillJobs.ts"
 import * as MongoConnection from "../mongo/MongoConnection.ts"
 import * as MongoIdLinks from "../mongo/MongoIdLinks.ts"
 import * as MongoJobCheckpoints from "../mongo/MongoJobCheckpoints.ts"
@@ -26,6 +28,7 @@ const inMemory = (budget: BudgetConfig) =>
     InMemoryWriteLedger.layer,
     InMemoryParkedItems.layer,
     InMemoryJobCheckpoints.layer,
+    InMemoryBackfillJobs.layer,
     InMemoryRateBudget.layer(budget)
   )
 
@@ -37,6 +40,7 @@ const onMongo = (options: MongoConnection.MongoOptions, budget: BudgetConfig) =>
     MongoWriteLedger.layer,
     MongoParkedItems.layer,
     MongoJobCheckpoints.layer,
+    MongoBackfillJobs.layer,
     MongoRateBudget.layerOnDb(budget)
   ).pipe(Layer.provideMerge(MongoConnection.dbLayer(options)))
 

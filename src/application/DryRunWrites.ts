@@ -51,7 +51,9 @@ export const withDryRun = <A, E, R>(effect: Effect.Effect<A, E, R>, tally: Tally
       }),
       Effect.provideService(MessageBus, {
         ...bus,
-        publish: (messages) => Effect.sync(() => messages.forEach((m) => bump(tally, shopOutcome(m.type, m.payload))))
+        publish: (messages) => Effect.sync(() => {
+            for (const m of messages) bump(tally, shopOutcome(m.type, m.payload))
+          })
       }),
       Effect.provideService(Snapshots, { ...snapshots, saveCrm: (all) => Effect.succeed(all.map(() => "newer" as const)), saveCommerce: (all) => Effect.succeed(all.map(() => "newer" as const)) }),
       Effect.provideService(IdLinks, { ...links, link: () => Effect.void, repoint: () => Effect.void }),

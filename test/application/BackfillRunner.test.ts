@@ -49,10 +49,16 @@ const harness = <A, E>(
         const crm = yield* InMemoryCrm.make()
         const published: Array<OutgoingMessage> = []
         const lanes: Array<LaneName> = []
-        const watched = Crm.of({ ...crm, listIds: (type, after, limit) => Effect.flatMap(Lane, (lane) => (lanes.push(lane), crm.listIds(type, after, limit))) })
+        const watched = Crm.of({ ...crm, listIds: (type, after, limit) => Effect.flatMap(Lane, (lane) => {
+            lanes.push(lane)
+            return crm.listIds(type, after, limit)
+          }) })
         const bus = Layer.effect(
           MessageBus,
-          Effect.map(MessageBus, (b) => MessageBus.of({ ...b, publish: (messages) => (published.push(...messages), b.publish(messages)) }))
+          Effect.map(MessageBus, (b) => MessageBus.of({ ...b, publish: (messages) => {
+              published.push(...messages)
+              return b.publish(messages)
+            } }))
         ).pipe(Layer.provide(InMemoryBus.layer))
         const layer = Layer.mergeAll(bus, InMemoryBackfillJobs.layer, Layer.succeed(Crm, options.crm?.(watched) ?? watched), InMemoryCommerceApi.layer({ user: options.users ?? [] })).pipe(
           Layer.provideMerge(memoryStorePorts())

@@ -7,6 +7,7 @@ import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
 import * as InMemoryCommerceApi from "../../src/adapters/memory/InMemoryCommerceApi.ts"
 import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
 import { runOnce } from "../../src/application/BackfillRunner.ts"
+import { scheduleReconcile } from "../../src/application/ScheduleReconcile.ts"
 import { Lane, type LaneName } from "../../src/application/Lane.ts"
 import { type BackfillJob, BackfillJobs, type JobDefinition } from "../../src/application/ports/BackfillJobs.ts"
 import type { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
@@ -17,6 +18,7 @@ import type { WriteLedger } from "../../src/application/ports/WriteLedger.ts"
 import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import { Snapshots } from "../../src/application/ports/Snapshots.ts"
 import type { OutgoingMessage } from "../../src/application/Step.ts"
+import type { CompanyId } from "../../src/domain/Ids.ts"
 import { aUser } from "../domain/mothers.ts"
 import { memoryStorePorts } from "../support/MemoryStorePorts.ts"
 
@@ -185,4 +187,33 @@ test("a spent daily quota rests the job until the reset, and it completes afterw
   expect(out.after?.state).toBe("done")
   expect(out.progress).toMatchObject([{ page: 1, counts: { records: 150 } }])
   spentUntil = 0
+})
+
+test("reconcile picks up a change whose webhook never came, and leaves synced records alone", async () => {
+  const out = await harness(({ crm, published }) =>
+    Effect.gen(function* () {
+      const ids = yield* seedCompanies(crm, 5)
+      const jobs = yield* BackfillJobs
+      yield* jobs.create([aJob("initial")])
+      yield* drain("a")
+      const synced = published.length
+      // The first reconcile's window covers the backfilled records: all already synced.
+      const first = yield* scheduleReconcile(200)
+      const again = yield* scheduleReconcile(200)
+      yield* drain("a")
+      const quiet = published.length - synced
+      yield* Effect.sleep("10 millis")
+      yield* crm.update("company", [{ id: ids[2]! as CompanyId, properties: { name: "Renamed without a webhook" } }])
+      yield* Effect.sleep("250 millis")
+      const second = yield* scheduleReconcile(200)
+      yield* drain("a")
+      const runs = (yield* jobs.list).filter((j) => j.definition.kind === "reconcile")
+      return { first, again, quiet, second, fresh: published.slice(synced), runs }
+    })
+  )
+  expect([out.first, out.again, out.second]).toEqual([true, false, true])
+  expect(out.quiet).toBe(0)
+  expect(out.fresh.map((m) => (m.payload as { fields: Record<string, unknown> }).fields)).toEqual([expect.objectContaining({ name: "Renamed without a webhook" })])
+  expect(out.runs.map((j) => j.state)).toEqual(["done", "done"])
+  expect(out.runs[1]!.definition.modifiedSince).toBe(out.runs[0]!.definition.modifiedUntil! - 60_000)
 })

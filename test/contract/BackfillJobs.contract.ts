@@ -54,6 +54,23 @@ export const backfillJobsContract = (name: string, makeLayer: () => Layer.Layer<
       expect([...out.progress].sort((a, b) => a.jobId.localeCompare(b.jobId))).toEqual([aPage("job", 2, undefined), aPage("other", 0, "x")])
     })
 
+    test("remove deletes jobs with their pages and leases", async () => {
+      const out = await run((jobs) =>
+        Effect.gen(function* () {
+          yield* jobs.create([aJob("job", 1), aJob("keep", 2)])
+          yield* jobs.finish(aPage("job", 0, "c"))
+          yield* jobs.finish(aPage("keep", 0, "c"))
+          yield* jobs.lease(lease(1, "r1", 1_000), 0)
+          yield* jobs.remove(["job"])
+          yield* jobs.remove([])
+          return { list: yield* jobs.list, progress: yield* jobs.progress(["job", "keep"]), relet: yield* jobs.lease(lease(1, "r2", 1_000), 0) }
+        })
+      )
+      expect(out.list.map((j) => j.id)).toEqual(["keep"])
+      expect(out.progress.map((p) => p.jobId)).toEqual(["keep"])
+      expect(out.relet).toBe(true)
+    })
+
     test("a live lease keeps others out; its holder renews it; it is taken over once expired", async () => {
       const out = await run((jobs) =>
         Effect.gen(function* () {

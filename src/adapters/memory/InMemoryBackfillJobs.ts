@@ -43,6 +43,12 @@ export const make = Effect.sync(() => {
         pages.set(key, progress)
         leases.delete(key)
         return true
+      }),
+    remove: (ids) =>
+      Effect.sync(() => {
+        const gone = new Set(ids)
+        for (const id of gone) jobs.delete(id)
+        for (const map of [leases, pages]) for (const [key, value] of map) if (gone.has(value.jobId)) map.delete(key)
       })
   })
 })

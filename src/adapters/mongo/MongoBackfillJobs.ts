@@ -99,7 +99,16 @@ export const make = (db: Db) => {
             })
           ),
     lease,
-    finish
+    finish,
+    remove: (ids) =>
+      ids.length === 0
+        ? Effect.void
+        : run(async () => {
+            const jobIds = [...new Set(ids)]
+            await jobs.deleteMany({ _id: { $in: jobIds } })
+            await pages.deleteMany({ jobId: { $in: jobIds } })
+            await leases.deleteMany({ jobId: { $in: jobIds } })
+          })
   })
 }
 

@@ -72,5 +72,7 @@ export class BackfillJobs extends Context.Service<
     readonly lease: (lease: PageLease, now: number) => StoreOp<boolean>
     /** Records a finished page: false when that page was recorded already (by anyone). */
     readonly finish: (progress: PageProgress) => StoreOp<boolean>
+    /** Deletes these jobs with their pages and leases (old reconcile runs). */
+    readonly remove: (jobIds: ReadonlyArray<string>) => StoreOp<void>
   }
 >()("crm-sync/application/ports/BackfillJobs") {}

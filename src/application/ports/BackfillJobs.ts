@@ -21,6 +21,8 @@ export interface JobDefinition {
   /** Records per page (the batch handed to the flow): 100 by default. */
   readonly pageSize: number
   readonly dryRun: boolean
+  /** The lane share the operator asked for (estimates); the service applies BACKFILL_SHARE. */
+  readonly share?: number
   /** "backfill" from the CLI, "reconcile" from the schedule. */
   readonly kind: "backfill" | "reconcile"
 }

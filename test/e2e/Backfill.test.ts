@@ -1,7 +1,7 @@
 // Backfill and reconcile through `bun start` on real RabbitMQ and the Mongo-wire store, with both
 // simulators. HubSpot's webhooks are switched off, so only the backfill or reconcile can sync.
 import { afterAll, beforeAll, expect, test } from "bun:test"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { type Effect, Layer, ManagedRuntime } from "effect"
 import * as MongoBackfillJobs from "../../src/adapters/mongo/MongoBackfillJobs.ts"
 import * as MongoConnection from "../../src/adapters/mongo/MongoConnection.ts"
 import { jobStatus, listJobs, startJob } from "../../src/application/BackfillCommands.ts"

@@ -1,5 +1,6 @@
 // `bun run backfill start|list|status|pause|resume|cancel`: backfill jobs in the store at
 // MONGO_URL (MONGO_DB), run by the service's replicas. `--help` on every command.
+import { CommanderError } from "commander"
 import { Config, Effect, Layer, ManagedRuntime } from "effect"
 import { program } from "../src/adapters/cli/BackfillCli.ts"
 import * as Settings from "../src/adapters/config/Settings.ts"
@@ -26,10 +27,15 @@ let code = 0
 try {
   await cli.parseAsync(process.argv)
 } catch (error) {
-  // Effect failures carry their tag: say what went wrong, not a stack trace.
-  const e = error as { readonly _tag?: string; readonly jobId?: string; readonly state?: string; readonly message?: string }
+  if (error instanceof CommanderError) {
+    // Commander has printed the usage error or the help already.
+    code = error.exitCode
+  } else {
+    // Effect failures carry their tag: say what went wrong, not a stack trace.
+    const e = error as { readonly _tag?: string; readonly jobId?: string; readonly state?: string; readonly message?: string }
   console.error(e._tag === "JobNotFound" ? `no job ${e.jobId}` : e._tag === "JobFinished" ? `job ${e.jobId} is ${e.state}` : `backfill: ${e.message ?? String(error)}`)
-  code = 1
+    code = 1
+  }
 }
 await runtime.dispose()
 process.exit(code)

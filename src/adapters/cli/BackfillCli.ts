@@ -146,7 +146,12 @@ interface StartOptions {
 const jsonOption = () => new Option("--json", "print JSON for scripts")
 
 export const program = (io: CliIo): Command => {
-  const cli = new Command("backfill").description("Backfill and reconcile jobs between HubSpot and the shop, run by the service's replicas").showHelpAfterError()
+  // Usage errors and --help throw a CommanderError (its exitCode says which) instead of exiting,
+  // so the caller closes the store first; subcommands inherit this from their parent.
+  const cli = new Command("backfill")
+    .description("Backfill and reconcile jobs between HubSpot and the shop, run by the service's replicas")
+    .showHelpAfterError()
+    .exitOverride()
 
   cli
     .command("start")

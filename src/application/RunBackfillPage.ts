@@ -45,7 +45,8 @@ const failuresOf = Effect.fnUntraced(function* <R>(handler: BatchHandler<R>, env
   return envelopes.map((e, i) => (retried.has(e.id) ? retried.get(e.id) : first[i]))
 })
 
-const reasonOf = (f: StepFailure) => f.reason.split(":")[0] ?? f.reason
+/** Reasons name rules and fields, not records, so equal ones group; long ones are cut. */
+const reasonOf = (f: StepFailure) => (f.reason.length > 100 ? `${f.reason.slice(0, 99)}…` : f.reason)
 
 export const runBackfillPage = Effect.fn("runBackfillPage")(function* (job: BackfillJob, cursor: string | undefined, page: number) {
   const now = yield* Clock.currentTimeMillis

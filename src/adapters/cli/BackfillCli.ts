@@ -74,10 +74,11 @@ const line = (v: JobView) => {
 const dryRunReport = (v: JobView, io: CliIo): ReadonlyArray<string> => {
   const records = v.counts["records"] ?? 0
   const budget = { ...io.budget, share: v.job.definition.share ?? io.budget.share }
-  const outcomes = Object.entries(v.counts)
+  const entries = Object.entries(v.counts)
     .filter(([k]) => k !== "records")
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, n]) => `  ${k.padEnd(40)} ${n}`)
+  const width = Math.max(0, ...entries.map(([k]) => k.length))
+  const outcomes = entries.map(([k, n]) => `  ${k.padEnd(width)}  ${n}`)
   return [
     `dry run ${v.job.id}: ${records} records read and validated, nothing written`,
     ...outcomes,

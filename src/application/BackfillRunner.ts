@@ -74,6 +74,7 @@ const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgres
   if (outcome._tag === "Failed") return false
   const finishedAt = yield* Clock.currentTimeMillis
   const first = yield* jobs.finish({ jobId: job.id, page, cursor: outcome.next, counts: addCounts(last?.counts, outcome.counts), finishedAt })
+  if (first) yield* Effect.logInfo("backfill page finished").pipe(Effect.annotateLogs({ job: job.id, page, records: outcome.counts["records"] ?? 0, holder: options.holder }))
   if (first && outcome.next === undefined) yield* jobs.setState([job.id], "done", undefined, finishedAt)
   return first
 })

@@ -94,6 +94,22 @@ describeMongo("end to end: backfill", (mongoUrl) => {
     expect([...byCursor.values()].filter((n) => n > 1).length).toBeLessThanOrEqual(1)
     await eventually(() => expect(new Set(live().map((b) => b.record["crmId"])).size).toBe(total), 30_000, 200)
   }, 150_000)
+
+  test("two service processes split one job's pages and together stay within HubSpot's limits (0 × 429)", async () => {
+    // A second replica beside the first (the webhook port is the first one's).
+    extra.push(await startService({ ...stack.serviceEnv, PORT: "0" }, 45_000))
+    const replicas = extra.slice(-2)
+    expect(replicas).toHaveLength(2)
+    createCompanies(200, "Pair")
+    const since = stack.hubspot.requestLog().length
+    const id = await jobs.run(startJob(companies({ pageSize: 25 })))
+    const view = await done(id, 120_000)
+    expect(view.counts).toMatchObject({ records: created, synced: created })
+    const pagesBy = replicas.map((r) => r.logs.filter((l) => l["message"] === "backfill page finished" && (l["annotations"] as Record<string, unknown>)["job"] === id).length)
+    expect(pagesBy[0]! + pagesBy[1]!).toBe(created / 25)
+    expect(Math.min(...pagesBy)).toBeGreaterThan(0)
+    expect(stack.hubspot.requestLog().slice(since).filter((r) => r.status === 429)).toHaveLength(0)
+  }, 150_000)
 })
 
 describeMongo("end to end: reconcile", (mongoUrl) => {

@@ -4,7 +4,7 @@
 // consuming. Prints records/s, HubSpot calls/s, records per call, the ratio to the ceiling (the
 // lane's calls/s divided by the fewest calls a record needs), the seed's one-call-per-record
 // design at the same budget as the baseline, 429s, and the service's peak RSS and CPU.
-// Needs AMQP_URL and MONGO_URL. Usage: bun bench/backfill.ts [companies=1000] [share=1.0]
+// Needs AMQP_URL and MONGO_URL. Usage: bun bench/backfill.ts [companies=1000] [share=1.0] [page size=500]
 import { Layer, ManagedRuntime } from "effect"
 import * as MongoBackfillJobs from "../src/adapters/mongo/MongoBackfillJobs.ts"
 import * as MongoConnection from "../src/adapters/mongo/MongoConnection.ts"
@@ -13,6 +13,7 @@ import { startStack } from "../test/support/e2e/Stack.ts"
 
 const companies = Number(process.argv[2] ?? 1000)
 const share = Number(process.argv[3] ?? 1)
+const pageSize = Number(process.argv[4] ?? 500)
 const burst = 190
 const mongoUrl = process.env.MONGO_URL
 if (process.env.AMQP_URL === undefined || mongoUrl === undefined) {
@@ -42,7 +43,7 @@ try {
   const records = companies * 4
   const before = stack.hubspot.requestLog().length
   const started = performance.now()
-  const id = await runtime.runPromise(startJob({ direction: "crm-to-commerce", types: ["company", "contact"], pageSize: 100, dryRun: false, kind: "backfill" }))
+  const id = await runtime.runPromise(startJob({ direction: "crm-to-commerce", types: ["company", "contact"], pageSize, dryRun: false, kind: "backfill" }))
   for (;;) {
     const view = await runtime.runPromise(jobStatus(id))
     if (view.job.state === "done") break

@@ -47,20 +47,51 @@ const commerceEnvelope = (jobId: string, entity: CommerceEntity, id: string, now
   attempt: 1
 })
 
+/** The most ids one source call returns: a page of more is gathered from several calls. */
+export const LIST_LIMIT = 100
+
+interface Listed {
+  readonly envelopes: ReadonlyArray<Envelope>
+  readonly next: string | undefined
+}
+
+/**
+ * Lists source pages from `after` until `size` envelopes are gathered or the source ends: a job
+ * page larger than one list call hands the flow one big batch (its reads still go 100 a call),
+ * which spreads the page's fixed costs (store round trips, publish confirms) over more records.
+ */
+const gather = <E, R>(size: number, after: string | undefined, list: (after: string | undefined, limit: number) => Effect.Effect<Listed, E, R>) =>
+  Effect.gen(function* () {
+    const envelopes: Array<Envelope> = []
+    let next = after
+    do {
+      const listed = yield* list(next, Math.min(LIST_LIMIT, size - envelopes.length))
+      envelopes.push(...listed.envelopes)
+      next = listed.next
+    } while (next !== undefined && envelopes.length < size)
+    return { envelopes, next }
+  })
+
 // By modified window (the record's own time becomes the change's, so records already synced at
 // that version are skipped by the flow's triage) or by id (from `fromId`, stopping past `toId`).
 const crmPage = Effect.fnUntraced(function* (job: BackfillJob, type: CrmObjectType, after: string | undefined, page: number, now: number) {
   const crm = yield* Crm
   const d = job.definition
   if (d.modifiedSince !== undefined || d.modifiedUntil !== undefined) {
-    const found = yield* crm.modifiedBetween(type, { from: d.modifiedSince ?? 0, to: d.modifiedUntil ?? now }, after)
-    return { envelopes: found.records.map((r) => crmEnvelope(job.id, type, r.id, r.updatedAt, page)), next: found.next }
+    return yield* gather(d.pageSize, after, (cursor) =>
+      Effect.map(crm.modifiedBetween(type, { from: d.modifiedSince ?? 0, to: d.modifiedUntil ?? now }, cursor), (found) => ({
+        envelopes: found.records.map((r) => crmEnvelope(job.id, type, r.id, r.updatedAt, page)),
+        next: found.next
+      }))
+    )
   }
-  const listed = yield* crm.listIds(type, after ?? d.fromId, d.pageSize)
-  const ids = listed.ids.filter(inRange(d))
-  const last = listed.ids.at(-1)
-  const pastEnd = d.toId !== undefined && last !== undefined && compareIds(last, d.toId) >= 0
-  return { envelopes: ids.map((id) => crmEnvelope(job.id, type, id, now, page)), next: pastEnd ? undefined : listed.next }
+  return yield* gather(d.pageSize, after ?? d.fromId, (cursor, limit) =>
+    Effect.map(crm.listIds(type, cursor, limit), (listed) => {
+      const last = listed.ids.at(-1)
+      const pastEnd = d.toId !== undefined && last !== undefined && compareIds(last, d.toId) >= 0
+      return { envelopes: listed.ids.filter(inRange(d)).map((id) => crmEnvelope(job.id, type, id, now, page)), next: pastEnd ? undefined : listed.next }
+    })
+  )
 })
 
 const commercePage = Effect.fnUntraced(function* (job: BackfillJob, entity: CommerceEntity, after: string | undefined, page: number, now: number) {
@@ -71,8 +102,10 @@ const commercePage = Effect.fnUntraced(function* (job: BackfillJob, entity: Comm
     ...(d.modifiedSince === undefined ? {} : { createdFrom: new Date(d.modifiedSince).toISOString() }),
     ...(d.modifiedUntil === undefined ? {} : { createdTo: new Date(d.modifiedUntil).toISOString() })
   }
-  const listed = yield* (yield* CommerceApi).listIds(entity, filter, after, d.pageSize)
-  return { envelopes: listed.ids.map((id) => commerceEnvelope(job.id, entity, id, now, page)), next: listed.next }
+  const api = yield* CommerceApi
+  return yield* gather(d.pageSize, after, (cursor, limit) =>
+    Effect.map(api.listIds(entity, filter, cursor, limit), (listed) => ({ envelopes: listed.ids.map((id) => commerceEnvelope(job.id, entity, id, now, page)), next: listed.next }))
+  )
 })
 
 /** The page at `cursor` (undefined: the job's first page). A bad cursor restarts its type. */

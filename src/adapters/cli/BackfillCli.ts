@@ -38,7 +38,7 @@ const rangeOf = (value: string) => {
 }
 const positiveInt = (value: string) => {
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw new InvalidArgumentError("--page-size must be a whole number from 1 to 100")
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError("--page-size must be a whole number from 1 to 1000")
   return n
 }
 
@@ -163,7 +163,7 @@ export const program = (io: CliIo): Command => {
     .option("--modified-since <ISO>", "only records modified (CRM) or created (shop) at or after", epochOf("--modified-since"))
     .option("--modified-until <ISO>", "only records modified (CRM) or created (shop) before", epochOf("--modified-until"))
     .option("--share <0.0-1.0>", "lane share for the estimate (the service applies BACKFILL_SHARE)", shareOf)
-    .option("--page-size <n>", "records per page (1-100)", positiveInt, 100)
+    .option("--page-size <n>", "records per page, handed to the flow as one batch (1-1000)", positiveInt, 500)
     .option("--dry-run", "read and validate everything, write nothing on either side; prints counts per outcome and an estimate")
     .option("--wait", "follow the job until it is done (always for --dry-run)")
     .addOption(jsonOption())

@@ -9,6 +9,7 @@ import * as SyncWorkers from "./application/SyncWorkers.ts"
 import * as Adapters from "./adapters/compose/Adapters.ts"
 import * as HttpApp from "./adapters/compose/HttpApp.ts"
 import * as Settings from "./adapters/config/Settings.ts"
+import * as PromMetrics from "./adapters/metrics/PromMetrics.ts"
 import { runMain } from "./adapters/process/RunMain.ts"
 
 const App = Layer.unwrap(
@@ -21,8 +22,9 @@ const App = Layer.unwrap(
     const relay = relayLayer({ claimant: replica, batchSize: 1000, leaseMs: 30_000, idleMs: 1000 })
     // Backfill and reconcile jobs live in the store; every replica runs their pages.
     const jobs = Layer.merge(runnerLayer({ holder: replica, leaseMs: backfill.leaseMs, idleMs: backfill.idleMs }), reconcileLayer(backfill.reconcileIntervalMs))
-    const service = Layer.mergeAll(HttpApp.layer(config), SyncWorkers.layer(steps), relay, jobs)
-    return service.pipe(Layer.provide(Adapters.layer(config, steps.map((s) => s.step))))
+    const metrics = PromMetrics.make()
+    const service = Layer.mergeAll(HttpApp.layer(config, metrics), SyncWorkers.layer(steps), relay, jobs)
+    return service.pipe(Layer.provide(Adapters.layer(config, steps.map((s) => s.step))), Layer.provide(PromMetrics.layer(metrics)))
   })
 )
 

@@ -4,6 +4,7 @@
 import { Clock, Context, Effect, Layer, Random, Schema, Semaphore } from "effect"
 import * as BudgetPolicy from "./BudgetPolicy.ts"
 import type { LaneName } from "./Lane.ts"
+import { Metrics } from "./ports/Metrics.ts"
 import { BudgetUnavailable, type Observation, RateBudget, type RateBudgetError } from "./ports/RateBudget.ts"
 
 /** The daily cap is spent (our count or HubSpot's DAILY): nothing until `resetAt`. */
@@ -38,6 +39,7 @@ interface Held {
 
 export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolicy.BudgetConfig) {
   const store = yield* RateBudget
+  const metrics = yield* Metrics
   const plan = BudgetPolicy.plan(config)
   const daySize = BudgetPolicy.dailyLeaseSize(config, plan)
   const refills = yield* Semaphore.make(1)
@@ -109,7 +111,7 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
           while (true) {
             const now = yield* Clock.currentTimeMillis
             if (reserveReached(lane, now)) return yield* spent(day.resetAt)
-            if (spend(lane, tokens, now)) return
+            if (spend(lane, tokens, now)) return yield* metrics.count("budget_tokens_total", { lane }, tokens)
             const wait = yield* refills.withPermits(1)(refill(lane, tokens))
             if (wait > 0) yield* Effect.sleep(wait)
           }
@@ -120,6 +122,7 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     const now = yield* Clock.currentTimeMillis
     rollDay(now)
     const news: { pauseUntil?: number; dailyRemaining?: number; dailyExhausted?: boolean } = {}
+    if (o.pauseUntil !== undefined && o.pauseUntil > now) yield* metrics.count("budget_throttled_total")
     if (o.pauseUntil !== undefined && o.pauseUntil > pauseUntil) pauseUntil = news.pauseUntil = o.pauseUntil
     if (o.dailyExhausted === true && now >= exhaustedUntil) {
       exhaustedUntil = day.resetAt

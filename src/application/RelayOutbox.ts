@@ -5,6 +5,7 @@ import { Cause, Clock, Duration, Effect, Layer } from "effect"
 import type { CrmChange } from "../domain/CrmChange.ts"
 import { OutboxSignal } from "./OutboxSignal.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
+import { Metrics } from "./ports/Metrics.ts"
 import { WebhookInbox } from "./ports/WebhookInbox.ts"
 import { cappedBackoff } from "./RetrySchedules.ts"
 import type { OutgoingMessage } from "./Step.ts"
@@ -38,6 +39,10 @@ export const relayOnce = Effect.fn("relayOnce")(function* (options: RelayOptions
   if (batch.events.length === 0) return 0
   yield* bus.publish(batch.events.map((event) => toMessage(event.change)))
   yield* inbox.markPublished(batch)
+  const metrics = yield* Metrics
+  const published = yield* Clock.currentTimeMillis
+  yield* metrics.count("outbox_published_total", {}, batch.events.length)
+  yield* metrics.observe("outbox_lag_seconds", batch.events.map((event) => Math.max(0, published - event.receivedAt) / 1000))
   return batch.events.length
 })
 

@@ -2,6 +2,7 @@
 // RetryDecision (ack, retry tier, park), records parked messages and returns one settlement each.
 import { Cause, Clock, Effect, Exit, Option } from "effect"
 import { cappedBackoff } from "./RetrySchedules.ts"
+import { recordBatch } from "./StepMetrics.ts"
 import { decideRetry, parkedItem } from "./RetryDecision.ts"
 import { type Delivery, MessageBus, type Settlement } from "./ports/MessageBus.ts"
 import { type ParkedItem, ParkedItems } from "./ports/ParkedItems.ts"
@@ -71,11 +72,14 @@ const recordParked = (step: Step, verdicts: ReadonlyArray<Verdict>) => {
 export const settleBatch = <R>(step: Step, handler: BatchHandler<R>) =>
   Effect.fnUntraced(function* (batch: ReadonlyArray<Delivery>) {
     const readable = batch.filter((d) => !d.undecodable)
+    const started = yield* Clock.currentTimeMillis
     const results = readable.length === 0 ? [] : yield* outcomes(handler, readable)
     const now = yield* Clock.currentTimeMillis
     let next = 0
     const verdicts = batch.map((d) => (d.undecodable ? park(step, d, "undecodable message body", now) : verdict(step, d, results[next++], now)))
-    return yield* recordParked(step, verdicts)
+    const settlements = yield* recordParked(step, verdicts)
+    yield* recordBatch(step, batch, settlements, now - started, now)
+    return settlements
   })
 
 /** Consumes `step` in batches until the scope closes. */

@@ -11,7 +11,7 @@ export interface StepTuning {
   readonly prefetch: number
 }
 
-export const defaultTuning: StepTuning = { retryTiersMs: [1_000, 10_000, 60_000, 600_000], maxAttempts: 8, deliveryLimit: 5, prefetch: 10 }
+export const defaultTuning: StepTuning = { retryTiersMs: [1_000, 10_000, 60_000, 600_000], maxAttempts: 8, deliveryLimit: 5, prefetch: 100 }
 
 // A malformed list is refused at start: read as "no tiers" it would park every transient failure.
 const tiers = (name: string) =>

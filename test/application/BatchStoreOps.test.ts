@@ -26,6 +26,7 @@ const harness = Effect.gen(function* () {
     publish: (messages) => Effect.sync(() => void published.push(...messages)),
     consume: () => Effect.die("not consumed here"),
     deadLetters: () => Effect.die("not consumed here"),
+    depths: Effect.succeed([]),
     replay: () => Effect.die("not replayed here"),
     ready: Effect.succeed(true)
   })

@@ -1,7 +1,9 @@
 import { expect, test } from "bun:test"
 import { Effect, Layer, Queue } from "effect"
+import { TestClock } from "effect/testing"
 import { ackEach } from "../support/AckEach.ts"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
+import * as InMemoryMetrics from "../../src/adapters/memory/InMemoryMetrics.ts"
 import * as InMemoryWebhookInbox from "../../src/adapters/memory/InMemoryWebhookInbox.ts"
 import { MessageBus, MessageBusError, BusUnavailable } from "../../src/application/ports/MessageBus.ts"
 import { WebhookInbox } from "../../src/application/ports/WebhookInbox.ts"
@@ -112,4 +114,18 @@ test("a backlog goes out in batches of hundreds, one publish per batch, without 
   )
   expect(backlog.pending).toBe(0)
   expect(publishes).toEqual([500, 500, 200])
+})
+
+test("the relay counts what it published and observes each event's lag from receipt to publish", async () => {
+  const metrics = InMemoryMetrics.make()
+  await Effect.runPromise(
+    Effect.gen(function* () {
+      const inbox = yield* WebhookInbox
+      yield* inbox.store([change(1), change(2)], 1_000)
+      yield* TestClock.setTime(4_000)
+      yield* relayOnce({ ...options, batchSize: 10 })
+    }).pipe(Effect.provide(Layer.merge(Live, InMemoryMetrics.layer(metrics))), Effect.provide(TestClock.layer()))
+  )
+  expect(await Effect.runPromise(metrics.total("outbox_published_total"))).toBe(2)
+  expect(metrics.observations("outbox_lag_seconds")).toEqual([3, 3])
 })

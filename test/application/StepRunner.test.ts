@@ -65,7 +65,8 @@ test("when parking cannot be recorded the message comes back after the first tie
     ParkedItems.of({
       park: () => Effect.fail(new StoreError({ reason: new StoreUnavailable({ message: "store down" }) })),
       list: () => Effect.succeed([]),
-      markReplayed: () => Effect.void
+      markReplayed: () => Effect.void,
+    discard: () => Effect.void
     })
   )
   const out = await settle(() => Effect.succeed([permanent]), [delivery("a", 2)], down)

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "bun:test"
 import { Effect, Layer, Ref, Scope } from "effect"
 import { eachMessage } from "../support/EachMessage.ts"
-import { type Delivery, MessageBus, type Settlement } from "../../src/application/ports/MessageBus.ts"
+import { type Delivery, MessageBus, type QueueDepth, type Settlement } from "../../src/application/ports/MessageBus.ts"
 import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import type { BatchHandler, Envelope, OutgoingMessage, Step } from "../../src/application/Step.ts"
 import { StepFailure } from "../../src/application/StepFailure.ts"
@@ -164,6 +164,26 @@ export const messageBusContract = (name: string, makeLayer: () => BusLayer) =>
         const all = yield* eventually(seen, (s) => s.length === 2)
         expect(all[1]?.attempt).toBe(1)
         expect(all[1]?.payload).toEqual(item!.message.payload)
+      })))
+
+    it("reports the depth of each step queue, its retry tiers and parking, with consumers", () =>
+      run(Effect.gen(function* () {
+        const bus = yield* MessageBus
+        const step = aStep(prefix())
+        const { seen, handler } = yield* recorder()
+        const first = yield* Scope.make()
+        yield* consume(step, handler).pipe(Scope.provide(first))
+        yield* Scope.close(first, Effect.void as never)
+        yield* bus.publish([aMessage(`${step.name}.a`), aMessage(`${step.name}.b`), aMessage(`${step.name}.c`)])
+        const mine = (depths: ReadonlyArray<QueueDepth>) => depths.filter((d) => d.step === step.name)
+        const waiting = yield* eventually(bus.depths, (d) => mine(d).find((q) => q.queue === "main")?.messages === 3)
+        expect(mine(waiting).map((q) => q.queue)).toEqual(["main", "retry-50ms", "retry-200ms"])
+        expect(mine(waiting).find((q) => q.queue === "main")?.consumers).toBe(0)
+        expect(waiting.some((q) => q.step === undefined && q.queue === "parking")).toBe(true)
+        yield* consume(step, handler)
+        yield* eventually(seen, (s) => s.length === 3)
+        const drained = yield* eventually(bus.depths, (d) => mine(d).find((q) => q.queue === "main")?.messages === 0)
+        expect(mine(drained).find((q) => q.queue === "main")?.consumers).toBe(1)
       })))
 
     it("waits for in-flight handlers when the consuming scope closes", () =>

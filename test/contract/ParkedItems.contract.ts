@@ -72,5 +72,22 @@ export const parkedItemsContract = (name: string, makeLayer: () => Layer.Layer<P
       expect(out.range).toEqual(["p1", "p2"])
       expect(out.replayed).toBe(999)
     })
+
+    test("discards with a note: hidden from the default list, kept with its note; parking it again revives it", async () => {
+      const out = await run((p) =>
+        Effect.gen(function* () {
+          yield* p.park([aParked("d1"), aParked("d2"), aParked("d3")])
+          yield* p.discard(["d1", "d2", "unknown"], "bad data upstream, fixed by hand", 777)
+          yield* p.discard([], "nothing", 1)
+          const visible = ids(yield* p.list({}))
+          const d1 = (yield* p.list({ includeReplayed: true })).find((i) => i.id === "d1")
+          yield* p.park([aParked("d2", { lastFailedAt: 900 })])
+          return { visible, d1, after: ids(yield* p.list({})) }
+        })
+      )
+      expect(out.visible).toEqual(["d3"])
+      expect(out.d1?.discarded).toEqual({ at: 777, note: "bad data upstream, fixed by hand" })
+      expect(out.after).toEqual(["d3", "d2"])
+    })
   })
 }

@@ -34,7 +34,8 @@ export const counting = (inner: Layer.Layer<RateBudget, unknown>) => {
       RateBudget.of({
         lease: (lane, max, now) => Effect.andThen(Effect.sync(() => calls.lease++), b.lease(lane, max, now)),
         leaseDay: (max, now) => Effect.andThen(Effect.sync(() => calls.leaseDay++), b.leaseDay(max, now)),
-        observe: (o, now) => Effect.andThen(Effect.sync(() => calls.observe++), b.observe(o, now))
+        observe: (o, now) => Effect.andThen(Effect.sync(() => calls.observe++), b.observe(o, now)),
+        usage: b.usage
       })
     )
   ).pipe(Layer.provide(inner))
@@ -100,6 +101,30 @@ export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolic
       expect(out.count).toBe(plan.capacity)
       expect(out.wait).toEqual({ _tag: "Wait", retryAfterMs: plan.slotMs })
       expect(out.next).toEqual({ _tag: "Leased", tokens: 1, until: slotStart(2) })
+    })
+
+    test("usage reads what every replica leased in the slot and the day, and a shared pause", async () => {
+      const store = makeStore(budgetConfig)
+      const at = slotStart(3)
+      const out = await Effect.runPromise(
+        Effect.gen(function* () {
+          const a = yield* built(store.replica(), RateBudget)
+          const b = yield* built(store.replica(), RateBudget)
+          const before = yield* b.usage(at)
+          yield* a.lease("backfill", 1, at)
+          yield* a.lease("live", 1, at + 1)
+          yield* a.leaseDay(30, at)
+          yield* a.observe({ pauseUntil: at + 500 }, at + 2)
+          return { before, after: yield* b.usage(at + 3) }
+        }).pipe(Effect.scoped)
+      )
+      expect(out.before.slot).toMatchObject({ live: 0, backfill: 0, capacity: plan.capacity, endsAt: slotStart(4) })
+      expect(out.before.day).toMatchObject({ leased: 0, cap: budgetConfig.daily })
+      expect(out.before.pauseUntil).toBe(0)
+      expect(out.after.slot).toMatchObject({ live: 1, backfill: 1, startsAt: at })
+      expect(out.after.day).toMatchObject({ leased: 30, key: "2024-06-03" })
+      expect(out.after.day.resetAt).toBeGreaterThan(at)
+      expect(out.after.pauseUntil).toBe(at + 500)
     })
 
     test("one lease takes many tokens: live the whole slot", async () => {

@@ -170,5 +170,24 @@ export const webhookInboxContract = (name: string, makeLayer: () => Layer.Layer<
         ])
       )
     })
+
+    test("quarantined payloads are listed oldest first with ids, and released by id", async () => {
+      const out = await run((inbox) =>
+        Effect.gen(function* () {
+          const before = (yield* inbox.quarantined).length
+          yield* inbox.quarantine([
+            { body: "first", reason: "r1", receivedAt: 10 },
+            { body: '{"$gt":1}', reason: "r2", receivedAt: 20 }
+          ])
+          const listed = (yield* inbox.quarantined).slice(before)
+          yield* inbox.release([listed[0]!.id, "no-such-id", "0123456789abcdef01234567"])
+          yield* inbox.release([])
+          return { listed, after: (yield* inbox.quarantined).slice(before) }
+        })
+      )
+      expect(out.listed.map((q) => [q.body, q.reason, q.receivedAt])).toEqual([["first", "r1", 10], ['{"$gt":1}', "r2", 20]])
+      expect(new Set(out.listed.map((q) => q.id)).size).toBe(2)
+      expect(out.after.map((q) => q.body)).toEqual(['{"$gt":1}'])
+    })
   })
 }

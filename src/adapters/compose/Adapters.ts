@@ -1,6 +1,6 @@
 // Picks an adapter for every port from the configuration: the real one where its URL or token is
 // set, the embedded in-memory one otherwise.
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import * as LocalBudget from "../../application/LocalBudget.ts"
 import { OutboxSignal } from "../../application/OutboxSignal.ts"
 import type { Step } from "../../application/Step.ts"
@@ -24,16 +24,26 @@ export const describeAdapters = (config: Settings.Settings): ReadonlyArray<strin
   ]
 }
 
-/** The steps are needed to declare the broker's topology before anything consumes. */
+/** Every setting comes from `Settings`, read once. The steps declare the broker's topology before anything consumes. */
 export const layer = (config: Settings.Settings, steps: ReadonlyArray<Step>) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const budget = yield* Settings.budget
-      const mongo = Option.isSome(config.mongoUrl) ? Option.some(yield* MongoConnection.config) : Option.none()
+      const mongo = Option.map(config.mongoUrl, (url): MongoConnection.MongoOptions => ({ url: Redacted.value(url), dbName: config.mongoDb, timeoutMs: config.mongoTimeoutMs }))
       const stores = storeLayers(mongo, budget)
-      const bus = Option.isSome(config.amqpUrl) ? RabbitMqBus.layerConfig(steps) : InMemoryBus.layer
-      const crm = Option.isSome(config.hubspotToken) ? HubSpotCrm.layerConfig({ timeZone: budget.timeZone }) : InMemoryCrm.layer()
-      const commerce = Option.isSome(config.commerceApiUrl) ? CommerceRestApi.layerConfig : InMemoryCommerceApi.layer()
+      const bus = Option.match(config.amqpUrl, {
+        onNone: () => InMemoryBus.layer,
+        onSome: (url) => RabbitMqBus.layer({ url: Redacted.value(url), prefix: config.amqpPrefix, steps })
+      })
+      const crm = Option.match(config.hubspotToken, {
+        onNone: () => InMemoryCrm.layer(),
+        onSome: (accessToken) => HubSpotCrm.layer({ accessToken, basePath: config.hubspotBasePath, timeZone: budget.timeZone })
+      })
+      const commerce = Option.match(config.commerceApiUrl, {
+        onNone: () => InMemoryCommerceApi.layer(),
+        onSome: (baseUrl) =>
+          CommerceRestApi.layer({ baseUrl, timeoutMs: config.commerceApiTimeoutMs, ...Option.match(config.commerceApiToken, { onNone: () => ({}), onSome: (token) => ({ token }) }) })
+      })
       return Layer.mergeAll(bus, crm.pipe(Layer.provide(LocalBudget.layer(budget))), commerce, OutboxSignal.layer).pipe(Layer.provideMerge(stores))
     })
   )

@@ -1,17 +1,40 @@
-// The HTTP side of the service: health and readiness, HubSpot's webhooks. Requests run their
-// effects on the application's runtime, so its logger, tracer and clock apply inside them.
+// The HTTP side of the service: health and readiness, HubSpot's webhooks, metrics, OpenAPI and the
+// admin API and page. Requests run their effects on the application's runtime, so its logger,
+// tracer, clock and metrics apply inside them.
 import { Effect, Layer, Option, Redacted } from "effect"
 import { Hono } from "hono"
 import { OutboxSignal } from "../../application/OutboxSignal.ts"
 import { MessageBus } from "../../application/ports/MessageBus.ts"
 import { WebhookInbox } from "../../application/ports/WebhookInbox.ts"
-import type * as Settings from "../config/Settings.ts"
+import * as Settings from "../config/Settings.ts"
+import { bearer } from "../http/AdminAuth.ts"
+import * as AdminPage from "../http/AdminPage.tsx"
+import * as AdminRoutes from "../http/AdminRoutes.ts"
 import * as HealthRoutes from "../http/HealthRoutes.ts"
 import * as HttpServer from "../http/HttpServer.ts"
+import * as MetricsRoutes from "../http/MetricsRoutes.ts"
+import * as OpenApi from "../http/OpenApi.ts"
+import type { PromMetrics } from "../metrics/PromMetrics.ts"
 import * as WebhookRoutes from "../http/WebhookRoutes.ts"
 import { MongoDatabase } from "../mongo/MongoConnection.ts"
 
-export const layer = (config: Settings.Settings) =>
+/** Behind the bearer token, or off (every /admin path 404s) when ADMIN_TOKEN is not set. */
+const adminRoutes = Effect.fnUntraced(function* (config: Settings.Settings, stored: Effect.Effect<void>, checks: ReadonlyArray<HealthRoutes.ReadinessCheck>) {
+  if (Option.isNone(config.adminToken)) {
+    yield* Effect.logWarning("admin API and page are off: ADMIN_TOKEN is not set")
+    return new Hono()
+  }
+  yield* Effect.logInfo("admin API on at /admin (bearer token from ADMIN_TOKEN)")
+  const context = yield* Effect.context<AdminRoutes.AdminServices>()
+  const run = Effect.runPromiseWith(context)
+  const token = Redacted.value(config.adminToken.value)
+  const routes = AdminRoutes.make({ run, budget: yield* Settings.budget, stored })
+  const health = async () => Object.fromEntries(await Promise.all(checks.map(async ({ name, check }) => [name, await check().catch(() => false)] as const)))
+  const page = AdminPage.make({ token, run, health })
+  return new Hono().use("/admin/*", bearer(token)).route("/", routes).route("/", page)
+})
+
+export const layer = (config: Settings.Settings, metrics: PromMetrics) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const inbox = yield* WebhookInbox
@@ -30,9 +53,13 @@ export const layer = (config: Settings.Settings) =>
       ]
       // A wedged store client the watchdog cannot replace is a reason to restart the process.
       const live = Option.match(mongo, { onNone: () => [], onSome: (handle) => [{ name: "store-client", check: async () => handle.alive() }] })
+      const admin = yield* adminRoutes(config, signal.notify, [...ready, ...live])
       const app = new Hono()
+        .route("/", admin)
         .route("/", HealthRoutes.make(ready, live))
         .route("/", webhooks)
+        .route("/", MetricsRoutes.make(metrics.registry))
+        .get("/openapi.json", (c) => c.json(OpenApi.document()))
         // A bug must not read as "bad input": 503 makes HubSpot retry instead of dropping events.
         .onError((error, c) => c.json({ error: error.message }, 503))
       return HttpServer.layer(app, config)

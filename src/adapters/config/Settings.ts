@@ -38,7 +38,15 @@ export const settings = Config.all({
   amqpUrl: optionalSecret("AMQP_URL"),
   mongoUrl: optionalSecret("MONGO_URL"),
   hubspotToken: optionalSecret("HUBSPOT_ACCESS_TOKEN"),
+  /** Bearer token of the /admin API and page; unset: the admin routes are off. */
+  adminToken: optionalSecret("ADMIN_TOKEN"),
   commerceApiUrl: Config.option(Config.String("COMMERCE_API_URL")).pipe(Config.map(Option.filter((url) => url.trim() !== ""))),
+  commerceApiToken: optionalSecret("COMMERCE_API_TOKEN"),
+  commerceApiTimeoutMs: Config.Int("COMMERCE_API_TIMEOUT_MS").pipe(Config.withDefault(10_000)),
+  amqpPrefix: Config.String("AMQP_PREFIX").pipe(Config.withDefault("crm-sync")),
+  mongoDb: Config.String("MONGO_DB").pipe(Config.withDefault("crm-sync")),
+  mongoTimeoutMs: Config.Int("MONGO_TIMEOUT_MS").pipe(Config.withDefault(2000)),
+  hubspotBasePath: Config.String("HUBSPOT_BASE_PATH").pipe(Config.withDefault("https://api.hubapi.com")),
   webhook: Config.all({
     clientSecret: optionalSecret("HUBSPOT_CLIENT_SECRET"),
     publicUrl: Config.option(Config.String("WEBHOOK_PUBLIC_URL")),

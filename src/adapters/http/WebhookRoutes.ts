@@ -2,6 +2,7 @@
 import { Clock, Duration, Effect, Result, Schema } from "effect"
 import { Hono } from "hono"
 import { bodyLimit } from "hono/body-limit"
+import { Metrics } from "../../application/ports/Metrics.ts"
 import type { StoreError } from "../../application/ports/StoreError.ts"
 import type { QuarantinedPayload, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
 import type { CrmChange } from "../../domain/CrmChange.ts"
@@ -18,7 +19,7 @@ export interface Options {
   readonly storeTimeoutMs: number
 }
 
-type Outcome = { readonly status: 200 | 401 | 503; readonly body: Record<string, unknown> }
+type Outcome = { readonly status: 200 | 401 | 413 | 503; readonly body: Record<string, unknown> }
 
 /** HubSpot sends at most 100 events per request. */
 const maxEvents = 100
@@ -62,9 +63,36 @@ const sortEvents = (events: ReadonlyArray<unknown>): Sorted => {
   return { changes, ignored, bad }
 }
 
+/**
+ * Decodes a payload kept in quarantine again (after a fix): a whole batch or one event of it.
+ * `bad` lists what still does not decode.
+ */
+export const decodeQuarantined = (raw: string): Result.Result<Sorted, string> =>
+  Result.flatMap(parse(raw), (json) => asBatch(Array.isArray(json) ? json : [json])).pipe(Result.map(sortEvents))
+
 /** `stored` runs after events were stored (it wakes the outbox relay). */
 /** How a request runs its effect: the application's runtime (its logger, tracer, clock) in the service. */
 export type RunEffect = <A, E>(effect: Effect.Effect<A, E>) => Promise<A>
+
+/** The rejection reason a metric label can carry (a closed set: never a message text). */
+const rejection = (outcome: Outcome): string =>
+  outcome.status === 401 ? "signature" : outcome.status === 413 ? "body_too_large" : outcome.body.error === "store timed out" ? "store_timeout" : "store_unavailable"
+
+const countOutcome = (outcome: Outcome) =>
+  Effect.flatMap(Effect.service(Metrics), (metrics) => {
+    const { body } = outcome
+    const num = (v: unknown) => (typeof v === "number" ? v : 0)
+    return Effect.all(
+      [
+        metrics.count("webhook_requests_received_total"),
+        outcome.status === 200 ? metrics.count("webhook_requests_accepted_total") : metrics.count("webhook_requests_rejected_total", { reason: rejection(outcome) }),
+        metrics.count("webhook_payloads_quarantined_total", {}, body.quarantined === true ? 1 : num(body.quarantined)),
+        metrics.count("events_stored_total", {}, num(body.stored)),
+        metrics.count("events_duplicate_total", {}, num(body.duplicates))
+      ],
+      { discard: true }
+    )
+  })
 
 export const make = (inbox: WebhookInbox["Service"], options: Options, stored: Effect.Effect<void> = Effect.void, run: RunEffect = Effect.runPromise) => {
   // Signed but unreadable: keep it for a human and answer 2xx, since HubSpot retries every 4xx.
@@ -89,12 +117,19 @@ export const make = (inbox: WebhookInbox["Service"], options: Options, stored: E
   const guarded = (request: SignedRequest) =>
     intake(request).pipe(
       Effect.timeoutOrElse({ duration: Duration.millis(options.storeTimeoutMs), orElse: () => Effect.succeed<Outcome>({ status: 503, body: { error: "store timed out" } }) }),
-      Effect.catch((error) => Effect.succeed<Outcome>({ status: 503, body: { error: error.message } }))
+      Effect.catch((error) => Effect.succeed<Outcome>({ status: 503, body: { error: error.message } })),
+      Effect.tap(countOutcome)
     )
 
   return new Hono().post(
     "/webhooks/hubspot",
-    bodyLimit({ maxSize: options.maxBodyBytes, onError: (c) => c.json({ error: "body too large" }, 413) }),
+    bodyLimit({
+      maxSize: options.maxBodyBytes,
+      onError: async (c) => {
+        await run(countOutcome({ status: 413, body: { error: "body too large" } }))
+        return c.json({ error: "body too large" }, 413)
+      }
+    }),
     async (c) => {
       const raw = await c.req.text()
       const url = new URL(c.req.url)

@@ -6,6 +6,7 @@ import * as BudgetPolicy from "../../application/BudgetPolicy.ts"
 import { Lane } from "../../application/Lane.ts"
 import { type BudgetError, LocalBudget } from "../../application/LocalBudget.ts"
 import { CrmError, type CrmErrorReason, CrmQuotaExhausted, CrmTransient } from "../../application/ports/Crm.ts"
+import { Metrics } from "../../application/ports/Metrics.ts"
 import type { Observation } from "../../application/ports/RateBudget.ts"
 import { classifyHubSpotError, type Headers, thrownRateLimitPolicy } from "./ClassifyHubSpotError.ts"
 import { observationOf } from "./RateLimitHeaders.ts"
@@ -23,6 +24,8 @@ export interface ClientOptions {
 
 export type CallKind = "api" | "search"
 export type Call = <A>(name: string, kind: CallKind, f: (client: Client) => Promise<{ readonly headers: Headers; readonly data: A }>) => Effect.Effect<A, CrmError>
+
+class CallTimeout extends Error {}
 
 const fail = (reason: CrmErrorReason) => Effect.fail(new CrmError({ reason }))
 
@@ -69,12 +72,23 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
       return yield* fail(reason)
     })
 
+  // The status label is a closed set: an HTTP code, "timeout" or "network" (never a message).
+  const statusOf = (thrown: unknown): string =>
+    Predicate.hasProperty(thrown, "code") && Predicate.isNumber(thrown.code) ? String(thrown.code) : thrown instanceof CallTimeout ? "timeout" : "network"
+  const measure = (name: string, startedAt: number, status: string) =>
+    Effect.flatMap(Effect.all([Effect.service(Metrics), Clock.currentTimeMillis]), ([metrics, now]) =>
+      Effect.andThen(metrics.count("crm_calls_total", { operation: name, status }), metrics.observe("crm_call_duration_seconds", [(now - startedAt) / 1000], { operation: name }))
+    )
+
   const call: Call = (name, kind, f) =>
     Effect.gen(function* () {
       yield* takeToken
       if (kind === "search") yield* paceSearch
+      const startedAt = yield* Clock.currentTimeMillis
       const answer = yield* Effect.tryPromise({ try: () => f(client), catch: (thrown) => ({ thrown }) }).pipe(
-        Effect.timeoutOrElse({ duration: timeoutMs, orElse: () => Effect.fail({ thrown: new Error(`timeout: no answer from HubSpot within ${timeoutMs} ms`) }) }),
+        Effect.timeoutOrElse({ duration: timeoutMs, orElse: () => Effect.fail({ thrown: new CallTimeout(`timeout: no answer from HubSpot within ${timeoutMs} ms`) }) }),
+        Effect.tapError(({ thrown }) => measure(name, startedAt, statusOf(thrown))),
+        Effect.tap(() => measure(name, startedAt, "2xx")),
         Effect.catch(({ thrown }) => failed(kind, thrown))
       )
       const now = yield* Clock.currentTimeMillis

@@ -22,6 +22,9 @@ interface Held extends Delivery {
 interface StepQueue {
   readonly step: Step
   readonly queue: Queue.Queue<Held>
+  /** Messages waiting out a retry tier, by its delay. */
+  readonly waiting: Map<number, number>
+  consumers: number
 }
 
 /** AMQP topic matching: `*` is exactly one word, `#` zero or more. */
@@ -42,13 +45,15 @@ export const make = Effect.gen(function* () {
   const busScope = yield* Effect.scope
   const queues = new Map<string, StepQueue>()
   const deadLetters = yield* Queue.unbounded<DeadLetter>()
+  /** Parked messages are dropped here (ParkedItems keeps them); counted as parking's depth. */
+  let parkedCount = 0
 
   const declare = (step: Step) =>
     Queue.unbounded<Held>().pipe(
       Effect.map((queue) => {
         const existing = queues.get(step.name)
         if (existing !== undefined) return existing
-        const created: StepQueue = { step, queue }
+        const created: StepQueue = { step, queue, waiting: new Map(), consumers: 0 }
         queues.set(step.name, created)
         return created
       })
@@ -58,8 +63,9 @@ export const make = Effect.gen(function* () {
     const { step, queue } = target
     switch (settlement._tag) {
       case "Ack":
-      case "Park":
         return Effect.void
+      case "Park":
+        return Effect.sync(() => void parkedCount++)
       case "Return": {
         const returned = { ...held, returns: held.returns + 1 }
         if (returned.returns <= step.deliveryLimit) return Queue.offer(queue, returned).pipe(Effect.asVoid)
@@ -68,7 +74,14 @@ export const make = Effect.gen(function* () {
       }
       case "Retry": {
         const next: Held = { envelope: { ...held.envelope, attempt: settlement.attempt }, firstFailedAt: settlement.firstFailedAt, undecodable: false, returns: 0 }
-        return Effect.sleep(settlement.delayMs).pipe(Effect.andThen(Queue.offer(queue, next)), Effect.forkIn(busScope), Effect.asVoid)
+        const tier = (n: number) => target.waiting.set(settlement.delayMs, (target.waiting.get(settlement.delayMs) ?? 0) + n)
+        return Effect.sync(() => tier(1)).pipe(
+          Effect.andThen(Effect.sleep(settlement.delayMs)),
+          Effect.andThen(Queue.offer(queue, next)),
+          Effect.ensuring(Effect.sync(() => tier(-1))),
+          Effect.forkIn(busScope),
+          Effect.asVoid
+        )
       }
     }
   }
@@ -92,6 +105,8 @@ export const make = Effect.gen(function* () {
       )
     ).pipe(Effect.forever)
     const loop = yield* Effect.forkScoped(intake)
+    target.consumers++
+    yield* Effect.addFinalizer(() => Effect.sync(() => void target.consumers--))
     // Registered last, so it runs first on close: stop intake, then let in-flight work finish.
     yield* Effect.addFinalizer(() => Fiber.interrupt(loop).pipe(Effect.andThen(FiberSet.awaitEmpty(inFlight))))
   })
@@ -129,7 +144,16 @@ export const make = Effect.gen(function* () {
     return Queue.offer(target.queue, fresh({ ...message, attempt: 1 })).pipe(Effect.asVoid)
   }
 
-  return MessageBus.of({ publish, consume, deadLetters: drainDeadLetters, replay, ready: Effect.succeed(true) })
+  const depths = Effect.sync(() => [
+    ...[...queues.values()].flatMap(({ step, queue, waiting, consumers }) => [
+      { step: step.name, queue: "main", messages: Queue.sizeUnsafe(queue), consumers },
+      ...[...new Set(step.retryTiersMs)].map((delayMs) => ({ step: step.name, queue: `retry-${delayMs}ms`, messages: waiting.get(delayMs) ?? 0, consumers: 0 }))
+    ]),
+    { step: undefined, queue: "parking", messages: parkedCount, consumers: 0 },
+    { step: undefined, queue: "dead-letters", messages: Queue.sizeUnsafe(deadLetters), consumers: 0 }
+  ])
+
+  return MessageBus.of({ publish, consume, deadLetters: drainDeadLetters, replay, depths, ready: Effect.succeed(true) })
 })
 
 export const layer: Layer.Layer<MessageBus> = Layer.effect(MessageBus, make)

@@ -8,7 +8,7 @@ export const matchesParked = (filter: ParkedFilter) => (item: ParkedItem): boole
   (filter.type === undefined || item.message.type === filter.type) &&
   (filter.from === undefined || item.lastFailedAt >= filter.from) &&
   (filter.to === undefined || item.lastFailedAt < filter.to) &&
-  (filter.includeReplayed === true || item.replayedAt === undefined)
+  (filter.includeReplayed === true || (item.replayedAt === undefined && item.discarded === undefined))
 
 const byLastFailure = (a: ParkedItem, b: ParkedItem) => a.lastFailedAt - b.lastFailedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
@@ -25,6 +25,13 @@ export const make = Effect.sync(() => {
         for (const id of ids) {
           const item = parked.get(id)
           if (item !== undefined) parked.set(id, { ...item, replayedAt: at })
+        }
+      }),
+    discard: (ids, note, at) =>
+      Effect.sync(() => {
+        for (const id of ids) {
+          const item = parked.get(id)
+          if (item !== undefined) parked.set(id, { ...item, discarded: { at, note } })
         }
       })
   })

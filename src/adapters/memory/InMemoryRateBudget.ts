@@ -44,6 +44,18 @@ export const make = (config: BudgetPolicy.BudgetConfig) =>
           const key = BudgetPolicy.localDay(config.timeZone, now).key
           const floor = BudgetPolicy.floorOf(config, observation)
           if (floor !== undefined) days.set(key, { ...dayOf(key), floor: Math.max(dayOf(key).floor, floor) })
+        }),
+      usage: (now) =>
+        Effect.sync(() => {
+          const slot = BudgetPolicy.slotAt(plan, now)
+          const used = slots.get(slot.index) ?? { used: 0, backfill: 0 }
+          const day = BudgetPolicy.localDay(config.timeZone, now)
+          const state = dayOf(day.key)
+          return {
+            slot: { startsAt: slot.endsAt - plan.slotMs, endsAt: slot.endsAt, capacity: plan.capacity, live: used.used - used.backfill, backfill: used.backfill },
+            day: { key: day.key, resetAt: day.resetAt, cap: config.daily, leased: state.top, floor: state.floor },
+            pauseUntil: pauseUntil > now ? pauseUntil : 0
+          }
         })
     })
   })

@@ -3,7 +3,7 @@
 // keys evicted after the window (so the default `bun start` does not grow). JavaScript runs one
 // synchronous block at a time, so each method is atomic.
 import { Clock, Effect, Layer } from "effect"
-import type { QuarantinedPayload } from "../../application/ports/WebhookInbox.ts"
+import type { StoredQuarantine } from "../../application/ports/WebhookInbox.ts"
 import { type PendingEvent, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
 
 interface Lease {
@@ -30,7 +30,8 @@ export const make = (dedupeWindowMs = 60 * 60_000) => Effect.sync(() => {
   const pending = new Map<string, PendingEvent>()
   /** Key → when a redelivery stops being a duplicate. */
   const published = new Map<string, number>()
-  const quarantined: Array<QuarantinedPayload> = []
+  const quarantined: Array<StoredQuarantine> = []
+  let nextQuarantineId = 0
   let lease: Lease = { epoch: 0, claimant: "", until: 0 }
 
   return WebhookInbox.of({
@@ -46,7 +47,7 @@ export const make = (dedupeWindowMs = 60 * 60_000) => Effect.sync(() => {
       }),
     quarantine: (payloads) =>
       Effect.sync(() => {
-        quarantined.push(...payloads)
+        quarantined.push(...payloads.map((p) => ({ ...p, id: `q${++nextQuarantineId}` })))
         quarantined.splice(0, Math.max(0, quarantined.length - quarantineCap))
       }),
     claim: ({ limit, claimant, now, leaseMs }) =>
@@ -69,7 +70,14 @@ export const make = (dedupeWindowMs = 60 * 60_000) => Effect.sync(() => {
       let oldest: number | undefined
       for (const event of pending.values()) oldest = oldest === undefined ? event.receivedAt : Math.min(oldest, event.receivedAt)
       return { pending: pending.size, oldestReceivedAt: oldest }
-    })
+    }),
+    quarantined: Effect.sync(() => [...quarantined]),
+    release: (ids) =>
+      Effect.sync(() => {
+        const gone = new Set(ids)
+        const kept = quarantined.filter((q) => !gone.has(q.id))
+        quarantined.splice(0, quarantined.length, ...kept)
+      })
   })
 })
 

@@ -18,6 +18,9 @@ interface ParkedDoc {
   firstFailedAt: number
   lastFailedAt: number
   replayedAt: number | null
+  /** Absent on documents parked before discarding existed: `null` matches both. */
+  discardedAt?: number | null
+  discardNote?: string | null
 }
 
 const parkedQuery = (f: ParkedFilter): Filter<ParkedDoc> => {
@@ -26,15 +29,17 @@ const parkedQuery = (f: ParkedFilter): Filter<ParkedDoc> => {
     ...(f.step === undefined ? {} : { step: f.step }),
     ...(f.type === undefined ? {} : { type: f.type }),
     ...(Object.keys(range).length === 0 ? {} : { lastFailedAt: range }),
-    ...(f.includeReplayed === true ? {} : { replayedAt: null })
+    ...(f.includeReplayed === true ? {} : { replayedAt: null, discardedAt: null })
   }
 }
-const toDoc = ({ id, ...item }: ParkedItem): ParkedDoc => ({
+const toDoc = ({ id, discarded, ...item }: ParkedItem): ParkedDoc => ({
   ...item,
   _id: id,
   type: item.message.type,
   message: JSON.stringify(item.message),
-  replayedAt: item.replayedAt ?? null
+  replayedAt: item.replayedAt ?? null,
+  discardedAt: discarded?.at ?? null,
+  discardNote: discarded?.note ?? null
 })
 const toParked = (d: ParkedDoc): ParkedItem => ({
   id: d._id,
@@ -44,7 +49,8 @@ const toParked = (d: ParkedDoc): ParkedItem => ({
   attempts: d.attempts,
   firstFailedAt: d.firstFailedAt,
   lastFailedAt: d.lastFailedAt,
-  replayedAt: d.replayedAt ?? undefined
+  replayedAt: d.replayedAt ?? undefined,
+  ...(d.discardedAt === undefined || d.discardedAt === null ? {} : { discarded: { at: d.discardedAt, note: d.discardNote ?? "" } })
 })
 
 /** The operations alone, on a database whose indexes are already ensured. */
@@ -54,7 +60,10 @@ export const makeParked = (db: Db): ParkedItems["Service"] => {
     park: (items) => run(() => upsertAllById(parked, items.map(toDoc))),
     list: (filter) => run(() => parked.find(parkedQuery(filter), oneBatch).sort({ lastFailedAt: 1, _id: 1 }).toArray()).pipe(Effect.map((docs) => docs.map(toParked))),
     markReplayed: (ids, at) =>
-      ids.length === 0 ? Effect.void : run(() => parked.updateMany({ _id: { $in: [...ids] } }, { $set: { replayedAt: at } })).pipe(Effect.asVoid)
+      ids.length === 0 ? Effect.void : run(() => parked.updateMany({ _id: { $in: [...ids] } }, { $set: { replayedAt: at } })).pipe(Effect.asVoid),
+    // One update command with one statement, whatever the number of ids (FerretDB's cap is on statements).
+    discard: (ids, note, at) =>
+      ids.length === 0 ? Effect.void : run(() => parked.updateMany({ _id: { $in: [...ids] } }, { $set: { discardedAt: at, discardNote: note } })).pipe(Effect.asVoid)
   }
 }
 

@@ -5,7 +5,7 @@ import type { Db } from "mongodb"
 import * as BudgetPolicy from "../../application/BudgetPolicy.ts"
 import type { LaneName } from "../../application/Lane.ts"
 import { BudgetUnavailable, type DayLease, type Observation, RateBudget, RateBudgetError, type SlotLease } from "../../application/ports/RateBudget.ts"
-import { append, type Draft, highest, type LeaseDoc, mark } from "./BudgetLeases.ts"
+import { append, type Draft, highest, type LeaseDoc, mark, readGroup } from "./BudgetLeases.ts"
 import { expire } from "./ExpirySweep.ts"
 import { collections, tryTtl } from "./Indexes.ts"
 import * as MongoConnection from "./MongoConnection.ts"
@@ -93,7 +93,21 @@ export const make = Effect.fnUntraced(function* (config: BudgetPolicy.BudgetConf
     if (floor !== undefined && floor > 0) await mark(leases, `floor:${day.key}`, floor, day.resetAt + DAY_MS)
   }
 
+  // Three reads, no write: for an operator's page, never on the request path.
+  const usage = async (now: number) => {
+    const slot = BudgetPolicy.slotAt(plan, now)
+    const day = BudgetPolicy.localDay(config.timeZone, now)
+    const [inSlot, inDay, floor] = await Promise.all([readGroup(leases, `slot:${slot.index}`), readGroup(leases, `day:${day.key}`), highest(leases, `floor:${day.key}`)])
+    const used = usageOf(inSlot)
+    return {
+      slot: { startsAt: slot.endsAt - plan.slotMs, endsAt: slot.endsAt, capacity: plan.capacity, live: used.used - used.backfill, backfill: used.backfill },
+      day: { key: day.key, resetAt: day.resetAt, cap: config.daily, leased: inDay.at(-1)?.top ?? 0, floor: floor ?? 0 },
+      pauseUntil: used.pauseUntil > now ? used.pauseUntil : 0
+    }
+  }
+
   return RateBudget.of({
+    usage: (now) => run(() => usage(now)),
     lease: (lane, max, now) => run(() => lease(lane, max, now)),
     leaseDay: (max, now) => run(() => leaseDay(max, now)),
     observe: (observation, now) => run(() => observe(observation, now))

@@ -9,13 +9,13 @@
 // only a bare limit is cheap. There the claim takes the head in natural order, which SQLite keeps
 // as insertion order; MongoDB sorts on the index {receivedAt, _id}.
 import { Clock, Effect, Layer } from "effect"
-import { type Collection, type Db, MongoBulkWriteError, type OptionalUnlessRequiredId } from "mongodb"
+import { type Collection, type Db, MongoBulkWriteError, ObjectId, type OptionalUnlessRequiredId } from "mongodb"
 import type { CrmChange } from "../../domain/CrmChange.ts"
 import { type ClaimedBatch, type StoredEvents, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
 import { expire } from "./ExpirySweep.ts"
 import { collections, ensureWebhookInboxIndexes, tryTtl } from "./Indexes.ts"
 import * as MongoConnection from "./MongoConnection.ts"
-import { orDuplicate } from "./MongoOp.ts"
+import { oneBatch, orDuplicate } from "./MongoOp.ts"
 import { runStoreOp } from "./RunStoreOp.ts"
 
 interface PendingDoc {
@@ -123,7 +123,17 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
     backlog: runStoreOp(async () => {
       const [pending, first] = await Promise.all([inbox.countDocuments({}), oldest(1).next()])
       return { pending, oldestReceivedAt: first?.receivedAt }
-    })
+    }),
+    quarantined: runStoreOp(async () => {
+      const docs = await db.collection(collections.quarantine).find({}, oneBatch).sort({ receivedAt: 1, _id: 1 }).limit(1000).toArray()
+      return docs.map((d) => ({ id: String(d._id), body: String(d.body), reason: String(d.reason), receivedAt: Number(d.receivedAt) }))
+    }),
+    release: (ids) =>
+      runStoreOp(async () => {
+        // Ids are ObjectIds as hex; anything else cannot name a stored payload.
+        const valid = ids.filter((id) => ObjectId.isValid(id) && /^[0-9a-f]{24}$/i.test(id)).map((id) => new ObjectId(id))
+        if (valid.length > 0) await db.collection(collections.quarantine).deleteMany({ _id: { $in: valid } })
+      })
   })
 }
 

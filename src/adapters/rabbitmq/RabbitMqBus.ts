@@ -41,10 +41,14 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
   const confirmTimeoutMs = config.confirmTimeoutMs ?? 15_000
   const attachments = new Set<Attachment>()
 
+  /** The publishing connection, for the operators' depth queries. */
+  let current: ChannelModel | undefined
+
   // Re-run after every reconnect: the broker may have lost non-durable state or been reset.
   const declareTopology = (model: ChannelModel) =>
     Effect.tryPromise({
       try: async () => {
+        current = model
         const channel = await model.createChannel()
         await declareShared(channel, names)
         for (const step of known.values()) await declareStep(channel, names, step)
@@ -95,7 +99,34 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
     yield* publishRaw([{ exchange: "", routingKey: names.stepQueue(step), content, options }])
   })
 
-  return MessageBus.of({ publish, consume, deadLetters, replay, ready })
+  // A passive check of each queue, on a channel of its own: checking a missing queue closes the channel.
+  const depths = Effect.tryPromise({
+    try: async () => {
+      const model = current
+      if (model === undefined || !publishing.connected()) throw new Error("not connected")
+      const queues = [
+        ...[...known.values()].flatMap((step) => [
+          { step: step.name, queue: "main", name: names.stepQueue(step.name) },
+          ...[...new Set(step.retryTiersMs)].map((delayMs) => ({ step: step.name, queue: `retry-${delayMs}ms`, name: names.tierQueue(step.name, delayMs) }))
+        ]),
+        { step: undefined, queue: "parking", name: names.parking },
+        { step: undefined, queue: "dead-letters", name: names.deadLetters }
+      ]
+      const channel = await model.createChannel()
+      channel.on("error", () => undefined)
+      try {
+        return await Promise.all(queues.map(async (q) => {
+          const ok = await channel.checkQueue(q.name)
+          return { step: q.step, queue: q.queue, messages: ok.messageCount, consumers: ok.consumerCount }
+        }))
+      } finally {
+        await channel.close().catch(() => undefined)
+      }
+    },
+    catch: unavailable
+  })
+
+  return MessageBus.of({ publish, consume, deadLetters, replay, depths, ready })
 })
 
 export const layer = (config: RabbitMqBusConfig): Layer.Layer<MessageBus, MessageBusError> =>

@@ -53,6 +53,16 @@ export interface DeadLetter {
   readonly firstFailedAt: number | undefined
 }
 
+/** How many messages wait in one of the bus's queues (for operators). */
+export interface QueueDepth {
+  /** The step the queue serves; undefined for the shared parking and dead-letter queues. */
+  readonly step: string | undefined
+  /** "main", a retry tier "retry-<delay>ms", "parking" or "dead-letters". */
+  readonly queue: string
+  readonly messages: number
+  readonly consumers: number
+}
+
 export class MessageBus extends Context.Service<
   MessageBus,
   {
@@ -75,6 +85,8 @@ export class MessageBus extends Context.Service<
     readonly deadLetters: <E>(record: (letters: ReadonlyArray<DeadLetter>) => Effect.Effect<void, E>) => Effect.Effect<void, MessageBusError, Scope.Scope>
     /** Puts a parked message back on its (declared) step's queue with a fresh attempt count. */
     readonly replay: (step: string, message: Envelope) => Effect.Effect<void, MessageBusError>
+    /** Depth of every declared step queue, retry tier and the parking queue. */
+    readonly depths: Effect.Effect<ReadonlyArray<QueueDepth>, MessageBusError>
     /** For readiness: connected, and every consumer attached. */
     readonly ready: Effect.Effect<boolean>
   }

@@ -25,6 +25,14 @@ export interface Observation {
   readonly dailyExhausted?: boolean
 }
 
+/** What the replicas together have leased, for operators: the current slot and the local day. */
+export interface BudgetUsage {
+  readonly slot: { readonly startsAt: number; readonly endsAt: number; readonly capacity: number; readonly live: number; readonly backfill: number }
+  readonly day: { readonly key: string; readonly resetAt: number; readonly cap: number; readonly leased: number; readonly floor: number }
+  /** Nothing is leased before then (a 429 was shared); 0 when there is no pause. */
+  readonly pauseUntil: number
+}
+
 export class BudgetUnavailable extends Schema.TaggedError<BudgetUnavailable>()("BudgetUnavailable", { message: Schema.String }) {
   readonly isRetryable = true
 }
@@ -52,5 +60,7 @@ export class RateBudget extends Context.Service<
     readonly leaseDay: (max: number, now: number) => Effect.Effect<DayLease, RateBudgetError>
     /** Shares what HubSpot said with every replica: a pause, a daily floor, an exhausted day. */
     readonly observe: (observation: Observation, now: number) => Effect.Effect<void, RateBudgetError>
+    /** Reads what is leased in the slot and the day at `now` (leased tokens, not necessarily spent). */
+    readonly usage: (now: number) => Effect.Effect<BudgetUsage, RateBudgetError>
   }
 >()("crm-sync/application/ports/RateBudget") {}

@@ -21,6 +21,10 @@ export interface QuarantinedPayload {
   readonly reason: string
   readonly receivedAt: number
 }
+/** A quarantined payload as stored, with the id an operator replays or releases it by. */
+export interface StoredQuarantine extends QuarantinedPayload {
+  readonly id: string
+}
 export interface ClaimRequest {
   readonly limit: number
   readonly claimant: string
@@ -54,5 +58,9 @@ export class WebhookInbox extends Context.Service<
     /** Deletes the batch's events and releases its lease (unless it was taken over meanwhile). */
     readonly markPublished: (batch: ClaimedBatch) => StoreOp<void>
     readonly backlog: StoreOp<Backlog>
+    /** Quarantined payloads, oldest first, at most 1000 (a human reads them). */
+    readonly quarantined: StoreOp<ReadonlyArray<StoredQuarantine>>
+    /** Removes quarantined payloads (replayed or given up on by an operator); unknown ids are ignored. */
+    readonly release: (ids: ReadonlyArray<string>) => StoreOp<void>
   }
 >()("crm-sync/application/ports/WebhookInbox") {}

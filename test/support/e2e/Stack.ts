@@ -18,7 +18,8 @@ import { type RunningService, startService } from "../ServiceProcess.ts"
 
 const TOKEN = "e2e-token"
 const SECRET = "e2e-webhook-secret"
-const PREFIX = "crm-sync"
+/** The service's AMQP_PREFIX inside the stack's own vhost. */
+export const PREFIX = "crm-sync"
 
 export interface Stack {
   readonly hubspot: HubSpotSimulator
@@ -43,6 +44,8 @@ export interface StackOptions {
   readonly commerce?: Sim.Options
   /** Extra environment for the service (e.g. HUBSPOT_BURST_LIMIT). */
   readonly env?: Record<string, string>
+  /** The simulator's own burst limit (requests per 10 s; the simulator's default otherwise). */
+  readonly hubspotBurstLimit?: number
 }
 
 const freePort = (): number => {
@@ -92,7 +95,8 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
       duplicates: options.webhookDuplicates ?? false,
       reorder: options.webhookReorder ?? false
     },
-    ...(options.hubspotFaults === undefined ? {} : { faults: options.hubspotFaults })
+    ...(options.hubspotFaults === undefined ? {} : { faults: options.hubspotFaults }),
+    ...(options.hubspotBurstLimit === undefined ? {} : { burstLimit: options.hubspotBurstLimit })
   })
   cleanups.push(() => hubspot.stop())
   await Effect.runPromise(setupHubSpot({ accessToken: Redacted.make(TOKEN), basePath: hubspot.url }))

@@ -1,0 +1,97 @@
+// The admin API's inputs and outputs as Schemas: routes decode with them (bad input is a 400,
+// never a 5xx) and docs/openapi.yaml is generated from them.
+import { Schema } from "effect"
+
+const Text = (max: number) => Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(max))
+const Millis = Schema.FiniteFromString.check(Schema.isGreaterThanOrEqualTo(0)).annotate({ description: "Epoch milliseconds" })
+const Count = (min: number, max: number) => Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: min, maximum: max }))
+
+/** The filters of a parked-items query; `from` inclusive and `to` exclusive, on when it was parked. */
+const parkedFilterFields = {
+  step: Schema.optionalKey(Text(200).annotate({ description: "Step name, e.g. sync-contact" })),
+  type: Schema.optionalKey(Text(200).annotate({ description: "Message type (routing key)" })),
+  entity: Schema.optionalKey(Text(200).annotate({ description: "A CRM or commerce id the message mentions" })),
+  reason: Schema.optionalKey(Text(500).annotate({ description: "Text the reason contains (case-insensitive)" })),
+  from: Schema.optionalKey(Millis),
+  to: Schema.optionalKey(Millis),
+  settled: Schema.optionalKey(Schema.Literals(["true", "false"]).annotate({ description: "Also list replayed and discarded items" }))
+}
+
+export const ParkedListQuery = Schema.Struct({
+  ...parkedFilterFields,
+  limit: Schema.optionalKey(Count(1, 500).annotate({ description: "Page size (default 50)" })),
+  offset: Schema.optionalKey(Count(0, 1_000_000))
+})
+export type ParkedListQuery = typeof ParkedListQuery.Type
+
+/** Replays every unsettled item matching the filter (at least one filter is required). */
+export const ReplayMatchingBody = Schema.Struct({
+  step: Schema.optionalKey(Text(200)),
+  type: Schema.optionalKey(Text(200)),
+  entity: Schema.optionalKey(Text(200)),
+  reason: Schema.optionalKey(Text(500)),
+  from: Schema.optionalKey(Schema.Finite),
+  to: Schema.optionalKey(Schema.Finite)
+})
+export const DiscardBody = Schema.Struct({ note: Text(2000).annotate({ description: "Why it is given up on; kept with the item" }) })
+export const Ids = Schema.Struct({ ids: Schema.Array(Text(300)).check(Schema.isMaxLength(1000)) })
+
+export const PageQuery = Schema.Struct({
+  limit: Schema.optionalKey(Count(1, 500)),
+  offset: Schema.optionalKey(Count(0, 1_000_000))
+})
+
+export const EntityType = Schema.Literals(["contact", "company", "order", "user", "business", "purchase"]).annotate({
+  description: "A CRM object type (the id is a CRM id) or a commerce entity (the id is a commerce id)"
+})
+export const EntityId = Text(200)
+
+export const ParkedItemView = Schema.Struct({
+  id: Schema.String,
+  step: Schema.String,
+  message: Schema.Struct({ id: Schema.String, type: Schema.String, payload: Schema.Unknown, occurredAt: Schema.Finite, lane: Schema.String, attempt: Schema.Finite }),
+  reason: Schema.String,
+  attempts: Schema.Finite,
+  firstFailedAt: Schema.Finite,
+  lastFailedAt: Schema.Finite,
+  replayedAt: Schema.optionalKey(Schema.Finite),
+  discarded: Schema.optionalKey(Schema.Struct({ at: Schema.Finite, note: Schema.String }))
+})
+export const ParkedPageView = Schema.Struct({ total: Schema.Finite, items: Schema.Array(ParkedItemView) })
+export const SettledView = Schema.Struct({ done: Schema.Array(Schema.String), skipped: Schema.Array(Schema.String), unknown: Schema.Array(Schema.String) })
+
+export const QuarantinedView = Schema.Struct({ id: Schema.String, body: Schema.String, reason: Schema.String, receivedAt: Schema.Finite })
+export const QuarantinedPageView = Schema.Struct({ total: Schema.Finite, items: Schema.Array(QuarantinedView) })
+export const QuarantineReplayView = Schema.Struct({ stored: Schema.Finite, duplicates: Schema.Finite, ignored: Schema.Finite })
+
+const Side = Schema.Struct({ id: Schema.String, version: Schema.optionalKey(Schema.Finite), deleted: Schema.Boolean })
+export const EntityStatusView = Schema.Struct({
+  entity: Schema.String,
+  crmType: Schema.String,
+  crm: Schema.Array(Side),
+  commerce: Schema.Array(Side),
+  links: Schema.Array(Schema.Struct({ entity: Schema.String, crmId: Schema.String, commerceId: Schema.String })),
+  parked: Schema.Array(ParkedItemView)
+})
+
+export const QueueStatusView = Schema.Struct({
+  queues: Schema.Array(Schema.Struct({ step: Schema.optionalKey(Schema.String), queue: Schema.String, messages: Schema.Finite, consumers: Schema.Finite })),
+  outbox: Schema.Struct({ pending: Schema.Finite, oldestAgeMs: Schema.optionalKey(Schema.Finite) })
+})
+
+export const BudgetView = Schema.Struct({
+  limits: Schema.Struct({ burst: Schema.Finite, intervalMs: Schema.Finite, daily: Schema.Finite, backfillShare: Schema.Finite, timeZone: Schema.String }),
+  leased: Schema.Struct({
+    slot: Schema.Struct({ startsAt: Schema.Finite, endsAt: Schema.Finite, capacity: Schema.Finite, live: Schema.Finite, backfill: Schema.Finite }).annotate({
+      description: "Tokens every replica leased in the current slot of the rolling window, by lane"
+    }),
+    day: Schema.Struct({ key: Schema.String, resetAt: Schema.Finite, cap: Schema.Finite, leased: Schema.Finite, floor: Schema.Finite }).annotate({
+      description: "Today's count (local day of the account): leased, and the floor HubSpot's headers set"
+    }),
+    pauseUntil: Schema.Finite.annotate({ description: "No lease before then (a shared 429 pause); 0 when none" })
+  }),
+  tokensSinceStart: Schema.Struct({ live: Schema.Finite, backfill: Schema.Finite }),
+  throttledSinceStart: Schema.Finite.annotate({ description: "429s and pause headers this process saw since it started" })
+})
+
+export const ErrorView = Schema.Struct({ error: Schema.String })

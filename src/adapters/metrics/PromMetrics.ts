@@ -1,0 +1,39 @@
+// The Metrics port on prom-client: one registry per process (not the library's global one, so
+// tests and replicas in one process stay apart), every declared metric registered up front.
+import { Effect, Layer } from "effect"
+import { Counter, Histogram, Registry } from "prom-client"
+import { type Labels, labelsMatch, metricDefinitions, metricPrefix, Metrics, type MetricsShape } from "../../application/ports/Metrics.ts"
+
+export interface PromMetrics extends MetricsShape {
+  readonly registry: Registry
+}
+
+export const make = (): PromMetrics => {
+  const registry = new Registry()
+  const counters = new Map<string, Counter>()
+  const histograms = new Map<string, Histogram>()
+  for (const [name, def] of Object.entries(metricDefinitions)) {
+    const common = { name: `${metricPrefix}${name}`, help: def.help, labelNames: [...def.labels], registers: [registry] }
+    if (def.kind === "counter") counters.set(name, new Counter(common))
+    else histograms.set(name, new Histogram({ ...common, buckets: [...(def.buckets ?? [])] }))
+  }
+  const counter = (name: string) => counters.get(name) as Counter
+  // prom-client throws on an undeclared label; a recording must never fail the work it measures.
+  const declared = (name: keyof typeof metricDefinitions, labels: Labels): Labels =>
+    Object.fromEntries(metricDefinitions[name].labels.map((l: string) => [l, labels[l] ?? ""]))
+  return {
+    registry,
+    count: (name, labels = {}, by = 1) => Effect.sync(() => counter(name).inc(declared(name, labels), by)),
+    observe: (name, values, labels = {}) =>
+      Effect.sync(() => {
+        const histogram = histograms.get(name) as Histogram
+        for (const value of values) histogram.observe(declared(name, labels), value)
+      }),
+    total: (name, labels) =>
+      Effect.promise(() => counter(name).get()).pipe(
+        Effect.map((m) => m.values.filter((v) => labelsMatch(labels, v.labels as Labels)).reduce((sum, v) => sum + v.value, 0))
+      )
+  }
+}
+
+export const layer = (metrics: PromMetrics = make()) => Layer.succeed(Metrics, metrics)

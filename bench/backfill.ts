@@ -74,6 +74,10 @@ try {
   ]
   const width = Math.max(...rows.map(([k]) => k.length))
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`)
+  // How long each page took (between the replica's "page finished" lines).
+  const finishedAt = stack.service.logs.filter((l) => l["message"] === "backfill page finished").map((l) => Date.parse(String(l["timestamp"])))
+  const pageMs = finishedAt.slice(1).map((t, i) => t - finishedAt[i]!)
+  console.log(`pages: ${finishedAt.length}, ms between finished pages: ${pageMs.join(" ")}`)
   // Where the calls went, by endpoint (ids replaced).
   const byEndpoint = new Map<string, number>()
   for (const r of calls) {

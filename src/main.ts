@@ -1,7 +1,9 @@
 // The composition root: reads the configuration, picks the adapters, runs the HTTP side, the
 // steps and the outbox relay until SIGTERM.
 import { Effect, Layer, Logger } from "effect"
+import { runnerLayer } from "./application/BackfillRunner.ts"
 import { relayLayer } from "./application/RelayOutbox.ts"
+import { reconcileLayer } from "./application/ScheduleReconcile.ts"
 import { registeredSteps } from "./application/StepRegistry.ts"
 import * as SyncWorkers from "./application/SyncWorkers.ts"
 import * as Adapters from "./adapters/compose/Adapters.ts"
@@ -15,9 +17,13 @@ const App = Layer.unwrap(
     const config = yield* Settings.settings
     const steps = yield* registeredSteps
     for (const line of Adapters.describeAdapters(config)) yield* Effect.logInfo(line)
-    const relay = relayLayer({ claimant: crypto.randomUUID(), batchSize: 1000, leaseMs: 30_000, idleMs: 1000 })
+    const backfill = yield* Settings.backfill
+    const replica = crypto.randomUUID()
+    const relay = relayLayer({ claimant: replica, batchSize: 1000, leaseMs: 30_000, idleMs: 1000 })
+    // Backfill and reconcile jobs live in the store; every replica runs their pages.
+    const jobs = Layer.merge(runnerLayer({ holder: replica, leaseMs: backfill.leaseMs, idleMs: backfill.idleMs }), reconcileLayer(backfill.reconcileIntervalMs))
     const metrics = PromMetrics.make()
-    const service = Layer.mergeAll(HttpApp.layer(config, metrics), SyncWorkers.layer(steps), relay)
+    const service = Layer.mergeAll(HttpApp.layer(config, metrics), SyncWorkers.layer(steps), relay, jobs)
     return service.pipe(Layer.provide(Adapters.layer(config, steps.map((s) => s.step))), Layer.provide(PromMetrics.layer(metrics)))
   })
 )

@@ -13,6 +13,17 @@ export interface BudgetConfig {
   readonly backfillShare: number
   /** IANA zone of the HubSpot account, e.g. "Europe/Paris". */
   readonly timeZone: string
+  /**
+   * Calls of the daily cap the backfill leaves to live sync and the account's other apps: a
+   * fraction of `daily` when ≤ 1, a count otherwise. Default 0.2 (20 %).
+   */
+  readonly backfillDailyReserve?: number
+}
+
+/** The day's count past which the backfill lane stops until the reset. */
+export const backfillDailyStop = (config: BudgetConfig): number => {
+  const reserve = config.backfillDailyReserve ?? 0.2
+  return Math.max(0, config.daily - (reserve <= 1 ? Math.ceil(config.daily * reserve) : reserve))
 }
 
 export interface SlotPlan {

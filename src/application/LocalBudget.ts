@@ -98,11 +98,20 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     return 0
   })
 
+  // The day's calls as far as this process knows: what the store counted minus what it holds unspent.
+  const backfillStop = BudgetPolicy.backfillDailyStop(config)
+  const reserveReached = (lane: LaneName, now: number) => {
+    rollDay(now)
+    return lane === "backfill" && day.top - day.left >= backfillStop
+  }
+
   const take = (lane: LaneName, tokens: number): Effect.Effect<void, BudgetError> =>
     BudgetPolicy.takeable(plan, lane, tokens)
       ? Effect.gen(function* () {
           while (true) {
-            if (spend(lane, tokens, yield* Clock.currentTimeMillis)) return yield* metrics.count("budget_tokens_total", { lane }, tokens)
+            const now = yield* Clock.currentTimeMillis
+            if (reserveReached(lane, now)) return yield* spent(day.resetAt)
+            if (spend(lane, tokens, now)) return yield* metrics.count("budget_tokens_total", { lane }, tokens)
             const wait = yield* refills.withPermits(1)(refill(lane, tokens))
             if (wait > 0) yield* Effect.sleep(wait)
           }

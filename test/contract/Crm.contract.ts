@@ -142,6 +142,30 @@ export const crmContract = <E>(name: string, makeLayer: () => Layer.Layer<Crm, E
       expect(records).toHaveLength(1)
     })
 
+    test("listIds pages through every id in ascending order, each once", async () => {
+      const { ids, seen, pages } = await run(
+        Effect.gen(function* () {
+          const crm = yield* Crm
+          const ids = (yield* crm.upsert("company", Array.from({ length: 45 }, (_, i) => ({ commerceId: key(`list${i}`), properties: { name: `List ${i}` } })))).map(applied)
+          const seen: Array<string> = []
+          let after: string | undefined
+          let pages = 0
+          do {
+            const page = yield* crm.listIds("company", after, 20)
+            expect(page.ids.length).toBeLessThanOrEqual(20)
+            seen.push(...page.ids)
+            after = page.next
+            pages++
+          } while (after !== undefined)
+          return { ids, seen, pages }
+        })
+      )
+      expect(seen).toEqual(expect.arrayContaining(ids))
+      expect(new Set(seen).size).toBe(seen.length)
+      expect(seen).toEqual([...seen].sort((a, b) => Number(a) - Number(b)))
+      expect(pages).toBeGreaterThanOrEqual(3)
+    })
+
     test("modifiedBetween pages through the records changed in a window, oldest first", async () => {
       const { ids, seen } = await run(
         Effect.gen(function* () {

@@ -2,6 +2,7 @@
 // the process's one shared Mongo connection; the budget's liveness of that connection comes along.
 import { Layer, Option } from "effect"
 import type { BudgetConfig } from "../../application/BudgetPolicy.ts"
+import * as InMemoryBackfillJobs from "../memory/InMemoryBackfillJobs.ts"
 import * as InMemoryIdLinks from "../memory/InMemoryIdLinks.ts"
 import * as InMemoryObjectLeases from "../memory/InMemoryObjectLeases.ts"
 import * as InMemoryJobCheckpoints from "../memory/InMemoryJobCheckpoints.ts"
@@ -10,6 +11,7 @@ import * as InMemoryRateBudget from "../memory/InMemoryRateBudget.ts"
 import * as InMemorySnapshots from "../memory/InMemorySnapshots.ts"
 import * as InMemoryWebhookInbox from "../memory/InMemoryWebhookInbox.ts"
 import * as InMemoryWriteLedger from "../memory/InMemoryWriteLedger.ts"
+import * as MongoBackfillJobs from "../mongo/MongoBackfillJobs.ts"
 import * as MongoConnection from "../mongo/MongoConnection.ts"
 import * as MongoIdLinks from "../mongo/MongoIdLinks.ts"
 import * as MongoObjectLeases from "../mongo/MongoObjectLeases.ts"
@@ -29,6 +31,7 @@ const inMemory = (budget: BudgetConfig) =>
     InMemoryObjectLeases.layer,
     InMemoryParkedItems.layer,
     InMemoryJobCheckpoints.layer,
+    InMemoryBackfillJobs.layer,
     InMemoryRateBudget.layer(budget)
   )
 
@@ -41,6 +44,7 @@ const onMongo = (options: MongoConnection.MongoOptions, budget: BudgetConfig) =>
     MongoObjectLeases.layer,
     MongoParkedItems.layer,
     MongoJobCheckpoints.layer,
+    MongoBackfillJobs.layer,
     MongoRateBudget.layerOnDb(budget)
   ).pipe(Layer.provideMerge(MongoConnection.dbLayer(options)))
 

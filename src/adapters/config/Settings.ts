@@ -1,6 +1,6 @@
 // Every environment variable the service reads, in one place (the README's table mirrors it);
 // the steps' tunings are read with the step registry (application/StepTuning.ts).
-import { Config, Option, Redacted } from "effect"
+import { Config, Duration, Option, Redacted } from "effect"
 import type { BudgetConfig } from "../../application/BudgetPolicy.ts"
 
 /** An unset or empty variable means "not configured". */
@@ -12,7 +12,23 @@ export const budget: Config.Config<BudgetConfig> = Config.all({
   intervalMs: Config.Int("HUBSPOT_BURST_INTERVAL_MS").pipe(Config.withDefault(10_000)),
   daily: Config.Int("HUBSPOT_DAILY_LIMIT").pipe(Config.withDefault(250_000)),
   backfillShare: Config.Finite("BACKFILL_SHARE").pipe(Config.withDefault(0.5)),
-  timeZone: Config.String("HUBSPOT_TIME_ZONE").pipe(Config.withDefault("UTC"))
+  timeZone: Config.String("HUBSPOT_TIME_ZONE").pipe(Config.withDefault("UTC")),
+  // A fraction of the daily cap (≤ 1) or a number of calls; the backfill stops there for the day.
+  backfillDailyReserve: Config.Finite("BACKFILL_DAILY_RESERVE").pipe(Config.withDefault(0.2))
+})
+
+/** A duration ("15 minutes", "30 seconds") or a bare number of minutes; 0 turns it off. */
+const minutesOrDuration = (name: string, fallback: Duration.Duration) =>
+  Config.Duration(name).pipe(
+    Config.orElse(() => Config.Finite(name).pipe(Config.map((minutes) => Duration.minutes(minutes)))),
+    Config.withDefault(fallback),
+    Config.map(Duration.toMillis)
+  )
+
+export const backfill = Config.all({
+  reconcileIntervalMs: minutesOrDuration("RECONCILE_INTERVAL", Duration.minutes(15)),
+  leaseMs: Config.Int("BACKFILL_LEASE_MS").pipe(Config.withDefault(60_000)),
+  idleMs: Config.Int("BACKFILL_IDLE_MS").pipe(Config.withDefault(1_000))
 })
 
 export const settings = Config.all({

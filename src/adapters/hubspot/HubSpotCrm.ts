@@ -5,6 +5,7 @@ import { Crm } from "../../application/ports/Crm.ts"
 import type { CrmObjectType } from "../../domain/CrmProperties.ts"
 import * as HubSpotClient from "./HubSpotClient.ts"
 import { defaultProperties } from "./HubSpotObjectTypes.ts"
+import { makeListIds } from "./ListIds.ts"
 import { makeModifiedBetween } from "./ModifiedBetween.ts"
 import { makeRead } from "./ReadRecords.ts"
 import { makeWrite } from "./WriteRecords.ts"
@@ -25,7 +26,7 @@ export const make = Effect.fn("HubSpotCrm.make")(function* (options: Options) {
   const { read, withLinks } = makeRead(call, propertiesOf)
   const { upsert, update, associate, archive } = makeWrite(call)
   const modifiedBetween = makeModifiedBetween(call, propertiesOf, withLinks, Math.min(200, options.searchPageSize ?? 100))
-  return Crm.of({ read, upsert, update, associate, archive, modifiedBetween })
+  return Crm.of({ read, upsert, update, associate, archive, modifiedBetween, listIds: makeListIds(call) })
 })
 
 export const layer = (options: Options) => Layer.effect(Crm, make(options))

@@ -162,6 +162,16 @@ export const make = (options: Options = {}) =>
         return { records: page.map((o) => toRecord(type, o)), next: start + PAGE_SIZE < all.length ? String(start + PAGE_SIZE) : undefined }
       })
 
+    // As HubSpot's list API: `after` is the first id of the next page, ids compare as numbers.
+    const listIds = <T extends CrmObjectType>(type: T, after: string | undefined, limit: number) =>
+      Effect.sync(() => {
+        const from = after === undefined ? 0 : Number(after)
+        const all = [...objects[type].keys()].map(Number).filter((id) => id >= from).sort((a, b) => a - b)
+        const size = Math.max(1, Math.min(PAGE_SIZE, limit))
+        const next = all[size]
+        return { ids: all.slice(0, size).map(String) as unknown as ReadonlyArray<CrmIdOf[T]>, next: next === undefined ? undefined : String(next) }
+      })
+
     /** Test and embedded-mode hook: a record created as a person in HubSpot would. */
     const seed = (type: CrmObjectType, properties: CrmProperties) =>
       Effect.map(stamp, (at) => {
@@ -170,7 +180,7 @@ export const make = (options: Options = {}) =>
         return outcome.id
       })
 
-    return Object.assign(Crm.of({ read, upsert, update, associate, archive, modifiedBetween }), { calls, seed })
+    return Object.assign(Crm.of({ read, upsert, update, associate, archive, modifiedBetween, listIds }), { calls, seed })
   })
 
 export const layer = (options: Options = {}) => Layer.effect(Crm, make(options))

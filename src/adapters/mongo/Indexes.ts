@@ -16,7 +16,10 @@ export const collections = {
   objectLeases: "object_leases",
   parked: "parked",
   checkpoints: "job_checkpoints",
-  budget: "rate_budget"
+  budget: "rate_budget",
+  backfillJobs: "backfill_jobs",
+  backfillPages: "backfill_pages",
+  backfillLeases: "backfill_leases"
 } as const
 
 const plain: ReadonlyArray<readonly [string, IndexSpecification]> = [

@@ -43,6 +43,12 @@ export interface CrmLink {
   readonly toType: CrmObjectType
   readonly toId: string
 }
+export interface IdListPage<T extends CrmObjectType> {
+  /** Ascending ids, `limit` at most. */
+  readonly ids: ReadonlyArray<CrmIdOf[T]>
+  /** Opaque cursor of the next page; undefined after the last one. */
+  readonly next: string | undefined
+}
 export interface ModifiedPage<T extends CrmObjectType> {
   readonly records: ReadonlyArray<CrmRecordOf[T]>
   readonly next: string | undefined
@@ -118,5 +124,7 @@ export class Crm extends Context.Service<
       window: { readonly from: number; readonly to: number },
       after?: string
     ) => Effect.Effect<ModifiedPage<T>, CrmError>
+    /** Every live record's id in ascending order, a page of at most `limit` (≤ 100) after `after`. */
+    readonly listIds: <T extends CrmObjectType>(type: T, after: string | undefined, limit: number) => Effect.Effect<IdListPage<T>, CrmError>
   }
 >()("crm-sync/application/ports/Crm") {}

@@ -26,6 +26,9 @@ export interface Stack {
   readonly commerce: Sim.Simulator
   readonly service: RunningService
   readonly broker: TestBroker
+  /** The service's database and environment: a test may start another replica beside it. */
+  readonly dbName: string
+  readonly serviceEnv: Record<string, string>
   readonly parked: () => Promise<ReadonlyArray<ParkedItem>>
   /** Messages still sitting in the vhost's queues (parking excluded), by queue. */
   readonly queued: () => Promise<Record<string, number>>
@@ -107,7 +110,7 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
   const commerce = await commerceRuntime.runPromise(Sim.CommerceSimulator)
   const storeRuntime = ManagedRuntime.make(MongoParkedItems.layer.pipe(Layer.provide(MongoConnection.dbLayer({ url: mongoUrl, dbName }))))
   cleanups.push(() => storeRuntime.dispose())
-  const service = await startService({
+  const serviceEnv: Record<string, string> = {
     PORT: String(port),
     AMQP_URL: broker.url,
     AMQP_PREFIX: PREFIX,
@@ -120,7 +123,8 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
     RETRY_TIERS_MS: "100,300,1000",
     RETRY_MAX_ATTEMPTS: "6",
     ...options.env
-  }, 45_000)
+  }
+  const service = await startService(serviceEnv, 45_000)
   const parked = () => storeRuntime.runPromise(Effect.flatMap(ParkedItems, (store) => store.list({})))
   const stop = async () => {
     const code = await service.stop()
@@ -143,7 +147,7 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
       headers: { "content-type": "application/json", "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": String(timestamp) }
     })
   }
-  return { hubspot, commerce, service, broker, parked, queued: () => listQueues(broker.vhost), deliver, stop }
+  return { hubspot, commerce, service, broker, dbName, serviceEnv, parked, queued: () => listQueues(broker.vhost), deliver, stop }
 }
 
 /** Polls until `check` stops throwing, or rethrows its last error after `timeoutMs`. */

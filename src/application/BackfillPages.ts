@@ -1,0 +1,133 @@
+// One page of a backfill job: the next ids from the source side, as the envelopes the live flows
+// take (a CRM change per CRM record, an id-only shop event per shop record), and the cursor after
+// them. Synthetic envelopes carry lane "backfill", so every call they cause spends that lane's
+// budget, and the flows apply the same snapshots, links and echo rules as to live changes.
+import { Effect, Option, Schema } from "effect"
+import { crmTypeOf, type CommerceEntity } from "../domain/CorrespondenceTable.ts"
+import type { CrmChange } from "../domain/CrmChange.ts"
+import type { CrmObjectType } from "../domain/CrmProperties.ts"
+import { routingKeys } from "./CommerceMessages.ts"
+import type { BackfillJob, JobDefinition } from "./ports/BackfillJobs.ts"
+import { CommerceApi } from "./ports/CommerceApi.ts"
+import { Crm } from "./ports/Crm.ts"
+import { crmChangeRoutingKey } from "./RelayOutbox.ts"
+import type { Envelope } from "./Step.ts"
+
+/** Which of the job's types the page is in, and that type's own cursor. */
+const PageCursor = Schema.Struct({ type: Schema.Int, after: Schema.optionalKey(Schema.String) })
+type PageCursor = typeof PageCursor.Type
+const decodeCursor = Schema.decodeUnknownOption(Schema.fromJsonString(PageCursor))
+const encodeCursor = (c: PageCursor) => JSON.stringify(c)
+
+export interface SourcePage {
+  readonly type: string
+  readonly envelopes: ReadonlyArray<Envelope>
+  /** Undefined after the last page of the last type. */
+  readonly next: string | undefined
+}
+
+export const crmTypes: ReadonlyArray<CrmObjectType> = ["company", "contact", "order"]
+export const commerceEntities: ReadonlyArray<CommerceEntity> = ["business", "user", "purchase"]
+
+/** HubSpot ids compare as numbers, other ids as strings. */
+const compareIds = (a: string, b: string) => (Number.isFinite(Number(a)) && Number.isFinite(Number(b)) ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0)
+const inRange = (d: JobDefinition) => (id: string) =>
+  (d.fromId === undefined || compareIds(id, d.fromId) >= 0) && (d.toId === undefined || compareIds(id, d.toId) <= 0)
+
+const crmEnvelope = (jobId: string, type: CrmObjectType, id: string, occurredAt: number, page: number): Envelope => {
+  const change: CrmChange = { key: `backfill:${jobId}:${type}:${id}`, objectType: type, objectId: id, kind: "propertyChange", occurredAt }
+  return { id: `${jobId}:${page}:${type}:${id}`, type: crmChangeRoutingKey(change), payload: change, occurredAt, lane: "backfill", attempt: 1 }
+}
+const commerceEnvelope = (jobId: string, entity: CommerceEntity, id: string, now: number, page: number): Envelope => ({
+  id: `${jobId}:${page}:${entity}:${id}`,
+  type: routingKeys.commerceEvent(entity, "updated"),
+  payload: { id, occurredAt: now },
+  occurredAt: now,
+  lane: "backfill",
+  attempt: 1
+})
+
+/** The most ids one source call returns: a page of more is gathered from several calls. */
+export const LIST_LIMIT = 100
+
+interface Listed {
+  readonly envelopes: ReadonlyArray<Envelope>
+  readonly next: string | undefined
+}
+
+/**
+ * Lists source pages from `after` until `size` envelopes are gathered or the source ends: a job
+ * page larger than one list call hands the flow one big batch (its reads still go 100 a call),
+ * which spreads the page's fixed costs (store round trips, publish confirms) over more records.
+ */
+const gather = <E, R>(size: number, after: string | undefined, list: (after: string | undefined, limit: number) => Effect.Effect<Listed, E, R>) =>
+  Effect.gen(function* () {
+    const envelopes: Array<Envelope> = []
+    let next = after
+    do {
+      const listed = yield* list(next, Math.min(LIST_LIMIT, size - envelopes.length))
+      envelopes.push(...listed.envelopes)
+      next = listed.next
+    } while (next !== undefined && envelopes.length < size)
+    return { envelopes, next }
+  })
+
+// By modified window (the record's own time becomes the change's, so records already synced at
+// that version are skipped by the flow's triage) or by id (from `fromId`, stopping past `toId`).
+const crmPage = Effect.fnUntraced(function* (job: BackfillJob, type: CrmObjectType, after: string | undefined, page: number, now: number) {
+  const crm = yield* Crm
+  const d = job.definition
+  if (d.modifiedSince !== undefined || d.modifiedUntil !== undefined) {
+    return yield* gather(d.pageSize, after, (cursor) =>
+      Effect.map(crm.modifiedBetween(type, { from: d.modifiedSince ?? 0, to: d.modifiedUntil ?? now }, cursor), (found) => ({
+        envelopes: found.records.map((r) => crmEnvelope(job.id, type, r.id, r.updatedAt, page)),
+        next: found.next
+      }))
+    )
+  }
+  return yield* gather(d.pageSize, after ?? d.fromId, (cursor, limit) =>
+    Effect.map(crm.listIds(type, cursor, limit), (listed) => {
+      const last = listed.ids.at(-1)
+      const pastEnd = d.toId !== undefined && last !== undefined && compareIds(last, d.toId) >= 0
+      return { envelopes: listed.ids.filter(inRange(d)).map((id) => crmEnvelope(job.id, type, id, now, page)), next: pastEnd ? undefined : listed.next }
+    })
+  )
+})
+
+const commercePage = Effect.fnUntraced(function* (job: BackfillJob, entity: CommerceEntity, after: string | undefined, page: number, now: number) {
+  const d = job.definition
+  const filter = {
+    ...(d.fromId === undefined ? {} : { fromId: d.fromId }),
+    ...(d.toId === undefined ? {} : { toId: d.toId }),
+    ...(d.modifiedSince === undefined ? {} : { createdFrom: new Date(d.modifiedSince).toISOString() }),
+    ...(d.modifiedUntil === undefined ? {} : { createdTo: new Date(d.modifiedUntil).toISOString() })
+  }
+  const api = yield* CommerceApi
+  return yield* gather(d.pageSize, after, (cursor, limit) =>
+    Effect.map(api.listIds(entity, filter, cursor, limit), (listed) => ({ envelopes: listed.ids.map((id) => commerceEnvelope(job.id, entity, id, now, page)), next: listed.next }))
+  )
+})
+
+/** The page at `cursor` (undefined: the job's first page). A bad cursor restarts its type. */
+export const sourcePage = Effect.fnUntraced(function* (job: BackfillJob, cursor: string | undefined, page: number, now: number) {
+  const at = Option.getOrElse(cursor === undefined ? Option.none() : decodeCursor(cursor), (): PageCursor => ({ type: 0 }))
+  const type = job.definition.types[at.type]
+  if (type === undefined) return { type: "", envelopes: [], next: undefined } satisfies SourcePage
+  const found =
+    job.definition.direction === "crm-to-commerce"
+      ? yield* crmPage(job, type as CrmObjectType, at.after, page, now)
+      : yield* commercePage(job, type as CommerceEntity, at.after, page, now)
+  const next =
+    found.next !== undefined
+      ? encodeCursor({ type: at.type, after: found.next })
+      : at.type + 1 < job.definition.types.length
+        ? encodeCursor({ type: at.type + 1 })
+        : undefined
+  return { type, envelopes: found.envelopes, next } satisfies SourcePage
+})
+
+/** The job's types for a CLI `--type`: CRM types, or the shop entities that mirror them. */
+export const typesFor = (direction: JobDefinition["direction"], type: CrmObjectType | "all"): ReadonlyArray<string> => {
+  const crm = type === "all" ? crmTypes : [type]
+  return direction === "crm-to-commerce" ? crm : commerceEntities.filter((e) => crm.includes(crmTypeOf[e]))
+}

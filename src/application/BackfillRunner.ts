@@ -1,0 +1,105 @@
+// Runs backfill and reconcile jobs kept in the store, on every replica: each pass looks at the
+// running jobs and, for each, leases its next page, runs it through the live flow in the backfill
+// lane and records it finished. The page's lease keeps two replicas off the same page; the
+// unique "finished" record means a page is counted once even if a lease expired mid-page. A
+// process killed mid-page leaves the page unfinished: the next holder redoes that page only.
+import { Cause, Clock, Duration, Effect, Layer } from "effect"
+import type { Tally } from "./DryRunWrites.ts"
+import { type BackfillJob, BackfillJobs, type PageProgress } from "./ports/BackfillJobs.ts"
+import { runBackfillPage } from "./RunBackfillPage.ts"
+import { cappedBackoff } from "./RetrySchedules.ts"
+
+export interface RunnerOptions {
+  /** This replica's name on its leases. */
+  readonly holder: string
+  /** How long a page lease lasts: longer than a page takes, short enough to take over soon. */
+  readonly leaseMs: number
+  /** Pause between passes when no job had a page to run. */
+  readonly idleMs: number
+}
+
+export const addCounts = (a: Readonly<Tally> | undefined, b: Readonly<Tally>): Tally => {
+  const sum: Tally = { ...a }
+  for (const [k, v] of Object.entries(b)) sum[k] = (sum[k] ?? 0) + v
+  return sum
+}
+
+/** A wait of this length or more is a spent day (or a long outage): the job records it and rests. */
+const LONG_WAIT_MS = 60_000
+
+interface Failure {
+  readonly message: string
+  readonly isRetryable?: boolean
+  readonly retryable?: boolean
+  readonly reason?: unknown
+  readonly retryAfterMs?: number
+}
+
+/** Until when a failed page should rest: a spent daily quota names its reset. */
+const restUntil = (error: Failure, now: number): number | undefined => {
+  const reason = typeof error.reason === "object" && error.reason !== null ? (error.reason as { readonly resetAt?: unknown; readonly retryAfterMs?: unknown }) : {}
+  if (typeof reason.resetAt === "number") return reason.resetAt
+  const wait = typeof reason.retryAfterMs === "number" ? reason.retryAfterMs : error.retryAfterMs
+  return wait !== undefined && wait >= LONG_WAIT_MS ? now + wait : undefined
+}
+
+const onPageFailure = Effect.fnUntraced(function* (job: BackfillJob, page: number, error: Failure) {
+  const jobs = yield* BackfillJobs
+  const now = yield* Clock.currentTimeMillis
+  const until = restUntil(error, now)
+  if (until !== undefined) {
+    yield* Effect.logInfo(`backfill ${job.id} waits until ${new Date(until).toISOString()}: ${error.message}`)
+    return yield* jobs.setState([job.id], "running", until, now)
+  }
+  if (error.isRetryable === true || error.retryable === true) return yield* Effect.logWarning(`backfill ${job.id} page ${page} failed; retrying: ${error.message}`)
+  // A source that refuses to list (bad cursor, bad filter) cannot go on by itself: an operator looks.
+  yield* Effect.logError(`backfill ${job.id} page ${page} failed for good; pausing the job: ${error.message}`)
+  yield* jobs.setState([job.id], "paused", undefined, now)
+})
+
+/** Runs the next page of `job` if this replica gets its lease; true when a page finished. */
+const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgress | undefined, options: RunnerOptions) {
+  const jobs = yield* BackfillJobs
+  const now = yield* Clock.currentTimeMillis
+  if (last !== undefined && last.cursor === undefined) {
+    yield* jobs.setState([job.id], "done", undefined, now)
+    return false
+  }
+  const page = last === undefined ? 0 : last.page + 1
+  if (!(yield* jobs.lease({ jobId: job.id, page, holder: options.holder, expiresAt: now + options.leaseMs }, now))) return false
+  const outcome = yield* runBackfillPage(job, last?.cursor, page).pipe(
+    Effect.map((o) => ({ _tag: "Ran", ...o }) as const),
+    Effect.catch((error: Failure) => onPageFailure(job, page, error).pipe(Effect.as({ _tag: "Failed" } as const)))
+  )
+  if (outcome._tag === "Failed") return false
+  const finishedAt = yield* Clock.currentTimeMillis
+  const first = yield* jobs.finish({ jobId: job.id, page, cursor: outcome.next, counts: addCounts(last?.counts, outcome.counts), finishedAt })
+  if (first) yield* Effect.logInfo("backfill page finished").pipe(Effect.annotateLogs({ job: job.id, page, records: outcome.counts["records"] ?? 0, holder: options.holder }))
+  if (first && outcome.next === undefined) yield* jobs.setState([job.id], "done", undefined, finishedAt)
+  return first
+})
+
+/** One pass over the running jobs, a page each; true when any page finished. */
+export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (options: RunnerOptions) {
+  const jobs = yield* BackfillJobs
+  const now = yield* Clock.currentTimeMillis
+  const runnable = (yield* jobs.list).filter((j) => j.state === "running" && (j.waitUntil === undefined || j.waitUntil <= now))
+  if (runnable.length === 0) return false
+  const last = new Map((yield* jobs.progress(runnable.map((j) => j.id))).map((p) => [p.jobId, p] as const))
+  let ran = false
+  for (const job of runnable) if (yield* advance(job, last.get(job.id), options)) ran = true
+  return ran
+})
+
+/** Runs passes back to back while pages finish, otherwise every `idleMs`; never ends by itself. */
+export const runBackfills = (options: RunnerOptions) =>
+  runOnce(options).pipe(
+    Effect.flatMap((ran) => (ran ? Effect.void : Effect.sleep(Duration.millis(options.idleMs)))),
+    Effect.tapError((error) => Effect.logWarning("backfill runner: the store failed; retrying", { error: error.message })),
+    Effect.retry(cappedBackoff(Duration.millis(200), Duration.seconds(10))),
+    Effect.catchCause((cause) => Effect.logError("backfill runner crashed; restarting", Cause.pretty(cause)).pipe(Effect.andThen(Effect.sleep(Duration.seconds(1))))),
+    Effect.forever
+  )
+
+/** The runner as a background worker for the lifetime of the layer. */
+export const runnerLayer = (options: RunnerOptions) => Layer.effectDiscard(Effect.forkScoped(runBackfills(options)))

@@ -1,0 +1,76 @@
+// Runs one page of a backfill job through the live flow's batch handler, in the backfill lane:
+// the flow reads, decides and writes exactly as for live changes. A record the flow fails on is
+// tried once more with the other retryable ones, then parked under the flow's step (an operator
+// replays it through the live flow); the page, and the job, go on.
+import { Clock, Effect } from "effect"
+import { sourcePage } from "./BackfillPages.ts"
+import { bump, type Tally, withDryRun } from "./DryRunWrites.ts"
+import { Lane } from "./Lane.ts"
+import type { BackfillJob } from "./ports/BackfillJobs.ts"
+import type { CommerceApi } from "./ports/CommerceApi.ts"
+import type { Crm } from "./ports/Crm.ts"
+import type { IdLinks } from "./ports/IdLinks.ts"
+import type { MessageBus } from "./ports/MessageBus.ts"
+import { ParkedItems } from "./ports/ParkedItems.ts"
+import type { Snapshots } from "./ports/Snapshots.ts"
+import type { WriteLedger } from "./ports/WriteLedger.ts"
+import { parkedItem } from "./RetryDecision.ts"
+import type { BatchHandler, Envelope } from "./Step.ts"
+import type { StepFailure } from "./StepFailure.ts"
+import { syncCommerceEvents } from "./SyncCommerceEvents.ts"
+import { syncCrmChanges } from "./SyncCrmChanges.ts"
+
+export interface PageOutcome {
+  readonly next: string | undefined
+  /** This page's counts per outcome (records, synced, parked, would create, invalid: …). */
+  readonly counts: Tally
+}
+
+type FlowPorts = Snapshots | IdLinks | WriteLedger | MessageBus | Crm | CommerceApi
+
+/** The live flow's handler and step name (parked records replay through that step). */
+const flowOf = (job: BackfillJob): { readonly step: string; readonly handler: BatchHandler<FlowPorts> } =>
+  job.definition.direction === "crm-to-commerce" ? { step: "sync-crm-object", handler: syncCrmChanges } : { step: "sync-commerce-entity", handler: syncCommerceEvents }
+
+/** One pass of the handler; a failure of the whole batch is returned when it is not retryable. */
+const attempt = <R>(handler: BatchHandler<R>, envelopes: ReadonlyArray<Envelope>) =>
+  handler(envelopes).pipe(Effect.catchIf((f: StepFailure) => !f.retryable, (f) => Effect.succeed(envelopes.map(() => f))))
+
+/** The handler's failures per envelope, after one more try of the retryable ones together. */
+const failuresOf = Effect.fnUntraced(function* <R>(handler: BatchHandler<R>, envelopes: ReadonlyArray<Envelope>) {
+  const first = yield* attempt(handler, envelopes)
+  const again = envelopes.filter((_, i) => first[i]?.retryable === true)
+  const second = again.length === 0 ? [] : yield* attempt(handler, again)
+  const retried = new Map(again.map((e, i) => [e.id, second[i]] as const))
+  return envelopes.map((e, i) => (retried.has(e.id) ? retried.get(e.id) : first[i]))
+})
+
+/** Reasons name rules and fields, not records, so equal ones group; long ones are cut. */
+const reasonOf = (f: StepFailure) => (f.reason.length > 100 ? `${f.reason.slice(0, 99)}…` : f.reason)
+
+export const runBackfillPage = Effect.fn("runBackfillPage")(function* (job: BackfillJob, cursor: string | undefined, page: number) {
+  const now = yield* Clock.currentTimeMillis
+  const source = yield* sourcePage(job, cursor, page, now)
+  const counts: Tally = { records: source.envelopes.length }
+  if (source.envelopes.length === 0) return { next: source.next, counts } satisfies PageOutcome
+  const { step, handler } = flowOf(job)
+  const run = failuresOf(handler, source.envelopes)
+  const failures = job.definition.dryRun ? yield* withDryRun(run, counts) : yield* run
+  const failed = source.envelopes.flatMap((e, i) => {
+    const f = failures[i]
+    return f === undefined ? [] : [{ envelope: e, failure: f }]
+  })
+  if (job.definition.dryRun) {
+    for (const { failure } of failed) bump(counts, `invalid: ${reasonOf(failure)}`)
+    const written = (counts["would create"] ?? 0) + (counts["would update"] ?? 0)
+    bump(counts, "unchanged", Math.max(0, source.envelopes.length - failed.length - written))
+  } else {
+    if (failed.length > 0) {
+      const at = yield* Clock.currentTimeMillis
+      yield* (yield* ParkedItems).park(failed.map(({ envelope, failure }) => parkedItem(step, envelope, failure.reason, at, at)))
+    }
+    bump(counts, "synced", source.envelopes.length - failed.length)
+    bump(counts, "parked", failed.length)
+  }
+  return { next: source.next, counts } satisfies PageOutcome
+}, Effect.provideService(Lane, "backfill"))

@@ -1,0 +1,219 @@
+// The backfill runner over memory adapters: pages go through the live flows in the backfill lane,
+// each page once even with two runners, per-record failures are parked, a spent day rests the job.
+import { expect, test } from "bun:test"
+import { Effect, Layer } from "effect"
+import * as InMemoryBackfillJobs from "../../src/adapters/memory/InMemoryBackfillJobs.ts"
+import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
+import * as InMemoryCommerceApi from "../../src/adapters/memory/InMemoryCommerceApi.ts"
+import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
+import { runOnce } from "../../src/application/BackfillRunner.ts"
+import { scheduleReconcile } from "../../src/application/ScheduleReconcile.ts"
+import { Lane, type LaneName } from "../../src/application/Lane.ts"
+import { type BackfillJob, BackfillJobs, type JobDefinition } from "../../src/application/ports/BackfillJobs.ts"
+import type { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
+import { Crm, CrmError, CrmQuotaExhausted } from "../../src/application/ports/Crm.ts"
+import { MessageBus } from "../../src/application/ports/MessageBus.ts"
+import type { IdLinks } from "../../src/application/ports/IdLinks.ts"
+import type { WriteLedger } from "../../src/application/ports/WriteLedger.ts"
+import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
+import { Snapshots } from "../../src/application/ports/Snapshots.ts"
+import type { OutgoingMessage } from "../../src/application/Step.ts"
+import type { CompanyId } from "../../src/domain/Ids.ts"
+import { aUser } from "../domain/mothers.ts"
+import { memoryStorePorts } from "../support/MemoryStorePorts.ts"
+
+const aJob = (id: string, over: Partial<JobDefinition> = {}): BackfillJob => ({
+  id,
+  definition: { direction: "crm-to-commerce", types: ["company"], pageSize: 100, dryRun: false, kind: "backfill", ...over },
+  state: "running",
+  waitUntil: undefined,
+  createdAt: 1,
+  updatedAt: 1
+})
+const runner = (holder: string) => ({ holder, leaseMs: 30_000, idleMs: 10 })
+
+interface Harness {
+  readonly published: Array<OutgoingMessage>
+  readonly lanes: Array<LaneName>
+  readonly crm: Effect.Success<ReturnType<typeof InMemoryCrm.make>>
+}
+
+/** Memory adapters around a fresh CRM; the bus remembers what was published, the CRM in which lane. */
+type Ports = BackfillJobs | Crm | CommerceApi | MessageBus | Snapshots | ParkedItems | IdLinks | WriteLedger
+
+const harness = <A, E>(
+  body: (h: Harness) => Effect.Effect<A, E, Ports>,
+  options: { readonly users?: ReadonlyArray<Record<string, unknown>>; readonly crm?: (crm: Crm["Service"]) => Crm["Service"] } = {}
+) =>
+  Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const crm = yield* InMemoryCrm.make()
+        const published: Array<OutgoingMessage> = []
+        const lanes: Array<LaneName> = []
+        const watched = Crm.of({ ...crm, listIds: (type, after, limit) => Effect.flatMap(Lane, (lane) => {
+            lanes.push(lane)
+            return crm.listIds(type, after, limit)
+          }) })
+        const bus = Layer.effect(
+          MessageBus,
+          Effect.map(MessageBus, (b) => MessageBus.of({ ...b, publish: (messages) => {
+              published.push(...messages)
+              return b.publish(messages)
+            } }))
+        ).pipe(Layer.provide(InMemoryBus.layer))
+        const layer = Layer.mergeAll(bus, InMemoryBackfillJobs.layer, Layer.succeed(Crm, options.crm?.(watched) ?? watched), InMemoryCommerceApi.layer({ user: options.users ?? [] })).pipe(
+          Layer.provideMerge(memoryStorePorts())
+        )
+        return yield* body({ published, lanes, crm }).pipe(Effect.provide(layer))
+      })
+    ) as Effect.Effect<A, E>
+  )
+
+const drain = (holder: string) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 50; i++) if (!(yield* runOnce(runner(holder)))) return i
+    return 50
+  })
+
+const seedCompanies = (crm: Harness["crm"], n: number) => Effect.forEach(Array.from({ length: n }, (_, i) => i), (i) => crm.seed("company", { name: `Company ${i}` }))
+
+test("a CRM → commerce job runs 250 companies in 3 pages through flow A, in the backfill lane, then is done", async () => {
+  const out = await harness(({ crm, published, lanes }) =>
+    Effect.gen(function* () {
+      const ids = yield* seedCompanies(crm, 250)
+      const jobs = yield* BackfillJobs
+      yield* jobs.create([aJob("j1")])
+      const pages = yield* drain("a")
+      const [job] = yield* jobs.list
+      const [progress] = yield* jobs.progress(["j1"])
+      const snapshots = yield* (yield* Snapshots).getCrm(ids.map((id) => ({ type: "company" as const, id })))
+      const upserts = published.filter((m) => m.type === "tocommerce.business.upsert")
+      // Run again over the same records: already synced, nothing is published.
+      yield* jobs.create([aJob("j2")])
+      yield* drain("a")
+      return { pages, job, progress, snapshots: snapshots.length, upserts, after: published.length, lanes }
+    })
+  )
+  expect(out.pages).toBe(3)
+  expect(out.job?.state).toBe("done")
+  expect(out.progress).toMatchObject({ page: 2, cursor: undefined, counts: { records: 250, synced: 250, parked: 0 } })
+  expect(new Set(out.upserts.map((m) => (m.payload as { crmId: string }).crmId)).size).toBe(250)
+  expect(out.upserts.every((m) => m.lane === "backfill")).toBe(true)
+  expect(out.snapshots).toBe(250)
+  expect(out.after).toBe(out.upserts.length)
+  expect(new Set(out.lanes)).toEqual(new Set(["backfill"]))
+})
+
+test("two runners on one job split its pages and finish each once", async () => {
+  const out = await harness(({ crm, published }) =>
+    Effect.gen(function* () {
+      yield* seedCompanies(crm, 1_000)
+      yield* (yield* BackfillJobs).create([aJob("j", { pageSize: 50 })])
+      yield* Effect.all([drain("a"), drain("b")], { concurrency: "unbounded" })
+      const [progress] = yield* (yield* BackfillJobs).progress(["j"])
+      return { progress, upserts: published.filter((m) => m.type === "tocommerce.business.upsert").length }
+    })
+  )
+  expect(out.progress).toMatchObject({ page: 19, counts: { records: 1_000, synced: 1_000 } })
+  expect(out.upserts).toBe(1_000)
+})
+
+test("a dry run counts what it would write and writes nothing", async () => {
+  const out = await harness(({ crm, published }) =>
+    Effect.gen(function* () {
+      const ids = yield* seedCompanies(crm, 120)
+      yield* (yield* BackfillJobs).create([aJob("dry", { dryRun: true })])
+      yield* drain("a")
+      const [progress] = yield* (yield* BackfillJobs).progress(["dry"])
+      const snapshots = yield* (yield* Snapshots).getCrm(ids.map((id) => ({ type: "company" as const, id })))
+      return { progress, published: published.length, snapshots: snapshots.length }
+    })
+  )
+  expect(out.progress?.counts).toMatchObject({ records: 120, "would create": 120, unchanged: 0 })
+  expect(out.published).toBe(0)
+  expect(out.snapshots).toBe(0)
+})
+
+test("commerce → CRM: valid users are upserted to the CRM, an invalid one is parked and the job goes on", async () => {
+  const users = [...Array.from({ length: 30 }, (_, i) => aUser({ id: `u${i}`, email: `u${i}@example.com` })), aUser({ id: "u-bad", email: "not an e-mail" })]
+  const out = await harness(
+    ({ crm }) =>
+      Effect.gen(function* () {
+        yield* (yield* BackfillJobs).create([aJob("c", { direction: "commerce-to-crm", types: ["user"], pageSize: 20 })])
+        yield* drain("a")
+        const [job] = yield* (yield* BackfillJobs).list
+        const [progress] = yield* (yield* BackfillJobs).progress(["c"])
+        const parked = yield* (yield* ParkedItems).list({})
+        const listed = yield* crm.listIds("contact", undefined, 100)
+        return { job, progress, parked, contacts: listed.ids.length }
+      }),
+    { users }
+  )
+  expect(out.job?.state).toBe("done")
+  expect(out.progress?.counts).toMatchObject({ records: 31, synced: 30, parked: 1 })
+  expect(out.contacts).toBe(30)
+  expect(out.parked.map((p) => [p.step, (p.message.payload as { id: string }).id])).toEqual([["sync-commerce-entity", "u-bad"]])
+})
+
+test("a spent daily quota rests the job until the reset, and it completes afterwards", async () => {
+  let spentUntil = Date.now() + 300
+  const out = await harness(
+    ({ crm }) =>
+      Effect.gen(function* () {
+        yield* seedCompanies(crm, 150)
+        const jobs = yield* BackfillJobs
+        yield* jobs.create([aJob("q")])
+        yield* drain("a")
+        const [resting] = yield* jobs.list
+        const during = yield* jobs.progress(["q"])
+        yield* Effect.sleep("350 millis")
+        yield* drain("a")
+        const [after] = yield* jobs.list
+        return { resting, during, after, progress: yield* jobs.progress(["q"]) }
+      }),
+    {
+      crm: (crm) => ({
+        ...crm,
+        listIds: (type, after, limit) =>
+          after !== undefined && Date.now() < spentUntil
+            ? Effect.fail(new CrmError({ reason: new CrmQuotaExhausted({ retryAfterMs: spentUntil - Date.now(), resetAt: spentUntil }) }))
+            : crm.listIds(type, after, limit)
+      })
+    }
+  )
+  expect(out.resting).toMatchObject({ state: "running", waitUntil: spentUntil })
+  expect(out.during).toMatchObject([{ page: 0 }])
+  expect(out.after?.state).toBe("done")
+  expect(out.progress).toMatchObject([{ page: 1, counts: { records: 150 } }])
+  spentUntil = 0
+})
+
+test("reconcile picks up a change whose webhook never came, and leaves synced records alone", async () => {
+  const out = await harness(({ crm, published }) =>
+    Effect.gen(function* () {
+      const ids = yield* seedCompanies(crm, 5)
+      const jobs = yield* BackfillJobs
+      yield* jobs.create([aJob("initial")])
+      yield* drain("a")
+      const synced = published.length
+      // The first reconcile's window covers the backfilled records: all already synced.
+      const first = yield* scheduleReconcile(200)
+      const again = yield* scheduleReconcile(200)
+      yield* drain("a")
+      const quiet = published.length - synced
+      yield* Effect.sleep("10 millis")
+      yield* crm.update("company", [{ id: ids[2]! as CompanyId, properties: { name: "Renamed without a webhook" } }])
+      yield* Effect.sleep("250 millis")
+      const second = yield* scheduleReconcile(200)
+      yield* drain("a")
+      const runs = (yield* jobs.list).filter((j) => j.definition.kind === "reconcile")
+      return { first, again, quiet, second, fresh: published.slice(synced), runs }
+    })
+  )
+  expect([out.first, out.again, out.second]).toEqual([true, false, true])
+  expect(out.quiet).toBe(0)
+  expect(out.fresh.map((m) => (m.payload as { fields: Record<string, unknown> }).fields)).toEqual([expect.objectContaining({ name: "Renamed without a webhook" })])
+  expect(out.runs.map((j) => j.state)).toEqual(["done", "done"])
+  expect(out.runs[1]!.definition.modifiedSince).toBe(out.runs[0]!.definition.modifiedUntil! - 60_000)
+})

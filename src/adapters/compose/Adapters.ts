@@ -10,7 +10,7 @@ import * as HubSpotCrm from "../hubspot/HubSpotCrm.ts"
 import * as InMemoryBus from "../memory/InMemoryBus.ts"
 import * as InMemoryCommerceApi from "../memory/InMemoryCommerceApi.ts"
 import * as InMemoryCrm from "../memory/InMemoryCrm.ts"
-import * as MongoConnection from "../mongo/MongoConnection.ts"
+import type * as MongoConnection from "../mongo/MongoConnection.ts"
 import * as RabbitMqBus from "../rabbitmq/RabbitMqBus.ts"
 import { storeLayers } from "./StoreLayers.ts"
 

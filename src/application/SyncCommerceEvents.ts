@@ -11,7 +11,7 @@ import { coalesce, entityKey, type EventInput, goneAreDone, idsToFetch, parseEve
 import { firstKeys, knownKeys, linkIndex, planWrites, recordsToRead, screen, splitEchoes } from "./DecideCommerceEvents.ts"
 import { settle } from "./SettleCommerceWrites.ts"
 import { crmWritesLanded, ledgerOf } from "./LedgerEntries.ts"
-import { CommerceApi, type UnvalidatedRecord } from "./ports/CommerceApi.ts"
+import { CommerceApi, type CommerceApiError, type UnvalidatedRecord } from "./ports/CommerceApi.ts"
 import { Crm, type CrmError, type CrmIdOf, type CrmLink } from "./ports/Crm.ts"
 import { type IdLink, IdLinks } from "./ports/IdLinks.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
@@ -37,12 +37,40 @@ const decodeAll = (messages: ReadonlyArray<Envelope>) => {
   return { inputs, failures }
 }
 
+/** One lookup per id alone, when the batch lookup failed: which ids fail, and how. */
+const fetchEachAlone = (entity: CommerceEntity, ids: ReadonlyArray<string>) =>
+  Effect.flatMap(CommerceApi, (api) =>
+    Effect.forEach(ids, (id) => Effect.result(api.fetchMany(entity, [id])).pipe(Effect.map((result) => [id, result] as const)), { concurrency: 8 })
+  )
+
+/**
+ * The records of id-only events, one call per entity. When a call fails, each id is looked up
+ * alone, so one id the shop refuses (a 4xx, a body that does not decode) fails its own events,
+ * not the whole batch.
+ */
 const fetchAll = Effect.fn("fetchAll")(function* (ids: ReadonlyMap<CommerceEntity, ReadonlyArray<string>>) {
   const api = yield* CommerceApi
-  const found = yield* Effect.forEach(ids, ([entity, list]) => Effect.map(api.fetchMany(entity, list), (records) => records.map((f) => [`${entity}:${f.id}`, f.record] as const)), {
-    concurrency: "unbounded"
-  })
-  return new Map<string, UnvalidatedRecord>(found.flat())
+  const found = new Map<string, UnvalidatedRecord>()
+  const failed = new Map<string, CommerceApiError>()
+  yield* Effect.forEach(
+    ids,
+    ([entity, list]) =>
+      api.fetchMany(entity, list).pipe(
+        Effect.map((records) => {
+          for (const f of records) found.set(entityKey(entity, f.id), f.record)
+        }),
+        Effect.catch(() =>
+          Effect.map(fetchEachAlone(entity, list), (results) => {
+            for (const [id, result] of results) {
+              if (Result.isFailure(result)) failed.set(entityKey(entity, id), result.failure)
+              else for (const f of result.success) found.set(entityKey(entity, f.id), f.record)
+            }
+          })
+        )
+      ),
+    { concurrency: "unbounded", discard: true }
+  )
+  return { found, failed }
 })
 
 /** One call per type, all types at once; the answers by type and key. */
@@ -120,7 +148,17 @@ export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | Id
     const ledger = yield* WriteLedger
     const now = yield* Clock.currentTimeMillis
 
-    const coalesced = coalesce(inputs, yield* fetchAll(idsToFetch(inputs)))
+    const fetched = yield* fetchAll(idsToFetch(inputs))
+    // An id-only event whose record the shop refused to serve fails alone, with that error's retryability.
+    const unserved = inputs.filter((i) => i.action !== "deleted" && i.event.payload === undefined && fetched.failed.has(entityKey(i.entity, i.event.id)))
+    for (const i of unserved) {
+      const error = fetched.failed.get(entityKey(i.entity, i.event.id))
+      failures.set(i.index, new StepFailure({ retryable: error?.isRetryable ?? true, reason: `the shop did not serve ${i.entity} ${i.event.id}: ${error?.message}` }))
+    }
+    const coalesced = coalesce(
+      inputs.filter((i) => !unserved.includes(i)),
+      fetched.found
+    )
     const first = firstKeys(coalesced)
     const [seen, storedLinks] = yield* Effect.all(
       [when(first.seen.length > 0, snapshots.getCommerce(first.seen), []), when(first.links.length > 0, idLinks.find({ commerceIds: first.links }), [])],

@@ -5,7 +5,7 @@ import { Effect, Layer } from "effect"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
 import * as InMemoryCommerceApi from "../../src/adapters/memory/InMemoryCommerceApi.ts"
 import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
-import { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
+import { CommerceApi, CommerceApiError, CommerceRejected } from "../../src/application/ports/CommerceApi.ts"
 import { Crm, type CrmIdOf } from "../../src/application/ports/Crm.ts"
 import { IdLinks } from "../../src/application/ports/IdLinks.ts"
 import { Snapshots } from "../../src/application/ports/Snapshots.ts"
@@ -59,4 +59,30 @@ test("a refused association parks its own message; the unrelated user beside it 
   expect(out.settlements[1]?._tag).toBe("Ack")
   // The refused one is not remembered as synced, so its replay does the work again.
   expect(out.seen).toEqual(["u-good"])
+})
+
+test("an id the shop refuses to serve fails its own event; the other id-only event of the batch is synced", async () => {
+  const settlements = await Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const crm = yield* InMemoryCrm.make()
+        const shop = yield* InMemoryCommerceApi.make({ user: [aUser({ id: "u-ok", email: "ok@example.com" })] })
+        // The shop answers a lookup that includes u-broken with a 400, as a broken record would.
+        const refusing = CommerceApi.of({
+          ...shop,
+          fetchMany: (entity, ids) =>
+            ids.includes("u-broken") ? Effect.fail(new CommerceApiError({ reason: new CommerceRejected({ message: "bad record", status: 400 }) })) : shop.fetchMany(entity, ids)
+        })
+        const layer = InMemoryBus.layer.pipe(
+          Layer.provideMerge(memoryStorePorts()),
+          Layer.provideMerge(Layer.succeed(Crm, crm)),
+          Layer.provideMerge(Layer.succeed(CommerceApi, refusing))
+        )
+        const idOnly = (id: string) => ({ ...delivery(id, {}), envelope: { ...delivery(id, {}).envelope, payload: { id, occurredAt: 1 } } })
+        return yield* settleBatch(step, syncCommerceEvents)([idOnly("u-broken"), idOnly("u-ok")]).pipe(Effect.provide(layer))
+      })
+    )
+  )
+  expect(settlements[0]?._tag).toBe("Park")
+  expect(settlements[1]?._tag).toBe("Ack")
 })

@@ -1,7 +1,7 @@
 // HubSpot writes for a whole batch: one call per object type (the adapter chunks at 100), one
 // outcome per record. Two inputs for one record become one (later properties win), and a
-// batch the CRM refuses as a whole for one bad input is sent again input by input, so only
-// the bad one is refused and its neighbours are not parked.
+// batch the CRM refuses as a whole for one bad input is split until the bad one stands alone, so
+// only it is refused and its neighbours are not parked.
 import { Effect } from "effect"
 import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
 import { Crm, type CrmError, type CrmIdOf, type ItemOutcome } from "./ports/Crm.ts"
@@ -18,18 +18,31 @@ export const refusalOf = (outcome: Extract<Outcome, { _tag: "Rejected" }>): Refu
 /** An input the CRM answered nothing for: asking again may work. */
 const NO_OUTCOME: Outcome = { _tag: "Rejected", retryable: true, message: "no outcome for this input" }
 
-const oneByOneOnRefusal = <I>(inputs: ReadonlyArray<I>, send: (chunk: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<Outcome>, CrmError>): Effect.Effect<ReadonlyArray<Outcome>, CrmError> =>
-  send(inputs).pipe(
+/**
+ * A batch refused as a whole is split in halves until the refused inputs stand alone: a few calls
+ * for one bad input among 100, not 100. Inside a split, a transient failure marks only that part
+ * for a retry, so outcomes already answered are kept.
+ */
+const splitOnRefusal = (
+  inputs: ReadonlyArray<unknown>,
+  send: (chunk: ReadonlyArray<never>) => Effect.Effect<ReadonlyArray<Outcome>, CrmError>,
+  nested: boolean
+): Effect.Effect<ReadonlyArray<Outcome>, CrmError> =>
+  send(inputs as ReadonlyArray<never>).pipe(
     Effect.catch((error) => {
-      if (error.isRetryable) return Effect.fail(error)
+      if (error.isRetryable) return nested ? Effect.succeed(inputs.map((): Outcome => ({ _tag: "Rejected", retryable: true, message: error.message }))) : Effect.fail(error)
       // Refused outright with a single input: that record is refused, not the batch around it.
       if (inputs.length === 1) return Effect.succeed([{ _tag: "Rejected", retryable: false, message: error.message } satisfies Outcome])
+      const half = Math.ceil(inputs.length / 2)
       return Effect.map(
-        Effect.forEach(inputs, (input) => oneByOneOnRefusal([input], send)),
-        (outcomes) => outcomes.map((o) => o[0] ?? NO_OUTCOME)
+        Effect.all([splitOnRefusal(inputs.slice(0, half), send, true), splitOnRefusal(inputs.slice(half), send, true)]),
+        ([first, second]) => [...first, ...second]
       )
     })
   )
+
+const oneByOneOnRefusal = <I>(inputs: ReadonlyArray<I>, send: (chunk: ReadonlyArray<I>) => Effect.Effect<ReadonlyArray<Outcome>, CrmError>) =>
+  splitOnRefusal(inputs, send as (chunk: ReadonlyArray<never>) => Effect.Effect<ReadonlyArray<Outcome>, CrmError>, false)
 
 /** Inputs merged per key (later properties win), sent, and the outcomes handed back per key. */
 const perKey = <K>(inputs: ReadonlyArray<{ readonly key: K; readonly properties: CrmProperties }>, send: (merged: ReadonlyArray<{ readonly key: K; readonly properties: CrmProperties }>) => Effect.Effect<ReadonlyArray<Outcome>, CrmError>) => {

@@ -116,7 +116,7 @@ export const planWrites = (
     const type = crmTypeOf[live.entity]
     const missing = targetsOf(live).find((t) => !loaded.links.has(key(t.entity, t.id)) && !written.has(key(t.entity, t.id)))
     if (missing !== undefined) {
-      failed.set(live.index, { retryable: true, reason: `${missing.entity} ${missing.id} is not in HubSpot yet` })
+      failed.set(live.index, { retryable: true, reason: `${missing.entity} ${missing.id} is not in the CRM yet` })
       continue
     }
     const targets = targetsOf(live).map((t) => ({ ...t, toType: crmTypeOf[t.entity], toId: loaded.links.get(key(t.entity, t.id)) }))

@@ -42,7 +42,7 @@ export const afterWriteBacks = (
     if (outcome?._tag === "Applied") links.push({ entity: ids.entity, crmId: ids.crmId, commerceId: ids.commerceId })
     else {
       const refusal = outcome === undefined ? { retryable: true, message: "no outcome" } : refusalOf(outcome)
-      refused.set(index, { retryable: refusal.retryable, message: `HubSpot refused ${type} ${ids.crmId}: ${refusal.message}` })
+      refused.set(index, { retryable: refusal.retryable, message: `the CRM refused ${type} ${ids.crmId}: ${refusal.message}` })
     }
   }
   return { links, refused }

@@ -69,7 +69,7 @@ export const settle = (
       applied.set(key(live.entity, live.id), { crmId: write._tag === "update" ? write.crmId : outcome.id, created: write._tag === "upsert" && outcome.created })
     } else {
       const refusal = outcome === undefined ? { retryable: true, message: "no outcome" } : refusalOf(outcome)
-      failed.set(live.index, { retryable: refusal.retryable, reason: `HubSpot refused ${live.entity} ${live.id}: ${refusal.message}` })
+      failed.set(live.index, { retryable: refusal.retryable, reason: `the CRM refused ${live.entity} ${live.id}: ${refusal.message}` })
     }
   }
   for (const { live, targets, current, base, write } of plan.planned) {
@@ -82,7 +82,7 @@ export const settle = (
     const unresolved = resolved.find((t) => t.toId === undefined)
     // Its target was refused beside it: nothing is remembered, so the retry links it once it exists.
     if (unresolved !== undefined) {
-      failed.set(live.index, { retryable: true, reason: `${unresolved.entity} ${unresolved.id} is not in HubSpot yet` })
+      failed.set(live.index, { retryable: true, reason: `${unresolved.entity} ${unresolved.id} is not in the CRM yet` })
       continue
     }
     if (write._tag !== "none") out.crmSnapshots.push(rememberWrite(type, base, crmId, write.properties))

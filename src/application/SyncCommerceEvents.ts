@@ -56,16 +56,20 @@ const fetchAll = Effect.fn("fetchAll")(function* (ids: ReadonlyMap<CommerceEntit
     ids,
     ([entity, list]) =>
       api.fetchMany(entity, list).pipe(
-        Effect.map((records) => {
-          for (const f of records) found.set(entityKey(entity, f.id), f.record)
-        }),
-        Effect.catch(() =>
-          Effect.map(fetchEachAlone(entity, list), (results) => {
-            for (const [id, result] of results) {
-              if (Result.isFailure(result)) failed.set(entityKey(entity, id), result.failure)
-              else for (const f of result.success) found.set(entityKey(entity, f.id), f.record)
-            }
+        Effect.tap((records) =>
+          Effect.sync(() => {
+            for (const f of records) found.set(entityKey(entity, f.id), f.record)
           })
+        ),
+        Effect.catch(() =>
+          Effect.tap(fetchEachAlone(entity, list), (results) =>
+            Effect.sync(() => {
+              for (const [id, result] of results) {
+                if (Result.isFailure(result)) failed.set(entityKey(entity, id), result.failure)
+                else for (const f of result.success) found.set(entityKey(entity, f.id), f.record)
+              }
+            })
+          )
         )
       ),
     { concurrency: "unbounded", discard: true }

@@ -6,7 +6,7 @@ import { Crm, CrmError, CrmRejected, CrmTransient } from "../../src/application/
 
 const over = (crm: Crm["Service"]) => Effect.provide(Layer.succeed(Crm, crm))
 
-test("a batch refused as a whole for one bad input is sent again input by input: only the bad one is refused", async () => {
+test("a batch refused as a whole for one bad input is split until it stands alone: only the bad one is refused", async () => {
   const { outcomes, calls } = await Effect.runPromise(
     Effect.gen(function* () {
       const memory = yield* InMemoryCrm.make()
@@ -28,7 +28,7 @@ test("a batch refused as a whole for one bad input is sent again input by input:
   )
   expect(outcomes.get("good")?._tag).toBe("Applied")
   expect(outcomes.get("bad")).toEqual({ _tag: "Rejected", retryable: false, message: "CrmRejected: invalid e-mail" })
-  // One batch, then each of the two (merged) inputs alone.
+  // One batch, then its two halves: each (merged) input alone.
   expect(calls).toBe(3)
 })
 
@@ -41,4 +41,26 @@ test("a CRM that cannot answer now fails the whole call, to be retried", async (
     })
   )
   expect(error.isRetryable).toBe(true)
+})
+
+test("one bad input among 64 costs a few calls, not 64: the batch is split in halves", async () => {
+  const { outcomes, calls } = await Effect.runPromise(
+    Effect.gen(function* () {
+      const memory = yield* InMemoryCrm.make()
+      let calls = 0
+      const picky = Crm.of({
+        ...memory,
+        upsert: (type, inputs) => {
+          calls++
+          return inputs.some((i) => i.commerceId === "c17") ? Effect.fail(new CrmError({ reason: new CrmRejected({ message: "invalid e-mail", status: 400 }) })) : memory.upsert(type, inputs)
+        }
+      })
+      const inputs = Array.from({ length: 64 }, (_, i) => ({ commerceId: `c${i}`, properties: { firstname: `F${i}` } }))
+      return { outcomes: yield* upsertRecords("contact", inputs).pipe(over(picky)), calls }
+    })
+  )
+  expect([...outcomes.values()].filter((o) => o._tag === "Applied")).toHaveLength(63)
+  expect(outcomes.get("c17")?._tag).toBe("Rejected")
+  // 1 + 2 per level of the split (log2 64 = 6 levels).
+  expect(calls).toBeLessThanOrEqual(13)
 })

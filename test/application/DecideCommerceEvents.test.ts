@@ -106,7 +106,7 @@ describe("planWrites and settle", () => {
     const plan = planWrites(live, [], { records, snapshots: [], links, now: NOW })
     expect(plan.updates.get("contact")?.map((u) => u.id)).toEqual(["7"])
     expect(plan.upserts.get("contact")?.map((u) => u.commerceId)).toEqual(["u-new"])
-    expect(plan.failed.get(2)).toMatchObject({ retryable: true, reason: "business b-late is not in HubSpot yet" })
+    expect(plan.failed.get(2)).toMatchObject({ retryable: true, reason: "business b-late is not in the CRM yet" })
     expect(plan.ledger.every((e) => e.objectKey === "contact:7")).toBe(true)
   })
 
@@ -124,7 +124,7 @@ describe("planWrites and settle", () => {
       ]
     ])
     const settled = settle(plan, [], [], { updates: new Map(), upserts }, refusalOf, NOW)
-    expect([...settled.failed]).toEqual([[1, { retryable: false, reason: "HubSpot refused user u-b: duplicate e-mail" }]])
+    expect([...settled.failed]).toEqual([[1, { retryable: false, reason: "the CRM refused user u-b: duplicate e-mail" }]])
     expect(settled.links).toEqual([{ entity: "user", crmId: "8", commerceId: "u-a" }])
     expect(settled.associations).toEqual([{ fromType: "contact", fromId: "8", toType: "company", toId: "50" }])
     expect(settled.publish.map((m) => m.payload as IdsAssigned)).toEqual([{ entity: "user", crmId: "8", commerceId: "u-a" }])
@@ -151,7 +151,7 @@ describe("planWrites and settle", () => {
     expect(ok.associations).toEqual([{ fromType: "contact", fromId: "61", toType: "company", toId: "60" }])
     const refused = settle(plan, [], [], outcomes("Rejected"), refusalOf, NOW)
     expect([...refused.failed.keys()].sort()).toEqual([0, 1])
-    expect(refused.failed.get(1)).toMatchObject({ retryable: true, reason: "business b-new is not in HubSpot yet" })
+    expect(refused.failed.get(1)).toMatchObject({ retryable: true, reason: "business b-new is not in the CRM yet" })
     expect([refused.links, refused.associations, refused.commerceSnapshots, refused.crmSnapshots]).toEqual([[], [], [], []])
   })
 

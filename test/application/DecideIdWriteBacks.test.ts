@@ -33,8 +33,8 @@ describe("id write-backs for a batch", () => {
     const after = afterWriteBacks(inputs, outcomes, refusalOf)
     expect(after.links).toEqual([{ entity: "user", crmId: "1", commerceId: "u-1" }])
     expect([...after.refused]).toEqual([
-      [1, { retryable: false, message: "HubSpot refused contact 2: no such record" }],
-      [2, { retryable: true, message: "HubSpot refused company 9: no outcome for this input" }]
+      [1, { retryable: false, message: "the CRM refused contact 2: no such record" }],
+      [2, { retryable: true, message: "the CRM refused company 9: no outcome for this input" }]
     ])
   })
 })

@@ -189,5 +189,29 @@ export const webhookInboxContract = (name: string, makeLayer: () => Layer.Layer<
       expect(new Set(out.listed.map((q) => q.id)).size).toBe(2)
       expect(out.after.map((q) => q.body)).toEqual(['{"$gt":1}'])
     })
+
+    test("pendingFor lists the events still pending for these objects (changed or associated), oldest first; published ones are gone", async () => {
+      const out = await run((inbox) =>
+        Effect.gen(function* () {
+          const association = aChange(502, { kind: "associationChange", objectType: "contact", objectId: "c-9", associatedObjectType: "company", associatedObjectId: "501" })
+          yield* inbox.store([aChange(501, { occurredAt: 1 }), aChange(503)], 20)
+          yield* inbox.store([aChange(504, { objectId: "501", key: "k-501-later" }), association, aChange(501, { objectType: "contact", key: "k-contact-501" })], 30)
+          const before = yield* inbox.pendingFor("company", ["501", "nope"])
+          const none = yield* inbox.pendingFor("company", [])
+          const batch = yield* claim(inbox, "a", 100, 1)
+          yield* inbox.markPublished(batch)
+          return { before, none, after: yield* inbox.pendingFor("company", ["501"]), published: keys(batch) }
+        })
+      )
+      // Same receivedAt: by key ("k…" before "sub-1…").
+      expect(out.before.map((e) => [e.change.key, e.receivedAt])).toEqual([
+        [aChange(501).key, 20],
+        ["k-501-later", 30],
+        [aChange(502).key, 30]
+      ])
+      expect(out.none).toEqual([])
+      expect(out.published).toEqual([aChange(501).key])
+      expect(out.after.map((e) => e.change.key).sort()).toEqual(["k-501-later", aChange(502).key].sort())
+    })
   })
 }

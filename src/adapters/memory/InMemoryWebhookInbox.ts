@@ -4,7 +4,7 @@
 // synchronous block at a time, so each method is atomic.
 import { Clock, Effect, Layer } from "effect"
 import type { StoredQuarantine } from "../../application/ports/WebhookInbox.ts"
-import { type PendingEvent, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
+import { concerns, type PendingEvent, pendingForCap, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
 
 interface Lease {
   readonly epoch: number
@@ -77,6 +77,11 @@ export const make = (dedupeWindowMs = 60 * 60_000, publishedCap = PUBLISHED_KEYS
       for (const event of pending.values()) oldest = oldest === undefined ? event.receivedAt : Math.min(oldest, event.receivedAt)
       return { pending: pending.size, oldestReceivedAt: oldest }
     }),
+    pendingFor: (objectType, objectIds) =>
+      Effect.sync(() => {
+        const wanted = concerns(objectType, objectIds)
+        return [...pending.values()].filter((e) => wanted(e.change)).sort(byAge).slice(0, pendingForCap)
+      }),
     quarantined: Effect.sync(() => [...quarantined]),
     release: (ids) =>
       Effect.sync(() => {

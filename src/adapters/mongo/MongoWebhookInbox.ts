@@ -11,7 +11,7 @@
 import { Clock, Effect, Layer } from "effect"
 import { type Collection, type Db, MongoBulkWriteError, ObjectId, type OptionalUnlessRequiredId } from "mongodb"
 import type { CrmChange } from "../../domain/CrmChange.ts"
-import { type ClaimedBatch, type StoredEvents, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
+import { type ClaimedBatch, pendingForCap, type StoredEvents, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
 import { expire } from "./ExpirySweep.ts"
 import { collections, ensureWebhookInboxIndexes, tryTtl } from "./Indexes.ts"
 import * as MongoConnection from "./MongoConnection.ts"
@@ -133,6 +133,18 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
       const [pending, first] = await Promise.all([inbox.countDocuments({}), oldest(1).next()])
       return { pending, oldestReceivedAt: first?.receivedAt }
     }),
+    // The backlog is all the collection holds (published events are deleted), so the scan is small.
+    pendingFor: (objectType, objectIds) =>
+      runStoreOp(async () => {
+        if (objectIds.length === 0) return []
+        const ids = { $in: [...objectIds] }
+        const docs = await inbox
+          .find({ $or: [{ "change.objectType": objectType, "change.objectId": ids }, { "change.associatedObjectType": objectType, "change.associatedObjectId": ids }] }, oneBatch)
+          .sort({ receivedAt: 1, _id: 1 })
+          .limit(pendingForCap)
+          .toArray()
+        return docs.map((doc) => ({ change: doc.change, receivedAt: doc.receivedAt }))
+      }),
     quarantined: runStoreOp(async () => {
       const docs = await db.collection(collections.quarantine).find({}, oneBatch).sort({ receivedAt: 1, _id: 1 }).limit(1000).toArray()
       return docs.map((d) => ({ id: String(d._id), body: String(d.body), reason: String(d.reason), receivedAt: Number(d.receivedAt) }))

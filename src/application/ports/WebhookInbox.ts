@@ -4,6 +4,7 @@
 // are a handful of operations per batch, never one per event.
 import { Context } from "effect"
 import type { CrmChange } from "../../domain/CrmChange.ts"
+import type { CrmObjectType } from "../../domain/CrmProperties.ts"
 import type { StoreOp } from "./StoreError.ts"
 
 export interface StoredEvents {
@@ -43,6 +44,14 @@ export interface Backlog {
   readonly oldestReceivedAt: number | undefined
 }
 
+/** The most pending events `pendingFor` returns. */
+export const pendingForCap = 100
+
+/** Whether a pending change concerns one of these objects (the changed one or the associated one). */
+export const concerns = (objectType: CrmObjectType, objectIds: ReadonlyArray<string>) => (change: CrmChange): boolean =>
+  (change.objectType === objectType && objectIds.includes(change.objectId)) ||
+  (change.associatedObjectType === objectType && change.associatedObjectId !== undefined && objectIds.includes(change.associatedObjectId))
+
 export class WebhookInbox extends Context.Service<
   WebhookInbox,
   {
@@ -58,6 +67,11 @@ export class WebhookInbox extends Context.Service<
     /** Deletes the batch's events and releases its lease (unless it was taken over meanwhile). */
     readonly markPublished: (batch: ClaimedBatch) => StoreOp<void>
     readonly backlog: StoreOp<Backlog>
+    /**
+     * Events still pending (not yet published) that concern these objects of this type, as the
+     * changed object or as the associated one; oldest first, at most `pendingForCap` (a human reads them).
+     */
+    readonly pendingFor: (objectType: CrmObjectType, objectIds: ReadonlyArray<string>) => StoreOp<ReadonlyArray<PendingEvent>>
     /** Quarantined payloads, oldest first, at most 1000 (a human reads them). */
     readonly quarantined: StoreOp<ReadonlyArray<StoredQuarantine>>
     /** Removes quarantined payloads (replayed or given up on by an operator); unknown ids are ignored. */

@@ -1,5 +1,7 @@
 // Everything the store knows about one entity, asked by either side's id: its snapshots (the last
-// synced version each way), its links and the parked messages that mention it.
+// synced version each way), its links, the parked messages that mention it and the webhook events
+// for its CRM ids still waiting in the outbox. Messages already on a queue are not inspected
+// (a broker cannot be searched without consuming).
 import { Effect } from "effect"
 import { type CommerceEntity, crmTypeOf, entityOf } from "../domain/CorrespondenceTable.ts"
 import type { CrmObjectType } from "../domain/CrmProperties.ts"
@@ -8,6 +10,7 @@ import { type IdLink, IdLinks } from "./ports/IdLinks.ts"
 import type { ParkedItem } from "./ports/ParkedItems.ts"
 import { ParkedItems } from "./ports/ParkedItems.ts"
 import { Snapshots } from "./ports/Snapshots.ts"
+import { type PendingEvent, WebhookInbox } from "./ports/WebhookInbox.ts"
 
 export type EntityKind = CrmObjectType | CommerceEntity
 export const crmTypes: ReadonlyArray<CrmObjectType> = ["contact", "company", "order"]
@@ -26,6 +29,8 @@ export interface EntityStatus {
   readonly commerce: ReadonlyArray<SideStatus>
   readonly links: ReadonlyArray<IdLink>
   readonly parked: ReadonlyArray<ParkedItem>
+  /** Webhook events for its CRM ids not yet published from the outbox. */
+  readonly pending: ReadonlyArray<PendingEvent>
 }
 
 const isCrmType = (kind: EntityKind): kind is CrmObjectType => (crmTypes as ReadonlyArray<string>).includes(kind)
@@ -37,13 +42,14 @@ export const entityStatus = Effect.fn("entityStatus")(function* (kind: EntityKin
   const crmIds = [...new Set([...(isCrmType(kind) ? [id] : []), ...links.map((l) => l.crmId)])]
   const commerceIds = [...new Set([...(isCrmType(kind) ? [] : [id]), ...links.map((l) => l.commerceId)])]
   const snapshots = yield* Snapshots
-  const [crm, commerce, parked] = yield* Effect.all(
+  const [crm, commerce, parked, pending] = yield* Effect.all(
     [
       snapshots.getCrm(crmIds.map((i) => ({ type: crmType, id: i }))),
       snapshots.getCommerce(commerceIds.map((i) => ({ entity, id: i }))),
-      Effect.flatMap(ParkedItems, (p) => p.list({ includeReplayed: true }))
+      Effect.flatMap(ParkedItems, (p) => p.list({ includeReplayed: true })),
+      Effect.flatMap(WebhookInbox, (i) => i.pendingFor(crmType, crmIds))
     ],
-    { concurrency: 3 }
+    { concurrency: 4 }
   )
   const ids = [...crmIds, ...commerceIds]
   return {
@@ -55,6 +61,7 @@ export const entityStatus = Effect.fn("entityStatus")(function* (kind: EntityKin
       return { id: i, version: snapshot?.version, deleted: snapshot?.record === null }
     }),
     links,
-    parked: parked.filter((item) => ids.some((i) => mentions(i)(item)))
+    parked: parked.filter((item) => ids.some((i) => mentions(i)(item))),
+    pending
   } satisfies EntityStatus
 })

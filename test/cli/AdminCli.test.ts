@@ -5,6 +5,7 @@ import { Hono } from "hono"
 import { type Io, main, table } from "../../scripts/admin.ts"
 import { bearer } from "../../src/adapters/http/AdminAuth.ts"
 import * as AdminRoutes from "../../src/adapters/http/AdminRoutes.ts"
+import * as InMemoryBackfillJobs from "../../src/adapters/memory/InMemoryBackfillJobs.ts"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
 import * as InMemoryRateBudget from "../../src/adapters/memory/InMemoryRateBudget.ts"
 import * as InMemoryWebhookInbox from "../../src/adapters/memory/InMemoryWebhookInbox.ts"
@@ -15,7 +16,7 @@ import type { Step } from "../../src/application/Step.ts"
 import { memoryStorePorts } from "../support/MemoryStorePorts.ts"
 
 const TOKEN = "cli-token"
-const layer = Layer.mergeAll(memoryStorePorts(), InMemoryBus.layer, InMemoryWebhookInbox.layer, InMemoryRateBudget.layer({ burst: 100, intervalMs: 10_000, daily: 1000, backfillShare: 0.5, timeZone: "UTC" }))
+const layer = Layer.mergeAll(memoryStorePorts(), InMemoryBackfillJobs.layer, InMemoryBus.layer, InMemoryWebhookInbox.layer, InMemoryRateBudget.layer({ burst: 100, intervalMs: 10_000, daily: 1000, backfillShare: 0.5, timeZone: "UTC" }))
 const runtime = ManagedRuntime.make(layer)
 const step: Step = { name: "sync-contact", bindings: ["none"], retryTiersMs: [1000], maxAttempts: 3, deliveryLimit: 3, prefetch: 10 }
 let app: Hono

@@ -1,15 +1,17 @@
 // The admin API on memory adapters: token, parked items (find, show, replay, discard), quarantined
-// payloads, entity status, queues, budget; and no 5xx whatever the query parameters say.
+// payloads, entity status, queues, budget, backfill jobs; and no 5xx whatever the query parameters say.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Layer, ManagedRuntime, Ref, Scope } from "effect"
 import fc from "fast-check"
 import { Hono } from "hono"
 import { bearer } from "../../src/adapters/http/AdminAuth.ts"
 import * as AdminRoutes from "../../src/adapters/http/AdminRoutes.ts"
+import * as InMemoryBackfillJobs from "../../src/adapters/memory/InMemoryBackfillJobs.ts"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
 import * as InMemoryRateBudget from "../../src/adapters/memory/InMemoryRateBudget.ts"
 import * as InMemoryMetrics from "../../src/adapters/memory/InMemoryMetrics.ts"
 import * as InMemoryWebhookInbox from "../../src/adapters/memory/InMemoryWebhookInbox.ts"
+import { BackfillJobs } from "../../src/application/ports/BackfillJobs.ts"
 import { IdLinks } from "../../src/application/ports/IdLinks.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import { type ParkedItem, ParkedItems } from "../../src/application/ports/ParkedItems.ts"
@@ -22,7 +24,7 @@ import { memoryStorePorts } from "../support/MemoryStorePorts.ts"
 const TOKEN = "s3cret-admin-token"
 const step: Step = { name: "sync-contact", bindings: ["none"], retryTiersMs: [1000], maxAttempts: 3, deliveryLimit: 3, prefetch: 10 }
 const metrics = InMemoryMetrics.make()
-const layer = Layer.mergeAll(memoryStorePorts(), InMemoryBus.layer, InMemoryWebhookInbox.layer, InMemoryRateBudget.layer({ burst: 100, intervalMs: 10_000, daily: 250_000, backfillShare: 0.5, timeZone: "UTC" }), InMemoryMetrics.layer(metrics))
+const layer = Layer.mergeAll(memoryStorePorts(), InMemoryBackfillJobs.layer, InMemoryBus.layer, InMemoryWebhookInbox.layer, InMemoryRateBudget.layer({ burst: 100, intervalMs: 10_000, daily: 250_000, backfillShare: 0.5, timeZone: "UTC" }), InMemoryMetrics.layer(metrics))
 const runtime = ManagedRuntime.make(layer)
 const run = <A, E>(effect: Effect.Effect<A, E, Layer.Success<typeof layer>>) => runtime.runPromise(effect)
 const budget = { burst: 100, intervalMs: 10_000, daily: 250_000, backfillShare: 0.5, timeZone: "UTC" }
@@ -165,11 +167,13 @@ describe("quarantined webhook payloads", () => {
 })
 
 describe("entity status, queues, budget", () => {
-  test("an entity by CRM id or by commerce id: snapshot versions, links both ways, parked messages for it", async () => {
+  test("an entity by CRM id or by commerce id: snapshot versions, links both ways, parked messages and outbox events for it", async () => {
     await run(
       Effect.gen(function* () {
         yield* (yield* IdLinks).link([{ entity: "user", crmId: "9001", commerceId: "u-9001" }])
         yield* (yield* Snapshots).saveCommerce([{ entity: "user", id: "u-9001", version: 42, record: { email: "x@y.z" } }])
+        // Pending in the outbox: one for this contact, one for another.
+        yield* (yield* WebhookInbox).store([9001, 9002].map((n) => ({ key: `evt-${n}`, objectType: "contact" as const, objectId: String(n), kind: "propertyChange" as const, occurredAt: 5 })), 6)
       })
     )
     await park([parked("9001")])
@@ -183,6 +187,8 @@ describe("entity status, queues, budget", () => {
         links: [{ entity: "user", crmId: "9001", commerceId: "u-9001" }]
       })
       expect((status.parked as Array<{ id: string }>).map((p) => p.id)).toEqual(["sync-contact:9001"])
+      expect((status.pending as Array<{ change: { key: string } }>).map((e) => e.change.key)).toEqual(["evt-9001"])
+      expect(status.queues).toContain("not inspected")
     }
     expect((await get("/admin/entities/planet/1")).status).toBe(400)
   })
@@ -208,6 +214,41 @@ describe("entity status, queues, budget", () => {
   })
 })
 
+describe("backfill jobs", () => {
+  type View = { job: { id: string; state: string; definition: { direction: string; types: Array<string>; pageSize: number; dryRun: boolean; kind: string } }; pages: number; counts: Record<string, number> }
+  test("start (decoded like the CLI's), list with progress, show; bad definitions are 400, unknown ids 404", async () => {
+    const started = await post("/admin/jobs", { direction: "commerce-to-crm", type: "contact", pageSize: 200, dryRun: true })
+    expect(started.status).toBe(200)
+    const view = (await started.json()) as View
+    expect(view).toMatchObject({ job: { state: "running", definition: { direction: "commerce-to-crm", types: ["user"], pageSize: 200, dryRun: true, kind: "backfill" } }, pages: 0, counts: {} })
+    await run(Effect.flatMap(BackfillJobs, (j) => j.finish({ jobId: view.job.id, page: 1, cursor: "c", counts: { records: 1000 }, finishedAt: Date.now() })))
+    const listed = ((await (await get("/admin/jobs")).json()) as { jobs: Array<View> }).jobs.find((j) => j.job.id === view.job.id)
+    expect(listed).toMatchObject({ pages: 2, counts: { records: 1000 } })
+    expect(await (await get(`/admin/jobs/${view.job.id}`)).json()).toMatchObject({ job: { id: view.job.id }, pages: 2 })
+    expect(((await (await post("/admin/jobs", { direction: "crm-to-commerce", type: "all" })).json()) as View).job.definition).toMatchObject({ types: ["company", "contact", "order"], pageSize: 500, dryRun: false })
+    expect((await get("/admin/jobs/no-such-job")).status).toBe(404)
+    for (const bad of [{}, { direction: "sideways", type: "contact" }, { direction: "crm-to-commerce", type: "planet" }, { direction: "crm-to-commerce", type: "contact", pageSize: 5000 }, { direction: "crm-to-commerce", type: "contact", pageSize: 1.5 }, "{not json"]) {
+      expect((await post("/admin/jobs", bad)).status).toBe(400)
+    }
+  })
+
+  test("pause, resume, cancel follow the job's states; a finished job is 409, an unknown one 404, an unknown action 400", async () => {
+    const { job } = (await (await post("/admin/jobs", { direction: "crm-to-commerce", type: "company" })).json()) as View
+    const act = async (action: string) => {
+      const response = await post(`/admin/jobs/${job.id}/${action}`)
+      return { status: response.status, state: ((await response.json()) as Partial<View>).job?.state }
+    }
+    expect(await act("pause")).toEqual({ status: 200, state: "paused" })
+    expect((await act("pause")).status).toBe(409)
+    expect(await act("resume")).toEqual({ status: 200, state: "running" })
+    expect(await act("cancel")).toEqual({ status: 200, state: "cancelled" })
+    expect((await act("resume")).status).toBe(409)
+    expect((await act("explode")).status).toBe(400)
+    expect((await post("/admin/jobs/no-such-job/pause")).status).toBe(404)
+    expect((await run(Effect.flatMap(BackfillJobs, (j) => j.list))).find((j) => j.id === job.id)?.state).toBe("cancelled")
+  })
+})
+
 describe("never a 5xx on bad input", () => {
   const keys = ["step", "type", "entity", "reason", "from", "to", "settled", "limit", "offset", "x"]
   test("any query parameters on the list endpoints, any path segments", async () => {
@@ -222,7 +263,8 @@ describe("never a 5xx on bad input", () => {
             const response = await get(path)
             expect(response.status).toBeLessThan(500)
           }
-          for (const path of [`/admin/parked/${seg}/replay`, `/admin/parked/${seg}/discard`, "/admin/parked/replay", `/admin/webhooks/quarantined/${seg}/replay`]) {
+          expect((await get(`/admin/jobs/${seg}`)).status).toBeLessThan(500)
+          for (const path of [`/admin/parked/${seg}/replay`, `/admin/parked/${seg}/discard`, "/admin/parked/replay", `/admin/webhooks/quarantined/${seg}/replay`, "/admin/jobs", `/admin/jobs/${seg}/${seg}`, `/admin/jobs/${seg}/pause`]) {
             expect((await post(path, query)).status).toBeLessThan(500)
           }
         }

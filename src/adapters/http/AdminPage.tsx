@@ -173,6 +173,10 @@ const Entity: FC<{ status: EntityStatus | undefined; error: string | undefined }
           <td>parked</td>
           <td colspan={2}>{status.parked.map((p) => `${p.id} (${p.replayedAt === undefined ? "open" : "replayed"})`).join(", ") || "none"}</td>
         </tr>
+        <tr>
+          <td>pending in the outbox</td>
+          <td colspan={2}>{status.pending.map((e) => `${e.change.kind} ${e.change.propertyName ?? ""} at ${time(e.change.occurredAt)}`).join(", ") || "none"} (queue contents are not inspected)</td>
+        </tr>
       </table>
     )}
   </div>

@@ -1,12 +1,15 @@
 // The operators' API under /admin (mounted behind AdminAuth): parked messages, quarantined
-// webhook payloads, entity status, queues and budget. Inputs are decoded with AdminSchemas, so bad
+// webhook payloads, entity status, queues, budget and backfill jobs. Inputs are decoded with AdminSchemas, so bad
 // input answers 400; an unavailable store or broker answers 503 with the error's tag only.
 import { Clock, Effect, Result, Schema } from "effect"
 import type { Context as HonoContext } from "hono"
 import { Hono } from "hono"
+import { changeJob, type JobView, jobStatus, listJobs, startJob } from "../../application/BackfillCommands.ts"
+import { typesFor } from "../../application/BackfillPages.ts"
 import type { BudgetConfig } from "../../application/BudgetPolicy.ts"
 import { entityStatus } from "../../application/EntityStatus.ts"
 import { discardParked, findParked, replayMatching, replayParked, showParked } from "../../application/ParkedOperations.ts"
+import type { BackfillJobs } from "../../application/ports/BackfillJobs.ts"
 import type { IdLinks } from "../../application/ports/IdLinks.ts"
 import type { MessageBus } from "../../application/ports/MessageBus.ts"
 import { Metrics } from "../../application/ports/Metrics.ts"
@@ -18,7 +21,7 @@ import { queueStatus } from "../../application/QueueStatus.ts"
 import * as S from "./AdminSchemas.ts"
 import { decodeQuarantined } from "./WebhookRoutes.ts"
 
-export type AdminServices = ParkedItems | MessageBus | WebhookInbox | IdLinks | Snapshots | RateBudget
+export type AdminServices = ParkedItems | MessageBus | WebhookInbox | IdLinks | Snapshots | RateBudget | BackfillJobs
 type Status = 200 | 400 | 404 | 409 | 422 | 503
 export interface Reply {
   readonly status: Status
@@ -46,6 +49,25 @@ const decode = <A, I>(schema: Schema.Codec<A, I>, input: unknown): Result.Result
 
 /** JSON APIs omit undefined keys; drop them so the views match their Schemas. */
 const view = (item: ParkedItem) => JSON.parse(JSON.stringify(item)) as unknown
+
+/** Said with every entity status: a broker's queues cannot be searched without consuming them. */
+export const queuesNotInspected = "not inspected: messages already published to a step queue are not listed; pending lists the webhook events for its CRM ids still in the outbox"
+
+const jobView = (v: JobView) => JSON.parse(JSON.stringify(v)) as unknown
+const jobTarget = { pause: "paused", resume: "running", cancel: "cancelled" } as const
+
+/** A new operator backfill, as `bun run backfill start` builds it. */
+const definitionOf = (b: S.JobStartBody) => ({
+  direction: b.direction,
+  types: typesFor(b.direction, b.type),
+  ...(b.fromId === undefined ? {} : { fromId: b.fromId }),
+  ...(b.toId === undefined ? {} : { toId: b.toId }),
+  ...(b.modifiedSince === undefined ? {} : { modifiedSince: b.modifiedSince }),
+  ...(b.modifiedUntil === undefined ? {} : { modifiedUntil: b.modifiedUntil }),
+  pageSize: b.pageSize ?? 500,
+  dryRun: b.dryRun ?? false,
+  kind: "backfill" as const
+})
 
 const parkedQuery = (q: S.ParkedListQuery) => ({ ...q, includeReplayed: q.settled === "true" })
 
@@ -129,7 +151,31 @@ export const make = (options: AdminOptions) => {
         c,
         withInput(decode(S.EntityType, c.req.param("type")), (type) =>
           withInput(decode(S.EntityId, c.req.param("id")), (id) =>
-            Effect.map(entityStatus(type, id), (status) => ok({ ...status, parked: status.parked.map(view), crm: status.crm.map((s) => JSON.parse(JSON.stringify(s))), commerce: status.commerce.map((s) => JSON.parse(JSON.stringify(s))) }))
+            Effect.map(entityStatus(type, id), (status) => ok({ ...(JSON.parse(JSON.stringify(status)) as object), queues: queuesNotInspected }))
+          )
+        )
+      )
+    )
+    .get("/admin/jobs", (c) => respond(c, Effect.map(listJobs(), (views) => ok({ jobs: views.map(jobView) }))))
+    .post("/admin/jobs", async (c) => {
+      const input = await body(c)
+      return respond(c, withInput(decode(S.JobStartBody, input), (b) => Effect.map(Effect.flatMap(startJob(definitionOf(b)), jobStatus), jobView).pipe(Effect.map(ok))))
+    })
+    .get("/admin/jobs/:id", (c) =>
+      respond(c, withInput(decode(S.JobId, c.req.param("id")), (id) => jobStatus(id).pipe(Effect.map((v) => ok(jobView(v))), Effect.catchTag("JobNotFound", () => Effect.succeed(notFound("job"))))))
+    )
+    .post("/admin/jobs/:id/:action", (c) =>
+      respond(
+        c,
+        withInput(decode(S.JobId, c.req.param("id")), (id) =>
+          withInput(decode(S.JobAction, c.req.param("action")), (action) =>
+            changeJob(id, jobTarget[action]).pipe(
+              Effect.map((v) => ok(jobView(v))),
+              Effect.catchTags({
+                JobNotFound: () => Effect.succeed(notFound("job")),
+                JobFinished: (e) => Effect.succeed({ status: 409, body: { error: `cannot ${action} a job that is ${e.state}` } } satisfies Reply)
+              })
+            )
           )
         )
       )

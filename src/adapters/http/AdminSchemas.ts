@@ -1,6 +1,7 @@
 // The admin API's inputs and outputs as Schemas: routes decode with them (bad input is a 400,
 // never a 5xx) and docs/openapi.yaml is generated from them.
 import { Schema } from "effect"
+import { CrmChange } from "../../domain/CrmChange.ts"
 
 const Text = (max: number) => Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(max))
 const Millis = Schema.FiniteFromString.check(Schema.isGreaterThanOrEqualTo(0)).annotate({ description: "Epoch milliseconds" })
@@ -71,7 +72,11 @@ export const EntityStatusView = Schema.Struct({
   crm: Schema.Array(Side),
   commerce: Schema.Array(Side),
   links: Schema.Array(Schema.Struct({ entity: Schema.String, crmId: Schema.String, commerceId: Schema.String })),
-  parked: Schema.Array(ParkedItemView)
+  parked: Schema.Array(ParkedItemView),
+  pending: Schema.Array(Schema.Struct({ change: CrmChange, receivedAt: Schema.Finite })).annotate({
+    description: "Webhook events for its CRM ids still waiting in the outbox (not yet published), oldest first, at most 100"
+  }),
+  queues: Schema.String.annotate({ description: "Queue contents are not inspected: a message already on a step queue is not listed" })
 })
 
 export const QueueStatusView = Schema.Struct({
@@ -95,3 +100,45 @@ export const BudgetView = Schema.Struct({
 })
 
 export const ErrorView = Schema.Struct({ error: Schema.String })
+
+/** A backfill job to start, as `bun run backfill start` takes it. */
+export const JobStartBody = Schema.Struct({
+  direction: Schema.Literals(["crm-to-commerce", "commerce-to-crm"]),
+  type: Schema.Literals(["contact", "company", "order", "all"]).annotate({ description: "CRM object type (its commerce entity for commerce-to-crm), or all" }),
+  fromId: Schema.optionalKey(Text(200).annotate({ description: "First id of the range (inclusive)" })),
+  toId: Schema.optionalKey(Text(200).annotate({ description: "Last id of the range (inclusive)" })),
+  modifiedSince: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)).annotate({ description: "Epoch ms, inclusive" })),
+  modifiedUntil: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)).annotate({ description: "Epoch ms, exclusive" })),
+  pageSize: Schema.optionalKey(Schema.Finite.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 })).annotate({ description: "Records per page (default 500)" })),
+  dryRun: Schema.optionalKey(Schema.Boolean.annotate({ description: "Count what it would write, write nothing" }))
+})
+export type JobStartBody = typeof JobStartBody.Type
+export const JobId = Text(200)
+export const JobAction = Schema.Literals(["pause", "resume", "cancel"])
+
+export const JobViewSchema = Schema.Struct({
+  job: Schema.Struct({
+    id: Schema.String,
+    definition: Schema.Struct({
+      direction: Schema.String,
+      types: Schema.Array(Schema.String),
+      fromId: Schema.optionalKey(Schema.String),
+      toId: Schema.optionalKey(Schema.String),
+      modifiedSince: Schema.optionalKey(Schema.Finite),
+      modifiedUntil: Schema.optionalKey(Schema.Finite),
+      pageSize: Schema.Finite,
+      dryRun: Schema.Boolean,
+      share: Schema.optionalKey(Schema.Finite),
+      kind: Schema.String
+    }),
+    state: Schema.Literals(["running", "paused", "cancelled", "done"]),
+    waitUntil: Schema.optionalKey(Schema.Finite.annotate({ description: "The daily quota is spent: no page before then" })),
+    createdAt: Schema.Finite,
+    updatedAt: Schema.Finite
+  }),
+  pages: Schema.Finite.annotate({ description: "Pages finished" }),
+  counts: Schema.Record(Schema.String, Schema.Finite).annotate({ description: "Cumulative counts per outcome (records, parked, would-create, …)" }),
+  rate: Schema.Finite.annotate({ description: "Records per second since the job was created" }),
+  lastPageAt: Schema.optionalKey(Schema.Finite)
+})
+export const JobListView = Schema.Struct({ jobs: Schema.Array(JobViewSchema) })

@@ -25,6 +25,7 @@ const pathParameter = (name: string, schema: Schema.Top, description: string) =>
 
 const parkedId = pathParameter("id", Schema.String, "`<step>:<message id>`")
 const quarantineId = pathParameter("id", Schema.String, "The id the list gave")
+const jobId = pathParameter("id", S.JobId, "The id `start` or the list gave")
 const adminErrors = { "401": error("No or a wrong bearer token"), "503": error("The store or the broker is unavailable (retry)") }
 const body = (schema: Schema.Top) => ({ required: true, content: { "application/json": { schema: jsonSchema(schema) } } })
 
@@ -46,7 +47,7 @@ export const document = () => ({
   },
   tags: [
     { name: "webhooks", description: "HubSpot calls these" },
-    { name: "admin", description: "Operators: parked messages, quarantined payloads, entities, queues, budget" },
+    { name: "admin", description: "Operators: parked messages, quarantined payloads, entities, queues, budget, backfill jobs" },
     { name: "operations", description: "Probes and metrics" }
   ],
   paths: {
@@ -105,9 +106,25 @@ export const document = () => ({
       post: admin("Remove it from the quarantine", { parameters: [quarantineId], responses: { "200": json(S.SettledView, "Removed"), "404": error("Unknown id") } })
     },
     "/admin/entities/{type}/{id}": {
-      get: admin("An entity by CRM id or commerce id: snapshot versions, links both ways, parked messages for it", {
+      get: admin("An entity by CRM id or commerce id: snapshot versions, links both ways, parked messages and webhook events still in the outbox for it (queue contents are not inspected)", {
         parameters: [pathParameter("type", S.EntityType, "CRM object type or commerce entity"), pathParameter("id", S.EntityId, "The id on that side")],
         responses: { "200": json(S.EntityStatusView, "What the store knows"), "400": error("Unknown type or bad id") }
+      })
+    },
+    "/admin/jobs": {
+      get: admin("Backfill and reconcile jobs with their progress, oldest first", { responses: { "200": json(S.JobListView, "Every job") } }),
+      post: admin("Start a backfill job; the service's replicas run its pages", {
+        requestBody: body(S.JobStartBody),
+        responses: { "200": json(S.JobViewSchema, "The job, running"), "400": error("Bad definition") }
+      })
+    },
+    "/admin/jobs/{id}": {
+      get: admin("One job's state and progress", { parameters: [jobId], responses: { "200": json(S.JobViewSchema, "The job"), "400": error("Bad id"), "404": error("Unknown job") } })
+    },
+    "/admin/jobs/{id}/{action}": {
+      post: admin("Pause (running → paused), resume (paused → running) or cancel (running or paused → cancelled)", {
+        parameters: [jobId, pathParameter("action", S.JobAction, "What to do")],
+        responses: { "200": json(S.JobViewSchema, "The job after the change"), "400": error("Bad id or action"), "404": error("Unknown job"), "409": error("Not possible in the job's state") }
       })
     },
     "/admin/queues": {

@@ -1,5 +1,6 @@
 // The admin page at /admin/ui, server-rendered with Hono's JSX (no front-end build): health,
-// queues, budget, parked messages with replay buttons, entity lookup. Signing in stores the token
+// queues, budget, parked messages with replay buttons, entity lookup, backfill jobs with
+// pause/resume/cancel buttons. Signing in stores the token
 // in an HttpOnly, SameSite=Strict cookie that AdminAuth accepts like the bearer header; forms
 // post back and redirect, so the page works without JavaScript.
 import { Effect, Result, Schema } from "effect"
@@ -7,6 +8,7 @@ import type { Context as HonoContext } from "hono"
 import { Hono } from "hono"
 import { deleteCookie, setCookie } from "hono/cookie"
 import type { Child, FC } from "hono/jsx"
+import { changeJob, type JobView, listJobs } from "../../application/BackfillCommands.ts"
 import { type EntityStatus, entityStatus } from "../../application/EntityStatus.ts"
 import { findParked, type ParkedPage, replayParked } from "../../application/ParkedOperations.ts"
 import { Metrics } from "../../application/ports/Metrics.ts"
@@ -182,6 +184,61 @@ const Entity: FC<{ status: EntityStatus | undefined; error: string | undefined }
   </div>
 )
 
+/** What an operator may do to a job in each state (BackfillCommands enforces the same). */
+const jobActions: Record<string, ReadonlyArray<"pause" | "resume" | "cancel">> = { running: ["pause", "cancel"], paused: ["resume", "cancel"] }
+const jobTarget = { pause: "paused", resume: "running", cancel: "cancelled" } as const
+
+const Backfill: FC<{ jobs: ReadonlyArray<JobView> }> = ({ jobs }) => (
+  <table id="jobs">
+    <tr>
+      <th>job</th>
+      <th>kind</th>
+      <th>types</th>
+      <th>state</th>
+      <th>progress</th>
+      <th />
+    </tr>
+    {jobs.length === 0 ? (
+      <tr>
+        <td colspan={6}>no jobs</td>
+      </tr>
+    ) : null}
+    {jobs.map((v) => (
+      <tr data-id={v.job.id}>
+        <td>
+          <code>{v.job.id}</code>
+        </td>
+        <td>
+          {v.job.definition.kind}
+          {v.job.definition.dryRun ? " (dry run)" : ""}
+        </td>
+        <td>
+          {v.job.definition.direction}: {v.job.definition.types.join(", ")}
+        </td>
+        <td>
+          {v.job.state}
+          {v.job.waitUntil === undefined ? "" : ` (quota spent, waits until ${time(v.job.waitUntil)})`}
+        </td>
+        <td>
+          {v.pages} pages, {v.counts["records"] ?? 0} records, {v.rate.toFixed(1)}/s
+          {Object.entries(v.counts)
+            .filter(([k]) => k !== "records")
+            .map(([k, n]) => `, ${k} ${n}`)
+            .join("")}
+          {v.lastPageAt === undefined ? "" : `; last page ${time(v.lastPageAt)}`}
+        </td>
+        <td>
+          {(jobActions[v.job.state] ?? []).map((action) => (
+            <form class="inline" method="post" action={`/admin/ui/jobs/${encodeURIComponent(v.job.id)}/${action}`}>
+              <button type="submit">{action[0]!.toUpperCase() + action.slice(1)}</button>
+            </form>
+          ))}
+        </td>
+      </tr>
+    ))}
+  </table>
+)
+
 const Budget: FC<{ usage: BudgetUsage; tokens: { live: number; backfill: number; throttled: number } }> = ({ usage, tokens }) => (
   <div id="budget">
     <p>
@@ -242,6 +299,7 @@ export const make = (options: PageOptions) => {
             Effect.all({
               queues: queueStatus(),
               parked: findParked({ ...filter, limit: 100 }),
+              jobs: listJobs(),
               entity: lookup === undefined ? Effect.succeed(undefined) : entityStatus(lookup.type, lookup.id),
               usage: Effect.flatMap(RateBudget, (b) => Effect.flatMap(Effect.clockWith((clock) => clock.currentTimeMillis), b.usage)),
               tokens: Effect.flatMap(Effect.service(Metrics), (m) => Effect.all({ live: m.total("budget_tokens_total", { lane: "live" }), backfill: m.total("budget_tokens_total", { lane: "backfill" }), throttled: m.total("budget_throttled_total") }))
@@ -272,6 +330,8 @@ export const make = (options: PageOptions) => {
               <Parked page={data.parked} filter={filter} />
               <h2>Entity</h2>
               <Entity status={data.entity} error={undefined} />
+              <h2>Backfill</h2>
+              <Backfill jobs={data.jobs} />
             </>
           )}
         </Layout>
@@ -284,6 +344,22 @@ export const make = (options: PageOptions) => {
         .run(replayParked([id]))
         .then((r) => (r.done.length > 0 ? `Replayed ${id}` : r.skipped.length > 0 ? `${id} was already replayed` : `${id} is unknown`))
         .catch(() => `Replaying ${id} failed: the store or the broker is unavailable`)
+      return c.redirect(`/admin/ui?flash=${encodeURIComponent(flash)}`, 303)
+    })
+    .post("/admin/ui/jobs/:id/:action", async (c) => {
+      if (!signedIn(c)) return c.redirect("/admin/ui/login", 303)
+      const id = c.req.param("id")
+      const action = Schema.decodeUnknownResult(S.JobAction)(c.req.param("action"))
+      const flash = Result.isFailure(action)
+        ? "Unknown job action"
+        : await options
+            .run(
+              changeJob(id, jobTarget[action.success]).pipe(
+                Effect.map((v) => `Job ${id} is ${v.job.state}`),
+                Effect.catchTags({ JobFinished: (e) => Effect.succeed(`Job ${id} is ${e.state}: it cannot ${action.success}`), JobNotFound: () => Effect.succeed(`Job ${id} is unknown`) })
+              )
+            )
+            .catch(() => `Changing job ${id} failed: the store is unavailable`)
       return c.redirect(`/admin/ui?flash=${encodeURIComponent(flash)}`, 303)
     })
 }

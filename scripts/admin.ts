@@ -4,6 +4,7 @@
 //   bun run admin parked replay ID... | --all [filters]
 //   bun run admin parked discard ID... --note TEXT
 //   bun run admin entity TYPE ID
+//   bun run admin jobs list | show ID | start --direction D --type T [--page-size N] [--dry-run] | pause|resume|cancel ID
 // Reads ADMIN_URL (default http://127.0.0.1:3000) and ADMIN_TOKEN; --json prints the API's answer.
 import { parseArgs } from "node:util"
 
@@ -20,6 +21,8 @@ export const usage = `usage: bun run admin <command> [options]
   parked replay ID... | parked replay --all [filters as for list]
   parked discard ID... --note TEXT
   entity TYPE ID          TYPE: contact|company|order (CRM id) or user|business|purchase (commerce id)
+  jobs list | jobs show ID | jobs pause|resume|cancel ID
+  jobs start --direction crm-to-commerce|commerce-to-crm --type contact|company|order|all [--page-size N] [--dry-run]
 options: --json (the API's answer as JSON)  --url URL (or ADMIN_URL)  token: ADMIN_TOKEN
 TIME: epoch ms or an ISO date`
 
@@ -37,6 +40,9 @@ const options = {
   offset: { type: "string" },
   all: { type: "boolean" },
   note: { type: "string" },
+  direction: { type: "string" },
+  "page-size": { type: "string" },
+  "dry-run": { type: "boolean" },
   help: { type: "boolean", short: "h" }
 } as const
 
@@ -107,6 +113,8 @@ const render = {
     commerce: Array<{ id: string; version?: number; deleted: boolean }>
     links: Array<{ crmId: string; commerceId: string }>
     parked: Array<ParkedView>
+    pending?: Array<{ change: { kind: string; objectId: string; propertyName?: string; occurredAt: number }; receivedAt: number }>
+    queues?: string
   }) =>
     [
       `${body.crmType} (CRM) ⇄ ${body.entity} (commerce)`,
@@ -115,8 +123,55 @@ const render = {
         [...body.crm.map((s) => ["crm", s.id, iso(s.version)]), ...body.commerce.map((s) => ["commerce", s.id, `${iso(s.version)}${s.deleted ? " (deleted)" : ""}`])]
       ),
       `links: ${body.links.length === 0 ? "none" : body.links.map((l) => `${l.crmId} ⇄ ${l.commerceId}`).join(", ")}`,
-      body.parked.length === 0 ? "parked: none" : render.list({ total: body.parked.length, items: body.parked })
+      body.parked.length === 0 ? "parked: none" : render.list({ total: body.parked.length, items: body.parked }),
+      `pending in the outbox: ${(body.pending ?? []).length === 0 ? "none" : (body.pending ?? []).map((e) => `${e.change.kind}${e.change.propertyName === undefined ? "" : ` ${e.change.propertyName}`} of ${e.change.objectId} at ${iso(e.change.occurredAt)}`).join(", ")}`,
+      ...(body.queues === undefined ? [] : [`queues: ${body.queues}`])
     ].join("\n")
+}
+
+interface JobView {
+  job: { id: string; state: string; waitUntil?: number; definition: { kind: string; direction: string; types: Array<string>; dryRun: boolean } }
+  pages: number
+  counts: Record<string, number>
+  rate: number
+}
+const jobRow = (v: JobView) => [
+  v.job.id,
+  `${v.job.definition.kind}${v.job.definition.dryRun ? " (dry)" : ""}`,
+  `${v.job.definition.direction}: ${v.job.definition.types.join(",")}`,
+  `${v.job.state}${v.job.waitUntil === undefined ? "" : ` until ${iso(v.job.waitUntil)}`}`,
+  String(v.pages),
+  Object.entries(v.counts).map(([k, n]) => `${k} ${n}`).join(", "),
+  v.rate.toFixed(1)
+]
+const jobHeader = ["ID", "KIND", "TYPES", "STATE", "PAGES", "COUNTS", "REC/S"]
+const renderJobs = {
+  list: (body: { jobs: Array<JobView> }) => (body.jobs.length === 0 ? "no jobs" : table(jobHeader, body.jobs.map(jobRow))),
+  one: (v: JobView) => table(jobHeader, [jobRow(v)])
+}
+
+const jobsRequest = (command: string | undefined, rest: ReadonlyArray<string>, v: Values): Request => {
+  const id = () => {
+    if (rest.length !== 1) throw new UsageError(`jobs ${command} takes one id`)
+    return encodeURIComponent(rest[0] ?? "")
+  }
+  switch (command) {
+    case "list":
+      return { method: "GET", path: "/admin/jobs", render: renderJobs.list }
+    case "show":
+      return { method: "GET", path: `/admin/jobs/${id()}`, render: renderJobs.one }
+    case "start": {
+      if (v.direction === undefined || v.type === undefined) throw new UsageError("jobs start needs --direction and --type")
+      const pageSize = v["page-size"] === undefined ? {} : { pageSize: Number(v["page-size"]) }
+      return { method: "POST", path: "/admin/jobs", body: { direction: v.direction, type: v.type, ...pageSize, dryRun: v["dry-run"] === true }, render: renderJobs.one }
+    }
+    case "pause":
+    case "resume":
+    case "cancel":
+      return { method: "POST", path: `/admin/jobs/${id()}/${command}`, render: renderJobs.one }
+    default:
+      throw new UsageError(`unknown jobs command: ${command ?? "(none)"}`)
+  }
 }
 
 type Request = { readonly method: "GET" | "POST"; readonly path: string; readonly body?: unknown; readonly render: (body: never) => string }
@@ -131,6 +186,7 @@ const request = (positionals: ReadonlyArray<string>, v: Values): Request => {
     if (command === undefined || rest.length !== 1) throw new UsageError("entity takes TYPE and ID")
     return { method: "GET", path: `/admin/entities/${encodeURIComponent(command)}/${encodeURIComponent(rest[0] ?? "")}`, render: render.entity }
   }
+  if (group === "jobs") return jobsRequest(command, rest, v)
   if (group !== "parked") throw new UsageError(`unknown command: ${group ?? "(none)"}`)
   switch (command) {
     case "list": {

@@ -100,10 +100,30 @@ describe("admin CLI", () => {
     expect(code).toBe(0)
     expect(out).toContain("contact (CRM) ⇄ user (commerce)")
     expect(out).toContain("links: 11 ⇄ u-11")
+    expect(out).toContain("pending in the outbox: none")
+    expect(out).toContain("queues: not inspected")
+  })
+
+  test("jobs start, list, show, pause, resume, cancel; a refused change exits 1", async () => {
+    const started = await cli("jobs start --direction crm-to-commerce --type company --page-size 200 --dry-run --json")
+    expect(started.code).toBe(0)
+    expect(started.requests).toEqual([`POST http://127.0.0.1:3000/admin/jobs ${JSON.stringify({ direction: "crm-to-commerce", type: "company", pageSize: 200, dryRun: true })}`])
+    const id = (JSON.parse(started.out) as { job: { id: string } }).job.id
+    const list = await cli("jobs list")
+    expect(list.out).toContain("STATE")
+    expect(list.out).toContain(id)
+    expect(list.out).toContain("backfill (dry)")
+    expect((await cli(`jobs pause ${id}`)).out).toContain("paused")
+    expect((await cli(`jobs show ${id}`)).out).toContain("paused")
+    const again = await cli(`jobs pause ${id}`)
+    expect([again.code, again.err]).toEqual([1, "409: cannot pause a job that is paused"])
+    expect((await cli(`jobs resume ${id}`)).out).toContain("running")
+    expect((await cli(`jobs cancel ${id}`)).out).toContain("cancelled")
+    expect((await cli("jobs start --direction sideways --type company")).code).toBe(1)
   })
 
   test("usage errors exit 2 without calling the API; API refusals exit 1 with the message", async () => {
-    for (const args of ["", "parked", "parked frobnicate", "parked replay", "parked replay --all", "parked discard x", "entity contact", "parked list --bogus", "parked list --from yesterday"]) {
+    for (const args of ["", "parked", "parked frobnicate", "parked replay", "parked replay --all", "parked discard x", "entity contact", "parked list --bogus", "parked list --from yesterday", "jobs", "jobs frobnicate", "jobs pause", "jobs start --type contact", "jobs show a b"]) {
       const r = await cli(args)
       expect([args, r.code]).toEqual([args, 2])
       expect(r.requests).toEqual([])

@@ -37,7 +37,7 @@ const log = (message: string) => {
   if (values.verbose) console.error(`[chaos ${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${message}`)
 }
 const remaining = () => hardDeadline - Date.now()
-const HOLD_MS = 5_000
+const HOLD_MS = 4_000
 const DRAIN_TIMEOUT_MS = 90_000
 const QUIET_MS = 5_000
 
@@ -65,7 +65,7 @@ const run = async (stack: ChaosStack) => {
   const workloadLoop = (async () => {
     while (!stopping) {
       if (!paused) await workload.step().catch((e) => log(`workload step failed: ${e}`))
-      await Bun.sleep(600)
+      await Bun.sleep(1000)
     }
   })()
   const tracker = setInterval(() => {
@@ -73,14 +73,20 @@ const run = async (stack: ChaosStack) => {
     for (const m of workload.made) if (!firstSeen.has(m.id) && isSynced(m)) firstSeen.set(m.id, Date.now())
   }, 250)
   const verdictNow = (before = Number.POSITIVE_INFINITY): Verdict => check(workload.made.filter((m) => m.createdAt <= before), stack.hubspot, stack.commerce)
+  // The workload pauses while a drain is measured, so the figure is the backlog's alone.
   const drain = async (timeoutMs: number): Promise<number | null> => {
+    paused = true
     const from = Date.now()
     const until = Math.min(from + timeoutMs, hardDeadline)
-    while (Date.now() < until) {
-      if (passes(verdictNow())) return Date.now() - from
-      await Bun.sleep(250)
+    try {
+      while (Date.now() < until) {
+        if (passes(verdictNow())) return Date.now() - from
+        await Bun.sleep(250)
+      }
+      return null
+    } finally {
+      paused = false
     }
-    return null
   }
 
   const figures: Array<FaultFigures> = []
@@ -99,9 +105,7 @@ const run = async (stack: ChaosStack) => {
       log(`heal ${fault.name}`)
       await fault.heal(stack)
       const healedAt = Date.now()
-      paused = true
       const drainMs = await drain(DRAIN_TIMEOUT_MS)
-      paused = false
       const calls = stack.hubspot.requestLog().slice(callsBefore)
       const latencies = workload.made.filter((m) => m.createdAt >= from && m.createdAt <= healedAt).map((m) => (firstSeen.get(m.id) ?? Date.now()) - m.createdAt)
       figures.push({

@@ -10,6 +10,14 @@ import { percentile, shuffled } from "../test/support/chaos/Percentiles.ts"
 import { Workload } from "../test/support/chaos/Workload.ts"
 import { seededRandom } from "../test/support/hubspot/Faults.ts"
 
+// Stdout carries the one JSON line: whatever else logs in this process (the simulators' bus
+// adapters) goes to stderr.
+const writeSummary = (summary: unknown) => process.stdout.write(`${JSON.stringify(summary)}\n`)
+console.log = console.error
+console.info = console.error
+console.warn = console.error
+console.debug = console.error
+
 const { values } = parseArgs({
   options: { seed: { type: "string" }, minutes: { type: "string" }, faults: { type: "string" }, verbose: { type: "boolean" } }
 })
@@ -38,7 +46,7 @@ const log = (message: string) => {
 }
 const remaining = () => hardDeadline - Date.now()
 const HOLD_MS = 4_000
-const DRAIN_TIMEOUT_MS = 90_000
+const DRAIN_TIMEOUT_MS = 60_000
 const QUIET_MS = 5_000
 
 const hubspotWrites = (stack: ChaosStack): ReadonlyArray<unknown> =>
@@ -73,14 +81,15 @@ const run = async (stack: ChaosStack) => {
     for (const m of workload.made) if (!firstSeen.has(m.id) && isSynced(m)) firstSeen.set(m.id, Date.now())
   }, 250)
   const verdictNow = (before = Number.POSITIVE_INFINITY): Verdict => check(workload.made.filter((m) => m.createdAt <= before), stack.hubspot, stack.commerce)
-  // The workload pauses while a drain is measured, so the figure is the backlog's alone.
-  const drain = async (timeoutMs: number): Promise<number | null> => {
+  // The workload pauses while a drain is measured, so the figure is the backlog's alone. Problems
+  // that were already there before the fault (and are reported at the end) do not hold it up.
+  const drain = async (timeoutMs: number, outstanding: ReadonlySet<string> = new Set()): Promise<number | null> => {
     paused = true
     const from = Date.now()
     const until = Math.min(from + timeoutMs, hardDeadline)
     try {
       while (Date.now() < until) {
-        if (passes(verdictNow())) return Date.now() - from
+        if (verdictNow().keys.every((key) => outstanding.has(key))) return Date.now() - from
         await Bun.sleep(250)
       }
       return null
@@ -99,13 +108,15 @@ const run = async (stack: ChaosStack) => {
       if (remaining() < 3 * 60_000) break
       const from = Date.now()
       const callsBefore = stack.hubspot.requestLog().length
+      const gateBefore = stack.gate.rejected()
+      const outstanding = new Set(verdictNow().keys)
       log(`inject ${fault.name}`)
       await fault.inject(stack)
       await Bun.sleep(HOLD_MS)
       log(`heal ${fault.name}`)
       await fault.heal(stack)
       const healedAt = Date.now()
-      const drainMs = await drain(DRAIN_TIMEOUT_MS)
+      const drainMs = await drain(DRAIN_TIMEOUT_MS, outstanding)
       const calls = stack.hubspot.requestLog().slice(callsBefore)
       const latencies = workload.made.filter((m) => m.createdAt >= from && m.createdAt <= healedAt).map((m) => (firstSeen.get(m.id) ?? Date.now()) - m.createdAt)
       figures.push({
@@ -114,8 +125,8 @@ const run = async (stack: ChaosStack) => {
         latencyP50Ms: percentile(latencies, 50),
         latencyMaxMs: percentile(latencies, 100),
         drainMs,
-        hubspotCalls: calls.length,
-        hubspotErrors: calls.filter((c) => Number(c.status) >= 400).length
+        hubspotCalls: calls.length + stack.gate.rejected() - gateBefore,
+        hubspotErrors: calls.filter((c) => Number(c.status) >= 400).length + stack.gate.rejected() - gateBefore
       })
       log(`${fault.name}: ${JSON.stringify(figures.at(-1))}`)
       if (drainMs === null) log(`not drained: ${JSON.stringify(verdictNow().problems.slice(0, 5))}`)
@@ -181,7 +192,7 @@ const cleanup = async () => {
 process.on("SIGINT", () => void cleanup().finally(() => process.exit(130)))
 process.on("SIGTERM", () => void cleanup().finally(() => process.exit(143)))
 const watchdog = setTimeout(() => {
-  console.log(JSON.stringify({ suite: "chaos", pass: false, seed, minutes, error: "global deadline passed" }))
+  writeSummary({ suite: "chaos", pass: false, seed, minutes, error: "global deadline passed" })
   void cleanup().finally(() => process.exit(1))
 }, hardDeadline - startedAt + 60_000)
 
@@ -196,5 +207,5 @@ try {
 }
 await cleanup().catch(() => {})
 clearTimeout(watchdog)
-console.log(JSON.stringify(summary))
+writeSummary(summary)
 process.exit(summary["pass"] === true ? 0 : 1)

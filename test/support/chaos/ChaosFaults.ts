@@ -82,12 +82,8 @@ export const allFaults: ReadonlyArray<ChaosFault> = [
   {
     // F7: every write answers 429 TEN_SECONDLY_ROLLING while the storm lasts.
     name: "hubspot-429-storm",
-    inject: async (stack) => {
-      stack.hubspot.limiter.stormUntil = Number.MAX_SAFE_INTEGER
-    },
-    heal: async (stack) => {
-      stack.hubspot.limiter.stormUntil = 0
-    }
+    inject: async (stack) => stack.gate.setMode("storm"),
+    heal: async (stack) => stack.gate.setMode("pass")
   },
   {
     // F13: what HubSpot already delivered comes again, three times, shuffled.
@@ -117,10 +113,6 @@ export const allFaults: ReadonlyArray<ChaosFault> = [
  */
 export const dailyCap: ChaosFault = {
   name: "hubspot-daily-cap",
-  inject: async (stack) => {
-    stack.hubspot.limiter.dailyUsed = stack.hubspot.limiter.config.dailyLimit
-  },
-  heal: async (stack) => {
-    stack.hubspot.limiter.dailyUsed = 0
-  }
+  inject: async (stack) => stack.gate.setMode("daily"),
+  heal: async (stack) => stack.gate.setMode("pass")
 }

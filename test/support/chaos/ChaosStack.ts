@@ -14,6 +14,7 @@ import { type HubSpotSimulator, startHubSpotSimulator } from "../hubspot/HubSpot
 import { type PrivateFerretDb, startPrivateFerretDb } from "../mongo/PrivateFerretDb.ts"
 import { type RunningService, startService } from "../ServiceProcess.ts"
 import { type FaultProxy, startFaultProxy } from "./FaultProxy.ts"
+import { type HubSpotGate, startHubSpotGate } from "./HubSpotGate.ts"
 import { freePort } from "./Ports.ts"
 import { type PrivateRabbitMq, startPrivateRabbitMq } from "./PrivateRabbitMq.ts"
 
@@ -33,6 +34,8 @@ export interface ChaosStack {
   readonly ferret: PrivateFerretDb
   readonly proxies: { readonly amqp: FaultProxy; readonly mongo: FaultProxy; readonly hubspot: FaultProxy; readonly front: FaultProxy }
   readonly hubspot: HubSpotSimulator
+  /** Between the HubSpot proxy and the simulator: 429 storms and the daily cap. */
+  readonly gate: HubSpotGate
   readonly commerce: Sim.Simulator
   readonly replicas: Array<Replica>
   readonly webhookUrl: string
@@ -65,10 +68,12 @@ const assemble = async (cleanups: Array<() => unknown>): Promise<ChaosStack> => 
     webhook: { url: webhookUrl, clientSecret: SECRET, retryDelaysMs: [200, 500, 1000, 2000, 4000, 8000, 15_000, 30_000] }
   })
   cleanups.push(() => hubspot.stop())
+  const gate = startHubSpotGate(hubspot.url)
+  cleanups.push(() => gate.stop())
   const proxies = {
     amqp: await startFaultProxy([rabbit.port]),
     mongo: await startFaultProxy([mongoPort]),
-    hubspot: await startFaultProxy([hubspot.port]),
+    hubspot: await startFaultProxy([gate.port]),
     front
   }
   cleanups.push(...Object.values(proxies).map((p) => () => p.close()))
@@ -124,6 +129,7 @@ const assemble = async (cleanups: Array<() => unknown>): Promise<ChaosStack> => 
     ferret,
     proxies,
     hubspot,
+    gate,
     commerce,
     replicas,
     webhookUrl,

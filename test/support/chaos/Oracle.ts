@@ -14,6 +14,8 @@ export interface Verdict {
   readonly missingWriteBacks: number
   /** The first problems found, for the report. */
   readonly problems: ReadonlyArray<string>
+  /** Every problem, as a stable key. */
+  readonly keys: ReadonlyArray<string>
 }
 
 const STAGES: Record<string, string> = { pending: "open", paid: "processed", shipped: "shipped", delivered: "delivered", cancelled: "cancelled", refunded: "refunded" }
@@ -90,7 +92,11 @@ export const synced = (hubspot: HubSpotSimulator, commerce: Simulator) => {
 export const check = (made: ReadonlyArray<Made>, hubspot: HubSpotSimulator, commerce: Simulator): Verdict => {
   const sides = new Sides(hubspot, commerce)
   const problems: Array<string> = []
-  const note = (p: string) => void (problems.length < 25 && problems.push(p))
+  const keys: Array<string> = []
+  const note = (p: string) => {
+    keys.push(p)
+    if (problems.length < 25) problems.push(p)
+  }
   let [lost, duplicates, mismatched, missingWriteBacks] = [0, 0, 0, 0]
   const shopIdOf = new Map<string, string>()
   for (const m of made) {
@@ -136,7 +142,7 @@ export const check = (made: ReadonlyArray<Made>, hubspot: HubSpotSimulator, comm
       note(`mismatch: shop user ${user.id}.businessId = ${JSON.stringify(user.record["businessId"])}, expected ${business}`)
     }
   }
-  return { lost, duplicates, mismatched, missingWriteBacks, problems }
+  return { lost, duplicates, mismatched, missingWriteBacks, problems, keys }
 }
 
 export const passes = (v: Verdict): boolean => v.lost + v.duplicates + v.mismatched + v.missingWriteBacks === 0

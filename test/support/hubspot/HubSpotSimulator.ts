@@ -38,8 +38,6 @@ export interface HubSpotSimulator {
   readonly webhooks: WebhookSender | undefined
   /** Every event generated so far, whether or not a webhook URL is configured. */
   readonly events: WebhookEvent[]
-  /** The account's limits, for rate-limit faults (a 429 storm, a spent daily cap). */
-  readonly limiter: RateLimiter
   stop(): Promise<void>
   reset(): void
   setFaults(f: Partial<Faults>): void
@@ -103,5 +101,5 @@ export const startHubSpotSimulator = async (options: SimulatorOptions = {}): Pro
     server.closeAllConnections()
     await new Promise<void>((resolve) => server.close(() => resolve()))
   }
-  return { url: `http://127.0.0.1:${port}`, port, state: store, ui, webhooks: sender, events, limiter, stop, reset, setFaults, requestLog: () => [...log], flushWebhooks }
+  return { url: `http://127.0.0.1:${port}`, port, state: store, ui, webhooks: sender, events, stop, reset, setFaults, requestLog: () => [...log], flushWebhooks }
 }

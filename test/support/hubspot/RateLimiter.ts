@@ -14,8 +14,6 @@ export class RateLimiter {
   private burst: number[] = []
   private search: number[] = []
   dailyUsed = 0
-  /** Until this time every non-search call answers 429 TEN_SECONDLY_ROLLING (a 429 storm). */
-  stormUntil = 0
 
   constructor(
     readonly config: RateLimitConfig,
@@ -26,7 +24,6 @@ export class RateLimiter {
     this.burst = []
     this.search = []
     this.dailyUsed = 0
-    this.stormUntil = 0
   }
 
   private headers(): Record<string, string> {
@@ -46,7 +43,6 @@ export class RateLimiter {
     this.search = this.search.filter((t) => now - t < 1000)
     if (this.dailyUsed >= this.config.dailyLimit) return this.reject("DAILY", isSearch)
     if (isSearch) return this.takeSearch(now)
-    if (now < this.stormUntil) return this.reject("TEN_SECONDLY_ROLLING", false)
     if (this.burst.length >= this.config.burstLimit) return this.reject("TEN_SECONDLY_ROLLING", false)
     this.burst.push(now)
     this.dailyUsed++

@@ -52,6 +52,10 @@ const QUIET_MS = 5_000
 const hubspotWrites = (stack: ChaosStack): ReadonlyArray<unknown> =>
   stack.hubspot.requestLog().filter((r) => r.method !== "GET" && !/\/search|\/batch\/read|\/properties/.test(r.path))
 
+/** The service's last warnings and errors, for a fault that did not drain. */
+const serviceTrouble = (logs: ReadonlyArray<Record<string, unknown>>) =>
+  logs.filter((entry) => ["WARN", "ERROR", "FATAL"].includes(String(entry["level"] ?? entry["logLevel"] ?? "").toUpperCase())).slice(-8)
+
 interface FaultFigures {
   readonly fault: string
   readonly holdMs: number
@@ -105,7 +109,8 @@ const run = async (stack: ChaosStack) => {
   let round = 0
   do {
     for (const fault of shuffled(chosen, random)) {
-      if (remaining() < 3 * 60_000) break
+      // The first round runs whole; later ones stop when the run's minutes are up.
+      if (remaining() < 3 * 60_000 || (round > 0 && Date.now() - startedAt >= runMs)) break
       const from = Date.now()
       const callsBefore = stack.hubspot.requestLog().length
       const gateBefore = stack.gate.rejected()
@@ -129,7 +134,10 @@ const run = async (stack: ChaosStack) => {
         hubspotErrors: calls.filter((c) => Number(c.status) >= 400).length + stack.gate.rejected() - gateBefore
       })
       log(`${fault.name}: ${JSON.stringify(figures.at(-1))}`)
-      if (drainMs === null) log(`not drained: ${JSON.stringify(verdictNow().problems.slice(0, 5))}`)
+      if (drainMs === null) {
+        log(`not drained: ${JSON.stringify(verdictNow().problems.slice(0, 5))}`)
+        for (const r of stack.replicas) for (const entry of serviceTrouble(r.service.logs)) log(`${r.name}: ${JSON.stringify(entry).slice(0, 400)}`)
+      }
     }
     round++
   } while (Date.now() - startedAt < runMs && remaining() > 3 * 60_000)

@@ -163,7 +163,14 @@ const run = async (stack: ChaosStack) => {
   const writesAfter = hubspotWrites(stack).length - writesAtQuiescence
   clearInterval(tracker)
   const verdict = verdictNow()
-  const parked = await Promise.race([stack.parked().then((p) => p.length), Bun.sleep(10_000).then(() => -1)]).catch(() => -1)
+  const parkedItems = await Promise.race([stack.parked(), Bun.sleep(10_000).then(() => undefined)]).catch(() => undefined)
+  const parked = parkedItems?.length ?? -1
+  // Parked with the effect reached anyway (the oracle holds) is reported, by step and reason.
+  const parkedReasons: Record<string, number> = {}
+  for (const item of parkedItems ?? []) {
+    const key = `${item.step}: ${item.reason.slice(0, 80)}`
+    parkedReasons[key] = (parkedReasons[key] ?? 0) + 1
+  }
   const queues = await stack.rabbit.queues().catch(() => ({}) as Record<string, number>)
   const queuedLeft = Object.entries(queues as Record<string, number>).filter(([name, n]) => n > 0 && !/parking|dead-letters/.test(name))
   const made = Object.fromEntries(["company", "contact", "business", "user", "purchase"].map((k) => [k, workload.made.filter((m) => m.kind === k).length]))
@@ -181,6 +188,7 @@ const run = async (stack: ChaosStack) => {
     hubspotWritesAfterQuiescence: writesAfter,
     quiescent: quiet,
     parked,
+    parkedReasons,
     queuedLeft: Object.fromEntries(queuedLeft),
     made,
     refusedShopChanges: workload.refusedShopChanges,

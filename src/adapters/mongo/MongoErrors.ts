@@ -2,6 +2,7 @@
 // anything the server refused is not.
 import {
   MongoBulkWriteError,
+  MongoClientClosedError,
   MongoError,
   MongoNetworkError,
   MongoNotConnectedError,
@@ -26,6 +27,8 @@ export const isUnavailable = (error: unknown): boolean =>
   error instanceof MongoNotConnectedError ||
   error instanceof MongoServerClosedError ||
   error instanceof MongoTopologyClosedError ||
+  // The self-healing connection closed a client under an operation: the retry runs on its successor.
+  error instanceof MongoClientClosedError ||
   (error instanceof MongoError && (error.hasErrorLabel("RetryableWriteError") || transientCodes.has(Number(error.code))))
 
 export const isDuplicateKey = (error: unknown): boolean =>

@@ -4,6 +4,7 @@ import {
   MongoBulkWriteError,
   MongoClientClosedError,
   MongoError,
+  MongoExpiredSessionError,
   MongoNetworkError,
   MongoNotConnectedError,
   MongoOperationTimeoutError,
@@ -20,6 +21,13 @@ import { StoreError, StoreRejected, StoreUnavailable } from "../../application/p
  */
 const transientCodes = new Set([1, 6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436])
 
+/**
+ * bulkWrite wraps a driver-level failure (closed topology, network) in a MongoBulkWriteError that
+ * keeps the message but not the class: no code and no write errors, the server refused nothing.
+ */
+const wrappedOutage = (error: unknown): boolean =>
+  error instanceof MongoBulkWriteError && error.code === undefined && Object.keys(error.writeErrors ?? []).length === 0 && error.writeConcernError === undefined
+
 export const isUnavailable = (error: unknown): boolean =>
   error instanceof MongoNetworkError ||
   error instanceof MongoServerSelectionError ||
@@ -27,8 +35,11 @@ export const isUnavailable = (error: unknown): boolean =>
   error instanceof MongoNotConnectedError ||
   error instanceof MongoServerClosedError ||
   error instanceof MongoTopologyClosedError ||
-  // The self-healing connection closed a client under an operation: the retry runs on its successor.
+  // The self-healing connection closed a client under an operation (its implicit session ended
+  // with it): the retry runs on its successor.
   error instanceof MongoClientClosedError ||
+  error instanceof MongoExpiredSessionError ||
+  wrappedOutage(error) ||
   (error instanceof MongoError && (error.hasErrorLabel("RetryableWriteError") || transientCodes.has(Number(error.code))))
 
 export const isDuplicateKey = (error: unknown): boolean =>

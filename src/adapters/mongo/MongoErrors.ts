@@ -2,7 +2,9 @@
 // anything the server refused is not.
 import {
   MongoBulkWriteError,
+  MongoClientClosedError,
   MongoError,
+  MongoExpiredSessionError,
   MongoNetworkError,
   MongoNotConnectedError,
   MongoOperationTimeoutError,
@@ -22,6 +24,13 @@ const transientCodes = new Set([1, 6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 1
 /** Our own writes lost a unique-key race too often in a row: worth retrying later, not parking. */
 export class RaceLost extends Error {}
 
+/**
+ * bulkWrite wraps a driver-level failure (closed topology, network) in a MongoBulkWriteError that
+ * keeps the message but not the class: no code and no write errors, the server refused nothing.
+ */
+const wrappedOutage = (error: unknown): boolean =>
+  error instanceof MongoBulkWriteError && error.code === undefined && Object.keys(error.writeErrors ?? []).length === 0 && error.writeConcernError === undefined
+
 export const isUnavailable = (error: unknown): boolean =>
   error instanceof RaceLost ||
   error instanceof MongoNetworkError ||
@@ -30,6 +39,11 @@ export const isUnavailable = (error: unknown): boolean =>
   error instanceof MongoNotConnectedError ||
   error instanceof MongoServerClosedError ||
   error instanceof MongoTopologyClosedError ||
+  // The self-healing connection closed a client under an operation (its implicit session ended
+  // with it): the retry runs on its successor.
+  error instanceof MongoClientClosedError ||
+  error instanceof MongoExpiredSessionError ||
+  wrappedOutage(error) ||
   (error instanceof MongoError && (error.hasErrorLabel("RetryableWriteError") || transientCodes.has(Number(error.code))))
 
 export const isDuplicateKey = (error: unknown): boolean =>

@@ -1,7 +1,7 @@
 // Carries out a batch's settlements: retry copies go to their tier queue and parked ones to the
 // parking queue in one confirmed publish, and only then are the originals acked.
 import type { Channel, ConsumeMessage } from "amqplib"
-import { Effect } from "effect"
+import { Effect, Schedule } from "effect"
 import type { MessageBusError, Settlement } from "../../application/ports/MessageBus.ts"
 import type { Envelope, Step } from "../../application/Step.ts"
 import { encode, Headers } from "./Codec.ts"
@@ -43,6 +43,12 @@ const copyOf = (n: Names, step: Step, r: Received, settlement: Settlement): Publ
   return { exchange: "", routingKey: n.tierQueue(step.name, settlement.delayMs), ...encode(r.envelope, headers) }
 }
 
+// Settling waits out a short publishing outage (the publish connection reconnects after the
+// consume one, e.g. after a broker restart): returning the batch at once would redeliver it at
+// once, and a few such turns spend the whole delivery limit and park healthy messages.
+// 7 tries over ~13 s in all.
+const settleRetry = Schedule.exponential("100 millis", 2)
+
 export const settleAll = Effect.fnUntraced(function* (
   ctx: { readonly publish: Publish; readonly names: Names; readonly step: Step },
   batch: ReadonlyArray<Received>,
@@ -52,6 +58,7 @@ export const settleAll = Effect.fnUntraced(function* (
   const publications = copies.filter((c): c is Publication => c !== undefined && c !== "invalid")
   // If the copies are not confirmed the originals go back: nothing is acked that is not safe elsewhere.
   const published = yield* ctx.publish(publications).pipe(
+    Effect.retry({ schedule: settleRetry, times: 7, while: (error) => error.isRetryable }),
     Effect.as(true),
     Effect.catch((error) => Effect.logError(`settling a batch of ${ctx.step.name} failed; returning it`, error).pipe(Effect.as(false)))
   )

@@ -29,7 +29,9 @@ const usage = async (pid: number) => {
   return { peakRssMb: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024, cpuSeconds: ticks / 100 }
 }
 
-const stack = await startStack(mongoUrl, { env: { HUBSPOT_BURST_LIMIT: String(burst), BACKFILL_SHARE: String(share), RECONCILE_INTERVAL: "0", BACKFILL_IDLE_MS: "100" } })
+const stack = await startStack(mongoUrl, {
+  env: { HUBSPOT_BURST_LIMIT: String(burst), BACKFILL_SHARE: String(share), RECONCILE_INTERVAL: "0", BACKFILL_IDLE_MS: "100" }
+})
 stack.hubspot.webhooks?.stop()
 const runtime = ManagedRuntime.make(MongoBackfillJobs.layer.pipe(Layer.provide(MongoConnection.dbLayer({ url: mongoUrl, dbName: stack.dbName }))))
 try {

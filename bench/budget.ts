@@ -68,7 +68,12 @@ const main = Effect.gen(function* () {
   ] as const)
     yield* scenario(replicas, burst, 10_000)
   const client = new MongoClient(url)
-  yield* Effect.promise(() => client.connect().then(() => client.db(dbName).dropDatabase()).finally(() => client.close()))
+  yield* Effect.promise(() =>
+    client
+      .connect()
+      .then(() => client.db(dbName).dropDatabase())
+      .finally(() => client.close())
+  )
 })
 
 Effect.runPromise(main).then(

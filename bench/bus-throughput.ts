@@ -14,7 +14,14 @@ const message = (i: number): OutgoingMessage => ({
   occurredAt: Date.now(),
   lane: "backfill"
 })
-const step = (prefetch: number): Step => ({ name: `bench-${prefetch}`, bindings: ["bench.#"], retryTiersMs: [1000], maxAttempts: 3, deliveryLimit: 5, prefetch })
+const step = (prefetch: number): Step => ({
+  name: `bench-${prefetch}`,
+  bindings: ["bench.#"],
+  retryTiersMs: [1000],
+  maxAttempts: 3,
+  deliveryLimit: 5,
+  prefetch
+})
 const rate = (n: number, ms: number) => `${Math.round((n / ms) * 1000).toLocaleString("en")} msg/s`
 
 // One round trip per confirm makes batch 1 slow: it gets a tenth of the messages.
@@ -54,8 +61,7 @@ const consumeRun = (prefetch: number) =>
 const main = Effect.gen(function* () {
   const broker = yield* Effect.promise(() => makeTestBroker())
   // Publish runs declare a bound step queue, so messages are routed to (and confirmed by) a quorum queue.
-  const layer = (prefix: string, steps: ReadonlyArray<Step> = []) =>
-    RabbitMqBus.layer({ url: broker.url, prefix, steps })
+  const layer = (prefix: string, steps: ReadonlyArray<Step> = []) => RabbitMqBus.layer({ url: broker.url, prefix, steps })
   console.log(`${count} messages per run, RabbitMQ at ${broker.url.replace(/\/\/.*@/, "//")}`)
   yield* Effect.gen(function* () {
     for (const batch of [1, 10, 100, 1000]) yield* publishRun(batch).pipe(Effect.provide(layer(`pub${batch}`, [step(1)])))

@@ -60,7 +60,12 @@ const main = async () => {
     // Baseline: the same documents, the same batches and concurrency, the same index, no port.
     const scratch = db.collection<{ _id: string; change: CrmChange; receivedAt: number }>("raw_scratch")
     await scratch.createIndex({ receivedAt: 1, _id: 1 })
-    const rawMs = await timed((batch) => scratch.insertMany(batch.map((c) => ({ _id: c.key, change: c, receivedAt: Date.now() })), { ordered: false }))
+    const rawMs = await timed((batch) =>
+      scratch.insertMany(
+        batch.map((c) => ({ _id: c.key, change: c, receivedAt: Date.now() })),
+        { ordered: false }
+      )
+    )
     await scratch.drop()
     console.error(`raw insertMany: ${Math.round(rawMs)} ms`)
 

@@ -84,7 +84,9 @@ try {
       rows.push(row(name, "skipped", "", `the run's deadline (${args.deadlineMinutes} min) passed`))
       continue
     }
-    const found = await run().catch((error: unknown) => [row(name, "failed", "", error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error))])
+    const found = await run().catch((error: unknown) => [
+      row(name, "failed", "", error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error))
+    ])
     // Shown as it comes, so a run cut short still tells what it measured.
     for (const r of found) progress(`  ${r.section} | ${r.measure}: ${r.value}`)
     rows.push(...found)
@@ -94,5 +96,7 @@ try {
   clearTimeout(watchdog)
 }
 const commit = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"]).stdout.toString().trim()
-console.log(`\ncrm-sync throughput at ${commit}, ${new Date().toISOString()}, ${navigator.hardwareConcurrency} cores; ${process.argv.slice(2).join(" ") || "defaults"}`)
+console.log(
+  `\ncrm-sync throughput at ${commit}, ${new Date().toISOString()}, ${navigator.hardwareConcurrency} cores; ${process.argv.slice(2).join(" ") || "defaults"}`
+)
 printTable(rows)

@@ -61,7 +61,9 @@ const time = (text: string | undefined): string | undefined => {
 
 const filters = (v: Values): Record<string, string> =>
   Object.fromEntries(
-    Object.entries({ step: v.step, type: v.type, entity: v.entity, reason: v.reason, from: time(v.from), to: time(v.to) }).filter((e): e is [string, string] => e[1] !== undefined)
+    Object.entries({ step: v.step, type: v.type, entity: v.entity, reason: v.reason, from: time(v.from), to: time(v.to) }).filter(
+      (e): e is [string, string] => e[1] !== undefined
+    )
   )
 
 const iso = (ms: unknown) => (typeof ms === "number" ? new Date(ms).toISOString().replace(".000Z", "Z") : "")
@@ -69,7 +71,11 @@ const iso = (ms: unknown) => (typeof ms === "number" ? new Date(ms).toISOString(
 /** A plain text table: columns padded to their widest cell. */
 export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
-  const line = (cells: ReadonlyArray<string>) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd()
+  const line = (cells: ReadonlyArray<string>) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd()
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n")
 }
 
@@ -105,7 +111,13 @@ const render = {
       `payload:   ${JSON.stringify(p.message.payload, null, 2)}`
     ].join("\n"),
   settled: (body: { done: Array<string>; skipped: Array<string>; unknown: Array<string> }) =>
-    [`done: ${body.done.length}`, ...body.done.map((id) => `  ${id}`), `already settled: ${body.skipped.length}`, ...body.skipped.map((id) => `  ${id}`), ...(body.unknown.length === 0 ? [] : [`unknown: ${body.unknown.join(", ")}`])].join("\n"),
+    [
+      `done: ${body.done.length}`,
+      ...body.done.map((id) => `  ${id}`),
+      `already settled: ${body.skipped.length}`,
+      ...body.skipped.map((id) => `  ${id}`),
+      ...(body.unknown.length === 0 ? [] : [`unknown: ${body.unknown.join(", ")}`])
+    ].join("\n"),
   entity: (body: {
     entity: string
     crmType: string
@@ -120,7 +132,10 @@ const render = {
       `${body.crmType} (CRM) ⇄ ${body.entity} (commerce)`,
       table(
         ["SIDE", "ID", "LAST SYNCED VERSION"],
-        [...body.crm.map((s) => ["crm", s.id, iso(s.version)]), ...body.commerce.map((s) => ["commerce", s.id, `${iso(s.version)}${s.deleted ? " (deleted)" : ""}`])]
+        [
+          ...body.crm.map((s) => ["crm", s.id, iso(s.version)]),
+          ...body.commerce.map((s) => ["commerce", s.id, `${iso(s.version)}${s.deleted ? " (deleted)" : ""}`])
+        ]
       ),
       `links: ${body.links.length === 0 ? "none" : body.links.map((l) => `${l.crmId} ⇄ ${l.commerceId}`).join(", ")}`,
       body.parked.length === 0 ? "parked: none" : render.list({ total: body.parked.length, items: body.parked }),
@@ -141,7 +156,9 @@ const jobRow = (v: JobView) => [
   `${v.job.definition.direction}: ${v.job.definition.types.join(",")}`,
   `${v.job.state}${v.job.waitUntil === undefined ? "" : ` until ${iso(v.job.waitUntil)}`}`,
   String(v.pages),
-  Object.entries(v.counts).map(([k, n]) => `${k} ${n}`).join(", "),
+  Object.entries(v.counts)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(", "),
   v.rate.toFixed(1)
 ]
 const jobHeader = ["ID", "KIND", "TYPES", "STATE", "PAGES", "COUNTS", "REC/S"]
@@ -163,7 +180,12 @@ const jobsRequest = (command: string | undefined, rest: ReadonlyArray<string>, v
     case "start": {
       if (v.direction === undefined || v.type === undefined) throw new UsageError("jobs start needs --direction and --type")
       const pageSize = v["page-size"] === undefined ? {} : { pageSize: Number(v["page-size"]) }
-      return { method: "POST", path: "/admin/jobs", body: { direction: v.direction, type: v.type, ...pageSize, dryRun: v["dry-run"] === true }, render: renderJobs.one }
+      return {
+        method: "POST",
+        path: "/admin/jobs",
+        body: { direction: v.direction, type: v.type, ...pageSize, dryRun: v["dry-run"] === true },
+        render: renderJobs.one
+      }
     }
     case "pause":
     case "resume":
@@ -190,14 +212,20 @@ const request = (positionals: ReadonlyArray<string>, v: Values): Request => {
   if (group !== "parked") throw new UsageError(`unknown command: ${group ?? "(none)"}`)
   switch (command) {
     case "list": {
-      const query = new URLSearchParams({ ...filters(v), ...(v.settled === true ? { settled: "true" } : {}), ...(v.limit === undefined ? {} : { limit: v.limit }), ...(v.offset === undefined ? {} : { offset: v.offset }) })
+      const query = new URLSearchParams({
+        ...filters(v),
+        ...(v.settled === true ? { settled: "true" } : {}),
+        ...(v.limit === undefined ? {} : { limit: v.limit }),
+        ...(v.offset === undefined ? {} : { offset: v.offset })
+      })
       return { method: "GET", path: `/admin/parked${query.size === 0 ? "" : `?${query}`}`, render: render.list }
     }
     case "show":
       return { method: "GET", path: `/admin/parked/${id("show")}`, render: render.show }
     case "replay":
       if (v.all === true) {
-        if (Object.keys(filters(v)).length === 0) throw new UsageError("replay --all needs at least one filter (--step, --type, --entity, --reason, --from, --to)")
+        if (Object.keys(filters(v)).length === 0)
+          throw new UsageError("replay --all needs at least one filter (--step, --type, --entity, --reason, --from, --to)")
         return { method: "POST", path: "/admin/parked/replay", body: filters(v), render: render.settled }
       }
       if (rest.length === 0) throw new UsageError("replay takes ids, or --all with filters")
@@ -260,6 +288,11 @@ export const main = async (argv: ReadonlyArray<string>, io: Io): Promise<number>
 }
 
 if (import.meta.main) {
-  const code = await main(process.argv.slice(2), { fetch: (url, init) => fetch(url, init), env: process.env, out: (l) => console.log(l), err: (l) => console.error(l) })
+  const code = await main(process.argv.slice(2), {
+    fetch: (url, init) => fetch(url, init),
+    env: process.env,
+    out: (l) => console.log(l),
+    err: (l) => console.error(l)
+  })
   process.exit(code)
 }

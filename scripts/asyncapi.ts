@@ -46,11 +46,19 @@ const channelList = (): Array<{ key: string; message: MessageName; action: Actio
   { key: M.routingKeys.crmIds, message: "IdsAssigned", action: "send" },
   { key: M.routingKeys.commerceIds, message: "IdsAssigned", action: "receive" },
   ...M.CommerceEntityName.literals.flatMap((entity) =>
-    (["created", "updated", "deleted"] as const).map((what) => ({ key: M.routingKeys.commerceEvent(entity, what), message: "CommerceEvent" as const, action: "receive" as const }))
+    (["created", "updated", "deleted"] as const).map((what) => ({
+      key: M.routingKeys.commerceEvent(entity, what),
+      message: "CommerceEvent" as const,
+      action: "receive" as const
+    }))
   )
 ]
 
-const channelId = (key: string) => key.split(/[._]/).map((word, i) => (i === 0 ? word : word.charAt(0).toUpperCase() + word.slice(1))).join("")
+const channelId = (key: string) =>
+  key
+    .split(/[._]/)
+    .map((word, i) => (i === 0 ? word : word.charAt(0).toUpperCase() + word.slice(1)))
+    .join("")
 
 const bindings = {
   channelBindings: {
@@ -81,7 +89,11 @@ export const document = () => {
         channelId(key),
         {
           address: key,
-          ...(action === "send" ? { description: `Published mandatory; kept in the durable queue ${names(prefix).shopQueue(key)} (declared by crm-sync) until the platform consumes it.` } : {}),
+          ...(action === "send"
+            ? {
+                description: `Published mandatory; kept in the durable queue ${names(prefix).shopQueue(key)} (declared by crm-sync) until the platform consumes it.`
+              }
+            : {}),
           messages: { [message]: ref(`components/messages/${message}`) },
           bindings: ref("components/channelBindings/eventsExchange")
         }
@@ -90,7 +102,12 @@ export const document = () => {
     operations: Object.fromEntries(
       list.map(({ key, message, action }) => [
         `${action}${channelId(key).replace(/^./, (c) => c.toUpperCase())}`,
-        { action, channel: ref(`channels/${channelId(key)}`), messages: [ref(`channels/${channelId(key)}/messages/${message}`)], bindings: ref(`components/operationBindings/${action}`) }
+        {
+          action,
+          channel: ref(`channels/${channelId(key)}`),
+          messages: [ref(`channels/${channelId(key)}/messages/${message}`)],
+          bindings: ref(`components/operationBindings/${action}`)
+        }
       ])
     ),
     components: {

@@ -9,10 +9,12 @@ import * as MongoConnection from "../src/adapters/mongo/MongoConnection.ts"
 
 const setup = await Effect.runPromise(
   Effect.all({ mongo: MongoConnection.config, budget: Settings.budget, poll: Config.Int("BACKFILL_POLL_MS").pipe(Config.withDefault(1_000)) }).pipe(
-    Effect.catch((e) => Effect.sync(() => {
-      console.error(`backfill: ${String(e)}\nSet MONGO_URL (and MONGO_DB) to the service's store.`)
-      process.exit(2)
-    }))
+    Effect.catch((e) =>
+      Effect.sync(() => {
+        console.error(`backfill: ${String(e)}\nSet MONGO_URL (and MONGO_DB) to the service's store.`)
+        process.exit(2)
+      })
+    )
   )
 )
 const runtime = ManagedRuntime.make(MongoBackfillJobs.layer.pipe(Layer.provide(MongoConnection.dbLayer(setup.mongo))))
@@ -33,7 +35,9 @@ try {
   } else {
     // Effect failures carry their tag: say what went wrong, not a stack trace.
     const e = error as { readonly _tag?: string; readonly jobId?: string; readonly state?: string; readonly message?: string }
-  console.error(e._tag === "JobNotFound" ? `no job ${e.jobId}` : e._tag === "JobFinished" ? `job ${e.jobId} is ${e.state}` : `backfill: ${e.message ?? String(error)}`)
+    console.error(
+      e._tag === "JobNotFound" ? `no job ${e.jobId}` : e._tag === "JobFinished" ? `job ${e.jobId} is ${e.state}` : `backfill: ${e.message ?? String(error)}`
+    )
     code = 1
   }
 }

@@ -84,7 +84,12 @@ const run = async (stack: ChaosStack) => {
     const isSynced = synced(stack.hubspot, stack.commerce)
     for (const m of workload.made) if (!firstSeen.has(m.id) && isSynced(m)) firstSeen.set(m.id, Date.now())
   }, 250)
-  const verdictNow = (before = Number.POSITIVE_INFINITY): Verdict => check(workload.made.filter((m) => m.createdAt <= before), stack.hubspot, stack.commerce)
+  const verdictNow = (before = Number.POSITIVE_INFINITY): Verdict =>
+    check(
+      workload.made.filter((m) => m.createdAt <= before),
+      stack.hubspot,
+      stack.commerce
+    )
   // The workload pauses while a drain is measured, so the figure is the backlog's alone. Problems
   // that were already there before the fault (and are reported at the end) do not hold it up.
   const drain = async (timeoutMs: number, outstanding: ReadonlySet<string> = new Set()): Promise<number | null> => {
@@ -123,7 +128,9 @@ const run = async (stack: ChaosStack) => {
       const healedAt = Date.now()
       const drainMs = await drain(DRAIN_TIMEOUT_MS, outstanding)
       const calls = stack.hubspot.requestLog().slice(callsBefore)
-      const latencies = workload.made.filter((m) => m.createdAt >= from && m.createdAt <= healedAt).map((m) => (firstSeen.get(m.id) ?? Date.now()) - m.createdAt)
+      const latencies = workload.made
+        .filter((m) => m.createdAt >= from && m.createdAt <= healedAt)
+        .map((m) => (firstSeen.get(m.id) ?? Date.now()) - m.createdAt)
       figures.push({
         fault: fault.name,
         holdMs: healedAt - from,
@@ -207,10 +214,13 @@ const cleanup = async () => {
 }
 process.on("SIGINT", () => void cleanup().finally(() => process.exit(130)))
 process.on("SIGTERM", () => void cleanup().finally(() => process.exit(143)))
-const watchdog = setTimeout(() => {
-  writeSummary({ suite: "chaos", pass: false, seed, minutes, error: "global deadline passed" })
-  void cleanup().finally(() => process.exit(1))
-}, hardDeadline - startedAt + 60_000)
+const watchdog = setTimeout(
+  () => {
+    writeSummary({ suite: "chaos", pass: false, seed, minutes, error: "global deadline passed" })
+    void cleanup().finally(() => process.exit(1))
+  },
+  hardDeadline - startedAt + 60_000
+)
 
 let summary: Record<string, unknown>
 try {

@@ -155,9 +155,7 @@ const sourceFiles = (dir: string): Array<string> =>
 
 /** Every hit under `dirs`, with paths relative to `root`. */
 export const checkTree = (root: string, dirs: ReadonlyArray<string>): Array<Hit> =>
-  dirs.flatMap((dir) =>
-    sourceFiles(join(root, dir)).flatMap((path) => findVocabulary(relative(root, path).split("\\").join("/"), readFileSync(path, "utf8")))
-  )
+  dirs.flatMap((dir) => sourceFiles(join(root, dir)).flatMap((path) => findVocabulary(relative(root, path).split("\\").join("/"), readFileSync(path, "utf8"))))
 
 if (import.meta.main) {
   const dirs = process.argv.slice(2)

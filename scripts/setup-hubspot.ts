@@ -16,7 +16,9 @@ const code = await Effect.runPromise(
   program.pipe(
     Effect.catchTag("SetupFailed", (e) => Effect.as(Console.error(e.message), 1)),
     // The only other failure is configuration: say which variable, not a stack trace.
-    Effect.catch((e) => Effect.as(Console.error(`Setup failed: ${String(e)}\nSet HUBSPOT_ACCESS_TOKEN to your private app's token (and HUBSPOT_BASE_PATH for a simulator).`), 1))
+    Effect.catch((e) =>
+      Effect.as(Console.error(`Setup failed: ${String(e)}\nSet HUBSPOT_ACCESS_TOKEN to your private app's token (and HUBSPOT_BASE_PATH for a simulator).`), 1)
+    )
   )
 )
 process.exit(code)

@@ -1,16 +1,16 @@
 // The composition root: reads the configuration, picks the adapters, runs the HTTP side, the
 // steps and the outbox relay until SIGTERM.
 import { Effect, Layer, Logger } from "effect"
-import { runnerLayer } from "./application/BackfillRunner.ts"
-import { relayLayer } from "./application/RelayOutbox.ts"
-import { reconcileLayer } from "./application/ScheduleReconcile.ts"
-import { registeredSteps } from "./application/StepRegistry.ts"
-import * as SyncWorkers from "./application/SyncWorkers.ts"
 import * as Adapters from "./adapters/compose/Adapters.ts"
 import * as HttpApp from "./adapters/compose/HttpApp.ts"
 import * as Settings from "./adapters/config/Settings.ts"
 import * as PromMetrics from "./adapters/metrics/PromMetrics.ts"
 import { runMain } from "./adapters/process/RunMain.ts"
+import { runnerLayer } from "./application/BackfillRunner.ts"
+import { relayLayer } from "./application/RelayOutbox.ts"
+import { reconcileLayer } from "./application/ScheduleReconcile.ts"
+import { registeredSteps } from "./application/StepRegistry.ts"
+import * as SyncWorkers from "./application/SyncWorkers.ts"
 
 const App = Layer.unwrap(
   Effect.gen(function* () {
@@ -24,7 +24,15 @@ const App = Layer.unwrap(
     const jobs = Layer.merge(runnerLayer({ holder: replica, leaseMs: backfill.leaseMs, idleMs: backfill.idleMs }), reconcileLayer(backfill.reconcileIntervalMs))
     const metrics = PromMetrics.make()
     const service = Layer.mergeAll(HttpApp.layer(config, metrics), SyncWorkers.layer(steps), relay, jobs)
-    return service.pipe(Layer.provide(Adapters.layer(config, steps.map((s) => s.step))), Layer.provide(PromMetrics.layer(metrics)))
+    return service.pipe(
+      Layer.provide(
+        Adapters.layer(
+          config,
+          steps.map((s) => s.step)
+        )
+      ),
+      Layer.provide(PromMetrics.layer(metrics))
+    )
   })
 )
 

@@ -56,7 +56,21 @@ const pairs = (argv: ReadonlyArray<string>): Map<string, string> => {
   return found
 }
 
-const known = new Set(["intake-seconds", "senders", "events-per-request", "drain-wait-seconds", "contacts", "users", "burst", "budget", "unbound-limit", "wait-seconds", "deadline-minutes", "phases", "ferretdb"])
+const known = new Set([
+  "intake-seconds",
+  "senders",
+  "events-per-request",
+  "drain-wait-seconds",
+  "contacts",
+  "users",
+  "burst",
+  "budget",
+  "unbound-limit",
+  "wait-seconds",
+  "deadline-minutes",
+  "phases",
+  "ferretdb"
+])
 
 export const parseArgs = (argv: ReadonlyArray<string>): BenchArgs => {
   const given = pairs(argv)

@@ -98,7 +98,16 @@ export const startFerretDb = async (binary: string): Promise<FerretDb> => {
   const dir = mkdtempSync(join(tmpdir(), "crm-sync-bench-ferretdb-"))
   const [port, debugPort] = [freePort(), freePort()]
   const child = Bun.spawn(
-    [binary, "--handler=sqlite", `--sqlite-url=file:${dir}/`, `--listen-addr=127.0.0.1:${port}`, `--debug-addr=127.0.0.1:${debugPort}`, `--state-dir=${dir}`, "--telemetry=disable", "--log-level=warn"],
+    [
+      binary,
+      "--handler=sqlite",
+      `--sqlite-url=file:${dir}/`,
+      `--listen-addr=127.0.0.1:${port}`,
+      `--debug-addr=127.0.0.1:${debugPort}`,
+      `--state-dir=${dir}`,
+      "--telemetry=disable",
+      "--log-level=warn"
+    ],
     // A file, not a pipe: an unread pipe would fill up and stall the server.
     { stdout: "ignore", stderr: Bun.file(join(dir, "ferretdb.log")), stdin: "ignore" }
   )
@@ -112,7 +121,9 @@ export const startFerretDb = async (binary: string): Promise<FerretDb> => {
   }
   const up = await waitUntil(async () => child.exitCode !== null || (await answers(url)), 30_000, 250)
   if (!up.done || child.exitCode !== null) {
-    const log = await Bun.file(join(dir, "ferretdb.log")).text().catch(() => "")
+    const log = await Bun.file(join(dir, "ferretdb.log"))
+      .text()
+      .catch(() => "")
     await stop()
     throw new Error(`private FerretDB did not start: ${log}`)
   }

@@ -3,11 +3,11 @@
 // and shop events published on the broker. Timed until everything arrived on the other side.
 import type { Rec } from "../../test/support/commerce/CommerceSimulator.ts"
 import type { Stack } from "../../test/support/e2e/Stack.ts"
-import { callStats, type CallStats, contactsRead } from "./HubSpotCalls.ts"
 import { waitUntil } from "./Deadline.ts"
 import type { FerretDb } from "./FerretDb.ts"
-import { publishUserCreated } from "./ShopEvents.ts"
+import { type CallStats, callStats, contactsRead } from "./HubSpotCalls.ts"
 import { cpuMs } from "./ProcessStats.ts"
+import { publishUserCreated } from "./ShopEvents.ts"
 import { meterUsage, type Usage } from "./Usage.ts"
 
 export interface FlowResult {
@@ -85,7 +85,8 @@ export const runFlowA = async (stack: Stack, n: number, end: FlowAEnd, settings:
   const used = await meterUsage(stack.service.process.pid, settings.store)
   const started = performance.now()
   const ids = new Set<string>()
-  for (let i = 0; i < n; i++) ids.add(stack.hubspot.ui.create("contacts", { email: `bench-a-${settings.tag}-${i}@example.com`, firstname: `A${i}`, lastname: "Bench" }).id)
+  for (let i = 0; i < n; i++)
+    ids.add(stack.hubspot.ui.create("contacts", { email: `bench-a-${settings.tag}-${i}@example.com`, firstname: `A${i}`, lastname: "Bench" }).id)
   const feedSeconds = (performance.now() - started) / 1000
   let arrived = 0
   const count = () => (arrived = end === "shop" ? inShop(stack, ids) : readBy(stack, logFrom, ids))

@@ -60,7 +60,12 @@ const identity = { portalId: 62_515, appId: 1_234_567 }
 
 /** A contact property change for its own object, so nothing coalesces and every event is published once. */
 export const intakeEvent = (n: number): WebhookEvent =>
-  toWebhookEvent({ kind: "propertyChange", objectType: "contacts", id: String(50_000_000 + n), name: "firstname", value: `Intake ${n}`, source: "CRM_UI" }, 10_000_000 + n, identity, Date.now())
+  toWebhookEvent(
+    { kind: "propertyChange", objectType: "contacts", id: String(50_000_000 + n), name: "firstname", value: `Intake ${n}`, source: "CRM_UI" },
+    10_000_000 + n,
+    identity,
+    Date.now()
+  )
 
 export const percentile = (values: ReadonlyArray<number>, p: number): number => {
   const sorted = [...values].sort((a, b) => a - b)

@@ -18,7 +18,13 @@ export interface JobView {
 const viewOf = (job: BackfillJob, last: PageProgress | undefined): JobView => {
   const records = last?.counts["records"] ?? 0
   const elapsed = last === undefined ? 0 : (last.finishedAt - job.createdAt) / 1000
-  return { job, pages: last === undefined ? 0 : last.page + 1, counts: last?.counts ?? {}, rate: elapsed > 0 ? records / elapsed : 0, lastPageAt: last?.finishedAt }
+  return {
+    job,
+    pages: last === undefined ? 0 : last.page + 1,
+    counts: last?.counts ?? {},
+    rate: elapsed > 0 ? records / elapsed : 0,
+    lastPageAt: last?.finishedAt
+  }
 }
 
 /** Every job with its progress, oldest first. */
@@ -65,7 +71,11 @@ export const changeJob = Effect.fn("changeJob")(function* (jobId: string, to: "p
 export const callsPerRecord = (direction: JobDefinition["direction"]): number => (direction === "crm-to-commerce" ? 1 / 100 + 1 / 1000 + 1 / 100 : 1 / 100)
 
 /** Seconds to sync `records` at the backfill lane's share of the rolling limit. */
-export const estimatedSeconds = (records: number, direction: JobDefinition["direction"], budget: { readonly burst: number; readonly intervalMs: number; readonly share: number }) => {
+export const estimatedSeconds = (
+  records: number,
+  direction: JobDefinition["direction"],
+  budget: { readonly burst: number; readonly intervalMs: number; readonly share: number }
+) => {
   const callsPerSecond = (budget.share * budget.burst * 1000) / budget.intervalMs
   return callsPerSecond <= 0 ? Number.POSITIVE_INFINITY : (records * callsPerRecord(direction)) / callsPerSecond
 }

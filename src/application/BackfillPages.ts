@@ -3,7 +3,7 @@
 // them. Synthetic envelopes carry lane "backfill", so every call they cause spends that lane's
 // budget, and the flows apply the same snapshots, links and echo rules as to live changes.
 import { Effect, Option, Schema } from "effect"
-import { crmTypeOf, type CommerceEntity } from "../domain/CorrespondenceTable.ts"
+import { type CommerceEntity, crmTypeOf } from "../domain/CorrespondenceTable.ts"
 import type { CrmChange } from "../domain/CrmChange.ts"
 import type { CrmObjectType } from "../domain/CrmProperties.ts"
 import { routingKeys } from "./CommerceMessages.ts"
@@ -104,7 +104,10 @@ const commercePage = Effect.fnUntraced(function* (job: BackfillJob, entity: Comm
   }
   const api = yield* CommerceApi
   return yield* gather(d.pageSize, after, (cursor, limit) =>
-    Effect.map(api.listIds(entity, filter, cursor, limit), (listed) => ({ envelopes: listed.ids.map((id) => commerceEnvelope(job.id, entity, id, now, page)), next: listed.next }))
+    Effect.map(api.listIds(entity, filter, cursor, limit), (listed) => ({
+      envelopes: listed.ids.map((id) => commerceEnvelope(job.id, entity, id, now, page)),
+      next: listed.next
+    }))
   )
 })
 

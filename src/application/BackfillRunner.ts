@@ -6,8 +6,8 @@
 import { Cause, Clock, Duration, Effect, Layer } from "effect"
 import type { Tally } from "./DryRunWrites.ts"
 import { type BackfillJob, BackfillJobs, type PageProgress } from "./ports/BackfillJobs.ts"
-import { runBackfillPage } from "./RunBackfillPage.ts"
 import { cappedBackoff } from "./RetrySchedules.ts"
+import { runBackfillPage } from "./RunBackfillPage.ts"
 
 export interface RunnerOptions {
   /** This replica's name on its leases. */
@@ -37,7 +37,8 @@ interface Failure {
 
 /** Until when a failed page should rest: a spent daily quota names its reset. */
 const restUntil = (error: Failure, now: number): number | undefined => {
-  const reason = typeof error.reason === "object" && error.reason !== null ? (error.reason as { readonly resetAt?: unknown; readonly retryAfterMs?: unknown }) : {}
+  const reason =
+    typeof error.reason === "object" && error.reason !== null ? (error.reason as { readonly resetAt?: unknown; readonly retryAfterMs?: unknown }) : {}
   if (typeof reason.resetAt === "number") return reason.resetAt
   const wait = typeof reason.retryAfterMs === "number" ? reason.retryAfterMs : error.retryAfterMs
   return wait !== undefined && wait >= LONG_WAIT_MS ? now + wait : undefined
@@ -51,7 +52,8 @@ const onPageFailure = Effect.fnUntraced(function* (job: BackfillJob, page: numbe
     yield* Effect.logInfo(`backfill ${job.id} waits until ${new Date(until).toISOString()}: ${error.message}`)
     return yield* jobs.setState([job.id], "running", until, now)
   }
-  if (error.isRetryable === true || error.retryable === true) return yield* Effect.logWarning(`backfill ${job.id} page ${page} failed; retrying: ${error.message}`)
+  if (error.isRetryable === true || error.retryable === true)
+    return yield* Effect.logWarning(`backfill ${job.id} page ${page} failed; retrying: ${error.message}`)
   // A source that refuses to list (bad cursor, bad filter) cannot go on by itself: an operator looks.
   yield* Effect.logError(`backfill ${job.id} page ${page} failed for good; pausing the job: ${error.message}`)
   yield* jobs.setState([job.id], "paused", undefined, now)
@@ -74,7 +76,10 @@ const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgres
   if (outcome._tag === "Failed") return false
   const finishedAt = yield* Clock.currentTimeMillis
   const first = yield* jobs.finish({ jobId: job.id, page, cursor: outcome.next, counts: addCounts(last?.counts, outcome.counts), finishedAt })
-  if (first) yield* Effect.logInfo("backfill page finished").pipe(Effect.annotateLogs({ job: job.id, page, records: outcome.counts["records"] ?? 0, holder: options.holder }))
+  if (first)
+    yield* Effect.logInfo("backfill page finished").pipe(
+      Effect.annotateLogs({ job: job.id, page, records: outcome.counts["records"] ?? 0, holder: options.holder })
+    )
   if (first && outcome.next === undefined) yield* jobs.setState([job.id], "done", undefined, finishedAt)
   return first
 })
@@ -97,7 +102,9 @@ export const runBackfills = (options: RunnerOptions) =>
     Effect.flatMap((ran) => (ran ? Effect.void : Effect.sleep(Duration.millis(options.idleMs)))),
     Effect.tapError((error) => Effect.logWarning("backfill runner: the store failed; retrying", { error: error.message })),
     Effect.retry(cappedBackoff(Duration.millis(200), Duration.seconds(10))),
-    Effect.catchCause((cause) => Effect.logError("backfill runner crashed; restarting", Cause.pretty(cause)).pipe(Effect.andThen(Effect.sleep(Duration.seconds(1))))),
+    Effect.catchCause((cause) =>
+      Effect.logError("backfill runner crashed; restarting", Cause.pretty(cause)).pipe(Effect.andThen(Effect.sleep(Duration.seconds(1))))
+    ),
     Effect.forever
   )
 

@@ -25,7 +25,11 @@ const canonical = (value: unknown): unknown =>
   Array.isArray(value)
     ? value.map(canonical)
     : value !== null && typeof value === "object"
-      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, canonical(v)]))
+      ? Object.fromEntries(
+          Object.entries(value as Record<string, unknown>)
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([k, v]) => [k, canonical(v)])
+        )
       : value
 export const sameContent = (a: unknown, b: unknown): boolean => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b))
 
@@ -112,12 +116,14 @@ export const coalesce = (inputs: ReadonlyArray<EventInput>, fetched: ReadonlyMap
     const before = newest.get(object)
     // Versions have a second's precision: an equal version with other content is a later state
     // (the later delivery wins); with the same content it is a redelivery and the first stays.
-    if (before === undefined || update.version > before.version || (update.version === before.version && !sameContent(update.record, before.record))) newest.set(object, update)
+    if (before === undefined || update.version > before.version || (update.version === before.version && !sameContent(update.record, before.record)))
+      newest.set(object, update)
   }
   const updates = [...newest.entries()].flatMap(([object, update]) => {
     const deletion = deletions.get(object)
     if (deletion === undefined) return [update]
-    if (update.version > deletion.deletedAt) failed.set(update.index, { retryable: true, reason: `${update.entity} ${update.id} changed after its deletion in the same batch: handled after it` })
+    if (update.version > deletion.deletedAt)
+      failed.set(update.index, { retryable: true, reason: `${update.entity} ${update.id} changed after its deletion in the same batch: handled after it` })
     return []
   })
   return { updates, deletions: [...deletions.values()], failed, missing }

@@ -30,14 +30,15 @@ const splitOnRefusal = (
 ): Effect.Effect<ReadonlyArray<Outcome>, CrmError> =>
   send(inputs as ReadonlyArray<never>).pipe(
     Effect.catch((error) => {
-      if (error.isRetryable) return nested ? Effect.succeed(inputs.map((): Outcome => ({ _tag: "Rejected", retryable: true, message: error.message }))) : Effect.fail(error)
+      if (error.isRetryable)
+        return nested ? Effect.succeed(inputs.map((): Outcome => ({ _tag: "Rejected", retryable: true, message: error.message }))) : Effect.fail(error)
       // Refused outright with a single input: that record is refused, not the batch around it.
       if (inputs.length === 1) return Effect.succeed([{ _tag: "Rejected", retryable: false, message: error.message } satisfies Outcome])
       const half = Math.ceil(inputs.length / 2)
-      return Effect.map(
-        Effect.all([splitOnRefusal(inputs.slice(0, half), send, true), splitOnRefusal(inputs.slice(half), send, true)]),
-        ([first, second]) => [...first, ...second]
-      )
+      return Effect.map(Effect.all([splitOnRefusal(inputs.slice(0, half), send, true), splitOnRefusal(inputs.slice(half), send, true)]), ([first, second]) => [
+        ...first,
+        ...second
+      ])
     })
   )
 
@@ -45,7 +46,10 @@ const oneByOneOnRefusal = <I>(inputs: ReadonlyArray<I>, send: (chunk: ReadonlyAr
   splitOnRefusal(inputs, send as (chunk: ReadonlyArray<never>) => Effect.Effect<ReadonlyArray<Outcome>, CrmError>, false)
 
 /** Inputs merged per key (later properties win), sent, and the outcomes handed back per key. */
-const perKey = <K>(inputs: ReadonlyArray<{ readonly key: K; readonly properties: CrmProperties }>, send: (merged: ReadonlyArray<{ readonly key: K; readonly properties: CrmProperties }>) => Effect.Effect<ReadonlyArray<Outcome>, CrmError>) => {
+const perKey = <K>(
+  inputs: ReadonlyArray<{ readonly key: K; readonly properties: CrmProperties }>,
+  send: (merged: ReadonlyArray<{ readonly key: K; readonly properties: CrmProperties }>) => Effect.Effect<ReadonlyArray<Outcome>, CrmError>
+) => {
   const merged = new Map<K, Record<string, string | null>>()
   for (const input of inputs) merged.set(input.key, { ...merged.get(input.key), ...input.properties })
   const list = [...merged].map(([key, properties]) => ({ key, properties }))
@@ -58,7 +62,11 @@ export const updateRecords = (type: CrmObjectType, inputs: ReadonlyArray<{ reado
   Effect.flatMap(Crm, (crm) =>
     perKey(
       inputs.map((i) => ({ key: i.id, properties: i.properties })),
-      (chunk) => crm.update(type, chunk.map((i) => ({ id: i.key as CrmIdOf[CrmObjectType], properties: i.properties })))
+      (chunk) =>
+        crm.update(
+          type,
+          chunk.map((i) => ({ id: i.key as CrmIdOf[CrmObjectType], properties: i.properties }))
+        )
     )
   )
 
@@ -67,6 +75,10 @@ export const upsertRecords = (type: CrmObjectType, inputs: ReadonlyArray<{ reado
   Effect.flatMap(Crm, (crm) =>
     perKey(
       inputs.map((i) => ({ key: i.commerceId, properties: i.properties })),
-      (chunk) => crm.upsert(type, chunk.map((i) => ({ commerceId: i.key, properties: i.properties })))
+      (chunk) =>
+        crm.upsert(
+          type,
+          chunk.map((i) => ({ commerceId: i.key, properties: i.properties }))
+        )
     )
   )

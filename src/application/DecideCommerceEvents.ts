@@ -5,12 +5,12 @@ import { associationRows, type CommerceEntity, crmTypeOf } from "../domain/Corre
 import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
 import { propertiesForCrm } from "../domain/FieldMerge.ts"
 import { getPath } from "../domain/Mapping.ts"
+import { type Coalesced, type Deletion, type Failed, entityKey as key, sameContent, type Update } from "./CoalesceCommerceEvents.ts"
 import { ARCHIVED, commerceLedgerKey, crmWrites, isOwnCommerceWrite, type Ledger } from "./LedgerEntries.ts"
 import type { IdLink, LinkKey } from "./ports/IdLinks.ts"
 import type { CommerceKey, CommerceSnapshot, CrmKey, CrmSnapshot } from "./ports/Snapshots.ts"
 import type { LedgerEntry, LedgerKey } from "./ports/WriteLedger.ts"
 import type { CrmRecord } from "./ShopUpserts.ts"
-import { type Coalesced, type Deletion, entityKey as key, type Failed, sameContent, type Update } from "./CoalesceCommerceEvents.ts"
 
 const targetsOf = (update: Update) =>
   associationRows.flatMap((row) => {
@@ -38,7 +38,11 @@ export const screen = (updates: ReadonlyArray<Update>, seen: ReadonlyArray<Comme
   return updates.flatMap((u) => {
     const before = stored.get(key(u.entity, u.id))
     // An equal version (second precision) with other content is news; a tombstone buries it.
-    if (before !== undefined && (before.version > u.version || (before.version === u.version && (before.record === null || sameContent(before.record, u.record))))) return []
+    if (
+      before !== undefined &&
+      (before.version > u.version || (before.version === u.version && (before.record === null || sameContent(before.record, u.record))))
+    )
+      return []
     const carried = typeof u.record["crmId"] === "string" ? (u.record["crmId"] as string) : undefined
     return [{ ...u, known: links.get(key(u.entity, u.id)) ?? carried }]
   })
@@ -102,7 +106,12 @@ const push = <K, V>(map: Map<K, Array<V>>, k: K, v: V) => map.set(k, [...(map.ge
 export const planWrites = (
   fresh: ReadonlyArray<Live>,
   deletions: ReadonlyArray<Deletion>,
-  loaded: { readonly records: ReadonlyMap<string, CrmRecord>; readonly snapshots: ReadonlyArray<CrmSnapshot>; readonly links: ReadonlyMap<string, string>; readonly now: number }
+  loaded: {
+    readonly records: ReadonlyMap<string, CrmRecord>
+    readonly snapshots: ReadonlyArray<CrmSnapshot>
+    readonly links: ReadonlyMap<string, string>
+    readonly now: number
+  }
 ): WritePlan => {
   const snapshots = new Map(loaded.snapshots.map((s) => [key(s.type, s.id), s]))
   const planned: Array<Planned> = []

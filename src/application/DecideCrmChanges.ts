@@ -12,7 +12,7 @@ import { commerceWrites, crmLedgerKey, isOwnCrmWrite, type Ledger } from "./Ledg
 import type { LinkKey } from "./ports/IdLinks.ts"
 import type { CommerceKey, CommerceSnapshot, CrmKey, CrmSnapshot } from "./ports/Snapshots.ts"
 import type { LedgerEntry, LedgerKey } from "./ports/WriteLedger.ts"
-import { associationsOf, buildUpsert, commerceIdOf, type CrmRecord, isEmptyPatch, linkTargets, parentRank } from "./ShopUpserts.ts"
+import { associationsOf, buildUpsert, type CrmRecord, commerceIdOf, isEmptyPatch, linkTargets, parentRank } from "./ShopUpserts.ts"
 import type { OutgoingMessage } from "./Step.ts"
 import type { LinkIndex, Wanted } from "./TriageCrmChanges.ts"
 
@@ -27,7 +27,10 @@ const neighboursOf = (item: CrmRecord): ReadonlyArray<{ readonly type: CrmObject
     ? item.record.contactIds.map((id) => ({ type: "contact" as const, id }))
     : item.type === "contact"
       ? item.record.companyIds.slice(0, 1).map((id) => ({ type: "company" as const, id }))
-      : [...item.record.companyIds.slice(0, 1).map((id) => ({ type: "company" as const, id })), ...item.record.contactIds.slice(0, 1).map((id) => ({ type: "contact" as const, id }))]
+      : [
+          ...item.record.companyIds.slice(0, 1).map((id) => ({ type: "company" as const, id })),
+          ...item.record.contactIds.slice(0, 1).map((id) => ({ type: "contact" as const, id }))
+        ]
 
 /** Round 2: the neighbours of the wanted records that were found. */
 export const neighbourKeys = (wanted: ReadonlyArray<Wanted>, records: ReadRecords) =>
@@ -45,7 +48,9 @@ const around = (w: Wanted, records: ReadRecords): ReadonlyArray<CrmRecord> => {
 }
 
 /** Round 3: what to load about the records read (their snapshots, ledger entries and links). */
-export const recordKeys = (records: ReadRecords): { readonly snapshots: ReadonlyArray<CrmKey>; readonly ledger: ReadonlyArray<LedgerKey>; readonly links: ReadonlyArray<LinkKey> } => {
+export const recordKeys = (
+  records: ReadRecords
+): { readonly snapshots: ReadonlyArray<CrmKey>; readonly ledger: ReadonlyArray<LedgerKey>; readonly links: ReadonlyArray<LinkKey> } => {
   const items = [...records.values()]
   return {
     snapshots: items.map((i) => ({ type: i.type, id: i.record.id })),
@@ -92,7 +97,13 @@ type Verdict =
   | { readonly _tag: "skip" }
   | { readonly _tag: "stale"; readonly reason: string }
   | { readonly _tag: "invalid"; readonly reason: string }
-  | { readonly _tag: "valid"; readonly upsert: EntityUpsert; readonly send: boolean; readonly lane: LaneName; readonly shopBefore: Readonly<Record<string, unknown>> }
+  | {
+      readonly _tag: "valid"
+      readonly upsert: EntityUpsert
+      readonly send: boolean
+      readonly lane: LaneName
+      readonly shopBefore: Readonly<Record<string, unknown>>
+    }
 
 /** News for the shop: a version not published yet, or changed links; our own values are an echo unless the links changed. */
 /**
@@ -105,15 +116,28 @@ type Verdict =
 const predatesOwnWrite = (item: CrmRecord, loaded: Loaded): boolean =>
   loaded.ledger.mayPredateOwnWrite(crmLedgerKey(item.type, item.record.id), item.record.properties, loaded.now, WRITE_IN_FLIGHT_MS)
 
-const verdictOf = (item: CrmRecord, lane: LaneName, loaded: Loaded, stored: CrmSnapshot | undefined, seen: ReadonlyMap<string, CommerceSnapshot>, byOthers: boolean): Verdict => {
-  if (predatesOwnWrite(item, loaded)) return { _tag: "stale", reason: `${item.type} ${item.record.id} was read while a write of ours may still be landing: read again` }
+const verdictOf = (
+  item: CrmRecord,
+  lane: LaneName,
+  loaded: Loaded,
+  stored: CrmSnapshot | undefined,
+  seen: ReadonlyMap<string, CommerceSnapshot>,
+  byOthers: boolean
+): Verdict => {
+  if (predatesOwnWrite(item, loaded))
+    return { _tag: "stale", reason: `${item.type} ${item.record.id} was read while a write of ours may still be landing: read again` }
   const verdict = freshness(item.record.updatedAt, stored?.version)
   const sameLinks = stored !== undefined && associationsOf(stored.record) === associationsOf(item.record)
   if (verdict === "older" || (verdict === "same" && sameLinks)) return { _tag: "skip" }
   const linksAreNews = stored === undefined ? associationsOf(item.record) !== associationsOf(undefined) : !sameLinks
   const entity = entityOf[item.type]
   // A change the CRM attributes to someone else is news even when its values are ones we wrote.
-  if (!linksAreNews && !byOthers && isOwnCrmWrite(loaded.ledger, item.type, item.record.id, sharedProperties(entity, item.record.properties), stored?.record.properties)) return { _tag: "skip" }
+  if (
+    !linksAreNews &&
+    !byOthers &&
+    isOwnCrmWrite(loaded.ledger, item.type, item.record.id, sharedProperties(entity, item.record.properties), stored?.record.properties)
+  )
+    return { _tag: "skip" }
   const base: CrmProperties | undefined = stored?.record.properties
   const commerceId = commerceIdOf(item, loaded.links.commerceId(entity, item.record.id))
   const shop = commerceId === undefined ? undefined : seen.get(objectKey(entity, commerceId))
@@ -127,7 +151,9 @@ const verdictOf = (item: CrmRecord, lane: LaneName, loaded: Loaded, stored: CrmS
 
 /** The upsert's links as the shop will hold them (its own ids), where we know those ids. */
 const linkFieldsInShopIds = (item: CrmRecord, links: LinkIndex): Record<string, string> =>
-  Object.fromEntries(linkTargets(item).flatMap((t) => (links.commerceId(t.entity, t.crmId) === undefined ? [] : [[t.field, links.commerceId(t.entity, t.crmId) as string]])))
+  Object.fromEntries(
+    linkTargets(item).flatMap((t) => (links.commerceId(t.entity, t.crmId) === undefined ? [] : [[t.field, links.commerceId(t.entity, t.crmId) as string]]))
+  )
 
 /** Round 5: what the shop receives for the wanted records, each record once however many messages want it. */
 export const decideUpserts = (wanted: ReadonlyArray<Wanted>, loaded: Loaded): Decision => {
@@ -154,9 +180,13 @@ export const decideUpserts = (wanted: ReadonlyArray<Wanted>, loaded: Loaded): De
   valid.sort((a, b) => parentRank[a.item.type] - parentRank[b.item.type])
   const toSend = valid.filter((v) => v.send)
   return {
-    publish: toSend.map(({ upsert, lane }) => message(routingKeys.upsert(upsert.entity), `${upsert.entity}:${upsert.crmId}:${upsert.version}`, upsert, upsert.version, lane)),
+    publish: toSend.map(({ upsert, lane }) =>
+      message(routingKeys.upsert(upsert.entity), `${upsert.entity}:${upsert.crmId}:${upsert.version}`, upsert, upsert.version, lane)
+    ),
     // The whole state the shop will hold, not only the patch: its echo carries every shared field.
-    ledger: toSend.flatMap(({ upsert, item, shopBefore }) => commerceWrites(upsert.entity, upsert.crmId, { ...shopBefore, ...upsert.fields, ...linkFieldsInShopIds(item, loaded.links) }, loaded.now)),
+    ledger: toSend.flatMap(({ upsert, item, shopBefore }) =>
+      commerceWrites(upsert.entity, upsert.crmId, { ...shopBefore, ...upsert.fields, ...linkFieldsInShopIds(item, loaded.links) }, loaded.now)
+    ),
     snapshots: valid.map(({ item }) => ({ type: item.type, id: item.record.id, version: item.record.updatedAt, record: item.record }) as CrmSnapshot),
     invalid,
     stale

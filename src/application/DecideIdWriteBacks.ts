@@ -19,7 +19,10 @@ const propertiesOf = (ids: IdsAssigned): CrmProperties => ({ [commerceIdProperty
 export const planWriteBacks = (
   inputs: ReadonlyArray<IdInput>,
   now: number
-): { readonly ledger: ReadonlyArray<LedgerEntry>; readonly updates: ReadonlyMap<CrmObjectType, ReadonlyArray<{ readonly id: string; readonly properties: CrmProperties }>> } => {
+): {
+  readonly ledger: ReadonlyArray<LedgerEntry>
+  readonly updates: ReadonlyMap<CrmObjectType, ReadonlyArray<{ readonly id: string; readonly properties: CrmProperties }>>
+} => {
   const updates = new Map<CrmObjectType, Array<{ readonly id: string; readonly properties: CrmProperties }>>()
   for (const { ids } of inputs) {
     const type = crmTypeOf[ids.entity]

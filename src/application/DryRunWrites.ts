@@ -51,11 +51,16 @@ export const withDryRun = <A, E, R>(effect: Effect.Effect<A, E, R>, tally: Tally
       }),
       Effect.provideService(MessageBus, {
         ...bus,
-        publish: (messages) => Effect.sync(() => {
+        publish: (messages) =>
+          Effect.sync(() => {
             for (const m of messages) bump(tally, shopOutcome(m.type, m.payload))
           })
       }),
-      Effect.provideService(Snapshots, { ...snapshots, saveCrm: (all) => Effect.succeed(all.map(() => "newer" as const)), saveCommerce: (all) => Effect.succeed(all.map(() => "newer" as const)) }),
+      Effect.provideService(Snapshots, {
+        ...snapshots,
+        saveCrm: (all) => Effect.succeed(all.map(() => "newer" as const)),
+        saveCommerce: (all) => Effect.succeed(all.map(() => "newer" as const))
+      }),
       Effect.provideService(IdLinks, { ...links, link: () => Effect.void, repoint: () => Effect.void }),
       Effect.provideService(WriteLedger, { ...ledger, record: () => Effect.void })
     )

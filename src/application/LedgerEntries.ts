@@ -119,4 +119,3 @@ export const isOwnCrmWrite = (ledger: Ledger, type: CrmObjectType, id: string, p
 /** True when every shared field of the shop's record holds the value we sent it last. */
 export const isOwnCommerceWrite = (ledger: Ledger, entity: CommerceEntity, crmId: string, record: Readonly<Record<string, unknown>>): boolean =>
   allOurs(ledger, commerceLedgerKey(entity, crmId), sharedFieldValues(entity, record))
-

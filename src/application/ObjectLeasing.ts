@@ -22,11 +22,16 @@ export const leasedPerObject =
       const wanted = [...new Set(keys.filter((k): k is string => k !== undefined))]
       const holder = crypto.randomUUID()
       const now = yield* Clock.currentTimeMillis
-      const taken = wanted.length === 0 ? new Set<string>() : yield* leases.take({ keys: wanted, holder, now, leaseMs: OBJECT_LEASE_MS }).pipe(Effect.mapError(toStepFailure))
+      const taken =
+        wanted.length === 0
+          ? new Set<string>()
+          : yield* leases.take({ keys: wanted, holder, now, leaseMs: OBJECT_LEASE_MS }).pipe(Effect.mapError(toStepFailure))
       const run = Effect.gen(function* () {
         const free = messages.flatMap((_, i) => (keys[i] === undefined || taken.has(keys[i]) ? [i] : []))
         const results = free.length === 0 ? [] : yield* handler(free.map((i) => messages[i] as Envelope))
-        const out: Array<BatchResult[number]> = messages.map((_, i) => new StepFailure({ retryable: true, reason: `${keys[i]} is being written by another replica` }))
+        const out: Array<BatchResult[number]> = messages.map(
+          (_, i) => new StepFailure({ retryable: true, reason: `${keys[i]} is being written by another replica` })
+        )
         free.forEach((i, j) => {
           out[i] = results[j]
         })

@@ -89,10 +89,17 @@ const replayItems = Effect.fnUntraced(function* (items: ReadonlyArray<ParkedItem
   const startedAt = yield* Clock.currentTimeMillis
   const sent = yield* Effect.forEach(
     items,
-    (item) => bus.replay(item.step, { ...item.message, attempt: 1 }).pipe(Effect.as([item]), Effect.catch((error) => Effect.logWarning(`replaying ${item.id} failed`, error.message).pipe(Effect.as([])))),
+    (item) =>
+      bus.replay(item.step, { ...item.message, attempt: 1 }).pipe(
+        Effect.as([item]),
+        Effect.catch((error) => Effect.logWarning(`replaying ${item.id} failed`, error.message).pipe(Effect.as([])))
+      ),
     { concurrency: 8 }
   ).pipe(Effect.map((lists) => lists.flat()))
-  yield* parked.markReplayed(sent.map((i) => i.id), startedAt)
+  yield* parked.markReplayed(
+    sent.map((i) => i.id),
+    startedAt
+  )
   yield* countBySteps("messages_replayed_total", sent)
   return sent.map((i) => i.id)
 })
@@ -113,7 +120,11 @@ export const replayMatching = Effect.fn("replayMatching")(function* (query: Park
 export const discardParked = Effect.fn("discardParked")(function* (ids: ReadonlyArray<string>, note: string) {
   const { open, skipped, unknown } = sortOut(ids, yield* byIds(ids))
   const parked = yield* ParkedItems
-  yield* parked.discard(open.map((i) => i.id), note, yield* Clock.currentTimeMillis)
+  yield* parked.discard(
+    open.map((i) => i.id),
+    note,
+    yield* Clock.currentTimeMillis
+  )
   yield* countBySteps("messages_discarded_total", open)
   return { done: open.map((i) => i.id), skipped, unknown } satisfies Settled
 })

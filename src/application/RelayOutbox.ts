@@ -42,7 +42,10 @@ export const relayOnce = Effect.fn("relayOnce")(function* (options: RelayOptions
   const metrics = yield* Metrics
   const published = yield* Clock.currentTimeMillis
   yield* metrics.count("outbox_published_total", {}, batch.events.length)
-  yield* metrics.observe("outbox_lag_seconds", batch.events.map((event) => Math.max(0, published - event.receivedAt) / 1000))
+  yield* metrics.observe(
+    "outbox_lag_seconds",
+    batch.events.map((event) => Math.max(0, published - event.receivedAt) / 1000)
+  )
   return batch.events.length
 })
 
@@ -56,7 +59,9 @@ export const runRelay = (options: RelayOptions) =>
     Effect.tapError((error) => Effect.logWarning("outbox relay failed; retrying", { error: error.message })),
     Effect.retry(cappedBackoff(Duration.millis(100), Duration.seconds(5))),
     // A defect must not end the relay silently: nothing would publish the outbox any more.
-    Effect.catchCause((cause) => Effect.logError("outbox relay crashed; restarting", Cause.pretty(cause)).pipe(Effect.andThen(Effect.sleep(Duration.seconds(1))))),
+    Effect.catchCause((cause) =>
+      Effect.logError("outbox relay crashed; restarting", Cause.pretty(cause)).pipe(Effect.andThen(Effect.sleep(Duration.seconds(1))))
+    ),
     Effect.forever
   )
 

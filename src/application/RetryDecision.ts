@@ -5,8 +5,7 @@ import type { StepFailure } from "./StepFailure.ts"
 
 export type RetryDecision =
   /** `pause`: a wait, not a failed attempt, so the attempt count does not grow. */
-  | { readonly _tag: "Retry"; readonly tier: number; readonly delayMs: number; readonly pause: boolean }
-  | { readonly _tag: "Park"; readonly reason: string }
+  { readonly _tag: "Retry"; readonly tier: number; readonly delayMs: number; readonly pause: boolean } | { readonly _tag: "Park"; readonly reason: string }
 
 /**
  * Transient failures climb the tiers (the n-th retry waits in tier n, the last tier repeats) but
@@ -30,13 +29,7 @@ export const decideRetry = (step: Step, attempt: number, failure: StepFailure): 
 }
 
 /** One parked record per message and step, so parking the same message again updates it. */
-export const parkedItem = (
-  step: string,
-  message: Envelope,
-  reason: string,
-  firstFailedAt: number,
-  now: number
-): ParkedItem => ({
+export const parkedItem = (step: string, message: Envelope, reason: string, firstFailedAt: number, now: number): ParkedItem => ({
   id: `${step}:${message.id}`,
   step,
   message,

@@ -30,11 +30,18 @@ type FlowPorts = Snapshots | IdLinks | WriteLedger | MessageBus | Crm | Commerce
 
 /** The live flow's handler and step name (parked records replay through that step). */
 const flowOf = (job: BackfillJob): { readonly step: string; readonly handler: BatchHandler<FlowPorts> } =>
-  job.definition.direction === "crm-to-commerce" ? { step: "sync-crm-object", handler: syncCrmChanges } : { step: "sync-commerce-entity", handler: syncCommerceEvents }
+  job.definition.direction === "crm-to-commerce"
+    ? { step: "sync-crm-object", handler: syncCrmChanges }
+    : { step: "sync-commerce-entity", handler: syncCommerceEvents }
 
 /** One pass of the handler; a failure of the whole batch is returned when it is not retryable. */
 const attempt = <R>(handler: BatchHandler<R>, envelopes: ReadonlyArray<Envelope>) =>
-  handler(envelopes).pipe(Effect.catchIf((f: StepFailure) => !f.retryable, (f) => Effect.succeed(envelopes.map(() => f))))
+  handler(envelopes).pipe(
+    Effect.catchIf(
+      (f: StepFailure) => !f.retryable,
+      (f) => Effect.succeed(envelopes.map(() => f))
+    )
+  )
 
 /** The handler's failures per envelope, after one more try of the retryable ones together. */
 const failuresOf = Effect.fnUntraced(function* <R>(handler: BatchHandler<R>, envelopes: ReadonlyArray<Envelope>) {
@@ -48,29 +55,32 @@ const failuresOf = Effect.fnUntraced(function* <R>(handler: BatchHandler<R>, env
 /** Reasons name rules and fields, not records, so equal ones group; long ones are cut. */
 const reasonOf = (f: StepFailure) => (f.reason.length > 100 ? `${f.reason.slice(0, 99)}…` : f.reason)
 
-export const runBackfillPage = Effect.fn("runBackfillPage")(function* (job: BackfillJob, cursor: string | undefined, page: number) {
-  const now = yield* Clock.currentTimeMillis
-  const source = yield* sourcePage(job, cursor, page, now)
-  const counts: Tally = { records: source.envelopes.length }
-  if (source.envelopes.length === 0) return { next: source.next, counts } satisfies PageOutcome
-  const { step, handler } = flowOf(job)
-  const run = failuresOf(handler, source.envelopes)
-  const failures = job.definition.dryRun ? yield* withDryRun(run, counts) : yield* run
-  const failed = source.envelopes.flatMap((e, i) => {
-    const f = failures[i]
-    return f === undefined ? [] : [{ envelope: e, failure: f }]
-  })
-  if (job.definition.dryRun) {
-    for (const { failure } of failed) bump(counts, `invalid: ${reasonOf(failure)}`)
-    const written = (counts["would create"] ?? 0) + (counts["would update"] ?? 0)
-    bump(counts, "unchanged", Math.max(0, source.envelopes.length - failed.length - written))
-  } else {
-    if (failed.length > 0) {
-      const at = yield* Clock.currentTimeMillis
-      yield* (yield* ParkedItems).park(failed.map(({ envelope, failure }) => parkedItem(step, envelope, failure.reason, at, at)))
+export const runBackfillPage = Effect.fn("runBackfillPage")(
+  function* (job: BackfillJob, cursor: string | undefined, page: number) {
+    const now = yield* Clock.currentTimeMillis
+    const source = yield* sourcePage(job, cursor, page, now)
+    const counts: Tally = { records: source.envelopes.length }
+    if (source.envelopes.length === 0) return { next: source.next, counts } satisfies PageOutcome
+    const { step, handler } = flowOf(job)
+    const run = failuresOf(handler, source.envelopes)
+    const failures = job.definition.dryRun ? yield* withDryRun(run, counts) : yield* run
+    const failed = source.envelopes.flatMap((e, i) => {
+      const f = failures[i]
+      return f === undefined ? [] : [{ envelope: e, failure: f }]
+    })
+    if (job.definition.dryRun) {
+      for (const { failure } of failed) bump(counts, `invalid: ${reasonOf(failure)}`)
+      const written = (counts["would create"] ?? 0) + (counts["would update"] ?? 0)
+      bump(counts, "unchanged", Math.max(0, source.envelopes.length - failed.length - written))
+    } else {
+      if (failed.length > 0) {
+        const at = yield* Clock.currentTimeMillis
+        yield* (yield* ParkedItems).park(failed.map(({ envelope, failure }) => parkedItem(step, envelope, failure.reason, at, at)))
+      }
+      bump(counts, "synced", source.envelopes.length - failed.length)
+      bump(counts, "parked", failed.length)
     }
-    bump(counts, "synced", source.envelopes.length - failed.length)
-    bump(counts, "parked", failed.length)
-  }
-  return { next: source.next, counts } satisfies PageOutcome
-}, Effect.provideService(Lane, "backfill"))
+    return { next: source.next, counts } satisfies PageOutcome
+  },
+  Effect.provideService(Lane, "backfill")
+)

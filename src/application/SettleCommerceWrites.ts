@@ -2,8 +2,10 @@
 // associate, remember and tell the shop, and which message failed.
 import { crmTypeOf } from "../domain/CorrespondenceTable.ts"
 import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
+import { type Deletion, type Failed, entityKey as key, type Update } from "./CoalesceCommerceEvents.ts"
 import { type IdsAssigned, routingKeys } from "./CommerceMessages.ts"
 import type { Outcome, Refusal } from "./CrmBatchWrites.ts"
+import type { Live, WritePlan } from "./DecideCommerceEvents.ts"
 import { crmWrites } from "./LedgerEntries.ts"
 import type { CrmLink, CrmRecordOf } from "./ports/Crm.ts"
 import type { IdLink } from "./ports/IdLinks.ts"
@@ -11,10 +13,9 @@ import type { CommerceSnapshot, CrmSnapshot } from "./ports/Snapshots.ts"
 import type { LedgerEntry } from "./ports/WriteLedger.ts"
 import type { CrmRecord } from "./ShopUpserts.ts"
 import type { OutgoingMessage } from "./Step.ts"
-import { type Deletion, entityKey as key, type Failed, type Update } from "./CoalesceCommerceEvents.ts"
-import type { Live, WritePlan } from "./DecideCommerceEvents.ts"
 
-const emptyRecord = (type: CrmObjectType, id: string) => ({ id, properties: {}, updatedAt: 0, companyIds: [], contactIds: [] }) as unknown as CrmRecordOf[typeof type]
+const emptyRecord = (type: CrmObjectType, id: string) =>
+  ({ id, properties: {}, updatedAt: 0, companyIds: [], contactIds: [] }) as unknown as CrmRecordOf[typeof type]
 
 /**
  * After our write, both sides agree on what we wrote, and on nothing new otherwise: the base keeps
@@ -30,7 +31,11 @@ const rememberWrite = (type: CrmObjectType, base: CrmSnapshot | undefined, crmId
   }) as CrmSnapshot
 
 const linkedIds = (current: CrmRecord | undefined): ReadonlySet<string> =>
-  new Set(current === undefined ? [] : [...("companyIds" in current.record ? current.record.companyIds : []), ...("contactIds" in current.record ? current.record.contactIds : [])])
+  new Set(
+    current === undefined
+      ? []
+      : [...("companyIds" in current.record ? current.record.companyIds : []), ...("contactIds" in current.record ? current.record.contactIds : [])]
+  )
 
 export interface Settled {
   /** Properties HubSpot took on records it created (their ids were unknown before). */
@@ -50,11 +55,20 @@ export const settle = (
   plan: WritePlan,
   echoes: ReadonlyArray<Live>,
   deletions: ReadonlyArray<Deletion>,
-  outcomes: { readonly updates: ReadonlyMap<CrmObjectType, ReadonlyMap<string, Outcome>>; readonly upserts: ReadonlyMap<CrmObjectType, ReadonlyMap<string, Outcome>> },
+  outcomes: {
+    readonly updates: ReadonlyMap<CrmObjectType, ReadonlyMap<string, Outcome>>
+    readonly upserts: ReadonlyMap<CrmObjectType, ReadonlyMap<string, Outcome>>
+  },
   refusalOf: (outcome: Extract<Outcome, { _tag: "Rejected" }>) => Refusal,
   now: number
 ): Settled => {
-  const out = { ledger: [] as Array<LedgerEntry>, crmSnapshots: [] as Array<CrmSnapshot>, links: [] as Array<IdLink>, associations: [] as Array<CrmLink>, publish: [] as Array<OutgoingMessage> }
+  const out = {
+    ledger: [] as Array<LedgerEntry>,
+    crmSnapshots: [] as Array<CrmSnapshot>,
+    links: [] as Array<IdLink>,
+    associations: [] as Array<CrmLink>,
+    publish: [] as Array<OutgoingMessage>
+  }
   const commerceSnapshots: Array<CommerceSnapshot> = []
   const failed = new Map<number, Failed>()
   const snapshotOf = (u: Update): CommerceSnapshot => ({ entity: u.entity, id: u.id, version: u.version, record: u.record })
@@ -62,7 +76,8 @@ export const settle = (
   const applied = new Map<string, { readonly crmId: string; readonly created: boolean }>()
   for (const { live, write } of plan.planned) {
     const type = crmTypeOf[live.entity]
-    const outcome = write._tag === "update" ? outcomes.updates.get(type)?.get(write.crmId) : write._tag === "upsert" ? outcomes.upserts.get(type)?.get(live.id) : undefined
+    const outcome =
+      write._tag === "update" ? outcomes.updates.get(type)?.get(write.crmId) : write._tag === "upsert" ? outcomes.upserts.get(type)?.get(live.id) : undefined
     if (write._tag === "none") applied.set(key(live.entity, live.id), { crmId: write.crmId, created: false })
     else if (outcome?._tag === "Applied") {
       // A known record keeps its id; a created or matched one has the id HubSpot gave.
@@ -93,7 +108,13 @@ export const settle = (
     )
     if (created || live.record["crmId"] !== crmId) {
       const ids: IdsAssigned = { entity: live.entity, crmId, commerceId: live.id }
-      out.publish.push({ id: `${live.entity}:${live.id}:crm`, type: routingKeys.crmIds, payload: ids, occurredAt: Date.parse(String(live.record["updatedAt"])), lane: live.lane })
+      out.publish.push({
+        id: `${live.entity}:${live.id}:crm`,
+        type: routingKeys.crmIds,
+        payload: ids,
+        occurredAt: Date.parse(String(live.record["updatedAt"])),
+        lane: live.lane
+      })
     }
     commerceSnapshots.push(snapshotOf(live))
   }

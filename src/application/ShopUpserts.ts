@@ -7,11 +7,14 @@ import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
 import { fieldsForCommerce } from "../domain/FieldMerge.ts"
 import { toCommerceFields } from "../domain/Mapping.ts"
 import type { Order } from "../domain/Order.ts"
-import type { ValidationFailed } from "../domain/ValidationFailed.ts"
 import { validateFields } from "../domain/Validation.ts"
+import type { ValidationFailed } from "../domain/ValidationFailed.ts"
 import type { EntityUpsert } from "./CommerceMessages.ts"
 
-export type CrmRecord = { readonly type: "contact"; readonly record: Contact } | { readonly type: "company"; readonly record: Company } | { readonly type: "order"; readonly record: Order }
+export type CrmRecord =
+  | { readonly type: "contact"; readonly record: Contact }
+  | { readonly type: "company"; readonly record: Company }
+  | { readonly type: "order"; readonly record: Order }
 
 /** Parents first, so the shop can resolve links: companies, then contacts, then orders. */
 export const parentRank: Readonly<Record<CrmObjectType, number>> = { company: 0, contact: 1, order: 2 }

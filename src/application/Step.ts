@@ -1,6 +1,6 @@
 import type { Effect } from "effect"
-import type { StepFailure } from "./StepFailure.ts"
 import type { LaneName } from "./Lane.ts"
+import type { StepFailure } from "./StepFailure.ts"
 
 /**
  * A consumer step: its queue, the routing keys it binds, and its own retry policy. The bus

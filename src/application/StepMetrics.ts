@@ -33,7 +33,14 @@ export const recordBatch = (step: Step, batch: ReadonlyArray<Delivery>, settleme
       const [name, tier] = key.split("|") as [Parameters<typeof metrics.count>[0], string]
       return metrics.count(name, tier === "" ? { step: step.name } : { step: step.name, tier }, by)
     })
-    return Effect.all([...counted, metrics.observe("handler_duration_seconds", [handlerMs / 1000], { step: step.name }), metrics.observe("sync_lag_seconds", lags, { step: step.name })], {
-      discard: true
-    })
+    return Effect.all(
+      [
+        ...counted,
+        metrics.observe("handler_duration_seconds", [handlerMs / 1000], { step: step.name }),
+        metrics.observe("sync_lag_seconds", lags, { step: step.name })
+      ],
+      {
+        discard: true
+      }
+    )
   })

@@ -2,16 +2,16 @@
 // batch handler; its tuning comes from the environment (StepTuning). The bus adapters derive
 // their topology from the resulting Steps, the workers run their handlers.
 import { Config } from "effect"
+import { leasedPerObject } from "./ObjectLeasing.ts"
 import type { CommerceApi } from "./ports/CommerceApi.ts"
 import type { Crm } from "./ports/Crm.ts"
-import type { MessageBus } from "./ports/MessageBus.ts"
 import type { IdLinks } from "./ports/IdLinks.ts"
+import type { MessageBus } from "./ports/MessageBus.ts"
 import type { Snapshots } from "./ports/Snapshots.ts"
 import type { WriteLedger } from "./ports/WriteLedger.ts"
 import type { BatchHandler, Step } from "./Step.ts"
 import { defaultTuning, type StepTuning, tuningsOf } from "./StepTuning.ts"
 import { commerceObjectOf, syncCommerceEvents } from "./SyncCommerceEvents.ts"
-import { leasedPerObject } from "./ObjectLeasing.ts"
 import { syncCrmChanges } from "./SyncCrmChanges.ts"
 import { writeBackIdBatch } from "./WriteBackIdBatch.ts"
 

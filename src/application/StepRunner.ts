@@ -1,13 +1,13 @@
 // Runs a step on the bus: hands each batch to the step's BatchHandler, decides per message with
 // RetryDecision (ack, retry tier, park), records parked messages and returns one settlement each.
 import { Cause, Clock, Effect, Exit, Option } from "effect"
-import { cappedBackoff } from "./RetrySchedules.ts"
-import { recordBatch } from "./StepMetrics.ts"
-import { decideRetry, parkedItem } from "./RetryDecision.ts"
 import { type Delivery, MessageBus, type Settlement } from "./ports/MessageBus.ts"
 import { type ParkedItem, ParkedItems } from "./ports/ParkedItems.ts"
+import { decideRetry, parkedItem } from "./RetryDecision.ts"
+import { cappedBackoff } from "./RetrySchedules.ts"
 import type { BatchHandler, Step } from "./Step.ts"
 import type { StepFailure } from "./StepFailure.ts"
+import { recordBatch } from "./StepMetrics.ts"
 
 const ack: Settlement = { _tag: "Ack" }
 const giveBack: Settlement = { _tag: "Return" }
@@ -65,7 +65,9 @@ const recordParked = (step: Step, verdicts: ReadonlyArray<Verdict>) => {
       : { _tag: "Retry", delayMs: step.retryTiersMs[0] ?? 1_000, attempt: v.parked.message.attempt, firstFailedAt: v.parked.firstFailedAt }
   return Effect.flatMap(ParkedItems, (parked) => parked.park(items)).pipe(
     Effect.as(verdicts.map((v) => v.settlement)),
-    Effect.catch((error) => Effect.logWarning(`recording ${items.length} parked messages of ${step.name} failed; retrying them later`, error).pipe(Effect.as(verdicts.map(later))))
+    Effect.catch((error) =>
+      Effect.logWarning(`recording ${items.length} parked messages of ${step.name} failed; retrying them later`, error).pipe(Effect.as(verdicts.map(later)))
+    )
   )
 }
 

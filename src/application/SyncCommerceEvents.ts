@@ -5,11 +5,10 @@
 import { Clock, Effect, Result, Schema } from "effect"
 import type { CommerceEntity } from "../domain/CorrespondenceTable.ts"
 import type { CrmObjectType } from "../domain/CrmProperties.ts"
+import { coalesce, type EventInput, entityKey, goneAreDone, idsToFetch, parseEventType } from "./CoalesceCommerceEvents.ts"
 import { CommerceEvent } from "./CommerceMessages.ts"
 import { type Outcome, refusalOf, updateRecords, upsertRecords } from "./CrmBatchWrites.ts"
-import { coalesce, entityKey, type EventInput, goneAreDone, idsToFetch, parseEventType } from "./CoalesceCommerceEvents.ts"
 import { firstKeys, knownKeys, linkIndex, planWrites, recordsToRead, screen, splitEchoes } from "./DecideCommerceEvents.ts"
-import { settle } from "./SettleCommerceWrites.ts"
 import { crmWritesLanded, ledgerOf } from "./LedgerEntries.ts"
 import { CommerceApi, type CommerceApiError, type UnvalidatedRecord } from "./ports/CommerceApi.ts"
 import { Crm, type CrmError, type CrmIdOf, type CrmLink } from "./ports/Crm.ts"
@@ -18,6 +17,7 @@ import { MessageBus } from "./ports/MessageBus.ts"
 import { Snapshots } from "./ports/Snapshots.ts"
 import { WriteLedger } from "./ports/WriteLedger.ts"
 import { idsByType, readCrmRecords } from "./ReadCrmRecords.ts"
+import { settle } from "./SettleCommerceWrites.ts"
 import type { BatchHandler, Envelope } from "./Step.ts"
 import { StepFailure, toStepFailure } from "./StepFailure.ts"
 
@@ -78,7 +78,10 @@ const fetchAll = Effect.fn("fetchAll")(function* (ids: ReadonlyMap<CommerceEntit
 })
 
 /** One call per type, all types at once; the answers by type and key. */
-const perType = <I, E, R>(inputs: ReadonlyMap<CrmObjectType, ReadonlyArray<I>>, send: (type: CrmObjectType, list: ReadonlyArray<I>) => Effect.Effect<ReadonlyMap<string, Outcome>, E, R>) =>
+const perType = <I, E, R>(
+  inputs: ReadonlyMap<CrmObjectType, ReadonlyArray<I>>,
+  send: (type: CrmObjectType, list: ReadonlyArray<I>) => Effect.Effect<ReadonlyMap<string, Outcome>, E, R>
+) =>
   Effect.map(
     Effect.forEach(inputs, ([type, list]) => Effect.map(send(type, list), (outcomes) => [type, outcomes] as const), { concurrency: "unbounded" }),
     (entries) => new Map(entries)
@@ -132,86 +135,94 @@ const refusedObjects = (
   if (archives.length + associations.length === 0) return out
   for (const [crmId, error] of archives) {
     const deleted = inputs.find((i) => i.action === "deleted" && storedLinks.get(entityKey(i.entity, i.event.id)) === crmId)
-    if (deleted !== undefined) out.set(entityKey(deleted.entity, deleted.event.id), { index: deleted.index, reason: `the CRM refused to archive ${crmId}: ${error.message}` })
+    if (deleted !== undefined)
+      out.set(entityKey(deleted.entity, deleted.event.id), { index: deleted.index, reason: `the CRM refused to archive ${crmId}: ${error.message}` })
   }
   for (const [link, error] of associations) {
     const owner = linked.find((l) => l.crmId === link.fromId)
     const planned = owner === undefined ? undefined : plan.planned.find((p) => p.live.entity === owner.entity && p.live.id === owner.commerceId)
     if (planned !== undefined) {
-      out.set(entityKey(planned.live.entity, planned.live.id), { index: planned.live.index, reason: `the CRM refused to link ${link.fromId} to ${link.toId}: ${error.message}` })
+      out.set(entityKey(planned.live.entity, planned.live.id), {
+        index: planned.live.index,
+        reason: `the CRM refused to link ${link.fromId} to ${link.toId}: ${error.message}`
+      })
     }
   }
   return out
 }
 
-export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | IdLinks | WriteLedger | MessageBus> = Effect.fn("syncCommerceEvents")(
-  function* (messages: ReadonlyArray<Envelope>) {
-    const { inputs, failures } = decodeAll(messages)
-    const snapshots = yield* Snapshots
-    const idLinks = yield* IdLinks
-    const ledger = yield* WriteLedger
-    const now = yield* Clock.currentTimeMillis
+export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | IdLinks | WriteLedger | MessageBus> = Effect.fn("syncCommerceEvents")(function* (
+  messages: ReadonlyArray<Envelope>
+) {
+  const { inputs, failures } = decodeAll(messages)
+  const snapshots = yield* Snapshots
+  const idLinks = yield* IdLinks
+  const ledger = yield* WriteLedger
+  const now = yield* Clock.currentTimeMillis
 
-    const fetched = yield* fetchAll(idsToFetch(inputs))
-    // An id-only event whose record the shop refused to serve fails alone, with that error's retryability.
-    const unserved = inputs.filter((i) => i.action !== "deleted" && i.event.payload === undefined && fetched.failed.has(entityKey(i.entity, i.event.id)))
-    for (const i of unserved) {
-      const error = fetched.failed.get(entityKey(i.entity, i.event.id))
-      failures.set(i.index, new StepFailure({ retryable: error?.isRetryable ?? true, reason: `the shop did not serve ${i.entity} ${i.event.id}: ${error?.message}` }))
-    }
-    const coalesced = coalesce(
-      inputs.filter((i) => !unserved.includes(i)),
-      fetched.found
+  const fetched = yield* fetchAll(idsToFetch(inputs))
+  // An id-only event whose record the shop refused to serve fails alone, with that error's retryability.
+  const unserved = inputs.filter((i) => i.action !== "deleted" && i.event.payload === undefined && fetched.failed.has(entityKey(i.entity, i.event.id)))
+  for (const i of unserved) {
+    const error = fetched.failed.get(entityKey(i.entity, i.event.id))
+    failures.set(
+      i.index,
+      new StepFailure({ retryable: error?.isRetryable ?? true, reason: `the shop did not serve ${i.entity} ${i.event.id}: ${error?.message}` })
     )
-    const first = firstKeys(coalesced)
-    const [seen, storedLinks] = yield* Effect.all(
-      [when(first.seen.length > 0, snapshots.getCommerce(first.seen), []), when(first.links.length > 0, idLinks.find({ commerceIds: first.links }), [])],
-      { concurrency: "unbounded" }
-    )
-    const links = linkIndex(storedLinks)
-    const live = screen(coalesced.updates, seen, links)
-    const known = knownKeys(live)
-    const [entries, crmSnapshots] = yield* Effect.all(
-      [when(known.ledger.length > 0, ledger.find(known.ledger, now), []), when(known.snapshots.length > 0, snapshots.getCrm(known.snapshots), [])],
-      { concurrency: "unbounded" }
-    )
-    const { echoes, fresh } = splitEchoes(live, ledgerOf(entries, now))
-    const records = yield* readCrmRecords(idsByType(recordsToRead(fresh)))
-    const plan = planWrites(fresh, coalesced.deletions, { records, snapshots: crmSnapshots, links, now })
+  }
+  const coalesced = coalesce(
+    inputs.filter((i) => !unserved.includes(i)),
+    fetched.found
+  )
+  const first = firstKeys(coalesced)
+  const [seen, storedLinks] = yield* Effect.all(
+    [when(first.seen.length > 0, snapshots.getCommerce(first.seen), []), when(first.links.length > 0, idLinks.find({ commerceIds: first.links }), [])],
+    { concurrency: "unbounded" }
+  )
+  const links = linkIndex(storedLinks)
+  const live = screen(coalesced.updates, seen, links)
+  const known = knownKeys(live)
+  const [entries, crmSnapshots] = yield* Effect.all(
+    [when(known.ledger.length > 0, ledger.find(known.ledger, now), []), when(known.snapshots.length > 0, snapshots.getCrm(known.snapshots), [])],
+    { concurrency: "unbounded" }
+  )
+  const { echoes, fresh } = splitEchoes(live, ledgerOf(entries, now))
+  const records = yield* readCrmRecords(idsByType(recordsToRead(fresh)))
+  const plan = planWrites(fresh, coalesced.deletions, { records, snapshots: crmSnapshots, links, now })
 
-    // Recorded before the writes: the webhook reporting them may arrive before the calls return.
-    if (plan.ledger.length > 0) yield* ledger.record(plan.ledger)
-    const crm = yield* Crm
-    const [updates, upserts, archiveRefusals] = yield* Effect.all(
-      [
-        perType(plan.updates, updateRecords),
-        perType(plan.upserts, upsertRecords),
-        Effect.map(
-          Effect.forEach(plan.archives, ([type, ids]) => refusedAlone(ids, (some) => crm.archive(type, some as ReadonlyArray<CrmIdOf[CrmObjectType]>)), { concurrency: "unbounded" }),
-          (lists) => lists.flat()
-        )
-      ],
-      { concurrency: "unbounded" }
-    )
-    const settled = settle(plan, echoes, coalesced.deletions, { updates, upserts }, refusalOf, now)
-    // When our updates landed: a flow A read begun before then may show the older values (issue 9 #10).
-    const landed = crmWritesLanded([...appliedIds(updates), ...appliedIds(upserts)], yield* Clock.currentTimeMillis)
-    if (settled.ledger.length + landed.length > 0) yield* ledger.record([...settled.ledger, ...landed])
-    if (settled.crmSnapshots.length > 0) yield* snapshots.saveCrm(settled.crmSnapshots)
-    // Linked only once HubSpot took the id, so a refused write leaves no link to a dead record.
-    if (settled.links.length > 0) yield* idLinks.link(settled.links)
-    const associationRefusals = settled.associations.length > 0 ? yield* refusedAlone(settled.associations, crm.associate) : []
-    if (settled.publish.length > 0) yield* (yield* MessageBus).publish(settled.publish)
-    // A refused archive or association fails its own message only, and leaves its shop version
-    // unremembered so that a replay does it again.
-    const refused = refusedObjects(inputs, plan, settled.links, links, archiveRefusals, associationRefusals)
-    const remembered = settled.commerceSnapshots.filter((s) => !refused.has(entityKey(s.entity, s.id)))
-    if (remembered.length > 0) yield* snapshots.saveCommerce(remembered)
-    for (const { index, reason } of refused.values()) failures.set(index, new StepFailure({ retryable: false, reason }))
+  // Recorded before the writes: the webhook reporting them may arrive before the calls return.
+  if (plan.ledger.length > 0) yield* ledger.record(plan.ledger)
+  const crm = yield* Crm
+  const [updates, upserts, archiveRefusals] = yield* Effect.all(
+    [
+      perType(plan.updates, updateRecords),
+      perType(plan.upserts, upsertRecords),
+      Effect.map(
+        Effect.forEach(plan.archives, ([type, ids]) => refusedAlone(ids, (some) => crm.archive(type, some as ReadonlyArray<CrmIdOf[CrmObjectType]>)), {
+          concurrency: "unbounded"
+        }),
+        (lists) => lists.flat()
+      )
+    ],
+    { concurrency: "unbounded" }
+  )
+  const settled = settle(plan, echoes, coalesced.deletions, { updates, upserts }, refusalOf, now)
+  // When our updates landed: a flow A read begun before then may show the older values (issue 9 #10).
+  const landed = crmWritesLanded([...appliedIds(updates), ...appliedIds(upserts)], yield* Clock.currentTimeMillis)
+  if (settled.ledger.length + landed.length > 0) yield* ledger.record([...settled.ledger, ...landed])
+  if (settled.crmSnapshots.length > 0) yield* snapshots.saveCrm(settled.crmSnapshots)
+  // Linked only once HubSpot took the id, so a refused write leaves no link to a dead record.
+  if (settled.links.length > 0) yield* idLinks.link(settled.links)
+  const associationRefusals = settled.associations.length > 0 ? yield* refusedAlone(settled.associations, crm.associate) : []
+  if (settled.publish.length > 0) yield* (yield* MessageBus).publish(settled.publish)
+  // A refused archive or association fails its own message only, and leaves its shop version
+  // unremembered so that a replay does it again.
+  const refused = refusedObjects(inputs, plan, settled.links, links, archiveRefusals, associationRefusals)
+  const remembered = settled.commerceSnapshots.filter((s) => !refused.has(entityKey(s.entity, s.id)))
+  if (remembered.length > 0) yield* snapshots.saveCommerce(remembered)
+  for (const { index, reason } of refused.values()) failures.set(index, new StepFailure({ retryable: false, reason }))
 
-    const waiting = goneAreDone(coalesced, new Set(seen.map((s) => entityKey(s.entity, s.id))))
-    for (const [index, f] of [...waiting, ...plan.failed, ...settled.failed]) failures.set(index, new StepFailure({ retryable: f.retryable, reason: f.reason }))
-    return messages.map((_, index) => failures.get(index))
-  },
-  Effect.mapError(toStepFailure)
-)
+  const waiting = goneAreDone(coalesced, new Set(seen.map((s) => entityKey(s.entity, s.id))))
+  for (const [index, f] of [...waiting, ...plan.failed, ...settled.failed]) failures.set(index, new StepFailure({ retryable: f.retryable, reason: f.reason }))
+  return messages.map((_, index) => failures.get(index))
+}, Effect.mapError(toStepFailure))

@@ -5,7 +5,6 @@
 import { Clock, Effect, Result, Schema } from "effect"
 import { CrmChange } from "../domain/CrmChange.ts"
 import { commerceKeys, decideUpserts, neighbourKeys, recordKeys } from "./DecideCrmChanges.ts"
-import { type ChangeInput, linksAfter, triage, triageKeys } from "./TriageCrmChanges.ts"
 import { ledgerOf } from "./LedgerEntries.ts"
 import type { Crm } from "./ports/Crm.ts"
 import { IdLinks, type LinkKey } from "./ports/IdLinks.ts"
@@ -15,6 +14,7 @@ import { type LedgerKey, WriteLedger } from "./ports/WriteLedger.ts"
 import { idsByType, readCrmRecords } from "./ReadCrmRecords.ts"
 import type { BatchHandler, Envelope } from "./Step.ts"
 import { StepFailure, toStepFailure } from "./StepFailure.ts"
+import { type ChangeInput, linksAfter, triage, triageKeys } from "./TriageCrmChanges.ts"
 
 const decodeChange = Schema.decodeUnknownResult(CrmChange)
 
@@ -31,7 +31,10 @@ const decodeAll = (messages: ReadonlyArray<Envelope>) => {
 }
 
 /** One query per store for a set of keys; none at all when there is nothing to ask. */
-const load = Effect.fn("SyncCrmChanges.load")(function* (keys: { readonly snapshots: ReadonlyArray<CrmKey>; readonly ledger: ReadonlyArray<LedgerKey>; readonly links: ReadonlyArray<LinkKey> }, now: number) {
+const load = Effect.fn("SyncCrmChanges.load")(function* (
+  keys: { readonly snapshots: ReadonlyArray<CrmKey>; readonly ledger: ReadonlyArray<LedgerKey>; readonly links: ReadonlyArray<LinkKey> },
+  now: number
+) {
   const [snapshots, ledger, links] = yield* Effect.all(
     [
       keys.snapshots.length === 0 ? Effect.succeed([]) : Effect.flatMap(Snapshots, (s) => s.getCrm(keys.snapshots)),
@@ -45,34 +48,40 @@ const load = Effect.fn("SyncCrmChanges.load")(function* (keys: { readonly snapsh
 
 const loadSeen = (keys: ReadonlyArray<CommerceKey>) => (keys.length === 0 ? Effect.succeed([]) : Effect.flatMap(Snapshots, (s) => s.getCommerce(keys)))
 
-export const syncCrmChanges: BatchHandler<Snapshots | IdLinks | WriteLedger | MessageBus | Crm> = Effect.fn("syncCrmChanges")(
-  function* (messages: ReadonlyArray<Envelope>) {
-    const { inputs, failures } = decodeAll(messages)
-    const now = yield* Clock.currentTimeMillis
-    const first = yield* load(triageKeys(inputs), now)
-    const triaged = triage(inputs, first.snapshots, first.ledger, first.links)
-    const primaries = yield* readCrmRecords(idsByType(triaged.wanted))
-    const neighbours = yield* readCrmRecords(idsByType(neighbourKeys(triaged.wanted, primaries), primaries))
-    const records = new Map([...primaries, ...neighbours])
-    const second = yield* load(recordKeys(records), now)
-    const links = linksAfter([...first.links, ...second.links], triaged.repoints)
-    const seen = yield* loadSeen(commerceKeys(records, links))
-    const decision = decideUpserts(triaged.wanted, { records, snapshots: second.snapshots, links, seen, ledger: ledgerOf([...first.entries, ...second.entries], now), now })
+export const syncCrmChanges: BatchHandler<Snapshots | IdLinks | WriteLedger | MessageBus | Crm> = Effect.fn("syncCrmChanges")(function* (
+  messages: ReadonlyArray<Envelope>
+) {
+  const { inputs, failures } = decodeAll(messages)
+  const now = yield* Clock.currentTimeMillis
+  const first = yield* load(triageKeys(inputs), now)
+  const triaged = triage(inputs, first.snapshots, first.ledger, first.links)
+  const primaries = yield* readCrmRecords(idsByType(triaged.wanted))
+  const neighbours = yield* readCrmRecords(idsByType(neighbourKeys(triaged.wanted, primaries), primaries))
+  const records = new Map([...primaries, ...neighbours])
+  const second = yield* load(recordKeys(records), now)
+  const links = linksAfter([...first.links, ...second.links], triaged.repoints)
+  const seen = yield* loadSeen(commerceKeys(records, links))
+  const decision = decideUpserts(triaged.wanted, {
+    records,
+    snapshots: second.snapshots,
+    links,
+    seen,
+    ledger: ledgerOf([...first.entries, ...second.entries], now),
+    now
+  })
 
-    // Recorded before publishing: the shop may announce what it got before the confirm is back.
-    if (decision.ledger.length > 0) yield* (yield* WriteLedger).record(decision.ledger)
-    const publish = [...triaged.publish, ...decision.publish]
-    if (publish.length > 0) yield* (yield* MessageBus).publish(publish)
-    // The links move only after the merge was published with the ids as they were.
-    const idLinks = yield* IdLinks
-    yield* Effect.forEach(triaged.repoints, (r) => idLinks.repoint(r.entity, r.merged, r.survivor), { discard: true })
-    // Only after the platform has the version do we remember it, so a failed publish is retried.
-    if (decision.snapshots.length > 0) yield* (yield* Snapshots).saveCrm(decision.snapshots)
+  // Recorded before publishing: the shop may announce what it got before the confirm is back.
+  if (decision.ledger.length > 0) yield* (yield* WriteLedger).record(decision.ledger)
+  const publish = [...triaged.publish, ...decision.publish]
+  if (publish.length > 0) yield* (yield* MessageBus).publish(publish)
+  // The links move only after the merge was published with the ids as they were.
+  const idLinks = yield* IdLinks
+  yield* Effect.forEach(triaged.repoints, (r) => idLinks.repoint(r.entity, r.merged, r.survivor), { discard: true })
+  // Only after the platform has the version do we remember it, so a failed publish is retried.
+  if (decision.snapshots.length > 0) yield* (yield* Snapshots).saveCrm(decision.snapshots)
 
-    return messages.map((_, index) => failures.get(index) ?? invalidFailure(decision.invalid.get(index)) ?? staleFailure(decision.stale.get(index)))
-  },
-  Effect.mapError(toStepFailure)
-)
+  return messages.map((_, index) => failures.get(index) ?? invalidFailure(decision.invalid.get(index)) ?? staleFailure(decision.stale.get(index)))
+}, Effect.mapError(toStepFailure))
 
 const invalidFailure = (reason: string | undefined) => (reason === undefined ? undefined : new StepFailure({ retryable: false, reason }))
 const staleFailure = (reason: string | undefined) => (reason === undefined ? undefined : new StepFailure({ retryable: true, reason }))

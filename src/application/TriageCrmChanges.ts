@@ -46,11 +46,19 @@ export class LinkIndex {
 }
 
 /** Round 1: what to load before anything is read from HubSpot. */
-export const triageKeys = (inputs: ReadonlyArray<ChangeInput>): { readonly snapshots: ReadonlyArray<CrmKey>; readonly ledger: ReadonlyArray<LedgerKey>; readonly links: ReadonlyArray<LinkKey> } => ({
-  snapshots: inputs.filter(({ change }) => !isRemoval(change) && change.kind !== "merge").map(({ change }) => ({ type: change.objectType, id: change.objectId })),
+export const triageKeys = (
+  inputs: ReadonlyArray<ChangeInput>
+): { readonly snapshots: ReadonlyArray<CrmKey>; readonly ledger: ReadonlyArray<LedgerKey>; readonly links: ReadonlyArray<LinkKey> } => ({
+  snapshots: inputs
+    .filter(({ change }) => !isRemoval(change) && change.kind !== "merge")
+    .map(({ change }) => ({ type: change.objectType, id: change.objectId })),
   ledger: inputs.map(({ change }) => crmLedgerKey(change.objectType, change.objectId)),
   links: inputs.flatMap(({ change }) =>
-    isRemoval(change) ? [{ entity: entityOf[change.objectType], id: change.objectId }] : change.kind === "merge" ? [survivorOf(change), ...mergedOf(change)].map((id) => ({ entity: entityOf[change.objectType], id })) : []
+    isRemoval(change)
+      ? [{ entity: entityOf[change.objectType], id: change.objectId }]
+      : change.kind === "merge"
+        ? [survivorOf(change), ...mergedOf(change)].map((id) => ({ entity: entityOf[change.objectType], id }))
+        : []
   )
 })
 

@@ -2,15 +2,7 @@ import { Schema } from "effect"
 import { CrmObjectType } from "./CrmProperties.ts"
 
 /** What happened to a CRM object, as HubSpot's webhook subscriptions tell it. */
-export const CrmChangeKind = Schema.Literals([
-  "creation",
-  "deletion",
-  "propertyChange",
-  "merge",
-  "restore",
-  "associationChange",
-  "privacyDeletion"
-])
+export const CrmChangeKind = Schema.Literals(["creation", "deletion", "propertyChange", "merge", "restore", "associationChange", "privacyDeletion"])
 export type CrmChangeKind = typeof CrmChangeKind.Type
 
 /** One change event from the CRM, decoded at the webhook edge. */

@@ -1,6 +1,7 @@
 // Rules that tie one field to another. Each returns the issues it finds, never throws.
-import { getPath } from "./Mapping.ts"
+
 import type { CommerceEntity } from "./CorrespondenceTable.ts"
+import { getPath } from "./Mapping.ts"
 import type { ValidationIssue } from "./ValidationFailed.ts"
 import { euVatFormats } from "./ValidationRules.ts"
 

@@ -17,7 +17,12 @@ const orNull = (value: unknown): unknown => (blank(value) ? null : value)
  * (all of them on a first sync). A nested group (the address) travels whole, since the shop
  * replaces top-level fields.
  */
-export const fieldsForCommerce = (entity: CommerceEntity, crmNow: CrmProperties, crmBase: CrmProperties | undefined, commerceSeen: Fields | undefined): Record<string, unknown> => {
+export const fieldsForCommerce = (
+  entity: CommerceEntity,
+  crmNow: CrmProperties,
+  crmBase: CrmProperties | undefined,
+  commerceSeen: Fields | undefined
+): Record<string, unknown> => {
   const now = toCommerceFields(entity, crmNow)
   const base = crmBase === undefined ? undefined : toCommerceFields(entity, crmBase)
   const keys = new Set<string>()
@@ -46,7 +51,12 @@ export const fieldsForCommerce = (entity: CommerceEntity, crmNow: CrmProperties,
  * holds and that the shop wins. A property HubSpot changed since the base (or, with no base,
  * already holds) stays when the CRM owns it.
  */
-export const propertiesForCrm = (entity: CommerceEntity, record: Fields, crmNow: CrmProperties | undefined, crmBase: CrmProperties | undefined): CrmProperties => {
+export const propertiesForCrm = (
+  entity: CommerceEntity,
+  record: Fields,
+  crmNow: CrmProperties | undefined,
+  crmBase: CrmProperties | undefined
+): CrmProperties => {
   const wanted = toCrmProperties(entity, record)
   if (crmNow === undefined) return wanted
   const rows = new Map(rowsOf(entity).map((r) => [r.crmProperty, r]))

@@ -1,8 +1,9 @@
 // Value transforms used by the correspondence table. Each one is a pair of pure functions, so the
 // table yields both mapping directions and a property test can check that they invert each other.
-import parsePhoneNumber from "libphonenumber-js/max"
+
 import countries from "i18n-iso-countries"
 import en from "i18n-iso-countries/langs/en.json" with { type: "json" }
+import parsePhoneNumber from "libphonenumber-js/max"
 import type { CrmProperties } from "./CrmProperties.ts"
 
 countries.registerLocale(en)
@@ -47,9 +48,7 @@ export const isIsoCurrency = (value: string): boolean => currencies.has(value)
 
 /** Fraction digits of a currency (2 for EUR, 0 for JPY, 3 for BHD). */
 export const minorDigits = (currency: string): number =>
-  isIsoCurrency(currency)
-    ? (new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2)
-    : 2
+  isIsoCurrency(currency) ? (new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2) : 2
 
 /** Commerce integer minor units ↔ HubSpot decimal string, in the record's currency. */
 export const money = (currencyOf: { commerce: string; crm: string }): Transform => ({
@@ -58,7 +57,9 @@ export const money = (currencyOf: { commerce: string; crm: string }): Transform 
     if (typeof value !== "number" || !Number.isInteger(value)) return null
     const digits = minorDigits(String(source[currencyOf.commerce] ?? ""))
     const sign = value < 0 ? "-" : ""
-    const abs = Math.abs(value).toString().padStart(digits + 1, "0")
+    const abs = Math.abs(value)
+      .toString()
+      .padStart(digits + 1, "0")
     return digits === 0 ? `${sign}${abs}` : `${sign}${abs.slice(0, -digits)}.${abs.slice(-digits)}`
   },
   toCommerce: (value, source) => {
@@ -103,7 +104,9 @@ export const locale: Transform = {
 export const enumeration = (pairs: Readonly<Record<string, string>>): Transform => {
   const reverse = Object.fromEntries(Object.entries(pairs).map(([commerce, crm]) => [crm, commerce]))
   return {
-    name: `enum ${Object.entries(pairs).map(([a, b]) => `${a}↔${b}`).join(", ")}`,
+    name: `enum ${Object.entries(pairs)
+      .map(([a, b]) => `${a}↔${b}`)
+      .join(", ")}`,
     toCrm: (value) => (typeof value === "string" ? (pairs[value] ?? value) : null),
     toCommerce: (value) => reverse[value] ?? value
   }

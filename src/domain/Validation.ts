@@ -74,7 +74,10 @@ export const validate = <E extends CommerceEntity>(entity: E, input: unknown): R
 }
 
 /** Validates the fields a partial record carries (the CRM edge, after mapping to commerce fields). */
-export const validateFields = (entity: CommerceEntity, fields: Readonly<Record<string, unknown>>): Result.Result<Readonly<Record<string, unknown>>, ValidationFailed> => {
+export const validateFields = (
+  entity: CommerceEntity,
+  fields: Readonly<Record<string, unknown>>
+): Result.Result<Readonly<Record<string, unknown>>, ValidationFailed> => {
   const issues = dedupe(ruleIssues(entity, fields, true))
   return issues.length > 0 ? Result.fail(new ValidationFailed({ entity, issues })) : Result.succeed(fields)
 }

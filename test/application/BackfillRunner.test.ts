@@ -7,16 +7,16 @@ import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
 import * as InMemoryCommerceApi from "../../src/adapters/memory/InMemoryCommerceApi.ts"
 import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
 import { runOnce } from "../../src/application/BackfillRunner.ts"
-import { scheduleReconcile } from "../../src/application/ScheduleReconcile.ts"
 import { Lane, type LaneName } from "../../src/application/Lane.ts"
 import { type BackfillJob, BackfillJobs, type JobDefinition } from "../../src/application/ports/BackfillJobs.ts"
 import type { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
 import { Crm, CrmError, CrmQuotaExhausted } from "../../src/application/ports/Crm.ts"
-import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import type { IdLinks } from "../../src/application/ports/IdLinks.ts"
-import type { WriteLedger } from "../../src/application/ports/WriteLedger.ts"
+import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import { Snapshots } from "../../src/application/ports/Snapshots.ts"
+import type { WriteLedger } from "../../src/application/ports/WriteLedger.ts"
+import { scheduleReconcile } from "../../src/application/ScheduleReconcile.ts"
 import type { OutgoingMessage } from "../../src/application/Step.ts"
 import type { CompanyId } from "../../src/domain/Ids.ts"
 import { aUser } from "../domain/mothers.ts"
@@ -51,20 +51,32 @@ const harness = <A, E>(
         const crm = yield* InMemoryCrm.make()
         const published: Array<OutgoingMessage> = []
         const lanes: Array<LaneName> = []
-        const watched = Crm.of({ ...crm, listIds: (type, after, limit) => Effect.flatMap(Lane, (lane) => {
-            lanes.push(lane)
-            return crm.listIds(type, after, limit)
-          }) })
+        const watched = Crm.of({
+          ...crm,
+          listIds: (type, after, limit) =>
+            Effect.flatMap(Lane, (lane) => {
+              lanes.push(lane)
+              return crm.listIds(type, after, limit)
+            })
+        })
         const bus = Layer.effect(
           MessageBus,
-          Effect.map(MessageBus, (b) => MessageBus.of({ ...b, publish: (messages) => {
-              published.push(...messages)
-              return b.publish(messages)
-            } }))
+          Effect.map(MessageBus, (b) =>
+            MessageBus.of({
+              ...b,
+              publish: (messages) => {
+                published.push(...messages)
+                return b.publish(messages)
+              }
+            })
+          )
         ).pipe(Layer.provide(InMemoryBus.layer))
-        const layer = Layer.mergeAll(bus, InMemoryBackfillJobs.layer, Layer.succeed(Crm, options.crm?.(watched) ?? watched), InMemoryCommerceApi.layer({ user: options.users ?? [] })).pipe(
-          Layer.provideMerge(memoryStorePorts())
-        )
+        const layer = Layer.mergeAll(
+          bus,
+          InMemoryBackfillJobs.layer,
+          Layer.succeed(Crm, options.crm?.(watched) ?? watched),
+          InMemoryCommerceApi.layer({ user: options.users ?? [] })
+        ).pipe(Layer.provideMerge(memoryStorePorts()))
         return yield* body({ published, lanes, crm }).pipe(Effect.provide(layer))
       })
     ) as Effect.Effect<A, E>
@@ -76,7 +88,11 @@ const drain = (holder: string) =>
     return 50
   })
 
-const seedCompanies = (crm: Harness["crm"], n: number) => Effect.forEach(Array.from({ length: n }, (_, i) => i), (i) => crm.seed("company", { name: `Company ${i}` }))
+const seedCompanies = (crm: Harness["crm"], n: number) =>
+  Effect.forEach(
+    Array.from({ length: n }, (_, i) => i),
+    (i) => crm.seed("company", { name: `Company ${i}` })
+  )
 
 test("a CRM → commerce job runs 250 companies in 3 pages through flow A, in the backfill lane, then is done", async () => {
   const out = await harness(({ crm, published, lanes }) =>
@@ -213,7 +229,9 @@ test("reconcile picks up a change whose webhook never came, and leaves synced re
   )
   expect([out.first, out.again, out.second]).toEqual([true, false, true])
   expect(out.quiet).toBe(0)
-  expect(out.fresh.map((m) => (m.payload as { fields: Record<string, unknown> }).fields)).toEqual([expect.objectContaining({ name: "Renamed without a webhook" })])
+  expect(out.fresh.map((m) => (m.payload as { fields: Record<string, unknown> }).fields)).toEqual([
+    expect.objectContaining({ name: "Renamed without a webhook" })
+  ])
   expect(out.runs.map((j) => j.state)).toEqual(["done", "done"])
   expect(out.runs[1]!.definition.modifiedSince).toBe(out.runs[0]!.definition.modifiedUntil! - 60_000)
 })

@@ -11,9 +11,9 @@ import { Crm } from "../../src/application/ports/Crm.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import type { Envelope, Step } from "../../src/application/Step.ts"
 import { withTuning } from "../../src/application/StepRegistry.ts"
-import { ackEach } from "../support/AckEach.ts"
 import * as SyncWorkers from "../../src/application/SyncWorkers.ts"
 import { aUser } from "../domain/mothers.ts"
+import { ackEach } from "../support/AckEach.ts"
 import { memoryStorePorts } from "../support/MemoryStorePorts.ts"
 
 const tuning = { retryTiersMs: [50, 200], maxAttempts: 6, deliveryLimit: 3, prefetch: 50 }
@@ -33,15 +33,30 @@ test("200 shop users published at once reach HubSpot in a few batch calls, and e
         return yield* Effect.gen(function* () {
           const bus = yield* MessageBus
           const received = yield* Queue.unbounded<Envelope>()
-          yield* bus.consume(platform, ackEach((m) => Queue.offer(received, m)))
+          yield* bus.consume(
+            platform,
+            ackEach((m) => Queue.offer(received, m))
+          )
           const events = Array.from({ length: 200 }, (_, i) => {
             const user = aUser({ id: `u${i}`, email: `u${i}@example.com` })
-            return { id: `e${i}`, type: routingKeys.commerceEvent("user", "created"), payload: { id: `u${i}`, occurredAt: 1, payload: user }, occurredAt: 1, lane: "live" as const }
+            return {
+              id: `e${i}`,
+              type: routingKeys.commerceEvent("user", "created"),
+              payload: { id: `u${i}`, occurredAt: 1, payload: user },
+              occurredAt: 1,
+              lane: "live" as const
+            }
           })
           yield* bus.publish(events)
           const assigned = yield* Effect.forEach(events, () => Queue.take(received).pipe(Effect.timeout("5 seconds")))
           // The same users again, one field changed: known records are updated by id, in batches too.
-          yield* bus.publish(events.map((e, i) => ({ ...e, id: `again${i}`, payload: { ...e.payload, payload: { ...e.payload.payload, lastName: "Again", updatedAt: "2030-01-01T00:00:00.000Z" } } })))
+          yield* bus.publish(
+            events.map((e, i) => ({
+              ...e,
+              id: `again${i}`,
+              payload: { ...e.payload, payload: { ...e.payload.payload, lastName: "Again", updatedAt: "2030-01-01T00:00:00.000Z" } }
+            }))
+          )
           yield* Effect.gen(function* () {
             for (;;) {
               const records = yield* crm.read("contact", assigned.map((m) => (m.payload as { crmId: string }).crmId) as never)

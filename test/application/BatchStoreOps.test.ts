@@ -11,9 +11,9 @@ import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import type { Envelope, OutgoingMessage } from "../../src/application/Step.ts"
 import { syncCommerceEvents } from "../../src/application/SyncCommerceEvents.ts"
 import { syncCrmChanges } from "../../src/application/SyncCrmChanges.ts"
+import { aUser } from "../domain/mothers.ts"
 import { makeStoreCounter } from "../support/CountingStore.ts"
 import { memoryStorePorts } from "../support/MemoryStorePorts.ts"
-import { aUser } from "../domain/mothers.ts"
 
 const BATCH = 100
 
@@ -41,11 +41,19 @@ describe("store operations and HubSpot calls per batch", () => {
     const { crm, counter, published, layer } = await Effect.runPromise(harness)
     const result = await Effect.runPromise(
       Effect.gen(function* () {
-        const companies = yield* Effect.forEach(Array.from({ length: 10 }, (_, i) => i), (i) => crm.seed("company", { name: `Co ${i}`, domain: `co${i}.example.com` }))
-        const contacts = yield* Effect.forEach(Array.from({ length: BATCH }, (_, i) => i), (i) => crm.seed("contact", { email: `p${i}@example.com`, firstname: `P${i}` }))
+        const companies = yield* Effect.forEach(
+          Array.from({ length: 10 }, (_, i) => i),
+          (i) => crm.seed("company", { name: `Co ${i}`, domain: `co${i}.example.com` })
+        )
+        const contacts = yield* Effect.forEach(
+          Array.from({ length: BATCH }, (_, i) => i),
+          (i) => crm.seed("contact", { email: `p${i}@example.com`, firstname: `P${i}` })
+        )
         yield* crm.associate(contacts.map((id, i) => ({ fromType: "contact", fromId: id, toType: "company", toId: companies[i % 10]! })))
         const calls = { ...crm.calls }
-        const messages = contacts.map((id, i) => envelope(i, "crm.contact.propertyChange", { key: `k${i}`, objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }))
+        const messages = contacts.map((id, i) =>
+          envelope(i, "crm.contact.propertyChange", { key: `k${i}`, objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 })
+        )
         const results = yield* syncCrmChanges(messages)
         return { results, reads: crm.calls.read - calls.read }
       }).pipe(Effect.provide(layer))

@@ -15,7 +15,9 @@ test("a batch refused as a whole for one bad input is split until it stands alon
         ...memory,
         upsert: (type, inputs) => {
           calls++
-          return inputs.some((i) => i.commerceId === "bad") ? Effect.fail(new CrmError({ reason: new CrmRejected({ message: "invalid e-mail", status: 400 }) })) : memory.upsert(type, inputs)
+          return inputs.some((i) => i.commerceId === "bad")
+            ? Effect.fail(new CrmError({ reason: new CrmRejected({ message: "invalid e-mail", status: 400 }) }))
+            : memory.upsert(type, inputs)
         }
       })
       const outcomes = yield* upsertRecords("contact", [
@@ -37,7 +39,12 @@ test("a CRM that cannot answer now fails the whole call, to be retried", async (
     Effect.gen(function* () {
       const memory = yield* InMemoryCrm.make()
       const down = Crm.of({ ...memory, update: () => Effect.fail(new CrmError({ reason: new CrmTransient({ message: "down", status: 503 }) })) })
-      return yield* Effect.flip(updateRecords("contact", [{ id: "1", properties: {} }, { id: "2", properties: {} }]).pipe(over(down)))
+      return yield* Effect.flip(
+        updateRecords("contact", [
+          { id: "1", properties: {} },
+          { id: "2", properties: {} }
+        ]).pipe(over(down))
+      )
     })
   )
   expect(error.isRetryable).toBe(true)
@@ -52,7 +59,9 @@ test("one bad input among 64 costs a few calls, not 64: the batch is split in ha
         ...memory,
         upsert: (type, inputs) => {
           calls++
-          return inputs.some((i) => i.commerceId === "c17") ? Effect.fail(new CrmError({ reason: new CrmRejected({ message: "invalid e-mail", status: 400 }) })) : memory.upsert(type, inputs)
+          return inputs.some((i) => i.commerceId === "c17")
+            ? Effect.fail(new CrmError({ reason: new CrmRejected({ message: "invalid e-mail", status: 400 }) }))
+            : memory.upsert(type, inputs)
         }
       })
       const inputs = Array.from({ length: 64 }, (_, i) => ({ commerceId: `c${i}`, properties: { firstname: `F${i}` } }))

@@ -1,18 +1,24 @@
 // Flow C's pure decisions: no services, only what a batch loaded.
 import { describe, expect, test } from "bun:test"
-import type { IdsAssigned } from "../../src/application/CommerceMessages.ts"
 import { coalesce, type EventInput } from "../../src/application/CoalesceCommerceEvents.ts"
-import { knownKeys, linkIndex, planWrites, screen, splitEchoes } from "../../src/application/DecideCommerceEvents.ts"
-import { settle } from "../../src/application/SettleCommerceWrites.ts"
+import type { IdsAssigned } from "../../src/application/CommerceMessages.ts"
 import { type Outcome, refusalOf } from "../../src/application/CrmBatchWrites.ts"
+import { knownKeys, linkIndex, planWrites, screen, splitEchoes } from "../../src/application/DecideCommerceEvents.ts"
 import { commerceWrites, ledgerOf } from "../../src/application/LedgerEntries.ts"
+import { settle } from "../../src/application/SettleCommerceWrites.ts"
 import type { CrmRecord } from "../../src/application/ShopUpserts.ts"
 import type { CompanyId, ContactId } from "../../src/domain/Ids.ts"
 import { aBusiness, aUser } from "../domain/mothers.ts"
 
 const NOW = 1_000_000
 const at = (iso: string) => Date.parse(iso)
-const event = (index: number, record: Record<string, unknown> | undefined, action: EventInput["action"] = "updated", id = String(record?.["id"] ?? "u1"), occurredAt = 0): EventInput => ({
+const event = (
+  index: number,
+  record: Record<string, unknown> | undefined,
+  action: EventInput["action"] = "updated",
+  id = String(record?.["id"] ?? "u1"),
+  occurredAt = 0
+): EventInput => ({
   index,
   entity: "user",
   action,
@@ -100,7 +106,11 @@ describe("planWrites and settle", () => {
   ])
 
   test("a known record is updated by its id, a new one upserted on its commerce id; a missing link target waits without a write", () => {
-    const batch = [event(0, aUser({ id: "u-known", businessId: "b1" })), event(1, aUser({ id: "u-new", email: "new@example.com" })), event(2, aUser({ id: "u-early", businessId: "b-late" }))]
+    const batch = [
+      event(0, aUser({ id: "u-known", businessId: "b1" })),
+      event(1, aUser({ id: "u-new", email: "new@example.com" })),
+      event(2, aUser({ id: "u-early", businessId: "b-late" }))
+    ]
     const live = screen(coalesce(batch, new Map()).updates, [], links)
     const records = new Map([["contact:7", contact("7", { email: "old@example.com" })]])
     const plan = planWrites(live, [], { records, snapshots: [], links, now: NOW })
@@ -133,7 +143,13 @@ describe("planWrites and settle", () => {
   })
 
   test("a user and its new business in one batch: both written in one round, then associated; a refused business sends the user round again", () => {
-    const biz: EventInput = { index: 0, entity: "business", action: "created", lane: "live", event: { id: "b-new", occurredAt: 1, payload: aBusiness({ id: "b-new" }) } }
+    const biz: EventInput = {
+      index: 0,
+      entity: "business",
+      action: "created",
+      lane: "live",
+      event: { id: "b-new", occurredAt: 1, payload: aBusiness({ id: "b-new" }) }
+    }
     const batch = [biz, event(1, aUser({ id: "u-with", businessId: "b-new" }))]
     const live = screen(coalesce(batch, new Map()).updates, [], new Map())
     const plan = planWrites(live, [], { records: new Map(), snapshots: [], links: new Map(), now: NOW })
@@ -142,7 +158,12 @@ describe("planWrites and settle", () => {
     const outcomes = (business: "Applied" | "Rejected") => ({
       updates: new Map(),
       upserts: new Map<"company" | "contact", ReadonlyMap<string, Outcome>>([
-        ["company", new Map<string, Outcome>([["b-new", business === "Applied" ? { _tag: "Applied", id: "60", created: true } : { _tag: "Rejected", retryable: false, message: "bad domain" }]])],
+        [
+          "company",
+          new Map<string, Outcome>([
+            ["b-new", business === "Applied" ? { _tag: "Applied", id: "60", created: true } : { _tag: "Rejected", retryable: false, message: "bad domain" }]
+          ])
+        ],
         ["contact", new Map<string, Outcome>([["u-with", { _tag: "Applied", id: "61", created: true }]])]
       ])
     })

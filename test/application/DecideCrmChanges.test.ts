@@ -2,11 +2,11 @@
 import { describe, expect, test } from "bun:test"
 import type { EntityDelete, EntityMerge, EntityUpsert } from "../../src/application/CommerceMessages.ts"
 import { decideUpserts, neighbourKeys } from "../../src/application/DecideCrmChanges.ts"
-import { type ChangeInput, LinkIndex, linksAfter, triage } from "../../src/application/TriageCrmChanges.ts"
 import { ARCHIVED, commerceWrites, crmWrites, crmWritesLanded, ledgerOf } from "../../src/application/LedgerEntries.ts"
 import type { IdLink } from "../../src/application/ports/IdLinks.ts"
 import type { CrmSnapshot } from "../../src/application/ports/Snapshots.ts"
 import type { CrmRecord } from "../../src/application/ShopUpserts.ts"
+import { type ChangeInput, LinkIndex, linksAfter, triage } from "../../src/application/TriageCrmChanges.ts"
 import type { CrmChange } from "../../src/domain/CrmChange.ts"
 import type { CompanyId, ContactId } from "../../src/domain/Ids.ts"
 
@@ -25,9 +25,13 @@ const change = (index: number, overrides: Partial<CrmChange>): ChangeInput => ({
   change: { key: `k${index}`, objectType: "contact", objectId: "1", kind: "propertyChange", occurredAt: 100, ...overrides }
 })
 const recordsOf = (...items: ReadonlyArray<CrmRecord>) => new Map(items.map((i) => [`${i.type}:${i.record.id}`, i] as const))
-const snapshotOf = (item: CrmRecord, version = item.record.updatedAt): CrmSnapshot => ({ type: item.type, id: item.record.id, version, record: item.record }) as CrmSnapshot
+const snapshotOf = (item: CrmRecord, version = item.record.updatedAt): CrmSnapshot =>
+  ({ type: item.type, id: item.record.id, version, record: item.record }) as CrmSnapshot
 const noLedger = ledgerOf([], NOW)
-const loaded = (records: ReturnType<typeof recordsOf>, more: { snapshots?: ReadonlyArray<CrmSnapshot>; links?: ReadonlyArray<IdLink>; ledger?: ReturnType<typeof ledgerOf> } = {}) => ({
+const loaded = (
+  records: ReturnType<typeof recordsOf>,
+  more: { snapshots?: ReadonlyArray<CrmSnapshot>; links?: ReadonlyArray<IdLink>; ledger?: ReturnType<typeof ledgerOf> } = {}
+) => ({
   records,
   snapshots: more.snapshots ?? [],
   links: new LinkIndex(more.links ?? []),
@@ -35,7 +39,8 @@ const loaded = (records: ReturnType<typeof recordsOf>, more: { snapshots?: Reado
   ledger: more.ledger ?? noLedger,
   now: NOW
 })
-const upserts = (publish: ReadonlyArray<{ readonly type: string; readonly payload: unknown }>) => publish.filter((m) => m.type.endsWith(".upsert")).map((m) => m.payload as EntityUpsert)
+const upserts = (publish: ReadonlyArray<{ readonly type: string; readonly payload: unknown }>) =>
+  publish.filter((m) => m.type.endsWith(".upsert")).map((m) => m.payload as EntityUpsert)
 
 describe("triage: what each change asks for before HubSpot is read", () => {
   test("the echo of our own write is dropped without a read, a publish or any write", () => {
@@ -61,14 +66,21 @@ describe("triage: what each change asks for before HubSpot is read", () => {
 
   test("a change an earlier read already carried is coalesced away; an association change never is", () => {
     const stored = snapshotOf(contact("1", { email: "a@example.com" }, 200))
-    const t = triage([change(0, { occurredAt: 150 }), change(1, { kind: "associationChange", occurredAt: 150 }), change(2, { occurredAt: 250 })], [stored], noLedger, [])
+    const t = triage(
+      [change(0, { occurredAt: 150 }), change(1, { kind: "associationChange", occurredAt: 150 }), change(2, { occurredAt: 250 })],
+      [stored],
+      noLedger,
+      []
+    )
     expect(t.wanted.map((w) => w.index)).toEqual([1, 2])
   })
 
   test("a deletion is published with the shop's id; the deletion we caused ourselves is not", () => {
     const links = [{ entity: "user" as const, crmId: "1", commerceId: "u-1" }]
     const t = triage([change(0, { kind: "deletion", occurredAt: 300 })], [], noLedger, links)
-    expect(t.publish.map((m) => [m.type, m.id, m.payload])).toEqual([["tocommerce.user.delete", "k0", { entity: "user", crmId: "1", commerceId: "u-1", version: 300 } satisfies EntityDelete]])
+    expect(t.publish.map((m) => [m.type, m.id, m.payload])).toEqual([
+      ["tocommerce.user.delete", "k0", { entity: "user", crmId: "1", commerceId: "u-1", version: 300 } satisfies EntityDelete]
+    ])
     const ours = triage([change(0, { kind: "deletion", occurredAt: 300 })], [], ledgerOf(crmWrites("contact", "1", ARCHIVED, NOW), NOW), links)
     expect(ours.publish).toEqual([])
   })
@@ -76,7 +88,13 @@ describe("triage: what each change asks for before HubSpot is read", () => {
   test("a merge says the ids as they are before the links move, and wants the survivor", () => {
     const links = [{ entity: "user" as const, crmId: "2", commerceId: "u-2" }]
     const t = triage([change(0, { kind: "merge", objectId: "1", primaryObjectId: "1", mergedObjectIds: ["1", "2"], occurredAt: 400 })], [], noLedger, links)
-    expect(t.publish[0]?.payload).toEqual({ entity: "user", survivorCrmId: "1", mergedCrmIds: ["2"], mergedCommerceIds: ["u-2"], version: 400 } satisfies EntityMerge)
+    expect(t.publish[0]?.payload).toEqual({
+      entity: "user",
+      survivorCrmId: "1",
+      mergedCrmIds: ["2"],
+      mergedCommerceIds: ["u-2"],
+      version: 400
+    } satisfies EntityMerge)
     expect(t.repoints).toEqual([{ entity: "user", merged: ["2"], survivor: "1" }])
     expect(t.wanted.map((w) => w.id)).toEqual(["1"])
     // The survivor's upsert is decided with the links as they will be after the repoint.
@@ -94,7 +112,11 @@ describe("decideUpserts: what the shop receives for the wanted records", () => {
   })
 
   test("a batch with one invalid record settles only that one: its message fails, the others publish", () => {
-    const records = recordsOf(contact("1", { email: "good@example.com" }), contact("2", { email: "not an e-mail" }), contact("3", { email: "fine@example.com" }))
+    const records = recordsOf(
+      contact("1", { email: "good@example.com" }),
+      contact("2", { email: "not an e-mail" }),
+      contact("3", { email: "fine@example.com" })
+    )
     const wanted = ["1", "2", "3"].map((id, index) => ({ index, lane: "live" as const, type: "contact" as const, id }))
     const d = decideUpserts(wanted, loaded(records))
     expect([...d.invalid.keys()]).toEqual([1])
@@ -114,7 +136,10 @@ describe("decideUpserts: what the shop receives for the wanted records", () => {
     const item = contact("1", { email: "a@example.com", firstname: "A" }, 300)
     const synced = contact("1", { email: "a@example.com", firstname: "B" }, 200)
     const ledger = ledgerOf(crmWrites("contact", "1", { email: "a@example.com", firstname: "A" }, NOW), NOW)
-    const d = decideUpserts([{ index: 0, lane: "live", type: "contact", id: "1", byOthers: true }], loaded(recordsOf(item), { snapshots: [snapshotOf(synced)], ledger, links: [{ entity: "user", crmId: "1", commerceId: "u-1" }] }))
+    const d = decideUpserts(
+      [{ index: 0, lane: "live", type: "contact", id: "1", byOthers: true }],
+      loaded(recordsOf(item), { snapshots: [snapshotOf(synced)], ledger, links: [{ entity: "user", crmId: "1", commerceId: "u-1" }] })
+    )
     expect(upserts(d.publish).map((u) => u.fields)).toEqual([{ firstName: "A" }])
   })
 
@@ -124,10 +149,16 @@ describe("decideUpserts: what the shop receives for the wanted records", () => {
     const ledger = ledgerOf(crmWrites("contact", "1", { email: "a@example.com", phone: "+4930901820" }, NOW - 120_000), NOW)
     const links = [{ entity: "user" as const, crmId: "1", commerceId: "u-1" }]
     const cleared = contact("1", { email: "a@example.com", phone: "" }, 300)
-    const d = decideUpserts([{ index: 0, lane: "live", type: "contact", id: "1" }], loaded(recordsOf(cleared), { snapshots: [snapshotOf(synced)], ledger, links }))
+    const d = decideUpserts(
+      [{ index: 0, lane: "live", type: "contact", id: "1" }],
+      loaded(recordsOf(cleared), { snapshots: [snapshotOf(synced)], ledger, links })
+    )
     expect(upserts(d.publish).map((u) => u.fields["phone"])).toEqual([null])
     const neverSet = contact("1", { email: "a@example.com", firstname: "" }, 300)
-    const quiet = decideUpserts([{ index: 0, lane: "live", type: "contact", id: "1" }], loaded(recordsOf(neverSet), { snapshots: [snapshotOf(contact("1", { email: "a@example.com" }, 200))], ledger, links }))
+    const quiet = decideUpserts(
+      [{ index: 0, lane: "live", type: "contact", id: "1" }],
+      loaded(recordsOf(neverSet), { snapshots: [snapshotOf(contact("1", { email: "a@example.com" }, 200))], ledger, links })
+    )
     expect(quiet.publish).toEqual([])
   })
 

@@ -13,7 +13,13 @@ describe("id write-backs for a batch", () => {
   test("one update per type, each id recorded in the ledger before it is written", () => {
     const plan = planWriteBacks(inputs, 0)
     expect([...plan.updates]).toEqual([
-      ["contact", [{ id: "1", properties: { ecommerce_user_id: "u-1" } }, { id: "2", properties: { ecommerce_user_id: "u-2" } }]],
+      [
+        "contact",
+        [
+          { id: "1", properties: { ecommerce_user_id: "u-1" } },
+          { id: "2", properties: { ecommerce_user_id: "u-2" } }
+        ]
+      ],
       ["company", [{ id: "9", properties: { ecommerce_business_id: "b-9" } }]]
     ])
     expect(plan.ledger.map((e) => e.objectKey)).toEqual(["contact:1", "contact:2", "company:9"])

@@ -71,7 +71,9 @@ test("an id the shop refuses to serve fails its own event; the other id-only eve
         const refusing = CommerceApi.of({
           ...shop,
           fetchMany: (entity, ids) =>
-            ids.includes("u-broken") ? Effect.fail(new CommerceApiError({ reason: new CommerceRejected({ message: "bad record", status: 400 }) })) : shop.fetchMany(entity, ids)
+            ids.includes("u-broken")
+              ? Effect.fail(new CommerceApiError({ reason: new CommerceRejected({ message: "bad record", status: 400 }) }))
+              : shop.fetchMany(entity, ids)
         })
         const layer = InMemoryBus.layer.pipe(
           Layer.provideMerge(memoryStorePorts()),

@@ -12,7 +12,6 @@ import { Crm } from "../../src/application/ports/Crm.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import { WebhookInbox } from "../../src/application/ports/WebhookInbox.ts"
-import { crmIdOf, linkIds } from "../support/LinkLookups.ts"
 import { relayOnce } from "../../src/application/RelayOutbox.ts"
 import type { Envelope, Step } from "../../src/application/Step.ts"
 import { withTuning } from "../../src/application/StepRegistry.ts"
@@ -20,6 +19,7 @@ import * as SyncWorkers from "../../src/application/SyncWorkers.ts"
 import type { CompanyId, ContactId } from "../../src/domain/Ids.ts"
 import { aBusiness, aUser } from "../domain/mothers.ts"
 import { ackEach } from "../support/AckEach.ts"
+import { crmIdOf, linkIds } from "../support/LinkLookups.ts"
 import { memoryStorePorts, type StorePorts } from "../support/MemoryStorePorts.ts"
 
 const tuning = { retryTiersMs: [50, 200], maxAttempts: 6, deliveryLimit: 3, prefetch: 1 }
@@ -42,7 +42,10 @@ const withFlows = <A, E>(body: (received: Queue.Queue<Envelope>) => Effect.Effec
   Effect.gen(function* () {
     const bus = yield* MessageBus
     const received = yield* Queue.unbounded<Envelope>()
-    yield* bus.consume(platform, ackEach((m) => Queue.offer(received, m)))
+    yield* bus.consume(
+      platform,
+      ackEach((m) => Queue.offer(received, m))
+    )
     return yield* body(received)
   })
 
@@ -69,8 +72,13 @@ const event = (entity: string, action: "created" | "updated", payload: Record<st
 })
 
 /** A test that runs the service's consumers on the in-memory adapters with a recording platform. */
-const flowTest = (name: string, body: (h: { readonly crm: Effect.Success<typeof harness>["crm"]; readonly received: Queue.Queue<Envelope> }) => Effect.Effect<void, unknown, MessageBus | WebhookInbox | StorePorts | Crm | Scope.Scope>) =>
-  test(name, () => run(({ crm }) => withFlows((received) => body({ crm, received }))))
+const flowTest = (
+  name: string,
+  body: (h: {
+    readonly crm: Effect.Success<typeof harness>["crm"]
+    readonly received: Queue.Queue<Envelope>
+  }) => Effect.Effect<void, unknown, MessageBus | WebhookInbox | StorePorts | Crm | Scope.Scope>
+) => test(name, () => run(({ crm }) => withFlows((received) => body({ crm, received }))))
 
 const run = <A, E>(program: (h: Effect.Success<typeof harness>) => Effect.Effect<A, E, MessageBus | WebhookInbox | StorePorts | Crm | Scope.Scope>) =>
   Effect.runPromise(Effect.scoped(Effect.flatMap(harness, (h) => program(h).pipe(Effect.provide(h.services)))))
@@ -86,7 +94,12 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
       yield* inbox.store([{ key: "e1", objectType: "company", objectId: companyId, kind: "creation", occurredAt: 1 }], 0)
       yield* relay
       const messages = yield* takeN(received, 4)
-      expect(messages.map((m) => m.type).sort()).toEqual(["tocommerce.business.upsert", "tocommerce.user.upsert", "tocommerce.user.upsert", "tocommerce.user.upsert"])
+      expect(messages.map((m) => m.type).sort()).toEqual([
+        "tocommerce.business.upsert",
+        "tocommerce.user.upsert",
+        "tocommerce.user.upsert",
+        "tocommerce.user.upsert"
+      ])
       const business = messages.find((m) => m.type === "tocommerce.business.upsert")?.payload as { fields: Record<string, unknown> }
       expect(business.fields).toMatchObject({ name: "Acme", domain: "acme.example.com", country: "DE", crmId: companyId })
       const user = messages.find((m) => m.type === "tocommerce.user.upsert")?.payload as { links: Record<string, string> }
@@ -101,7 +114,20 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
       expect(Option.getOrUndefined(yield* crmIdOf("user", "u-1"))).toBe(contactIds[0])
 
       // HubSpot reports our write back as a propertyChange: dropped, nothing published.
-      yield* inbox.store([{ key: "e2", objectType: "contact", objectId: contactIds[0]!, kind: "propertyChange", propertyName: "ecommerce_user_id", propertyValue: "u-1", occurredAt: Date.now() + 1000 }], 0)
+      yield* inbox.store(
+        [
+          {
+            key: "e2",
+            objectType: "contact",
+            objectId: contactIds[0]!,
+            kind: "propertyChange",
+            propertyName: "ecommerce_user_id",
+            propertyValue: "u-1",
+            occurredAt: Date.now() + 1000
+          }
+        ],
+        0
+      )
       yield* relay
       expect(yield* quiet(received)).toBe(0)
     })
@@ -111,7 +137,15 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
     Effect.gen(function* () {
       const inbox = yield* WebhookInbox
       const id = yield* crm.seed("contact", { email: "solo@example.com", firstname: "Solo" })
-      const changes = [1, 2, 3].map((n) => ({ key: `b${n}`, objectType: "contact" as const, objectId: id, kind: "propertyChange" as const, propertyName: "firstname", propertyValue: "Solo", occurredAt: n }))
+      const changes = [1, 2, 3].map((n) => ({
+        key: `b${n}`,
+        objectType: "contact" as const,
+        objectId: id,
+        kind: "propertyChange" as const,
+        propertyName: "firstname",
+        propertyValue: "Solo",
+        occurredAt: n
+      }))
       yield* inbox.store(changes, 0)
       yield* relay
       yield* takeN(received, 1)
@@ -130,7 +164,9 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
       const fields = (sent!.payload as { fields: Record<string, unknown> }).fields
       const calls = { ...crm.calls }
       const payload = { ...fields, id: "u-echo", crmId: id, updatedAt: "2024-07-01T00:00:00.000Z" }
-      yield* bus.publish([{ id: "e", type: routingKeys.commerceEvent("user", "created"), payload: { id: "u-echo", occurredAt: 1, payload }, occurredAt: 1, lane: "live" }])
+      yield* bus.publish([
+        { id: "e", type: routingKeys.commerceEvent("user", "created"), payload: { id: "u-echo", occurredAt: 1, payload }, occurredAt: 1, lane: "live" }
+      ])
       // The link is the handler's last visible act; once it exists, no call may have been made.
       yield* eventually(Effect.map(crmIdOf("user", "u-echo"), (linked) => expect(Option.getOrUndefined(linked)).toBe(id)))
       expect(crm.calls).toEqual(calls)
@@ -146,7 +182,9 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
       yield* inbox.store([{ key: "r1", objectType: "contact", objectId: id, kind: "creation", occurredAt: 1 }], 0)
       yield* relay
       yield* takeN(received, 1)
-      yield* bus.publish([{ id: "a", type: routingKeys.commerceIds, payload: { entity: "user", crmId: id, commerceId: "u-race" }, occurredAt: 1, lane: "live" }])
+      yield* bus.publish([
+        { id: "a", type: routingKeys.commerceIds, payload: { entity: "user", crmId: id, commerceId: "u-race" }, occurredAt: 1, lane: "live" }
+      ])
       yield* eventually(Effect.map(crmIdOf("user", "u-race"), (linked) => expect(Option.isSome(linked)).toBe(true)))
       // HubSpot is edited; before its webhook is handled, a shop update (another field) arrives.
       yield* crm.update("contact", [{ id: id as ContactId, properties: { firstname: "Third" } }])
@@ -154,7 +192,20 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
       yield* bus.publish([event("user", "updated", shop)])
       yield* eventually(Effect.map(crm.read("contact", [id as ContactId]), ([c]) => expect(c?.properties["lastname"]).toBe("FromShop")))
       const [edited] = yield* crm.read("contact", [id as ContactId])
-      yield* inbox.store([{ key: "r2", objectType: "contact", objectId: id, kind: "propertyChange", propertyName: "firstname", propertyValue: "Third", occurredAt: edited!.updatedAt }], 0)
+      yield* inbox.store(
+        [
+          {
+            key: "r2",
+            objectType: "contact",
+            objectId: id,
+            kind: "propertyChange",
+            propertyName: "firstname",
+            propertyValue: "Third",
+            occurredAt: edited!.updatedAt
+          }
+        ],
+        0
+      )
       yield* relay
       let upsert: Envelope | undefined
       while (upsert === undefined) {
@@ -194,7 +245,20 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
       yield* linkIds("user", id, "u-quiet")
       yield* crm.update("contact", [{ id: id as ContactId, properties: { jobtitle: "CTO" } }])
       const [edited] = yield* crm.read("contact", [id as ContactId])
-      yield* inbox.store([{ key: "q2", objectType: "contact", objectId: id, kind: "propertyChange", propertyName: "jobtitle", propertyValue: "CTO", occurredAt: edited!.updatedAt }], 0)
+      yield* inbox.store(
+        [
+          {
+            key: "q2",
+            objectType: "contact",
+            objectId: id,
+            kind: "propertyChange",
+            propertyName: "jobtitle",
+            propertyValue: "CTO",
+            occurredAt: edited!.updatedAt
+          }
+        ],
+        0
+      )
       yield* relay
       expect(yield* quiet(received)).toBe(0)
     })
@@ -215,7 +279,6 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
 })
 
 describe("flow C: commerce events become HubSpot records with their associations", () => {
-
   flowTest("a business, then a user of it: contact associated with the company, HubSpot ids sent back", ({ crm, received }) =>
     Effect.gen(function* () {
       const bus = yield* MessageBus
@@ -239,7 +302,9 @@ describe("flow C: commerce events become HubSpot records with their associations
       yield* bus.publish([event("user", "created", aUser({ id: "u-del" }))])
       const [ids] = yield* takeN(received, 1)
       const crmId = (ids!.payload as { crmId: ContactId }).crmId
-      yield* bus.publish([{ id: "d1", type: routingKeys.commerceEvent("user", "deleted"), payload: { id: "u-del", occurredAt: 5 }, occurredAt: 5, lane: "live" }])
+      yield* bus.publish([
+        { id: "d1", type: routingKeys.commerceEvent("user", "deleted"), payload: { id: "u-del", occurredAt: 5 }, occurredAt: 5, lane: "live" }
+      ])
       yield* eventually(Effect.map(crm.read("contact", [crmId]), (records) => expect(records).toEqual([])))
       yield* inbox.store([{ key: "del", objectType: "contact", objectId: crmId, kind: "deletion", occurredAt: Date.now() }], 0)
       yield* relay
@@ -257,7 +322,17 @@ describe("flow C: commerce events become HubSpot records with their associations
       const companyId = yield* crm.seed("company", { name: "Later Ltd" })
       yield* crm.associate([{ fromType: "contact", fromId: contactId, toType: "company", toId: companyId }])
       yield* inbox.store(
-        [{ key: "assoc", objectType: "contact", objectId: contactId, kind: "associationChange", associatedObjectType: "company", associatedObjectId: companyId, occurredAt: Date.now() }],
+        [
+          {
+            key: "assoc",
+            objectType: "contact",
+            objectId: contactId,
+            kind: "associationChange",
+            associatedObjectType: "company",
+            associatedObjectId: companyId,
+            occurredAt: Date.now()
+          }
+        ],
         0
       )
       yield* relay
@@ -274,9 +349,13 @@ describe("flow C: commerce events become HubSpot records with their associations
       const [ids] = yield* takeN(received, 1)
       const contactId = (ids!.payload as { crmId: ContactId }).crmId
       yield* crm.update("contact", [{ id: contactId, properties: { firstname: "Edited in HubSpot" } }])
-      yield* bus.publish([event("user", "updated", aUser({ id: "u-both", firstName: "Edited in shop", email: "new@example.com", updatedAt: "2024-06-02T00:00:00.000Z" }))])
+      yield* bus.publish([
+        event("user", "updated", aUser({ id: "u-both", firstName: "Edited in shop", email: "new@example.com", updatedAt: "2024-06-02T00:00:00.000Z" }))
+      ])
       yield* eventually(
-        Effect.map(crm.read("contact", [contactId]), ([contact]) => expect(contact?.properties).toMatchObject({ firstname: "Edited in HubSpot", email: "new@example.com" }))
+        Effect.map(crm.read("contact", [contactId]), ([contact]) =>
+          expect(contact?.properties).toMatchObject({ firstname: "Edited in HubSpot", email: "new@example.com" })
+        )
       )
     })
   )
@@ -285,7 +364,15 @@ describe("flow C: commerce events become HubSpot records with their associations
     Effect.gen(function* () {
       const bus = yield* MessageBus
       const deletedAt = Date.parse("2024-06-05T00:00:00.000Z")
-      yield* bus.publish([{ id: "d-first", type: routingKeys.commerceEvent("user", "deleted"), payload: { id: "u-ghost", occurredAt: deletedAt }, occurredAt: deletedAt, lane: "live" }])
+      yield* bus.publish([
+        {
+          id: "d-first",
+          type: routingKeys.commerceEvent("user", "deleted"),
+          payload: { id: "u-ghost", occurredAt: deletedAt },
+          occurredAt: deletedAt,
+          lane: "live"
+        }
+      ])
       yield* Effect.sleep("50 millis")
       yield* bus.publish([event("user", "created", aUser({ id: "u-ghost", email: "ghost@example.com", updatedAt: "2024-06-01T00:00:00.000Z" }))])
       expect(yield* quiet(received)).toBe(0)
@@ -303,7 +390,20 @@ describe("flow C: commerce events become HubSpot records with their associations
       // A person clears the phone: HubSpot reports the clear as an empty value.
       yield* crm.update("contact", [{ id: contactId, properties: { phone: null } }])
       const [cleared] = yield* crm.read("contact", [contactId])
-      yield* inbox.store([{ key: "clr", objectType: "contact", objectId: contactId, kind: "propertyChange", propertyName: "phone", propertyValue: "", occurredAt: cleared!.updatedAt }], 0)
+      yield* inbox.store(
+        [
+          {
+            key: "clr",
+            objectType: "contact",
+            objectId: contactId,
+            kind: "propertyChange",
+            propertyName: "phone",
+            propertyValue: "",
+            occurredAt: cleared!.updatedAt
+          }
+        ],
+        0
+      )
       yield* relay
       const [upsert] = yield* takeN(received, 1)
       expect(upsert?.type).toBe("tocommerce.user.upsert")
@@ -320,7 +420,20 @@ describe("flow C: commerce events become HubSpot records with their associations
       const contactId = (ids!.payload as { crmId: ContactId }).crmId
       yield* crm.update("contact", [{ id: contactId, properties: { firstname: "Patched" } }])
       const [edited] = yield* crm.read("contact", [contactId])
-      yield* inbox.store([{ key: "p1", objectType: "contact", objectId: contactId, kind: "propertyChange", propertyName: "firstname", propertyValue: "Patched", occurredAt: edited!.updatedAt }], 0)
+      yield* inbox.store(
+        [
+          {
+            key: "p1",
+            objectType: "contact",
+            objectId: contactId,
+            kind: "propertyChange",
+            propertyName: "firstname",
+            propertyValue: "Patched",
+            occurredAt: edited!.updatedAt
+          }
+        ],
+        0
+      )
       yield* relay
       const [patch] = yield* takeN(received, 1)
       expect(Object.keys((patch!.payload as { fields: Record<string, unknown> }).fields)).toEqual(["crmId", "firstName"])
@@ -343,7 +456,21 @@ describe("flow C: commerce events become HubSpot records with their associations
         Effect.gen(function* () {
           yield* crm.update("contact", [{ id: contactId, properties: { firstname } }])
           const [edited] = yield* crm.read("contact", [contactId])
-          yield* inbox.store([{ key, objectType: "contact", objectId: contactId, kind: "propertyChange", propertyName: "firstname", propertyValue: firstname, occurredAt: edited!.updatedAt, origin: "others" }], 0)
+          yield* inbox.store(
+            [
+              {
+                key,
+                objectType: "contact",
+                objectId: contactId,
+                kind: "propertyChange",
+                propertyName: "firstname",
+                propertyValue: firstname,
+                occurredAt: edited!.updatedAt,
+                origin: "others"
+              }
+            ],
+            0
+          )
           yield* relay
           const [upsert] = yield* takeN(received, 1)
           return (upsert!.payload as { fields: Record<string, unknown> }).fields["firstName"]
@@ -353,7 +480,21 @@ describe("flow C: commerce events become HubSpot records with their associations
       // Our own app's write, reported as such, is dropped whatever its value.
       yield* crm.update("contact", [{ id: contactId, properties: { firstname: "Cy" } }])
       const [ours] = yield* crm.read("contact", [contactId])
-      yield* inbox.store([{ key: "aba3", objectType: "contact", objectId: contactId, kind: "propertyChange", propertyName: "firstname", propertyValue: "Cy", occurredAt: ours!.updatedAt, origin: "us" }], 0)
+      yield* inbox.store(
+        [
+          {
+            key: "aba3",
+            objectType: "contact",
+            objectId: contactId,
+            kind: "propertyChange",
+            propertyName: "firstname",
+            propertyValue: "Cy",
+            occurredAt: ours!.updatedAt,
+            origin: "us"
+          }
+        ],
+        0
+      )
       yield* relay
       expect(yield* quiet(received)).toBe(0)
     })
@@ -372,7 +513,20 @@ describe("flow C: commerce events become HubSpot records with their associations
       const [again] = yield* takeN(received, 1)
       expect(again?.type).toBe(routingKeys.crmIds)
       const [cleared] = yield* crm.read("contact", [contactId])
-      yield* inbox.store([{ key: "own-clr", objectType: "contact", objectId: contactId, kind: "propertyChange", propertyName: "phone", propertyValue: "", occurredAt: cleared!.updatedAt }], 0)
+      yield* inbox.store(
+        [
+          {
+            key: "own-clr",
+            objectType: "contact",
+            objectId: contactId,
+            kind: "propertyChange",
+            propertyName: "phone",
+            propertyValue: "",
+            occurredAt: cleared!.updatedAt
+          }
+        ],
+        0
+      )
       yield* relay
       expect(yield* quiet(received)).toBe(0)
     })
@@ -384,7 +538,9 @@ describe("flow C: commerce events become HubSpot records with their associations
       yield* bus.publish([event("user", "created", aUser({ id: "u-gone" }))])
       yield* takeN(received, 1)
       // An id-only event: the platform's API no longer has the user (it was deleted meanwhile).
-      yield* bus.publish([{ id: "g1", type: routingKeys.commerceEvent("user", "updated"), payload: { id: "u-gone", occurredAt: 5 }, occurredAt: 5, lane: "live" }])
+      yield* bus.publish([
+        { id: "g1", type: routingKeys.commerceEvent("user", "updated"), payload: { id: "u-gone", occurredAt: 5 }, occurredAt: 5, lane: "live" }
+      ])
       // The retry tiers (50, 200 ms, 6 attempts) would park it within about a second.
       yield* Effect.sleep("1500 millis")
       expect(yield* Effect.flatMap(ParkedItems, (p) => p.list({}))).toEqual([])
@@ -422,10 +578,13 @@ describe("flow C: commerce events become HubSpot records with their associations
       const bus = yield* MessageBus
       yield* bus.publish([event("user", "created", aUser({ id: "u-bad", email: "nope", phone: "123" }))])
       const [parked] = yield* eventually(
-        Effect.map(Effect.flatMap(ParkedItems, (p) => p.list({})), (items) => {
-          expect(items).toHaveLength(1)
-          return items
-        })
+        Effect.map(
+          Effect.flatMap(ParkedItems, (p) => p.list({})),
+          (items) => {
+            expect(items).toHaveLength(1)
+            return items
+          }
+        )
       )
       expect(parked?.reason).toContain("email [email]")
       expect(parked?.reason).toContain("phone [phone]")

@@ -9,7 +9,14 @@ import { ObjectLeases } from "../../src/application/ports/ObjectLeases.ts"
 import type { Envelope } from "../../src/application/Step.ts"
 import { commerceObjectOf } from "../../src/application/SyncCommerceEvents.ts"
 
-const event = (id: string): Envelope => ({ id, type: routingKeys.commerceEvent("user", "updated"), payload: { id, occurredAt: 1 }, occurredAt: 1, lane: "live", attempt: 1 })
+const event = (id: string): Envelope => ({
+  id,
+  type: routingKeys.commerceEvent("user", "updated"),
+  payload: { id, occurredAt: 1 },
+  occurredAt: 1,
+  lane: "live",
+  attempt: 1
+})
 
 describe("leasedPerObject", () => {
   test("an object another replica holds waits (retryable); the others run; the leases taken are released", () =>
@@ -18,10 +25,14 @@ describe("leasedPerObject", () => {
         const leases = yield* ObjectLeases
         yield* leases.take({ keys: ["user:u-1"], holder: "other replica", now: Date.now(), leaseMs: 60_000 })
         const seen: Array<string> = []
-        const handler = leasedPerObject(commerceObjectOf, (messages) => Effect.sync(() => messages.map((m) => {
-          seen.push(m.id)
-          return undefined
-        })))
+        const handler = leasedPerObject(commerceObjectOf, (messages) =>
+          Effect.sync(() =>
+            messages.map((m) => {
+              seen.push(m.id)
+              return undefined
+            })
+          )
+        )
         const results = yield* handler([event("u-1"), event("u-2")])
         expect(seen).toEqual(["u-2"])
         expect(results[0]).toMatchObject({ retryable: true })

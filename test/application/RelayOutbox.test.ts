@@ -1,19 +1,26 @@
 import { expect, test } from "bun:test"
 import { Effect, Layer, Queue } from "effect"
 import { TestClock } from "effect/testing"
-import { ackEach } from "../support/AckEach.ts"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
 import * as InMemoryMetrics from "../../src/adapters/memory/InMemoryMetrics.ts"
 import * as InMemoryWebhookInbox from "../../src/adapters/memory/InMemoryWebhookInbox.ts"
-import { MessageBus, MessageBusError, BusUnavailable } from "../../src/application/ports/MessageBus.ts"
-import { WebhookInbox } from "../../src/application/ports/WebhookInbox.ts"
 import { OutboxSignal } from "../../src/application/OutboxSignal.ts"
+import { BusUnavailable, MessageBus, MessageBusError } from "../../src/application/ports/MessageBus.ts"
+import { WebhookInbox } from "../../src/application/ports/WebhookInbox.ts"
 import { relayOnce, runRelay } from "../../src/application/RelayOutbox.ts"
 import type { Envelope, Step } from "../../src/application/Step.ts"
 import type { CrmChange } from "../../src/domain/CrmChange.ts"
+import { ackEach } from "../support/AckEach.ts"
 
 const options = { claimant: "test", batchSize: 2, leaseMs: 30_000, idleMs: 10 }
-const change = (n: number): CrmChange => ({ key: `k${n}`, objectType: "company", objectId: String(n), kind: "propertyChange", occurredAt: 1000 + n, propertyName: "name" })
+const change = (n: number): CrmChange => ({
+  key: `k${n}`,
+  objectType: "company",
+  objectId: String(n),
+  kind: "propertyChange",
+  occurredAt: 1000 + n,
+  propertyName: "name"
+})
 const step: Step = { name: "sync-company", bindings: ["crm.company.*"], retryTiersMs: [50], maxAttempts: 3, deliveryLimit: 5, prefetch: 10 }
 
 const Live = InMemoryBus.layer.pipe(Layer.provideMerge(InMemoryWebhookInbox.layer))
@@ -25,7 +32,10 @@ test("stored changes are published in batches with their routing key and marked 
         const inbox = yield* WebhookInbox
         const bus = yield* MessageBus
         const seen = yield* Queue.unbounded<Envelope>()
-        yield* bus.consume(step, ackEach((m) => Queue.offer(seen, m)))
+        yield* bus.consume(
+          step,
+          ackEach((m) => Queue.offer(seen, m))
+        )
         yield* inbox.store([change(1), change(2), change(3)], 0)
         expect(yield* relayOnce(options)).toBe(2)
         expect(yield* relayOnce(options)).toBe(1)
@@ -75,7 +85,10 @@ test("the running relay publishes as soon as intake signals, without waiting for
         const bus = yield* MessageBus
         const signal = yield* OutboxSignal
         const seen = yield* Queue.unbounded<Envelope>()
-        yield* bus.consume(step, ackEach((m) => Queue.offer(seen, m)))
+        yield* bus.consume(
+          step,
+          ackEach((m) => Queue.offer(seen, m))
+        )
         yield* Effect.forkScoped(runRelay({ ...options, idleMs: 60_000 }))
         yield* Effect.sleep("50 millis") // the relay found nothing and is idle now
         const started = performance.now()
@@ -93,13 +106,25 @@ test("a backlog goes out in batches of hundreds, one publish per batch, without 
   const publishes: Array<number> = []
   const CountingBus = Layer.effect(
     MessageBus,
-    Effect.map(MessageBus, (bus) => MessageBus.of({ ...bus, publish: (messages) => Effect.andThen(Effect.sync(() => publishes.push(messages.length)), bus.publish(messages)) }))
+    Effect.map(MessageBus, (bus) =>
+      MessageBus.of({
+        ...bus,
+        publish: (messages) =>
+          Effect.andThen(
+            Effect.sync(() => publishes.push(messages.length)),
+            bus.publish(messages)
+          )
+      })
+    )
   ).pipe(Layer.provide(InMemoryBus.layer))
   const backlog = await Effect.runPromise(
     Effect.scoped(
       Effect.gen(function* () {
         const inbox = yield* WebhookInbox
-        yield* inbox.store(Array.from({ length: 1200 }, (_, i) => change(i)), 0)
+        yield* inbox.store(
+          Array.from({ length: 1200 }, (_, i) => change(i)),
+          0
+        )
         // Idle polls of a minute: only draining without waiting finishes within the timeout.
         yield* Effect.forkScoped(runRelay({ ...options, batchSize: 500, idleMs: 60_000 }))
         return yield* Effect.gen(function* () {

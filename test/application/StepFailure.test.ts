@@ -17,9 +17,11 @@ test("every CRM reason that implies a wait hands its retryAfterMs to the retry f
 })
 
 test("reasons without a wait give no floor; unauthorized and rejected are never retried", () => {
-  const failures = [new CrmTransient({ message: "reset" }), new CrmUnauthorized({ message: "401: token" }), new CrmRejected({ message: "bad", status: 400 })].map((reason) =>
-    fromError(new CrmError({ reason }))
-  )
+  const failures = [
+    new CrmTransient({ message: "reset" }),
+    new CrmUnauthorized({ message: "401: token" }),
+    new CrmRejected({ message: "bad", status: 400 })
+  ].map((reason) => fromError(new CrmError({ reason })))
   expect(failures.map((f) => [f.retryable, "retryAfterMs" in f])).toEqual([
     [true, false],
     [false, false],

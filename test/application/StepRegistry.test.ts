@@ -10,7 +10,12 @@ const read = async (env: Record<string, string>) => {
 }
 
 test("one policy for all steps, overridden per step by its name as a prefix", async () => {
-  const tunings = await read({ RETRY_TIERS_MS: "100,200", RETRY_MAX_ATTEMPTS: "4", WRITE_BACK_IDS_RETRY_TIERS_MS: "500,5000", SYNC_COMMERCE_ENTITY_PREFETCH: "50" })
+  const tunings = await read({
+    RETRY_TIERS_MS: "100,200",
+    RETRY_MAX_ATTEMPTS: "4",
+    WRITE_BACK_IDS_RETRY_TIERS_MS: "500,5000",
+    SYNC_COMMERCE_ENTITY_PREFETCH: "50"
+  })
   expect(tunings["sync-crm-object"]).toEqual({ retryTiersMs: [100, 200], maxAttempts: 4, deliveryLimit: 5, prefetch: 100 })
   expect(tunings["write-back-ids"]).toEqual({ retryTiersMs: [500, 5000], maxAttempts: 4, deliveryLimit: 5, prefetch: 100 })
   expect(tunings["sync-commerce-entity"]).toEqual({ retryTiersMs: [100, 200], maxAttempts: 4, deliveryLimit: 5, prefetch: 50 })

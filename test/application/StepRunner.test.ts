@@ -1,13 +1,13 @@
 // The runner's decisions per delivery, without a bus: what each handler outcome settles to.
 import { expect, test } from "bun:test"
 import { Effect, Layer } from "effect"
+import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
 import type { Delivery } from "../../src/application/ports/MessageBus.ts"
 import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import { StoreError, StoreUnavailable } from "../../src/application/ports/StoreError.ts"
 import type { BatchHandler, Envelope, Step } from "../../src/application/Step.ts"
 import { StepFailure } from "../../src/application/StepFailure.ts"
 import { settleBatch } from "../../src/application/StepRunner.ts"
-import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
 
 const step: Step = { name: "s", bindings: [], retryTiersMs: [100, 1_000], maxAttempts: 3, deliveryLimit: 2, prefetch: 10 }
 const envelope = (id: string, attempt = 1): Envelope => ({ id, type: "t", payload: {}, occurredAt: 0, lane: "live", attempt })
@@ -25,7 +25,10 @@ const settle = (handler: BatchHandler, batch: ReadonlyArray<Delivery>, parked: L
   )
 
 test("one result per message: ack, retry with the next attempt, park (recorded)", async () => {
-  const out = await settle((ms) => Effect.succeed(ms.map((m) => (m.id === "a" ? undefined : m.id === "b" ? transient : permanent))), [delivery("a"), delivery("b"), delivery("c")])
+  const out = await settle(
+    (ms) => Effect.succeed(ms.map((m) => (m.id === "a" ? undefined : m.id === "b" ? transient : permanent))),
+    [delivery("a"), delivery("b"), delivery("c")]
+  )
   expect(out.settlements).toEqual(["Ack", "Retry", "Park"])
   expect(out.all[1]).toMatchObject({ _tag: "Retry", delayMs: 100, attempt: 2 })
   expect(out.parked).toEqual([["s:c", "400"]])
@@ -66,7 +69,7 @@ test("when parking cannot be recorded the message comes back after the first tie
       park: () => Effect.fail(new StoreError({ reason: new StoreUnavailable({ message: "store down" }) })),
       list: () => Effect.succeed([]),
       markReplayed: () => Effect.void,
-    discard: () => Effect.void
+      discard: () => Effect.void
     })
   )
   const out = await settle(() => Effect.succeed([permanent]), [delivery("a", 2)], down)

@@ -8,12 +8,22 @@ import { percentile } from "../../bench/throughput/Intake.ts"
 import { cpuMs, peakRssMb } from "../../bench/throughput/ProcessStats.ts"
 import type { LoggedRequest } from "../support/hubspot/AdminRoutes.ts"
 
-const request = (method: string, path: string, status: number, body?: unknown): LoggedRequest => ({ method, path, query: "", status, time: "", durationMs: 1, body })
+const request = (method: string, path: string, status: number, body?: unknown): LoggedRequest => ({
+  method,
+  path,
+  query: "",
+  status,
+  time: "",
+  durationMs: 1,
+  body
+})
 
 describe("bench arguments", () => {
   test("every count and duration has the issue's default and can be set", () => {
     const defaults = parseArgs([])
-    expect([defaults.intakeSeconds, defaults.senders, defaults.eventsPerRequest, defaults.contacts, defaults.users, defaults.burst, defaults.budget]).toEqual([20, 10, 100, 5000, 5000, 10_000, 100])
+    expect([defaults.intakeSeconds, defaults.senders, defaults.eventsPerRequest, defaults.contacts, defaults.users, defaults.burst, defaults.budget]).toEqual([
+      20, 10, 100, 5000, 5000, 10_000, 100
+    ])
     expect(defaults.drainWaitSeconds).toBe(80)
     const small = parseArgs(["--contacts", "200", "--intake-seconds", "5", "--burst", "500", "--phases", "intake,budget"])
     expect([small.contacts, small.intakeSeconds, small.drainWaitSeconds, small.burst]).toEqual([200, 5, 20, 500])
@@ -41,7 +51,10 @@ describe("HubSpot call accounting", () => {
     const stats = callStats(log)
     expect(stats).toMatchObject({ calls: 4, records: 3 + 1 + 1 + 2, throttled: 1 })
     expect(stats.byEndpoint[0]).toEqual(["GET /crm/v3/objects/contacts/{id}", 2])
-    expect(Object.fromEntries(stats.byEndpoint)).toMatchObject({ "POST /crm/v3/objects/contacts/batch/read": 1, "POST /crm/v3/objects/contacts/batch/update": 1 })
+    expect(Object.fromEntries(stats.byEndpoint)).toMatchObject({
+      "POST /crm/v3/objects/contacts/batch/read": 1,
+      "POST /crm/v3/objects/contacts/batch/update": 1
+    })
   })
 
   test("contacts read are those a successful single or batch read returned", () => {

@@ -1,12 +1,12 @@
 // The chaos oracle counts what it must: a record missing on the other side, a second copy, a field
 // that is not the last one written at the origin, an id that never came back.
 import { expect, test } from "bun:test"
+import { check, passes } from "../support/chaos/Oracle.ts"
+import type { Made } from "../support/chaos/Workload.ts"
 import type { SimEntity, Simulator } from "../support/commerce/CommerceSimulator.ts"
 import type { HubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
 import { createObject } from "../support/hubspot/ObjectMutations.ts"
 import { SimStore } from "../support/hubspot/SimStore.ts"
-import { check, passes } from "../support/chaos/Oracle.ts"
-import type { Made } from "../support/chaos/Workload.ts"
 
 const sides = (shop: ReadonlyArray<SimEntity>) => {
   const state = new SimStore()
@@ -17,7 +17,13 @@ const sides = (shop: ReadonlyArray<SimEntity>) => {
   } as unknown as Simulator
   return { state, hubspot, commerce }
 }
-const user = (id: string, record: Record<string, unknown>): SimEntity => ({ entity: "user", id, record: { id, ...record }, crmVersion: undefined, deleted: false })
+const user = (id: string, record: Record<string, unknown>): SimEntity => ({
+  entity: "user",
+  id,
+  record: { id, ...record },
+  crmVersion: undefined,
+  deleted: false
+})
 
 const fields = { email: "ada@example.com", firstName: "Ada", lastName: "Lovelace" }
 const contactProps = { email: "ada@example.com", firstname: "Ada", lastname: "Lovelace" }

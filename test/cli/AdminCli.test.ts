@@ -16,7 +16,13 @@ import type { Step } from "../../src/application/Step.ts"
 import { memoryStorePorts } from "../support/MemoryStorePorts.ts"
 
 const TOKEN = "cli-token"
-const layer = Layer.mergeAll(memoryStorePorts(), InMemoryBackfillJobs.layer, InMemoryBus.layer, InMemoryWebhookInbox.layer, InMemoryRateBudget.layer({ burst: 100, intervalMs: 10_000, daily: 1000, backfillShare: 0.5, timeZone: "UTC" }))
+const layer = Layer.mergeAll(
+  memoryStorePorts(),
+  InMemoryBackfillJobs.layer,
+  InMemoryBus.layer,
+  InMemoryWebhookInbox.layer,
+  InMemoryRateBudget.layer({ burst: 100, intervalMs: 10_000, daily: 1000, backfillShare: 0.5, timeZone: "UTC" })
+)
 const runtime = ManagedRuntime.make(layer)
 const step: Step = { name: "sync-contact", bindings: ["none"], retryTiersMs: [1000], maxAttempts: 3, deliveryLimit: 3, prefetch: 10 }
 let app: Hono
@@ -35,9 +41,18 @@ const parked = (id: string, reason = "CRM rejected: 400 INVALID_EMAIL"): ParkedI
 
 beforeAll(async () => {
   const context = await runtime.runPromise(Effect.context<Layer.Success<typeof layer>>())
-  app = new Hono().use("/admin/*", bearer(TOKEN)).route("/", AdminRoutes.make({ run: Effect.runPromiseWith(context), budget: { burst: 1, intervalMs: 1, daily: 1, backfillShare: 0, timeZone: "UTC" }, stored: Effect.void }))
+  app = new Hono().use("/admin/*", bearer(TOKEN)).route(
+    "/",
+    AdminRoutes.make({
+      run: Effect.runPromiseWith(context),
+      budget: { burst: 1, intervalMs: 1, daily: 1, backfillShare: 0, timeZone: "UTC" },
+      stored: Effect.void
+    })
+  )
   scope = await runtime.runPromise(Scope.make())
-  await runtime.runPromise(Effect.flatMap(MessageBus, (bus) => bus.consume(step, (b) => Effect.succeed(b.map(() => ({ _tag: "Ack" as const }))))).pipe(Scope.provide(scope)))
+  await runtime.runPromise(
+    Effect.flatMap(MessageBus, (bus) => bus.consume(step, (b) => Effect.succeed(b.map(() => ({ _tag: "Ack" as const }))))).pipe(Scope.provide(scope))
+  )
   await runtime.runPromise(
     Effect.gen(function* () {
       yield* (yield* ParkedItems).park([parked("11"), parked("12", "gave up after 6 attempts: 503"), parked("13")])
@@ -63,7 +78,10 @@ const cli = async (args: string, env: Record<string, string | undefined> = { ADM
     out: (l) => out.push(l),
     err: (l) => err.push(l)
   }
-  const code = await main(args.split(" ").filter((a) => a !== ""), io)
+  const code = await main(
+    args.split(" ").filter((a) => a !== ""),
+    io
+  )
   return { code, out: out.join("\n"), err: err.join("\n"), requests }
 }
 
@@ -79,7 +97,10 @@ describe("admin CLI", () => {
   })
 
   test("--json prints the API's answer; --url and ADMIN_URL pick the service", async () => {
-    const { out, requests } = await cli("parked show sync-contact:12 --json --url http://ops.example:8080/", { ADMIN_TOKEN: TOKEN, ADMIN_URL: "http://ignored" })
+    const { out, requests } = await cli("parked show sync-contact:12 --json --url http://ops.example:8080/", {
+      ADMIN_TOKEN: TOKEN,
+      ADMIN_URL: "http://ignored"
+    })
     expect(requests[0]).toBe("GET http://ops.example:8080/admin/parked/sync-contact%3A12")
     expect(JSON.parse(out)).toMatchObject({ id: "sync-contact:12", reason: "gave up after 6 attempts: 503" })
   })
@@ -107,7 +128,9 @@ describe("admin CLI", () => {
   test("jobs start, list, show, pause, resume, cancel; a refused change exits 1", async () => {
     const started = await cli("jobs start --direction crm-to-commerce --type company --page-size 200 --dry-run --json")
     expect(started.code).toBe(0)
-    expect(started.requests).toEqual([`POST http://127.0.0.1:3000/admin/jobs ${JSON.stringify({ direction: "crm-to-commerce", type: "company", pageSize: 200, dryRun: true })}`])
+    expect(started.requests).toEqual([
+      `POST http://127.0.0.1:3000/admin/jobs ${JSON.stringify({ direction: "crm-to-commerce", type: "company", pageSize: 200, dryRun: true })}`
+    ])
     const id = (JSON.parse(started.out) as { job: { id: string } }).job.id
     const list = await cli("jobs list")
     expect(list.out).toContain("STATE")
@@ -123,7 +146,22 @@ describe("admin CLI", () => {
   })
 
   test("usage errors exit 2 without calling the API; API refusals exit 1 with the message", async () => {
-    for (const args of ["", "parked", "parked frobnicate", "parked replay", "parked replay --all", "parked discard x", "entity contact", "parked list --bogus", "parked list --from yesterday", "jobs", "jobs frobnicate", "jobs pause", "jobs start --type contact", "jobs show a b"]) {
+    for (const args of [
+      "",
+      "parked",
+      "parked frobnicate",
+      "parked replay",
+      "parked replay --all",
+      "parked discard x",
+      "entity contact",
+      "parked list --bogus",
+      "parked list --from yesterday",
+      "jobs",
+      "jobs frobnicate",
+      "jobs pause",
+      "jobs start --type contact",
+      "jobs show a b"
+    ]) {
       const r = await cli(args)
       expect([args, r.code]).toEqual([args, 2])
       expect(r.requests).toEqual([])

@@ -15,12 +15,25 @@ import { memoryStorePorts } from "../support/MemoryStorePorts.ts"
 
 const setup = async () => {
   const crm = await Effect.runPromise(InMemoryCrm.make())
-  await Effect.runPromise(Effect.forEach(Array.from({ length: 30 }, (_, i) => i), (i) => crm.seed("company", { name: `Company ${i}` })))
+  await Effect.runPromise(
+    Effect.forEach(
+      Array.from({ length: 30 }, (_, i) => i),
+      (i) => crm.seed("company", { name: `Company ${i}` })
+    )
+  )
   const runtime = ManagedRuntime.make(
-    Layer.mergeAll(InMemoryBackfillJobs.layer, InMemoryBus.layer, Layer.succeed(Crm, crm), InMemoryCommerceApi.layer()).pipe(Layer.provideMerge(memoryStorePorts()))
+    Layer.mergeAll(InMemoryBackfillJobs.layer, InMemoryBus.layer, Layer.succeed(Crm, crm), InMemoryCommerceApi.layer()).pipe(
+      Layer.provideMerge(memoryStorePorts())
+    )
   )
   const out: Array<string> = []
-  const io = { run: <A, E>(e: Effect.Effect<A, E, BackfillJobs>) => runtime.runPromise(e), write: (l: string) => out.push(l), isTty: false, budget: { burst: 190, intervalMs: 10_000, share: 0.5 }, pollMs: 20 }
+  const io = {
+    run: <A, E>(e: Effect.Effect<A, E, BackfillJobs>) => runtime.runPromise(e),
+    write: (l: string) => out.push(l),
+    isTty: false,
+    budget: { burst: 190, intervalMs: 10_000, share: 0.5 },
+    pollMs: 20
+  }
   const cli = async (...args: Array<string>) => {
     out.length = 0
     await program(io)

@@ -1,8 +1,8 @@
 // The REST client passes the same CommerceApi contract as the in-memory adapter, against the simulator.
 import { Effect, Layer } from "effect"
 import * as CommerceRestApi from "../../src/adapters/commerce/CommerceRestApi.ts"
-import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
+import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
 import { commerceApiContract } from "../contract/CommerceApi.contract.ts"
 import * as Sim from "../support/commerce/CommerceSimulator.ts"
 

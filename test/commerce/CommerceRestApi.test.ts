@@ -17,7 +17,12 @@ const run = <A, E>(effect: Effect.Effect<A, E, CommerceApi>, layer: Layer.Layer<
   Effect.runPromise(Effect.provide(effect, layer))
 const fetchUser = (id = "1") => Effect.flatMap(CommerceApi, (api) => api.fetch("user", id))
 const failureOf = (effect: Effect.Effect<unknown, CommerceApiError, CommerceApi>, layer?: Layer.Layer<CommerceApi, unknown>) =>
-  run(Effect.flip(effect), layer).then((error) => ({ tag: error.reason._tag, status: error.reason.status, retryable: error.isRetryable, message: error.message }))
+  run(Effect.flip(effect), layer).then((error) => ({
+    tag: error.reason._tag,
+    status: error.reason.status,
+    retryable: error.isRetryable,
+    message: error.message
+  }))
 
 describe("CommerceRestApi", () => {
   test("a known id is the record; an unknown one is none (404)", async () => {
@@ -64,7 +69,12 @@ describe("CommerceRestApi", () => {
     try {
       const layer = client({ baseUrl: `http://127.0.0.1:${odd.port}` })
       expect(await failureOf(fetchUser(), layer)).toMatchObject({ tag: "CommerceRejected", status: 200 })
-      expect(await failureOf(Effect.flatMap(CommerceApi, (api) => api.listIds("user", {}, undefined, 10)), layer)).toMatchObject({ tag: "CommerceRejected" })
+      expect(
+        await failureOf(
+          Effect.flatMap(CommerceApi, (api) => api.listIds("user", {}, undefined, 10)),
+          layer
+        )
+      ).toMatchObject({ tag: "CommerceRejected" })
     } finally {
       await odd.stop(true)
     }

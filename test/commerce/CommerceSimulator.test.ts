@@ -55,7 +55,10 @@ describe("commerce simulator: tocommerce messages", () => {
       Effect.gen(function* () {
         yield* send(routingKeys.upsert("business"), upsert({ name: "Acme" }, { entity: "business", crmId: "co-1" }))
         yield* send(routingKeys.upsert("user"), upsert({ email: "a@example.com" }, { links: { businessId: "co-1" } }))
-        yield* send(routingKeys.upsert("purchase"), upsert({ reference: "#1" }, { entity: "purchase", crmId: "o-1", links: { userId: "c-100", businessId: "co-9" } }))
+        yield* send(
+          routingKeys.upsert("purchase"),
+          upsert({ reference: "#1" }, { entity: "purchase", crmId: "o-1", links: { userId: "c-100", businessId: "co-9" } })
+        )
         return yield* CommerceSimulator
       })
     )
@@ -73,7 +76,11 @@ describe("commerce simulator: tocommerce messages", () => {
         return yield* CommerceSimulator
       })
     )
-    expect(sim.state().user.map((e) => [e.id, e.deleted])).toEqual([["u-1", false], ["u-2", true], ["u-3", true]])
+    expect(sim.state().user.map((e) => [e.id, e.deleted])).toEqual([
+      ["u-1", false],
+      ["u-2", true],
+      ["u-3", true]
+    ])
     expect(typesOf(sim.published()).filter((t) => t.endsWith("_deleted"))).toEqual(["commerce.user_deleted", "commerce.user_deleted"])
   })
 
@@ -85,7 +92,10 @@ describe("commerce simulator: tocommerce messages", () => {
         return yield* CommerceSimulator
       })
     )
-    expect(sim.state().user.map((e) => [e.id, e.record["crmId"], e.deleted])).toEqual([["u-1", "c-9", false], ["u-2", "c-2", true]])
+    expect(sim.state().user.map((e) => [e.id, e.record["crmId"], e.deleted])).toEqual([
+      ["u-1", "c-9", false],
+      ["u-2", "c-2", true]
+    ])
     expect(sim.received().at(-1)?.outcome).toBe("kept u-1; deleted u-2")
     expect(typesOf(sim.published()).slice(-2)).toEqual(["commerce.user_updated", "commerce.user_deleted"])
   })

@@ -1,8 +1,8 @@
 // Runs a test against the commerce simulator on the in-memory bus, with a helper to send it
 // messages as the service would and an observer of what it publishes.
 import { Effect, Layer, Queue, type Scope } from "effect"
-import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
+import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import type { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import type { Envelope } from "../../src/application/Step.ts"
@@ -30,7 +30,10 @@ export const observe = Effect.gen(function* () {
   const bus = yield* MessageBus
   const seen = yield* Queue.unbounded<Envelope>()
   const step = { name: "test-observer", bindings: ["commerce.#"], retryTiersMs: [10], maxAttempts: 1, deliveryLimit: 1, prefetch: 10 }
-  yield* bus.consume(step, ackEach((message) => Queue.offer(seen, message)))
+  yield* bus.consume(
+    step,
+    ackEach((message) => Queue.offer(seen, message))
+  )
   return seen
 })
 

@@ -2,8 +2,8 @@
 import { describe, expect, test } from "bun:test"
 import { Effect, Layer, Option, Queue } from "effect"
 import * as CommerceRestApi from "../../src/adapters/commerce/CommerceRestApi.ts"
-import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
+import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
 import { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
 import { BusUnavailable, MessageBus, MessageBusError } from "../../src/application/ports/MessageBus.ts"
 import * as Sim from "../support/commerce/CommerceSimulator.ts"
@@ -48,7 +48,9 @@ describe("commerce simulator: changes on the platform", () => {
         const sim = yield* CommerceSimulator
         yield* sim.createPurchase({ reference: "#1001", totalMinor: 1999, currency: "EUR" })
         const event = yield* Queue.take(seen)
-        const fetched = yield* Effect.flatMap(CommerceApi, (api) => api.fetch("purchase", "p-1")).pipe(Effect.provide(CommerceRestApi.layer({ baseUrl: sim.url })))
+        const fetched = yield* Effect.flatMap(CommerceApi, (api) => api.fetch("purchase", "p-1")).pipe(
+          Effect.provide(CommerceRestApi.layer({ baseUrl: sim.url }))
+        )
         return [event, fetched] as const
       }),
       { eventsCarry: "id" }
@@ -63,7 +65,10 @@ test("a publish the broker refuses leaves the platform unchanged, so the retry d
   const FlakyBus = Layer.effect(
     MessageBus,
     Effect.map(MessageBus, (bus) =>
-      MessageBus.of({ ...bus, publish: (messages) => (down ? Effect.fail(new MessageBusError({ reason: new BusUnavailable({ message: "broker down" }) })) : bus.publish(messages)) })
+      MessageBus.of({
+        ...bus,
+        publish: (messages) => (down ? Effect.fail(new MessageBusError({ reason: new BusUnavailable({ message: "broker down" }) })) : bus.publish(messages))
+      })
     )
   ).pipe(Layer.provide(InMemoryBus.layer), Layer.merge(InMemoryParkedItems.layer))
   const sim = await Effect.runPromise(

@@ -8,11 +8,24 @@ const read = (env: Record<string, string>) => Effect.runPromise(Settings.setting
 test("with nothing set, every adapter is the embedded one and the defaults apply", async () => {
   const s = await read({})
   expect(Option.isNone(s.amqpUrl) && Option.isNone(s.mongoUrl) && Option.isNone(s.hubspotToken) && Option.isNone(s.commerceApiUrl)).toBe(true)
-  expect([s.amqpPrefix, s.mongoDb, s.mongoTimeoutMs, s.hubspotBasePath, s.commerceApiTimeoutMs]).toEqual(["crm-sync", "crm-sync", 2000, "https://api.hubapi.com", 10_000])
+  expect([s.amqpPrefix, s.mongoDb, s.mongoTimeoutMs, s.hubspotBasePath, s.commerceApiTimeoutMs]).toEqual([
+    "crm-sync",
+    "crm-sync",
+    2000,
+    "https://api.hubapi.com",
+    10_000
+  ])
 })
 
 test("adapter settings and secrets come from the same read; empty secrets mean not configured", async () => {
-  const s = await read({ AMQP_URL: "amqp://u:p@h", AMQP_PREFIX: "shop", MONGO_DB: "sync", MONGO_TIMEOUT_MS: "500", HUBSPOT_BASE_PATH: "http://sim", COMMERCE_API_TOKEN: " " })
+  const s = await read({
+    AMQP_URL: "amqp://u:p@h",
+    AMQP_PREFIX: "shop",
+    MONGO_DB: "sync",
+    MONGO_TIMEOUT_MS: "500",
+    HUBSPOT_BASE_PATH: "http://sim",
+    COMMERCE_API_TOKEN: " "
+  })
   expect(Option.map(s.amqpUrl, Redacted.value)).toEqual(Option.some("amqp://u:p@h"))
   expect([s.amqpPrefix, s.mongoDb, s.mongoTimeoutMs, s.hubspotBasePath]).toEqual(["shop", "sync", 500, "http://sim"])
   expect(Option.isNone(s.commerceApiToken)).toBe(true)

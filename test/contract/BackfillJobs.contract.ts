@@ -12,7 +12,13 @@ const aJob = (id: string, createdAt: number): BackfillJob => ({
   createdAt,
   updatedAt: createdAt
 })
-const aPage = (jobId: string, page: number, cursor: string | undefined): PageProgress => ({ jobId, page, cursor, counts: { records: (page + 1) * 100 }, finishedAt: 10 + page })
+const aPage = (jobId: string, page: number, cursor: string | undefined): PageProgress => ({
+  jobId,
+  page,
+  cursor,
+  counts: { records: (page + 1) * 100 },
+  finishedAt: 10 + page
+})
 const lease = (page: number, holder: string, expiresAt: number) => ({ jobId: "job", page, holder, expiresAt })
 
 export const backfillJobsContract = (name: string, makeLayer: () => Layer.Layer<BackfillJobs, unknown>): void => {
@@ -90,8 +96,16 @@ export const backfillJobsContract = (name: string, makeLayer: () => Layer.Layer<
     test("of replicas racing for a page, exactly one gets it; of racing finishes, exactly one counts", async () => {
       const out = await run((jobs) =>
         Effect.gen(function* () {
-          const leases = yield* Effect.forEach(Array.from({ length: 6 }, (_, i) => `r${i}`), (holder) => jobs.lease(lease(3, holder, 10_000), 0), { concurrency: "unbounded" })
-          const finishes = yield* Effect.forEach(Array.from({ length: 6 }, (_, i) => i), (i) => jobs.finish(aPage("job", 3, `c${i}`)), { concurrency: "unbounded" })
+          const leases = yield* Effect.forEach(
+            Array.from({ length: 6 }, (_, i) => `r${i}`),
+            (holder) => jobs.lease(lease(3, holder, 10_000), 0),
+            { concurrency: "unbounded" }
+          )
+          const finishes = yield* Effect.forEach(
+            Array.from({ length: 6 }, (_, i) => i),
+            (i) => jobs.finish(aPage("job", 3, `c${i}`)),
+            { concurrency: "unbounded" }
+          )
           return { leases, finishes }
         })
       )

@@ -66,7 +66,12 @@ export const crmContract = <E>(name: string, makeLayer: () => Layer.Layer<Crm, E
 
     test("upserts into an account without the commerce id fields fail as a permanent CrmRejected", async () => {
       const error = await Effect.runPromise(
-        Effect.flip(Effect.provide(Effect.flatMap(Crm, (crm) => crm.upsert("contact", [user("unprepared")])), Layer.orDie(makeUnprepared())))
+        Effect.flip(
+          Effect.provide(
+            Effect.flatMap(Crm, (crm) => crm.upsert("contact", [user("unprepared")])),
+            Layer.orDie(makeUnprepared())
+          )
+        )
       )
       expect(error._tag).toBe("CrmError")
       expect(error.reason._tag).toBe("CrmRejected")
@@ -96,9 +101,7 @@ export const crmContract = <E>(name: string, makeLayer: () => Layer.Layer<Crm, E
         Effect.gen(function* () {
           const crm = yield* Crm
           const contactId = applied((yield* crm.upsert("contact", [user("assoc")]))[0])
-          const companyId = applied(
-            (yield* crm.upsert("company", [{ commerceId: key("biz"), properties: { name: "Acme" } }]))[0]
-          )
+          const companyId = applied((yield* crm.upsert("company", [{ commerceId: key("biz"), properties: { name: "Acme" } }]))[0])
           const link = { fromType: "contact", fromId: contactId, toType: "company", toId: companyId } as const
           yield* crm.associate([link])
           yield* crm.associate([link])
@@ -116,9 +119,7 @@ export const crmContract = <E>(name: string, makeLayer: () => Layer.Layer<Crm, E
         Effect.gen(function* () {
           const crm = yield* Crm
           const contactId = applied((yield* crm.upsert("contact", [user("gone")]))[0])
-          const companyId = applied(
-            (yield* crm.upsert("company", [{ commerceId: key("gone-biz"), properties: { name: "Gone Inc" } }]))[0]
-          )
+          const companyId = applied((yield* crm.upsert("company", [{ commerceId: key("gone-biz"), properties: { name: "Gone Inc" } }]))[0])
           yield* crm.associate([{ fromType: "contact", fromId: contactId, toType: "company", toId: companyId }])
           yield* crm.archive("contact", [contactId])
           yield* crm.archive("contact", [contactId])
@@ -146,7 +147,10 @@ export const crmContract = <E>(name: string, makeLayer: () => Layer.Layer<Crm, E
       const { ids, seen, pages } = await run(
         Effect.gen(function* () {
           const crm = yield* Crm
-          const ids = (yield* crm.upsert("company", Array.from({ length: 45 }, (_, i) => ({ commerceId: key(`list${i}`), properties: { name: `List ${i}` } })))).map(applied)
+          const ids = (yield* crm.upsert(
+            "company",
+            Array.from({ length: 45 }, (_, i) => ({ commerceId: key(`list${i}`), properties: { name: `List ${i}` } }))
+          )).map(applied)
           const seen: Array<string> = []
           let after: string | undefined
           let pages = 0
@@ -170,10 +174,13 @@ export const crmContract = <E>(name: string, makeLayer: () => Layer.Layer<Crm, E
       const { ids, seen } = await run(
         Effect.gen(function* () {
           const crm = yield* Crm
-          const ids = (yield* crm.upsert("company", Array.from({ length: 120 }, (_, i) => ({
-            commerceId: key(`win${i}`),
-            properties: { name: `Window ${i}` }
-          })))).map(applied)
+          const ids = (yield* crm.upsert(
+            "company",
+            Array.from({ length: 120 }, (_, i) => ({
+              commerceId: key(`win${i}`),
+              properties: { name: `Window ${i}` }
+            }))
+          )).map(applied)
           const [first] = yield* crm.read("company", [ids[0]!])
           const seen: Array<string> = []
           let after: string | undefined

@@ -24,9 +24,17 @@ export const jobCheckpointsContract = (name: string, makeLayer: () => Layer.Laye
         Effect.gen(function* () {
           const before = yield* c.load(["job-00"])
           yield* c.save(jobs)
-          yield* c.save([aCheckpoint("job-01", { cursor: "after:500", done: 500, updatedAt: 2 }), aCheckpoint("job-02", { finished: true, done: 9, updatedAt: 3 })])
+          yield* c.save([
+            aCheckpoint("job-01", { cursor: "after:500", done: 500, updatedAt: 2 }),
+            aCheckpoint("job-02", { finished: true, done: 9, updatedAt: 3 })
+          ])
           yield* c.save([])
-          return { before, loaded: yield* c.load(["job-00", "job-01", "job-02", "nope"]), all: yield* c.load(jobs.map((j) => j.jobId)), none: yield* c.load([]) }
+          return {
+            before,
+            loaded: yield* c.load(["job-00", "job-01", "job-02", "nope"]),
+            all: yield* c.load(jobs.map((j) => j.jobId)),
+            none: yield* c.load([])
+          }
         })
       )
       expect(out.before).toEqual([])

@@ -40,7 +40,10 @@ export const parkedItemsContract = (name: string, makeLayer: () => Layer.Layer<P
     test("concurrent parks of one id leave one item", async () => {
       const out = await run((p) =>
         Effect.gen(function* () {
-          yield* Effect.all([1, 2, 3, 4].map((n) => p.park([aParked("same", { attempts: n })])), { concurrency: "unbounded" })
+          yield* Effect.all(
+            [1, 2, 3, 4].map((n) => p.park([aParked("same", { attempts: n })])),
+            { concurrency: "unbounded" }
+          )
           return yield* p.list({})
         })
       )

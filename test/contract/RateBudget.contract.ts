@@ -19,7 +19,10 @@ export interface BudgetStore {
 
 export const leased = (leases: ReadonlyArray<SlotLease>) => leases.reduce((sum, l) => sum + (l._tag === "Leased" ? l.tokens : 0), 0)
 export const leaseMany = (budget: RateBudget["Service"], lane: LaneName, count: number, now: number) =>
-  Effect.all(Array.from({ length: count }, () => budget.lease(lane, 1, now)), { concurrency: "unbounded" })
+  Effect.all(
+    Array.from({ length: count }, () => budget.lease(lane, 1, now)),
+    { concurrency: "unbounded" }
+  )
 
 /** The most grants any rolling `intervalMs` holds. */
 export const worstWindow = (times: ReadonlyArray<number>, intervalMs: number) =>
@@ -32,9 +35,21 @@ export const counting = (inner: Layer.Layer<RateBudget, unknown>) => {
     RateBudget,
     Effect.map(Effect.service(RateBudget), (b) =>
       RateBudget.of({
-        lease: (lane, max, now) => Effect.andThen(Effect.sync(() => calls.lease++), b.lease(lane, max, now)),
-        leaseDay: (max, now) => Effect.andThen(Effect.sync(() => calls.leaseDay++), b.leaseDay(max, now)),
-        observe: (o, now) => Effect.andThen(Effect.sync(() => calls.observe++), b.observe(o, now)),
+        lease: (lane, max, now) =>
+          Effect.andThen(
+            Effect.sync(() => calls.lease++),
+            b.lease(lane, max, now)
+          ),
+        leaseDay: (max, now) =>
+          Effect.andThen(
+            Effect.sync(() => calls.leaseDay++),
+            b.leaseDay(max, now)
+          ),
+        observe: (o, now) =>
+          Effect.andThen(
+            Effect.sync(() => calls.observe++),
+            b.observe(o, now)
+          ),
         usage: b.usage
       })
     )
@@ -74,7 +89,10 @@ const hammer = (budget: LocalBudget.LocalBudget["Service"], lane: LaneName, fibe
         times.push(now)
       }
     })
-    yield* Effect.all(Array.from({ length: fibers }, () => loop), { concurrency: "unbounded" })
+    yield* Effect.all(
+      Array.from({ length: fibers }, () => loop),
+      { concurrency: "unbounded" }
+    )
     return times
   })
 
@@ -227,7 +245,12 @@ export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolic
 
     test("never more than the burst in any rolling interval, whatever the lanes", async () => {
       const times = await twoReplicas(makeStore(fast), fast, (a, b) =>
-        Effect.map(Effect.all([hammer(a, "live", 6, 4000), hammer(b, "live", 6, 4000), hammer(a, "backfill", 3, 4000), hammer(b, "backfill", 3, 4000)], { concurrency: "unbounded" }), (all) => all.flat())
+        Effect.map(
+          Effect.all([hammer(a, "live", 6, 4000), hammer(b, "live", 6, 4000), hammer(a, "backfill", 3, 4000), hammer(b, "backfill", 3, 4000)], {
+            concurrency: "unbounded"
+          }),
+          (all) => all.flat()
+        )
       )
       expect(worstWindow(times, fast.intervalMs)).toBeLessThanOrEqual(fast.burst)
       expect(times.length).toBeGreaterThan(fast.burst / 2)
@@ -256,7 +279,10 @@ export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolic
       await Effect.runPromise(
         Effect.gen(function* () {
           const budget = yield* LocalBudget.LocalBudget
-          yield* Effect.all(Array.from({ length: n }, () => budget.take("live", 1)), { concurrency: 20 })
+          yield* Effect.all(
+            Array.from({ length: n }, () => budget.take("live", 1)),
+            { concurrency: 20 }
+          )
         }).pipe(Effect.provide(local({ ...fast, burst: 400 }, counted.layer)))
       )
       expect(counted.calls.lease + counted.calls.leaseDay + counted.calls.observe).toBeLessThanOrEqual(n / 10)

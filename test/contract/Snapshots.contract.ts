@@ -1,8 +1,8 @@
 // The Snapshots contract: the same assertions for the memory adapter and the Mongo adapter.
 import { describe, expect, test } from "bun:test"
 import { Effect, type Layer } from "effect"
-import type { CompanyId, ContactId } from "../../src/domain/Ids.ts"
 import { type CommerceSnapshot, type CrmSnapshot, Snapshots } from "../../src/application/ports/Snapshots.ts"
+import type { CompanyId, ContactId } from "../../src/domain/Ids.ts"
 import { portRunner } from "./runPort.ts"
 
 const aCompany = (id: string, version: number, name = `Acme ${id}`): CrmSnapshot => ({
@@ -94,7 +94,10 @@ export const snapshotsContract = (name: string, makeLayer: () => Layer.Layer<Sna
           return {
             verdicts,
             users: yield* s.getCommerce(users.map((u) => ({ entity: "user" as const, id: u.id }))),
-            business: yield* s.getCommerce([{ entity: "business", id: "1" }, { entity: "purchase", id: "1" }]),
+            business: yield* s.getCommerce([
+              { entity: "business", id: "1" },
+              { entity: "purchase", id: "1" }
+            ]),
             crm: yield* s.getCrm([{ type: "company", id: "1" }])
           }
         })
@@ -113,7 +116,10 @@ export const snapshotsContract = (name: string, makeLayer: () => Layer.Layer<Sna
     test("concurrent commerce saves of one key keep the newest", async () => {
       const out = await run((s) =>
         Effect.gen(function* () {
-          const racing = yield* Effect.all([3, 11, 5, 10, 2].map((v) => s.saveCommerce([aShopUser("x", v, { v })])), { concurrency: "unbounded" })
+          const racing = yield* Effect.all(
+            [3, 11, 5, 10, 2].map((v) => s.saveCommerce([aShopUser("x", v, { v })])),
+            { concurrency: "unbounded" }
+          )
           return { racing: racing.flat(), stored: yield* s.getCommerce([{ entity: "user", id: "x" }]) }
         })
       )

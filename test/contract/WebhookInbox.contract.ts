@@ -1,8 +1,8 @@
 // The WebhookInbox contract: the same assertions for the memory adapter and the Mongo adapter.
 import { describe, expect, test } from "bun:test"
 import { Effect, type Layer } from "effect"
-import type { CrmChange } from "../../src/domain/CrmChange.ts"
 import { type ClaimedBatch, WebhookInbox } from "../../src/application/ports/WebhookInbox.ts"
+import type { CrmChange } from "../../src/domain/CrmChange.ts"
 
 export const aChange = (n: number, over: Partial<CrmChange> = {}): CrmChange => ({
   key: `sub-1:company:${n}:evt-${n}:1000`,
@@ -16,8 +16,7 @@ export const aChange = (n: number, over: Partial<CrmChange> = {}): CrmChange => 
 })
 const changes = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => aChange(from + i))
 const keys = (batch: ClaimedBatch) => batch.events.map((e) => e.change.key)
-const claim = (inbox: WebhookInbox["Service"], claimant: string, now: number, limit = 50, leaseMs = 1000) =>
-  inbox.claim({ limit, claimant, now, leaseMs })
+const claim = (inbox: WebhookInbox["Service"], claimant: string, now: number, limit = 50, leaseMs = 1000) => inbox.claim({ limit, claimant, now, leaseMs })
 
 export const webhookInboxContract = (name: string, makeLayer: () => Layer.Layer<WebhookInbox, unknown>): void => {
   const run = <A>(f: (inbox: WebhookInbox["Service"]) => Effect.Effect<A, unknown>) =>
@@ -26,7 +25,13 @@ export const webhookInboxContract = (name: string, makeLayer: () => Layer.Layer<
   describe(`WebhookInbox contract: ${name}`, () => {
     test("stores each event once, even when delivered 5× concurrently, and counts the duplicates", async () => {
       const [results, backlog] = await run((inbox) =>
-        Effect.all([Effect.all(Array.from({ length: 5 }, () => inbox.store(changes(1, 4), 10)), { concurrency: "unbounded" }), inbox.backlog])
+        Effect.all([
+          Effect.all(
+            Array.from({ length: 5 }, () => inbox.store(changes(1, 4), 10)),
+            { concurrency: "unbounded" }
+          ),
+          inbox.backlog
+        ])
       )
       expect(results.reduce((sum, r) => sum + r.stored, 0)).toBe(3)
       expect(results.reduce((sum, r) => sum + r.duplicates, 0)).toBe(12)
@@ -50,7 +55,10 @@ export const webhookInboxContract = (name: string, makeLayer: () => Layer.Layer<
       const out = await run((inbox) =>
         Effect.gen(function* () {
           yield* inbox.store(changes(0, 20), 10)
-          const racing = yield* Effect.all(["a", "b", "c", "d", "e"].map((who) => claim(inbox, who, 100, 15)), { concurrency: "unbounded" })
+          const racing = yield* Effect.all(
+            ["a", "b", "c", "d", "e"].map((who) => claim(inbox, who, 100, 15)),
+            { concurrency: "unbounded" }
+          )
           const during = yield* claim(inbox, "f", 1099)
           return { racing, during }
         })
@@ -185,7 +193,10 @@ export const webhookInboxContract = (name: string, makeLayer: () => Layer.Layer<
           return { listed, after: (yield* inbox.quarantined).slice(before) }
         })
       )
-      expect(out.listed.map((q) => [q.body, q.reason, q.receivedAt])).toEqual([["first", "r1", 10], ['{"$gt":1}', "r2", 20]])
+      expect(out.listed.map((q) => [q.body, q.reason, q.receivedAt])).toEqual([
+        ["first", "r1", 10],
+        ['{"$gt":1}', "r2", 20]
+      ])
       expect(new Set(out.listed.map((q) => q.id)).size).toBe(2)
       expect(out.after.map((q) => q.body)).toEqual(['{"$gt":1}'])
     })
@@ -193,9 +204,18 @@ export const webhookInboxContract = (name: string, makeLayer: () => Layer.Layer<
     test("pendingFor lists the events still pending for these objects (changed or associated), oldest first; published ones are gone", async () => {
       const out = await run((inbox) =>
         Effect.gen(function* () {
-          const association = aChange(502, { kind: "associationChange", objectType: "contact", objectId: "c-9", associatedObjectType: "company", associatedObjectId: "501" })
+          const association = aChange(502, {
+            kind: "associationChange",
+            objectType: "contact",
+            objectId: "c-9",
+            associatedObjectType: "company",
+            associatedObjectId: "501"
+          })
           yield* inbox.store([aChange(501, { occurredAt: 1 }), aChange(503)], 20)
-          yield* inbox.store([aChange(504, { objectId: "501", key: "k-501-later" }), association, aChange(501, { objectType: "contact", key: "k-contact-501" })], 30)
+          yield* inbox.store(
+            [aChange(504, { objectId: "501", key: "k-501-later" }), association, aChange(501, { objectType: "contact", key: "k-contact-501" })],
+            30
+          )
           const before = yield* inbox.pendingFor("company", ["501", "nope"])
           const none = yield* inbox.pendingFor("company", [])
           const batch = yield* claim(inbox, "a", 100, 1)

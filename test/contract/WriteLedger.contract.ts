@@ -13,7 +13,9 @@ const anEntry = (objectKey: string, property: string, over: Partial<LedgerEntry>
   ...over
 })
 const sorted = (entries: ReadonlyArray<LedgerEntry>) =>
-  [...entries].sort((a, b) => JSON.stringify([a.side, a.objectKey, a.property, a.valueHash]).localeCompare(JSON.stringify([b.side, b.objectKey, b.property, b.valueHash])))
+  [...entries].sort((a, b) =>
+    JSON.stringify([a.side, a.objectKey, a.property, a.valueHash]).localeCompare(JSON.stringify([b.side, b.objectKey, b.property, b.valueHash]))
+  )
 
 export const writeLedgerContract = (name: string, makeLayer: () => Layer.Layer<WriteLedger, unknown>): void => {
   const run = portRunner(WriteLedger, makeLayer)
@@ -27,7 +29,14 @@ export const writeLedgerContract = (name: string, makeLayer: () => Layer.Layer<W
           yield* l.record([anEntry("company:1", "name", { side: "commerce" })])
           yield* l.record([])
           return {
-            found: yield* l.find([{ side: "crm", objectKey: "company:1" }, { side: "crm", objectKey: "company:2" }, { side: "crm", objectKey: "nobody" }], 10),
+            found: yield* l.find(
+              [
+                { side: "crm", objectKey: "company:1" },
+                { side: "crm", objectKey: "company:2" },
+                { side: "crm", objectKey: "nobody" }
+              ],
+              10
+            ),
             commerce: yield* l.find([{ side: "commerce", objectKey: "company:1" }], 10),
             none: yield* l.find([], 10)
           }

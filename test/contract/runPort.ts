@@ -1,5 +1,5 @@
 // Runs one program against a fresh layer: each contract test starts from an empty store.
-import { Effect, type Context, type Layer } from "effect"
+import { type Context, Effect, type Layer } from "effect"
 
 export const portRunner =
   <I, S>(tag: Context.Service<I, S>, makeLayer: () => Layer.Layer<I, unknown>) =>

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test"
-import { fieldRows } from "../../src/domain/CorrespondenceTable.ts"
 import { fieldWinner, freshness } from "../../src/domain/ConflictRules.ts"
+import { fieldRows } from "../../src/domain/CorrespondenceTable.ts"
 
 const row = (crmProperty: string) => {
   const found = fieldRows.find((r) => r.entity === "user" && r.crmProperty === crmProperty)
@@ -24,9 +24,7 @@ test.each([
   ["firstname", false, false, "none"],
   ["ecommerce_user_id", true, false, "none"], // to-crm only: a CRM edit never flows back
   ["hs_object_id", false, true, "none"] // to-commerce only
-] as const)("%s crm changed %p, commerce changed %p → %s", (property, crm, commerce, winner) =>
-  expect(fieldWinner(row(property), crm, commerce)).toBe(winner)
-)
+] as const)("%s crm changed %p, commerce changed %p → %s", (property, crm, commerce, winner) => expect(fieldWinner(row(property), crm, commerce)).toBe(winner))
 
 test("every row of the table has an owner and a transform, and no CRM property appears twice per entity", () => {
   const seen = new Set<string>()

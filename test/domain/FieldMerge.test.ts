@@ -1,7 +1,16 @@
 import { describe, expect, test } from "bun:test"
 import { fieldsForCommerce, propertiesForCrm } from "../../src/domain/FieldMerge.ts"
 
-const base = { hs_object_id: "7", email: "ada@example.com", firstname: "Ada", lastname: "Lovelace", city: "London", address: "1 Square", zip: "N1", country: "United Kingdom" }
+const base = {
+  hs_object_id: "7",
+  email: "ada@example.com",
+  firstname: "Ada",
+  lastname: "Lovelace",
+  city: "London",
+  address: "1 Square",
+  zip: "N1",
+  country: "United Kingdom"
+}
 
 describe("CRM → shop: send what the CRM changed since the last sync and wins", () => {
   test("a first sync sends every field", () => {
@@ -15,7 +24,10 @@ describe("CRM → shop: send what the CRM changed since the last sync and wins",
   })
 
   test("an edit of one field sends that field (and the id), not the shop's copy of the others", () => {
-    expect(fieldsForCommerce("user", { ...base, firstname: "Augusta" }, base, { email: "changed-in-shop@example.com" })).toEqual({ crmId: "7", firstName: "Augusta" })
+    expect(fieldsForCommerce("user", { ...base, firstname: "Augusta" }, base, { email: "changed-in-shop@example.com" })).toEqual({
+      crmId: "7",
+      firstName: "Augusta"
+    })
   })
 
   test("a field both sides changed goes to its owner: the CRM's first name travels, its e-mail does not", () => {
@@ -59,7 +71,12 @@ describe("shop → CRM: write what differs and the shop wins", () => {
   const shop = { id: "u-1", email: "ada@example.com", firstName: "Ada", lastName: "Lovelace", updatedAt: "2024-01-01T00:00:00Z" }
 
   test("a new record takes every mapped property", () => {
-    expect(propertiesForCrm("user", shop, undefined, undefined)).toEqual({ ecommerce_user_id: "u-1", email: "ada@example.com", firstname: "Ada", lastname: "Lovelace" })
+    expect(propertiesForCrm("user", shop, undefined, undefined)).toEqual({
+      ecommerce_user_id: "u-1",
+      email: "ada@example.com",
+      firstname: "Ada",
+      lastname: "Lovelace"
+    })
   })
 
   test("nothing differs → nothing to write (the echo of our own sync)", () => {
@@ -76,12 +93,16 @@ describe("shop → CRM: write what differs and the shop wins", () => {
     expect(propertiesForCrm("user", { ...shop, firstName: "Augusta" }, { ...base, ecommerce_user_id: "u-1" }, base)).toEqual({ firstname: "Augusta" })
   })
 
-  test("a cleared value is empty whether HubSpot says \"\" or the base says null", () => {
-    expect(propertiesForCrm("user", { ...shop, firstName: "Back" }, { ...base, ecommerce_user_id: "u-1", firstname: "" }, { ...base, firstname: null })).toEqual({ firstname: "Back" })
+  test('a cleared value is empty whether HubSpot says "" or the base says null', () => {
+    expect(
+      propertiesForCrm("user", { ...shop, firstName: "Back" }, { ...base, ecommerce_user_id: "u-1", firstname: "" }, { ...base, firstname: null })
+    ).toEqual({ firstname: "Back" })
   })
 
   test("without a base, a value HubSpot already holds in a CRM-owned field stays; an empty one is filled", () => {
-    expect(propertiesForCrm("user", { ...shop, firstName: "Shop", lastName: "Filled" }, { email: "ada@example.com", firstname: "HubSpot", lastname: "" }, undefined)).toEqual({
+    expect(
+      propertiesForCrm("user", { ...shop, firstName: "Shop", lastName: "Filled" }, { email: "ada@example.com", firstname: "HubSpot", lastname: "" }, undefined)
+    ).toEqual({
       ecommerce_user_id: "u-1",
       lastname: "Filled"
     })

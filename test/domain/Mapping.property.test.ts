@@ -1,12 +1,15 @@
 import { describe, expect, test } from "bun:test"
-import fc from "fast-check"
 import { Result } from "effect"
+import fc from "fast-check"
 import { type CommerceEntity, rowsOf } from "../../src/domain/CorrespondenceTable.ts"
 import { getPath, toCommerceFields, toCrmProperties } from "../../src/domain/Mapping.ts"
 import { validate } from "../../src/domain/Validation.ts"
 import { businessArb, purchaseArb, userArb } from "./arbitraries.ts"
 
-const sharedPaths = (entity: CommerceEntity) => rowsOf(entity).filter((r) => r.direction === "both").map((r) => r.commerceField)
+const sharedPaths = (entity: CommerceEntity) =>
+  rowsOf(entity)
+    .filter((r) => r.direction === "both")
+    .map((r) => r.commerceField)
 
 const roundTrip = (entity: CommerceEntity, record: Record<string, unknown>) => {
   const back = toCommerceFields(entity, toCrmProperties(entity, record))
@@ -14,9 +17,21 @@ const roundTrip = (entity: CommerceEntity, record: Record<string, unknown>) => {
 }
 
 describe("commerce → CRM → commerce is the identity on the fields both sides carry", () => {
-  test("user ↔ contact", () => fc.assert(fc.property(userArb, (u) => roundTrip("user", u)), { numRuns: 300 }))
-  test("business ↔ company", () => fc.assert(fc.property(businessArb, (b) => roundTrip("business", b)), { numRuns: 300 }))
-  test("purchase ↔ order", () => fc.assert(fc.property(purchaseArb, (p) => roundTrip("purchase", p)), { numRuns: 300 }))
+  test("user ↔ contact", () =>
+    fc.assert(
+      fc.property(userArb, (u) => roundTrip("user", u)),
+      { numRuns: 300 }
+    ))
+  test("business ↔ company", () =>
+    fc.assert(
+      fc.property(businessArb, (b) => roundTrip("business", b)),
+      { numRuns: 300 }
+    ))
+  test("purchase ↔ order", () =>
+    fc.assert(
+      fc.property(purchaseArb, (p) => roundTrip("purchase", p)),
+      { numRuns: 300 }
+    ))
 })
 
 describe("the generated records are valid, so the round trip covers real inputs", () => {
@@ -59,7 +74,10 @@ describe("validation never throws and always returns a typed result", () => {
   })
 
   test.each(["user", "business", "purchase"] as const)("%s on records with wrong field types", (entity) => {
-    const hostile = fc.dictionary(fc.constantFrom("id", "email", "name", "phone", "address", "totalMinor", "status", "currency", "vatNumber", "country", "__proto__", "$where"), fc.anything())
+    const hostile = fc.dictionary(
+      fc.constantFrom("id", "email", "name", "phone", "address", "totalMinor", "status", "currency", "vatNumber", "country", "__proto__", "$where"),
+      fc.anything()
+    )
     fc.assert(
       fc.property(hostile, (input) => {
         const result = validate(entity, input)

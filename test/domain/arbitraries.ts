@@ -19,10 +19,12 @@ export const userArb = fc.record(
     phone: fc.constantFrom(...phones),
     locale: fc.constantFrom("en-US", "de-DE", "fr", "pt-BR", "zh-Hant-TW"),
     stage: fc.constantFrom("subscriber", "prospect", "customer"),
-    address: fc.record(
-      { line1: text(255), city: text(100), postalCode: fc.stringMatching(/^[0-9A-Z]{3,10}$/), state: text(64), country: fc.constantFrom(...isoCountries) },
-      { requiredKeys: ["line1", "city", "postalCode", "country"] }
-    ).map((address) => (["US", "CA"].includes(address.country) && address.state === undefined ? { ...address, state: "ON" } : address)),
+    address: fc
+      .record(
+        { line1: text(255), city: text(100), postalCode: fc.stringMatching(/^[0-9A-Z]{3,10}$/), state: text(64), country: fc.constantFrom(...isoCountries) },
+        { requiredKeys: ["line1", "city", "postalCode", "country"] }
+      )
+      .map((address) => (["US", "CA"].includes(address.country) && address.state === undefined ? { ...address, state: "ON" } : address)),
     updatedAt: instant
   },
   { requiredKeys: ["id", "email", "updatedAt"] }

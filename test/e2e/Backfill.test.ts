@@ -11,7 +11,14 @@ import { eventually, type Stack, startStack } from "../support/e2e/Stack.ts"
 import { describeMongo } from "../support/mongo/MongoTestEnv.ts"
 import { type RunningService, startService } from "../support/ServiceProcess.ts"
 
-const companies = (def: Partial<JobDefinition> = {}): JobDefinition => ({ direction: "crm-to-commerce", types: ["company"], pageSize: 100, dryRun: false, kind: "backfill", ...def })
+const companies = (def: Partial<JobDefinition> = {}): JobDefinition => ({
+  direction: "crm-to-commerce",
+  types: ["company"],
+  pageSize: 100,
+  dryRun: false,
+  kind: "backfill",
+  ...def
+})
 
 const jobsOf = (mongoUrl: string, stack: Stack) => {
   const runtime = ManagedRuntime.make(MongoBackfillJobs.layer.pipe(Layer.provide(MongoConnection.dbLayer({ url: mongoUrl, dbName: stack.dbName }))))
@@ -29,7 +36,10 @@ describeMongo("end to end: backfill", (mongoUrl) => {
   let jobs: ReturnType<typeof jobsOf>
   const extra: Array<RunningService> = []
   beforeAll(async () => {
-    stack = await startStack(mongoUrl, { env: { RECONCILE_INTERVAL: "0", BACKFILL_LEASE_MS: "3000", BACKFILL_IDLE_MS: "200" }, hubspotFaults: { latencyMs: 15 } })
+    stack = await startStack(mongoUrl, {
+      env: { RECONCILE_INTERVAL: "0", BACKFILL_LEASE_MS: "3000", BACKFILL_IDLE_MS: "200" },
+      hubspotFaults: { latencyMs: 15 }
+    })
     stack.hubspot.webhooks?.stop()
     jobs = jobsOf(mongoUrl, stack)
   }, 60_000)
@@ -84,7 +94,9 @@ describeMongo("end to end: backfill", (mongoUrl) => {
     expect(view.pages).toBe(total / 10)
     expect(view.counts).toMatchObject({ records: total, synced: total, parked: 0 })
     // Each page's list call (this job's page size), by cursor: every page listed, at most one of them twice (the page the kill cut short).
-    const lists = stack.hubspot.requestLog().filter((r) => r.method === "GET" && /\/crm\/v3\/objects\/companies$/.test(r.path) && r.status === 200 && r.query.includes("limit=10&"))
+    const lists = stack.hubspot
+      .requestLog()
+      .filter((r) => r.method === "GET" && /\/crm\/v3\/objects\/companies$/.test(r.path) && r.status === 200 && r.query.includes("limit=10&"))
     const byCursor = new Map<string, number>()
     for (const r of lists) {
       const after = new URLSearchParams(r.query).get("after") ?? "start"
@@ -105,10 +117,17 @@ describeMongo("end to end: backfill", (mongoUrl) => {
     const id = await jobs.run(startJob(companies({ pageSize: 25 })))
     const view = await done(id, 120_000)
     expect(view.counts).toMatchObject({ records: created, synced: created })
-    const pagesBy = replicas.map((r) => r.logs.filter((l) => l["message"] === "backfill page finished" && (l["annotations"] as Record<string, unknown>)["job"] === id).length)
+    const pagesBy = replicas.map(
+      (r) => r.logs.filter((l) => l["message"] === "backfill page finished" && (l["annotations"] as Record<string, unknown>)["job"] === id).length
+    )
     expect(pagesBy[0]! + pagesBy[1]!).toBe(created / 25)
     expect(Math.min(...pagesBy)).toBeGreaterThan(0)
-    expect(stack.hubspot.requestLog().slice(since).filter((r) => r.status === 429)).toHaveLength(0)
+    expect(
+      stack.hubspot
+        .requestLog()
+        .slice(since)
+        .filter((r) => r.status === 429)
+    ).toHaveLength(0)
   }, 150_000)
 })
 
@@ -138,7 +157,11 @@ describeMongo("end to end: reconcile", (mongoUrl) => {
     expect(business.record["name"]).toBe("Webhooked")
     stack.hubspot.webhooks?.stop()
     stack.hubspot.ui.update("companies", company.id, { name: "Renamed, webhook dropped" })
-    await eventually(() => expect(stack.commerce.state().business.find((b) => b.id === business.id)?.record["name"]).toBe("Renamed, webhook dropped"), 20_000, 200)
+    await eventually(
+      () => expect(stack.commerce.state().business.find((b) => b.id === business.id)?.record["name"]).toBe("Renamed, webhook dropped"),
+      20_000,
+      200
+    )
     const runs = (await jobs.run(listJobs())).filter((v) => v.job.definition.kind === "reconcile")
     expect(runs.length).toBeGreaterThan(0)
   }, 60_000)

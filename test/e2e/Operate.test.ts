@@ -49,7 +49,10 @@ describeMongo("end to end: operating crm-sync", (mongoUrl) => {
     const user = await Effect.runPromise(stack.commerce.createUser({ email: "operator-case@example.com", lastName: "Refused" }))
     const userId = String(user["id"])
     const page = await eventually(async () => {
-      const body = (await (await admin(`/admin/parked?entity=${userId}`)).json()) as { total: number; items: Array<{ id: string; step: string; reason: string }> }
+      const body = (await (await admin(`/admin/parked?entity=${userId}`)).json()) as {
+        total: number
+        items: Array<{ id: string; step: string; reason: string }>
+      }
       expect(body.total).toBe(1)
       return body
     }, 20_000)

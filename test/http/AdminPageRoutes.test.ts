@@ -70,7 +70,11 @@ describe("admin page: backfill", () => {
   })
 
   test("the entity lookup shows the events still in the outbox and says queues are not inspected", async () => {
-    await run(Effect.flatMap(WebhookInbox, (i) => i.store([{ key: "evt-77", objectType: "company", objectId: "77", kind: "propertyChange", propertyName: "domain", occurredAt: 1_700_000_000_000 }], 5)))
+    await run(
+      Effect.flatMap(WebhookInbox, (i) =>
+        i.store([{ key: "evt-77", objectType: "company", objectId: "77", kind: "propertyChange", propertyName: "domain", occurredAt: 1_700_000_000_000 }], 5)
+      )
+    )
     const body = await html("/admin/ui?type=company&id=77")
     expect(body).toContain("pending in the outbox")
     expect(body).toContain("propertyChange domain at 2023-11-14T22:13:20Z")

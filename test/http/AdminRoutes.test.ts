@@ -8,8 +8,8 @@ import { bearer } from "../../src/adapters/http/AdminAuth.ts"
 import * as AdminRoutes from "../../src/adapters/http/AdminRoutes.ts"
 import * as InMemoryBackfillJobs from "../../src/adapters/memory/InMemoryBackfillJobs.ts"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
-import * as InMemoryRateBudget from "../../src/adapters/memory/InMemoryRateBudget.ts"
 import * as InMemoryMetrics from "../../src/adapters/memory/InMemoryMetrics.ts"
+import * as InMemoryRateBudget from "../../src/adapters/memory/InMemoryRateBudget.ts"
 import * as InMemoryWebhookInbox from "../../src/adapters/memory/InMemoryWebhookInbox.ts"
 import { BackfillJobs } from "../../src/application/ports/BackfillJobs.ts"
 import { IdLinks } from "../../src/application/ports/IdLinks.ts"
@@ -24,7 +24,14 @@ import { memoryStorePorts } from "../support/MemoryStorePorts.ts"
 const TOKEN = "s3cret-admin-token"
 const step: Step = { name: "sync-contact", bindings: ["none"], retryTiersMs: [1000], maxAttempts: 3, deliveryLimit: 3, prefetch: 10 }
 const metrics = InMemoryMetrics.make()
-const layer = Layer.mergeAll(memoryStorePorts(), InMemoryBackfillJobs.layer, InMemoryBus.layer, InMemoryWebhookInbox.layer, InMemoryRateBudget.layer({ burst: 100, intervalMs: 10_000, daily: 250_000, backfillShare: 0.5, timeZone: "UTC" }), InMemoryMetrics.layer(metrics))
+const layer = Layer.mergeAll(
+  memoryStorePorts(),
+  InMemoryBackfillJobs.layer,
+  InMemoryBus.layer,
+  InMemoryWebhookInbox.layer,
+  InMemoryRateBudget.layer({ burst: 100, intervalMs: 10_000, daily: 250_000, backfillShare: 0.5, timeZone: "UTC" }),
+  InMemoryMetrics.layer(metrics)
+)
 const runtime = ManagedRuntime.make(layer)
 const run = <A, E>(effect: Effect.Effect<A, E, Layer.Success<typeof layer>>) => runtime.runPromise(effect)
 const budget = { burst: 100, intervalMs: 10_000, daily: 250_000, backfillShare: 0.5, timeZone: "UTC" }
@@ -42,7 +49,9 @@ beforeAll(async () => {
   // The step's consumer sees what is replayed onto its queue.
   await run(
     Effect.flatMap(MessageBus, (bus) =>
-      bus.consume(step, (batch) => Ref.update(replayed, (all) => [...all, ...batch.map((d) => d.envelope)]).pipe(Effect.as(batch.map(() => ({ _tag: "Ack" as const })))))
+      bus.consume(step, (batch) =>
+        Ref.update(replayed, (all) => [...all, ...batch.map((d) => d.envelope)]).pipe(Effect.as(batch.map(() => ({ _tag: "Ack" as const }))))
+      )
     ).pipe(Scope.provide(scope))
   )
 })
@@ -54,7 +63,11 @@ afterAll(async () => {
 const auth = { authorization: `Bearer ${TOKEN}` }
 const get = (path: string, headers: Record<string, string> = auth) => app.request(path, { headers })
 const post = (path: string, body?: unknown) =>
-  app.request(path, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) })
+  app.request(path, {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body)
+  })
 
 const parked = (id: string, over: Partial<ParkedItem> = {}): ParkedItem => ({
   id: `sync-contact:${id}`,
@@ -142,7 +155,11 @@ describe("parked items", () => {
   test("discards with a note, kept on the item; the note is required", async () => {
     await park([parked("501")])
     expect((await post("/admin/parked/sync-contact:501/discard", {})).status).toBe(400)
-    expect(await (await post("/admin/parked/sync-contact:501/discard", { note: "duplicate contact, merged by hand" })).json()).toEqual({ done: ["sync-contact:501"], skipped: [], unknown: [] })
+    expect(await (await post("/admin/parked/sync-contact:501/discard", { note: "duplicate contact, merged by hand" })).json()).toEqual({
+      done: ["sync-contact:501"],
+      skipped: [],
+      unknown: []
+    })
     const item = (await (await get("/admin/parked/sync-contact:501")).json()) as ParkedItem
     expect(item.discarded?.note).toBe("duplicate contact, merged by hand")
     expect(await Effect.runPromise(metrics.total("messages_discarded_total"))).toBe(1)
@@ -151,8 +168,27 @@ describe("parked items", () => {
 
 describe("quarantined webhook payloads", () => {
   test("listed, shown, replayed when they decode now (stored and released), refused with 422 when they still do not", async () => {
-    const event = { eventId: 9, subscriptionId: 7, portalId: 42, appId: 9, occurredAt: 1_700_000_000_000, subscriptionType: "contact.propertyChange", attemptNumber: 0, objectId: 77, propertyName: "email", propertyValue: "a@b.c", changeSource: "CRM_UI" }
-    await run(Effect.flatMap(WebhookInbox, (i) => i.quarantine([{ body: JSON.stringify(event), reason: "old decoder refused it", receivedAt: 5 }, { body: "{not json", reason: "body is not JSON", receivedAt: 6 }])))
+    const event = {
+      eventId: 9,
+      subscriptionId: 7,
+      portalId: 42,
+      appId: 9,
+      occurredAt: 1_700_000_000_000,
+      subscriptionType: "contact.propertyChange",
+      attemptNumber: 0,
+      objectId: 77,
+      propertyName: "email",
+      propertyValue: "a@b.c",
+      changeSource: "CRM_UI"
+    }
+    await run(
+      Effect.flatMap(WebhookInbox, (i) =>
+        i.quarantine([
+          { body: JSON.stringify(event), reason: "old decoder refused it", receivedAt: 5 },
+          { body: "{not json", reason: "body is not JSON", receivedAt: 6 }
+        ])
+      )
+    )
     const list = (await (await get("/admin/webhooks/quarantined")).json()) as { total: number; items: Array<{ id: string; body: string }> }
     expect(list.total).toBe(2)
     const [good, bad] = list.items
@@ -173,7 +209,10 @@ describe("entity status, queues, budget", () => {
         yield* (yield* IdLinks).link([{ entity: "user", crmId: "9001", commerceId: "u-9001" }])
         yield* (yield* Snapshots).saveCommerce([{ entity: "user", id: "u-9001", version: 42, record: { email: "x@y.z" } }])
         // Pending in the outbox: one for this contact, one for another.
-        yield* (yield* WebhookInbox).store([9001, 9002].map((n) => ({ key: `evt-${n}`, objectType: "contact" as const, objectId: String(n), kind: "propertyChange" as const, occurredAt: 5 })), 6)
+        yield* (yield* WebhookInbox).store(
+          [9001, 9002].map((n) => ({ key: `evt-${n}`, objectType: "contact" as const, objectId: String(n), kind: "propertyChange" as const, occurredAt: 5 })),
+          6
+        )
       })
     )
     await park([parked("9001")])
@@ -215,19 +254,38 @@ describe("entity status, queues, budget", () => {
 })
 
 describe("backfill jobs", () => {
-  type View = { job: { id: string; state: string; definition: { direction: string; types: Array<string>; pageSize: number; dryRun: boolean; kind: string } }; pages: number; counts: Record<string, number> }
+  type View = {
+    job: { id: string; state: string; definition: { direction: string; types: Array<string>; pageSize: number; dryRun: boolean; kind: string } }
+    pages: number
+    counts: Record<string, number>
+  }
   test("start (decoded like the CLI's), list with progress, show; bad definitions are 400, unknown ids 404", async () => {
     const started = await post("/admin/jobs", { direction: "commerce-to-crm", type: "contact", pageSize: 200, dryRun: true })
     expect(started.status).toBe(200)
     const view = (await started.json()) as View
-    expect(view).toMatchObject({ job: { state: "running", definition: { direction: "commerce-to-crm", types: ["user"], pageSize: 200, dryRun: true, kind: "backfill" } }, pages: 0, counts: {} })
+    expect(view).toMatchObject({
+      job: { state: "running", definition: { direction: "commerce-to-crm", types: ["user"], pageSize: 200, dryRun: true, kind: "backfill" } },
+      pages: 0,
+      counts: {}
+    })
     await run(Effect.flatMap(BackfillJobs, (j) => j.finish({ jobId: view.job.id, page: 1, cursor: "c", counts: { records: 1000 }, finishedAt: Date.now() })))
     const listed = ((await (await get("/admin/jobs")).json()) as { jobs: Array<View> }).jobs.find((j) => j.job.id === view.job.id)
     expect(listed).toMatchObject({ pages: 2, counts: { records: 1000 } })
     expect(await (await get(`/admin/jobs/${view.job.id}`)).json()).toMatchObject({ job: { id: view.job.id }, pages: 2 })
-    expect(((await (await post("/admin/jobs", { direction: "crm-to-commerce", type: "all" })).json()) as View).job.definition).toMatchObject({ types: ["company", "contact", "order"], pageSize: 500, dryRun: false })
+    expect(((await (await post("/admin/jobs", { direction: "crm-to-commerce", type: "all" })).json()) as View).job.definition).toMatchObject({
+      types: ["company", "contact", "order"],
+      pageSize: 500,
+      dryRun: false
+    })
     expect((await get("/admin/jobs/no-such-job")).status).toBe(404)
-    for (const bad of [{}, { direction: "sideways", type: "contact" }, { direction: "crm-to-commerce", type: "planet" }, { direction: "crm-to-commerce", type: "contact", pageSize: 5000 }, { direction: "crm-to-commerce", type: "contact", pageSize: 1.5 }, "{not json"]) {
+    for (const bad of [
+      {},
+      { direction: "sideways", type: "contact" },
+      { direction: "crm-to-commerce", type: "planet" },
+      { direction: "crm-to-commerce", type: "contact", pageSize: 5000 },
+      { direction: "crm-to-commerce", type: "contact", pageSize: 1.5 },
+      "{not json"
+    ]) {
       expect((await post("/admin/jobs", bad)).status).toBe(400)
     }
   })
@@ -254,17 +312,34 @@ describe("never a 5xx on bad input", () => {
   test("any query parameters on the list endpoints, any path segments", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.dictionary(fc.constantFrom(...keys), fc.oneof(fc.string(), fc.integer().map(String), fc.double().map(String), fc.constantFrom("", "-1", "1e400", "NaN", "true", "0x10"))),
+        fc.dictionary(
+          fc.constantFrom(...keys),
+          fc.oneof(fc.string(), fc.integer().map(String), fc.double().map(String), fc.constantFrom("", "-1", "1e400", "NaN", "true", "0x10"))
+        ),
         fc.string({ maxLength: 40 }),
         async (query, segment) => {
           const qs = new URLSearchParams(query).toString()
           const seg = encodeURIComponent(segment)
-          for (const path of [`/admin/parked?${qs}`, `/admin/webhooks/quarantined?${qs}`, `/admin/parked/${seg}`, `/admin/entities/${seg}/${seg}`, `/admin/entities/contact/${seg}`]) {
+          for (const path of [
+            `/admin/parked?${qs}`,
+            `/admin/webhooks/quarantined?${qs}`,
+            `/admin/parked/${seg}`,
+            `/admin/entities/${seg}/${seg}`,
+            `/admin/entities/contact/${seg}`
+          ]) {
             const response = await get(path)
             expect(response.status).toBeLessThan(500)
           }
           expect((await get(`/admin/jobs/${seg}`)).status).toBeLessThan(500)
-          for (const path of [`/admin/parked/${seg}/replay`, `/admin/parked/${seg}/discard`, "/admin/parked/replay", `/admin/webhooks/quarantined/${seg}/replay`, "/admin/jobs", `/admin/jobs/${seg}/${seg}`, `/admin/jobs/${seg}/pause`]) {
+          for (const path of [
+            `/admin/parked/${seg}/replay`,
+            `/admin/parked/${seg}/discard`,
+            "/admin/parked/replay",
+            `/admin/webhooks/quarantined/${seg}/replay`,
+            "/admin/jobs",
+            `/admin/jobs/${seg}/${seg}`,
+            `/admin/jobs/${seg}/pause`
+          ]) {
             expect((await post(path, query)).status).toBeLessThan(500)
           }
         }

@@ -2,7 +2,17 @@
 import { describe, expect, test } from "bun:test"
 import { toCrmChange } from "../../src/adapters/http/HubSpotWebhookEvent.ts"
 
-const base = { eventId: 1, subscriptionId: 2, portalId: 3, appId: 1_234_567, occurredAt: 10, subscriptionType: "contact.propertyChange", objectId: 42, propertyName: "firstname", propertyValue: "A" }
+const base = {
+  eventId: 1,
+  subscriptionId: 2,
+  portalId: 3,
+  appId: 1_234_567,
+  occurredAt: 10,
+  subscriptionType: "contact.propertyChange",
+  objectId: 42,
+  propertyName: "firstname",
+  propertyValue: "A"
+}
 
 describe("toCrmChange: origin", () => {
   test("a write by the app the webhook is delivered to is ours", () => {

@@ -7,8 +7,8 @@ import * as WebhookRoutes from "../../src/adapters/http/WebhookRoutes.ts"
 import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
 import * as InMemoryWebhookInbox from "../../src/adapters/memory/InMemoryWebhookInbox.ts"
 import * as PromMetrics from "../../src/adapters/metrics/PromMetrics.ts"
-import { Metrics } from "../../src/application/ports/Metrics.ts"
 import type { Delivery } from "../../src/application/ports/MessageBus.ts"
+import { Metrics } from "../../src/application/ports/Metrics.ts"
 import type { Step } from "../../src/application/Step.ts"
 import { StepFailure } from "../../src/application/StepFailure.ts"
 import { settleBatch } from "../../src/application/StepRunner.ts"
@@ -23,8 +23,17 @@ const signed = (body: string, secret = SECRET) => {
   }
 }
 const event = (n: number) => ({
-  eventId: 100 + n, subscriptionId: 7, portalId: 42, appId: 9, occurredAt: 1_700_000_000_000 + n, subscriptionType: "contact.propertyChange",
-  attemptNumber: 0, objectId: 500 + n, propertyName: "email", propertyValue: `c${n}@example.com`, changeSource: "CRM_UI"
+  eventId: 100 + n,
+  subscriptionId: 7,
+  portalId: 42,
+  appId: 9,
+  occurredAt: 1_700_000_000_000 + n,
+  subscriptionType: "contact.propertyChange",
+  attemptNumber: 0,
+  objectId: 500 + n,
+  propertyName: "email",
+  propertyValue: `c${n}@example.com`,
+  changeSource: "CRM_UI"
 })
 
 const scrape = async (metrics: PromMetrics.PromMetrics) => (await MetricsRoutes.make(metrics.registry).request("/metrics")).text()
@@ -38,7 +47,12 @@ describe("/metrics", () => {
     const metrics = PromMetrics.make()
     const inbox = await Effect.runPromise(InMemoryWebhookInbox.make())
     const run: WebhookRoutes.RunEffect = (effect) => Effect.runPromise(Effect.provide(effect, PromMetrics.layer(metrics)))
-    const app = WebhookRoutes.make(inbox, { clientSecret: SECRET, publicUrl: undefined, legacyVersions: [], maxBodyBytes: 65536, storeTimeoutMs: 500 }, Effect.void, run)
+    const app = WebhookRoutes.make(
+      inbox,
+      { clientSecret: SECRET, publicUrl: undefined, legacyVersions: [], maxBodyBytes: 65536, storeTimeoutMs: 500 },
+      Effect.void,
+      run
+    )
     const post = (body: string, headers: Record<string, string>) => app.request("/webhooks/hubspot", { method: "POST", body, headers })
     const body = JSON.stringify([event(1), event(2)])
     expect((await post(body, signed(body))).status).toBe(200)
@@ -62,8 +76,16 @@ describe("/metrics", () => {
   test("a settled batch counts consumed, retried and parked per step and tier, handler time and sync lag", async () => {
     const metrics = PromMetrics.make()
     const step: Step = { name: "sync-x", bindings: [], retryTiersMs: [100, 1_000], maxAttempts: 3, deliveryLimit: 5, prefetch: 10 }
-    const delivery = (id: string, attempt: number): Delivery => ({ envelope: { id, type: "t", payload: {}, occurredAt: 0, lane: "live", attempt }, firstFailedAt: undefined, undecodable: false })
-    const outcome: Record<string, StepFailure | undefined> = { ok: undefined, again: new StepFailure({ retryable: true, reason: "503" }), bad: new StepFailure({ retryable: false, reason: "400" }) }
+    const delivery = (id: string, attempt: number): Delivery => ({
+      envelope: { id, type: "t", payload: {}, occurredAt: 0, lane: "live", attempt },
+      firstFailedAt: undefined,
+      undecodable: false
+    })
+    const outcome: Record<string, StepFailure | undefined> = {
+      ok: undefined,
+      again: new StepFailure({ retryable: true, reason: "503" }),
+      bad: new StepFailure({ retryable: false, reason: "400" })
+    }
     await Effect.runPromise(
       settleBatch(step, (ms) => Effect.succeed(ms.map((m) => outcome[m.id])))([delivery("ok", 1), delivery("again", 2), delivery("bad", 1)]).pipe(
         Effect.provide(Layer.merge(InMemoryParkedItems.layer, PromMetrics.layer(metrics)))
@@ -76,7 +98,11 @@ describe("/metrics", () => {
     expect(sample(text, 'crm_sync_messages_parked_total{step="sync-x",tier="main"}')).toBe(1)
     expect(sample(text, 'crm_sync_handler_duration_seconds_count{step="sync-x"}')).toBe(1)
     expect(sample(text, 'crm_sync_sync_lag_seconds_count{step="sync-x"}')).toBe(1)
-    expect(await Effect.runPromise(Effect.flatMap(Effect.service(Metrics), (m) => m.total("messages_consumed_total", { step: "sync-x" })).pipe(Effect.provide(PromMetrics.layer(metrics))))).toBe(3)
+    expect(
+      await Effect.runPromise(
+        Effect.flatMap(Effect.service(Metrics), (m) => m.total("messages_consumed_total", { step: "sync-x" })).pipe(Effect.provide(PromMetrics.layer(metrics)))
+      )
+    ).toBe(3)
   })
 
   test("without a Metrics adapter recording is a no-op, and an undeclared label does not throw", async () => {

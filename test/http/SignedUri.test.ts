@@ -14,7 +14,8 @@ const sdkSigned = (hubspotCalled: string) => {
   const headers: Record<string, string> = { "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": String(now) }
   return (name: string) => headers[name]
 }
-const accepted = (uri: string, header: (name: string) => string | undefined) => verify({ method: "POST", uri, body, header }, { clientSecret: SECRET, now, legacyVersions: [] }).ok
+const accepted = (uri: string, header: (name: string) => string | undefined) =>
+  verify({ method: "POST", uri, body, header }, { clientSecret: SECRET, now, legacyVersions: [] }).ok
 
 describe("the signed URI", () => {
   test("behind a proxy that strips a path prefix, the public URL's path is what HubSpot signed", () => {

@@ -83,7 +83,15 @@ describe("bad input never stores unsigned data and never answers 500", () => {
     ["wrong secret", (body: string) => v3(body, URL_, Date.now(), "other")],
     ["stale timestamp", (body: string) => v3(body, URL_, Date.now() - 6 * 60 * 1000)],
     ["garbage signature", () => ({ "x-hubspot-signature-v3": "%%%", "x-hubspot-request-timestamp": String(Date.now()) })],
-    ["v1 when only v3 is accepted", (body: string) => ({ "x-hubspot-signature": createHash("sha256").update(SECRET + body).digest("hex"), "x-hubspot-signature-version": "v1" })]
+    [
+      "v1 when only v3 is accepted",
+      (body: string) => ({
+        "x-hubspot-signature": createHash("sha256")
+          .update(SECRET + body)
+          .digest("hex"),
+        "x-hubspot-signature-version": "v1"
+      })
+    ]
   ])("%s → 401, nothing stored", async (_, headers) => {
     const { post, pending } = await setup()
     const body = JSON.stringify([event(1)])
@@ -95,8 +103,20 @@ describe("bad input never stores unsigned data and never answers 500", () => {
     const { post, pending } = await setup({ legacyVersions: ["v1", "v2"] })
     const b1 = JSON.stringify([event(1)])
     const b2 = JSON.stringify([event(2)])
-    expect((await post(b1, { "x-hubspot-signature": createHash("sha256").update(SECRET + b1).digest("hex"), "x-hubspot-signature-version": "v1" })).status).toBe(200)
-    expect((await post(b2, { "x-hubspot-signature": createHash("sha256").update(`${SECRET}POST${URL_}${b2}`).digest("hex"), "x-hubspot-signature-version": "v2" })).status).toBe(200)
+    expect(
+      (
+        await post(b1, {
+          "x-hubspot-signature": createHash("sha256")
+            .update(SECRET + b1)
+            .digest("hex"),
+          "x-hubspot-signature-version": "v1"
+        })
+      ).status
+    ).toBe(200)
+    expect(
+      (await post(b2, { "x-hubspot-signature": createHash("sha256").update(`${SECRET}POST${URL_}${b2}`).digest("hex"), "x-hubspot-signature-version": "v2" }))
+        .status
+    ).toBe(200)
     expect(await pending()).toBe(2)
   })
 
@@ -121,7 +141,11 @@ describe("bad input never stores unsigned data and never answers 500", () => {
     const stores: Array<number> = []
     const recording: WebhookInbox["Service"] = {
       ...memory,
-      store: (changes, at) => Effect.andThen(Effect.sync(() => stores.push(changes.length)), memory.store(changes, at)),
+      store: (changes, at) =>
+        Effect.andThen(
+          Effect.sync(() => stores.push(changes.length)),
+          memory.store(changes, at)
+        ),
       quarantine: (payloads) => Effect.sync(() => void quarantined.push(...payloads))
     }
     const { post, pending } = await setup({}, recording)
@@ -150,8 +174,7 @@ describe("storage failures answer 503 fast, never 2xx without a durable write", 
   const failing = (behaviour: "fail" | "hang") =>
     Effect.runPromise(InMemoryWebhookInbox.make()).then((store) => ({
       ...store,
-      store: () =>
-        behaviour === "fail" ? Effect.fail(new StoreError({ reason: new StoreUnavailable({ message: "connection reset" }) })) : Effect.never
+      store: () => (behaviour === "fail" ? Effect.fail(new StoreError({ reason: new StoreUnavailable({ message: "connection reset" }) })) : Effect.never)
     }))
 
   test.each(["fail", "hang"] as const)("store %s → 503 within the timeout", async (behaviour) => {

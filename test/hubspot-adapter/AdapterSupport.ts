@@ -38,9 +38,17 @@ export const recordingBudget = (config: BudgetConfig = budgetConfig) => {
     RateBudget,
     Effect.map(InMemoryRateBudget.make(config), (inner) =>
       RateBudget.of({
-        lease: (lane, max, now) => Effect.andThen(Effect.sync(() => log.takes.push(lane)), inner.lease(lane, max, now)),
+        lease: (lane, max, now) =>
+          Effect.andThen(
+            Effect.sync(() => log.takes.push(lane)),
+            inner.lease(lane, max, now)
+          ),
         leaseDay: inner.leaseDay,
-        observe: (observation, now) => Effect.andThen(Effect.sync(() => log.observed.push(observation)), inner.observe(observation, now)),
+        observe: (observation, now) =>
+          Effect.andThen(
+            Effect.sync(() => log.observed.push(observation)),
+            inner.observe(observation, now)
+          ),
         usage: inner.usage
       })
     )

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test"
 import { Effect } from "effect"
 import { Crm, type CrmError, type ItemOutcome } from "../../src/application/ports/Crm.ts"
 import type { CompanyId, ContactId, OrderId } from "../../src/domain/Ids.ts"
-import { useAdapterSim, adapterLayer, callsTo, runWith, user } from "./AdapterSupport.ts"
+import { adapterLayer, callsTo, runWith, useAdapterSim, user } from "./AdapterSupport.ts"
 
 const env = useAdapterSim()
 
@@ -30,7 +30,14 @@ describe("HubSpot batches", () => {
     const inputs = Array.from({ length: 250 }, (_, i) => user(`bulk${i}`))
     const ids = (await run(Effect.flatMap(Crm, (crm) => crm.upsert("contact", inputs)))).map(idOf)
     expect(callsTo(env.sim, /\/contacts\/batch\/upsert$/)).toBe(3)
-    const updated = await run(Effect.flatMap(Crm, (crm) => crm.update("contact", ids.map((id) => ({ id, properties: { lastname: "Bulk" } })))))
+    const updated = await run(
+      Effect.flatMap(Crm, (crm) =>
+        crm.update(
+          "contact",
+          ids.map((id) => ({ id, properties: { lastname: "Bulk" } }))
+        )
+      )
+    )
     expect(updated.every((o) => o._tag === "Applied")).toBe(true)
     expect(callsTo(env.sim, /\/contacts\/batch\/update$/)).toBe(3)
     const records = await run(Effect.flatMap(Crm, (crm) => crm.read("contact", ids)))
@@ -42,7 +49,12 @@ describe("HubSpot batches", () => {
   test("update: an unknown id is rejected as OBJECT_NOT_FOUND, in place", async () => {
     const [id] = (await run(Effect.flatMap(Crm, (crm) => crm.upsert("contact", [user("x")])))).map(idOf)
     const outcomes = await run(
-      Effect.flatMap(Crm, (crm) => crm.update("contact", [{ id: "77777777" as ContactId, properties: { lastname: "No" } }, { id: id!, properties: { lastname: "Yes" } }]))
+      Effect.flatMap(Crm, (crm) =>
+        crm.update("contact", [
+          { id: "77777777" as ContactId, properties: { lastname: "No" } },
+          { id: id!, properties: { lastname: "Yes" } }
+        ])
+      )
     )
     expect(outcomes[0]).toMatchObject({ _tag: "Rejected", retryable: false, message: expect.stringContaining("OBJECT_NOT_FOUND") })
     expect(outcomes[1]).toMatchObject({ _tag: "Applied", id, created: false })
@@ -74,7 +86,12 @@ describe("HubSpot batches", () => {
   test("associating with a record that does not exist is a permanent rejection", async () => {
     const [id] = (await run(Effect.flatMap(Crm, (crm) => crm.upsert("contact", [user("lonely")])))).map(idOf)
     const error = await Effect.runPromise(
-      Effect.flip(Effect.provide(Effect.flatMap(Crm, (crm) => crm.associate([{ fromType: "contact", fromId: id!, toType: "company", toId: "424242" }])), adapterLayer(env.sim)))
+      Effect.flip(
+        Effect.provide(
+          Effect.flatMap(Crm, (crm) => crm.associate([{ fromType: "contact", fromId: id!, toType: "company", toId: "424242" }])),
+          adapterLayer(env.sim)
+        )
+      )
     )
     expect(error.reason).toMatchObject({ _tag: "CrmRejected", message: expect.stringContaining("OBJECT_NOT_FOUND") })
     expect(error.isRetryable).toBe(false)

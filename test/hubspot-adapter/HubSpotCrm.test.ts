@@ -1,7 +1,7 @@
 // The Crm contract, run against the HubSpot adapter talking to the simulator.
 import { afterAll, beforeAll } from "bun:test"
-import { type HubSpotSimulator, startHubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
 import { crmContract } from "../contract/Crm.contract.ts"
+import { type HubSpotSimulator, startHubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
 import { adapterLayer, startSim } from "./AdapterSupport.ts"
 
 let sim: HubSpotSimulator
@@ -13,4 +13,8 @@ beforeAll(async () => {
 })
 afterAll(() => Promise.all([sim.stop(), bare.stop()]))
 
-crmContract("HubSpot adapter + simulator", () => adapterLayer(sim), () => adapterLayer(bare))
+crmContract(
+  "HubSpot adapter + simulator",
+  () => adapterLayer(sim),
+  () => adapterLayer(bare)
+)

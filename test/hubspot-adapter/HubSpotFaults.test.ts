@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { Crm } from "../../src/application/ports/Crm.ts"
 import type { ContactId } from "../../src/domain/Ids.ts"
 import { type HubSpotSimulator, startHubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
-import { useAdapterSim, adapterLayer, failureWith, recordingBudget, user } from "./AdapterSupport.ts"
+import { adapterLayer, failureWith, recordingBudget, useAdapterSim, user } from "./AdapterSupport.ts"
 
 const env = useAdapterSim()
 

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test"
 import { Effect, Layer } from "effect"
 import * as InMemoryMetrics from "../../src/adapters/memory/InMemoryMetrics.ts"
 import { Crm } from "../../src/application/ports/Crm.ts"
-import { adapterLayer, user, useAdapterSim } from "./AdapterSupport.ts"
+import { adapterLayer, useAdapterSim, user } from "./AdapterSupport.ts"
 
 const env = useAdapterSim()
 const upsert = Effect.flatMap(Crm, (crm) => crm.upsert("contact", [user(1)]))

@@ -38,7 +38,13 @@ describe("setupHubSpot", () => {
 
   test("a property that exists without unique values is reported, not silently accepted", async () => {
     const client = new Client({ accessToken: "test-token", basePath: sim.url })
-    await client.crm.properties.coreApi.create("contacts", { name: "ecommerce_user_id", label: "x", type: "string" as never, fieldType: "text" as never, groupName: "contactinformation" })
+    await client.crm.properties.coreApi.create("contacts", {
+      name: "ecommerce_user_id",
+      label: "x",
+      type: "string" as never,
+      fieldType: "text" as never,
+      groupName: "contactinformation"
+    })
     const steps = await setup()
     expect(steps.find((s) => s.name === "ecommerce_user_id")?.status).toBe("not unique")
   })

@@ -9,7 +9,12 @@ const company = async (name: string) => (await env.client.crm.companies.basicApi
 describe("associations v4", () => {
   test("associate default, batch read both ways, archive", async () => {
     const [c1, c2, co] = [await contact("a1@example.com"), await contact("a2@example.com"), await company("Acme")]
-    const made = await env.client.crm.associations.v4.batchApi.createDefault("contacts", "companies", { inputs: [{ _from: { id: c1 }, to: { id: co } }, { _from: { id: c2 }, to: { id: co } }] })
+    const made = await env.client.crm.associations.v4.batchApi.createDefault("contacts", "companies", {
+      inputs: [
+        { _from: { id: c1 }, to: { id: co } },
+        { _from: { id: c2 }, to: { id: co } }
+      ]
+    })
     expect(made.results[0]?.associationSpec).toMatchObject({ associationCategory: "HUBSPOT_DEFINED", associationTypeId: 279 })
     const fromCompany = await env.client.crm.associations.v4.batchApi.getPage("companies", "contacts", { inputs: [{ id: co }] })
     expect(fromCompany.results[0]?.to.map((t) => String(t.toObjectId)).sort()).toEqual([c1, c2].sort())
@@ -35,7 +40,10 @@ describe("associations v4", () => {
 
   test("associations given at creation", async () => {
     const co = await company("AtCreate")
-    const c = await env.client.crm.contacts.basicApi.create({ properties: { email: "ac@example.com" }, associations: [{ to: { id: co }, types: [{ associationCategory: "HUBSPOT_DEFINED" as never, associationTypeId: 279 }] }] })
+    const c = await env.client.crm.contacts.basicApi.create({
+      properties: { email: "ac@example.com" },
+      associations: [{ to: { id: co }, types: [{ associationCategory: "HUBSPOT_DEFINED" as never, associationTypeId: 279 }] }]
+    })
     const page = await env.client.crm.associations.v4.basicApi.getPage("contacts", c.id, "companies")
     expect(page.results.map((r) => String(r.toObjectId))).toEqual([co])
   })

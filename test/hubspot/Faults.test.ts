@@ -18,7 +18,13 @@ describe("faults", () => {
       env.sim.reset()
       env.sim.setFaults({ errorRate: 0.5, seed: 42 })
       const out: boolean[] = []
-      for (let i = 0; i < 20; i++) out.push(await page().then(() => true, () => false))
+      for (let i = 0; i < 20; i++)
+        out.push(
+          await page().then(
+            () => true,
+            () => false
+          )
+        )
       return out
     }
     const first = await run()
@@ -53,7 +59,14 @@ describe("faults", () => {
   })
 
   test("423 Locked on bursts of upserts", async () => {
-    await env.client.crm.properties.coreApi.create("contacts", { name: "ext", label: "ext", type: "string" as never, fieldType: "text" as never, groupName: "contactinformation", hasUniqueValue: true })
+    await env.client.crm.properties.coreApi.create("contacts", {
+      name: "ext",
+      label: "ext",
+      type: "string" as never,
+      fieldType: "text" as never,
+      groupName: "contactinformation",
+      hasUniqueValue: true
+    })
     env.sim.setFaults({ lockedUpserts: { max: 2, windowMs: 2000 } })
     const upsert = () => env.client.crm.contacts.batchApi.upsert({ inputs: [{ id: "e1", idProperty: "ext", properties: {} }] })
     await upsert()
@@ -65,7 +78,12 @@ describe("faults", () => {
 
   test("per-item rejections produce 207 errors", async () => {
     env.sim.setFaults({ rejectItems: [{ property: "name", value: "poison" }] })
-    const res = await env.client.crm.companies.batchApi.create({ inputs: [{ properties: { name: "fine" }, associations: [] }, { properties: { name: "poison" }, associations: [] }] })
+    const res = await env.client.crm.companies.batchApi.create({
+      inputs: [
+        { properties: { name: "fine" }, associations: [] },
+        { properties: { name: "poison" }, associations: [] }
+      ]
+    })
     expect(res.results).toHaveLength(1)
     expect("errors" in res && res.errors?.[0]?.category).toBe("VALIDATION_ERROR")
     env.sim.setFaults({ rejectItems: [], rejectWhen: (t, p) => (t === "companies" && p["name"] === "fn" ? "nope" : undefined) })

@@ -91,10 +91,19 @@ describe("properties API", () => {
 
 describe("batch API", () => {
   test("creates and reads in batch; 207 for missing ids", async () => {
-    const created = await env.client.crm.contacts.batchApi.create({ inputs: [{ properties: { email: "x1@example.com" }, associations: [] }, { properties: { email: "x2@example.com" }, associations: [] }] })
+    const created = await env.client.crm.contacts.batchApi.create({
+      inputs: [
+        { properties: { email: "x1@example.com" }, associations: [] },
+        { properties: { email: "x2@example.com" }, associations: [] }
+      ]
+    })
     expect(created.results).toHaveLength(2)
     const ids = created.results.map((r) => r.id)
-    const read = await env.client.crm.contacts.batchApi.read({ inputs: [...ids, "999999"].map((id) => ({ id })), properties: ["email"], propertiesWithHistory: [] })
+    const read = await env.client.crm.contacts.batchApi.read({
+      inputs: [...ids, "999999"].map((id) => ({ id })),
+      properties: ["email"],
+      propertiesWithHistory: []
+    })
     expect(read.results).toHaveLength(2)
     expect("errors" in read && read.errors?.[0]).toMatchObject({ category: "OBJECT_NOT_FOUND", context: { ids: ["999999"] } })
   })

@@ -30,7 +30,12 @@ describe("rate limits", () => {
     expect(limited.status).toBe(429)
     const body = (await limited.json()) as Record<string, unknown>
     expect(Object.keys(body).sort()).toEqual(["correlationId", "errorType", "message", "policyName", "status"])
-    expect(body).toMatchObject({ status: "error", message: "You have reached your ten_secondly_rolling limit.", errorType: "RATE_LIMIT", policyName: "TEN_SECONDLY_ROLLING" })
+    expect(body).toMatchObject({
+      status: "error",
+      message: "You have reached your ten_secondly_rolling limit.",
+      errorType: "RATE_LIMIT",
+      policyName: "TEN_SECONDLY_ROLLING"
+    })
     expect(String(body["correlationId"])).toMatch(/^[0-9a-f-]{36}$/)
     await Bun.sleep(burstIntervalMs + 50)
     expect((await call()).status).toBe(200)

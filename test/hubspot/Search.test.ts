@@ -10,7 +10,10 @@ beforeAll(async () => {
   sim = await startHubSpotSimulator({ searchPerSecond: 1000 })
   client = sdkClient(sim.url)
   for (let i = 0; i < 12; i++) {
-    const c = await client.crm.contacts.basicApi.create({ properties: { email: `u${i}@example.com`, firstname: i % 2 === 0 ? "Even" : "Odd" }, associations: [] })
+    const c = await client.crm.contacts.basicApi.create({
+      properties: { email: `u${i}@example.com`, firstname: i % 2 === 0 ? "Even" : "Odd" },
+      associations: []
+    })
     ids.push(c.id)
   }
 })
@@ -20,7 +23,11 @@ const search = (body: Record<string, unknown>) => client.crm.contacts.searchApi.
 
 describe("search", () => {
   test("EQ filter, total, after paging", async () => {
-    const page1 = await search({ filterGroups: [{ filters: [{ propertyName: "firstname", operator: "EQ", value: "even" }] }], limit: 4, properties: ["firstname"] })
+    const page1 = await search({
+      filterGroups: [{ filters: [{ propertyName: "firstname", operator: "EQ", value: "even" }] }],
+      limit: 4,
+      properties: ["firstname"]
+    })
     expect(page1.total).toBe(6)
     expect(page1.results).toHaveLength(4)
     expect(page1.paging?.next?.after).toBe("4")
@@ -31,7 +38,11 @@ describe("search", () => {
 
   test("hs_object_id ranges, IN, sorts descending, HAS_PROPERTY", async () => {
     const [a, b, c] = [ids[2] ?? "", ids[5] ?? "", ids[7] ?? ""]
-    const between = await search({ filterGroups: [{ filters: [{ propertyName: "hs_object_id", operator: "BETWEEN", value: a, highValue: b }] }], sorts: [{ propertyName: "hs_object_id", direction: "DESCENDING" }], limit: 10 })
+    const between = await search({
+      filterGroups: [{ filters: [{ propertyName: "hs_object_id", operator: "BETWEEN", value: a, highValue: b }] }],
+      sorts: [{ propertyName: "hs_object_id", direction: "DESCENDING" }],
+      limit: 10
+    })
     expect(between.results.map((r) => r.id)).toEqual([5, 4, 3, 2].map((i) => ids[i] ?? ""))
     const gt = await search({ filterGroups: [{ filters: [{ propertyName: "hs_object_id", operator: "GT", value: c }] }], limit: 100 })
     expect(gt.total).toBe(4)
@@ -45,12 +56,18 @@ describe("search", () => {
     const since = Date.now() - 60_000
     const recent = await search({ filterGroups: [{ filters: [{ propertyName: "hs_lastmodifieddate", operator: "GTE", value: String(since) }] }], limit: 1 })
     expect(recent.total).toBe(12)
-    const future = await search({ filterGroups: [{ filters: [{ propertyName: "hs_lastmodifieddate", operator: "GT", value: new Date(Date.now() + 60_000).toISOString() }] }], limit: 1 })
+    const future = await search({
+      filterGroups: [{ filters: [{ propertyName: "hs_lastmodifieddate", operator: "GT", value: new Date(Date.now() + 60_000).toISOString() }] }],
+      limit: 1
+    })
     expect(future.total).toBe(0)
-    const either = await search({ filterGroups: [
-      { filters: [{ propertyName: "email", operator: "EQ", value: "u1@example.com" }] },
-      { filters: [{ propertyName: "email", operator: "EQ", value: "u2@example.com" }] }
-    ], limit: 10 })
+    const either = await search({
+      filterGroups: [
+        { filters: [{ propertyName: "email", operator: "EQ", value: "u1@example.com" }] },
+        { filters: [{ propertyName: "email", operator: "EQ", value: "u2@example.com" }] }
+      ],
+      limit: 10
+    })
     expect(either.total).toBe(2)
   })
 
@@ -69,7 +86,11 @@ describe("search rate limit", () => {
       const statuses: number[] = []
       let headers: Headers | undefined
       for (let i = 0; i < 7; i++) {
-        const res = await fetch(`${limited.url}/crm/v3/objects/contacts/search`, { method: "POST", headers: { Authorization: "Bearer test-token", "Content-Type": "application/json" }, body: "{}" })
+        const res = await fetch(`${limited.url}/crm/v3/objects/contacts/search`, {
+          method: "POST",
+          headers: { Authorization: "Bearer test-token", "Content-Type": "application/json" },
+          body: "{}"
+        })
         statuses.push(res.status)
         headers = res.headers
         if (res.status === 429) expect(await res.json()).toMatchObject({ errorType: "RATE_LIMIT", policyName: "SECONDLY" })

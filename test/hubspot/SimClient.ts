@@ -3,8 +3,7 @@ import { afterAll, beforeAll, beforeEach } from "bun:test"
 import { Client } from "@hubspot/api-client"
 import { type HubSpotSimulator, startHubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
 
-export const sdkClient = (url: string, accessToken = "test-token"): Client =>
-  new Client({ accessToken, basePath: url, numberOfApiCallRetries: 0 })
+export const sdkClient = (url: string, accessToken = "test-token"): Client => new Client({ accessToken, basePath: url, numberOfApiCallRetries: 0 })
 
 /** The SDK throws one ApiException class per module: read it by shape. */
 export const apiError = async (promise: Promise<unknown>): Promise<{ code: number; body: unknown; headers: Record<string, string> }> => {

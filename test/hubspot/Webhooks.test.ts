@@ -80,7 +80,9 @@ describe("webhooks", () => {
     const o = await client.crm.objects.basicApi.create("orders", { properties: { hs_order_name: "#1" }, associations: [] })
     await sim.flushWebhooks()
     const events = allEvents()
-    const summary = events.filter((e) => e["objectId"] === Number(c.id)).map((e) => [e["subscriptionType"], e["propertyName"] ?? null, e["propertyValue"] ?? null])
+    const summary = events
+      .filter((e) => e["objectId"] === Number(c.id))
+      .map((e) => [e["subscriptionType"], e["propertyName"] ?? null, e["propertyValue"] ?? null])
     expect(summary).toEqual([
       ["contact.creation", null, null],
       ["contact.propertyChange", "email", "e@example.com"],
@@ -90,7 +92,8 @@ describe("webhooks", () => {
     ])
     const orderEvent = events.find((e) => e["objectId"] === Number(o.id))
     expect(orderEvent).toMatchObject({ subscriptionType: "object.creation", objectTypeId: "0-123", changeSource: "INTEGRATION", attemptNumber: 0 })
-    for (const e of events) expect(Object.keys(e)).toEqual(expect.arrayContaining(["eventId", "subscriptionId", "portalId", "appId", "occurredAt", "attemptNumber", "changeSource"]))
+    for (const e of events)
+      expect(Object.keys(e)).toEqual(expect.arrayContaining(["eventId", "subscriptionId", "portalId", "appId", "occurredAt", "attemptNumber", "changeSource"]))
   })
 
   test("UI edits carry changeSource CRM_UI; merges emit merge + deletion; associations emit associationChange", async () => {
@@ -103,10 +106,18 @@ describe("webhooks", () => {
     await sim.flushWebhooks()
     const events = allEvents()
     expect(events.every((e) => e["changeSource"] === "CRM_UI")).toBe(true)
-    expect(events.find((e) => e["subscriptionType"] === "contact.merge")).toMatchObject({ objectId: Number(a.id), primaryObjectId: Number(a.id), mergedObjectIds: [Number(b.id)] })
+    expect(events.find((e) => e["subscriptionType"] === "contact.merge")).toMatchObject({
+      objectId: Number(a.id),
+      primaryObjectId: Number(a.id),
+      mergedObjectIds: [Number(b.id)]
+    })
     expect(events.find((e) => e["subscriptionType"] === "contact.deletion")).toMatchObject({ objectId: Number(b.id) })
     expect(events.find((e) => e["subscriptionType"] === "contact.associationChange")).toMatchObject({
-      associationType: "CONTACT_TO_COMPANY", fromObjectId: Number(a.id), toObjectId: Number(co.id), associationRemoved: false, isPrimaryAssociation: false
+      associationType: "CONTACT_TO_COMPANY",
+      fromObjectId: Number(a.id),
+      toObjectId: Number(co.id),
+      associationRemoved: false,
+      isPrimaryAssociation: false
     })
     expect(events.find((e) => e["subscriptionType"] === "company.associationChange")).toMatchObject({ associationType: "COMPANY_TO_CONTACT" })
   })

@@ -2,12 +2,12 @@ import { describe, expect, it } from "bun:test"
 import { Effect, Exit, Layer, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
+import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import { StepFailure } from "../../src/application/StepFailure.ts"
 import { recordDeadLetters } from "../../src/application/StepRunner.ts"
 import { aMessage, aStep, consume, messageBusContract, recorder } from "../contract/MessageBus.contract.ts"
-import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
 
 const makeLayer = () => InMemoryBus.layer
 

@@ -3,7 +3,11 @@ import { Effect } from "effect"
 import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
 import { crmContract } from "../contract/Crm.contract.ts"
 
-crmContract("in-memory", () => InMemoryCrm.layer(), () => InMemoryCrm.layer({ uniqueProperties: { contact: [], company: [], order: [] } }))
+crmContract(
+  "in-memory",
+  () => InMemoryCrm.layer(),
+  () => InMemoryCrm.layer({ uniqueProperties: { contact: [], company: [], order: [] } })
+)
 
 test("the in-memory CRM splits large inputs into calls of at most 100", async () => {
   const crm = await Effect.runPromise(InMemoryCrm.make())

@@ -6,7 +6,8 @@ import * as InMemoryWebhookInbox from "../../src/adapters/memory/InMemoryWebhook
 import * as InMemoryWriteLedger from "../../src/adapters/memory/InMemoryWriteLedger.ts"
 import type { CrmSnapshot } from "../../src/application/ports/Snapshots.ts"
 
-const snapshot = (id: string): CrmSnapshot => ({ type: "contact", id, version: 1, record: { id, properties: {}, updatedAt: 1, companyIds: [] } }) as unknown as CrmSnapshot
+const snapshot = (id: string): CrmSnapshot =>
+  ({ type: "contact", id, version: 1, record: { id, properties: {}, updatedAt: 1, companyIds: [] } }) as unknown as CrmSnapshot
 const ids = (found: ReadonlyArray<{ readonly id: string }>) => found.map((s) => s.id).sort()
 
 describe("memory bounds", () => {
@@ -28,7 +29,10 @@ describe("memory bounds", () => {
         const entry = (objectKey: string) => ({ side: "crm" as const, objectKey, property: "p", valueHash: "h", expiresAt: Number.MAX_SAFE_INTEGER })
         yield* ledger.record([entry("o1"), entry("o2")])
         yield* ledger.record([entry("o3")])
-        const found = yield* ledger.find(["o1", "o2", "o3"].map((objectKey) => ({ side: "crm" as const, objectKey })), 0)
+        const found = yield* ledger.find(
+          ["o1", "o2", "o3"].map((objectKey) => ({ side: "crm" as const, objectKey })),
+          0
+        )
         expect(found.map((e) => e.objectKey).sort()).toEqual(["o2", "o3"])
       })
     ))

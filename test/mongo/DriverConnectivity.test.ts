@@ -36,7 +36,10 @@ describeMongo("mongodb driver against the server", (url) => {
     const col = db.collection<{ _id: string; used: number }>("upsert_probe")
     const created = await col.findOneAndUpdate({ _id: "s" }, { $inc: { used: 1 } }, { upsert: true, returnDocument: "after" })
     const updated = await col.findOneAndUpdate({ _id: "s" }, { $inc: { used: 1 } }, { upsert: true, returnDocument: "after" })
-    expect([created, updated]).toEqual([{ _id: "s", used: 1 }, { _id: "s", used: 2 }])
+    expect([created, updated]).toEqual([
+      { _id: "s", used: 1 },
+      { _id: "s", used: 2 }
+    ])
     const miss = await col.findOneAndUpdate({ _id: "s", used: { $lte: 1 } }, { $inc: { used: 1 } }, { upsert: true }).catch((e: unknown) => e)
     expect(miss).toMatchObject({ code: 11000 })
   })

@@ -1,6 +1,6 @@
 import { Layer } from "effect"
-import { dbLayer } from "../../src/adapters/mongo/MongoConnection.ts"
 import * as MongoBackfillJobs from "../../src/adapters/mongo/MongoBackfillJobs.ts"
+import { dbLayer } from "../../src/adapters/mongo/MongoConnection.ts"
 import { backfillJobsContract } from "../contract/BackfillJobs.contract.ts"
 import { describeMongo, freshDbName } from "../support/mongo/MongoTestEnv.ts"
 

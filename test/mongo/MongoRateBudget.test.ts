@@ -7,8 +7,8 @@ import { Crm } from "../../src/application/ports/Crm.ts"
 import { RateBudget } from "../../src/application/ports/RateBudget.ts"
 import type { ContactId } from "../../src/domain/Ids.ts"
 import { rateBudgetContract } from "../contract/RateBudget.contract.ts"
-import { type HubSpotSimulator, startHubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
 import { adapterLayer, runWith } from "../hubspot-adapter/AdapterSupport.ts"
+import { type HubSpotSimulator, startHubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
 import { describeMongo, freshDbName } from "../support/mongo/MongoTestEnv.ts"
 
 describeMongo("MongoRateBudget on a real server", (url) => {
@@ -37,7 +37,10 @@ describeMongo("MongoRateBudget on a real server", (url) => {
     // Counted from the first call: the index set-up at start is not a per-call cost.
     const calls = Effect.andThen(
       Effect.sync(() => ops.splice(0)),
-      Effect.all(Array.from({ length: n }, () => read), { concurrency: 20 })
+      Effect.all(
+        Array.from({ length: n }, () => read),
+        { concurrency: 20 }
+      )
     )
     try {
       await runWith(adapterLayer(sim, {}, budget))(calls)

@@ -3,8 +3,8 @@
 import { expect, test } from "bun:test"
 import { Effect } from "effect"
 import { MongoClient } from "mongodb"
-import * as MongoWebhookInbox from "../../src/adapters/mongo/MongoWebhookInbox.ts"
 import { ensureWebhookInboxIndexes } from "../../src/adapters/mongo/Indexes.ts"
+import * as MongoWebhookInbox from "../../src/adapters/mongo/MongoWebhookInbox.ts"
 import { aChange } from "../contract/WebhookInbox.contract.ts"
 import { describeMongo, freshDbName } from "../support/mongo/MongoTestEnv.ts"
 

@@ -53,7 +53,12 @@ describeMongo("MongoWebhookInbox relay lease", (url) => {
         open = resolve
       })
       const b = MongoWebhookInbox.make(leaseReadWaits(db, gate), opts)
-      await Effect.runPromise(a.store(Array.from({ length: 5 }, (_, i) => aChange(i)), 1))
+      await Effect.runPromise(
+        a.store(
+          Array.from({ length: 5 }, (_, i) => aChange(i)),
+          1
+        )
+      )
       const now = Date.now()
       const batchA = await Effect.runPromise(a.claim({ limit: 100, claimant: "A", now, leaseMs: 30_000 }))
       const claimB = Effect.runPromise(b.claim({ limit: 100, claimant: "B", now, leaseMs: 30_000 }))

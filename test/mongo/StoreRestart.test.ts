@@ -19,7 +19,13 @@ describe.skipIf(!privateFerretDbAvailable && !required && mongoUrl === undefined
   const insertWithin = async (handle: MongoHandle, ms: number): Promise<boolean> => {
     const deadline = Date.now() + ms
     while (Date.now() < deadline) {
-      const ok = await handle.db.collection("probe").insertOne({ at: Date.now() }).then(() => true, () => false)
+      const ok = await handle.db
+        .collection("probe")
+        .insertOne({ at: Date.now() })
+        .then(
+          () => true,
+          () => false
+        )
       if (ok) return true
       await Bun.sleep(200)
     }
@@ -34,7 +40,15 @@ describe.skipIf(!privateFerretDbAvailable && !required && mongoUrl === undefined
       // Steady load before, during and after the crash, as the service would have.
       let loading = true
       const load = (async () => {
-        while (loading) await Promise.all(Array.from({ length: 8 }, (_, i) => handle.db.collection("probe").insertOne({ cycle, i }).catch(() => undefined)))
+        while (loading)
+          await Promise.all(
+            Array.from({ length: 8 }, (_, i) =>
+              handle.db
+                .collection("probe")
+                .insertOne({ cycle, i })
+                .catch(() => undefined)
+            )
+          )
       })()
       await Bun.sleep(500)
       await server.kill()

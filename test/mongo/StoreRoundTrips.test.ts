@@ -51,8 +51,18 @@ describeMongo("Mongo store ports: round trips per call", (url) => {
   test("id links: find 1, link 2, repoint at most 4", async () => {
     const l = await build(MongoIdLinks.make(db))
     expect(await trips(l.link(ids.map((id) => ({ entity: "user" as const, crmId: `c${id}`, commerceId: `u${id}` }))))).toBe(2)
-    expect(await trips(l.find({ crmIds: ids.map((id) => ({ entity: "user" as const, id: `c${id}` })), commerceIds: [{ entity: "business", id: "b" }] }))).toBe(1)
-    expect(await trips(l.repoint("user", ids.map((id) => `c${id}`), "survivor"))).toBeLessThanOrEqual(4)
+    expect(await trips(l.find({ crmIds: ids.map((id) => ({ entity: "user" as const, id: `c${id}` })), commerceIds: [{ entity: "business", id: "b" }] }))).toBe(
+      1
+    )
+    expect(
+      await trips(
+        l.repoint(
+          "user",
+          ids.map((id) => `c${id}`),
+          "survivor"
+        )
+      )
+    ).toBeLessThanOrEqual(4)
   })
 
   test("write ledger, parked items, checkpoints: 1 each (upserts: 1 per 50)", async () => {
@@ -60,7 +70,14 @@ describeMongo("Mongo store ports: round trips per call", (url) => {
     const parked = await build(MongoParkedItems.make(db))
     const checkpoints = MongoJobCheckpoints.make(db)
     expect(await trips(ledger.record(ids.map((id) => ({ side: "crm" as const, objectKey: id, property: "p", valueHash: "h", expiresAt: 10 }))))).toBe(1)
-    expect(await trips(ledger.find(ids.map((id) => ({ side: "crm" as const, objectKey: id })), 0))).toBe(1)
+    expect(
+      await trips(
+        ledger.find(
+          ids.map((id) => ({ side: "crm" as const, objectKey: id })),
+          0
+        )
+      )
+    ).toBe(1)
     const item = (id: string) => ({
       id,
       step: "s",

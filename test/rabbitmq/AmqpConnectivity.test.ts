@@ -49,7 +49,9 @@ describe.skipIf(skipAmqp)("amqplib against RabbitMQ", () => {
     const probe = await connection.createChannel()
     probe.on("error", () => {})
     await probe.assertQueue("probe.args", { durable: true, arguments: { "x-queue-type": "quorum", "x-delivery-limit": 3 } })
-    const refused = await probe.assertQueue("probe.args", { durable: true, arguments: { "x-queue-type": "quorum", "x-delivery-limit": 4 } }).catch((e: unknown) => e)
+    const refused = await probe
+      .assertQueue("probe.args", { durable: true, arguments: { "x-queue-type": "quorum", "x-delivery-limit": 4 } })
+      .catch((e: unknown) => e)
     expect(String(refused)).toContain("PRECONDITION_FAILED")
   })
 })

@@ -6,7 +6,14 @@ import { Effect, Exit } from "effect"
 import * as Session from "../../src/adapters/rabbitmq/Session.ts"
 import { amqpUrl, skipAmqp } from "../support/amqp/AmqpTestBroker.ts"
 
-const options = (url: string) => ({ url, heartbeatSeconds: 10, reconnectMaxDelayMs: 500, connectionName: "crm-sync session-timeouts", connectTimeoutMs: 300, operationTimeoutMs: 300 })
+const options = (url: string) => ({
+  url,
+  heartbeatSeconds: 10,
+  reconnectMaxDelayMs: 500,
+  connectionName: "crm-sync session-timeouts",
+  connectTimeoutMs: 300,
+  operationTimeoutMs: 300
+})
 
 describe("AMQP connect timeout", () => {
   let server: Server

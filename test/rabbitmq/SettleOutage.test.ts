@@ -3,10 +3,10 @@
 import { expect, test } from "bun:test"
 import type { Channel, ConsumeMessage } from "amqplib"
 import { Effect } from "effect"
-import { BusUnavailable, MessageBusError } from "../../src/application/ports/MessageBus.ts"
-import type { Envelope, Step } from "../../src/application/Step.ts"
 import { type Publish, type Received, settleAll } from "../../src/adapters/rabbitmq/Settle.ts"
 import { names } from "../../src/adapters/rabbitmq/Topology.ts"
+import { BusUnavailable, MessageBusError } from "../../src/application/ports/MessageBus.ts"
+import type { Envelope, Step } from "../../src/application/Step.ts"
 
 const step: Step = { name: "s", bindings: ["x.#"], retryTiersMs: [100], maxAttempts: 3, deliveryLimit: 3, prefetch: 1 }
 const envelope: Envelope = { id: "e-1", type: "x.y", payload: {}, occurredAt: 0, lane: "live", attempt: 1 }
@@ -22,7 +22,9 @@ test("a retry copy whose publish fails for a moment is published once the bus is
   let failures = 2
   const publish: Publish = () =>
     Effect.suspend(() =>
-      failures-- > 0 ? Effect.fail(new MessageBusError({ reason: new BusUnavailable({ message: "reconnecting" }) })) : Effect.sync(() => void log.push("published"))
+      failures-- > 0
+        ? Effect.fail(new MessageBusError({ reason: new BusUnavailable({ message: "reconnecting" }) }))
+        : Effect.sync(() => void log.push("published"))
     )
   await Effect.runPromise(settleAll({ publish, names: names("p"), step }, [received(log)], [{ _tag: "Retry", delayMs: 100, attempt: 2, firstFailedAt: 0 }]))
   expect(log).toEqual(["published", "ack"])

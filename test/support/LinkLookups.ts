@@ -1,7 +1,7 @@
 // Id link lookups for the per-message use cases: many ids of one entity in one store query.
 import { Effect, Option } from "effect"
-import type { CommerceEntity } from "../../src/domain/CorrespondenceTable.ts"
 import { IdLinks } from "../../src/application/ports/IdLinks.ts"
+import type { CommerceEntity } from "../../src/domain/CorrespondenceTable.ts"
 
 /** The commerce id linked to each of these CRM ids (unlinked ones are left out). */
 export const commerceIdsOf = (entity: CommerceEntity, crmIds: ReadonlyArray<string>) =>

@@ -15,4 +15,6 @@ export type StorePorts = Snapshots | IdLinks | WriteLedger | ParkedItems | JobCh
 
 /** A fresh, empty set of stores each time it is built. */
 export const memoryStorePorts = (): Layer.Layer<StorePorts> =>
-  Layer.mergeAll(InMemorySnapshots.layer, InMemoryIdLinks.layer, InMemoryWriteLedger.layer, InMemoryParkedItems.layer, InMemoryJobCheckpoints.layer).pipe(Layer.fresh)
+  Layer.mergeAll(InMemorySnapshots.layer, InMemoryIdLinks.layer, InMemoryWriteLedger.layer, InMemoryParkedItems.layer, InMemoryJobCheckpoints.layer).pipe(
+    Layer.fresh
+  )

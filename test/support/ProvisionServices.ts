@@ -38,7 +38,10 @@ const dockerReachable = () => process.env.DOCKER_HOST !== undefined || existsSyn
 
 const viaContainers = async (): Promise<boolean> => {
   const { GenericContainer, Wait } = await import("testcontainers")
-  const rabbit = await new GenericContainer("rabbitmq:3.13-management").withExposedPorts(5672).withWaitStrategy(Wait.forLogMessage("Server startup complete")).start()
+  const rabbit = await new GenericContainer("rabbitmq:3.13-management")
+    .withExposedPorts(5672)
+    .withWaitStrategy(Wait.forLogMessage("Server startup complete"))
+    .start()
   const mongo = await new GenericContainer("mongo:7").withExposedPorts(27017).start()
   // The broker tests create a vhost per file with rabbitmqctl: run it inside the container.
   process.env.RABBITMQCTL_DOCKER = rabbit.getId()

@@ -5,8 +5,8 @@
 import { MultiBar, Presets } from "cli-progress"
 import { Command, InvalidArgumentError, Option } from "commander"
 import { Effect } from "effect"
-import { typesFor } from "../../application/BackfillPages.ts"
 import { changeJob, estimatedSeconds, type JobView, jobStatus, listJobs, startJob } from "../../application/BackfillCommands.ts"
+import { typesFor } from "../../application/BackfillPages.ts"
 import type { BackfillJobs, JobDefinition } from "../../application/ports/BackfillJobs.ts"
 import type { CrmObjectType } from "../../domain/CrmProperties.ts"
 
@@ -88,7 +88,13 @@ const dryRunReport = (v: JobView, io: CliIo): ReadonlyArray<string> => {
 
 /** Polls the jobs until all are finished (or paused, when `untilPaused`), drawing their progress. */
 const watch = async (ids: ReadonlyArray<string>, io: CliIo, asJson: boolean): Promise<ReadonlyArray<JobView>> => {
-  const bars = io.isTty && !asJson ? new MultiBar({ format: "{id} |{bar}| {records} records | {rate}/s | pages {pages} | parked {parked} | {state}", hideCursor: true, clearOnComplete: false }, Presets.shades_classic) : undefined
+  const bars =
+    io.isTty && !asJson
+      ? new MultiBar(
+          { format: "{id} |{bar}| {records} records | {rate}/s | pages {pages} | parked {parked} | {state}", hideCursor: true, clearOnComplete: false },
+          Presets.shades_classic
+        )
+      : undefined
   const drawn = new Map<string, ReturnType<MultiBar["create"]>>()
   const printed = new Map<string, string>()
   for (;;) {
@@ -158,7 +164,9 @@ export const program = (io: CliIo): Command => {
     .command("start")
     .description("start a job: the service's replicas run its pages in the backfill lane")
     .addOption(new Option("--direction <direction>", "which side is copied to the other").choices(["crm-to-commerce", "commerce-to-crm"]).makeOptionMandatory())
-    .addOption(new Option("--type <type>", "record type (the CRM's name; the shop's entity follows)").choices(["company", "contact", "order", "all"]).default("all"))
+    .addOption(
+      new Option("--type <type>", "record type (the CRM's name; the shop's entity follows)").choices(["company", "contact", "order", "all"]).default("all")
+    )
     .option("--ids <FROM-TO>", "only ids in this inclusive range", rangeOf)
     .option("--modified-since <ISO>", "only records modified (CRM) or created (shop) at or after", epochOf("--modified-since"))
     .option("--modified-until <ISO>", "only records modified (CRM) or created (shop) before", epochOf("--modified-until"))

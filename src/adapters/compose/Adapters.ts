@@ -29,7 +29,10 @@ export const layer = (config: Settings.Settings, steps: ReadonlyArray<Step>) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const budget = yield* Settings.budget
-      const mongo = Option.map(config.mongoUrl, (url): MongoConnection.MongoOptions => ({ url: Redacted.value(url), dbName: config.mongoDb, timeoutMs: config.mongoTimeoutMs }))
+      const mongo = Option.map(
+        config.mongoUrl,
+        (url): MongoConnection.MongoOptions => ({ url: Redacted.value(url), dbName: config.mongoDb, timeoutMs: config.mongoTimeoutMs })
+      )
       const stores = storeLayers(mongo, budget)
       const bus = Option.match(config.amqpUrl, {
         onNone: () => InMemoryBus.layer,
@@ -42,7 +45,11 @@ export const layer = (config: Settings.Settings, steps: ReadonlyArray<Step>) =>
       const commerce = Option.match(config.commerceApiUrl, {
         onNone: () => InMemoryCommerceApi.layer(),
         onSome: (baseUrl) =>
-          CommerceRestApi.layer({ baseUrl, timeoutMs: config.commerceApiTimeoutMs, ...Option.match(config.commerceApiToken, { onNone: () => ({}), onSome: (token) => ({ token }) }) })
+          CommerceRestApi.layer({
+            baseUrl,
+            timeoutMs: config.commerceApiTimeoutMs,
+            ...Option.match(config.commerceApiToken, { onNone: () => ({}), onSome: (token) => ({ token }) })
+          })
       })
       return Layer.mergeAll(bus, crm.pipe(Layer.provide(LocalBudget.layer(budget))), commerce, OutboxSignal.layer).pipe(Layer.provideMerge(stores))
     })

@@ -14,8 +14,8 @@ import * as HealthRoutes from "../http/HealthRoutes.ts"
 import * as HttpServer from "../http/HttpServer.ts"
 import * as MetricsRoutes from "../http/MetricsRoutes.ts"
 import * as OpenApi from "../http/OpenApi.ts"
-import type { PromMetrics } from "../metrics/PromMetrics.ts"
 import * as WebhookRoutes from "../http/WebhookRoutes.ts"
+import type { PromMetrics } from "../metrics/PromMetrics.ts"
 import { MongoDatabase } from "../mongo/MongoConnection.ts"
 
 /** Behind the bearer token, or off (every /admin path 404s) when ADMIN_TOKEN is not set. */
@@ -45,7 +45,12 @@ export const layer = (config: Settings.Settings, metrics: PromMetrics) =>
       const webhooks = Option.match(config.webhook.clientSecret, {
         onNone: WebhookRoutes.unconfigured,
         onSome: (secret) =>
-          WebhookRoutes.make(inbox, { ...config.webhook, clientSecret: Redacted.value(secret), publicUrl: Option.getOrUndefined(config.webhook.publicUrl) }, signal.notify, run)
+          WebhookRoutes.make(
+            inbox,
+            { ...config.webhook, clientSecret: Redacted.value(secret), publicUrl: Option.getOrUndefined(config.webhook.publicUrl) },
+            signal.notify,
+            run
+          )
       })
       const ready = [
         { name: "store", check: () => run(Effect.as(inbox.backlog, true)) },

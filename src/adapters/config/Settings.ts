@@ -4,8 +4,7 @@ import { Config, Duration, Option, Redacted } from "effect"
 import type { BudgetConfig } from "../../application/BudgetPolicy.ts"
 
 /** An unset or empty variable means "not configured". */
-const optionalSecret = (name: string) =>
-  Config.option(Config.Redacted(name)).pipe(Config.map(Option.filter((value) => Redacted.value(value).trim() !== "")))
+const optionalSecret = (name: string) => Config.option(Config.Redacted(name)).pipe(Config.map(Option.filter((value) => Redacted.value(value).trim() !== "")))
 
 export const budget: Config.Config<BudgetConfig> = Config.all({
   burst: Config.Int("HUBSPOT_BURST_LIMIT").pipe(Config.withDefault(100)),
@@ -52,7 +51,12 @@ export const settings = Config.all({
     publicUrl: Config.option(Config.String("WEBHOOK_PUBLIC_URL")),
     legacyVersions: Config.String("WEBHOOK_LEGACY_SIGNATURES").pipe(
       Config.withDefault(""),
-      Config.map((list) => list.split(",").map((v) => v.trim()).filter((v): v is "v1" | "v2" => v === "v1" || v === "v2"))
+      Config.map((list) =>
+        list
+          .split(",")
+          .map((v) => v.trim())
+          .filter((v): v is "v1" | "v2" => v === "v1" || v === "v2")
+      )
     ),
     maxBodyBytes: Config.Int("WEBHOOK_MAX_BODY_BYTES").pipe(Config.withDefault(1024 * 1024)),
     storeTimeoutMs: Config.Int("WEBHOOK_STORE_TIMEOUT_MS").pipe(Config.withDefault(1500))

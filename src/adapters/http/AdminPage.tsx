@@ -177,7 +177,10 @@ const Entity: FC<{ status: EntityStatus | undefined; error: string | undefined }
         </tr>
         <tr>
           <td>pending in the outbox</td>
-          <td colspan={2}>{status.pending.map((e) => `${e.change.kind} ${e.change.propertyName ?? ""} at ${time(e.change.occurredAt)}`).join(", ") || "none"} (queue contents are not inspected)</td>
+          <td colspan={2}>
+            {status.pending.map((e) => `${e.change.kind} ${e.change.propertyName ?? ""} at ${time(e.change.occurredAt)}`).join(", ") || "none"} (queue contents
+            are not inspected)
+          </td>
         </tr>
       </table>
     )}
@@ -290,7 +293,11 @@ export const make = (options: PageOptions) => {
       if (!signedIn(c)) return c.redirect("/admin/ui/login", 303)
       const decoded = Schema.decodeUnknownResult(PageFilter)(nonEmpty(c.req.query()))
       const query = Result.isSuccess(decoded) ? decoded.success : {}
-      const filter = { ...(query.entity === undefined ? {} : { entity: query.entity }), ...(query.step === undefined ? {} : { step: query.step }), ...(query.reason === undefined ? {} : { reason: query.reason }) }
+      const filter = {
+        ...(query.entity === undefined ? {} : { entity: query.entity }),
+        ...(query.step === undefined ? {} : { step: query.step }),
+        ...(query.reason === undefined ? {} : { reason: query.reason })
+      }
       const lookup = query.type !== undefined && query.id !== undefined ? { type: query.type, id: query.id } : undefined
       const [checks, data] = await Promise.all([
         options.health(),
@@ -301,8 +308,19 @@ export const make = (options: PageOptions) => {
               parked: findParked({ ...filter, limit: 100 }),
               jobs: listJobs(),
               entity: lookup === undefined ? Effect.succeed(undefined) : entityStatus(lookup.type, lookup.id),
-              usage: Effect.flatMap(RateBudget, (b) => Effect.flatMap(Effect.clockWith((clock) => clock.currentTimeMillis), b.usage)),
-              tokens: Effect.flatMap(Effect.service(Metrics), (m) => Effect.all({ live: m.total("budget_tokens_total", { lane: "live" }), backfill: m.total("budget_tokens_total", { lane: "backfill" }), throttled: m.total("budget_throttled_total") }))
+              usage: Effect.flatMap(RateBudget, (b) =>
+                Effect.flatMap(
+                  Effect.clockWith((clock) => clock.currentTimeMillis),
+                  b.usage
+                )
+              ),
+              tokens: Effect.flatMap(Effect.service(Metrics), (m) =>
+                Effect.all({
+                  live: m.total("budget_tokens_total", { lane: "live" }),
+                  backfill: m.total("budget_tokens_total", { lane: "backfill" }),
+                  throttled: m.total("budget_throttled_total")
+                })
+              )
             })
           )
           .then((d) => ({ ok: true as const, ...d }))
@@ -356,7 +374,10 @@ export const make = (options: PageOptions) => {
             .run(
               changeJob(id, jobTarget[action.success]).pipe(
                 Effect.map((v) => `Job ${id} is ${v.job.state}`),
-                Effect.catchTags({ JobFinished: (e) => Effect.succeed(`Job ${id} is ${e.state}: it cannot ${action.success}`), JobNotFound: () => Effect.succeed(`Job ${id} is unknown`) })
+                Effect.catchTags({
+                  JobFinished: (e) => Effect.succeed(`Job ${id} is ${e.state}: it cannot ${action.success}`),
+                  JobNotFound: () => Effect.succeed(`Job ${id} is unknown`)
+                })
               )
             )
             .catch(() => `Changing job ${id} failed: the store is unavailable`)

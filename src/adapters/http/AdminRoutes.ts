@@ -51,7 +51,8 @@ const decode = <A, I>(schema: Schema.Codec<A, I>, input: unknown): Result.Result
 const view = (item: ParkedItem) => JSON.parse(JSON.stringify(item)) as unknown
 
 /** Said with every entity status: a broker's queues cannot be searched without consuming them. */
-export const queuesNotInspected = "not inspected: messages already published to a step queue are not listed; pending lists the webhook events for its CRM ids still in the outbox"
+export const queuesNotInspected =
+  "not inspected: messages already published to a step queue are not listed; pending lists the webhook events for its CRM ids still in the outbox"
 
 const jobView = (v: JobView) => JSON.parse(JSON.stringify(v)) as unknown
 const jobTarget = { pause: "paused", resume: "running", cancel: "cancelled" } as const
@@ -76,22 +77,41 @@ export const make = (options: AdminOptions) => {
     const out = Effect.isEffect(reply) ? await options.run(Effect.catch(reply, (e) => Effect.succeed(unavailable(e)))) : reply
     return c.json(out.body as object, out.status)
   }
-  const withInput = <A>(decoded: Result.Result<A, string>, then: (a: A) => Effect.Effect<Reply, { readonly _tag: string; readonly isRetryable?: boolean }, AdminServices> | Reply) =>
-    Result.isFailure(decoded) ? badInput(decoded.failure) : then(decoded.success)
+  const withInput = <A>(
+    decoded: Result.Result<A, string>,
+    then: (a: A) => Effect.Effect<Reply, { readonly _tag: string; readonly isRetryable?: boolean }, AdminServices> | Reply
+  ) => (Result.isFailure(decoded) ? badInput(decoded.failure) : then(decoded.success))
   // A body that is not JSON is bad input like any other.
   const body = async (c: HonoContext): Promise<unknown> => c.req.json().catch(() => Symbol.for("not json"))
 
-  const quarantinedById = (id: string) => Effect.map(Effect.flatMap(WebhookInbox, (i) => i.quarantined), (all) => all.find((q) => q.id === id))
+  const quarantinedById = (id: string) =>
+    Effect.map(
+      Effect.flatMap(WebhookInbox, (i) => i.quarantined),
+      (all) => all.find((q) => q.id === id)
+    )
 
   return new Hono()
     .get("/admin/parked", (c) =>
-      respond(c, withInput(decode(S.ParkedListQuery, c.req.query()), (q) => Effect.map(findParked(parkedQuery(q)), (page) => ok({ total: page.total, items: page.items.map(view) }))))
+      respond(
+        c,
+        withInput(decode(S.ParkedListQuery, c.req.query()), (q) =>
+          Effect.map(findParked(parkedQuery(q)), (page) => ok({ total: page.total, items: page.items.map(view) }))
+        )
+      )
     )
     .get("/admin/parked/:id", (c) =>
-      respond(c, withInput(decode(Schema.String.check(Schema.isMaxLength(500)), c.req.param("id")), (id) => Effect.map(showParked(id), (item) => (item === undefined ? notFound("parked item") : ok(view(item))))))
+      respond(
+        c,
+        withInput(decode(Schema.String.check(Schema.isMaxLength(500)), c.req.param("id")), (id) =>
+          Effect.map(showParked(id), (item) => (item === undefined ? notFound("parked item") : ok(view(item))))
+        )
+      )
     )
     .post("/admin/parked/:id/replay", (c) =>
-      respond(c, Effect.map(replayParked([c.req.param("id")]), (r) => (r.unknown.length > 0 ? notFound("parked item") : ok(r))))
+      respond(
+        c,
+        Effect.map(replayParked([c.req.param("id")]), (r) => (r.unknown.length > 0 ? notFound("parked item") : ok(r)))
+      )
     )
     .post("/admin/parked/replay", async (c) => {
       const input = await body(c)
@@ -100,23 +120,38 @@ export const make = (options: AdminOptions) => {
       return respond(
         c,
         withInput(decode(S.ReplayMatchingBody, input), (filter) =>
-          Object.keys(filter).length === 0 ? badInput("bad input: give ids or at least one filter (step, type, entity, reason, from, to)") : Effect.map(replayMatching(filter), ok)
+          Object.keys(filter).length === 0
+            ? badInput("bad input: give ids or at least one filter (step, type, entity, reason, from, to)")
+            : Effect.map(replayMatching(filter), ok)
         )
       )
     })
     .post("/admin/parked/:id/discard", async (c) => {
       const input = await body(c)
-      return respond(c, withInput(decode(S.DiscardBody, input), ({ note }) => Effect.map(discardParked([c.req.param("id")], note), (r) => (r.unknown.length > 0 ? notFound("parked item") : ok(r)))))
+      return respond(
+        c,
+        withInput(decode(S.DiscardBody, input), ({ note }) =>
+          Effect.map(discardParked([c.req.param("id")], note), (r) => (r.unknown.length > 0 ? notFound("parked item") : ok(r)))
+        )
+      )
     })
     .get("/admin/webhooks/quarantined", (c) =>
       respond(
         c,
         withInput(decode(S.PageQuery, c.req.query()), ({ limit = 50, offset = 0 }) =>
-          Effect.map(Effect.flatMap(WebhookInbox, (i) => i.quarantined), (all) => ok({ total: all.length, items: all.slice(offset, offset + limit) }))
+          Effect.map(
+            Effect.flatMap(WebhookInbox, (i) => i.quarantined),
+            (all) => ok({ total: all.length, items: all.slice(offset, offset + limit) })
+          )
         )
       )
     )
-    .get("/admin/webhooks/quarantined/:id", (c) => respond(c, Effect.map(quarantinedById(c.req.param("id")), (q) => (q === undefined ? notFound("quarantined payload") : ok(q)))))
+    .get("/admin/webhooks/quarantined/:id", (c) =>
+      respond(
+        c,
+        Effect.map(quarantinedById(c.req.param("id")), (q) => (q === undefined ? notFound("quarantined payload") : ok(q)))
+      )
+    )
     .post("/admin/webhooks/quarantined/:id/replay", (c) =>
       respond(
         c,
@@ -156,13 +191,29 @@ export const make = (options: AdminOptions) => {
         )
       )
     )
-    .get("/admin/jobs", (c) => respond(c, Effect.map(listJobs(), (views) => ok({ jobs: views.map(jobView) }))))
+    .get("/admin/jobs", (c) =>
+      respond(
+        c,
+        Effect.map(listJobs(), (views) => ok({ jobs: views.map(jobView) }))
+      )
+    )
     .post("/admin/jobs", async (c) => {
       const input = await body(c)
-      return respond(c, withInput(decode(S.JobStartBody, input), (b) => Effect.map(Effect.flatMap(startJob(definitionOf(b)), jobStatus), jobView).pipe(Effect.map(ok))))
+      return respond(
+        c,
+        withInput(decode(S.JobStartBody, input), (b) => Effect.map(Effect.flatMap(startJob(definitionOf(b)), jobStatus), jobView).pipe(Effect.map(ok)))
+      )
     })
     .get("/admin/jobs/:id", (c) =>
-      respond(c, withInput(decode(S.JobId, c.req.param("id")), (id) => jobStatus(id).pipe(Effect.map((v) => ok(jobView(v))), Effect.catchTag("JobNotFound", () => Effect.succeed(notFound("job"))))))
+      respond(
+        c,
+        withInput(decode(S.JobId, c.req.param("id")), (id) =>
+          jobStatus(id).pipe(
+            Effect.map((v) => ok(jobView(v))),
+            Effect.catchTag("JobNotFound", () => Effect.succeed(notFound("job")))
+          )
+        )
+      )
     )
     .post("/admin/jobs/:id/:action", (c) =>
       respond(
@@ -180,7 +231,12 @@ export const make = (options: AdminOptions) => {
         )
       )
     )
-    .get("/admin/queues", (c) => respond(c, Effect.map(queueStatus(), (status) => ok(JSON.parse(JSON.stringify(status))))))
+    .get("/admin/queues", (c) =>
+      respond(
+        c,
+        Effect.map(queueStatus(), (status) => ok(JSON.parse(JSON.stringify(status))))
+      )
+    )
     .get("/admin/budget", (c) =>
       respond(
         c,
@@ -191,7 +247,10 @@ export const make = (options: AdminOptions) => {
           return ok({
             limits: { burst, intervalMs, daily, backfillShare, timeZone },
             leased: usage,
-            tokensSinceStart: { live: yield* metrics.total("budget_tokens_total", { lane: "live" }), backfill: yield* metrics.total("budget_tokens_total", { lane: "backfill" }) },
+            tokensSinceStart: {
+              live: yield* metrics.total("budget_tokens_total", { lane: "live" }),
+              backfill: yield* metrics.total("budget_tokens_total", { lane: "backfill" })
+            },
             throttledSinceStart: yield* metrics.total("budget_throttled_total")
           })
         })

@@ -50,7 +50,14 @@ export const EntityId = Text(200)
 export const ParkedItemView = Schema.Struct({
   id: Schema.String,
   step: Schema.String,
-  message: Schema.Struct({ id: Schema.String, type: Schema.String, payload: Schema.Unknown, occurredAt: Schema.Finite, lane: Schema.String, attempt: Schema.Finite }),
+  message: Schema.Struct({
+    id: Schema.String,
+    type: Schema.String,
+    payload: Schema.Unknown,
+    occurredAt: Schema.Finite,
+    lane: Schema.String,
+    attempt: Schema.Finite
+  }),
   reason: Schema.String,
   attempts: Schema.Finite,
   firstFailedAt: Schema.Finite,
@@ -109,7 +116,9 @@ export const JobStartBody = Schema.Struct({
   toId: Schema.optionalKey(Text(200).annotate({ description: "Last id of the range (inclusive)" })),
   modifiedSince: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)).annotate({ description: "Epoch ms, inclusive" })),
   modifiedUntil: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)).annotate({ description: "Epoch ms, exclusive" })),
-  pageSize: Schema.optionalKey(Schema.Finite.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 })).annotate({ description: "Records per page (default 500)" })),
+  pageSize: Schema.optionalKey(
+    Schema.Finite.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 })).annotate({ description: "Records per page (default 500)" })
+  ),
   dryRun: Schema.optionalKey(Schema.Boolean.annotate({ description: "Count what it would write, write nothing" }))
 })
 export type JobStartBody = typeof JobStartBody.Type

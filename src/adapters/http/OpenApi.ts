@@ -29,7 +29,13 @@ const jobId = pathParameter("id", S.JobId, "The id `start` or the list gave")
 const adminErrors = { "401": error("No or a wrong bearer token"), "503": error("The store or the broker is unavailable (retry)") }
 const body = (schema: Schema.Top) => ({ required: true, content: { "application/json": { schema: jsonSchema(schema) } } })
 
-const admin = (summary: string, operation: Json) => ({ tags: ["admin"], summary, security: [{ adminToken: [] }], ...operation, responses: { ...(operation.responses as Json), ...adminErrors } })
+const admin = (summary: string, operation: Json) => ({
+  tags: ["admin"],
+  summary,
+  security: [{ adminToken: [] }],
+  ...operation,
+  responses: { ...(operation.responses as Json), ...adminErrors }
+})
 
 const WebhookAnswer = Schema.Struct({
   stored: Schema.optionalKey(Schema.Finite),
@@ -66,10 +72,16 @@ export const document = () => ({
       }
     },
     "/admin/parked": {
-      get: admin("Parked messages, oldest failure first", { parameters: queryParameters(S.ParkedListQuery), responses: { "200": json(S.ParkedPageView, "One page"), "400": error("Bad query") } })
+      get: admin("Parked messages, oldest failure first", {
+        parameters: queryParameters(S.ParkedListQuery),
+        responses: { "200": json(S.ParkedPageView, "One page"), "400": error("Bad query") }
+      })
     },
     "/admin/parked/{id}": {
-      get: admin("One parked message: payload, reason, attempts, history", { parameters: [parkedId], responses: { "200": json(S.ParkedItemView, "The item"), "404": error("Unknown id") } })
+      get: admin("One parked message: payload, reason, attempts, history", {
+        parameters: [parkedId],
+        responses: { "200": json(S.ParkedItemView, "The item"), "404": error("Unknown id") }
+      })
     },
     "/admin/parked/{id}/replay": {
       post: admin("Put it back on its step's queue with attempt 1 and mark it replayed (idempotent)", {
@@ -91,10 +103,16 @@ export const document = () => ({
       })
     },
     "/admin/webhooks/quarantined": {
-      get: admin("Signed webhook payloads that did not decode", { parameters: queryParameters(S.PageQuery), responses: { "200": json(S.QuarantinedPageView, "One page"), "400": error("Bad query") } })
+      get: admin("Signed webhook payloads that did not decode", {
+        parameters: queryParameters(S.PageQuery),
+        responses: { "200": json(S.QuarantinedPageView, "One page"), "400": error("Bad query") }
+      })
     },
     "/admin/webhooks/quarantined/{id}": {
-      get: admin("One quarantined payload", { parameters: [quarantineId], responses: { "200": json(S.QuarantinedView, "The payload"), "404": error("Unknown id") } })
+      get: admin("One quarantined payload", {
+        parameters: [quarantineId],
+        responses: { "200": json(S.QuarantinedView, "The payload"), "404": error("Unknown id") }
+      })
     },
     "/admin/webhooks/quarantined/{id}/replay": {
       post: admin("Decode it again and store its events; it leaves the quarantine", {
@@ -103,13 +121,19 @@ export const document = () => ({
       })
     },
     "/admin/webhooks/quarantined/{id}/discard": {
-      post: admin("Remove it from the quarantine", { parameters: [quarantineId], responses: { "200": json(S.SettledView, "Removed"), "404": error("Unknown id") } })
+      post: admin("Remove it from the quarantine", {
+        parameters: [quarantineId],
+        responses: { "200": json(S.SettledView, "Removed"), "404": error("Unknown id") }
+      })
     },
     "/admin/entities/{type}/{id}": {
-      get: admin("An entity by CRM id or commerce id: snapshot versions, links both ways, parked messages and webhook events still in the outbox for it (queue contents are not inspected)", {
-        parameters: [pathParameter("type", S.EntityType, "CRM object type or commerce entity"), pathParameter("id", S.EntityId, "The id on that side")],
-        responses: { "200": json(S.EntityStatusView, "What the store knows"), "400": error("Unknown type or bad id") }
-      })
+      get: admin(
+        "An entity by CRM id or commerce id: snapshot versions, links both ways, parked messages and webhook events still in the outbox for it (queue contents are not inspected)",
+        {
+          parameters: [pathParameter("type", S.EntityType, "CRM object type or commerce entity"), pathParameter("id", S.EntityId, "The id on that side")],
+          responses: { "200": json(S.EntityStatusView, "What the store knows"), "400": error("Unknown type or bad id") }
+        }
+      )
     },
     "/admin/jobs": {
       get: admin("Backfill and reconcile jobs with their progress, oldest first", { responses: { "200": json(S.JobListView, "Every job") } }),
@@ -119,12 +143,20 @@ export const document = () => ({
       })
     },
     "/admin/jobs/{id}": {
-      get: admin("One job's state and progress", { parameters: [jobId], responses: { "200": json(S.JobViewSchema, "The job"), "400": error("Bad id"), "404": error("Unknown job") } })
+      get: admin("One job's state and progress", {
+        parameters: [jobId],
+        responses: { "200": json(S.JobViewSchema, "The job"), "400": error("Bad id"), "404": error("Unknown job") }
+      })
     },
     "/admin/jobs/{id}/{action}": {
       post: admin("Pause (running → paused), resume (paused → running) or cancel (running or paused → cancelled)", {
         parameters: [jobId, pathParameter("action", S.JobAction, "What to do")],
-        responses: { "200": json(S.JobViewSchema, "The job after the change"), "400": error("Bad id or action"), "404": error("Unknown job"), "409": error("Not possible in the job's state") }
+        responses: {
+          "200": json(S.JobViewSchema, "The job after the change"),
+          "400": error("Bad id or action"),
+          "404": error("Unknown job"),
+          "409": error("Not possible in the job's state")
+        }
       })
     },
     "/admin/queues": {
@@ -134,16 +166,37 @@ export const document = () => ({
       get: admin("HubSpot budget limits and tokens used since start, by lane", { responses: { "200": json(S.BudgetView, "Budget") } })
     },
     "/metrics": {
-      get: { tags: ["operations"], summary: "Prometheus text exposition", responses: { "200": { description: "Metrics", content: { "text/plain": { schema: { type: "string" } } } } } }
+      get: {
+        tags: ["operations"],
+        summary: "Prometheus text exposition",
+        responses: { "200": { description: "Metrics", content: { "text/plain": { schema: { type: "string" } } } } }
+      }
     },
-    "/healthz": { get: { tags: ["operations"], summary: "Liveness: can the process still do its job", responses: { "200": { description: "ok" }, "503": { description: "restart me" } } } },
-    "/readyz": { get: { tags: ["operations"], summary: "Readiness: do store and broker answer now", responses: { "200": { description: "ready" }, "503": { description: "not ready" } } } },
+    "/healthz": {
+      get: {
+        tags: ["operations"],
+        summary: "Liveness: can the process still do its job",
+        responses: { "200": { description: "ok" }, "503": { description: "restart me" } }
+      }
+    },
+    "/readyz": {
+      get: {
+        tags: ["operations"],
+        summary: "Readiness: do store and broker answer now",
+        responses: { "200": { description: "ready" }, "503": { description: "not ready" } }
+      }
+    },
     "/openapi.json": { get: { tags: ["operations"], summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } }
   },
   components: {
     securitySchemes: {
       adminToken: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" },
-      hubspotSignature: { type: "apiKey", in: "header", name: "X-HubSpot-Signature-v3", description: "HMAC-SHA256 of method, URI, body and X-HubSpot-Request-Timestamp with the app's client secret" }
+      hubspotSignature: {
+        type: "apiKey",
+        in: "header",
+        name: "X-HubSpot-Signature-v3",
+        description: "HMAC-SHA256 of method, URI, body and X-HubSpot-Request-Timestamp with the app's client secret"
+      }
     }
   }
 })

@@ -76,7 +76,13 @@ export type RunEffect = <A, E>(effect: Effect.Effect<A, E>) => Promise<A>
 
 /** The rejection reason a metric label can carry (a closed set: never a message text). */
 const rejection = (outcome: Outcome): string =>
-  outcome.status === 401 ? "signature" : outcome.status === 413 ? "body_too_large" : outcome.body.error === "store timed out" ? "store_timeout" : "store_unavailable"
+  outcome.status === 401
+    ? "signature"
+    : outcome.status === 413
+      ? "body_too_large"
+      : outcome.body.error === "store timed out"
+        ? "store_timeout"
+        : "store_unavailable"
 
 const countOutcome = (outcome: Outcome) =>
   Effect.flatMap(Effect.service(Metrics), (metrics) => {
@@ -85,7 +91,9 @@ const countOutcome = (outcome: Outcome) =>
     return Effect.all(
       [
         metrics.count("webhook_requests_received_total"),
-        outcome.status === 200 ? metrics.count("webhook_requests_accepted_total") : metrics.count("webhook_requests_rejected_total", { reason: rejection(outcome) }),
+        outcome.status === 200
+          ? metrics.count("webhook_requests_accepted_total")
+          : metrics.count("webhook_requests_rejected_total", { reason: rejection(outcome) }),
         metrics.count("webhook_payloads_quarantined_total", {}, body.quarantined === true ? 1 : num(body.quarantined)),
         metrics.count("events_stored_total", {}, num(body.stored)),
         metrics.count("events_duplicate_total", {}, num(body.duplicates))
@@ -116,7 +124,10 @@ export const make = (inbox: WebhookInbox["Service"], options: Options, stored: E
 
   const guarded = (request: SignedRequest) =>
     intake(request).pipe(
-      Effect.timeoutOrElse({ duration: Duration.millis(options.storeTimeoutMs), orElse: () => Effect.succeed<Outcome>({ status: 503, body: { error: "store timed out" } }) }),
+      Effect.timeoutOrElse({
+        duration: Duration.millis(options.storeTimeoutMs),
+        orElse: () => Effect.succeed<Outcome>({ status: 503, body: { error: "store timed out" } })
+      }),
       Effect.catch((error) => Effect.succeed<Outcome>({ status: 503, body: { error: error.message } })),
       Effect.tap(countOutcome)
     )

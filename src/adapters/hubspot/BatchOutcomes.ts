@@ -17,8 +17,7 @@ export interface BatchItemError {
 
 // `ids` names the input; other context (e.g. a conflict's `existingId`) may name another one.
 const errorFor = (key: string, errors: ReadonlyArray<BatchItemError>) =>
-  errors.find((e) => e.context?.["ids"]?.includes(key)) ??
-  errors.find((e) => Object.values(e.context ?? {}).some((values) => values.includes(key)))
+  errors.find((e) => e.context?.["ids"]?.includes(key)) ?? errors.find((e) => Object.values(e.context ?? {}).some((values) => values.includes(key)))
 
 /** The rejection of an input HubSpot neither applied nor named in an error. */
 export type Missing = Omit<Extract<ItemOutcome<string>, { _tag: "Rejected" }>, "_tag">
@@ -37,6 +36,8 @@ export const outcomesInOrder = <Id>(
     const result = byKey.get(key)
     if (result !== undefined) return { _tag: "Applied", id: result.id as Id, created: result.created }
     const error = errorFor(key, errors) ?? unnamed[0]
-    return error === undefined ? { _tag: "Rejected", ...missing } : { _tag: "Rejected", retryable: false, message: describeItemError(error.category, error.message) }
+    return error === undefined
+      ? { _tag: "Rejected", ...missing }
+      : { _tag: "Rejected", retryable: false, message: describeItemError(error.category, error.message) }
   })
 }

@@ -30,8 +30,7 @@ const decodeBody = Schema.decodeUnknownOption(ErrorBody)
 const decodeJsonBody = Schema.decodeUnknownOption(Schema.fromJsonString(ErrorBody))
 
 // "Unknown API Status Code!" exceptions carry the raw text instead of a parsed body.
-const bodyOf = (raw: unknown): ErrorBody =>
-  Option.getOrElse(Predicate.isString(raw) ? decodeJsonBody(raw) : decodeBody(raw), () => ({}))
+const bodyOf = (raw: unknown): ErrorBody => Option.getOrElse(Predicate.isString(raw) ? decodeJsonBody(raw) : decodeBody(raw), () => ({}))
 
 const header = (headers: Headers, name: string): string | undefined => {
   const wanted = name.toLowerCase()
@@ -84,8 +83,10 @@ export const classifyResponse = (status: number, rawBody: unknown, headers: Head
   const body = bodyOf(rawBody)
   const message = body.message ?? `HubSpot answered ${status}`
   if (status === 429) return rateLimited(rawBody, headers, ctx)
-  if (status === 423) return new CrmTransient({ message: `locked: ${message}`, status, retryAfterMs: Math.max(LOCKED_FLOOR_MS, retryAfterMs(headers, ctx.now) ?? 0) })
-  if (status === 477) return new CrmTransient({ message: `migrating: ${message}`, status, retryAfterMs: retryAfterMs(headers, ctx.now) ?? MIGRATION_DEFAULT_MS })
+  if (status === 423)
+    return new CrmTransient({ message: `locked: ${message}`, status, retryAfterMs: Math.max(LOCKED_FLOOR_MS, retryAfterMs(headers, ctx.now) ?? 0) })
+  if (status === 477)
+    return new CrmTransient({ message: `migrating: ${message}`, status, retryAfterMs: retryAfterMs(headers, ctx.now) ?? MIGRATION_DEFAULT_MS })
   if (status === 401 || status === 403) return new CrmUnauthorized({ message: `${status}: ${message}` })
   if (status >= 400 && status < 500) return new CrmRejected({ status, message: describeItemError(body.category ?? `HTTP_${status}`, message) })
   // 5xx, and the odd 1xx/3xx nobody should send us: HubSpot's side, worth another try.
@@ -118,7 +119,9 @@ export const classifyHubSpotError = (error: unknown, ctx: ClassifyContext): CrmE
 
 /** The 429 policy of what the SDK threw: the budget pauses on the rolling one, search paces on SECONDLY. */
 export const thrownRateLimitPolicy = (error: unknown): RateLimitPolicy | undefined =>
-  Predicate.hasProperty(error, "code") && isHttpStatus(error.code) ? rateLimitPolicyOf(error.code, Predicate.hasProperty(error, "body") ? error.body : undefined) : undefined
+  Predicate.hasProperty(error, "code") && isHttpStatus(error.code)
+    ? rateLimitPolicyOf(error.code, Predicate.hasProperty(error, "body") ? error.body : undefined)
+    : undefined
 
 const ItemErrors = Schema.Struct({ errors: Schema.Array(ErrorBody) })
 
@@ -128,5 +131,8 @@ const ItemErrors = Schema.Struct({ errors: Schema.Array(ErrorBody) })
  */
 const partialFailure = (status: number, body: unknown): CrmRejected => {
   const first = Option.getOrUndefined(Schema.decodeUnknownOption(ItemErrors)(body))?.errors[0] ?? bodyOf(body)
-  return new CrmRejected({ status, message: describeItemError(first.category ?? "PARTIAL_FAILURE", first.message ?? `HubSpot answered ${status} with per-item errors`) })
+  return new CrmRejected({
+    status,
+    message: describeItemError(first.category ?? "PARTIAL_FAILURE", first.message ?? `HubSpot answered ${status} with per-item errors`)
+  })
 }

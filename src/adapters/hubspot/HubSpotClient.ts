@@ -8,9 +8,9 @@ import { type BudgetError, LocalBudget } from "../../application/LocalBudget.ts"
 import { CrmError, type CrmErrorReason, CrmQuotaExhausted, CrmTransient } from "../../application/ports/Crm.ts"
 import { Metrics } from "../../application/ports/Metrics.ts"
 import type { Observation } from "../../application/ports/RateBudget.ts"
+import { withSignal } from "./AbortableFetch.ts"
 import { classifyHubSpotError, type Headers, thrownRateLimitPolicy } from "./ClassifyHubSpotError.ts"
 import { observationOf } from "./RateLimitHeaders.ts"
-import { withSignal } from "./AbortableFetch.ts"
 
 export interface ClientOptions {
   readonly accessToken: Redacted.Redacted<string>
@@ -24,7 +24,11 @@ export interface ClientOptions {
 }
 
 export type CallKind = "api" | "search"
-export type Call = <A>(name: string, kind: CallKind, f: (client: Client) => Promise<{ readonly headers: Headers; readonly data: A }>) => Effect.Effect<A, CrmError>
+export type Call = <A>(
+  name: string,
+  kind: CallKind,
+  f: (client: Client) => Promise<{ readonly headers: Headers; readonly data: A }>
+) => Effect.Effect<A, CrmError>
 
 class CallTimeout extends Error {}
 
@@ -78,7 +82,10 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
     Predicate.hasProperty(thrown, "code") && Predicate.isNumber(thrown.code) ? String(thrown.code) : thrown instanceof CallTimeout ? "timeout" : "network"
   const measure = (name: string, startedAt: number, status: string) =>
     Effect.flatMap(Effect.all([Effect.service(Metrics), Clock.currentTimeMillis]), ([metrics, now]) =>
-      Effect.andThen(metrics.count("crm_calls_total", { operation: name, status }), metrics.observe("crm_call_duration_seconds", [(now - startedAt) / 1000], { operation: name }))
+      Effect.andThen(
+        metrics.count("crm_calls_total", { operation: name, status }),
+        metrics.observe("crm_call_duration_seconds", [(now - startedAt) / 1000], { operation: name })
+      )
     )
 
   const call: Call = (name, kind, f) =>
@@ -88,7 +95,10 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
       const startedAt = yield* Clock.currentTimeMillis
       // The timeout interrupts the call, which aborts its signal, which aborts the request: the socket closes.
       const answer = yield* Effect.tryPromise({ try: (signal) => withSignal(signal, () => f(client)), catch: (thrown) => ({ thrown }) }).pipe(
-        Effect.timeoutOrElse({ duration: timeoutMs, orElse: () => Effect.fail({ thrown: new CallTimeout(`timeout: no answer from HubSpot within ${timeoutMs} ms`) }) }),
+        Effect.timeoutOrElse({
+          duration: timeoutMs,
+          orElse: () => Effect.fail({ thrown: new CallTimeout(`timeout: no answer from HubSpot within ${timeoutMs} ms`) })
+        }),
         Effect.tapError(({ thrown }) => measure(name, startedAt, statusOf(thrown))),
         Effect.tap(() => measure(name, startedAt, "2xx")),
         Effect.catch(({ thrown }) => failed(kind, thrown))

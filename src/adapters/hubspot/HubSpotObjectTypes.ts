@@ -22,4 +22,6 @@ export const associationsOf: { readonly [T in CrmObjectType]: ReadonlyArray<{ re
 const timestamps = ["hs_lastmodifieddate", "lastmodifieddate"]
 
 /** The mapped properties of the correspondence table, plus the last-modified stamps. */
-export const defaultProperties = (type: CrmObjectType): ReadonlyArray<string> => [...new Set([...rowsOf(entityOf[type]).map((r) => r.crmProperty), ...timestamps])]
+export const defaultProperties = (type: CrmObjectType): ReadonlyArray<string> => [
+  ...new Set([...rowsOf(entityOf[type]).map((r) => r.crmProperty), ...timestamps])
+]

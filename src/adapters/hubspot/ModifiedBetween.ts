@@ -4,7 +4,7 @@
 // that instant (the same narrowing HubSpot suggests with hs_object_id, keyed on time instead).
 import { FilterOperatorEnum } from "@hubspot/api-client/lib/codegen/crm/objects/models/Filter.js"
 import { Effect, Option, Schema } from "effect"
-import { CrmError, type ModifiedPage, CrmRejected } from "../../application/ports/Crm.ts"
+import { CrmError, CrmRejected, type ModifiedPage } from "../../application/ports/Crm.ts"
 import type { CrmObjectType } from "../../domain/CrmProperties.ts"
 import type { Call } from "./HubSpotClient.ts"
 import { hubspotType } from "./HubSpotObjectTypes.ts"

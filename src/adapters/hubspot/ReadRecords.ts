@@ -33,7 +33,11 @@ export const makeRead = (call: Call, propertiesOf: (type: CrmObjectType) => Read
     for (const chunk of Arr.chunksOf([...new Set(ids)], READ_LIMIT)) {
       // Unknown ids come back as a 207 OBJECT_NOT_FOUND error: the port leaves them out.
       const data = yield* call("objects.read", "api", (c) =>
-        c.crm.objects.batchApi.readWithHttpInfo(hubspotType[type], { inputs: chunk.map((id) => ({ id })), properties: [...propertiesOf(type)], propertiesWithHistory: [] })
+        c.crm.objects.batchApi.readWithHttpInfo(hubspotType[type], {
+          inputs: chunk.map((id) => ({ id })),
+          properties: [...propertiesOf(type)],
+          propertiesWithHistory: []
+        })
       )
       for (const o of data.results) found.set(o.id, o)
     }
@@ -42,7 +46,13 @@ export const makeRead = (call: Call, propertiesOf: (type: CrmObjectType) => Read
 
   /** Records with their association ids, for objects already fetched (reads and searches). */
   const withLinks = Effect.fn("HubSpotCrm.withLinks")(function* <T extends CrmObjectType>(type: T, objects: ReadonlyArray<HubSpotObject>) {
-    const links = objects.length === 0 ? new Map() : yield* linksOf(type, objects.map((o) => o.id))
+    const links =
+      objects.length === 0
+        ? new Map()
+        : yield* linksOf(
+            type,
+            objects.map((o) => o.id)
+          )
     return objects.map((o) => toCrmRecord(type, o, links))
   })
 

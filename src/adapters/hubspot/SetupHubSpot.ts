@@ -66,7 +66,10 @@ const ensure = (step: Omit<SetupStep, "status">, find: () => Promise<SetupStep["
   }
   return Effect.tryPromise({ try: attempt, catch: (error) => error }).pipe(
     // A 429/423/477 only says "later": wait as asked, a few times, before giving up.
-    Effect.retry({ while: (error) => waitFor(error) !== undefined, schedule: Schedule.recurs(4).pipe(Schedule.modifyDelay(({ input }) => Effect.succeed(waitFor(input) ?? 0))) }),
+    Effect.retry({
+      while: (error) => waitFor(error) !== undefined,
+      schedule: Schedule.recurs(4).pipe(Schedule.modifyDelay(({ input }) => Effect.succeed(waitFor(input) ?? 0)))
+    }),
     Effect.mapError((error) => new SetupFailed({ message: explain(step.objectType, action, error) }))
   )
 }

@@ -33,7 +33,14 @@ export const makeWrite = (call: Call) => {
       const results = data.results.map((r) => ({ key: r.properties[idProperty] ?? undefined, id: r.id, created: r._new }))
       // Nothing said about the input (HubSpot's MISSING_RESULT case): asking again may work.
       const missing: Missing = { retryable: true, message: "HubSpot returned neither a result nor an error for this input" }
-      outcomes.push(...outcomesInOrder<CrmIdOf[T]>(chunk.map((i) => i.commerceId), results, errorsOf(data), missing))
+      outcomes.push(
+        ...outcomesInOrder<CrmIdOf[T]>(
+          chunk.map((i) => i.commerceId),
+          results,
+          errorsOf(data),
+          missing
+        )
+      )
     }
     return outcomes
   })
@@ -47,7 +54,14 @@ export const makeWrite = (call: Call) => {
       const results = data.results.map((r) => ({ key: r.id, id: r.id, created: false }))
       // HubSpot leaves an unknown id without a result: the record is gone, asking again will not help.
       const missing: Missing = { retryable: false, message: describeItemError("OBJECT_NOT_FOUND", `${type} does not exist`) }
-      outcomes.push(...outcomesInOrder<CrmIdOf[T]>(chunk.map((i) => i.id), results, errorsOf(data), missing))
+      outcomes.push(
+        ...outcomesInOrder<CrmIdOf[T]>(
+          chunk.map((i) => i.id),
+          results,
+          errorsOf(data),
+          missing
+        )
+      )
     }
     return outcomes
   })
@@ -64,7 +78,8 @@ export const makeWrite = (call: Call) => {
           })
         )
         const [first] = errorsOf(data)
-        if (first !== undefined) return yield* new CrmError({ reason: new CrmRejected({ status: 207, message: describeItemError(first.category, first.message) }) })
+        if (first !== undefined)
+          return yield* new CrmError({ reason: new CrmRejected({ status: 207, message: describeItemError(first.category, first.message) }) })
       }
     }
   })

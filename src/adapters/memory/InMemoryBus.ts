@@ -5,6 +5,7 @@
 // except a message for the platform (`tocommerce.*`): its kinds have a declared queue (here a
 // sink: in memory there is no platform), and one that reaches no queue fails the publish.
 import { Effect, Fiber, FiberSet, Layer, Queue } from "effect"
+import { isShopBound, shopBoundKinds } from "../../application/CommerceMessages.ts"
 import {
   type BatchConsumer,
   BusRejected,
@@ -15,9 +16,9 @@ import {
   type Settlement
 } from "../../application/ports/MessageBus.ts"
 import { gatherBatch } from "../shared/GatherBatch.ts"
-import { isShopBound, shopBoundKinds } from "../../application/CommerceMessages.ts"
 
 const shopKinds = new Set(shopBoundKinds)
+
 import { defaultBatchWindowMs, type Envelope, type OutgoingMessage, type Step } from "../../application/Step.ts"
 
 interface Held extends Delivery {
@@ -78,7 +79,12 @@ export const make = Effect.gen(function* () {
         return Queue.offer(deadLetters, { step: step.name, envelope: held.envelope, reason, firstFailedAt: held.firstFailedAt }).pipe(Effect.asVoid)
       }
       case "Retry": {
-        const next: Held = { envelope: { ...held.envelope, attempt: settlement.attempt }, firstFailedAt: settlement.firstFailedAt, undecodable: false, returns: 0 }
+        const next: Held = {
+          envelope: { ...held.envelope, attempt: settlement.attempt },
+          firstFailedAt: settlement.firstFailedAt,
+          undecodable: false,
+          returns: 0
+        }
         const tier = (n: number) => target.waiting.set(settlement.delayMs, (target.waiting.get(settlement.delayMs) ?? 0) + n)
         return Effect.sync(() => tier(1)).pipe(
           Effect.andThen(Effect.sleep(settlement.delayMs)),
@@ -94,7 +100,11 @@ export const make = Effect.gen(function* () {
   // A batch consumer that dies is a crashed consumer: every delivery of the batch is returned.
   const handle = (target: StepQueue, batch: ReadonlyArray<Held>, onBatch: BatchConsumer) =>
     onBatch(batch).pipe(
-      Effect.catchCause((cause) => Effect.logError(`InMemoryBus: ${target.step.name} consumer died; returning its batch`, cause).pipe(Effect.as(batch.map((): Settlement => ({ _tag: "Return" }))))),
+      Effect.catchCause((cause) =>
+        Effect.logError(`InMemoryBus: ${target.step.name} consumer died; returning its batch`, cause).pipe(
+          Effect.as(batch.map((): Settlement => ({ _tag: "Return" })))
+        )
+      ),
       Effect.flatMap((settlements) => Effect.forEach(batch, (held, i) => settleOne(target, held, settlements[i] ?? { _tag: "Return" }), { discard: true }))
     )
 
@@ -135,7 +145,9 @@ export const make = Effect.gen(function* () {
     Effect.suspend(() => {
       const unroutable = messages.filter((m) => isShopBound(m.type) && !shopKinds.has(m.type) && bound(m.type).length === 0)
       if (unroutable.length > 0) {
-        return Effect.fail(new MessageBusError({ reason: new BusRejected({ message: `unroutable: no queue for ${[...new Set(unroutable.map((m) => m.type))].join(", ")}` }) }))
+        return Effect.fail(
+          new MessageBusError({ reason: new BusRejected({ message: `unroutable: no queue for ${[...new Set(unroutable.map((m) => m.type))].join(", ")}` }) })
+        )
       }
       for (const message of messages) for (const { queue } of bound(message.type)) Queue.offerUnsafe(queue, fresh({ ...message, attempt: 1 }))
       return Effect.void

@@ -1,7 +1,7 @@
 // The commerce platform's REST lookups served from memory: the embedded mode and the tests.
 import { Effect, Layer, Option } from "effect"
-import type { CommerceEntity } from "../../domain/CorrespondenceTable.ts"
 import { CommerceApi, type IdFilter, type UnvalidatedRecord } from "../../application/ports/CommerceApi.ts"
+import type { CommerceEntity } from "../../domain/CorrespondenceTable.ts"
 
 /** Numeric ids compare as numbers, the rest as strings: the order a shop's ids are listed in. */
 export const compareIds = (a: string, b: string): number =>

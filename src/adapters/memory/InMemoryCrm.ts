@@ -2,10 +2,10 @@
 // property created with unique values, unique values enforced, at most 100 inputs per batch call,
 // per-item rejections, opaque string ids, a last-modified timestamp per record.
 import { Clock, Effect, Layer } from "effect"
+import { Crm, CrmError, type CrmIdOf, type CrmLink, type CrmRecordOf, CrmRejected, type ItemOutcome, type UpsertInput } from "../../application/ports/Crm.ts"
 import { commerceIdProperty, entityOf } from "../../domain/CorrespondenceTable.ts"
 import type { CrmObjectType, CrmProperties } from "../../domain/CrmProperties.ts"
 import { isEmail } from "../../domain/ValidationRules.ts"
-import { Crm, CrmError, type CrmIdOf, type CrmLink, type CrmRecordOf, CrmRejected, type ItemOutcome, type UpsertInput } from "../../application/ports/Crm.ts"
 
 export const BATCH_LIMIT = 100
 const PAGE_SIZE = 100
@@ -44,8 +44,7 @@ export const make = (options: Options = {}) =>
     // Strictly increasing stamps keep "modified since" scans exact even within one millisecond.
     const stamp = Effect.map(Clock.currentTimeMillis, (now) => (lastStamp = Math.max(now, lastStamp + 1)))
 
-    const holderOf = (type: CrmObjectType, property: string, value: string) =>
-      [...objects[type].values()].find((o) => o.properties[property] === value)
+    const holderOf = (type: CrmObjectType, property: string, value: string) => [...objects[type].values()].find((o) => o.properties[property] === value)
 
     const checkItem = (type: CrmObjectType, self: StoredObject | undefined, properties: CrmProperties): Rejection | undefined => {
       const email = properties["email"]
@@ -109,20 +108,26 @@ export const make = (options: Options = {}) =>
     const upsert = Effect.fn("InMemoryCrm.upsert")(function* <T extends CrmObjectType>(type: T, inputs: ReadonlyArray<UpsertInput>) {
       const idProperty = commerceIdProperty[entityOf[type]]
       // An account that was not set up: the whole call is refused, as the real CRM would.
-      if (inputs.length > 0 && !unique[type].includes(idProperty)) return yield* rejected(`${idProperty} is not a unique property of ${type}; run the account setup`)
+      if (inputs.length > 0 && !unique[type].includes(idProperty))
+        return yield* rejected(`${idProperty} is not a unique property of ${type}; run the account setup`)
       const at = yield* stamp
       return (yield* chunked("upsert", inputs, (chunk) =>
         Effect.succeed(chunk.map((i) => write(type, holderOf(type, idProperty, i.commerceId), { ...i.properties, [idProperty]: i.commerceId }, at)))
       )) as ReadonlyArray<ItemOutcome<CrmIdOf[T]>>
     })
 
-    const update = Effect.fn("InMemoryCrm.update")(function* <T extends CrmObjectType>(type: T, inputs: ReadonlyArray<{ readonly id: CrmIdOf[T]; readonly properties: CrmProperties }>) {
+    const update = Effect.fn("InMemoryCrm.update")(function* <T extends CrmObjectType>(
+      type: T,
+      inputs: ReadonlyArray<{ readonly id: CrmIdOf[T]; readonly properties: CrmProperties }>
+    ) {
       const at = yield* stamp
       return (yield* chunked("update", inputs, (chunk) =>
         Effect.succeed(
           chunk.map((i): ItemOutcome<string> => {
             const target = objects[type].get(i.id)
-            return target === undefined ? { _tag: "Rejected", retryable: false, message: `${type} ${i.id} does not exist` } : write(type, target, i.properties, at)
+            return target === undefined
+              ? { _tag: "Rejected", retryable: false, message: `${type} ${i.id} does not exist` }
+              : write(type, target, i.properties, at)
           })
         )
       )) as ReadonlyArray<ItemOutcome<CrmIdOf[T]>>
@@ -166,7 +171,10 @@ export const make = (options: Options = {}) =>
     const listIds = <T extends CrmObjectType>(type: T, after: string | undefined, limit: number) =>
       Effect.sync(() => {
         const from = after === undefined ? 0 : Number(after)
-        const all = [...objects[type].keys()].map(Number).filter((id) => id >= from).sort((a, b) => a - b)
+        const all = [...objects[type].keys()]
+          .map(Number)
+          .filter((id) => id >= from)
+          .sort((a, b) => a - b)
         const size = Math.max(1, Math.min(PAGE_SIZE, limit))
         const next = all[size]
         return { ids: all.slice(0, size).map(String) as unknown as ReadonlyArray<CrmIdOf[T]>, next: next === undefined ? undefined : String(next) }

@@ -1,8 +1,8 @@
 // Id links in process memory: two maps per entity keep both ids unique; re-linking either id
 // moves its link. Links of one call are applied in order (the last pairing of an id wins).
 import { Effect, Layer } from "effect"
-import type { CommerceEntity } from "../../domain/CorrespondenceTable.ts"
 import { type IdLink, IdLinks } from "../../application/ports/IdLinks.ts"
+import type { CommerceEntity } from "../../domain/CorrespondenceTable.ts"
 
 interface EntityLinks {
   readonly byCrm: Map<string, string>

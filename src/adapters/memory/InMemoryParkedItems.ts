@@ -3,12 +3,14 @@ import { Effect, Layer } from "effect"
 import { type ParkedFilter, type ParkedItem, ParkedItems } from "../../application/ports/ParkedItems.ts"
 
 /** Parked items in a time range: `from` inclusive, `to` exclusive, on `lastFailedAt` (when it was parked). */
-export const matchesParked = (filter: ParkedFilter) => (item: ParkedItem): boolean =>
-  (filter.step === undefined || item.step === filter.step) &&
-  (filter.type === undefined || item.message.type === filter.type) &&
-  (filter.from === undefined || item.lastFailedAt >= filter.from) &&
-  (filter.to === undefined || item.lastFailedAt < filter.to) &&
-  (filter.includeReplayed === true || (item.replayedAt === undefined && item.discarded === undefined))
+export const matchesParked =
+  (filter: ParkedFilter) =>
+  (item: ParkedItem): boolean =>
+    (filter.step === undefined || item.step === filter.step) &&
+    (filter.type === undefined || item.message.type === filter.type) &&
+    (filter.from === undefined || item.lastFailedAt >= filter.from) &&
+    (filter.to === undefined || item.lastFailedAt < filter.to) &&
+    (filter.includeReplayed === true || (item.replayedAt === undefined && item.discarded === undefined))
 
 const byLastFailure = (a: ParkedItem, b: ParkedItem) => a.lastFailedAt - b.lastFailedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 

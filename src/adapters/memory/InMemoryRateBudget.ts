@@ -52,7 +52,13 @@ export const make = (config: BudgetPolicy.BudgetConfig) =>
           const day = BudgetPolicy.localDay(config.timeZone, now)
           const state = dayOf(day.key)
           return {
-            slot: { startsAt: slot.endsAt - plan.slotMs, endsAt: slot.endsAt, capacity: plan.capacity, live: used.used - used.backfill, backfill: used.backfill },
+            slot: {
+              startsAt: slot.endsAt - plan.slotMs,
+              endsAt: slot.endsAt,
+              capacity: plan.capacity,
+              live: used.used - used.backfill,
+              backfill: used.backfill
+            },
             day: { key: day.key, resetAt: day.resetAt, cap: config.daily, leased: state.top, floor: state.floor },
             pauseUntil: pauseUntil > now ? pauseUntil : 0
           }

@@ -5,8 +5,8 @@
 // above what the in-memory default (`bun start`, a demo or a test) holds.
 // Inputs of one call are applied in order, so a key given twice behaves like two saves.
 import { Effect, Layer } from "effect"
-import { type Freshness, freshness } from "../../domain/ConflictRules.ts"
 import { type CommerceSnapshot, type CrmSnapshot, Snapshots } from "../../application/ports/Snapshots.ts"
+import { type Freshness, freshness } from "../../domain/ConflictRules.ts"
 
 interface Versioned {
   readonly version: number

@@ -32,64 +32,68 @@ const evict = (published: Map<string, number>, now: number, cap: number) => {
   }
 }
 
-export const make = (dedupeWindowMs = 60 * 60_000, publishedCap = PUBLISHED_KEYS_CAP) => Effect.sync(() => {
-  const pending = new Map<string, PendingEvent>()
-  /** Key → when a redelivery stops being a duplicate. */
-  const published = new Map<string, number>()
-  const quarantined: Array<StoredQuarantine> = []
-  let nextQuarantineId = 0
-  let lease: Lease = { epoch: 0, claimant: "", until: 0 }
+export const make = (dedupeWindowMs = 60 * 60_000, publishedCap = PUBLISHED_KEYS_CAP) =>
+  Effect.sync(() => {
+    const pending = new Map<string, PendingEvent>()
+    /** Key → when a redelivery stops being a duplicate. */
+    const published = new Map<string, number>()
+    const quarantined: Array<StoredQuarantine> = []
+    let nextQuarantineId = 0
+    let lease: Lease = { epoch: 0, claimant: "", until: 0 }
 
-  return WebhookInbox.of({
-    store: (changes, receivedAt) =>
-      Effect.sync(() => {
-        let stored = 0
-        for (const change of changes) {
-          if (pending.has(change.key) || (published.get(change.key) ?? 0) > receivedAt) continue
-          pending.set(change.key, { change, receivedAt })
-          stored++
-        }
-        return { stored, duplicates: changes.length - stored }
+    return WebhookInbox.of({
+      store: (changes, receivedAt) =>
+        Effect.sync(() => {
+          let stored = 0
+          for (const change of changes) {
+            if (pending.has(change.key) || (published.get(change.key) ?? 0) > receivedAt) continue
+            pending.set(change.key, { change, receivedAt })
+            stored++
+          }
+          return { stored, duplicates: changes.length - stored }
+        }),
+      quarantine: (payloads) =>
+        Effect.sync(() => {
+          quarantined.push(...payloads.map((p) => ({ ...p, id: `q${++nextQuarantineId}` })))
+          quarantined.splice(0, Math.max(0, quarantined.length - quarantineCap))
+        }),
+      claim: ({ limit, claimant, now, leaseMs }) =>
+        Effect.sync(() => {
+          if (pending.size === 0 || (lease.claimant !== claimant && lease.until > now)) return { lease: "", events: [] }
+          lease = { epoch: lease.epoch + 1, claimant, until: now + leaseMs }
+          return { lease: String(lease.epoch), events: [...pending.values()].sort(byAge).slice(0, limit) }
+        }),
+      markPublished: (batch) =>
+        Effect.map(Clock.currentTimeMillis, (now) => {
+          for (const event of batch.events) {
+            pending.delete(event.change.key)
+            published.delete(event.change.key) // re-added last, keeping the map in expiry order
+            published.set(event.change.key, now + dedupeWindowMs)
+          }
+          evict(published, now, publishedCap)
+          if (String(lease.epoch) === batch.lease) lease = { ...lease, until: 0 }
+        }),
+      backlog: Effect.sync(() => {
+        let oldest: number | undefined
+        for (const event of pending.values()) oldest = oldest === undefined ? event.receivedAt : Math.min(oldest, event.receivedAt)
+        return { pending: pending.size, oldestReceivedAt: oldest }
       }),
-    quarantine: (payloads) =>
-      Effect.sync(() => {
-        quarantined.push(...payloads.map((p) => ({ ...p, id: `q${++nextQuarantineId}` })))
-        quarantined.splice(0, Math.max(0, quarantined.length - quarantineCap))
-      }),
-    claim: ({ limit, claimant, now, leaseMs }) =>
-      Effect.sync(() => {
-        if (pending.size === 0 || (lease.claimant !== claimant && lease.until > now)) return { lease: "", events: [] }
-        lease = { epoch: lease.epoch + 1, claimant, until: now + leaseMs }
-        return { lease: String(lease.epoch), events: [...pending.values()].sort(byAge).slice(0, limit) }
-      }),
-    markPublished: (batch) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        for (const event of batch.events) {
-          pending.delete(event.change.key)
-          published.delete(event.change.key) // re-added last, keeping the map in expiry order
-          published.set(event.change.key, now + dedupeWindowMs)
-        }
-        evict(published, now, publishedCap)
-        if (String(lease.epoch) === batch.lease) lease = { ...lease, until: 0 }
-      }),
-    backlog: Effect.sync(() => {
-      let oldest: number | undefined
-      for (const event of pending.values()) oldest = oldest === undefined ? event.receivedAt : Math.min(oldest, event.receivedAt)
-      return { pending: pending.size, oldestReceivedAt: oldest }
-    }),
-    pendingFor: (objectType, objectIds) =>
-      Effect.sync(() => {
-        const wanted = concerns(objectType, objectIds)
-        return [...pending.values()].filter((e) => wanted(e.change)).sort(byAge).slice(0, pendingForCap)
-      }),
-    quarantined: Effect.sync(() => [...quarantined]),
-    release: (ids) =>
-      Effect.sync(() => {
-        const gone = new Set(ids)
-        const kept = quarantined.filter((q) => !gone.has(q.id))
-        quarantined.splice(0, quarantined.length, ...kept)
-      })
+      pendingFor: (objectType, objectIds) =>
+        Effect.sync(() => {
+          const wanted = concerns(objectType, objectIds)
+          return [...pending.values()]
+            .filter((e) => wanted(e.change))
+            .sort(byAge)
+            .slice(0, pendingForCap)
+        }),
+      quarantined: Effect.sync(() => [...quarantined]),
+      release: (ids) =>
+        Effect.sync(() => {
+          const gone = new Set(ids)
+          const kept = quarantined.filter((q) => !gone.has(q.id))
+          quarantined.splice(0, quarantined.length, ...kept)
+        })
+    })
   })
-})
 
 export const layer = Layer.effect(WebhookInbox, make())

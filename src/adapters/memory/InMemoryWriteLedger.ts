@@ -47,9 +47,7 @@ export const makeBounded = (maxObjects: number) =>
           }
         }),
       find: (keys, now) =>
-        Effect.sync(() =>
-          [...new Set(keys.map(objectOf))].flatMap((key) => [...(ledger.get(key)?.values() ?? [])].filter((e) => e.expiresAt > now))
-        )
+        Effect.sync(() => [...new Set(keys.map(objectOf))].flatMap((key) => [...(ledger.get(key)?.values() ?? [])].filter((e) => e.expiresAt > now)))
     })
   })
 

@@ -2,7 +2,7 @@
 // tests and replicas in one process stay apart), every declared metric registered up front.
 import { Effect, Layer } from "effect"
 import { Counter, Histogram, Registry } from "prom-client"
-import { type Labels, labelsMatch, metricDefinitions, metricPrefix, Metrics, type MetricsShape } from "../../application/ports/Metrics.ts"
+import { type Labels, labelsMatch, Metrics, type MetricsShape, metricDefinitions, metricPrefix } from "../../application/ports/Metrics.ts"
 
 export interface PromMetrics extends MetricsShape {
   readonly registry: Registry

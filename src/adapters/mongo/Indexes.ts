@@ -58,5 +58,4 @@ export const ensureIndexes = (db: Db, names: ReadonlyArray<CollectionName>) =>
   })
 
 /** Exactly the claim's sort (the collection holds only pending events, so there is no filter). */
-export const ensureWebhookInboxIndexes = (db: Db) =>
-  Effect.promise(() => db.collection(collections.webhookInbox).createIndex({ receivedAt: 1, _id: 1 }))
+export const ensureWebhookInboxIndexes = (db: Db) => Effect.promise(() => db.collection(collections.webhookInbox).createIndex({ receivedAt: 1, _id: 1 }))

@@ -36,7 +36,14 @@ interface LeaseDoc {
   expiresAt: number
 }
 
-const toJob = (d: JobDoc): BackfillJob => ({ id: d._id, definition: d.definition, state: d.state, waitUntil: d.waitUntil ?? undefined, createdAt: d.createdAt, updatedAt: d.updatedAt })
+const toJob = (d: JobDoc): BackfillJob => ({
+  id: d._id,
+  definition: d.definition,
+  state: d.state,
+  waitUntil: d.waitUntil ?? undefined,
+  createdAt: d.createdAt,
+  updatedAt: d.updatedAt
+})
 const toProgress = (d: PageDoc): PageProgress => ({ jobId: d.jobId, page: d.page, cursor: d.cursor ?? undefined, counts: d.counts, finishedAt: d.finishedAt })
 
 /** The attempt a lease call should insert, or undefined when another holder's lease is live. */
@@ -66,7 +73,14 @@ export const make = (db: Db) => {
 
   const finish = (p: PageProgress) =>
     run(async () => {
-      const doc: PageDoc = { _id: `${p.jobId}/${p.page}`, jobId: p.jobId, page: p.page, cursor: p.cursor ?? null, counts: { ...p.counts }, finishedAt: p.finishedAt }
+      const doc: PageDoc = {
+        _id: `${p.jobId}/${p.page}`,
+        jobId: p.jobId,
+        page: p.page,
+        cursor: p.cursor ?? null,
+        counts: { ...p.counts },
+        finishedAt: p.finishedAt
+      }
       if ((await orDuplicate(pages.insertOne(doc))) === "duplicate") return false
       // The page before stays: a reader between these two calls must still find a last page.
       await pages.deleteMany({ jobId: p.jobId, page: { $lt: p.page - 1 } })
@@ -80,14 +94,27 @@ export const make = (db: Db) => {
         : run(() =>
             duplicatesOf(() =>
               jobs.insertMany(
-                all.map((j) => ({ _id: j.id, definition: j.definition, state: j.state, waitUntil: j.waitUntil ?? null, createdAt: j.createdAt, updatedAt: j.updatedAt })),
+                all.map((j) => ({
+                  _id: j.id,
+                  definition: j.definition,
+                  state: j.state,
+                  waitUntil: j.waitUntil ?? null,
+                  createdAt: j.createdAt,
+                  updatedAt: j.updatedAt
+                })),
                 { ordered: false }
               )
             )
           ).pipe(Effect.asVoid),
-    list: run(() => jobs.find({}, oneBatch).toArray()).pipe(Effect.map((docs) => docs.map(toJob).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id)))),
+    list: run(() => jobs.find({}, oneBatch).toArray()).pipe(
+      Effect.map((docs) => docs.map(toJob).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id)))
+    ),
     setState: (ids, state, waitUntil, now) =>
-      ids.length === 0 ? Effect.void : run(() => jobs.updateMany({ _id: { $in: [...new Set(ids)] } }, { $set: { state, waitUntil: waitUntil ?? null, updatedAt: now } })).pipe(Effect.asVoid),
+      ids.length === 0
+        ? Effect.void
+        : run(() => jobs.updateMany({ _id: { $in: [...new Set(ids)] } }, { $set: { state, waitUntil: waitUntil ?? null, updatedAt: now } })).pipe(
+            Effect.asVoid
+          ),
     progress: (ids) =>
       ids.length === 0
         ? Effect.succeed([])

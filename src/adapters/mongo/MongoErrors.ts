@@ -46,8 +46,7 @@ export const isUnavailable = (error: unknown): boolean =>
   wrappedOutage(error) ||
   (error instanceof MongoError && (error.hasErrorLabel("RetryableWriteError") || transientCodes.has(Number(error.code))))
 
-export const isDuplicateKey = (error: unknown): boolean =>
-  (error instanceof MongoServerError || error instanceof MongoBulkWriteError) && error.code === 11000
+export const isDuplicateKey = (error: unknown): boolean => (error instanceof MongoServerError || error instanceof MongoBulkWriteError) && error.code === 11000
 
 export const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 

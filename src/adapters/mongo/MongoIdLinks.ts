@@ -3,12 +3,12 @@
 // concurrent link won, so those are tried again. Two round trips per attempt, for any number.
 import { Effect, Layer } from "effect"
 import type { Collection, Db, Filter } from "mongodb"
-import type { CommerceEntity } from "../../domain/CorrespondenceTable.ts"
 import { type IdLink, IdLinks, type LinkKey } from "../../application/ports/IdLinks.ts"
+import type { CommerceEntity } from "../../domain/CorrespondenceTable.ts"
 import { collections, ensureIndexes } from "./Indexes.ts"
 import { MongoDb } from "./MongoConnection.ts"
-import { duplicatesOf, oneBatch, orDuplicate, run } from "./MongoOp.ts"
 import { RaceLost } from "./MongoErrors.ts"
+import { duplicatesOf, oneBatch, orDuplicate, run } from "./MongoOp.ts"
 
 type LinkDoc = IdLink
 
@@ -51,7 +51,12 @@ const relinkAll = async (links: Collection<LinkDoc>, wanted: ReadonlyArray<IdLin
     if (pending.length === 0) return
     const stale = existing.filter((d) => pending.some((l) => l.entity === d.entity && (l.crmId === d.crmId || l.commerceId === d.commerceId)))
     if (stale.length > 0) await links.deleteMany({ _id: { $in: stale.map((d) => d._id) } })
-    const lost = await duplicatesOf(() => links.insertMany(pending.map((l) => ({ entity: l.entity, crmId: l.crmId, commerceId: l.commerceId })), { ordered: false }))
+    const lost = await duplicatesOf(() =>
+      links.insertMany(
+        pending.map((l) => ({ entity: l.entity, crmId: l.crmId, commerceId: l.commerceId })),
+        { ordered: false }
+      )
+    )
     pending = pending.filter((_, i) => lost.has(i))
   }
   if (pending.length > 0) throw new RaceLost(`${pending.length} links kept colliding with concurrent links`)
@@ -78,7 +83,15 @@ export const make = Effect.fnUntraced(function* (db: Db) {
       return clauses.length === 0 ? Effect.succeed([]) : run(() => links.find({ $or: clauses }, { ...oneBatch, projection: { _id: 0 } }).toArray())
     },
     link: (wanted) => run(() => relinkAll(links, wanted)),
-    repoint: (entity, mergedCrmIds, survivorCrmId) => run(() => repointTo(links, entity, mergedCrmIds.filter((id) => id !== survivorCrmId), survivorCrmId))
+    repoint: (entity, mergedCrmIds, survivorCrmId) =>
+      run(() =>
+        repointTo(
+          links,
+          entity,
+          mergedCrmIds.filter((id) => id !== survivorCrmId),
+          survivorCrmId
+        )
+      )
   })
 })
 

@@ -16,7 +16,13 @@ interface CheckpointDoc {
 }
 
 const toDoc = (c: Checkpoint): CheckpointDoc => ({ _id: c.jobId, cursor: c.cursor ?? null, done: c.done, finished: c.finished, updatedAt: c.updatedAt })
-const toCheckpoint = (d: CheckpointDoc): Checkpoint => ({ jobId: d._id, cursor: d.cursor ?? undefined, done: d.done, finished: d.finished, updatedAt: d.updatedAt })
+const toCheckpoint = (d: CheckpointDoc): Checkpoint => ({
+  jobId: d._id,
+  cursor: d.cursor ?? undefined,
+  done: d.done,
+  finished: d.finished,
+  updatedAt: d.updatedAt
+})
 
 export const make = (db: Db) => {
   const checkpoints = db.collection<CheckpointDoc>(collections.checkpoints)

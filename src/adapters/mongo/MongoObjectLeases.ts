@@ -19,7 +19,12 @@ export const make = (db: Db) => {
   const leases = db.collection<LeaseDoc>(collections.objectLeases)
   const insert = async (keys: ReadonlyArray<string>, holder: string, expiresAt: number): Promise<ReadonlyArray<string>> => {
     if (keys.length === 0) return []
-    const lost = await duplicatesOf(() => leases.insertMany(keys.map((_id) => ({ _id, holder, expiresAt })), { ordered: false }))
+    const lost = await duplicatesOf(() =>
+      leases.insertMany(
+        keys.map((_id) => ({ _id, holder, expiresAt })),
+        { ordered: false }
+      )
+    )
     return keys.filter((_, i) => !lost.has(i))
   }
   return ObjectLeases.of({

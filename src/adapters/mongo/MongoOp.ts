@@ -38,9 +38,7 @@ export const duplicatesOf = async (write: () => Promise<unknown>): Promise<Reado
 }
 
 /** The last of each key wins, as if the inputs were applied one after another. */
-export const lastById = <A>(items: ReadonlyArray<A>, idOf: (a: A) => string): ReadonlyArray<A> => [
-  ...new Map(items.map((a) => [idOf(a), a] as const)).values()
-]
+export const lastById = <A>(items: ReadonlyArray<A>, idOf: (a: A) => string): ReadonlyArray<A> => [...new Map(items.map((a) => [idOf(a), a] as const)).values()]
 
 /**
  * Update statements per command. FerretDB 1.24 (SQLite) deadlocks for good on one update command
@@ -54,7 +52,11 @@ export const updatesPerCommand = 50
  * Runs update operations (replaceOne / updateOne) as few commands as FerretDB allows; returns the
  * indexes of those that lost a unique-key race, as `duplicatesOf` does.
  */
-export const updateAll = async <D extends Document>(collection: Collection<D>, ops: ReadonlyArray<AnyBulkWriteOperation<D>>, ordered: boolean): Promise<ReadonlySet<number>> => {
+export const updateAll = async <D extends Document>(
+  collection: Collection<D>,
+  ops: ReadonlyArray<AnyBulkWriteOperation<D>>,
+  ordered: boolean
+): Promise<ReadonlySet<number>> => {
   const lost = new Set<number>()
   for (let start = 0; start < ops.length; start += updatesPerCommand) {
     const chunk = ops.slice(start, start + updatesPerCommand)
@@ -70,9 +72,16 @@ export const updateAll = async <D extends Document>(collection: Collection<D>, o
 export const upsertAllById = async <D extends { readonly _id: string }>(collection: Collection<D>, docs: ReadonlyArray<D>) => {
   const unique = lastById(docs, (d) => d._id)
   if (unique.length === 0) return
-  const ops = unique.map(({ _id, ...rest }): AnyBulkWriteOperation<D> => ({
-    replaceOne: { filter: { _id } as Filter<D>, replacement: rest as unknown as WithoutId<D>, upsert: true }
-  }))
+  const ops = unique.map(
+    ({ _id, ...rest }): AnyBulkWriteOperation<D> => ({
+      replaceOne: { filter: { _id } as Filter<D>, replacement: rest as unknown as WithoutId<D>, upsert: true }
+    })
+  )
   const lost = await updateAll(collection, ops, false)
-  if (lost.size > 0) await updateAll(collection, ops.filter((_, i) => lost.has(i)), false)
+  if (lost.size > 0)
+    await updateAll(
+      collection,
+      ops.filter((_, i) => lost.has(i)),
+      false
+    )
 }

@@ -58,12 +58,17 @@ export const makeParked = (db: Db): ParkedItems["Service"] => {
   const parked = db.collection<ParkedDoc>(collections.parked)
   return {
     park: (items) => run(() => upsertAllById(parked, items.map(toDoc))),
-    list: (filter) => run(() => parked.find(parkedQuery(filter), oneBatch).sort({ lastFailedAt: 1, _id: 1 }).toArray()).pipe(Effect.map((docs) => docs.map(toParked))),
+    list: (filter) =>
+      run(() => parked.find(parkedQuery(filter), oneBatch).sort({ lastFailedAt: 1, _id: 1 }).toArray()).pipe(Effect.map((docs) => docs.map(toParked))),
     markReplayed: (ids, at) =>
-      ids.length === 0 ? Effect.void : run(() => parked.updateMany({ _id: { $in: [...ids] }, lastFailedAt: { $lt: at } }, { $set: { replayedAt: at } })).pipe(Effect.asVoid),
+      ids.length === 0
+        ? Effect.void
+        : run(() => parked.updateMany({ _id: { $in: [...ids] }, lastFailedAt: { $lt: at } }, { $set: { replayedAt: at } })).pipe(Effect.asVoid),
     // One update command with one statement, whatever the number of ids (FerretDB's cap is on statements).
     discard: (ids, note, at) =>
-      ids.length === 0 ? Effect.void : run(() => parked.updateMany({ _id: { $in: [...ids] } }, { $set: { discardedAt: at, discardNote: note } })).pipe(Effect.asVoid)
+      ids.length === 0
+        ? Effect.void
+        : run(() => parked.updateMany({ _id: { $in: [...ids] } }, { $set: { discardedAt: at, discardNote: note } })).pipe(Effect.asVoid)
   }
 }
 

@@ -97,7 +97,11 @@ export const make = Effect.fnUntraced(function* (config: BudgetPolicy.BudgetConf
   const usage = async (now: number) => {
     const slot = BudgetPolicy.slotAt(plan, now)
     const day = BudgetPolicy.localDay(config.timeZone, now)
-    const [inSlot, inDay, floor] = await Promise.all([readGroup(leases, `slot:${slot.index}`), readGroup(leases, `day:${day.key}`), highest(leases, `floor:${day.key}`)])
+    const [inSlot, inDay, floor] = await Promise.all([
+      readGroup(leases, `slot:${slot.index}`),
+      readGroup(leases, `day:${day.key}`),
+      highest(leases, `floor:${day.key}`)
+    ])
     const used = usageOf(inSlot)
     return {
       slot: { startsAt: slot.endsAt - plan.slotMs, endsAt: slot.endsAt, capacity: plan.capacity, live: used.used - used.backfill, backfill: used.backfill },

@@ -6,8 +6,8 @@
 // one replace command per 50 equal versions saved again (see updatesPerCommand).
 import { Effect, Layer } from "effect"
 import type { Collection, Db } from "mongodb"
-import { type Freshness, freshness } from "../../domain/ConflictRules.ts"
 import { type CommerceSnapshot, type CrmSnapshot, Snapshots } from "../../application/ports/Snapshots.ts"
+import { type Freshness, freshness } from "../../domain/ConflictRules.ts"
 import { collections, ensureIndexes } from "./Indexes.ts"
 import { MongoDb } from "./MongoConnection.ts"
 import { duplicatesOf, oneBatch, run, updateAll } from "./MongoOp.ts"
@@ -50,7 +50,12 @@ const outdated = (stored: ReadonlyArray<Pick<SnapshotDoc, "_id" | "key" | "versi
 
 const saveAll = async (collection: Collection<SnapshotDoc>, docs: ReadonlyArray<SnapshotDoc>): Promise<ReadonlyArray<Freshness>> => {
   if (docs.length === 0) return []
-  const existed = await duplicatesOf(() => collection.insertMany(docs.map((d) => ({ ...d })), { ordered: false }))
+  const existed = await duplicatesOf(() =>
+    collection.insertMany(
+      docs.map((d) => ({ ...d })),
+      { ordered: false }
+    )
+  )
   const stored = await collection.find({ key: { $in: [...new Set(docs.map((d) => d.key))] } }, { ...oneBatch, projection: { key: 1, version: 1 } }).toArray()
   const verdicts = docs.map((d, i): Freshness => {
     const verdict = freshness(d.version, newestOf(stored, d.key, d.version))
@@ -61,14 +66,21 @@ const saveAll = async (collection: Collection<SnapshotDoc>, docs: ReadonlyArray<
   if (doomed.length > 0) await collection.deleteMany({ _id: { $in: [...doomed] } })
   // An equal version replaces the data (associations change without a new version).
   const replaced = docs.filter((_, i) => existed.has(i) && verdicts[i] !== "older")
-  await updateAll(collection, replaced.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d } })), true)
+  await updateAll(
+    collection,
+    replaced.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d } })),
+    true
+  )
   return verdicts
 }
 
 /** The newest document per key among these keys, in one query. */
 const getAll = async (collection: Collection<SnapshotDoc>, keys: ReadonlyArray<string>): Promise<ReadonlyArray<SnapshotDoc>> => {
   if (keys.length === 0) return []
-  const docs = await collection.find({ key: { $in: [...new Set(keys)] } }, oneBatch).sort({ version: -1 }).toArray()
+  const docs = await collection
+    .find({ key: { $in: [...new Set(keys)] } }, oneBatch)
+    .sort({ version: -1 })
+    .toArray()
   return [...new Map(docs.reverse().map((d) => [d.key, d] as const)).values()]
 }
 
@@ -80,10 +92,34 @@ export const make = Effect.fnUntraced(function* (db: Db) {
   const crm = db.collection<SnapshotDoc>(collections.crmSnapshots)
   const commerce = db.collection<SnapshotDoc>(collections.commerceSnapshots)
   return Snapshots.of({
-    getCrm: (keys) => run(() => getAll(crm, keys.map((k) => `${k.type}:${k.id}`))).pipe(Effect.map((docs) => docs.map(toCrm))),
-    saveCrm: (snapshots) => run(() => saveAll(crm, snapshots.map((s) => toDoc(s.type, s.id, s.version, s.record)))),
-    getCommerce: (keys) => run(() => getAll(commerce, keys.map((k) => `${k.entity}:${k.id}`))).pipe(Effect.map((docs) => docs.map(toCommerce))),
-    saveCommerce: (snapshots) => run(() => saveAll(commerce, snapshots.map((s) => toDoc(s.entity, s.id, s.version, s.record))))
+    getCrm: (keys) =>
+      run(() =>
+        getAll(
+          crm,
+          keys.map((k) => `${k.type}:${k.id}`)
+        )
+      ).pipe(Effect.map((docs) => docs.map(toCrm))),
+    saveCrm: (snapshots) =>
+      run(() =>
+        saveAll(
+          crm,
+          snapshots.map((s) => toDoc(s.type, s.id, s.version, s.record))
+        )
+      ),
+    getCommerce: (keys) =>
+      run(() =>
+        getAll(
+          commerce,
+          keys.map((k) => `${k.entity}:${k.id}`)
+        )
+      ).pipe(Effect.map((docs) => docs.map(toCommerce))),
+    saveCommerce: (snapshots) =>
+      run(() =>
+        saveAll(
+          commerce,
+          snapshots.map((s) => toDoc(s.entity, s.id, s.version, s.record))
+        )
+      )
   })
 })
 

@@ -10,8 +10,8 @@
 // as insertion order; MongoDB sorts on the index {receivedAt, _id}.
 import { Clock, Effect, Layer } from "effect"
 import { type Collection, type Db, MongoBulkWriteError, ObjectId, type OptionalUnlessRequiredId } from "mongodb"
-import type { CrmChange } from "../../domain/CrmChange.ts"
 import { type ClaimedBatch, pendingForCap, type StoredEvents, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
+import type { CrmChange } from "../../domain/CrmChange.ts"
 import { expire } from "./ExpirySweep.ts"
 import { collections, ensureWebhookInboxIndexes, tryTtl } from "./Indexes.ts"
 import * as MongoConnection from "./MongoConnection.ts"
@@ -65,7 +65,11 @@ export interface InboxOptions {
 export const defaultDedupeWindowMs = 60 * 60_000
 
 /** FerretDB says so in buildInfo. */
-export const isFerretDb = (db: Db): Promise<boolean> => db.admin().command({ buildInfo: 1 }).then((info) => "ferretdbVersion" in info)
+export const isFerretDb = (db: Db): Promise<boolean> =>
+  db
+    .admin()
+    .command({ buildInfo: 1 })
+    .then((info) => "ferretdbVersion" in info)
 
 export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedupeWindowMs: defaultDedupeWindowMs }) => {
   const inbox = db.collection<PendingDoc>(collections.webhookInbox)
@@ -100,7 +104,10 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
     if (changes.length === 0) return { stored: 0, duplicates: 0 }
     const seen = await published.find({ _id: { $in: changes.map((c) => c.key) } }, { projection: { _id: 1 } }).toArray()
     const known = new Set(seen.map((doc) => doc._id))
-    const result = await insertAll(inbox, changes.filter((c) => !known.has(c.key)).map((change) => ({ _id: change.key, change, receivedAt })))
+    const result = await insertAll(
+      inbox,
+      changes.filter((c) => !known.has(c.key)).map((change) => ({ _id: change.key, change, receivedAt }))
+    )
     return { stored: result.stored, duplicates: changes.length - result.stored }
   }
 
@@ -108,7 +115,10 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
     if (batch.events.length === 0) return
     const expiresAt = new Date(now + options.dedupeWindowMs)
     // Keys first: a crash after it leaves the events pending, to be published again, never lost.
-    await insertAll(published, batch.events.map((e) => ({ _id: e.change.key, expiresAt })))
+    await insertAll(
+      published,
+      batch.events.map((e) => ({ _id: e.change.key, expiresAt }))
+    )
     // The receivedAt bound is redundant but cheap: a server that scans rejects most documents on it
     // before testing the long $in list.
     const newest = batch.events.reduce((max, e) => Math.max(max, e.receivedAt), 0)
@@ -139,7 +149,15 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
         if (objectIds.length === 0) return []
         const ids = { $in: [...objectIds] }
         const docs = await inbox
-          .find({ $or: [{ "change.objectType": objectType, "change.objectId": ids }, { "change.associatedObjectType": objectType, "change.associatedObjectId": ids }] }, oneBatch)
+          .find(
+            {
+              $or: [
+                { "change.objectType": objectType, "change.objectId": ids },
+                { "change.associatedObjectType": objectType, "change.associatedObjectId": ids }
+              ]
+            },
+            oneBatch
+          )
           .sort({ receivedAt: 1, _id: 1 })
           .limit(pendingForCap)
           .toArray()
@@ -160,14 +178,14 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
 
 /** On the process's shared connection. */
 export const layerOnDb = Layer.effect(
-    WebhookInbox,
-    Effect.gen(function* () {
-      const db = yield* MongoConnection.MongoDb
-      yield* ensureWebhookInboxIndexes(db)
-      const published = db.collection(collections.webhookPublished)
-      yield* expire(published, "expiresAt", yield* tryTtl(published, "expiresAt"))
-      return make(db, { naturalOrder: yield* Effect.promise(() => isFerretDb(db)), dedupeWindowMs: defaultDedupeWindowMs })
-    })
-  )
+  WebhookInbox,
+  Effect.gen(function* () {
+    const db = yield* MongoConnection.MongoDb
+    yield* ensureWebhookInboxIndexes(db)
+    const published = db.collection(collections.webhookPublished)
+    yield* expire(published, "expiresAt", yield* tryTtl(published, "expiresAt"))
+    return make(db, { naturalOrder: yield* Effect.promise(() => isFerretDb(db)), dedupeWindowMs: defaultDedupeWindowMs })
+  })
+)
 
 export const layer = (options: MongoConnection.MongoOptions) => layerOnDb.pipe(Layer.provide(MongoConnection.dbLayer(options)))

@@ -38,12 +38,20 @@ export const make = Effect.fnUntraced(function* (db: Db) {
     record: (entries) =>
       entries.length === 0
         ? Effect.void
-        : run(() => ledger.insertMany(entries.map((e) => ({ object: objectOf(e), ...e, expiresAt: new Date(e.expiresAt) })), { ordered: false })).pipe(Effect.asVoid),
+        : run(() =>
+            ledger.insertMany(
+              entries.map((e) => ({ object: objectOf(e), ...e, expiresAt: new Date(e.expiresAt) })),
+              { ordered: false }
+            )
+          ).pipe(Effect.asVoid),
     find: (keys, now) =>
       keys.length === 0
         ? Effect.succeed([])
         : run(() =>
-            ledger.find({ object: { $in: [...new Set(keys.map(objectOf))] }, expiresAt: { $gt: new Date(now) } }, oneBatch).sort({ expiresAt: 1 }).toArray()
+            ledger
+              .find({ object: { $in: [...new Set(keys.map(objectOf))] }, expiresAt: { $gt: new Date(now) } }, oneBatch)
+              .sort({ expiresAt: 1 })
+              .toArray()
           ).pipe(
             // A write recorded again is one entry, with its latest expiry.
             Effect.map((docs) => lastById(docs.map(toEntry), (e) => JSON.stringify([e.side, e.objectKey, e.property, e.valueHash])))

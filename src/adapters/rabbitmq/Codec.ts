@@ -27,9 +27,7 @@ export interface Outgoing {
 }
 
 export const encode = (message: OutgoingMessage, headers: Record<string, unknown> = {}): Outgoing => ({
-  content: Buffer.from(
-    JSON.stringify({ id: message.id, type: message.type, payload: message.payload, occurredAt: message.occurredAt, lane: message.lane })
-  ),
+  content: Buffer.from(JSON.stringify({ id: message.id, type: message.type, payload: message.payload, occurredAt: message.occurredAt, lane: message.lane })),
   options: {
     persistent: true,
     contentType: "application/json",

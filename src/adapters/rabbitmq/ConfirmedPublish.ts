@@ -11,8 +11,7 @@ export interface Publication extends Outgoing {
 
 const messageOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 
-export const unavailable = (cause: unknown): MessageBusError =>
-  new MessageBusError({ reason: new BusUnavailable({ message: messageOf(cause) }) })
+export const unavailable = (cause: unknown): MessageBusError => new MessageBusError({ reason: new BusUnavailable({ message: messageOf(cause) }) })
 
 /** amqplib reports a broker nack (e.g. reject-publish on a full queue) as "message nacked". */
 const toBusError = (cause: unknown): MessageBusError =>

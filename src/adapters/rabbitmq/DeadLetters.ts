@@ -5,8 +5,8 @@ import type { ChannelModel } from "amqplib"
 import { Effect, Fiber, FiberSet, Queue } from "effect"
 import type { DeadLetter } from "../../application/ports/MessageBus.ts"
 import { gatherBatch } from "../shared/GatherBatch.ts"
-import { deathOf, decode } from "./Codec.ts"
 import { keepAttached } from "./Attachment.ts"
+import { deathOf, decode } from "./Codec.ts"
 import type { Session } from "./Session.ts"
 import { ack, giveBack, type Publish, parkingCopy, type Received } from "./Settle.ts"
 import type { Names } from "./Topology.ts"
@@ -66,8 +66,6 @@ export const drain = Effect.fn("RabbitMqBus.deadLetters")(function* <E>(
     )
   )
   // Unacked letters return to the queue when the connection closes: nothing to wait for.
-  yield* Effect.addFinalizer(() =>
-    Effect.sync(attachment.stop).pipe(Effect.andThen(Fiber.interrupt(loop)), Effect.andThen(FiberSet.clear(inFlight)))
-  )
+  yield* Effect.addFinalizer(() => Effect.sync(attachment.stop).pipe(Effect.andThen(Fiber.interrupt(loop)), Effect.andThen(FiberSet.clear(inFlight))))
   return attachment
 })

@@ -2,16 +2,16 @@
 // quorum step queues with retry tiers and parking, reconnecting session. See docs/topology.md.
 import type { ChannelModel } from "amqplib"
 import { Config, Effect, Layer } from "effect"
+import { isShopBound, shopBoundKinds } from "../../application/CommerceMessages.ts"
 import { type BatchConsumer, BusRejected, type DeadLetter, MessageBus, MessageBusError } from "../../application/ports/MessageBus.ts"
 import type { Envelope, OutgoingMessage, Step } from "../../application/Step.ts"
+import type { Attachment } from "./Attachment.ts"
 import { encode, Headers } from "./Codec.ts"
 import { type Publication, publishConfirmed, unavailable } from "./ConfirmedPublish.ts"
-import type { Attachment } from "./Attachment.ts"
 import * as Consumer from "./Consumer.ts"
 import * as DeadLetters from "./DeadLetters.ts"
 import * as Session from "./Session.ts"
 import { declareShared, declareShopQueues, declareStep, names as namesFor } from "./Topology.ts"
-import { isShopBound, shopBoundKinds } from "../../application/CommerceMessages.ts"
 
 export interface RabbitMqBusConfig {
   readonly url: string
@@ -123,10 +123,12 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
       const channel = await model.createChannel()
       channel.on("error", () => undefined)
       try {
-        return await Promise.all(queues.map(async (q) => {
-          const ok = await channel.checkQueue(q.name)
-          return { step: q.step, queue: q.queue, messages: ok.messageCount, consumers: ok.consumerCount }
-        }))
+        return await Promise.all(
+          queues.map(async (q) => {
+            const ok = await channel.checkQueue(q.name)
+            return { step: q.step, queue: q.queue, messages: ok.messageCount, consumers: ok.consumerCount }
+          })
+        )
       } finally {
         await channel.close().catch(() => undefined)
       }
@@ -137,8 +139,7 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
   return MessageBus.of({ publish, consume, deadLetters, replay, depths, ready })
 })
 
-export const layer = (config: RabbitMqBusConfig): Layer.Layer<MessageBus, MessageBusError> =>
-  Layer.effect(MessageBus, make(config))
+export const layer = (config: RabbitMqBusConfig): Layer.Layer<MessageBus, MessageBusError> => Layer.effect(MessageBus, make(config))
 
 /** Reads AMQP_URL (and AMQP_PREFIX, default "crm-sync"). */
 export const layerConfig = (steps: ReadonlyArray<Step> = []) =>

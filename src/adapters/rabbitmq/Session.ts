@@ -63,18 +63,23 @@ export const make = Effect.fn("RabbitMq.Session")(function* (options: SessionOpt
     const closed = yield* Deferred.make<void>()
     const model = yield* Effect.tryPromise({
       try: (signal) =>
-        amqp.connect(withHeartbeat(options.url, options.heartbeatSeconds), { clientProperties: { connection_name: options.connectionName }, timeout: connectTimeoutMs }).then((m) => {
-          ignoreErrors(m)
-          m.once("close", () => {
-            closedModels.add(m)
-            Deferred.doneUnsafe(closed, Effect.void)
+        amqp
+          .connect(withHeartbeat(options.url, options.heartbeatSeconds), {
+            clientProperties: { connection_name: options.connectionName },
+            timeout: connectTimeoutMs
           })
-          if (signal.aborted) {
-            m.close().catch(() => undefined)
-            throw new Error("connected after the connect timeout")
-          }
-          return m
-        }),
+          .then((m) => {
+            ignoreErrors(m)
+            m.once("close", () => {
+              closedModels.add(m)
+              Deferred.doneUnsafe(closed, Effect.void)
+            })
+            if (signal.aborted) {
+              m.close().catch(() => undefined)
+              throw new Error("connected after the connect timeout")
+            }
+            return m
+          }),
       catch: unavailable
     }).pipe(Effect.timeoutOrElse({ duration: connectTimeoutMs, orElse: () => Effect.fail(unavailable(`no AMQP connection within ${connectTimeoutMs} ms`)) }))
     return { model, closed } satisfies Live
@@ -82,7 +87,12 @@ export const make = Effect.fn("RabbitMq.Session")(function* (options: SessionOpt
 
   /** A channel operation that hangs (a blocked or half-dead connection) fails instead. */
   const bounded = <A>(what: string, effect: Effect.Effect<A, MessageBusError>) =>
-    effect.pipe(Effect.timeoutOrElse({ duration: operationTimeoutMs, orElse: () => Effect.fail(unavailable(`${what}: no answer from RabbitMQ within ${operationTimeoutMs} ms`)) }))
+    effect.pipe(
+      Effect.timeoutOrElse({
+        duration: operationTimeoutMs,
+        orElse: () => Effect.fail(unavailable(`${what}: no answer from RabbitMQ within ${operationTimeoutMs} ms`))
+      })
+    )
 
   const isLive = (model: ChannelModel) => connection === model && !closedModels.has(model)
 
@@ -100,7 +110,11 @@ export const make = Effect.fn("RabbitMq.Session")(function* (options: SessionOpt
   const runHooks = (live: Live, current: ReadonlyArray<Hook>) =>
     Effect.forEach(
       current,
-      (hook) => bounded("re-attach", hook(live.model)).pipe(Effect.tapError((e) => Effect.logWarning("AMQP re-attach failed; retrying", e.message)), Effect.retry(backoff)),
+      (hook) =>
+        bounded("re-attach", hook(live.model)).pipe(
+          Effect.tapError((e) => Effect.logWarning("AMQP re-attach failed; retrying", e.message)),
+          Effect.retry(backoff)
+        ),
       { discard: true }
     ).pipe(Effect.raceFirst(Deferred.await(live.closed)))
 

@@ -48,9 +48,11 @@ export interface Backlog {
 export const pendingForCap = 100
 
 /** Whether a pending change concerns one of these objects (the changed one or the associated one). */
-export const concerns = (objectType: CrmObjectType, objectIds: ReadonlyArray<string>) => (change: CrmChange): boolean =>
-  (change.objectType === objectType && objectIds.includes(change.objectId)) ||
-  (change.associatedObjectType === objectType && change.associatedObjectId !== undefined && objectIds.includes(change.associatedObjectId))
+export const concerns =
+  (objectType: CrmObjectType, objectIds: ReadonlyArray<string>) =>
+  (change: CrmChange): boolean =>
+    (change.objectType === objectType && objectIds.includes(change.objectId)) ||
+    (change.associatedObjectType === objectType && change.associatedObjectId !== undefined && objectIds.includes(change.associatedObjectId))
 
 export class WebhookInbox extends Context.Service<
   WebhookInbox,

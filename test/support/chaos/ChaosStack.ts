@@ -59,7 +59,10 @@ export const startChaosStack = async (): Promise<ChaosStack> => {
 
 const assemble = async (cleanups: Array<() => unknown>): Promise<ChaosStack> => {
   const [rabbit, ferret] = await Promise.all([startPrivateRabbitMq(), startPrivateFerretDb()])
-  cleanups.push(() => rabbit.dispose(), () => ferret.dispose())
+  cleanups.push(
+    () => rabbit.dispose(),
+    () => ferret.dispose()
+  )
   const mongoPort = Number(new URL(ferret.url).port)
   const front = await startFaultProxy([])
   const webhookUrl = `http://127.0.0.1:${front.port}/webhooks/hubspot`

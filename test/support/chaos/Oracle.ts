@@ -1,7 +1,7 @@
 // The chaos suite's oracle, computed from both sides' final states and what the workload made:
 // every record reached the other side exactly once, with the last values written at its origin,
 // and carries the other side's id (the id write-back).
-import type { Simulator, SimEntity } from "../commerce/CommerceSimulator.ts"
+import type { SimEntity, Simulator } from "../commerce/CommerceSimulator.ts"
 import type { HubSpotSimulator } from "../hubspot/HubSpotSimulator.ts"
 import type { ObjectType } from "../hubspot/ObjectTypes.ts"
 import type { CrmObject } from "../hubspot/SimStore.ts"
@@ -18,7 +18,14 @@ export interface Verdict {
   readonly keys: ReadonlyArray<string>
 }
 
-const STAGES: Record<string, string> = { pending: "open", paid: "processed", shipped: "shipped", delivered: "delivered", cancelled: "cancelled", refunded: "refunded" }
+const STAGES: Record<string, string> = {
+  pending: "open",
+  paid: "processed",
+  shipped: "shipped",
+  delivered: "delivered",
+  cancelled: "cancelled",
+  refunded: "refunded"
+}
 
 const crmType: Record<Kind, ObjectType> = { company: "companies", contact: "contacts", business: "companies", user: "contacts", purchase: "orders" }
 const shopEntity = { company: "business", contact: "user", business: "business", user: "user", purchase: "purchase" } as const
@@ -59,7 +66,11 @@ class Sides {
         this.shopByCrmId.set(key, [...(this.shopByCrmId.get(key) ?? []), e])
       }
     }
-    for (const [entity, type] of [["business", "companies"], ["user", "contacts"], ["purchase", "orders"]] as const) {
+    for (const [entity, type] of [
+      ["business", "companies"],
+      ["user", "contacts"],
+      ["purchase", "orders"]
+    ] as const) {
       for (const o of hubspot.state.objectsOf(type)) {
         const shopId = o.properties[idProperty[entity]]
         if (shopId === undefined || shopId === "") continue
@@ -71,7 +82,9 @@ class Sides {
 
   /** The other side's copies of what the workload made. */
   copies(m: Made): ReadonlyArray<SimEntity | CrmObject> {
-    return m.origin === "hubspot" ? (this.shopByCrmId.get(`${shopEntity[m.kind]}:${m.id}`) ?? []) : (this.crmByShopId.get(`${shopEntity[m.kind]}:${m.id}`) ?? [])
+    return m.origin === "hubspot"
+      ? (this.shopByCrmId.get(`${shopEntity[m.kind]}:${m.id}`) ?? [])
+      : (this.crmByShopId.get(`${shopEntity[m.kind]}:${m.id}`) ?? [])
   }
 
   shopRecord(m: Made): SimEntity | undefined {

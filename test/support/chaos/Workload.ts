@@ -3,8 +3,8 @@
 // and the last value it wrote to each field, which is what the oracle expects on both sides.
 import { Effect } from "effect"
 import type { Simulator } from "../commerce/CommerceSimulator.ts"
-import type { HubSpotSimulator } from "../hubspot/HubSpotSimulator.ts"
 import { seededRandom } from "../hubspot/Faults.ts"
+import type { HubSpotSimulator } from "../hubspot/HubSpotSimulator.ts"
 
 export type Origin = "hubspot" | "shop"
 export type Kind = "company" | "contact" | "business" | "user" | "purchase"
@@ -63,7 +63,13 @@ export class Workload {
     const n = ++this.n
     const city = this.pick(CITIES)
     const company = this.hubspot.ui.create("companies", { name: `Chaos Co ${n}`, domain: `co${n}.chaos.example.com`, city })
-    this.made.push({ origin: "hubspot", kind: "company", id: company.id, createdAt: Date.now(), fields: { name: `Chaos Co ${n}`, domain: `co${n}.chaos.example.com`, city } })
+    this.made.push({
+      origin: "hubspot",
+      kind: "company",
+      id: company.id,
+      createdAt: Date.now(),
+      fields: { name: `Chaos Co ${n}`, domain: `co${n}.chaos.example.com`, city }
+    })
     const contacts = 1 + Math.floor(this.random() * 3)
     for (let i = 1; i <= contacts; i++) {
       const fields = { email: `p${i}@co${n}.chaos.example.com`, firstName: this.pick(NAMES), lastName: `Co${n}` }
@@ -119,10 +125,23 @@ export class Workload {
     const n = ++this.n
     const fields = { reference: `#C${n}`, totalMinor: 1000 + Math.floor(this.random() * 90_000), currency: "EUR", status: "paid" }
     const purchase = await this.shop(
-      this.commerce.createPurchase({ ...fields, placedAt: new Date().toISOString(), userId: user.id, ...(user.parent === undefined ? {} : { businessId: user.parent }) })
+      this.commerce.createPurchase({
+        ...fields,
+        placedAt: new Date().toISOString(),
+        userId: user.id,
+        ...(user.parent === undefined ? {} : { businessId: user.parent })
+      })
     )
     if (purchase === undefined) return
-    this.made.push({ origin: "shop", kind: "purchase", id: String(purchase["id"]), createdAt: Date.now(), fields: { ...fields }, ...(user.parent === undefined ? {} : { parent: user.parent }), user: user.id })
+    this.made.push({
+      origin: "shop",
+      kind: "purchase",
+      id: String(purchase["id"]),
+      createdAt: Date.now(),
+      fields: { ...fields },
+      ...(user.parent === undefined ? {} : { parent: user.parent }),
+      user: user.id
+    })
   }
 
   private async shopEdit(): Promise<void> {

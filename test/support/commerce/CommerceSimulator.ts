@@ -4,11 +4,11 @@
 import { Clock, Context, Effect, Layer, Option, Semaphore } from "effect"
 import { MessageBus, type MessageBusError } from "../../../src/application/ports/MessageBus.ts"
 import type { ParkedItems } from "../../../src/application/ports/ParkedItems.ts"
-import { eachMessage } from "../EachMessage.ts"
-import { runStep } from "../../../src/application/StepRunner.ts"
 import type { Envelope, OutgoingMessage, Step } from "../../../src/application/Step.ts"
 import { fromError, StepFailure } from "../../../src/application/StepFailure.ts"
+import { runStep } from "../../../src/application/StepRunner.ts"
 import type { CommerceEntity } from "../../../src/domain/CorrespondenceTable.ts"
+import { eachMessage } from "../EachMessage.ts"
 import { inbound } from "./Inbound.ts"
 import type { Ctx, Plan, Settings } from "./Plan.ts"
 import * as PlatformChanges from "./PlatformChanges.ts"
@@ -64,7 +64,14 @@ export interface Simulator {
 
 export class CommerceSimulator extends Context.Service<CommerceSimulator, Simulator>()("crm-sync/test/support/commerce/CommerceSimulator") {}
 
-export const defaultStep: Step = { name: "commerce-platform", bindings: ["tocommerce.#"], retryTiersMs: [50, 500], maxAttempts: 5, deliveryLimit: 5, prefetch: 1 }
+export const defaultStep: Step = {
+  name: "commerce-platform",
+  bindings: ["tocommerce.#"],
+  retryTiersMs: [50, 500],
+  maxAttempts: 5,
+  deliveryLimit: 5,
+  prefetch: 1
+}
 
 export const make = Effect.fn("CommerceSimulator.make")(function* (options: Options = {}) {
   const bus = yield* MessageBus
@@ -151,4 +158,5 @@ export const make = Effect.fn("CommerceSimulator.make")(function* (options: Opti
   })
 })
 
-export const layer = (options: Options = {}): Layer.Layer<CommerceSimulator, MessageBusError, MessageBus | ParkedItems> => Layer.effect(CommerceSimulator, make(options))
+export const layer = (options: Options = {}): Layer.Layer<CommerceSimulator, MessageBusError, MessageBus | ParkedItems> =>
+  Layer.effect(CommerceSimulator, make(options))

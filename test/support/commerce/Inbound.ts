@@ -29,7 +29,13 @@ const upsert = (ctx: Ctx, msg: EntityUpsert): Plan => {
   const before: Rec = existing?.record ?? { id, createdAt: iso(ctx.now), updatedAt: iso(ctx.now) }
   const after: Rec = { ...before, ...msg.fields, ...resolved, id, crmId: msg.crmId }
   const changed = existing === undefined || !isDeepStrictEqual(after, before)
-  const stored: SimEntity = { entity: msg.entity, id, record: changed ? { ...after, updatedAt: iso(ctx.now) } : before, crmVersion: msg.version, deleted: false }
+  const stored: SimEntity = {
+    entity: msg.entity,
+    id,
+    record: changed ? { ...after, updatedAt: iso(ctx.now) } : before,
+    crmVersion: msg.version,
+    deleted: false
+  }
   const messages =
     existing === undefined
       ? [idsAssigned(ctx, stored, msg.crmId), event(ctx, stored, "created")]

@@ -57,7 +57,10 @@ const app = (state: PlatformState, faults: { current: Faults; random: () => numb
       return c.json({ ids: page.ids, next: page.next ?? null })
     })
 
-export const startRestServer = (state: PlatformState, options: { readonly token?: string | undefined; readonly faults?: Partial<Faults> | undefined }): RestServer => {
+export const startRestServer = (
+  state: PlatformState,
+  options: { readonly token?: string | undefined; readonly faults?: Partial<Faults> | undefined }
+): RestServer => {
   const initial = { ...noFaults, ...options.faults }
   const faults = { current: initial, random: seededRandom(initial.seed) }
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app(state, faults, options.token).fetch })

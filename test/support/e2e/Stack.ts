@@ -12,8 +12,8 @@ import * as RabbitMqBus from "../../../src/adapters/rabbitmq/RabbitMqBus.ts"
 import { type ParkedItem, ParkedItems } from "../../../src/application/ports/ParkedItems.ts"
 import { makeTestBroker, type TestBroker } from "../amqp/AmqpTestBroker.ts"
 import * as Sim from "../commerce/CommerceSimulator.ts"
-import { type HubSpotSimulator, startHubSpotSimulator } from "../hubspot/HubSpotSimulator.ts"
 import type { Faults } from "../hubspot/Faults.ts"
+import { type HubSpotSimulator, startHubSpotSimulator } from "../hubspot/HubSpotSimulator.ts"
 import { type RunningService, startService } from "../ServiceProcess.ts"
 
 const TOKEN = "e2e-token"
@@ -133,7 +133,10 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
     await hubspot.stop()
     broker.dispose()
     const client = new MongoClient(mongoUrl)
-    await client.db(dbName).dropDatabase().finally(() => client.close())
+    await client
+      .db(dbName)
+      .dropDatabase()
+      .finally(() => client.close())
     return code
   }
   const webhookUrl = `http://127.0.0.1:${port}/webhooks/hubspot`

@@ -49,9 +49,7 @@ const uiWrite = (hooks: AdminHooks, req: SimRequest): SimResponse => {
   return obj === undefined ? json(404, { message: "not found" }) : json(200, obj)
 }
 
-export const accountRoutes = (ctx: SimContext): Route[] => [
-  route("GET", "/account-info/v3/api-usage/daily/private-apps", () => usage(ctx))
-]
+export const accountRoutes = (ctx: SimContext): Route[] => [route("GET", "/account-info/v3/api-usage/daily/private-apps", () => usage(ctx))]
 
 export const adminRoutes = (ctx: SimContext, hooks: AdminHooks): Route[] => [
   route("GET", "/__sim/state", () => json(200, ctx.store.snapshot())),

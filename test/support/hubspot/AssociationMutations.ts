@@ -57,7 +57,10 @@ const removeEdge = (store: SimStore, e: AssociationEdge, source: ChangeSource): 
 }
 
 export const unassociate = (store: SimStore, from: Endpoint, to: Endpoint, source: ChangeSource): void => {
-  for (const [a, b] of [[from, to], [to, from]] as const) {
+  for (const [a, b] of [
+    [from, to],
+    [to, from]
+  ] as const) {
     const e = store.associations.get(store.edgeKey(a.objectType, a.id, b.objectType, b.id))
     if (e !== undefined) removeEdge(store, e, source)
   }

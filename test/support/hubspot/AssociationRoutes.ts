@@ -21,7 +21,10 @@ const withPair = (req: SimRequest, fromKey: string, toKey: string, run: (pair: P
 }
 
 const missing = (pair: Pair, fromId: string, toId: string): ItemError =>
-  itemError("OBJECT_NOT_FOUND", `One or more objects were not found: ${objectTypes[pair.from].singular} ${fromId} / ${objectTypes[pair.to].singular} ${toId}`, { fromObjectId: [fromId], toObjectId: [toId] })
+  itemError("OBJECT_NOT_FOUND", `One or more objects were not found: ${objectTypes[pair.from].singular} ${fromId} / ${objectTypes[pair.to].singular} ${toId}`, {
+    fromObjectId: [fromId],
+    toObjectId: [toId]
+  })
 
 const labelsOf = (typeIds: number[]): Array<{ category: string; typeId: number; label: string | null }> =>
   typeIds.map((typeId) => ({ category: "HUBSPOT_DEFINED", typeId, label: associationTypes.find((t) => t.typeId === typeId)?.label ?? null }))
@@ -33,7 +36,12 @@ const read: PairOp = (ctx, req, pair, started) => {
     const id = idOf(input)
     const edges = ctx.store.edgesFrom(pair.from, id, pair.to)
     if (edges.length === 0) {
-      errors.push({ ...itemError("OBJECT_NOT_FOUND", `No ${objectTypes[pair.to].singular} is associated with ${objectTypes[pair.from].singular} ${id}.`, { fromObjectId: [id] }), subCategory: "crm.associations.NO_ASSOCIATIONS_FOUND" })
+      errors.push({
+        ...itemError("OBJECT_NOT_FOUND", `No ${objectTypes[pair.to].singular} is associated with ${objectTypes[pair.from].singular} ${id}.`, {
+          fromObjectId: [id]
+        }),
+        subCategory: "crm.associations.NO_ASSOCIATIONS_FOUND"
+      })
       continue
     }
     results.push({ from: { id }, to: edges.map((e) => ({ toObjectId: Number(e.toId), associationTypes: labelsOf(e.typeIds) })) })
@@ -61,11 +69,26 @@ const create: PairOp = (ctx, req, pair, started) => {
   for (const input of inputsOf(req.body)) {
     const [fromId, toId] = [idOf((input as { from?: unknown }).from), idOf((input as { to?: unknown }).to)]
     const found = endpoints(ctx, pair, fromId, toId)
-    const specs = ((input as { types?: Array<{ associationTypeId?: unknown }> }).types ?? []).map((s) => findAssociationType(Number(s.associationTypeId), pair.from))
-    if (found === undefined) { errors.push(missing(pair, fromId, toId)); continue }
-    if (specs.length === 0 || specs.some((s) => s === undefined || s.to !== pair.to)) { errors.push(itemError("VALIDATION_ERROR", "invalid association type id", { fromObjectId: [fromId] })); continue }
+    const specs = ((input as { types?: Array<{ associationTypeId?: unknown }> }).types ?? []).map((s) =>
+      findAssociationType(Number(s.associationTypeId), pair.from)
+    )
+    if (found === undefined) {
+      errors.push(missing(pair, fromId, toId))
+      continue
+    }
+    if (specs.length === 0 || specs.some((s) => s === undefined || s.to !== pair.to)) {
+      errors.push(itemError("VALIDATION_ERROR", "invalid association type id", { fromObjectId: [fromId] }))
+      continue
+    }
     for (const s of specs) if (s !== undefined) associate(ctx.store, found.from, found.to, s, "INTEGRATION")
-    results.push(labelsPair(pair, found.from.id, found.to.id, specs.map((s) => s?.label ?? null)))
+    results.push(
+      labelsPair(
+        pair,
+        found.from.id,
+        found.to.id,
+        specs.map((s) => s?.label ?? null)
+      )
+    )
   }
   return batchResponse(201, started, results, errors)
 }
@@ -133,9 +156,18 @@ export const associationRoutes = (ctx: SimContext): Route[] => {
     route("POST", `${base}/archive`, batch(archive)),
     route("PUT", "/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}", single(putDefault)),
     route("GET", "/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/{toObjectType}", single(getPage)),
-    route("DELETE", "/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/{toObjectType}/{toObjectId}", single((c, r, pair) => {
-      unassociate(c.store, { objectType: pair.from, id: r.params["fromObjectId"] ?? "" }, { objectType: pair.to, id: r.params["toObjectId"] ?? "" }, "INTEGRATION")
-      return { status: 204 }
-    }))
+    route(
+      "DELETE",
+      "/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/{toObjectType}/{toObjectId}",
+      single((c, r, pair) => {
+        unassociate(
+          c.store,
+          { objectType: pair.from, id: r.params["fromObjectId"] ?? "" },
+          { objectType: pair.to, id: r.params["toObjectId"] ?? "" },
+          "INTEGRATION"
+        )
+        return { status: 204 }
+      })
+    )
   ]
 }

@@ -14,7 +14,9 @@ import { checkWrite, propertiesOf } from "./WriteCheck.ts"
 const maxInputs = 100
 
 const notFoundError = (t: ObjectType, ids: string[]): ItemError =>
-  itemError("OBJECT_NOT_FOUND", `Could not get some ${objectTypes[t].hubspotName} objects, they may be deleted or not exist. Check that ids are valid.`, { ids })
+  itemError("OBJECT_NOT_FOUND", `Could not get some ${objectTypes[t].hubspotName} objects, they may be deleted or not exist. Check that ids are valid.`, {
+    ids
+  })
 
 const read = (ctx: SimContext, req: SimRequest, t: ObjectType, started: string): SimResponse => {
   const body = bodyRecord(req)
@@ -88,7 +90,12 @@ const upsert = (ctx: SimContext, req: SimRequest, t: ObjectType, started: string
     return validationError(`idProperty ${bad ?? "(missing)"} is not a property with unique values; create it with hasUniqueValue: true`)
   const outcomes = inputs.map((i, n) => upsertOne(ctx, t, i, idProps[n] ?? ""))
   const errors = outcomes.filter((o): o is ItemError => typeof o === "object" && o !== null && "category" in o)
-  return batchResponse(200, started, outcomes.filter((o) => !errors.includes(o as ItemError)), errors)
+  return batchResponse(
+    200,
+    started,
+    outcomes.filter((o) => !errors.includes(o as ItemError)),
+    errors
+  )
 }
 
 const archive = (ctx: SimContext, req: SimRequest, t: ObjectType): SimResponse => {
@@ -105,7 +112,8 @@ export const batchRoutes = (ctx: SimContext): Route[] => {
   const on = (op: BatchOp) => (req: SimRequest) =>
     withObjectType(req, (t) => {
       const count = inputsOf(req.body).length
-      if (count > maxInputs) return validationError(`Batch size ${count} exceeds the limit of ${maxInputs} inputs.`, { context: { limit: [String(maxInputs)] } })
+      if (count > maxInputs)
+        return validationError(`Batch size ${count} exceeds the limit of ${maxInputs} inputs.`, { context: { limit: [String(maxInputs)] } })
       return op(ctx, req, t, new Date().toISOString())
     })
   return [

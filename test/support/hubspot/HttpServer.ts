@@ -33,11 +33,15 @@ const write = (res: ServerResponse, status: number, headers: Record<string, stri
 /** Starts an answer and then drops the socket, so clients cannot silently retry on a fresh connection. */
 const resetMidResponse = (res: ServerResponse): void => {
   res.writeHead(200, { "Content-Type": "application/json;charset=utf-8", "Content-Length": "4096" })
-  res.write("{\"results\":[")
+  res.write('{"results":[')
   setTimeout(() => res.socket?.destroy(), 5)
 }
 
-export const startHttpServer = async (port: number, dispatch: Dispatch, onDone: OnDone): Promise<{ server: Server; port: number; hanging: Set<ServerResponse> }> => {
+export const startHttpServer = async (
+  port: number,
+  dispatch: Dispatch,
+  onDone: OnDone
+): Promise<{ server: Server; port: number; hanging: Set<ServerResponse> }> => {
   const hanging = new Set<ServerResponse>()
   const server = createServer(async (req, res) => {
     const startedAt = Date.now()

@@ -26,11 +26,9 @@ export const errorResponse = (status: number, category: string, message: string,
   body: errorBody(category, message, extra)
 })
 
-export const validationError = (message: string, extra: Partial<ErrorBody> = {}): SimResponse =>
-  errorResponse(400, "VALIDATION_ERROR", message, extra)
+export const validationError = (message: string, extra: Partial<ErrorBody> = {}): SimResponse => errorResponse(400, "VALIDATION_ERROR", message, extra)
 
-export const propertyIssuesMessage = (issues: readonly PropertyIssue[]): string =>
-  `Property values were not valid: ${JSON.stringify(issues)}`
+export const propertyIssuesMessage = (issues: readonly PropertyIssue[]): string => `Property values were not valid: ${JSON.stringify(issues)}`
 
 export const notFound = (id: string): SimResponse =>
   errorResponse(404, "OBJECT_NOT_FOUND", "Object not found.  objectId are usually numeric.", { context: { id: [id] } })

@@ -93,10 +93,22 @@ export const startHubSpotSimulator = async (options: SimulatorOptions = {}): Pro
     limiter,
     accessToken: options.accessToken ?? "test-token"
   }
-  const { server, port, hanging } = await startHttpServer(options.port ?? 0, (req) => handle(pipeline, req), (req, status, startedAt) => {
-    if (req.path.startsWith("/__sim/")) return
-    log.push({ method: req.method, path: req.path, query: req.query.toString(), status, time: new Date(startedAt).toISOString(), durationMs: Date.now() - startedAt, body: req.body })
-  })
+  const { server, port, hanging } = await startHttpServer(
+    options.port ?? 0,
+    (req) => handle(pipeline, req),
+    (req, status, startedAt) => {
+      if (req.path.startsWith("/__sim/")) return
+      log.push({
+        method: req.method,
+        path: req.path,
+        query: req.query.toString(),
+        status,
+        time: new Date(startedAt).toISOString(),
+        durationMs: Date.now() - startedAt,
+        body: req.body
+      })
+    }
+  )
   const stop = async () => {
     sender?.stop()
     for (const res of hanging) res.socket?.destroy()
@@ -105,5 +117,18 @@ export const startHubSpotSimulator = async (options: SimulatorOptions = {}): Pro
   }
   /** Hung requests whose client has not closed the connection yet. */
   const openHangs = () => [...hanging].filter((res) => res.socket !== null && !res.socket.destroyed).length
-  return { url: `http://127.0.0.1:${port}`, port, state: store, ui, webhooks: sender, events, stop, reset, setFaults, requestLog: () => [...log], flushWebhooks, openHangs }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    state: store,
+    ui,
+    webhooks: sender,
+    events,
+    stop,
+    reset,
+    setFaults,
+    requestLog: () => [...log],
+    flushWebhooks,
+    openHangs
+  }
 }

@@ -27,9 +27,19 @@ export const checkInputAssociations = (store: SimStore, from: ObjectType, input:
   for (const a of inputsOf(input)) {
     for (const { def, target, spec } of resolve(store, from, a)) {
       if (def === undefined)
-        return { status: 400, category: "VALIDATION_ERROR", message: `association type id ${spec.associationTypeId} doesn't exist between ${from} and the target`, context: {} }
+        return {
+          status: 400,
+          category: "VALIDATION_ERROR",
+          message: `association type id ${spec.associationTypeId} doesn't exist between ${from} and the target`,
+          context: {}
+        }
       if (target === undefined)
-        return { status: 400, category: "VALIDATION_ERROR", message: `One or more associated objects were not found: ${a.to?.id}`, context: { ids: [String(a.to?.id)] } }
+        return {
+          status: 400,
+          category: "VALIDATION_ERROR",
+          message: `One or more associated objects were not found: ${a.to?.id}`,
+          context: { ids: [String(a.to?.id)] }
+        }
     }
   }
   return undefined

@@ -87,8 +87,7 @@ const merge = (ctx: SimContext, req: SimRequest, t: ObjectType): SimResponse => 
 }
 
 export const objectRoutes = (ctx: SimContext): Route[] => {
-  const on = (run: (ctx: SimContext, req: SimRequest, t: ObjectType) => SimResponse) => (req: SimRequest) =>
-    withObjectType(req, (t) => run(ctx, req, t))
+  const on = (run: (ctx: SimContext, req: SimRequest, t: ObjectType) => SimResponse) => (req: SimRequest) => withObjectType(req, (t) => run(ctx, req, t))
   return [
     route("POST", "/crm/v3/objects/{objectType}/merge", on(merge)),
     route("GET", "/crm/v3/objects/{objectType}", on(listPage)),

@@ -10,8 +10,7 @@ const alwaysReturned = (t: ObjectType): string[] => [
   t === "contacts" ? "lastmodifieddate" : "hs_lastmodifieddate"
 ]
 
-const pick = (obj: CrmObject, names: readonly string[]): Record<string, string | null> =>
-  Object.fromEntries(names.map((n) => [n, obj.properties[n] ?? null]))
+const pick = (obj: CrmObject, names: readonly string[]): Record<string, string | null> => Object.fromEntries(names.map((n) => [n, obj.properties[n] ?? null]))
 
 /** Properties of a read: the defaults, or the requested ones plus the system ones. */
 export const readProperties = (obj: CrmObject, requested: readonly string[]): Record<string, string | null> => {
@@ -43,12 +42,7 @@ const v3Associations = (store: SimStore, obj: CrmObject, toType: ObjectType) => 
   return { results }
 }
 
-export const readObjectWithAssociations = (
-  store: SimStore,
-  obj: CrmObject,
-  requested: readonly string[],
-  associations: readonly string[]
-) => {
+export const readObjectWithAssociations = (store: SimStore, obj: CrmObject, requested: readonly string[], associations: readonly string[]) => {
   const base = readObject(obj, requested)
   const entries = associations.flatMap((raw) => {
     const t = resolveObjectType(raw)

@@ -51,9 +51,18 @@ const create = (ctx: SimContext, req: SimRequest, t: ObjectType): SimResponse =>
   if (!ctx.store.groupDefs(t).has(String(b["groupName"]))) return validationError(`Property group ${String(b["groupName"])} does not exist`)
   const now = ctx.store.nowIso()
   const def: PropertyDefinition = {
-    name, label: String(b["label"]), type: String(b["type"]), fieldType: String(b["fieldType"]), groupName: String(b["groupName"]),
-    description: String(b["description"] ?? ""), options: optionsOf(b["options"]), hasUniqueValue: b["hasUniqueValue"] === true,
-    hubspotDefined: false, readOnlyValue: false, createdAt: now, updatedAt: now
+    name,
+    label: String(b["label"]),
+    type: String(b["type"]),
+    fieldType: String(b["fieldType"]),
+    groupName: String(b["groupName"]),
+    description: String(b["description"] ?? ""),
+    options: optionsOf(b["options"]),
+    hasUniqueValue: b["hasUniqueValue"] === true,
+    hubspotDefined: false,
+    readOnlyValue: false,
+    createdAt: now,
+    updatedAt: now
   }
   defs.set(name, def)
   return json(201, view(def))
@@ -81,13 +90,20 @@ const getGroup = (ctx: SimContext, req: SimRequest, t: ObjectType): SimResponse 
 }
 
 export const propertyRoutes = (ctx: SimContext): Route[] => {
-  const on = (run: (ctx: SimContext, req: SimRequest, t: ObjectType) => SimResponse) => (req: SimRequest) =>
-    withObjectType(req, (t) => run(ctx, req, t))
+  const on = (run: (ctx: SimContext, req: SimRequest, t: ObjectType) => SimResponse) => (req: SimRequest) => withObjectType(req, (t) => run(ctx, req, t))
   return [
-    route("GET", "/crm/v3/properties/{objectType}/groups", on((c, _r, t) => json(200, { results: [...c.store.groupDefs(t).values()] }))),
+    route(
+      "GET",
+      "/crm/v3/properties/{objectType}/groups",
+      on((c, _r, t) => json(200, { results: [...c.store.groupDefs(t).values()] }))
+    ),
     route("POST", "/crm/v3/properties/{objectType}/groups", on(createGroup)),
     route("GET", "/crm/v3/properties/{objectType}/groups/{groupName}", on(getGroup)),
-    route("GET", "/crm/v3/properties/{objectType}", on((c, _r, t) => json(200, { results: [...c.store.propertyDefs(t).values()].map(view) }))),
+    route(
+      "GET",
+      "/crm/v3/properties/{objectType}",
+      on((c, _r, t) => json(200, { results: [...c.store.propertyDefs(t).values()].map(view) }))
+    ),
     route("POST", "/crm/v3/properties/{objectType}", on(create)),
     route("GET", "/crm/v3/properties/{objectType}/{propertyName}", on(getOne))
   ]

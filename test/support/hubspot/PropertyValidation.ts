@@ -30,10 +30,8 @@ const checkValue = (store: SimStore, t: ObjectType, name: string, value: string)
   const def = store.propertyDefs(t).get(name)
   if (def === undefined) return issue(name, "PROPERTY_DOESNT_EXIST", `Property "${name}" does not exist`)
   if (value === "") return undefined
-  if (t === "contacts" && name === "email" && !emailPattern.test(value))
-    return issue(name, "INVALID_EMAIL", `Email address ${value} is invalid`)
-  if (def.type === "number" && !Number.isFinite(Number(value)))
-    return issue(name, "INVALID_DOUBLE", `${value} was not a valid number.`)
+  if (t === "contacts" && name === "email" && !emailPattern.test(value)) return issue(name, "INVALID_EMAIL", `Email address ${value} is invalid`)
+  if (def.type === "number" && !Number.isFinite(Number(value))) return issue(name, "INVALID_DOUBLE", `${value} was not a valid number.`)
   if (def.type === "enumeration" && def.options.length > 0 && !def.options.some((o) => o.value === value))
     return issue(name, "INVALID_OPTION", `${value} was not one of the allowed options: ${def.options.map((o) => o.value).join(", ")}`)
   return undefined
@@ -48,12 +46,7 @@ export const validateProperties = (store: SimStore, t: ObjectType, props: Record
 const isUnique = (store: SimStore, t: ObjectType, name: string): boolean =>
   (t === "contacts" && name === "email") || store.propertyDefs(t).get(name)?.hasUniqueValue === true
 
-export const findUniqueConflict = (
-  store: SimStore,
-  t: ObjectType,
-  props: Record<string, string>,
-  selfId?: string
-): UniqueConflict | undefined => {
+export const findUniqueConflict = (store: SimStore, t: ObjectType, props: Record<string, string>, selfId?: string): UniqueConflict | undefined => {
   for (const [name, value] of Object.entries(props)) {
     if (value === "" || !isUnique(store, t, name)) continue
     const other = store.findByValue(t, name, value)

@@ -21,8 +21,7 @@ const run = async (routes: readonly Route[], req: Omit<SimRequest, "params">): P
   return m === undefined ? undefined : await m.route.handler({ ...req, params: m.params })
 }
 
-const isAuthorized = (p: Pipeline, req: Omit<SimRequest, "params">): boolean =>
-  req.headers["authorization"] === `Bearer ${p.accessToken}`
+const isAuthorized = (p: Pipeline, req: Omit<SimRequest, "params">): boolean => req.headers["authorization"] === `Bearer ${p.accessToken}`
 
 const isSearch = (req: Omit<SimRequest, "params">): boolean => req.method === "POST" && /^\/crm\/v3\/objects\/[^/]+\/search$/.test(req.path)
 

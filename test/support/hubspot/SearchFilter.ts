@@ -10,7 +10,21 @@ export interface Filter {
   values?: unknown[]
 }
 
-export const operators = new Set(["EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY", "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"])
+export const operators = new Set([
+  "EQ",
+  "NEQ",
+  "LT",
+  "LTE",
+  "GT",
+  "GTE",
+  "BETWEEN",
+  "IN",
+  "NOT_IN",
+  "HAS_PROPERTY",
+  "NOT_HAS_PROPERTY",
+  "CONTAINS_TOKEN",
+  "NOT_CONTAINS_TOKEN"
+])
 
 const isNumeric = (def: PropertyDefinition | undefined, name: string): boolean =>
   name === "hs_object_id" || def?.type === "number" || def?.type === "datetime" || def?.type === "date"
@@ -24,9 +38,7 @@ const toNumber = (v: unknown): number => {
 type Cmp = (a: unknown, b: unknown) => number
 
 const comparator = (numeric: boolean): Cmp =>
-  numeric
-    ? (a, b) => toNumber(a) - toNumber(b)
-    : (a, b) => String(a).toLowerCase().localeCompare(String(b).toLowerCase())
+  numeric ? (a, b) => toNumber(a) - toNumber(b) : (a, b) => String(a).toLowerCase().localeCompare(String(b).toLowerCase())
 
 const tokenMatch = (actual: string, pattern: unknown): boolean => {
   const p = String(pattern).toLowerCase().replaceAll("*", "")
@@ -41,15 +53,24 @@ const evaluate = (f: Filter, actual: string | undefined, cmp: Cmp): boolean => {
   if (f.operator === "NOT_CONTAINS_TOKEN") return actual === undefined || !tokenMatch(actual, f.value)
   if (actual === undefined) return false
   switch (f.operator) {
-    case "EQ": return cmp(actual, f.value) === 0
-    case "LT": return cmp(actual, f.value) < 0
-    case "LTE": return cmp(actual, f.value) <= 0
-    case "GT": return cmp(actual, f.value) > 0
-    case "GTE": return cmp(actual, f.value) >= 0
-    case "BETWEEN": return cmp(actual, f.value) >= 0 && cmp(actual, f.highValue) <= 0
-    case "IN": return (f.values ?? []).some((v) => cmp(actual, v) === 0)
-    case "CONTAINS_TOKEN": return tokenMatch(actual, f.value)
-    default: return false
+    case "EQ":
+      return cmp(actual, f.value) === 0
+    case "LT":
+      return cmp(actual, f.value) < 0
+    case "LTE":
+      return cmp(actual, f.value) <= 0
+    case "GT":
+      return cmp(actual, f.value) > 0
+    case "GTE":
+      return cmp(actual, f.value) >= 0
+    case "BETWEEN":
+      return cmp(actual, f.value) >= 0 && cmp(actual, f.highValue) <= 0
+    case "IN":
+      return (f.values ?? []).some((v) => cmp(actual, v) === 0)
+    case "CONTAINS_TOKEN":
+      return tokenMatch(actual, f.value)
+    default:
+      return false
   }
 }
 

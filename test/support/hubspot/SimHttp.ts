@@ -32,11 +32,7 @@ export const route = (method: string, path: string, handler: Handler): Route => 
   return { method, pattern: new RegExp(`^${source}$`), keys, handler }
 }
 
-export const matchRoute = (
-  routes: readonly Route[],
-  method: string,
-  path: string
-): { route: Route; params: Record<string, string> } | undefined => {
+export const matchRoute = (routes: readonly Route[], method: string, path: string): { route: Route; params: Record<string, string> } | undefined => {
   for (const r of routes) {
     if (r.method !== method) continue
     const m = r.pattern.exec(path)
@@ -53,4 +49,7 @@ export const bodyRecord = (req: SimRequest): Record<string, unknown> =>
   typeof req.body === "object" && req.body !== null && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {}
 
 export const listParam = (query: URLSearchParams, name: string): string[] =>
-  query.getAll(name).flatMap((v) => v.split(",")).filter((v) => v !== "")
+  query
+    .getAll(name)
+    .flatMap((v) => v.split(","))
+    .filter((v) => v !== "")

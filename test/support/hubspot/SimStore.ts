@@ -106,9 +106,7 @@ export class SimStore {
   }
 
   edgesFrom(t: ObjectType, id: string, toType?: ObjectType): AssociationEdge[] {
-    return [...this.associations.values()].filter(
-      (e) => e.fromType === t && e.fromId === id && (toType === undefined || e.toType === toType)
-    )
+    return [...this.associations.values()].filter((e) => e.fromType === t && e.fromId === id && (toType === undefined || e.toType === toType))
   }
 
   snapshot(): unknown {

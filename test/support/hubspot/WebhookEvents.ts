@@ -51,7 +51,13 @@ const payload = (c: SimChange): Partial<WebhookEvent> => {
     case "propertyChange":
       return { objectId: Number(c.id), propertyName: c.name, propertyValue: c.value }
     case "merge":
-      return { objectId: Number(c.primaryId), primaryObjectId: Number(c.primaryId), mergedObjectIds: c.mergedIds.map(Number), newObjectId: Number(c.primaryId), numberOfPropertiesMoved: c.moved }
+      return {
+        objectId: Number(c.primaryId),
+        primaryObjectId: Number(c.primaryId),
+        mergedObjectIds: c.mergedIds.map(Number),
+        newObjectId: Number(c.primaryId),
+        numberOfPropertiesMoved: c.moved
+      }
     case "associationChange":
       return {
         associationType: `${objectTypes[c.fromType].hubspotName}_TO_${objectTypes[c.toType].hubspotName}`,

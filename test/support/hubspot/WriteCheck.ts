@@ -17,12 +17,7 @@ const conflictMessage = (t: ObjectType, name: string, value: string, existingId:
     ? `Contact already exists. Existing ID: ${existingId}`
     : `A ${objectTypes[t].singular} with ${name} "${value}" already exists. Existing ID: ${existingId}`
 
-export const checkWrite = (
-  ctx: SimContext,
-  t: ObjectType,
-  props: Record<string, string>,
-  selfId?: string
-): WriteRejection | undefined => {
+export const checkWrite = (ctx: SimContext, t: ObjectType, props: Record<string, string>, selfId?: string): WriteRejection | undefined => {
   const issues = validateProperties(ctx.store, t, props)
   if (issues.length > 0) {
     const context = { propertyName: issues.map((i) => i.name) }

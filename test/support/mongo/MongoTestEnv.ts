@@ -26,7 +26,11 @@ const dropCreated = async (url: string) => {
 export const describeMongo = (name: string, body: (url: string) => void): void => {
   if (mongoUrl === undefined) {
     if (required) {
-      describe(name, () => test("MONGO_URL is set (REQUIRE_SERVICES=1)", () => { throw new Error("MONGO_URL is unset but REQUIRE_SERVICES=1") }))
+      describe(name, () =>
+        test("MONGO_URL is set (REQUIRE_SERVICES=1)", () => {
+          throw new Error("MONGO_URL is unset but REQUIRE_SERVICES=1")
+        })
+      )
       return
     }
     console.warn(`\n⚠️  SKIPPED "${name}": MONGO_URL is unset (eval "$(scripts/services.sh)" to run it)\n`)

@@ -45,7 +45,16 @@ export const startPrivateFerretDb = async (): Promise<PrivateFerretDb> => {
   let process: ReturnType<typeof Bun.spawn> | undefined
   const start = async () => {
     process = Bun.spawn(
-      [binary, "--handler=sqlite", `--sqlite-url=file:${dir}/`, `--listen-addr=127.0.0.1:${port}`, "--telemetry=disable", "--debug-addr=-", `--state-dir=${dir}`, "--log-level=error"],
+      [
+        binary,
+        "--handler=sqlite",
+        `--sqlite-url=file:${dir}/`,
+        `--listen-addr=127.0.0.1:${port}`,
+        "--telemetry=disable",
+        "--debug-addr=-",
+        `--state-dir=${dir}`,
+        "--log-level=error"
+      ],
       { stdout: "ignore", stderr: "ignore" }
     )
     await waitForPort(port, 15_000)

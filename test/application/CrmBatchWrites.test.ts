@@ -6,28 +6,31 @@ import { Crm, CrmError, CrmRejected, CrmTransient } from "../../src/application/
 
 const over = (crm: Crm["Service"]) => Effect.provide(Layer.succeed(Crm, crm))
 
-test("a batch refused as a whole for one bad input is split until it stands alone: only the bad one is refused", async () => {
-  const { outcomes, calls } = await Effect.runPromise(
+/** Upserts the inputs through a CRM that refuses, as a whole, every call that contains `bad`; counts the calls. */
+const upsertPast = (bad: string, inputs: Parameters<typeof upsertRecords>[1]) =>
+  Effect.runPromise(
     Effect.gen(function* () {
       const memory = yield* InMemoryCrm.make()
       let calls = 0
       const picky = Crm.of({
         ...memory,
-        upsert: (type, inputs) => {
+        upsert: (type, list) => {
           calls++
-          return inputs.some((i) => i.commerceId === "bad")
+          return list.some((i) => i.commerceId === bad)
             ? Effect.fail(new CrmError({ reason: new CrmRejected({ message: "invalid e-mail", status: 400 }) }))
-            : memory.upsert(type, inputs)
+            : memory.upsert(type, list)
         }
       })
-      const outcomes = yield* upsertRecords("contact", [
-        { commerceId: "good", properties: { firstname: "G" } },
-        { commerceId: "bad", properties: { firstname: "B" } },
-        { commerceId: "good", properties: { lastname: "Later" } }
-      ]).pipe(over(picky))
-      return { outcomes, calls }
+      return { outcomes: yield* upsertRecords("contact", inputs).pipe(over(picky)), calls }
     })
   )
+
+test("a batch refused as a whole for one bad input is split until it stands alone: only the bad one is refused", async () => {
+  const { outcomes, calls } = await upsertPast("bad", [
+    { commerceId: "good", properties: { firstname: "G" } },
+    { commerceId: "bad", properties: { firstname: "B" } },
+    { commerceId: "good", properties: { lastname: "Later" } }
+  ])
   expect(outcomes.get("good")?._tag).toBe("Applied")
   expect(outcomes.get("bad")).toEqual({ _tag: "Rejected", retryable: false, message: "CrmRejected: invalid e-mail" })
   // One batch, then its two halves: each (merged) input alone.
@@ -51,22 +54,9 @@ test("a CRM that cannot answer now fails the whole call, to be retried", async (
 })
 
 test("one bad input among 64 costs a few calls, not 64: the batch is split in halves", async () => {
-  const { outcomes, calls } = await Effect.runPromise(
-    Effect.gen(function* () {
-      const memory = yield* InMemoryCrm.make()
-      let calls = 0
-      const picky = Crm.of({
-        ...memory,
-        upsert: (type, inputs) => {
-          calls++
-          return inputs.some((i) => i.commerceId === "c17")
-            ? Effect.fail(new CrmError({ reason: new CrmRejected({ message: "invalid e-mail", status: 400 }) }))
-            : memory.upsert(type, inputs)
-        }
-      })
-      const inputs = Array.from({ length: 64 }, (_, i) => ({ commerceId: `c${i}`, properties: { firstname: `F${i}` } }))
-      return { outcomes: yield* upsertRecords("contact", inputs).pipe(over(picky)), calls }
-    })
+  const { outcomes, calls } = await upsertPast(
+    "c17",
+    Array.from({ length: 64 }, (_, i) => ({ commerceId: `c${i}`, properties: { firstname: `F${i}` } }))
   )
   expect([...outcomes.values()].filter((o) => o._tag === "Applied")).toHaveLength(63)
   expect(outcomes.get("c17")?._tag).toBe("Rejected")

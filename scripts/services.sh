@@ -50,7 +50,12 @@ build_ferretdb() {
 }
 
 ensure_ferretdb() {
-  if wait_port 127.0.0.1 27017 1; then log "MongoDB-wire server already up on 27017"; return; fi
+  if wait_port 127.0.0.1 27017 1; then
+    log "MongoDB-wire server already up on 27017"
+    # The fault tests and the chaos suite start private FerretDBs from this binary.
+    (build_ferretdb) || log "could not build FerretDB: fault tests that need a private one will fail"
+    return
+  fi
   build_ferretdb
   log "starting FerretDB (SQLite backend under .data/ferretdb)"
   nohup "$ferret_bin" --handler=sqlite --sqlite-url="file:$data/ferretdb/" \

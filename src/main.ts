@@ -21,7 +21,7 @@ const App = Layer.unwrap(
     const replica = crypto.randomUUID()
     const relay = relayLayer({ claimant: replica, batchSize: 1000, leaseMs: 30_000, idleMs: 1000 })
     // Backfill and reconcile jobs live in the store; every replica runs their pages.
-    const jobs = Layer.merge(runnerLayer({ holder: replica, leaseMs: backfill.leaseMs, idleMs: backfill.idleMs }), reconcileLayer(backfill.reconcileIntervalMs))
+    const jobs = Layer.merge(runnerLayer({ holder: replica, ...backfill }), reconcileLayer(backfill.reconcileIntervalMs))
     const metrics = PromMetrics.make()
     const service = Layer.mergeAll(HttpApp.layer(config, metrics), SyncWorkers.layer(steps), relay, jobs)
     return service.pipe(

@@ -16,6 +16,12 @@ export interface RunnerOptions {
   readonly leaseMs: number
   /** Pause between passes when no job had a page to run. */
   readonly idleMs: number
+  /**
+   * Pause after a pass that ran pages, so another replica polling for work can take the next
+   * page (a job's pages follow one cursor: one replica finishing page after page would otherwise
+   * keep the job to itself). 0, the default, runs pages back to back.
+   */
+  readonly handoffMs?: number
 }
 
 export const addCounts = (a: Readonly<Tally> | undefined, b: Readonly<Tally>): Tally => {
@@ -99,7 +105,7 @@ export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (options: R
 /** Runs passes back to back while pages finish, otherwise every `idleMs`; never ends by itself. */
 export const runBackfills = (options: RunnerOptions) =>
   runOnce(options).pipe(
-    Effect.flatMap((ran) => (ran ? Effect.void : Effect.sleep(Duration.millis(options.idleMs)))),
+    Effect.flatMap((ran) => Effect.sleep(Duration.millis(ran ? (options.handoffMs ?? 0) : options.idleMs))),
     Effect.tapError((error) => Effect.logWarning("backfill runner: the store failed; retrying", { error: error.message })),
     Effect.retry(cappedBackoff(Duration.millis(200), Duration.seconds(10))),
     Effect.catchCause((cause) =>

@@ -37,7 +37,7 @@ describeMongo("end to end: backfill", (mongoUrl) => {
   const extra: Array<RunningService> = []
   beforeAll(async () => {
     stack = await startStack(mongoUrl, {
-      env: { RECONCILE_INTERVAL: "0", BACKFILL_LEASE_MS: "3000", BACKFILL_IDLE_MS: "200" },
+      env: { RECONCILE_INTERVAL: "0", BACKFILL_LEASE_MS: "3000", BACKFILL_IDLE_MS: "200", BACKFILL_HANDOFF_MS: "500" },
       hubspotFaults: { latencyMs: 15 }
     })
     stack.hubspot.webhooks?.stop()

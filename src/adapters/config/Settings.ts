@@ -27,7 +27,8 @@ const minutesOrDuration = (name: string, fallback: Duration.Duration) =>
 export const backfill = Config.all({
   reconcileIntervalMs: minutesOrDuration("RECONCILE_INTERVAL", Duration.minutes(15)),
   leaseMs: Config.Int("BACKFILL_LEASE_MS").pipe(Config.withDefault(60_000)),
-  idleMs: Config.Int("BACKFILL_IDLE_MS").pipe(Config.withDefault(1_000))
+  idleMs: Config.Int("BACKFILL_IDLE_MS").pipe(Config.withDefault(1_000)),
+  handoffMs: Config.Int("BACKFILL_HANDOFF_MS").pipe(Config.withDefault(0))
 })
 
 export const settings = Config.all({

@@ -8,8 +8,11 @@ import { ObjectLeases } from "./ports/ObjectLeases.ts"
 import type { BatchHandler, BatchResult, Envelope } from "./Step.ts"
 import { StepFailure, toStepFailure } from "./StepFailure.ts"
 
-/** Longer than a batch's writes take (HubSpot calls are aborted at their timeout). */
-export const OBJECT_LEASE_MS = 120_000
+/**
+ * Longer than a batch's writes take (HubSpot calls are aborted at their timeout), short enough
+ * that a killed replica's objects are free again soon: its messages wait without spending attempts.
+ */
+export const OBJECT_LEASE_MS = 30_000
 
 export const leasedPerObject =
   <R>(keyOf: (message: Envelope) => string | undefined, handler: BatchHandler<R>): BatchHandler<R> =>
@@ -30,7 +33,7 @@ export const leasedPerObject =
         const free = messages.flatMap((_, i) => (keys[i] === undefined || taken.has(keys[i]) ? [i] : []))
         const results = free.length === 0 ? [] : yield* handler(free.map((i) => messages[i] as Envelope))
         const out: Array<BatchResult[number]> = messages.map(
-          (_, i) => new StepFailure({ retryable: true, reason: `${keys[i]} is being written by another replica` })
+          (_, i) => new StepFailure({ retryable: true, pause: true, reason: `${keys[i]} is being written by another replica` })
         )
         free.forEach((i, j) => {
           out[i] = results[j]

@@ -17,7 +17,7 @@ export const decideRetry = (step: Step, attempt: number, failure: StepFailure): 
   // A wait longer than every tier (a daily quota, a long Retry-After) is a pause, not a failing
   // attempt: the message cycles through the longest tier until the reset, keeping its attempts
   // for the ordinary errors that may follow.
-  const pause = (failure.retryAfterMs ?? 0) > lastTier && step.retryTiersMs.length > 0
+  const pause = step.retryTiersMs.length > 0 && (failure.pause === true || (failure.retryAfterMs ?? 0) > lastTier)
   if (!pause && (attempt >= step.maxAttempts || step.retryTiersMs.length === 0)) {
     return { _tag: "Park", reason: `gave up after ${attempt} attempts: ${failure.reason}` }
   }

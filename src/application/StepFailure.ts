@@ -8,7 +8,9 @@ export class StepFailure extends Schema.TaggedError<StepFailure>()("StepFailure"
   retryable: Schema.Boolean,
   reason: Schema.String,
   /** A floor on the next attempt's delay: the wait a port's error asked for (a CRM's Retry-After). */
-  retryAfterMs: Schema.optionalKey(Schema.Finite)
+  retryAfterMs: Schema.optionalKey(Schema.Finite),
+  /** Waiting for something else (another replica's lease), not failing: no attempt is spent. */
+  pause: Schema.optionalKey(Schema.Boolean)
 }) {
   override get message(): string {
     return this.reason

@@ -6,7 +6,7 @@ import pkg from "../package.json" with { type: "json" }
 import { names } from "../src/adapters/rabbitmq/Topology.ts"
 import * as M from "../src/application/CommerceMessages.ts"
 
-/** AMQP_PREFIX's default (RabbitMqBus.layerConfig); another prefix renames the exchange. */
+/** AMQP_PREFIX's default (Settings); another prefix renames the exchange. */
 const prefix = "crm-sync"
 const bindingVersion = "0.3.0"
 

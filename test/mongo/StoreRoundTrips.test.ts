@@ -4,7 +4,6 @@ import { afterAll, beforeAll, expect, test } from "bun:test"
 import { Effect, type Scope } from "effect"
 import { type Db, MongoClient } from "mongodb"
 import * as MongoIdLinks from "../../src/adapters/mongo/MongoIdLinks.ts"
-import * as MongoJobCheckpoints from "../../src/adapters/mongo/MongoJobCheckpoints.ts"
 import * as MongoParkedItems from "../../src/adapters/mongo/MongoParkedItems.ts"
 import * as MongoSnapshots from "../../src/adapters/mongo/MongoSnapshots.ts"
 import * as MongoWriteLedger from "../../src/adapters/mongo/MongoWriteLedger.ts"
@@ -65,10 +64,9 @@ describeMongo("Mongo store ports: round trips per call", (url) => {
     ).toBeLessThanOrEqual(4)
   })
 
-  test("write ledger, parked items, checkpoints: 1 each (upserts: 1 per 50)", async () => {
+  test("write ledger and parked items: 1 each (upserts: 1 per 50)", async () => {
     const ledger = await build(MongoWriteLedger.make(db))
     const parked = await build(MongoParkedItems.make(db))
-    const checkpoints = MongoJobCheckpoints.make(db)
     expect(await trips(ledger.record(ids.map((id) => ({ side: "crm" as const, objectKey: id, property: "p", valueHash: "h", expiresAt: 10 }))))).toBe(1)
     expect(
       await trips(
@@ -92,7 +90,5 @@ describeMongo("Mongo store ports: round trips per call", (url) => {
     expect(await trips(parked.park(ids.map(item)))).toBe(4)
     expect(await trips(parked.list({}))).toBe(1)
     expect(await trips(parked.markReplayed(ids, 2))).toBe(1)
-    expect(await trips(checkpoints.save(ids.slice(0, 50).map((jobId) => ({ jobId, cursor: undefined, done: 0, finished: false, updatedAt: 1 }))))).toBe(1)
-    expect(await trips(checkpoints.load(ids))).toBe(1)
   })
 })

@@ -2,7 +2,6 @@
 // each port's service is wrapped so every operation run (not merely built) adds one.
 import { type Context, Effect, Layer } from "effect"
 import { IdLinks } from "../../src/application/ports/IdLinks.ts"
-import { JobCheckpoints } from "../../src/application/ports/JobCheckpoints.ts"
 import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import { Snapshots } from "../../src/application/ports/Snapshots.ts"
 import { WriteLedger } from "../../src/application/ports/WriteLedger.ts"
@@ -52,8 +51,7 @@ export const makeStoreCounter = (): StoreCounter => {
         counted(Snapshots, "Snapshots"),
         counted(IdLinks, "IdLinks"),
         counted(WriteLedger, "WriteLedger"),
-        counted(ParkedItems, "ParkedItems"),
-        counted(JobCheckpoints, "JobCheckpoints")
+        counted(ParkedItems, "ParkedItems")
       ).pipe(Layer.provide(inner))
   }
 }

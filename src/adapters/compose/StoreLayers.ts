@@ -4,7 +4,6 @@ import { Layer, Option } from "effect"
 import type { BudgetConfig } from "../../application/BudgetPolicy.ts"
 import * as InMemoryBackfillJobs from "../memory/InMemoryBackfillJobs.ts"
 import * as InMemoryIdLinks from "../memory/InMemoryIdLinks.ts"
-import * as InMemoryJobCheckpoints from "../memory/InMemoryJobCheckpoints.ts"
 import * as InMemoryObjectLeases from "../memory/InMemoryObjectLeases.ts"
 import * as InMemoryParkedItems from "../memory/InMemoryParkedItems.ts"
 import * as InMemoryRateBudget from "../memory/InMemoryRateBudget.ts"
@@ -14,7 +13,6 @@ import * as InMemoryWriteLedger from "../memory/InMemoryWriteLedger.ts"
 import * as MongoBackfillJobs from "../mongo/MongoBackfillJobs.ts"
 import * as MongoConnection from "../mongo/MongoConnection.ts"
 import * as MongoIdLinks from "../mongo/MongoIdLinks.ts"
-import * as MongoJobCheckpoints from "../mongo/MongoJobCheckpoints.ts"
 import * as MongoObjectLeases from "../mongo/MongoObjectLeases.ts"
 import * as MongoParkedItems from "../mongo/MongoParkedItems.ts"
 import * as MongoRateBudget from "../mongo/MongoRateBudget.ts"
@@ -30,7 +28,6 @@ const inMemory = (budget: BudgetConfig) =>
     InMemoryWriteLedger.layer,
     InMemoryObjectLeases.layer,
     InMemoryParkedItems.layer,
-    InMemoryJobCheckpoints.layer,
     InMemoryBackfillJobs.layer,
     InMemoryRateBudget.layer(budget)
   )
@@ -43,7 +40,6 @@ const onMongo = (options: MongoConnection.MongoOptions, budget: BudgetConfig) =>
     MongoWriteLedger.layer,
     MongoObjectLeases.layer,
     MongoParkedItems.layer,
-    MongoJobCheckpoints.layer,
     MongoBackfillJobs.layer,
     MongoRateBudget.layerOnDb(budget)
   ).pipe(Layer.provideMerge(MongoConnection.dbLayer(options)))

@@ -35,12 +35,3 @@ export const config: Config.Config<{ readonly accessToken: Redacted.Redacted<str
   accessToken: Config.Redacted("HUBSPOT_ACCESS_TOKEN"),
   basePath: Config.String("HUBSPOT_BASE_PATH").pipe(Config.withDefault(DEFAULT_BASE_PATH))
 })
-
-/** Reads HUBSPOT_ACCESS_TOKEN and HUBSPOT_BASE_PATH; the rest of `options` as given. */
-export const layerConfig = (options: Omit<Options, "accessToken" | "basePath"> = {}) =>
-  Layer.effect(
-    Crm,
-    Effect.gen(function* () {
-      return yield* make({ ...options, ...(yield* config) })
-    })
-  )

@@ -15,7 +15,6 @@ export const collections = {
   ledger: "write_ledger",
   objectLeases: "object_leases",
   parked: "parked",
-  checkpoints: "job_checkpoints",
   budget: "rate_budget",
   backfillJobs: "backfill_jobs",
   backfillPages: "backfill_pages",

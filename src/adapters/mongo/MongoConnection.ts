@@ -117,8 +117,6 @@ export const acquireHandle = (options: MongoOptions) =>
     } satisfies MongoHandle
   })
 
-export const acquire = (options: MongoOptions) => Effect.map(acquireHandle(options), (handle): Db => handle.db)
-
 /** The process's one connection to the store, shared by every Mongo adapter. */
 export class MongoDatabase extends Context.Service<MongoDatabase, MongoHandle>()("crm-sync/adapters/mongo/MongoDatabase") {
   static readonly layer = (options: MongoOptions) => Layer.effect(MongoDatabase, acquireHandle(options))

@@ -1,7 +1,7 @@
 // MessageBus on RabbitMQ 3.10+ (no plugins): confirmed persistent publishes to a topic exchange,
 // quorum step queues with retry tiers and parking, reconnecting session. See docs/topology.md.
 import type { ChannelModel } from "amqplib"
-import { Config, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { isShopBound, shopBoundKinds } from "../../application/CommerceMessages.ts"
 import { type BatchConsumer, BusRejected, type DeadLetter, MessageBus, MessageBusError } from "../../application/ports/MessageBus.ts"
 import type { Envelope, OutgoingMessage, Step } from "../../application/Step.ts"
@@ -140,13 +140,3 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
 })
 
 export const layer = (config: RabbitMqBusConfig): Layer.Layer<MessageBus, MessageBusError> => Layer.effect(MessageBus, make(config))
-
-/** Reads AMQP_URL (and AMQP_PREFIX, default "crm-sync"). */
-export const layerConfig = (steps: ReadonlyArray<Step> = []) =>
-  Layer.unwrap(
-    Effect.gen(function* () {
-      const url = yield* Config.String("AMQP_URL")
-      const prefix = yield* Config.String("AMQP_PREFIX").pipe(Config.withDefault("crm-sync"))
-      return layer({ url, prefix, steps })
-    })
-  )

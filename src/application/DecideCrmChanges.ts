@@ -3,7 +3,7 @@
 // snapshots remember, and which message failed.
 import { Result } from "effect"
 import { freshness } from "../domain/ConflictRules.ts"
-import { entityOf } from "../domain/CorrespondenceTable.ts"
+import { type CommerceEntity, crmTypeOf, entityOf } from "../domain/CorrespondenceTable.ts"
 import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
 import { sharedProperties, toCommerceFields } from "../domain/Mapping.ts"
 import { type EntityUpsert, routingKeys } from "./CommerceMessages.ts"
@@ -85,6 +85,11 @@ export interface Decision {
   readonly invalid: ReadonlyMap<number, string>
   /** Per message index: a read that may predate our own write; read again after a retry tier. */
   readonly stale: ReadonlyMap<number, string>
+  /**
+   * Per message index: a record sent linked to a parent whose shop id we do not know yet; read
+   * again after a retry tier, and sent again once the parent's id is known.
+   */
+  readonly awaiting: ReadonlyMap<number, string>
 }
 
 /**
@@ -122,14 +127,16 @@ const verdictOf = (
   loaded: Loaded,
   stored: CrmSnapshot | undefined,
   seen: ReadonlyMap<string, CommerceSnapshot>,
-  byOthers: boolean
+  byOthers: boolean,
+  /** The record with the links it is judged by: those to parents the shop may not hold yet marked pending. */
+  linked: CrmRecord["record"]
 ): Verdict => {
   if (predatesOwnWrite(item, loaded))
     return { _tag: "stale", reason: `${item.type} ${item.record.id} was read while a write of ours may still be landing: read again` }
   const verdict = freshness(item.record.updatedAt, stored?.version)
-  const sameLinks = stored !== undefined && associationsOf(stored.record) === associationsOf(item.record)
+  const sameLinks = stored !== undefined && associationsOf(stored.record) === associationsOf(linked)
   if (verdict === "older" || (verdict === "same" && sameLinks)) return { _tag: "skip" }
-  const linksAreNews = stored === undefined ? associationsOf(item.record) !== associationsOf(undefined) : !sameLinks
+  const linksAreNews = stored === undefined ? associationsOf(linked) !== associationsOf(undefined) : !sameLinks
   const entity = entityOf[item.type]
   // A change the CRM attributes to someone else is news even when its values are ones we wrote.
   if (
@@ -155,20 +162,58 @@ const linkFieldsInShopIds = (item: CrmRecord, links: LinkIndex): Record<string, 
     linkTargets(item).flatMap((t) => (links.commerceId(t.entity, t.crmId) === undefined ? [] : [[t.field, links.commerceId(t.entity, t.crmId) as string]]))
   )
 
+/**
+ * The link targets of a record that the shop may not hold yet: read in this batch, but with no
+ * shop id known (no stored link, no commerce-id property). The platform resolves links by CRM id
+ * when it gets the upsert; one that reaches it before its parent (the parent's upsert was retried
+ * on its side) leaves the link empty for good, since nothing sends it again. So a record sent with
+ * such a link is sent again once the parent's id is known, which proves the shop has the parent.
+ * A target that was not read (gone from HubSpot) is nothing to wait for.
+ */
+const unconfirmedTargets = (item: CrmRecord, loaded: Loaded): ReadonlyArray<{ readonly entity: CommerceEntity; readonly crmId: string }> =>
+  linkTargets(item).filter((t) => {
+    const target = loaded.records.get(objectKey(crmTypeOf[t.entity], t.crmId))
+    return target !== undefined && commerceIdOf(target, loaded.links.commerceId(t.entity, t.crmId)) === undefined
+  })
+
+/**
+ * The record as the snapshot remembers it: a link to an unconfirmed target is marked pending, so
+ * that it stays news once the target is confirmed, and is no news while it is still pending.
+ */
+const withPendingLinks = (item: CrmRecord, targets: ReadonlyArray<{ readonly entity: CommerceEntity; readonly crmId: string }>): CrmRecord["record"] => {
+  const marked = (field: "companyIds" | "contactIds", entity: CommerceEntity) => {
+    const ids = (item.record as unknown as Record<string, unknown>)[field]
+    return Array.isArray(ids) ? { [field]: ids.map((id) => (targets.some((t) => t.entity === entity && t.crmId === id) ? `${PENDING}${id}` : id)) } : {}
+  }
+  return { ...item.record, ...marked("companyIds", "business"), ...marked("contactIds", "user") } as CrmRecord["record"]
+}
+const PENDING = "pending:"
+
 /** Round 5: what the shop receives for the wanted records, each record once however many messages want it. */
 export const decideUpserts = (wanted: ReadonlyArray<Wanted>, loaded: Loaded): Decision => {
   const stored = new Map(loaded.snapshots.map((s) => [objectKey(s.type, s.id), s]))
   const seen = new Map(loaded.seen.map((s) => [objectKey(s.entity, s.id), s]))
-  const verdicts = new Map<string, { readonly item: CrmRecord; readonly verdict: Verdict }>()
+  const verdicts = new Map<
+    string,
+    { readonly item: CrmRecord; readonly verdict: Verdict; readonly remembered: CrmRecord["record"]; readonly pending: boolean }
+  >()
   const invalid = new Map<number, string>()
   const stale = new Map<number, string>()
   const byOthers = new Set(wanted.filter((w) => w.byOthers === true).map((w) => objectKey(w.type, w.id)))
+  // A record linked to a parent the shop may not hold yet is sent with the link, remembered with
+  // the link marked pending (news again once the parent's id is known, no news until then), and
+  // its messages are read again until the parent's id is known.
+  const decide = (item: CrmRecord, lane: LaneName, before: CrmSnapshot | undefined, others: boolean) => {
+    const unconfirmed = unconfirmedTargets(item, loaded)
+    const remembered = unconfirmed.length === 0 ? item.record : withPendingLinks(item, unconfirmed)
+    return { item, verdict: verdictOf(item, lane, loaded, before, seen, others, remembered), remembered, pending: unconfirmed.length > 0 }
+  }
   for (const w of wanted) {
     const reasons: Array<string> = []
     const staleReasons: Array<string> = []
     for (const item of around(w, loaded.records)) {
       const key = objectKey(item.type, item.record.id)
-      const decided = verdicts.get(key) ?? { item, verdict: verdictOf(item, w.lane, loaded, stored.get(key), seen, byOthers.has(key)) }
+      const decided = verdicts.get(key) ?? decide(item, w.lane, stored.get(key), byOthers.has(key))
       verdicts.set(key, decided)
       if (decided.verdict._tag === "invalid") reasons.push(decided.verdict.reason)
       if (decided.verdict._tag === "stale") staleReasons.push(decided.verdict.reason)
@@ -176,8 +221,21 @@ export const decideUpserts = (wanted: ReadonlyArray<Wanted>, loaded: Loaded): De
     if (reasons.length > 0) invalid.set(w.index, [invalid.get(w.index), ...reasons].filter((r) => r !== undefined).join(" | "))
     else if (staleReasons.length > 0) stale.set(w.index, staleReasons.join(" | "))
   }
-  const valid = [...verdicts.values()].flatMap(({ item, verdict }) => (verdict._tag === "valid" ? [{ item, ...verdict }] : []))
+  const valid = [...verdicts.values()].flatMap(({ item, verdict, remembered }) => (verdict._tag === "valid" ? [{ item, ...verdict, remembered }] : []))
   valid.sort((a, b) => parentRank[a.item.type] - parentRank[b.item.type])
+  const pending = new Set([...verdicts].flatMap(([key, v]) => (v.pending ? [key] : [])))
+  const awaiting = new Map<number, string>()
+  for (const w of wanted) {
+    if (invalid.has(w.index) || stale.has(w.index)) continue
+    const held = around(w, loaded.records).filter((item) => pending.has(objectKey(item.type, item.record.id)))
+    if (held.length > 0)
+      awaiting.set(
+        w.index,
+        held
+          .map((item) => `${item.type} ${item.record.id} is linked to a record the shop may not hold yet (no shop id known): sent again once it has one`)
+          .join(" | ")
+      )
+  }
   const toSend = valid.filter((v) => v.send)
   return {
     publish: toSend.map(({ upsert, lane }) =>
@@ -187,8 +245,11 @@ export const decideUpserts = (wanted: ReadonlyArray<Wanted>, loaded: Loaded): De
     ledger: toSend.flatMap(({ upsert, item, shopBefore }) =>
       commerceWrites(upsert.entity, upsert.crmId, { ...shopBefore, ...upsert.fields, ...linkFieldsInShopIds(item, loaded.links) }, loaded.now)
     ),
-    snapshots: valid.map(({ item }) => ({ type: item.type, id: item.record.id, version: item.record.updatedAt, record: item.record }) as CrmSnapshot),
+    snapshots: valid.map(
+      ({ item, remembered }) => ({ type: item.type, id: item.record.id, version: item.record.updatedAt, record: remembered }) as CrmSnapshot
+    ),
     invalid,
-    stale
+    stale,
+    awaiting
   }
 }

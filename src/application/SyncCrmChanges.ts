@@ -24,7 +24,7 @@ const decodeAll = (messages: ReadonlyArray<Envelope>) => {
   const failures = new Map<number, StepFailure>()
   messages.forEach((m, index) => {
     const decoded = decodeChange(m.payload)
-    if (Result.isSuccess(decoded)) inputs.push({ index, change: decoded.success, lane: m.lane })
+    if (Result.isSuccess(decoded)) inputs.push({ index, change: decoded.success, lane: m.lane, attempt: m.attempt })
     else failures.set(index, new StepFailure({ retryable: false, reason: `not a CRM change: ${decoded.failure.message}` }))
   })
   return { inputs, failures }
@@ -80,7 +80,13 @@ export const syncCrmChanges: BatchHandler<Snapshots | IdLinks | WriteLedger | Me
   // Only after the platform has the version do we remember it, so a failed publish is retried.
   if (decision.snapshots.length > 0) yield* (yield* Snapshots).saveCrm(decision.snapshots)
 
-  return messages.map((_, index) => failures.get(index) ?? invalidFailure(decision.invalid.get(index)) ?? staleFailure(decision.stale.get(index)))
+  return messages.map(
+    (_, index) =>
+      failures.get(index) ??
+      invalidFailure(decision.invalid.get(index)) ??
+      staleFailure(decision.stale.get(index)) ??
+      staleFailure(decision.awaiting.get(index))
+  )
 }, Effect.mapError(toStepFailure))
 
 const invalidFailure = (reason: string | undefined) => (reason === undefined ? undefined : new StepFailure({ retryable: false, reason }))

@@ -16,6 +16,8 @@ export interface ChangeInput {
   readonly index: number
   readonly change: CrmChange
   readonly lane: LaneName
+  /** 1 on first delivery; a retried message is read again whatever the snapshot says. */
+  readonly attempt?: number
 }
 
 const objectKey = (type: string, id: string) => `${type}:${id}`
@@ -94,7 +96,7 @@ export const triage = (inputs: ReadonlyArray<ChangeInput>, snapshots: ReadonlyAr
   const publish: Array<OutgoingMessage> = []
   const repoints: Array<Repoint> = []
   const wanted: Array<Wanted> = []
-  for (const { index: i, change, lane } of inputs) {
+  for (const { index: i, change, lane, attempt } of inputs) {
     const entity = entityOf[change.objectType]
     // The CRM attributes the change to our own app: an echo, whatever its values.
     if (change.origin === "us" && change.kind !== "merge") continue
@@ -126,9 +128,11 @@ export const triage = (inputs: ReadonlyArray<ChangeInput>, snapshots: ReadonlyAr
       wanted.push({ index: i, lane, type: change.objectType, id: survivor, byOthers: true })
       continue
     }
-    // Coalescing: a read made after this event already carried its effect to the platform.
+    // Coalescing: a read made after this event already carried its effect to the platform. Not
+    // for a retried message: it failed for a reason (a link the shop may not have resolved, a read
+    // that may predate our write) that only a new read settles.
     const snapshot = stored.get(objectKey(change.objectType, change.objectId))
-    if (snapshot !== undefined && snapshot.version >= change.occurredAt && change.kind !== "associationChange") continue
+    if (snapshot !== undefined && snapshot.version >= change.occurredAt && change.kind !== "associationChange" && (attempt ?? 1) <= 1) continue
     wanted.push({ index: i, lane, type: change.objectType, id: change.objectId, byOthers })
   }
   return { publish, repoints, wanted }

@@ -8,7 +8,7 @@ import type { CrmSnapshot } from "../../src/application/ports/Snapshots.ts"
 import type { CrmRecord } from "../../src/application/ShopUpserts.ts"
 import { type ChangeInput, LinkIndex, linksAfter, triage } from "../../src/application/TriageCrmChanges.ts"
 import type { CrmChange } from "../../src/domain/CrmChange.ts"
-import type { CompanyId, ContactId } from "../../src/domain/Ids.ts"
+import type { CompanyId, ContactId, OrderId } from "../../src/domain/Ids.ts"
 
 const NOW = 1_000_000
 const contact = (id: string, properties: Record<string, string>, updatedAt = 100, companyIds: ReadonlyArray<string> = []): CrmRecord => ({
@@ -129,7 +129,7 @@ describe("decideUpserts: what the shop receives for the wanted records", () => {
     const records = recordsOf(contact("1", { email: "old@example.com" }, 100))
     const stored = snapshotOf(contact("1", { email: "new@example.com" }, 200))
     const d = decideUpserts([{ index: 0, lane: "live", type: "contact", id: "1" }], loaded(records, { snapshots: [stored] }))
-    expect(d).toEqual({ publish: [], ledger: [], snapshots: [], invalid: new Map(), stale: new Map() })
+    expect(d).toEqual({ publish: [], ledger: [], snapshots: [], invalid: new Map(), stale: new Map(), awaiting: new Map() })
   })
 
   test("a record someone else changed back to our values is news, not an echo", () => {
@@ -166,7 +166,7 @@ describe("decideUpserts: what the shop receives for the wanted records", () => {
     const item = contact("1", { email: "a@example.com", firstname: "A" }, 300)
     const ledger = ledgerOf(crmWrites("contact", "1", { email: "a@example.com", firstname: "A" }, NOW), NOW)
     const d = decideUpserts([{ index: 0, lane: "live", type: "contact", id: "1" }], loaded(recordsOf(item), { snapshots: [snapshotOf(item, 200)], ledger }))
-    expect(d).toEqual({ publish: [], ledger: [], snapshots: [], invalid: new Map(), stale: new Map() })
+    expect(d).toEqual({ publish: [], ledger: [], snapshots: [], invalid: new Map(), stale: new Map(), awaiting: new Map() })
   })
 
   test("a read that may predate our own write is read again (retryable), not published; once our write landed before the read, it is news", () => {
@@ -185,6 +185,57 @@ describe("decideUpserts: what the shop receives for the wanted records", () => {
     const news = decideUpserts(wanted, loaded(recordsOf(read), { snapshots: [snapshotOf(synced)], ledger: landedBefore, links }))
     expect(news.stale.size).toBe(0)
     expect(upserts(news.publish).map((u) => u.fields["firstName"])).toEqual(["Paid"])
+  })
+
+  test("a contact sent beside a company the shop may not hold yet is sent again once the company's shop id is known", () => {
+    // The platform resolves links by CRM id when the upsert arrives: a contact that reaches it
+    // before its company (the company's upsert was retried on its side) keeps no business.
+    const acme = company("10", { name: "Acme", domain: "acme.example.com" }, 100, ["1"])
+    const person = contact("1", { email: "a@example.com" }, 100, ["10"])
+    const records = recordsOf(acme, person)
+    const wanted = [{ index: 0, lane: "live" as const, type: "company" as const, id: "10" }]
+    const first = decideUpserts(wanted, loaded(records))
+    expect(first.publish.map((m) => m.type)).toEqual(["tocommerce.business.upsert", "tocommerce.user.upsert"])
+    expect([...first.awaiting.keys()]).toEqual([0])
+    // The contact is remembered with the link marked pending, so it is news once confirmed.
+    const remembered = first.snapshots.find((s) => s.type === "contact")
+    expect(remembered?.record).toMatchObject({ id: "1", companyIds: ["pending:10"] })
+    expect(first.snapshots.find((s) => s.type === "company")?.record as unknown).toEqual(acme.record)
+
+    // Retried while the company still has no shop id: nothing new to send, still waiting.
+    const stillWaiting = decideUpserts(wanted, loaded(records, { snapshots: first.snapshots }))
+    expect([stillWaiting.publish, [...stillWaiting.awaiting.keys()]]).toEqual([[], [0]])
+
+    // The company's id came back (flow B): the shop holds it, so the link now resolves.
+    const links = [{ entity: "business" as const, crmId: "10", commerceId: "b-10" }]
+    const settled = decideUpserts(wanted, loaded(records, { snapshots: first.snapshots, links }))
+    expect(upserts(settled.publish).map((u) => [u.entity, u.crmId, u.links])).toEqual([["user", "1", { businessId: "10" }]])
+    expect(settled.awaiting.size).toBe(0)
+    expect(settled.snapshots.find((s) => s.type === "contact")?.record as unknown).toEqual(person.record)
+    // The same holds when the id is only on the HubSpot record (written back, link not stored).
+    const withProperty = recordsOf(company("10", { name: "Acme", domain: "acme.example.com", ecommerce_business_id: "b-10" }, 100, ["1"]), person)
+    expect(decideUpserts(wanted, loaded(withProperty, { snapshots: first.snapshots })).awaiting.size).toBe(0)
+  })
+
+  test("an order waits for the shop id of the contact it links to, not for a company the shop already has", () => {
+    const order: CrmRecord = {
+      type: "order",
+      record: { id: "7" as OrderId, properties: { hs_order_name: "#7" }, updatedAt: 100, contactIds: ["1" as ContactId], companyIds: ["10" as CompanyId] }
+    }
+    const records = recordsOf(order, company("10", { name: "Acme" }, 100, ["1"]), contact("1", { email: "a@example.com" }, 100, ["10"]))
+    const links = [{ entity: "business" as const, crmId: "10", commerceId: "b-10" }]
+    const d = decideUpserts([{ index: 0, lane: "live", type: "order", id: "7" }], loaded(records, { links }))
+    expect([...d.awaiting.keys()]).toEqual([0])
+    expect(d.snapshots.find((s) => s.type === "order")?.record).toMatchObject({ contactIds: ["pending:1"], companyIds: ["10"] })
+    const both = [...links, { entity: "user" as const, crmId: "1", commerceId: "u-1" }]
+    expect(decideUpserts([{ index: 0, lane: "live", type: "order", id: "7" }], loaded(records, { links: both })).awaiting.size).toBe(0)
+  })
+
+  test("a retried message is read again even when a snapshot covers its version", () => {
+    const stored = snapshotOf(contact("1", { email: "a@example.com" }, 200))
+    const retried: ChangeInput = { ...change(0, { occurredAt: 150 }), attempt: 2 }
+    expect(triage([change(0, { occurredAt: 150 })], [stored], noLedger, []).wanted).toHaveLength(0)
+    expect(triage([retried], [stored], noLedger, []).wanted).toHaveLength(1)
   })
 
   test("parents travel first, each record once, with the ledger recorded in shop ids", () => {

@@ -133,6 +133,39 @@ describe("flow A: a CRM company with contacts reaches the platform, and its ids 
     })
   )
 
+  flowTest("contacts the platform took before their company are sent again, linked, once the company's id comes back", ({ crm, received }) =>
+    Effect.gen(function* () {
+      const inbox = yield* WebhookInbox
+      const bus = yield* MessageBus
+      const companyId = yield* crm.seed("company", { name: "Late Ltd", domain: "late.example.com" })
+      const contactIds = yield* Effect.forEach([1, 2], (n) => crm.seed("contact", { email: `p${n}@late.example.com`, firstname: `P${n}` }))
+      yield* crm.associate(contactIds.map((id) => ({ fromType: "contact", fromId: id, toType: "company", toId: companyId })))
+      yield* inbox.store([{ key: "late", objectType: "company", objectId: companyId, kind: "creation", occurredAt: 1 }], 0)
+      yield* relay
+      expect((yield* takeN(received, 3)).map((m) => m.type)).toEqual(["tocommerce.business.upsert", "tocommerce.user.upsert", "tocommerce.user.upsert"])
+      // The platform retried the business on its side and created the users first (their links
+      // unresolved): their ids come back, the business's not yet. Nothing is sent meanwhile.
+      const assign = (entity: string, crmId: string, commerceId: string) => ({
+        id: `${entity}-${crmId}`,
+        type: routingKeys.commerceIds,
+        payload: { entity, crmId, commerceId },
+        occurredAt: 2,
+        lane: "live" as const
+      })
+      yield* bus.publish(contactIds.map((id, i) => assign("user", id, `u-${i + 1}`)))
+      expect(yield* quiet(received)).toBe(0)
+      // The business exists now: the users are sent again, with their link.
+      yield* bus.publish([assign("business", companyId, "b-1")])
+      const again = yield* takeN(received, 2)
+      expect(again.map((m) => [m.type, (m.payload as { crmId: string; links: Record<string, string> }).links])).toEqual([
+        ["tocommerce.user.upsert", { businessId: companyId }],
+        ["tocommerce.user.upsert", { businessId: companyId }]
+      ])
+      expect(new Set(again.map((m) => (m.payload as { crmId: string }).crmId))).toEqual(new Set(contactIds))
+      expect(yield* quiet(received)).toBe(0)
+    })
+  )
+
   flowTest("a burst of events for one object is coalesced, and a redelivered event changes nothing", ({ crm, received }) =>
     Effect.gen(function* () {
       const inbox = yield* WebhookInbox

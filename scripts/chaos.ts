@@ -61,6 +61,7 @@ interface FaultFigures {
   readonly holdMs: number
   /** Sync latency of the records made while the fault was on (creation → other side). */
   readonly latencyP50Ms: number | null
+  readonly latencyP99Ms: number | null
   readonly latencyMaxMs: number | null
   /** Heal → every record made so far is on the other side, correct and written back. */
   readonly drainMs: number | null
@@ -135,6 +136,7 @@ const run = async (stack: ChaosStack) => {
         fault: fault.name,
         holdMs: healedAt - from,
         latencyP50Ms: percentile(latencies, 50),
+        latencyP99Ms: percentile(latencies, 99),
         latencyMaxMs: percentile(latencies, 100),
         drainMs,
         hubspotCalls: calls.length + stack.gate.rejected() - gateBefore,

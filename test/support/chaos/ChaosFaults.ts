@@ -63,6 +63,13 @@ export const allFaults: ReadonlyArray<ChaosFault> = [
     heal: (stack) => stack.rabbit.start()
   },
   {
+    // The broker's memory alarm: publishers are blocked (the relay's and the handlers' confirms
+    // wait, then time out and are retried), consumers keep acking; it clears on heal.
+    name: "broker-memory-alarm",
+    inject: (stack) => stack.rabbit.memoryAlarm(true),
+    heal: (stack) => stack.rabbit.memoryAlarm(false)
+  },
+  {
     // F5 and defect 1: the database dies (kill -9) and restarts on its data.
     name: "ferretdb-kill9",
     inject: (stack) => stack.ferret.kill(),

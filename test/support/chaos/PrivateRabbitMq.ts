@@ -17,6 +17,12 @@ export interface PrivateRabbitMq {
   readonly start: () => Promise<void>
   /** Closes every client connection, as a network cut or an operator would. */
   readonly closeConnections: () => Promise<void>
+  /**
+   * Raises (or clears) the memory alarm by moving the high watermark under (or back to) what the
+   * node uses: while it is on, the broker blocks every connection that publishes; consumers keep
+   * receiving and acking. Resolves once the node reports the alarm as set (or cleared).
+   */
+  readonly memoryAlarm: (on: boolean) => Promise<void>
   /** Messages per queue (parking and dead letters included). */
   readonly queues: () => Promise<Record<string, number>>
   readonly dispose: () => Promise<void>
@@ -86,6 +92,23 @@ export const startPrivateRabbitMq = async (): Promise<PrivateRabbitMq> => {
   const stop = async () => {
     await ctl("stop").catch(() => kill())
   }
+  // The watermark the node started with (an Erlang term: 0.6, or {absolute,N}), restored on heal.
+  // One `rabbitmqctl eval` each way (every CLI call boots a VM, about a second): it moves the
+  // watermark and waits on the node until the alarm is set or cleared.
+  let watermark: string | undefined
+  const memoryAlarm = async (on: boolean) => {
+    const target = on ? "0.0001" : (watermark ?? "0.6")
+    const out = await ctl(
+      "eval",
+      `W = vm_memory_monitor:get_vm_memory_high_watermark(), vm_memory_monitor:set_vm_memory_high_watermark(${target}),
+       Alarmed = fun() -> lists:any(fun({{resource_limit, memory, _}, _}) -> true; (_) -> false end, rabbit_alarm:get_alarms()) end,
+       Settled = lists:foldl(fun(_, true) -> true; (_, false) -> timer:sleep(100), Alarmed() =:= ${on} end, false, lists:seq(1, 100)),
+       {W, Settled}.`
+    )
+    const [, before, settled] = /^\{(.*),(true|false)\}$/.exec(out.trim().replace(/\s+/g, "")) ?? []
+    if (on && watermark === undefined && before !== undefined) watermark = before
+    if (settled !== "true") throw new Error(`the memory alarm of ${node} did not ${on ? "go on" : "clear"} within 10 s: ${out.trim()}`)
+  }
   await start()
   return {
     url: `amqp://guest:guest@127.0.0.1:${port}`,
@@ -94,6 +117,7 @@ export const startPrivateRabbitMq = async (): Promise<PrivateRabbitMq> => {
     stop,
     kill,
     start,
+    memoryAlarm,
     closeConnections: async () => {
       await ctl("close_all_connections", "chaos").catch(() => {})
     },

@@ -226,7 +226,9 @@ export const decideUpserts = (wanted: ReadonlyArray<Wanted>, loaded: Loaded): De
   const pending = new Set([...verdicts].flatMap(([key, v]) => (v.pending ? [key] : [])))
   const awaiting = new Map<number, string>()
   for (const w of wanted) {
-    if (invalid.has(w.index) || stale.has(w.index)) continue
+    // A backfill page runs once and would park what is retried; its records keep the pending
+    // mark, so the next change that touches them sends the link again.
+    if (invalid.has(w.index) || stale.has(w.index) || w.lane !== "live") continue
     const held = around(w, loaded.records).filter((item) => pending.has(objectKey(item.type, item.record.id)))
     if (held.length > 0)
       awaiting.set(

@@ -212,6 +212,9 @@ describe("decideUpserts: what the shop receives for the wanted records", () => {
     expect(upserts(settled.publish).map((u) => [u.entity, u.crmId, u.links])).toEqual([["user", "1", { businessId: "10" }]])
     expect(settled.awaiting.size).toBe(0)
     expect(settled.snapshots.find((s) => s.type === "contact")?.record as unknown).toEqual(person.record)
+    // A backfill page runs once: it is not retried (which would park it), the mark stays.
+    const backfill = decideUpserts([{ ...wanted[0]!, lane: "backfill" }], loaded(records))
+    expect([backfill.awaiting.size, backfill.snapshots.find((s) => s.type === "contact")?.record]).toEqual([0, remembered?.record])
     // The same holds when the id is only on the HubSpot record (written back, link not stored).
     const withProperty = recordsOf(company("10", { name: "Acme", domain: "acme.example.com", ecommerce_business_id: "b-10" }, 100, ["1"]), person)
     expect(decideUpserts(wanted, loaded(withProperty, { snapshots: first.snapshots })).awaiting.size).toBe(0)

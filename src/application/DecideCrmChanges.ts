@@ -189,13 +189,46 @@ const withPendingLinks = (item: CrmRecord, targets: ReadonlyArray<{ readonly ent
 }
 const PENDING = "pending:"
 
+const linkIdsOf = (record: CrmRecord["record"]): ReadonlyArray<unknown> => {
+  const r = record as unknown as Record<string, unknown>
+  return [...(Array.isArray(r["companyIds"]) ? r["companyIds"] : []), ...(Array.isArray(r["contactIds"]) ? r["contactIds"] : [])]
+}
+const hasPendingLinks = (record: CrmRecord["record"]): boolean => linkIdsOf(record).some((id) => typeof id === "string" && id.startsWith(PENDING))
+const withoutPendingMarks = (record: CrmRecord["record"]): CrmRecord["record"] => {
+  const r = record as unknown as Record<string, unknown>
+  const unmarked = (field: string) =>
+    Array.isArray(r[field])
+      ? { [field]: (r[field] as ReadonlyArray<unknown>).map((id) => (typeof id === "string" && id.startsWith(PENDING) ? id.slice(PENDING.length) : id)) }
+      : {}
+  return { ...record, ...unmarked("companyIds"), ...unmarked("contactIds") } as CrmRecord["record"]
+}
+
+/** The shop's record as we last saw it holds every link of the record, in the shop's ids. */
+const shopHoldsLinks = (item: CrmRecord, loaded: Loaded, seen: ReadonlyMap<string, CommerceSnapshot>): boolean => {
+  const entity = entityOf[item.type]
+  const shopId = commerceIdOf(item, loaded.links.commerceId(entity, item.record.id))
+  const shop = shopId === undefined ? undefined : seen.get(objectKey(entity, shopId))?.record
+  if (shop === undefined || shop === null) return false
+  return linkTargets(item).every((t) => {
+    const target = loaded.records.get(objectKey(crmTypeOf[t.entity], t.crmId))
+    const targetShopId = target === undefined ? undefined : commerceIdOf(target, loaded.links.commerceId(t.entity, t.crmId))
+    return targetShopId !== undefined && shop[t.field] === targetShopId
+  })
+}
+
 /** Round 5: what the shop receives for the wanted records, each record once however many messages want it. */
 export const decideUpserts = (wanted: ReadonlyArray<Wanted>, loaded: Loaded): Decision => {
   const stored = new Map(loaded.snapshots.map((s) => [objectKey(s.type, s.id), s]))
   const seen = new Map(loaded.seen.map((s) => [objectKey(s.entity, s.id), s]))
   const verdicts = new Map<
     string,
-    { readonly item: CrmRecord; readonly verdict: Verdict; readonly remembered: CrmRecord["record"]; readonly pending: boolean }
+    {
+      readonly item: CrmRecord
+      readonly verdict: Verdict
+      readonly remembered: CrmRecord["record"]
+      readonly pending: boolean
+      readonly clears: boolean
+    }
   >()
   const invalid = new Map<number, string>()
   const stale = new Map<number, string>()
@@ -203,10 +236,17 @@ export const decideUpserts = (wanted: ReadonlyArray<Wanted>, loaded: Loaded): De
   // A record linked to a parent the shop may not hold yet is sent with the link, remembered with
   // the link marked pending (news again once the parent's id is known, no news until then), and
   // its messages are read again until the parent's id is known.
+  // Once the parent's id is known, the shop's own record may show that it resolved the link when
+  // it took the record (the usual order): then the pending mark is no news, and it is cleared.
   const decide = (item: CrmRecord, lane: LaneName, before: CrmSnapshot | undefined, others: boolean) => {
     const unconfirmed = unconfirmedTargets(item, loaded)
     const remembered = unconfirmed.length === 0 ? item.record : withPendingLinks(item, unconfirmed)
-    return { item, verdict: verdictOf(item, lane, loaded, before, seen, others, remembered), remembered, pending: unconfirmed.length > 0 }
+    const resolved = unconfirmed.length === 0 && before !== undefined && hasPendingLinks(before.record) && shopHoldsLinks(item, loaded, seen)
+    const judged = resolved ? ({ ...before, record: withoutPendingMarks(before.record) } as CrmSnapshot) : before
+    const verdict = verdictOf(item, lane, loaded, judged, seen, others, remembered)
+    // Cleared even when nothing is sent: a later change on the shop's side must not revive the mark.
+    const clears = resolved && verdict._tag === "skip" && before.version === item.record.updatedAt
+    return { item, verdict, remembered, pending: unconfirmed.length > 0, clears }
   }
   for (const w of wanted) {
     const reasons: Array<string> = []
@@ -247,7 +287,7 @@ export const decideUpserts = (wanted: ReadonlyArray<Wanted>, loaded: Loaded): De
     ledger: toSend.flatMap(({ upsert, item, shopBefore }) =>
       commerceWrites(upsert.entity, upsert.crmId, { ...shopBefore, ...upsert.fields, ...linkFieldsInShopIds(item, loaded.links) }, loaded.now)
     ),
-    snapshots: valid.map(
+    snapshots: [...valid, ...[...verdicts.values()].filter((v) => v.clears).map((v) => ({ ...v, remembered: v.item.record }))].map(
       ({ item, remembered }) => ({ type: item.type, id: item.record.id, version: item.record.updatedAt, record: remembered }) as CrmSnapshot
     ),
     invalid,

@@ -212,6 +212,19 @@ describe("decideUpserts: what the shop receives for the wanted records", () => {
     expect(upserts(settled.publish).map((u) => [u.entity, u.crmId, u.links])).toEqual([["user", "1", { businessId: "10" }]])
     expect(settled.awaiting.size).toBe(0)
     expect(settled.snapshots.find((s) => s.type === "contact")?.record as unknown).toEqual(person.record)
+    // Usually the shop took the company first and resolved the link: its record as we last saw
+    // it (the echo of the user) shows it, so nothing is sent again and the mark is cleared.
+    const userLinks = [...links, { entity: "user" as const, crmId: "1", commerceId: "u-1" }]
+    const shopUser = (businessId: string | undefined) => [
+      { entity: "user" as const, id: "u-1", version: 5, record: { id: "u-1", email: "a@example.com", ...(businessId === undefined ? {} : { businessId }) } }
+    ]
+    const resolved = decideUpserts(wanted, { ...loaded(records, { snapshots: first.snapshots, links: userLinks }), seen: shopUser("b-10") })
+    expect([resolved.publish, resolved.awaiting.size]).toEqual([[], 0])
+    expect(resolved.snapshots.map((s) => [s.type, s.record as unknown])).toEqual([["contact", person.record]])
+    // The shop's record shows no business: the link is sent again.
+    const unresolved = decideUpserts(wanted, { ...loaded(records, { snapshots: first.snapshots, links: userLinks }), seen: shopUser(undefined) })
+    expect(upserts(unresolved.publish).map((u) => [u.crmId, u.links])).toEqual([["1", { businessId: "10" }]])
+
     // A backfill page runs once: it is not retried (which would park it), the mark stays.
     const backfill = decideUpserts([{ ...wanted[0]!, lane: "backfill" }], loaded(records))
     expect([backfill.awaiting.size, backfill.snapshots.find((s) => s.type === "contact")?.record]).toEqual([0, remembered?.record])

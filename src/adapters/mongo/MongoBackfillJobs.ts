@@ -16,6 +16,7 @@ interface JobDoc {
   definition: JobDefinition
   state: JobState
   waitUntil: number | null
+  note?: string | null
   createdAt: number
   updatedAt: number
 }
@@ -25,6 +26,7 @@ interface PageDoc {
   page: number
   cursor: string | null
   counts: Record<string, number>
+  total?: number | null
   finishedAt: number
 }
 interface LeaseDoc {
@@ -41,10 +43,18 @@ const toJob = (d: JobDoc): BackfillJob => ({
   definition: d.definition,
   state: d.state,
   waitUntil: d.waitUntil ?? undefined,
+  ...(typeof d.note === "string" ? { note: d.note } : {}),
   createdAt: d.createdAt,
   updatedAt: d.updatedAt
 })
-const toProgress = (d: PageDoc): PageProgress => ({ jobId: d.jobId, page: d.page, cursor: d.cursor ?? undefined, counts: d.counts, finishedAt: d.finishedAt })
+const toProgress = (d: PageDoc): PageProgress => ({
+  jobId: d.jobId,
+  page: d.page,
+  cursor: d.cursor ?? undefined,
+  counts: d.counts,
+  ...(typeof d.total === "number" ? { total: d.total } : {}),
+  finishedAt: d.finishedAt
+})
 
 /** The attempt a lease call should insert, or undefined when another holder's lease is live. */
 export const nextAttempt = (current: ReadonlyArray<Pick<LeaseDoc, "attempt" | "holder" | "expiresAt">>, holder: string, now: number): number | undefined => {
@@ -79,6 +89,7 @@ export const make = (db: Db) => {
         page: p.page,
         cursor: p.cursor ?? null,
         counts: { ...p.counts },
+        total: p.total ?? null,
         finishedAt: p.finishedAt
       }
       if ((await orDuplicate(pages.insertOne(doc))) === "duplicate") return false
@@ -109,12 +120,12 @@ export const make = (db: Db) => {
     list: run(() => jobs.find({}, oneBatch).toArray()).pipe(
       Effect.map((docs) => docs.map(toJob).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id)))
     ),
-    setState: (ids, state, waitUntil, now) =>
+    setState: (ids, state, waitUntil, now, note) =>
       ids.length === 0
         ? Effect.void
-        : run(() => jobs.updateMany({ _id: { $in: [...new Set(ids)] } }, { $set: { state, waitUntil: waitUntil ?? null, updatedAt: now } })).pipe(
-            Effect.asVoid
-          ),
+        : run(() =>
+            jobs.updateMany({ _id: { $in: [...new Set(ids)] } }, { $set: { state, waitUntil: waitUntil ?? null, note: note ?? null, updatedAt: now } })
+          ).pipe(Effect.asVoid),
     progress: (ids) =>
       ids.length === 0
         ? Effect.succeed([])

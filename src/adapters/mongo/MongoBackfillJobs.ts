@@ -25,7 +25,8 @@ interface PageDoc {
   jobId: string
   page: number
   cursor: string | null
-  counts: Record<string, number>
+  /** Outcome → count as pairs: outcomes name reasons ("invalid: … [domain] …"), and FerretDB refuses keys with "." or a leading "$". */
+  counts: Array<{ k: string; n: number }> | Record<string, number>
   total?: number | null
   finishedAt: number
 }
@@ -51,7 +52,7 @@ const toProgress = (d: PageDoc): PageProgress => ({
   jobId: d.jobId,
   page: d.page,
   cursor: d.cursor ?? undefined,
-  counts: d.counts,
+  counts: Array.isArray(d.counts) ? Object.fromEntries(d.counts.map(({ k, n }) => [k, n])) : d.counts,
   ...(typeof d.total === "number" ? { total: d.total } : {}),
   finishedAt: d.finishedAt
 })
@@ -88,7 +89,7 @@ export const make = (db: Db) => {
         jobId: p.jobId,
         page: p.page,
         cursor: p.cursor ?? null,
-        counts: { ...p.counts },
+        counts: Object.entries(p.counts).map(([k, n]) => ({ k, n })),
         total: p.total ?? null,
         finishedAt: p.finishedAt
       }

@@ -10,7 +10,7 @@ export interface JobView {
   readonly job: BackfillJob
   readonly pages: number
   readonly counts: Readonly<Record<string, number>>
-  /** Records per second since the job was created, up to its last page. */
+  /** Records per second while the job ran (pauses and rests left out), up to its last page. */
   readonly rate: number
   readonly lastPageAt: number | undefined
   /** Records the job covers, as the source counted them at its start; undefined: unknown. */
@@ -21,7 +21,7 @@ export interface JobView {
 
 const viewOf = (job: BackfillJob, last: PageProgress | undefined): JobView => {
   const records = last?.counts["records"] ?? 0
-  const elapsed = last === undefined ? 0 : (last.finishedAt - job.createdAt) / 1000
+  const elapsed = last === undefined ? 0 : (last.activeMs ?? last.finishedAt - job.createdAt) / 1000
   const rate = elapsed > 0 ? records / elapsed : 0
   const done = job.state === "done"
   // A source counted before the first page may have grown since: the total is at least what was read.

@@ -32,6 +32,9 @@ export const addCounts = (a: Readonly<Tally> | undefined, b: Readonly<Tally>): T
   return sum
 }
 
+/** A gap between pages longer than this (a pause, a rest, an outage) is not time spent on the job. */
+const MAX_GAP_MS = 5_000
+
 /** A wait of this length or more is a spent day (or a long outage): the job records it and rests. */
 const LONG_WAIT_MS = 60_000
 
@@ -127,7 +130,8 @@ const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgres
   if (outcome._tag === "Failed") return false
   const finishedAt = yield* Clock.currentTimeMillis
   const counts = addCounts(last?.counts, { ...outcome.counts, "crm calls": tally.calls })
-  const first = yield* jobs.finish({ jobId: job.id, page, cursor: outcome.next, counts, ...(total === undefined ? {} : { total }), finishedAt })
+  const activeMs = (last?.activeMs ?? 0) + finishedAt - Math.max(last?.finishedAt ?? job.createdAt, now - MAX_GAP_MS)
+  const first = yield* jobs.finish({ jobId: job.id, page, cursor: outcome.next, counts, ...(total === undefined ? {} : { total }), activeMs, finishedAt })
   if (first)
     yield* Effect.logInfo("backfill page finished").pipe(
       Effect.annotateLogs({ job: job.id, page, records: outcome.counts["records"] ?? 0, holder: options.holder })

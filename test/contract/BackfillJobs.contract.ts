@@ -52,13 +52,13 @@ export const backfillJobsContract = (name: string, makeLayer: () => Layer.Layer<
           const resting = (yield* jobs.list).find((j) => j.id === "noted")
           yield* jobs.setState(["noted"], "paused", undefined, 3)
           const paused = (yield* jobs.list).find((j) => j.id === "noted")
-          yield* jobs.finish({ jobId: "noted", page: 0, cursor: "c", counts, total: 12, finishedAt: 4 })
+          yield* jobs.finish({ jobId: "noted", page: 0, cursor: "c", counts, total: 12, activeMs: 3, finishedAt: 4 })
           return { resting, paused, progress: yield* jobs.progress(["noted"]) }
         })
       )
       expect(out.resting).toMatchObject({ state: "running", waitUntil: 50, note: "daily API cap spent" })
       expect(out.paused?.note).toBeUndefined()
-      expect(out.progress).toEqual([{ jobId: "noted", page: 0, cursor: "c", counts, total: 12, finishedAt: 4 }])
+      expect(out.progress).toEqual([{ jobId: "noted", page: 0, cursor: "c", counts, total: 12, activeMs: 3, finishedAt: 4 }])
     })
 
     test("a page is finished once; progress is the last finished page", async () => {

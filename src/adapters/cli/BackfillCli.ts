@@ -48,9 +48,11 @@ const positiveInt = (value: string) => {
 
 const duration = (seconds: number) => {
   if (!Number.isFinite(seconds)) return "never (the backfill share is 0)"
-  if (seconds < 60) return `${Math.ceil(seconds)} s`
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.ceil(seconds % 60)} s`
-  return `${Math.floor(seconds / 3600)} h ${Math.ceil((seconds % 3600) / 60)} min`
+  const s = Math.ceil(seconds)
+  if (s < 60) return `${s} s`
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`
+  const m = Math.ceil(s / 60)
+  return `${Math.floor(m / 60)} h ${m % 60} min`
 }
 
 /** The share the job's pages run at: its own, capped at the ceiling, or the configured default. */

@@ -28,6 +28,7 @@ interface PageDoc {
   /** Outcome → count as pairs: outcomes name reasons ("invalid: … [domain] …"), and FerretDB refuses keys with "." or a leading "$". */
   counts: Array<{ k: string; n: number }> | Record<string, number>
   total?: number | null
+  activeMs?: number | null
   finishedAt: number
 }
 interface LeaseDoc {
@@ -54,6 +55,7 @@ const toProgress = (d: PageDoc): PageProgress => ({
   cursor: d.cursor ?? undefined,
   counts: Array.isArray(d.counts) ? Object.fromEntries(d.counts.map(({ k, n }) => [k, n])) : d.counts,
   ...(typeof d.total === "number" ? { total: d.total } : {}),
+  ...(typeof d.activeMs === "number" ? { activeMs: d.activeMs } : {}),
   finishedAt: d.finishedAt
 })
 
@@ -91,6 +93,7 @@ export const make = (db: Db) => {
         cursor: p.cursor ?? null,
         counts: Object.entries(p.counts).map(([k, n]) => ({ k, n })),
         total: p.total ?? null,
+        activeMs: p.activeMs ?? null,
         finishedAt: p.finishedAt
       }
       if ((await orDuplicate(pages.insertOne(doc))) === "duplicate") return false

@@ -54,6 +54,11 @@ export interface PageProgress {
   readonly counts: Readonly<Record<string, number>>
   /** Records the job covers, as the source counted them before its first page; unset: unknown. */
   readonly total?: number
+  /**
+   * Time spent on the job's pages so far, gaps between pages counted up to a few seconds: a pause,
+   * a rest on the daily cap or an outage does not slow the rate shown.
+   */
+  readonly activeMs?: number
   readonly finishedAt: number
 }
 

@@ -133,7 +133,8 @@ const watch = async (ids: ReadonlyArray<string>, io: CliIo, asJson: boolean): Pr
     io.isTty && !asJson
       ? new MultiBar(
           {
-            format: "{id} |{bar}| {done}/{of} | {rate}/s | ETA {eta} | {calls} CRM calls | share {share} | {state}",
+            // cli-progress fills {eta} itself (from the bar's own start): ours is the job's, in {left}.
+            format: "{id} |{bar}| {done}/{of} | {rate}/s | ETA {left} | {calls} CRM calls | share {share} | {state}",
             hideCursor: true,
             clearOnComplete: false
           },
@@ -154,7 +155,7 @@ const watch = async (ids: ReadonlyArray<string>, io: CliIo, asJson: boolean): Pr
         done: records,
         of: v.total ?? "unknown",
         rate: v.rate.toFixed(1),
-        eta: v.job.state === "running" ? eta(v) : "-",
+        left: v.job.state === "running" ? eta(v) : "-",
         calls: v.counts["crm calls"] ?? 0,
         share: shareIn(v, io),
         state: rest === undefined ? v.job.state : rest
@@ -273,7 +274,8 @@ export const program = (io: CliIo): Command => {
       else if (views.length === 0) io.write("no running jobs")
       else
         for (const v of views) {
-          io.write(line(v, io))
+          // `--watch` off a terminal printed this line already.
+          if (!(o.watch === true && !io.isTty)) io.write(line(v, io))
           for (const [k, n] of Object.entries(v.counts).sort(([a], [b]) => a.localeCompare(b))) io.write(`  ${k.padEnd(40)} ${n}`)
         }
     })

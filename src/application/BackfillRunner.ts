@@ -91,7 +91,8 @@ const onPageFailure = Effect.fnUntraced(function* (job: BackfillJob, page: numbe
  */
 const totalOf = Effect.fnUntraced(function* (job: BackfillJob, now: number) {
   const d = job.definition
-  if (d.direction !== "crm-to-commerce") return undefined
+  // A reconcile run is scheduled, not watched: its total would cost calls nobody reads.
+  if (d.direction !== "crm-to-commerce" || d.kind !== "backfill") return undefined
   const crm = yield* Crm
   const windowed = d.modifiedSince !== undefined || d.modifiedUntil !== undefined
   const filter = {

@@ -171,9 +171,10 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     if (o.pauseUntil !== undefined && o.pauseUntil > now) yield* metrics.count("budget_throttled_total")
     if (o.pauseUntil !== undefined && o.pauseUntil > pauseUntil) pauseUntil = news.pauseUntil = o.pauseUntil
     if (o.dailyExhausted === true) crmUsed = Math.max(crmUsed, config.daily)
-    const used = o.dailyRemaining === undefined ? undefined : config.daily - o.dailyRemaining
-    // A negative count means the configured cap is below the CRM's: that proves nothing.
-    if (o.dailyExhausted !== true && used !== undefined && used >= 0 && used < crmUsed - resetMargin) {
+    // In the cap's units, as the floors go: what is left is what counts. A CRM cap above ours
+    // (a remaining figure above our cap) reads as nothing spent.
+    const used = o.dailyRemaining === undefined ? undefined : Math.max(0, config.daily - o.dailyRemaining)
+    if (o.dailyExhausted !== true && used !== undefined && used < crmUsed - resetMargin) {
       yield* Effect.logInfo(`HubSpot's daily count fell from ${crmUsed} to ${used}: its day was reset; counting afresh`)
       restartDay(used)
       yield* Effect.mapError(store.observe({ dayRestarted: true, dailyRemaining: o.dailyRemaining! }, now), storeDown)

@@ -78,6 +78,20 @@ test("a probe whose count is as high as before is no reset: the day stays spent 
   expect(out).toEqual({ probeAt: morning + 30_000, resetAt: Date.UTC(2026, 11, 1) })
 })
 
+test("a CRM cap above ours (HUBSPOT_DAILY_LIMIT set too low) still shows the reset: more left than our whole cap", async () => {
+  const out = await withBudget((budget) =>
+    Effect.gen(function* () {
+      yield* outcome(budget, "live")
+      yield* budget.observe({ dailyExhausted: true })
+      expect(yield* budget.probeDue).toBe(true)
+      // HubSpot's cap is 1 000 000 (ours says 1 000) and 998 000 are left: a fresh day.
+      yield* budget.observe({ dailyRemaining: 998_000 })
+      return yield* outcome(budget, "live")
+    })
+  )
+  expect(out).toBe("granted")
+})
+
 test("a job's share reaches the shared budget capped at BACKFILL_MAX_SHARE; without one the store applies BACKFILL_SHARE", async () => {
   const shares: Array<number | undefined> = []
   const recording = Layer.effect(

@@ -22,7 +22,12 @@ const cli = program({
   run: (effect) => runtime.runPromise(effect),
   write: (line) => console.log(line),
   isTty: process.stdout.isTTY === true,
-  budget: { burst: setup.budget.burst, intervalMs: setup.budget.intervalMs, share: setup.budget.backfillShare },
+  budget: {
+    burst: setup.budget.burst,
+    intervalMs: setup.budget.intervalMs,
+    share: setup.budget.backfillShare,
+    ...(setup.budget.maxBackfillShare === undefined ? {} : { maxShare: setup.budget.maxBackfillShare })
+  },
   pollMs: setup.poll
 })
 let code = 0
@@ -30,8 +35,8 @@ try {
   await cli.parseAsync(process.argv)
 } catch (error) {
   if (error instanceof CommanderError) {
-    // Commander has printed the usage error or the help already.
-    code = error.exitCode
+    // Commander has printed the usage error or the help already; a usage error exits 2.
+    code = error.exitCode === 0 ? 0 : 2
   } else {
     // Effect failures carry their tag: say what went wrong, not a stack trace.
     const e = error as { readonly _tag?: string; readonly jobId?: string; readonly state?: string; readonly message?: string }

@@ -10,20 +10,30 @@ export interface JobView {
   readonly job: BackfillJob
   readonly pages: number
   readonly counts: Readonly<Record<string, number>>
-  /** Records per second since the job was created, up to its last page. */
+  /** Records per second while the job ran (pauses and rests left out), up to its last page. */
   readonly rate: number
   readonly lastPageAt: number | undefined
+  /** Records the job covers, as the source counted them at its start; undefined: unknown. */
+  readonly total: number | undefined
+  /** Seconds left at the job's rate so far; undefined while the total or the rate is unknown. */
+  readonly etaSeconds: number | undefined
 }
 
 const viewOf = (job: BackfillJob, last: PageProgress | undefined): JobView => {
   const records = last?.counts["records"] ?? 0
-  const elapsed = last === undefined ? 0 : (last.finishedAt - job.createdAt) / 1000
+  const elapsed = last === undefined ? 0 : (last.activeMs ?? last.finishedAt - job.createdAt) / 1000
+  const rate = elapsed > 0 ? records / elapsed : 0
+  const done = job.state === "done"
+  // A source counted before the first page may have grown since: the total is at least what was read.
+  const total = last?.total === undefined ? (done ? records : undefined) : Math.max(last.total, records)
   return {
     job,
     pages: last === undefined ? 0 : last.page + 1,
     counts: last?.counts ?? {},
-    rate: elapsed > 0 ? records / elapsed : 0,
-    lastPageAt: last?.finishedAt
+    rate,
+    lastPageAt: last?.finishedAt,
+    total,
+    etaSeconds: done ? 0 : total !== undefined && rate > 0 ? Math.max(0, total - records) / rate : undefined
   }
 }
 

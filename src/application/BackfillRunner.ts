@@ -5,7 +5,9 @@
 // process killed mid-page leaves the page unfinished: the next holder redoes that page only.
 import { Cause, Clock, Duration, Effect, Layer } from "effect"
 import type { Tally } from "./DryRunWrites.ts"
+import { CallTally, Lane, LaneShare } from "./Lane.ts"
 import { type BackfillJob, BackfillJobs, type PageProgress } from "./ports/BackfillJobs.ts"
+import { Crm } from "./ports/Crm.ts"
 import { cappedBackoff } from "./RetrySchedules.ts"
 import { runBackfillPage } from "./RunBackfillPage.ts"
 
@@ -30,6 +32,9 @@ export const addCounts = (a: Readonly<Tally> | undefined, b: Readonly<Tally>): T
   return sum
 }
 
+/** A gap between pages longer than this (a pause, a rest, an outage) is not time spent on the job. */
+const MAX_GAP_MS = 5_000
+
 /** A wait of this length or more is a spent day (or a long outage): the job records it and rests. */
 const LONG_WAIT_MS = 60_000
 
@@ -39,30 +44,64 @@ interface Failure {
   readonly retryable?: boolean
   readonly reason?: unknown
   readonly retryAfterMs?: number
+  readonly pause?: boolean
 }
 
-/** Until when a failed page should rest: a spent daily quota names its reset. */
-const restUntil = (error: Failure, now: number): number | undefined => {
+interface Rest {
+  readonly until: number
+  readonly note: string
+}
+
+/**
+ * Until when a failed page should rest, and why. A spent daily quota (the CRM's error, or the
+ * flow's pause on it) rests until the next probe of the CRM's count, which comes before the reset
+ * it names: a reset earlier than our midnight (a wrong time zone, a skewed clock) is found then.
+ */
+const restOf = (error: Failure, now: number): Rest | undefined => {
   const reason =
     typeof error.reason === "object" && error.reason !== null ? (error.reason as { readonly resetAt?: unknown; readonly retryAfterMs?: unknown }) : {}
-  if (typeof reason.resetAt === "number") return reason.resetAt
+  if (typeof reason.resetAt === "number") {
+    const until = typeof reason.retryAfterMs === "number" ? Math.min(reason.resetAt, now + reason.retryAfterMs) : reason.resetAt
+    return { until, note: `daily API cap spent; resets by ${new Date(reason.resetAt).toISOString()}, the CRM is asked again before` }
+  }
   const wait = typeof reason.retryAfterMs === "number" ? reason.retryAfterMs : error.retryAfterMs
-  return wait !== undefined && wait >= LONG_WAIT_MS ? now + wait : undefined
+  if (wait !== undefined && (wait >= LONG_WAIT_MS || error.pause === true)) return { until: now + wait, note: error.message }
+  return undefined
 }
 
 const onPageFailure = Effect.fnUntraced(function* (job: BackfillJob, page: number, error: Failure) {
   const jobs = yield* BackfillJobs
   const now = yield* Clock.currentTimeMillis
-  const until = restUntil(error, now)
-  if (until !== undefined) {
-    yield* Effect.logInfo(`backfill ${job.id} waits until ${new Date(until).toISOString()}: ${error.message}`)
-    return yield* jobs.setState([job.id], "running", until, now)
+  const rest = restOf(error, now)
+  if (rest !== undefined) {
+    yield* Effect.logInfo(`backfill ${job.id} waits until ${new Date(rest.until).toISOString()}: ${rest.note}`)
+    return yield* jobs.setState([job.id], "running", rest.until, now, rest.note)
   }
   if (error.isRetryable === true || error.retryable === true)
     return yield* Effect.logWarning(`backfill ${job.id} page ${page} failed; retrying: ${error.message}`)
   // A source that refuses to list (bad cursor, bad filter) cannot go on by itself: an operator looks.
   yield* Effect.logError(`backfill ${job.id} page ${page} failed for good; pausing the job: ${error.message}`)
-  yield* jobs.setState([job.id], "paused", undefined, now)
+  yield* jobs.setState([job.id], "paused", undefined, now, `page ${page} failed: ${error.message}`)
+})
+
+/**
+ * The records a job covers, counted by the CRM before its first page (one call per type); the
+ * shop's REST API has no count, so a commerce → CRM job's total stays unknown. A failed count
+ * never holds the job up: the total is then unknown.
+ */
+const totalOf = Effect.fnUntraced(function* (job: BackfillJob, now: number) {
+  const d = job.definition
+  // A reconcile run is scheduled, not watched: its total would cost calls nobody reads.
+  if (d.direction !== "crm-to-commerce" || d.kind !== "backfill") return undefined
+  const crm = yield* Crm
+  const windowed = d.modifiedSince !== undefined || d.modifiedUntil !== undefined
+  const filter = {
+    ...(d.fromId === undefined ? {} : { fromId: d.fromId }),
+    ...(d.toId === undefined ? {} : { toId: d.toId }),
+    ...(windowed ? { from: d.modifiedSince ?? 0, to: d.modifiedUntil ?? now } : {})
+  }
+  const counts = yield* Effect.forEach(d.types, (type) => crm.count(type as "company", filter))
+  return counts.every((n) => n !== undefined) ? counts.reduce<number>((a, n) => a + (n ?? 0), 0) : undefined
 })
 
 /** Runs the next page of `job` if this replica gets its lease; true when a page finished. */
@@ -75,13 +114,25 @@ const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgres
   }
   const page = last === undefined ? 0 : last.page + 1
   if (!(yield* jobs.lease({ jobId: job.id, page, holder: options.holder, expiresAt: now + options.leaseMs }, now))) return false
-  const outcome = yield* runBackfillPage(job, last?.cursor, page).pipe(
+  // The page's CRM calls are counted for the job's progress; they spend the lane at the job's share.
+  const tally = { calls: 0 }
+  const inLane = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    effect.pipe(Effect.provideService(Lane, "backfill"), Effect.provideService(LaneShare, job.definition.share), Effect.provideService(CallTally, tally))
+  const total =
+    last === undefined
+      ? yield* inLane(totalOf(job, now)).pipe(
+          Effect.catch((error) => Effect.as(Effect.logWarning(`backfill ${job.id}: no total (${error.message}); progress shows it as unknown`), undefined))
+        )
+      : last.total
+  const outcome = yield* inLane(runBackfillPage(job, last?.cursor, page)).pipe(
     Effect.map((o) => ({ _tag: "Ran", ...o }) as const),
     Effect.catch((error: Failure) => onPageFailure(job, page, error).pipe(Effect.as({ _tag: "Failed" } as const)))
   )
   if (outcome._tag === "Failed") return false
   const finishedAt = yield* Clock.currentTimeMillis
-  const first = yield* jobs.finish({ jobId: job.id, page, cursor: outcome.next, counts: addCounts(last?.counts, outcome.counts), finishedAt })
+  const counts = addCounts(last?.counts, { ...outcome.counts, "crm calls": tally.calls })
+  const activeMs = (last?.activeMs ?? 0) + finishedAt - Math.max(last?.finishedAt ?? job.createdAt, now - MAX_GAP_MS)
+  const first = yield* jobs.finish({ jobId: job.id, page, cursor: outcome.next, counts, ...(total === undefined ? {} : { total }), activeMs, finishedAt })
   if (first)
     yield* Effect.logInfo("backfill page finished").pipe(
       Effect.annotateLogs({ job: job.id, page, records: outcome.counts["records"] ?? 0, holder: options.holder })

@@ -18,7 +18,20 @@ export interface BudgetConfig {
    * fraction of `daily` when ≤ 1, a count otherwise. Default 0.2 (20 %).
    */
   readonly backfillDailyReserve?: number
+  /** The most a job's own `--share` may ask for (BACKFILL_MAX_SHARE); default 0.9, so live keeps a tenth. */
+  readonly maxBackfillShare?: number
+  /**
+   * While the day is spent, one call per this many ms asks HubSpot whether its day was reset
+   * (DAILY_PROBE_INTERVAL): a wrong time zone or a skewed clock then costs minutes, not a day.
+   */
+  readonly dailyProbeMs?: number
 }
+
+/** The backfill share a page runs at: the job's own (capped at the ceiling) or BACKFILL_SHARE. */
+export const laneShare = (config: Pick<BudgetConfig, "backfillShare" | "maxBackfillShare">, asked: number | undefined): number =>
+  asked === undefined ? config.backfillShare : Math.max(0, Math.min(asked, config.maxBackfillShare ?? 0.9))
+
+export const DEFAULT_DAILY_PROBE_MS = 60_000
 
 /** The day's count past which the backfill lane stops until the reset. */
 export const backfillDailyStop = (config: BudgetConfig): number => {
@@ -54,7 +67,7 @@ export const plan = (config: BudgetConfig): SlotPlan => {
 }
 
 /** Rounding must neither shut the backfill out (share > 0) nor let it take live's last token. */
-const backfillCapacity = (capacity: number, share: number): number => {
+export const backfillCapacity = (capacity: number, share: number): number => {
   if (share <= 0) return 0
   if (share >= 1) return capacity
   if (capacity < 2) return 0
@@ -82,11 +95,16 @@ export interface SlotUsage {
 const TAIL_SHARE = 0.25
 const tailStart = (p: SlotPlan, slot: Slot) => slot.endsAt - Math.floor(p.slotMs * TAIL_SHARE)
 
-/** Tokens a lane may still lease from a slot: live the whole slot, backfill its share (all in the tail). */
-export const roomFor = (p: SlotPlan, lane: LaneName, usage: SlotUsage, now: number): number => {
+/**
+ * Tokens a lane may still lease from a slot: live the whole slot, backfill its share (all in the
+ * tail). `share` is the leasing job's own; the slot's backfill count is the lane's, so jobs with
+ * different shares running at once together take at most the largest of their shares.
+ */
+export const roomFor = (p: SlotPlan, lane: LaneName, usage: SlotUsage, now: number, share?: number): number => {
   const free = p.capacity - usage.used
   if (lane === "live" || now >= tailStart(p, slotAt(p, now))) return Math.max(0, free)
-  return Math.max(0, Math.min(free, p.backfillCapacity - usage.backfill))
+  const cap = share === undefined ? p.backfillCapacity : backfillCapacity(p.capacity, share)
+  return Math.max(0, Math.min(free, cap - usage.backfill))
 }
 /** When a lane that found no room may ask again: the backfill at the tail if live left some. */
 export const retryAt = (p: SlotPlan, lane: LaneName, usage: SlotUsage, now: number): number => {
@@ -104,6 +122,13 @@ export const takeable = (p: SlotPlan, lane: LaneName, tokens: number): boolean =
  */
 export const dailyLeaseSize = (config: BudgetConfig, p: SlotPlan): number =>
   Math.min(config.daily, Math.max(p.capacity, Math.min(1000, Math.floor(config.daily / 250))))
+
+/**
+ * How far HubSpot's daily count must fall below the highest it showed before we call it a reset:
+ * answers of calls in flight arrive out of order, and leases not yet spent sit above HubSpot's count.
+ */
+export const dailyResetMargin = (config: BudgetConfig): number =>
+  Math.max(1, Math.ceil(config.daily * 0.05), Math.min(2 * dailyLeaseSize(config, plan(config)), Math.floor(config.daily / 4)))
 
 export interface LocalDay {
   readonly key: string

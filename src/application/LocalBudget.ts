@@ -3,12 +3,15 @@
 // slot's worth (and, every ~1000 calls, a slice of the daily cap).
 import { Clock, Context, Effect, Layer, Random, Schema, Semaphore } from "effect"
 import * as BudgetPolicy from "./BudgetPolicy.ts"
-import type { LaneName } from "./Lane.ts"
+import { type LaneName, LaneShare } from "./Lane.ts"
 import { Metrics } from "./ports/Metrics.ts"
 import { BudgetUnavailable, type Observation, RateBudget, type RateBudgetError } from "./ports/RateBudget.ts"
 
-/** The daily cap is spent (our count or HubSpot's DAILY): nothing until `resetAt`. */
-export class DailyBudgetSpent extends Schema.TaggedError<DailyBudgetSpent>()("DailyBudgetSpent", { resetAt: Schema.Finite }) {
+/**
+ * The daily cap is spent (our count or HubSpot's DAILY): nothing until `resetAt`, unless a probe
+ * at `probeAt` finds HubSpot's day was reset earlier.
+ */
+export class DailyBudgetSpent extends Schema.TaggedError<DailyBudgetSpent>()("DailyBudgetSpent", { resetAt: Schema.Finite, probeAt: Schema.Finite }) {
   readonly isRetryable = false
 }
 export class BudgetError extends Schema.TaggedError<BudgetError>()("BudgetError", {
@@ -22,15 +25,23 @@ export class BudgetError extends Schema.TaggedError<BudgetError>()("BudgetError"
 export class LocalBudget extends Context.Service<
   LocalBudget,
   {
-    /** Waits (on the Clock) until `tokens` are granted to the lane, or fails once the day is spent. */
-    readonly take: (lane: LaneName, tokens: number) => Effect.Effect<void, BudgetError>
+    /**
+     * Waits (on the Clock) until `tokens` are granted to the lane, or fails once the day is spent.
+     * `daily: false` (a probe of the daily cap) takes rolling-window tokens only.
+     */
+    readonly take: (lane: LaneName, tokens: number, daily?: boolean) => Effect.Effect<void, BudgetError>
+    /**
+     * True when the day is spent here and a probe of HubSpot's daily count is due (at most one
+     * per DAILY_PROBE_INTERVAL in this process): the caller makes one cheap call and observes it.
+     */
+    readonly probeDue: Effect.Effect<boolean>
     /** What HubSpot answered: applied here at once, shared through the store only when it is news. */
     readonly observe: (observation: Observation) => Effect.Effect<void, BudgetError>
   }
 >()("crm-sync/application/LocalBudget") {}
 
 const storeDown = (error: RateBudgetError) => new BudgetError({ reason: error.reason })
-const spent = (resetAt: number) => new BudgetError({ reason: new DailyBudgetSpent({ resetAt }) })
+const spent = (resetAt: number, probeAt: number) => new BudgetError({ reason: new DailyBudgetSpent({ resetAt, probeAt: Math.min(resetAt, probeAt) }) })
 
 interface Held {
   until: number
@@ -50,42 +61,59 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
   const day = { resetAt: 0, left: 0, top: 0 }
   let pauseUntil = 0
   let exhaustedUntil = 0
+  const probeMs = config.dailyProbeMs ?? BudgetPolicy.DEFAULT_DAILY_PROBE_MS
+  let nextProbeAt = 0
+  /** The store is asked again at most this often while it says the day is spent (another replica may restart it). */
+  let nextStoreCheckAt = 0
+  /**
+   * HubSpot's own count of the day, the highest it has shown (a DAILY 429 shows the cap). It only
+   * grows within HubSpot's day: an answer well below it means HubSpot's day was reset.
+   */
+  let crmUsed = 0
+  const resetMargin = BudgetPolicy.dailyResetMargin(config)
 
   const rollDay = (now: number) => {
     if (now < day.resetAt) return
     Object.assign(day, { resetAt: BudgetPolicy.localDay(config.timeZone, now).resetAt, left: 0, top: 0 })
+    crmUsed = 0
   }
+  const spentNow = (now: number) => spent(now < exhaustedUntil ? exhaustedUntil : day.resetAt, Math.max(now, nextProbeAt))
   const hasLease = (lane: LaneName, tokens: number, now: number) => held[lane].until > now && held[lane].left >= tokens
-  const spend = (lane: LaneName, tokens: number, now: number): boolean => {
-    if (now < pauseUntil || now < exhaustedUntil || now >= day.resetAt || day.left < tokens || !hasLease(lane, tokens, now)) return false
+  const spend = (lane: LaneName, tokens: number, now: number, daily: boolean): boolean => {
+    if (now < pauseUntil || !hasLease(lane, tokens, now)) return false
+    if (daily && (now < exhaustedUntil || now >= day.resetAt || day.left < tokens)) return false
     held[lane].left -= tokens
-    day.left -= tokens
+    if (daily) day.left -= tokens
     return true
   }
 
   const refillDay = Effect.fnUntraced(function* (now: number) {
     const lease = yield* Effect.mapError(store.leaseDay(daySize, now), storeDown)
+    nextStoreCheckAt = now + probeMs
     if (lease._tag === "DailyExhausted") {
       exhaustedUntil = lease.resetAt
-      return yield* spent(lease.resetAt)
+      crmUsed = Math.max(crmUsed, config.daily)
+      return yield* spent(lease.resetAt, Math.max(now, nextProbeAt))
     }
+    exhaustedUntil = 0
     day.left += lease.tokens
     day.top = Math.max(day.top, lease.top)
   })
 
   /** One fiber at a time: returns how long to wait before trying again (0: try now). */
-  const refill = Effect.fnUntraced(function* (lane: LaneName, tokens: number) {
+  const refill = Effect.fnUntraced(function* (lane: LaneName, tokens: number, daily: boolean, share: number | undefined) {
     const now = yield* Clock.currentTimeMillis
     rollDay(now)
     if (now < pauseUntil) return pauseUntil - now
-    if (now < exhaustedUntil) return yield* spent(exhaustedUntil)
-    if (day.left < tokens) {
+    // Spent: ask the store again now and then, as another replica's probe may have restarted the day.
+    if (daily && now < exhaustedUntil && now < nextStoreCheckAt) return yield* spent(exhaustedUntil, Math.max(now, nextProbeAt))
+    if (daily && (day.left < tokens || now < exhaustedUntil)) {
       yield* refillDay(now)
       return 0
     }
     if (hasLease(lane, tokens, now)) return 0
     if (now < blocked[lane]) return blocked[lane] - now
-    const lease = yield* Effect.mapError(store.lease(lane, plan.capacity, now), storeDown)
+    const lease = yield* Effect.mapError(store.lease(lane, plan.capacity, now, lane === "backfill" ? share : undefined), storeDown)
     if (lease._tag === "Wait") {
       // Replicas that all wake at the slot's start would race for its first lease; a few percent
       // of a slot apart, the later one reads what the first took instead of losing an insert.
@@ -105,18 +133,36 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     return lane === "backfill" && day.top - day.left >= backfillStop
   }
 
-  const take = (lane: LaneName, tokens: number): Effect.Effect<void, BudgetError> =>
+  const take = (lane: LaneName, tokens: number, daily = true): Effect.Effect<void, BudgetError> =>
     BudgetPolicy.takeable(plan, lane, tokens)
       ? Effect.gen(function* () {
+          const asked = yield* LaneShare
+          const share = asked === undefined ? undefined : BudgetPolicy.laneShare(config, asked)
           while (true) {
             const now = yield* Clock.currentTimeMillis
-            if (reserveReached(lane, now)) return yield* spent(day.resetAt)
-            if (spend(lane, tokens, now)) return yield* metrics.count("budget_tokens_total", { lane }, tokens)
-            const wait = yield* refills.withPermits(1)(refill(lane, tokens))
+            if (daily && reserveReached(lane, now)) return yield* spentNow(now)
+            if (spend(lane, tokens, now, daily)) return yield* metrics.count("budget_tokens_total", { lane }, tokens)
+            const wait = yield* refills.withPermits(1)(refill(lane, tokens, daily, share))
             if (wait > 0) yield* Effect.sleep(wait)
           }
         })
       : Effect.die(new RangeError(`cannot take ${tokens} ${lane} tokens`))
+
+  const probeDue = Effect.map(Clock.currentTimeMillis, (now) => {
+    rollDay(now)
+    const dayIsSpent = now < exhaustedUntil || day.top - day.left >= backfillStop
+    if (!dayIsSpent || now < nextProbeAt) return false
+    nextProbeAt = now + probeMs
+    return true
+  })
+
+  /** HubSpot's count fell: its day restarted. Count afresh from it, here and in the store. */
+  const restartDay = (used: number) => {
+    Object.assign(day, { left: 0, top: used })
+    exhaustedUntil = 0
+    nextStoreCheckAt = 0
+    crmUsed = used
+  }
 
   const observe = Effect.fnUntraced(function* (o: Observation) {
     const now = yield* Clock.currentTimeMillis
@@ -124,6 +170,17 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     const news: { pauseUntil?: number; dailyRemaining?: number; dailyExhausted?: boolean } = {}
     if (o.pauseUntil !== undefined && o.pauseUntil > now) yield* metrics.count("budget_throttled_total")
     if (o.pauseUntil !== undefined && o.pauseUntil > pauseUntil) pauseUntil = news.pauseUntil = o.pauseUntil
+    if (o.dailyExhausted === true) crmUsed = Math.max(crmUsed, config.daily)
+    // In the cap's units, as the floors go: what is left is what counts. A CRM cap above ours
+    // (a remaining figure above our cap) reads as nothing spent.
+    const used = o.dailyRemaining === undefined ? undefined : Math.max(0, config.daily - o.dailyRemaining)
+    if (o.dailyExhausted !== true && used !== undefined && used < crmUsed - resetMargin) {
+      yield* Effect.logInfo(`HubSpot's daily count fell from ${crmUsed} to ${used}: its day was reset; counting afresh`)
+      restartDay(used)
+      yield* Effect.mapError(store.observe({ dayRestarted: true, dailyRemaining: o.dailyRemaining! }, now), storeDown)
+      return
+    }
+    if (used !== undefined) crmUsed = Math.max(crmUsed, used)
     if (o.dailyExhausted === true && now >= exhaustedUntil) {
       exhaustedUntil = day.resetAt
       news.dailyExhausted = true
@@ -139,7 +196,7 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     if (Object.keys(news).length > 0) yield* Effect.mapError(store.observe(news, now), storeDown)
   })
 
-  return LocalBudget.of({ take, observe })
+  return LocalBudget.of({ take, observe, probeDue })
 })
 
 /** Needs the shared RateBudget; one per process, so its leases serve every call of the process. */

@@ -28,9 +28,18 @@ export interface PortError {
 const floorOf = (reason: unknown): number | undefined =>
   typeof reason === "object" && reason !== null && "retryAfterMs" in reason && typeof reason.retryAfterMs === "number" ? reason.retryAfterMs : undefined
 
+// A reason naming a reset (a spent daily quota) is a wait for the reset or the next probe of the
+// CRM's count, not a failed attempt: however often it is asked again, the message is not parked.
+const isQuota = (reason: unknown): boolean => typeof reason === "object" && reason !== null && "resetAt" in reason && typeof reason.resetAt === "number"
+
 export const fromError = (error: PortError): StepFailure => {
   const floor = floorOf(error.reason)
-  return new StepFailure({ retryable: error.isRetryable, reason: error.message, ...(floor === undefined ? {} : { retryAfterMs: floor }) })
+  return new StepFailure({
+    retryable: error.isRetryable,
+    reason: error.message,
+    ...(floor === undefined ? {} : { retryAfterMs: floor }),
+    ...(isQuota(error.reason) ? { pause: true } : {})
+  })
 }
 
 /** One record a batch write refused: retried only when the other side answered nothing for it. */

@@ -43,6 +43,24 @@ export const backfillJobsContract = (name: string, makeLayer: () => Layer.Layer<
       expect(out[0]!.definition).toEqual(aJob("a", 1).definition)
     })
 
+    test("counts keyed by any outcome text (dots, a leading $), the total and a resting note round-trip", async () => {
+      const counts = { records: 7, "invalid: business is invalid: domain [domain] must be a host name such as shop.example.com": 2, $weird: 1 }
+      const out = await run((jobs) =>
+        Effect.gen(function* () {
+          yield* jobs.create([aJob("noted", 1)])
+          yield* jobs.setState(["noted"], "running", 50, 2, "daily API cap spent")
+          const resting = (yield* jobs.list).find((j) => j.id === "noted")
+          yield* jobs.setState(["noted"], "paused", undefined, 3)
+          const paused = (yield* jobs.list).find((j) => j.id === "noted")
+          yield* jobs.finish({ jobId: "noted", page: 0, cursor: "c", counts, total: 12, activeMs: 3, finishedAt: 4 })
+          return { resting, paused, progress: yield* jobs.progress(["noted"]) }
+        })
+      )
+      expect(out.resting).toMatchObject({ state: "running", waitUntil: 50, note: "daily API cap spent" })
+      expect(out.paused?.note).toBeUndefined()
+      expect(out.progress).toEqual([{ jobId: "noted", page: 0, cursor: "c", counts, total: 12, activeMs: 3, finishedAt: 4 }])
+    })
+
     test("a page is finished once; progress is the last finished page", async () => {
       const out = await run((jobs) =>
         Effect.gen(function* () {

@@ -170,6 +170,25 @@ export const crmContract = <E>(name: string, makeLayer: () => Layer.Layer<Crm, E
       expect(pages).toBeGreaterThanOrEqual(3)
     })
 
+    test("count says how many records an id range holds, and how many in all", async () => {
+      const { inRange, all, after } = await run(
+        Effect.gen(function* () {
+          const crm = yield* Crm
+          const before = yield* crm.count("company", {})
+          const ids = (yield* crm.upsert(
+            "company",
+            Array.from({ length: 7 }, (_, i) => ({ commerceId: key(`count${i}`), properties: { name: `Count ${i}` } }))
+          )).map(applied)
+          const sorted = [...ids].sort((a, b) => Number(a) - Number(b))
+          const inRange = yield* crm.count("company", { fromId: sorted[1]!, toId: sorted[5]! })
+          const all = yield* crm.count("company", {})
+          return { inRange, all, after: (before ?? 0) + 7 }
+        })
+      )
+      expect(inRange).toBe(5)
+      expect(all).toBe(after)
+    })
+
     test("modifiedBetween pages through the records changed in a window, oldest first", async () => {
       const { ids, seen } = await run(
         Effect.gen(function* () {

@@ -35,10 +35,10 @@ export const counting = (inner: Layer.Layer<RateBudget, unknown>) => {
     RateBudget,
     Effect.map(Effect.service(RateBudget), (b) =>
       RateBudget.of({
-        lease: (lane, max, now) =>
+        lease: (lane, max, now, share) =>
           Effect.andThen(
             Effect.sync(() => calls.lease++),
-            b.lease(lane, max, now)
+            b.lease(lane, max, now, share)
           ),
         leaseDay: (max, now) =>
           Effect.andThen(
@@ -217,6 +217,44 @@ export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolic
       expect(out).toEqual({ left: { _tag: "Leased", tokens: 2, top: 1000 }, stillSpent: { _tag: "DailyExhausted", resetAt: Date.UTC(2024, 5, 3, 22) } })
       const exhausted = await run((b) => Effect.andThen(b.observe({ dailyExhausted: true }, slotStart()), b.leaseDay(1, slotStart(1))))
       expect(exhausted._tag).toBe("DailyExhausted")
+    })
+
+    test("a job's own share bounds the backfill lane; jobs at different shares together take at most the largest", async () => {
+      const config = { ...budgetConfig, burst: 190 } // 19 a slot: share 0.2 → 3, 0.5 → 9, 0.8 → 15
+      const wide = BudgetPolicy.plan(config)
+      const at = (Math.ceil(Date.UTC(2024, 5, 3, 10) / wide.slotMs) + 1) * wide.slotMs // a slot's start, far from its tail
+      const out = await run(
+        (b) =>
+          Effect.gen(function* () {
+            const small = yield* b.lease("backfill", 19, at, 0.2)
+            const large = yield* b.lease("backfill", 19, at + 1, 0.8)
+            const smallAgain = yield* b.lease("backfill", 19, at + 2, 0.2)
+            const byDefault = yield* b.lease("backfill", 19, at + 3)
+            const live = yield* b.lease("live", 19, at + 4)
+            return [small, large, smallAgain, byDefault, live].map((l) => (l._tag === "Leased" ? l.tokens : 0))
+          }),
+        config
+      )
+      expect(out).toEqual([3, 12, 0, 0, 4])
+    })
+
+    test("a restart of the day (HubSpot's count fell) counts afresh from HubSpot's count; a late second report changes nothing", async () => {
+      const out = await run((b) =>
+        Effect.gen(function* () {
+          yield* b.observe({ dailyExhausted: true }, slotStart())
+          const spent = yield* b.leaseDay(10, slotStart(1))
+          yield* b.observe({ dayRestarted: true, dailyRemaining: 990 }, slotStart(2))
+          const fresh = yield* b.leaseDay(10, slotStart(3))
+          // Another replica saw the reset a little later: the count is HubSpot's already.
+          yield* b.observe({ dayRestarted: true, dailyRemaining: 985 }, slotStart(4))
+          const next = yield* b.leaseDay(5, slotStart(5))
+          return { spent: spent._tag, fresh, next, usage: (yield* b.usage(slotStart(6))).day }
+        })
+      )
+      expect(out.spent).toBe("DailyExhausted")
+      expect(out.fresh).toEqual({ _tag: "Leased", tokens: 10, top: 20 })
+      expect(out.next).toEqual({ _tag: "Leased", tokens: 5, top: 25 })
+      expect(out.usage).toMatchObject({ leased: 25, floor: 15, cap: 1000 })
     })
 
     test("pauseUntil blocks both lanes, on every replica, until then", async () => {

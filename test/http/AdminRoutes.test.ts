@@ -277,8 +277,14 @@ describe("backfill jobs", () => {
       pageSize: 500,
       dryRun: false
     })
+    // A job's own share is stored and shown; without one the configured BACKFILL_SHARE applies.
+    const shared = (await (await post("/admin/jobs", { direction: "crm-to-commerce", type: "company", share: 0.3 })).json()) as View & { share: number }
+    expect(shared).toMatchObject({ job: { definition: { share: 0.3 } }, share: 0.3 })
+    expect(((await (await get(`/admin/jobs/${view.job.id}`)).json()) as { share: number }).share).toBe(0.5)
     expect((await get("/admin/jobs/no-such-job")).status).toBe(404)
     for (const bad of [
+      { direction: "crm-to-commerce", type: "contact", share: 1.5 },
+      { direction: "crm-to-commerce", type: "contact", share: -0.1 },
       {},
       { direction: "sideways", type: "contact" },
       { direction: "crm-to-commerce", type: "planet" },

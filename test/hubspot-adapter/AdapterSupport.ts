@@ -38,10 +38,10 @@ export const recordingBudget = (config: BudgetConfig = budgetConfig) => {
     RateBudget,
     Effect.map(InMemoryRateBudget.make(config), (inner) =>
       RateBudget.of({
-        lease: (lane, max, now) =>
+        lease: (lane, max, now, share) =>
           Effect.andThen(
             Effect.sync(() => log.takes.push(lane)),
-            inner.lease(lane, max, now)
+            inner.lease(lane, max, now, share)
           ),
         leaseDay: inner.leaseDay,
         observe: (observation, now) =>

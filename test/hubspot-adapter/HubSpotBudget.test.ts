@@ -36,13 +36,18 @@ describe("the adapter and the rate budget", () => {
     expect(log.takes).toEqual(["live", "backfill"])
   })
 
-  test("a spent daily budget fails as quota exhausted (until its reset) before any HTTP call", async () => {
+  test("a spent daily budget probes HubSpot once, then fails as quota exhausted until the next probe without an HTTP call", async () => {
     const { layer } = recordingBudget({ ...budgetConfig, daily: 1 })
     const before = sim.requestLog().length
-    const error = await failureWith(adapterLayer(sim, {}, layer))(Effect.repeat(read, { times: 1 }))
+    const error = await failureWith(adapterLayer(sim, {}, layer))(Effect.repeat(read, { times: 3 }))
     expect(error.reason._tag).toBe("CrmQuotaExhausted")
-    expect(error.reason._tag === "CrmQuotaExhausted" && error.reason.retryAfterMs).toBeGreaterThan(0)
-    expect(sim.requestLog().length - before).toBe(1)
+    // Until the next probe (60 s by default), not our midnight.
+    expect(error.reason._tag === "CrmQuotaExhausted" && error.reason.retryAfterMs).toBeGreaterThan(50_000)
+    expect(error.reason._tag === "CrmQuotaExhausted" && error.reason.retryAfterMs).toBeLessThanOrEqual(60_000)
+    // The one read the day allowed, and one probe: the answer did not show a reset.
+    const calls = sim.requestLog().slice(before)
+    expect(calls).toHaveLength(2)
+    expect(calls[1]?.query).toContain("limit=1")
   })
 
   test("a Wait from the budget delays the call instead of failing it", async () => {
@@ -56,7 +61,8 @@ describe("the adapter and the rate budget", () => {
     const tiny = await startHubSpotSimulator({ port: 0, dailyLimit: 1 })
     const first = await failureWith(adapterLayer(tiny, {}, recordingBudget().layer))(Effect.repeat(read, { times: 1 }))
     expect(first.reason._tag).toBe("CrmQuotaExhausted")
-    expect(tiny.requestLog()).toHaveLength(1)
+    // The batch read (207), then one probe of the daily count, which HubSpot refuses with DAILY.
+    expect(tiny.requestLog().map((r) => r.status)).toEqual([207, 429])
     // Another replica's budget that has not heard yet: HubSpot itself says DAILY.
     const { log, layer } = recordingBudget()
     const second = await failureWith(adapterLayer(tiny, {}, layer))(read)

@@ -65,6 +65,19 @@ describe("rate limits", () => {
     expect(err.headers["x-hubspot-ratelimit-daily-remaining"]).toBe("0")
   })
 
+  test("the day's reset (POST /__sim/day/reset) lets calls through again and restarts the daily count", async () => {
+    sim.reset()
+    for (let i = 0; i < 5; i++) await (await call()).text()
+    await Bun.sleep(burstIntervalMs + 50)
+    for (let i = 0; i < 3; i++) await (await call()).text()
+    expect((await call()).status).toBe(429)
+    expect((await fetch(`${sim.url}/__sim/day/reset`, { method: "POST" })).status).toBe(204)
+    const after = await call()
+    expect(after.status).toBe(200)
+    expect(after.headers.get("X-HubSpot-RateLimit-Daily-Remaining")).toBe("7")
+    sim.reset()
+  })
+
   test("api usage endpoint reports the calls counted", async () => {
     for (let i = 0; i < 2; i++) await (await call()).text()
     const res = await fetch(`${sim.url}/account-info/v3/api-usage/daily/private-apps`, { headers: { Authorization: "Bearer test-token" } })

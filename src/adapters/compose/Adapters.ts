@@ -1,6 +1,7 @@
 // Picks an adapter for every port from the configuration: the real one where its URL or token is
 // set, the embedded in-memory one otherwise.
 import { Effect, Layer, Option, Redacted } from "effect"
+import * as BudgetPolicy from "../../application/BudgetPolicy.ts"
 import * as LocalBudget from "../../application/LocalBudget.ts"
 import { OutboxSignal } from "../../application/OutboxSignal.ts"
 import type { Step } from "../../application/Step.ts"
@@ -40,7 +41,13 @@ export const layer = (config: Settings.Settings, steps: ReadonlyArray<Step>) =>
       })
       const crm = Option.match(config.hubspotToken, {
         onNone: () => InMemoryCrm.layer(),
-        onSome: (accessToken) => HubSpotCrm.layer({ accessToken, basePath: config.hubspotBasePath, timeZone: budget.timeZone })
+        onSome: (accessToken) =>
+          HubSpotCrm.layer({
+            accessToken,
+            basePath: config.hubspotBasePath,
+            timeZone: budget.timeZone,
+            dailyProbeMs: budget.dailyProbeMs ?? BudgetPolicy.DEFAULT_DAILY_PROBE_MS
+          })
       })
       const commerce = Option.match(config.commerceApiUrl, {
         onNone: () => InMemoryCommerceApi.layer(),

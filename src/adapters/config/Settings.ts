@@ -6,6 +6,14 @@ import type { BudgetConfig } from "../../application/BudgetPolicy.ts"
 /** An unset or empty variable means "not configured". */
 const optionalSecret = (name: string) => Config.option(Config.Redacted(name)).pipe(Config.map(Option.filter((value) => Redacted.value(value).trim() !== "")))
 
+/** A duration ("30 seconds") or a bare number of seconds. */
+const secondsOrDuration = (name: string, fallback: Duration.Duration) =>
+  Config.Duration(name).pipe(
+    Config.orElse(() => Config.Finite(name).pipe(Config.map((seconds) => Duration.seconds(seconds)))),
+    Config.withDefault(fallback),
+    Config.map(Duration.toMillis)
+  )
+
 export const budget: Config.Config<BudgetConfig> = Config.all({
   burst: Config.Int("HUBSPOT_BURST_LIMIT").pipe(Config.withDefault(100)),
   intervalMs: Config.Int("HUBSPOT_BURST_INTERVAL_MS").pipe(Config.withDefault(10_000)),
@@ -13,7 +21,11 @@ export const budget: Config.Config<BudgetConfig> = Config.all({
   backfillShare: Config.Finite("BACKFILL_SHARE").pipe(Config.withDefault(0.5)),
   timeZone: Config.String("HUBSPOT_TIME_ZONE").pipe(Config.withDefault("UTC")),
   // A fraction of the daily cap (≤ 1) or a number of calls; the backfill stops there for the day.
-  backfillDailyReserve: Config.Finite("BACKFILL_DAILY_RESERVE").pipe(Config.withDefault(0.2))
+  backfillDailyReserve: Config.Finite("BACKFILL_DAILY_RESERVE").pipe(Config.withDefault(0.2)),
+  // The most a job's own --share may take of each window: live keeps the rest.
+  maxBackfillShare: Config.Finite("BACKFILL_MAX_SHARE").pipe(Config.withDefault(0.9)),
+  // While the day is spent, one cheap call this often asks HubSpot whether its day was reset.
+  dailyProbeMs: secondsOrDuration("DAILY_PROBE_INTERVAL", Duration.seconds(60))
 })
 
 /** A duration ("15 minutes", "30 seconds") or a bare number of minutes; 0 turns it off. */

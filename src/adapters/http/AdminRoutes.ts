@@ -6,7 +6,7 @@ import type { Context as HonoContext } from "hono"
 import { Hono } from "hono"
 import { changeJob, type JobView, jobStatus, listJobs, startJob } from "../../application/BackfillCommands.ts"
 import { typesFor } from "../../application/BackfillPages.ts"
-import type { BudgetConfig } from "../../application/BudgetPolicy.ts"
+import { type BudgetConfig, laneShare } from "../../application/BudgetPolicy.ts"
 import { entityStatus } from "../../application/EntityStatus.ts"
 import { discardParked, findParked, replayMatching, replayParked, showParked } from "../../application/ParkedOperations.ts"
 import type { BackfillJobs } from "../../application/ports/BackfillJobs.ts"
@@ -54,7 +54,8 @@ const view = (item: ParkedItem) => JSON.parse(JSON.stringify(item)) as unknown
 export const queuesNotInspected =
   "not inspected: messages already published to a step queue are not listed; pending lists the webhook events for its CRM ids still in the outbox"
 
-const jobView = (v: JobView) => JSON.parse(JSON.stringify(v)) as unknown
+const jobView = (v: JobView, budget: Pick<BudgetConfig, "backfillShare" | "maxBackfillShare">) =>
+  JSON.parse(JSON.stringify({ ...v, share: laneShare(budget, v.job.definition.share) })) as unknown
 const jobTarget = { pause: "paused", resume: "running", cancel: "cancelled" } as const
 
 /** A new operator backfill, as `bun run backfill start` builds it. */
@@ -67,6 +68,7 @@ const definitionOf = (b: S.JobStartBody) => ({
   ...(b.modifiedUntil === undefined ? {} : { modifiedUntil: b.modifiedUntil }),
   pageSize: b.pageSize ?? 500,
   dryRun: b.dryRun ?? false,
+  ...(b.share === undefined ? {} : { share: b.share }),
   kind: "backfill" as const
 })
 
@@ -194,14 +196,16 @@ export const make = (options: AdminOptions) => {
     .get("/admin/jobs", (c) =>
       respond(
         c,
-        Effect.map(listJobs(), (views) => ok({ jobs: views.map(jobView) }))
+        Effect.map(listJobs(), (views) => ok({ jobs: views.map((v) => jobView(v, options.budget)) }))
       )
     )
     .post("/admin/jobs", async (c) => {
       const input = await body(c)
       return respond(
         c,
-        withInput(decode(S.JobStartBody, input), (b) => Effect.map(Effect.flatMap(startJob(definitionOf(b)), jobStatus), jobView).pipe(Effect.map(ok)))
+        withInput(decode(S.JobStartBody, input), (b) =>
+          Effect.map(Effect.flatMap(startJob(definitionOf(b)), jobStatus), (v) => jobView(v, options.budget)).pipe(Effect.map(ok))
+        )
       )
     })
     .get("/admin/jobs/:id", (c) =>
@@ -209,7 +213,7 @@ export const make = (options: AdminOptions) => {
         c,
         withInput(decode(S.JobId, c.req.param("id")), (id) =>
           jobStatus(id).pipe(
-            Effect.map((v) => ok(jobView(v))),
+            Effect.map((v) => ok(jobView(v, options.budget))),
             Effect.catchTag("JobNotFound", () => Effect.succeed(notFound("job")))
           )
         )
@@ -221,7 +225,7 @@ export const make = (options: AdminOptions) => {
         withInput(decode(S.JobId, c.req.param("id")), (id) =>
           withInput(decode(S.JobAction, c.req.param("action")), (action) =>
             changeJob(id, jobTarget[action]).pipe(
-              Effect.map((v) => ok(jobView(v))),
+              Effect.map((v) => ok(jobView(v, options.budget))),
               Effect.catchTags({
                 JobNotFound: () => Effect.succeed(notFound("job")),
                 JobFinished: (e) => Effect.succeed({ status: 409, body: { error: `cannot ${action} a job that is ${e.state}` } } satisfies Reply)

@@ -119,7 +119,12 @@ export const JobStartBody = Schema.Struct({
   pageSize: Schema.optionalKey(
     Schema.Finite.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 })).annotate({ description: "Records per page (default 500)" })
   ),
-  dryRun: Schema.optionalKey(Schema.Boolean.annotate({ description: "Count what it would write, write nothing" }))
+  dryRun: Schema.optionalKey(Schema.Boolean.annotate({ description: "Count what it would write, write nothing" })),
+  share: Schema.optionalKey(
+    Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 })).annotate({
+      description: "The job's share of each rolling window of the CRM budget (default BACKFILL_SHARE, at most BACKFILL_MAX_SHARE)"
+    })
+  )
 })
 export type JobStartBody = typeof JobStartBody.Type
 export const JobId = Text(200)
@@ -142,12 +147,16 @@ export const JobViewSchema = Schema.Struct({
     }),
     state: Schema.Literals(["running", "paused", "cancelled", "done"]),
     waitUntil: Schema.optionalKey(Schema.Finite.annotate({ description: "The daily quota is spent: no page before then" })),
+    note: Schema.optionalKey(Schema.String.annotate({ description: "Why the job rests or was paused by the service" })),
     createdAt: Schema.Finite,
     updatedAt: Schema.Finite
   }),
   pages: Schema.Finite.annotate({ description: "Pages finished" }),
   counts: Schema.Record(Schema.String, Schema.Finite).annotate({ description: "Cumulative counts per outcome (records, parked, would-create, …)" }),
   rate: Schema.Finite.annotate({ description: "Records per second since the job was created" }),
-  lastPageAt: Schema.optionalKey(Schema.Finite)
+  lastPageAt: Schema.optionalKey(Schema.Finite),
+  total: Schema.optionalKey(Schema.Finite.annotate({ description: "Records the job covers as the source counted them; absent: unknown" })),
+  etaSeconds: Schema.optionalKey(Schema.Finite.annotate({ description: "Seconds left at the job's rate so far; absent: unknown" })),
+  share: Schema.Finite.annotate({ description: "The lane share the job's pages run at" })
 })
 export const JobListView = Schema.Struct({ jobs: Schema.Array(JobViewSchema) })

@@ -3,7 +3,7 @@
 import { Client } from "@hubspot/api-client"
 import { Clock, Effect, Predicate, Redacted } from "effect"
 import * as BudgetPolicy from "../../application/BudgetPolicy.ts"
-import { Lane } from "../../application/Lane.ts"
+import { CallTally, Lane } from "../../application/Lane.ts"
 import { type BudgetError, LocalBudget } from "../../application/LocalBudget.ts"
 import { CrmError, type CrmErrorReason, CrmQuotaExhausted, CrmTransient } from "../../application/ports/Crm.ts"
 import { Metrics } from "../../application/ports/Metrics.ts"
@@ -21,6 +21,8 @@ export interface ClientOptions {
   readonly timeZone?: string
   /** HubSpot allows 5 search calls per second per account. */
   readonly searchPerSecond?: number
+  /** While the day is spent, how often a call probes HubSpot for an early reset. Default 60 s. */
+  readonly dailyProbeMs?: number
 }
 
 export type CallKind = "api" | "search"
@@ -44,16 +46,24 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
   const searchGapMs = 1100 / (options.searchPerSecond ?? 5)
   let nextSearchAt = 0
 
+  const probeMs = options.dailyProbeMs ?? BudgetPolicy.DEFAULT_DAILY_PROBE_MS
+
+  // A spent day is waited out until the next probe, not until our midnight: the probe may find
+  // HubSpot's day reset earlier (a wrong time zone or a skewed clock).
   const refused = (error: BudgetError) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
       fail(
         error.reason._tag === "DailyBudgetSpent"
-          ? new CrmQuotaExhausted({ retryAfterMs: Math.max(0, error.reason.resetAt - now), resetAt: error.reason.resetAt })
+          ? new CrmQuotaExhausted({ retryAfterMs: Math.max(0, error.reason.probeAt - now), resetAt: error.reason.resetAt })
           : new CrmTransient({ message: `rate budget unavailable: ${error.reason.message}` })
       )
     )
 
-  const takeToken: Effect.Effect<void, CrmError> = Effect.flatMap(Effect.service(Lane), (lane) => budget.take(lane, 1)).pipe(Effect.catch(refused))
+  const tally = Effect.flatMap(Effect.service(CallTally), (t) =>
+    Effect.sync(() => {
+      if (t !== undefined) t.calls++
+    })
+  )
 
   // Spacing search calls evenly keeps us under the per-second cap without a shared store.
   const paceSearch = Effect.flatMap(Clock.currentTimeMillis, (now) => {
@@ -69,7 +79,12 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
   const failed = (kind: CallKind, thrown: unknown) =>
     Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
-      const reason = classifyHubSpotError(thrown, { now, dailyResetAt: BudgetPolicy.localDay(timeZone, now).resetAt })
+      const classified = classifyHubSpotError(thrown, { now, dailyResetAt: BudgetPolicy.localDay(timeZone, now).resetAt })
+      // Until the next probe rather than our midnight, as for a day our own count says is spent.
+      const reason =
+        classified._tag === "CrmQuotaExhausted"
+          ? new CrmQuotaExhausted({ retryAfterMs: Math.min(classified.retryAfterMs, probeMs), resetAt: classified.resetAt })
+          : classified
       const policy = thrownRateLimitPolicy(thrown)
       if (kind === "search" && reason._tag === "CrmThrottled" && policy === "SECONDLY") nextSearchAt = Math.max(nextSearchAt, now + reason.retryAfterMs)
       const headers = Predicate.hasProperty(thrown, "headers") && Predicate.isObject(thrown.headers) ? (thrown.headers as Headers) : {}
@@ -88,9 +103,10 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
       )
     )
 
-  const call: Call = (name, kind, f) =>
+  /** The SDK call and what its answer says about limits; the caller holds a budget token. */
+  const send: Call = (name, kind, f) =>
     Effect.gen(function* () {
-      yield* takeToken
+      yield* tally
       if (kind === "search") yield* paceSearch
       const startedAt = yield* Clock.currentTimeMillis
       // The timeout interrupts the call, which aborts its signal, which aborts the request: the socket closes.
@@ -107,6 +123,32 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
       yield* tell(observationOf(answer.headers, undefined, now))
       return answer.data
     }).pipe(Effect.withSpan(`HubSpot.${name}`))
+
+  /**
+   * One cheap call (a company id, with the limit headers) on a rolling-window token only: its
+   * headers (or its DAILY 429) tell the budget whether HubSpot's day was reset.
+   */
+  const probe = (lane: "live" | "backfill") =>
+    budget
+      .take(lane, 1, false)
+      .pipe(
+        Effect.andThen(send("dailyProbe", "api", (c) => c.crm.objects.basicApi.getPageWithHttpInfo("companies", 1, undefined, ["hs_object_id"]))),
+        Effect.ignore({ log: "Debug", message: "daily probe failed" })
+      )
+
+  const takeToken: Effect.Effect<void, CrmError> = Effect.flatMap(Effect.service(Lane), (lane) =>
+    budget
+      .take(lane, 1)
+      .pipe(
+        Effect.catch((error) =>
+          error.reason._tag !== "DailyBudgetSpent"
+            ? Effect.fail(error)
+            : Effect.flatMap(budget.probeDue, (due) => (due ? Effect.andThen(probe(lane), budget.take(lane, 1)) : Effect.fail(error)))
+        )
+      )
+  ).pipe(Effect.catch(refused))
+
+  const call: Call = (name, kind, f) => Effect.andThen(takeToken, send(name, kind, f))
 
   return { client, call }
 })

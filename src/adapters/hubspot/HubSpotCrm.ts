@@ -3,6 +3,7 @@
 import { Config, Effect, Layer, type Redacted } from "effect"
 import { Crm } from "../../application/ports/Crm.ts"
 import type { CrmObjectType } from "../../domain/CrmProperties.ts"
+import { makeCount } from "./CountRecords.ts"
 import * as HubSpotClient from "./HubSpotClient.ts"
 import { defaultProperties } from "./HubSpotObjectTypes.ts"
 import { makeListIds } from "./ListIds.ts"
@@ -26,7 +27,7 @@ export const make = Effect.fn("HubSpotCrm.make")(function* (options: Options) {
   const { read, withLinks } = makeRead(call, propertiesOf)
   const { upsert, update, associate, archive } = makeWrite(call)
   const modifiedBetween = makeModifiedBetween(call, propertiesOf, withLinks, Math.min(200, options.searchPageSize ?? 100))
-  return Crm.of({ read, upsert, update, associate, archive, modifiedBetween, listIds: makeListIds(call) })
+  return Crm.of({ read, upsert, update, associate, archive, modifiedBetween, listIds: makeListIds(call), count: makeCount(call) })
 })
 
 export const layer = (options: Options) => Layer.effect(Crm, make(options))

@@ -13,11 +13,13 @@ export const make = Effect.sync(() => {
         for (const job of all) if (!jobs.has(job.id)) jobs.set(job.id, job)
       }),
     list: Effect.sync(() => [...jobs.values()].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))),
-    setState: (ids, state, waitUntil, now) =>
+    setState: (ids, state, waitUntil, now, note) =>
       Effect.sync(() => {
         for (const id of ids) {
           const job = jobs.get(id)
-          if (job !== undefined) jobs.set(id, { ...job, state, waitUntil, updatedAt: now })
+          if (job === undefined) continue
+          const { note: _, ...rest } = job
+          jobs.set(id, { ...rest, state, waitUntil, updatedAt: now, ...(note === undefined ? {} : { note }) })
         }
       }),
     progress: (ids) =>

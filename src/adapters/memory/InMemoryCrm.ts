@@ -2,7 +2,17 @@
 // property created with unique values, unique values enforced, at most 100 inputs per batch call,
 // per-item rejections, opaque string ids, a last-modified timestamp per record.
 import { Clock, Effect, Layer } from "effect"
-import { Crm, CrmError, type CrmIdOf, type CrmLink, type CrmRecordOf, CrmRejected, type ItemOutcome, type UpsertInput } from "../../application/ports/Crm.ts"
+import {
+  type CountFilter,
+  Crm,
+  CrmError,
+  type CrmIdOf,
+  type CrmLink,
+  type CrmRecordOf,
+  CrmRejected,
+  type ItemOutcome,
+  type UpsertInput
+} from "../../application/ports/Crm.ts"
 import { commerceIdProperty, entityOf } from "../../domain/CorrespondenceTable.ts"
 import type { CrmObjectType, CrmProperties } from "../../domain/CrmProperties.ts"
 import { isEmail } from "../../domain/ValidationRules.ts"
@@ -180,6 +190,18 @@ export const make = (options: Options = {}) =>
         return { ids: all.slice(0, size).map(String) as unknown as ReadonlyArray<CrmIdOf[T]>, next: next === undefined ? undefined : String(next) }
       })
 
+    const count = (type: CrmObjectType, f: CountFilter) =>
+      Effect.sync(
+        () =>
+          [...objects[type].values()].filter(
+            (o) =>
+              (f.fromId === undefined || Number(o.id) >= Number(f.fromId)) &&
+              (f.toId === undefined || Number(o.id) <= Number(f.toId)) &&
+              (f.from === undefined || o.updatedAt >= f.from) &&
+              (f.to === undefined || o.updatedAt < f.to)
+          ).length
+      )
+
     /** Test and embedded-mode hook: a record created as a person in HubSpot would. */
     const seed = (type: CrmObjectType, properties: CrmProperties) =>
       Effect.map(stamp, (at) => {
@@ -188,7 +210,7 @@ export const make = (options: Options = {}) =>
         return outcome.id
       })
 
-    return Object.assign(Crm.of({ read, upsert, update, associate, archive, modifiedBetween, listIds }), { calls, seed })
+    return Object.assign(Crm.of({ read, upsert, update, associate, archive, modifiedBetween, listIds, count }), { calls, seed })
   })
 
 export const layer = (options: Options = {}) => Layer.effect(Crm, make(options))

@@ -9,8 +9,15 @@ export const make = (config: BudgetPolicy.BudgetConfig) =>
     const plan = BudgetPolicy.plan(config)
     const slots = new Map<number, BudgetPolicy.SlotUsage>()
     const days = new Map<string, { top: number; floor: number }>()
+    /** Restarts of a local day (HubSpot's count was reset before our midnight): a fresh count each. */
+    const restarts = new Map<string, number>()
     let pauseUntil = 0
 
+    const keyAt = (now: number) => {
+      const key = BudgetPolicy.localDay(config.timeZone, now).key
+      const restart = restarts.get(key) ?? 0
+      return restart === 0 ? key : `${key}~${restart}`
+    }
     const dayOf = (key: string) => days.get(key) ?? { top: 0, floor: 0 }
     const usageOf = (index: number) => {
       for (const old of slots.keys()) if (old < index) slots.delete(old)
@@ -18,12 +25,12 @@ export const make = (config: BudgetPolicy.BudgetConfig) =>
     }
 
     return RateBudget.of({
-      lease: (lane, max, now) =>
+      lease: (lane, max, now, share) =>
         Effect.sync((): SlotLease => {
           if (now < pauseUntil) return { _tag: "Wait", retryAfterMs: pauseUntil - now }
           const slot = BudgetPolicy.slotAt(plan, now)
           const usage = usageOf(slot.index)
-          const tokens = Math.min(max, BudgetPolicy.roomFor(plan, lane, usage, now))
+          const tokens = Math.min(max, BudgetPolicy.roomFor(plan, lane, usage, now, share))
           if (tokens <= 0) return { _tag: "Wait", retryAfterMs: BudgetPolicy.retryAt(plan, lane, usage, now) - now }
           slots.set(slot.index, { used: usage.used + tokens, backfill: usage.backfill + (lane === "backfill" ? tokens : 0) })
           return { _tag: "Leased", tokens, until: slot.endsAt }
@@ -31,17 +38,25 @@ export const make = (config: BudgetPolicy.BudgetConfig) =>
       leaseDay: (max, now) =>
         Effect.sync((): DayLease => {
           const day = BudgetPolicy.localDay(config.timeZone, now)
-          const state = dayOf(day.key)
+          const key = keyAt(now)
+          const state = dayOf(key)
           const from = Math.max(state.top, state.floor)
           if (from >= config.daily) return { _tag: "DailyExhausted", resetAt: day.resetAt }
           const tokens = Math.min(max, config.daily - from)
-          days.set(day.key, { ...state, top: from + tokens })
+          days.set(key, { ...state, top: from + tokens })
           return { _tag: "Leased", tokens, top: from + tokens }
         }),
       observe: (observation, now) =>
         Effect.sync(() => {
           if (observation.pauseUntil !== undefined) pauseUntil = Math.max(pauseUntil, observation.pauseUntil)
-          const key = BudgetPolicy.localDay(config.timeZone, now).key
+          if (observation.dayRestarted === true && observation.dailyRemaining !== undefined) {
+            // As MongoRateBudget: only a count still well above HubSpot's is restarted.
+            const counted = dayOf(keyAt(now))
+            const local = BudgetPolicy.localDay(config.timeZone, now).key
+            if (Math.max(counted.top, counted.floor) - (config.daily - observation.dailyRemaining) > BudgetPolicy.dailyResetMargin(config))
+              restarts.set(local, (restarts.get(local) ?? 0) + 1)
+          }
+          const key = keyAt(now)
           const floor = BudgetPolicy.floorOf(config, observation)
           if (floor !== undefined) days.set(key, { ...dayOf(key), floor: Math.max(dayOf(key).floor, floor) })
         }),
@@ -50,7 +65,7 @@ export const make = (config: BudgetPolicy.BudgetConfig) =>
           const slot = BudgetPolicy.slotAt(plan, now)
           const used = slots.get(slot.index) ?? { used: 0, backfill: 0 }
           const day = BudgetPolicy.localDay(config.timeZone, now)
-          const state = dayOf(day.key)
+          const state = dayOf(keyAt(now))
           return {
             slot: {
               startsAt: slot.endsAt - plan.slotMs,

@@ -16,6 +16,7 @@ interface JobDoc {
   definition: JobDefinition
   state: JobState
   waitUntil: number | null
+  note?: string | null
   createdAt: number
   updatedAt: number
 }
@@ -24,7 +25,10 @@ interface PageDoc {
   jobId: string
   page: number
   cursor: string | null
-  counts: Record<string, number>
+  /** Outcome → count as pairs: outcomes name reasons ("invalid: … [domain] …"), and FerretDB refuses keys with "." or a leading "$". */
+  counts: Array<{ k: string; n: number }> | Record<string, number>
+  total?: number | null
+  activeMs?: number | null
   finishedAt: number
 }
 interface LeaseDoc {
@@ -41,10 +45,19 @@ const toJob = (d: JobDoc): BackfillJob => ({
   definition: d.definition,
   state: d.state,
   waitUntil: d.waitUntil ?? undefined,
+  ...(typeof d.note === "string" ? { note: d.note } : {}),
   createdAt: d.createdAt,
   updatedAt: d.updatedAt
 })
-const toProgress = (d: PageDoc): PageProgress => ({ jobId: d.jobId, page: d.page, cursor: d.cursor ?? undefined, counts: d.counts, finishedAt: d.finishedAt })
+const toProgress = (d: PageDoc): PageProgress => ({
+  jobId: d.jobId,
+  page: d.page,
+  cursor: d.cursor ?? undefined,
+  counts: Array.isArray(d.counts) ? Object.fromEntries(d.counts.map(({ k, n }) => [k, n])) : d.counts,
+  ...(typeof d.total === "number" ? { total: d.total } : {}),
+  ...(typeof d.activeMs === "number" ? { activeMs: d.activeMs } : {}),
+  finishedAt: d.finishedAt
+})
 
 /** The attempt a lease call should insert, or undefined when another holder's lease is live. */
 export const nextAttempt = (current: ReadonlyArray<Pick<LeaseDoc, "attempt" | "holder" | "expiresAt">>, holder: string, now: number): number | undefined => {
@@ -78,7 +91,9 @@ export const make = (db: Db) => {
         jobId: p.jobId,
         page: p.page,
         cursor: p.cursor ?? null,
-        counts: { ...p.counts },
+        counts: Object.entries(p.counts).map(([k, n]) => ({ k, n })),
+        total: p.total ?? null,
+        activeMs: p.activeMs ?? null,
         finishedAt: p.finishedAt
       }
       if ((await orDuplicate(pages.insertOne(doc))) === "duplicate") return false
@@ -109,12 +124,12 @@ export const make = (db: Db) => {
     list: run(() => jobs.find({}, oneBatch).toArray()).pipe(
       Effect.map((docs) => docs.map(toJob).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id)))
     ),
-    setState: (ids, state, waitUntil, now) =>
+    setState: (ids, state, waitUntil, now, note) =>
       ids.length === 0
         ? Effect.void
-        : run(() => jobs.updateMany({ _id: { $in: [...new Set(ids)] } }, { $set: { state, waitUntil: waitUntil ?? null, updatedAt: now } })).pipe(
-            Effect.asVoid
-          ),
+        : run(() =>
+            jobs.updateMany({ _id: { $in: [...new Set(ids)] } }, { $set: { state, waitUntil: waitUntil ?? null, note: note ?? null, updatedAt: now } })
+          ).pipe(Effect.asVoid),
     progress: (ids) =>
       ids.length === 0
         ? Effect.succeed([])

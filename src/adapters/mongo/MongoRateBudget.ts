@@ -35,6 +35,7 @@ const memo = () => {
 
 export const make = Effect.fnUntraced(function* (config: BudgetPolicy.BudgetConfig, db: Db) {
   const plan = BudgetPolicy.plan(config)
+  const resetMargin = BudgetPolicy.dailyResetMargin(config)
   const leases = db.collection<LeaseDoc>(collections.budget)
   yield* Effect.promise(() => leases.createIndex({ group: 1, j: -1 }))
   const untyped = db.collection(collections.budget)
@@ -53,12 +54,22 @@ export const make = Effect.fnUntraced(function* (config: BudgetPolicy.BudgetConf
     return out
   }
 
-  const lease = async (lane: LaneName, max: number, now: number): Promise<SlotLease> => {
+  /**
+   * The day's key as the store counts it: the local day, then a suffix per restart (HubSpot's day
+   * was reset before our midnight), each restart a fresh count. One read per daily lease.
+   */
+  const dayKey = async (now: number) => {
+    const day = BudgetPolicy.localDay(config.timeZone, now)
+    const restart = (await highest(leases, `restart:${day.key}`)) ?? 0
+    return { ...day, key: restart === 0 ? day.key : `${day.key}~${restart}`, local: day.key, restart }
+  }
+
+  const lease = async (lane: LaneName, max: number, now: number, share?: number): Promise<SlotLease> => {
     const slot = BudgetPolicy.slotAt(plan, now)
     let wait = 0
     const { won } = await appendToSlot(slot.index, (known) => {
       const usage = usageOf(known)
-      const tokens = Math.min(max, BudgetPolicy.roomFor(plan, lane, usage, now))
+      const tokens = Math.min(max, BudgetPolicy.roomFor(plan, lane, usage, now, share))
       wait = now < usage.pauseUntil ? usage.pauseUntil - now : BudgetPolicy.retryAt(plan, lane, usage, now) - now
       return now < usage.pauseUntil || tokens <= 0 ? undefined : { tokens, backfill: lane === "backfill" ? tokens : 0 }
     })
@@ -66,7 +77,7 @@ export const make = Effect.fnUntraced(function* (config: BudgetPolicy.BudgetConf
   }
 
   const leaseDay = async (max: number, now: number): Promise<DayLease> => {
-    const day = BudgetPolicy.localDay(config.timeZone, now)
+    const day = await dayKey(now)
     const group = `day:${day.key}`
     const floor = (await highest(leases, `floor:${day.key}`)) ?? 0
     const out = await append(leases, group, days.get(group), day.resetAt + DAY_MS, (known) => {
@@ -87,16 +98,23 @@ export const make = Effect.fnUntraced(function* (config: BudgetPolicy.BudgetConf
   }
 
   const observe = async (o: Observation, now: number) => {
-    const day = BudgetPolicy.localDay(config.timeZone, now)
     if (o.pauseUntil !== undefined) await pause(o.pauseUntil, now)
+    if (o.dayRestarted === true && o.dailyRemaining !== undefined) {
+      // Restart only a count still well above HubSpot's: a replica that saw the reset after another
+      // one restarted the count leaves it. Two at once insert the same marker: one restart.
+      const seen = await dayKey(now)
+      const counted = Math.max((await highest(leases, `floor:${seen.key}`)) ?? 0, (await readGroup(leases, `day:${seen.key}`)).at(-1)?.top ?? 0)
+      if (counted - (config.daily - o.dailyRemaining) > resetMargin) await mark(leases, `restart:${seen.local}`, seen.restart + 1, seen.resetAt + DAY_MS)
+    }
+    const day = await dayKey(now)
     const floor = BudgetPolicy.floorOf(config, o)
     if (floor !== undefined && floor > 0) await mark(leases, `floor:${day.key}`, floor, day.resetAt + DAY_MS)
   }
 
-  // Three reads, no write: for an operator's page, never on the request path.
+  // Four reads, no write: for an operator's page, never on the request path.
   const usage = async (now: number) => {
     const slot = BudgetPolicy.slotAt(plan, now)
-    const day = BudgetPolicy.localDay(config.timeZone, now)
+    const day = await dayKey(now)
     const [inSlot, inDay, floor] = await Promise.all([
       readGroup(leases, `slot:${slot.index}`),
       readGroup(leases, `day:${day.key}`),
@@ -112,7 +130,7 @@ export const make = Effect.fnUntraced(function* (config: BudgetPolicy.BudgetConf
 
   return RateBudget.of({
     usage: (now) => run(() => usage(now)),
-    lease: (lane, max, now) => run(() => lease(lane, max, now)),
+    lease: (lane, max, now, share) => run(() => lease(lane, max, now, share)),
     leaseDay: (max, now) => run(() => leaseDay(max, now)),
     observe: (observation, now) => run(() => observe(observation, now))
   })

@@ -21,7 +21,11 @@ export interface JobDefinition {
   /** Records per page (the batch handed to the flow, listed 100 a call): 500 from the CLI. */
   readonly pageSize: number
   readonly dryRun: boolean
-  /** The lane share the operator asked for (estimates); the service applies BACKFILL_SHARE. */
+  /**
+   * The backfill lane share (0–1) of each rolling window the job's pages run at, capped at
+   * BACKFILL_MAX_SHARE; unset: BACKFILL_SHARE. Jobs running at once share the lane, which then
+   * takes at most the largest of their shares.
+   */
   readonly share?: number
   /** "backfill" from the CLI, "reconcile" from the schedule. */
   readonly kind: "backfill" | "reconcile"
@@ -33,6 +37,8 @@ export interface BackfillJob {
   readonly state: JobState
   /** A daily quota is spent: no page starts before this epoch ms (the job is not failed). */
   readonly waitUntil: number | undefined
+  /** Why a running job rests (until `waitUntil`), or why it was paused by the runner. */
+  readonly note?: string
   readonly createdAt: number
   readonly updatedAt: number
 }
@@ -46,6 +52,13 @@ export interface PageProgress {
   readonly cursor: string | undefined
   /** Cumulative counts per outcome (records, parked, would-create, …) up to this page. */
   readonly counts: Readonly<Record<string, number>>
+  /** Records the job covers, as the source counted them before its first page; unset: unknown. */
+  readonly total?: number
+  /**
+   * Time spent on the job's pages so far, gaps between pages counted up to a few seconds: a pause,
+   * a rest on the daily cap or an outage does not slow the rate shown.
+   */
+  readonly activeMs?: number
   readonly finishedAt: number
 }
 
@@ -63,8 +76,8 @@ export class BackfillJobs extends Context.Service<
     readonly create: (jobs: ReadonlyArray<BackfillJob>) => StoreOp<void>
     /** Every job, oldest first (the collection stays small: one document per job). */
     readonly list: StoreOp<ReadonlyArray<BackfillJob>>
-    /** Sets state (and the quota wait) of these jobs; unknown ids are ignored. */
-    readonly setState: (jobIds: ReadonlyArray<string>, state: JobState, waitUntil: number | undefined, now: number) => StoreOp<void>
+    /** Sets state (and the quota wait, and why) of these jobs; unknown ids are ignored. */
+    readonly setState: (jobIds: ReadonlyArray<string>, state: JobState, waitUntil: number | undefined, now: number, note?: string) => StoreOp<void>
     /** The last finished page of each of these jobs (jobs with none are left out). */
     readonly progress: (jobIds: ReadonlyArray<string>) => StoreOp<ReadonlyArray<PageProgress>>
     /**

@@ -49,6 +49,12 @@ export interface IdListPage<T extends CrmObjectType> {
   /** Opaque cursor of the next page; undefined after the last one. */
   readonly next: string | undefined
 }
+export interface CountFilter {
+  readonly fromId?: string
+  readonly toId?: string
+  readonly from?: number
+  readonly to?: number
+}
 export interface ModifiedPage<T extends CrmObjectType> {
   readonly records: ReadonlyArray<CrmRecordOf[T]>
   readonly next: string | undefined
@@ -124,6 +130,11 @@ export class Crm extends Context.Service<
       window: { readonly from: number; readonly to: number },
       after?: string
     ) => Effect.Effect<ModifiedPage<T>, CrmError>
+    /**
+     * How many live records match, for a backfill's progress: ids in [fromId, toId] (inclusive)
+     * and last modified in [from, to); undefined when the CRM cannot say.
+     */
+    readonly count: (type: CrmObjectType, filter: CountFilter) => Effect.Effect<number | undefined, CrmError>
     /** Every live record's id in ascending order, a page of at most `limit` (≤ 100) after `after`. */
     readonly listIds: <T extends CrmObjectType>(type: T, after: string | undefined, limit: number) => Effect.Effect<IdListPage<T>, CrmError>
   }

@@ -23,6 +23,11 @@ export interface Observation {
   readonly pauseUntil?: number
   /** A 429 DAILY: the cap is spent until the next reset. */
   readonly dailyExhausted?: boolean
+  /**
+   * HubSpot counts fewer calls today than it did before: its day was reset (our midnight is off).
+   * The store starts the day's count again from what HubSpot says (`dailyRemaining`).
+   */
+  readonly dayRestarted?: boolean
 }
 
 /** What the replicas together have leased, for operators: the current slot and the local day. */
@@ -53,9 +58,10 @@ export class RateBudget extends Context.Service<
     /**
      * Leases up to `max` tokens of the slot at `now` for a lane, in one store decision. Live may
      * lease the whole slot; the backfill only its share (all that is left in the slot's tail), so
-     * live is never starved. Replicas together never lease more than the slot holds.
+     * live is never starved. Replicas together never lease more than the slot holds. `share`:
+     * the backfill share of the job leasing (undefined: the configured one).
      */
-    readonly lease: (lane: LaneName, max: number, now: number) => Effect.Effect<SlotLease, RateBudgetError>
+    readonly lease: (lane: LaneName, max: number, now: number, share?: number) => Effect.Effect<SlotLease, RateBudgetError>
     /** Leases up to `max` tokens of the account's daily cap (local day in the account's zone). */
     readonly leaseDay: (max: number, now: number) => Effect.Effect<DayLease, RateBudgetError>
     /** Shares what HubSpot said with every replica: a pause, a daily floor, an exhausted day. */

@@ -46,6 +46,8 @@ export interface StackOptions {
   readonly env?: Record<string, string>
   /** The simulator's own burst limit (requests per 10 s; the simulator's default otherwise). */
   readonly hubspotBurstLimit?: number
+  /** The simulator's daily cap once the stack is set up (its day starts afresh then); until `hubspot.resetDay()`. */
+  readonly hubspotDailyLimit?: number
 }
 
 const freePort = (): number => {
@@ -100,6 +102,10 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
   })
   cleanups.push(() => hubspot.stop())
   await Effect.runPromise(setupHubSpot({ accessToken: Redacted.make(TOKEN), basePath: hubspot.url }))
+  if (options.hubspotDailyLimit !== undefined) {
+    hubspot.setDailyLimit(options.hubspotDailyLimit)
+    hubspot.resetDay()
+  }
   const commerceRuntime = ManagedRuntime.make(
     Sim.layer(options.commerce ?? {}).pipe(
       Layer.provideMerge(RabbitMqBus.layer({ url: broker.url, prefix: PREFIX, steps: [Sim.defaultStep] })),

@@ -21,6 +21,7 @@ export interface LoggedRequest {
 export interface AdminHooks {
   readonly requestLog: () => LoggedRequest[]
   readonly reset: () => void
+  readonly resetDay: () => void
   readonly setFaults: (f: Partial<Faults>) => void
   readonly flushWebhooks: () => Promise<void>
   readonly ui: CrmUi
@@ -56,6 +57,10 @@ export const adminRoutes = (ctx: SimContext, hooks: AdminHooks): Route[] => [
   route("GET", "/__sim/requests", () => json(200, hooks.requestLog())),
   route("POST", "/__sim/reset", () => {
     hooks.reset()
+    return { status: 204 }
+  }),
+  route("POST", "/__sim/day/reset", () => {
+    hooks.resetDay()
     return { status: 204 }
   }),
   route("POST", "/__sim/faults", (req) => {

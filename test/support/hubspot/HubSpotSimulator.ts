@@ -40,6 +40,10 @@ export interface HubSpotSimulator {
   readonly events: WebhookEvent[]
   stop(): Promise<void>
   reset(): void
+  /** Starts HubSpot's next day now: the daily count goes back to 0 (also POST /__sim/day/reset). */
+  resetDay(): void
+  /** Changes the daily cap from now on. */
+  setDailyLimit(dailyLimit: number): void
   setFaults(f: Partial<Faults>): void
   requestLog(): LoggedRequest[]
   flushWebhooks(): Promise<void>
@@ -85,7 +89,8 @@ export const startHubSpotSimulator = async (options: SimulatorOptions = {}): Pro
   }
   const flushWebhooks = () => sender?.flush() ?? Promise.resolve()
   const setFaults = (f: Partial<Faults>) => faults.set(f)
-  const hooks = { requestLog: () => [...log], reset, setFaults, flushWebhooks, ui }
+  const resetDay = () => limiter.resetDay()
+  const hooks = { requestLog: () => [...log], reset, resetDay, setFaults, flushWebhooks, ui }
   const pipeline = {
     adminRoutes: adminRoutes(ctx, hooks),
     apiRoutes: [...batchRoutes(ctx), ...searchRoutes(ctx), ...objectRoutes(ctx), ...propertyRoutes(ctx), ...associationRoutes(ctx), ...accountRoutes(ctx)],
@@ -126,6 +131,8 @@ export const startHubSpotSimulator = async (options: SimulatorOptions = {}): Pro
     events,
     stop,
     reset,
+    resetDay,
+    setDailyLimit: (dailyLimit: number) => limiter.setDailyLimit(dailyLimit),
     setFaults,
     requestLog: () => [...log],
     flushWebhooks,

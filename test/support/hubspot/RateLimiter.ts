@@ -16,9 +16,19 @@ export class RateLimiter {
   dailyUsed = 0
 
   constructor(
-    readonly config: RateLimitConfig,
+    public config: RateLimitConfig,
     private readonly clock: () => number = Date.now
   ) {}
+
+  /** HubSpot's daily reset (midnight in the account's zone), whenever a test says so. */
+  resetDay(): void {
+    this.dailyUsed = 0
+  }
+
+  /** A new daily cap from now on (the day's count is kept). */
+  setDailyLimit(dailyLimit: number): void {
+    this.config = { ...this.config, dailyLimit }
+  }
 
   reset(): void {
     this.burst = []

@@ -3,7 +3,7 @@
 // other; then quiescence and an oracle over both sides' final states. Prints one JSON line; exit
 // code 0 = pass. Usage: bun run chaos [--seed N] [--minutes M] [--faults a,b,...]
 import { parseArgs } from "node:util"
-import { allFaults, type ChaosFault, dailyCap } from "../test/support/chaos/ChaosFaults.ts"
+import { allFaults, type ChaosFault } from "../test/support/chaos/ChaosFaults.ts"
 import { type ChaosStack, startChaosStack } from "../test/support/chaos/ChaosStack.ts"
 import { check, passes, synced, type Verdict } from "../test/support/chaos/Oracle.ts"
 import { percentile, shuffled } from "../test/support/chaos/Percentiles.ts"
@@ -27,7 +27,7 @@ if (!Number.isInteger(seed) || !(minutes > 0)) {
   console.error("usage: bun run chaos [--seed N] [--minutes M] [--faults name,...]")
   process.exit(2)
 }
-const known = [...allFaults, dailyCap]
+const known = allFaults
 const chosen: ReadonlyArray<ChaosFault> =
   values.faults === undefined
     ? allFaults

@@ -38,6 +38,16 @@ const proxyFault = (link: "amqp" | "mongo" | "hubspot", mode: "blackhole" | "res
   heal: async (stack) => stack.proxies[link].setMode("pass")
 })
 
+/**
+ * F8: HubSpot's DAILY cap. The service rests its HubSpot calls until a probe (DAILY_PROBE_INTERVAL,
+ * 3 s in the chaos stack) sees HubSpot's day reset, so the run sees it resume after the heal.
+ */
+export const dailyCap: ChaosFault = {
+  name: "hubspot-daily-cap",
+  inject: async (stack) => stack.gate.setMode("daily"),
+  heal: async (stack) => stack.gate.setMode("pass")
+}
+
 export const allFaults: ReadonlyArray<ChaosFault> = [
   {
     // F2/F-kill: the service dies mid-flow (after writes, before acks) and comes back.
@@ -111,15 +121,6 @@ export const allFaults: ReadonlyArray<ChaosFault> = [
       await stack.killReplica(current(stack))
     },
     heal: noop
-  }
+  },
+  dailyCap
 ]
-
-/**
- * F8: HubSpot's DAILY cap. The service rightly pauses HubSpot calls until local midnight in
- * HUBSPOT_TIME_ZONE, so a run cannot see it resume; only with `--faults hubspot-daily-cap`.
- */
-export const dailyCap: ChaosFault = {
-  name: "hubspot-daily-cap",
-  inject: async (stack) => stack.gate.setMode("daily"),
-  heal: async (stack) => stack.gate.setMode("pass")
-}

@@ -105,7 +105,9 @@ const assemble = async (cleanups: Array<() => unknown>): Promise<ChaosStack> => 
     HUBSPOT_CLIENT_SECRET: SECRET,
     COMMERCE_API_URL: commerce.url,
     RETRY_TIERS_MS: "200,1000,3000",
-    RETRY_MAX_ATTEMPTS: "12"
+    RETRY_MAX_ATTEMPTS: "12",
+    // A healed DAILY cap is found within seconds, not at the production default's minute.
+    DAILY_PROBE_INTERVAL: "3"
   })
   const startReplica = async (name: string): Promise<Replica> => {
     const known = replicas.find((r) => r.name === name)

@@ -35,8 +35,9 @@ export const layer = (config: Settings.Settings, steps: ReadonlyArray<Step>) =>
       )
       const stores = storeLayers(mongo, budget)
       const bus = Option.match(config.amqpUrl, {
-        onNone: () => InMemoryBus.layer,
-        onSome: (url) => RabbitMqBus.layer({ url: Redacted.value(url), prefix: config.amqpPrefix, steps })
+        onNone: () => InMemoryBus.layerWith(config.partitions),
+        // A replica starts holding no partition: PartitionOwnership assigns its share.
+        onSome: (url) => RabbitMqBus.layer({ url: Redacted.value(url), prefix: config.amqpPrefix, steps, partitions: config.partitions, owned: [] })
       })
       const crm = Option.match(config.hubspotToken, {
         onNone: () => InMemoryCrm.layer(),

@@ -1,5 +1,5 @@
-// A step consumer: its own channel (prefetch = 2 batches), manual acks, re-attached after
-// reconnects. Deliveries are gathered into batches for the step's BatchConsumer, one batch at a
+// A step consumer of one queue (a partition queue of the step, or the step queue itself): its own
+// channel (prefetch = 2 batches), manual acks, re-attached after reconnects. Deliveries are gathered into batches for the step's BatchConsumer, one batch at a
 // time; closing the scope cancels intake and waits for the batch in flight and its acks.
 import type { Channel, ChannelModel } from "amqplib"
 import { Effect, Fiber, FiberSet, Queue } from "effect"
@@ -10,12 +10,19 @@ import { keepAttached } from "./Attachment.ts"
 import { decode } from "./Codec.ts"
 import type { Session } from "./Session.ts"
 import { type Publish, type Received, settleAll } from "./Settle.ts"
-import { declareStep, type Names } from "./Topology.ts"
+import type { Names } from "./Topology.ts"
+
+/** The queue a consumer reads, and how to declare it (idempotently) before consuming. */
+export interface Source {
+  readonly queue: string
+  readonly declare: (channel: Channel) => Promise<void>
+}
 
 export const consume = Effect.fn("RabbitMqBus.consume")(function* (
   deps: { readonly session: Session; readonly publish: Publish; readonly names: Names },
   step: Step,
-  onBatch: BatchConsumer
+  onBatch: BatchConsumer,
+  source: Source
 ) {
   const { session, publish, names } = deps
   const inFlight = yield* FiberSet.make<void>()
@@ -36,8 +43,8 @@ export const consume = Effect.fn("RabbitMqBus.consume")(function* (
     channel.on("error", () => undefined)
     // Room for two batches: the next one arrives while this one is handled and settled.
     await channel.prefetch(step.prefetch * 2)
-    await declareStep(channel, names, step)
-    const { consumerTag } = await channel.consume(names.stepQueue(step.name), (message) => {
+    await source.declare(channel)
+    const { consumerTag } = await channel.consume(source.queue, (message) => {
       // null = the broker cancelled the consumer (queue deleted, node down): close and re-attach.
       if (message === null) return void channel.close().catch(() => undefined)
       const delivery = decode(message)
@@ -55,7 +62,7 @@ export const consume = Effect.fn("RabbitMqBus.consume")(function* (
     )
   ).pipe(Effect.forever)
 
-  const attachment = yield* keepAttached(session, step.name, open)
+  const attachment = yield* keepAttached(session, source.queue, open)
   const loop = yield* Effect.forkScoped(intake)
   // Registered last, so it runs first: stop intake, finish in-flight work and what is buffered,
   // then close the channel.

@@ -34,7 +34,8 @@ const App = Layer.unwrap(
       Layer.provide(
         Adapters.layer(
           config,
-          steps.map((s) => s.step)
+          steps.map((s) => s.step),
+          replica
         )
       ),
       Layer.provide(PromMetrics.layer(metrics))

@@ -1,6 +1,7 @@
-// A step consumer of one queue (a partition queue of the step, or the step queue itself): its own
-// channel (prefetch = 2 batches), manual acks, re-attached after reconnects. Deliveries are gathered into batches for the step's BatchConsumer, one batch at a
-// time; closing the scope cancels intake and waits for the batch in flight and its acks.
+// A step consumer of one of the step's partition queues: its own channel (prefetch = 2 batches),
+// manual acks, re-attached after reconnects. Deliveries are gathered into batches for the step's
+// BatchConsumer, one batch at a time; closing the scope stops intake, settles the batch in flight
+// and what was received, and closes the channel.
 import type { Channel, ChannelModel } from "amqplib"
 import { Effect, Fiber, FiberSet, Queue } from "effect"
 import type { BatchConsumer, Settlement } from "../../application/ports/MessageBus.ts"
@@ -27,7 +28,6 @@ export const consume = Effect.fn("RabbitMqBus.consume")(function* (
   const { session, publish, names } = deps
   const inFlight = yield* FiberSet.make<void>()
   const buffer = yield* Queue.unbounded<Received & { readonly delivery: ReturnType<typeof decode> }>()
-  const tags = new WeakMap<Channel, string>()
 
   const handle = (batch: ReadonlyArray<Received & { readonly delivery: ReturnType<typeof decode> }>) =>
     onBatch(batch.map((r) => r.delivery)).pipe(
@@ -44,13 +44,12 @@ export const consume = Effect.fn("RabbitMqBus.consume")(function* (
     // Room for two batches: the next one arrives while this one is handled and settled.
     await channel.prefetch(step.prefetch * 2)
     await source.declare(channel)
-    const { consumerTag } = await channel.consume(source.queue, (message) => {
+    await channel.consume(source.queue, (message) => {
       // null = the broker cancelled the consumer (queue deleted, node down): close and re-attach.
       if (message === null) return void channel.close().catch(() => undefined)
       const delivery = decode(message)
       Queue.offerUnsafe(buffer, { channel, message, envelope: delivery.envelope, delivery })
     })
-    tags.set(channel, consumerTag)
     return channel
   }
 
@@ -64,19 +63,20 @@ export const consume = Effect.fn("RabbitMqBus.consume")(function* (
 
   const attachment = yield* keepAttached(session, source.queue, open)
   const loop = yield* Effect.forkScoped(intake)
-  // Registered last, so it runs first: stop intake, finish in-flight work and what is buffered,
-  // then close the channel.
+  // Registered last, so it runs first: stop intake, finish the batch in flight and what was
+  // received, then close the channel. No basic.cancel first: on a single-active-consumer queue
+  // the broker makes the next consumer (another replica) active at the cancel, while this one
+  // still handles what it received — two owners, out of order (seen on RabbitMQ 3.10). Closing
+  // the channel is what hands over; what arrived after the snapshot goes back to the queue's head.
   yield* Effect.addFinalizer(() =>
     Effect.gen(function* () {
       attachment.stop()
-      const channel = attachment.current()
-      const tag = channel === undefined ? undefined : tags.get(channel)
-      if (channel !== undefined && tag !== undefined) yield* Effect.promise(() => channel.cancel(tag).catch(() => undefined))
       yield* Fiber.interrupt(loop)
       yield* FiberSet.awaitEmpty(inFlight)
-      // What arrived before the cancel is handled too: returned, it would count toward the limit.
+      // What arrived before the hand-over is handled too: returned, it would count toward the limit.
       const rest = yield* Queue.clear(buffer).pipe(Effect.orDie)
       if (rest.length > 0) yield* handle(rest)
+      const channel = attachment.current()
       if (channel !== undefined) yield* Effect.promise(() => channel.close().catch(() => undefined))
     })
   )

@@ -32,6 +32,8 @@ export interface RabbitMqBusConfig {
    * replica among several starts with none and is assigned its share (PartitionOwnership).
    */
   readonly owned?: ReadonlyArray<number>
+  /** Named in the connections' names (the replica id), so an operator can tell replicas apart. */
+  readonly replica?: string
 }
 
 export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBusConfig) {
@@ -42,7 +44,7 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
       url: config.url,
       heartbeatSeconds: config.heartbeatSeconds ?? 10,
       reconnectMaxDelayMs: config.reconnectMaxDelayMs ?? 5_000,
-      connectionName: `crm-sync ${config.prefix} ${role}`
+      connectionName: `crm-sync ${config.prefix} ${role}${config.replica === undefined ? "" : ` ${config.replica}`}`
     })
   // Separate connections: a resource alarm blocks publishing connections, and consumers must
   // keep acking (which frees the broker) while publishers wait.

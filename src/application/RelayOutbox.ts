@@ -56,7 +56,9 @@ export const relayOnce = Effect.fn("relayOnce")(function* (options: RelayOptions
  * (capped) while broker or store are down.
  */
 export const runRelay = (options: RelayOptions) =>
-  relayOnce(options).pipe(
+  // A batch in hand is published and marked before a shutdown stops the relay (bounded by the
+  // publish confirm timeout and the store's): interrupted between the two, it would go out twice.
+  Effect.uninterruptible(relayOnce(options)).pipe(
     Effect.flatMap((sent) => (sent === 0 ? Effect.flatMap(OutboxSignal, (signal) => signal.waitUpTo(options.idleMs)) : Effect.void)),
     Effect.tapError((error) => Effect.logWarning("outbox relay failed; retrying", { error: error.message })),
     Effect.retry(cappedBackoff(Duration.millis(100), Duration.seconds(5))),

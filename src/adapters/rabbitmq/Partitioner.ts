@@ -14,8 +14,11 @@ import type { Session } from "./Session.ts"
 import { ack, giveBack, type Publish, type Received } from "./Settle.ts"
 import { declareStep, type Names } from "./Topology.ts"
 
-/** Moving is cheap (no handler): big batches make one confirm round trip cover many messages. */
-const BATCH = 100
+/**
+ * Moving is cheap (no handler), the confirm round trip is not: big batches spread it (bench:bus
+ * consumed 3.5k msg/s at prefetch 100 with 500 a batch, 2.3k with 100, on a loaded machine).
+ */
+const BATCH = 500
 const WINDOW_MS = 5
 
 /**

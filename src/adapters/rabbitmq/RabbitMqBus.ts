@@ -2,7 +2,7 @@
 // quorum step queues with retry tiers and parking, per-object partitions with single active
 // consumers, reconnecting session. See docs/topology.md.
 import type { ChannelModel } from "amqplib"
-import { Effect, Exit, Layer, Scope, Semaphore } from "effect"
+import { Effect, Layer, Semaphore } from "effect"
 import { isShopBound, shopBoundKinds } from "../../application/CommerceMessages.ts"
 import { type BatchConsumer, BusRejected, type DeadLetter, MessageBus, MessageBusError, type QueueDepth } from "../../application/ports/MessageBus.ts"
 import type { Envelope, OutgoingMessage, Step } from "../../application/Step.ts"
@@ -13,7 +13,7 @@ import * as Consumer from "./Consumer.ts"
 import * as DeadLetters from "./DeadLetters.ts"
 import * as Partitioner from "./Partitioner.ts"
 import * as Session from "./Session.ts"
-import { declarePartition, declareShared, declareShopQueues, declareStep, names as namesFor } from "./Topology.ts"
+import { declareShared, declareShopQueues, declareStep, names as namesFor } from "./Topology.ts"
 
 export interface RabbitMqBusConfig {
   readonly url: string
@@ -96,71 +96,36 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
     )
   )
 
-  // Ownership of partition indexes (issue 12). A consumer per (owned index, consumed step), each
-  // in a scope of its own so an index is released by closing its pairs. One permit per index:
-  // batches of different steps on one index (flows A and C of one pair) never run side by side.
+  // Ownership of partition indexes (issue 12): each consumed step has one consumer, which takes
+  // the partition queues of the indexes owned. One permit per index: batches of different steps
+  // on one index (flows A and C of one pair) never run side by side.
   const ownership = yield* Semaphore.make(1)
-  const consumed = new Map<string, { readonly step: Step; readonly onBatch: BatchConsumer }>()
+  const consumed = new Map<string, Consumer.StepConsumer>()
   const owned = new Set<number>(config.owned ?? Array.from({ length: partitions }, (_, k) => k))
-  const pairs = new Map<string, { readonly scope: Scope.Closeable; readonly attachment: Attachment }>()
   const permits = Array.from({ length: partitions }, () => Semaphore.makeUnsafe(1))
-  const pairKey = (k: number, step: string) => `${k}/${step}`
   const deps = { session: consuming, publish: publishRaw, names }
 
   // A failed first attach (the connection dropped meanwhile, a declare refused) is retried a few
-  // times; a pair still missing then is attached again by the next `assign` (every second).
-  const attachPair = (k: number, step: Step, onBatch: BatchConsumer) => {
-    const permit = permits[k] as Semaphore.Semaphore
-    const source = {
-      queue: names.partitionQueue(step.name, k),
-      declare: (channel: Parameters<typeof declarePartition>[0]) => declarePartition(channel, names, step, k)
-    }
-    const attempt = Effect.gen(function* () {
-      const scope = yield* Scope.make()
-      const attachment = yield* Consumer.consume(deps, step, (batch) => permit.withPermits(1)(onBatch(batch)), source).pipe(
-        Effect.tap(tracked),
-        Scope.provide(scope),
-        Effect.onError(() => Scope.close(scope, Exit.void))
-      )
-      return { scope, attachment }
-    })
-    return attempt.pipe(
+  // times; one still missing then is attached again by the next `assign` (every second).
+  const attachIndex = (step: string, consumer: Consumer.StepConsumer, k: number) =>
+    consumer.attach(k).pipe(
       Effect.retry({ schedule: consuming.backoff, times: 4 }),
-      Effect.tap((pair) => Effect.sync(() => void pairs.set(pairKey(k, step.name), pair))),
-      Effect.catch((error) => Effect.logWarning(`attaching ${source.queue} failed; trying again at the next rebalance`, error.message)),
-      Effect.asVoid
-    )
-  }
-  const closePairs = (keys: ReadonlyArray<string>) =>
-    Effect.forEach(
-      keys,
-      (key) => {
-        const pair = pairs.get(key)
-        pairs.delete(key)
-        return pair === undefined ? Effect.void : Scope.close(pair.scope, Exit.void)
-      },
-      { concurrency: "unbounded", discard: true }
+      Effect.catch((error) => Effect.logWarning(`attaching ${names.partitionQueue(step, k)} failed; trying again at the next rebalance`, error.message))
     )
 
   const consume = (step: Step, onBatch: BatchConsumer) =>
     Effect.gen(function* () {
       known.set(step.name, step)
       yield* Partitioner.run({ ...deps, partitions }, step).pipe(Effect.flatMap(tracked))
+      // Its finalizer releases every index it holds, the batches taken settled first.
+      const consumer = yield* Consumer.make({ ...deps, permits, track: tracked }, step, onBatch)
       yield* ownership.withPermits(1)(
         Effect.gen(function* () {
-          consumed.set(step.name, { step, onBatch })
-          for (const k of owned) yield* attachPair(k, step, onBatch)
+          consumed.set(step.name, consumer)
+          for (const k of owned) yield* attachIndex(step.name, consumer, k)
         })
       )
-      // Runs before the partitioner's finalizer: the step's partition consumers finish first.
-      yield* Effect.addFinalizer(() =>
-        ownership.withPermits(1)(
-          Effect.suspend(() => {
-            consumed.delete(step.name)
-            return closePairs([...owned].map((k) => pairKey(k, step.name)))
-          })
-        )
-      )
+      yield* Effect.addFinalizer(() => ownership.withPermits(1)(Effect.sync(() => void consumed.delete(step.name))))
     })
 
   const assign = (indexes: ReadonlyArray<number>) =>
@@ -172,21 +137,21 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
         if (lost.length > 0) {
           yield* Effect.logInfo(`releasing partitions ${lost.join(", ")}`)
           for (const k of lost) owned.delete(k)
-          yield* closePairs(lost.flatMap((k) => [...consumed.keys()].map((step) => pairKey(k, step))))
+          yield* Effect.forEach(
+            [...consumed.values()].flatMap((consumer) => lost.map((k) => consumer.release(k))),
+            (release) => release,
+            { concurrency: "unbounded", discard: true }
+          )
         }
         if (gained.length > 0) yield* Effect.logInfo(`taking partitions ${gained.join(", ")}`)
         for (const k of gained) owned.add(k)
-        // Gained indexes, and any pair whose attach failed before.
-        for (const k of owned) {
-          for (const { step, onBatch } of consumed.values()) if (!pairs.has(pairKey(k, step.name))) yield* attachPair(k, step, onBatch)
-        }
+        // Gained indexes, and any whose attach failed before.
+        for (const k of owned) for (const [step, consumer] of consumed) if (!consumer.attached(k)) yield* attachIndex(step, consumer, k)
       })
     )
   // Held: every consumed step's consumer of that index attached (possibly as the standby of a
   // single active consumer another replica has not released yet).
-  const held = Effect.sync(() =>
-    [...owned].filter((k) => [...consumed.keys()].every((step) => pairs.get(pairKey(k, step))?.attachment.current() !== undefined)).sort((a, b) => a - b)
-  )
+  const held = Effect.sync(() => [...owned].filter((k) => [...consumed.values()].every((consumer) => consumer.attached(k))).sort((a, b) => a - b))
   const deadLetters = <E>(record: (letters: ReadonlyArray<DeadLetter>) => Effect.Effect<void, E>) =>
     DeadLetters.drain({ session: consuming, publish: publishRaw, names }, record).pipe(Effect.flatMap(tracked))
 

@@ -5,6 +5,8 @@
 // Usage: MONGO_URL=… AMQP_URL=… bun run bench:outbox   (BENCH_EVENTS, BENCH_SENDERS, BENCH_RELAY_BATCH)
 import { Deferred, Effect, Fiber, Layer } from "effect"
 import { MongoClient } from "mongodb"
+import { dbLayer } from "../src/adapters/mongo/MongoConnection.ts"
+import * as MongoIdLinks from "../src/adapters/mongo/MongoIdLinks.ts"
 import * as MongoWebhookInbox from "../src/adapters/mongo/MongoWebhookInbox.ts"
 import * as RabbitMqBus from "../src/adapters/rabbitmq/RabbitMqBus.ts"
 import { OutboxSignal } from "../src/application/OutboxSignal.ts"
@@ -72,7 +74,9 @@ const main = async () => {
     const layer = Layer.mergeAll(
       MongoWebhookInbox.layer({ url: mongoUrl, dbName }),
       RabbitMqBus.layer({ url: broker.url, prefix: "bench", steps: [step] }),
-      OutboxSignal.layer
+      OutboxSignal.layer,
+      // The relay keys each batch by its linked commerce objects: one links lookup per batch.
+      MongoIdLinks.layer.pipe(Layer.provide(dbLayer({ url: mongoUrl, dbName })))
     )
     const program = Effect.gen(function* () {
       const inbox = yield* WebhookInbox

@@ -1,12 +1,14 @@
 // The composition root: reads the configuration, picks the adapters, runs the HTTP side, the
 // steps and the outbox relay until SIGTERM.
-import { Effect, Layer, Logger } from "effect"
+import { Effect, Layer, Logger, Option } from "effect"
 import * as Adapters from "./adapters/compose/Adapters.ts"
 import * as HttpApp from "./adapters/compose/HttpApp.ts"
 import * as Settings from "./adapters/config/Settings.ts"
 import * as PromMetrics from "./adapters/metrics/PromMetrics.ts"
 import { runMain } from "./adapters/process/RunMain.ts"
 import { runnerLayer } from "./application/BackfillRunner.ts"
+import * as PartitionOwnership from "./application/PartitionOwnership.ts"
+import { defaultOwnership } from "./application/PartitionOwnership.ts"
 import { relayLayer } from "./application/RelayOutbox.ts"
 import { reconcileLayer } from "./application/ScheduleReconcile.ts"
 import { registeredSteps } from "./application/StepRegistry.ts"
@@ -18,17 +20,22 @@ const App = Layer.unwrap(
     const steps = yield* registeredSteps
     for (const line of Adapters.describeAdapters(config)) yield* Effect.logInfo(line)
     const backfill = yield* Settings.backfill
-    const replica = crypto.randomUUID()
+    const replica = Option.getOrElse(config.replicaId, () => crypto.randomUUID())
+    yield* Effect.logInfo(`replica ${replica}; ${config.partitions} partitions per step`)
     const relay = relayLayer({ claimant: replica, batchSize: 1000, leaseMs: 30_000, idleMs: 1000 })
     // Backfill and reconcile jobs live in the store; every replica runs their pages.
     const jobs = Layer.merge(runnerLayer({ holder: replica, ...backfill }), reconcileLayer(backfill.reconcileIntervalMs))
     const metrics = PromMetrics.make()
-    const service = Layer.mergeAll(HttpApp.layer(config, metrics), SyncWorkers.layer(steps), relay, jobs)
+    // Partition ownership closes first on SIGTERM (merged last): every index is released, its
+    // batches settled, before the steps' consumers and the rest stop.
+    const ownership = PartitionOwnership.layer({ replica, ...defaultOwnership })
+    const service = Layer.mergeAll(HttpApp.layer(config, metrics, replica), SyncWorkers.layer(steps), relay, jobs, ownership)
     return service.pipe(
       Layer.provide(
         Adapters.layer(
           config,
-          steps.map((s) => s.step)
+          steps.map((s) => s.step),
+          replica
         )
       ),
       Layer.provide(PromMetrics.layer(metrics))

@@ -155,7 +155,9 @@ export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (options: R
 
 /** Runs passes back to back while pages finish, otherwise every `idleMs`; never ends by itself. */
 export const runBackfills = (options: RunnerOptions) =>
-  runOnce(options).pipe(
+  // A page in hand is finished and recorded before a shutdown stops the runner, so the next
+  // replica goes on from it instead of redoing it once the lease expires.
+  Effect.uninterruptible(runOnce(options)).pipe(
     Effect.flatMap((ran) => Effect.sleep(Duration.millis(ran ? (options.handoffMs ?? 0) : options.idleMs))),
     Effect.tapError((error) => Effect.logWarning("backfill runner: the store failed; retrying", { error: error.message })),
     Effect.retry(cappedBackoff(Duration.millis(200), Duration.seconds(10))),

@@ -4,6 +4,7 @@
 import { Cause, Clock, Duration, Effect, Layer } from "effect"
 import type { CrmChange } from "../domain/CrmChange.ts"
 import { OutboxSignal } from "./OutboxSignal.ts"
+import { withCrmPartitionKeys } from "./PartitionKeys.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
 import { Metrics } from "./ports/Metrics.ts"
 import { WebhookInbox } from "./ports/WebhookInbox.ts"
@@ -37,7 +38,8 @@ export const relayOnce = Effect.fn("relayOnce")(function* (options: RelayOptions
   const now = yield* Clock.currentTimeMillis
   const batch = yield* inbox.claim({ limit: options.batchSize, claimant: options.claimant, now, leaseMs: options.leaseMs })
   if (batch.events.length === 0) return 0
-  yield* bus.publish(batch.events.map((event) => toMessage(event.change)))
+  // Keyed by the linked commerce object, so flow A and flow C of one pair share a partition.
+  yield* bus.publish(yield* withCrmPartitionKeys(batch.events.map((event) => toMessage(event.change))))
   yield* inbox.markPublished(batch)
   const metrics = yield* Metrics
   const published = yield* Clock.currentTimeMillis
@@ -54,7 +56,9 @@ export const relayOnce = Effect.fn("relayOnce")(function* (options: RelayOptions
  * (capped) while broker or store are down.
  */
 export const runRelay = (options: RelayOptions) =>
-  relayOnce(options).pipe(
+  // A batch in hand is published and marked before a shutdown stops the relay (bounded by the
+  // publish confirm timeout and the store's): interrupted between the two, it would go out twice.
+  Effect.uninterruptible(relayOnce(options)).pipe(
     Effect.flatMap((sent) => (sent === 0 ? Effect.flatMap(OutboxSignal, (signal) => signal.waitUpTo(options.idleMs)) : Effect.void)),
     Effect.tapError((error) => Effect.logWarning("outbox relay failed; retrying", { error: error.message })),
     Effect.retry(cappedBackoff(Duration.millis(100), Duration.seconds(5))),

@@ -18,6 +18,12 @@ export interface Step {
   readonly prefetch: number
   /** How long the bus gathers deliveries into one batch after the first arrives (default 15 ms). */
   readonly batchWindowMs?: number
+  /**
+   * The object a message is about, shared by both directions of one linked pair (`user:u-5`):
+   * the bus keeps one key's messages on one partition, owned by one replica at a time. Used when
+   * the envelope carries no `partitionKey` of its own; undefined spreads by message id.
+   */
+  readonly partitionKeyOf?: (message: Envelope) => string | undefined
 }
 
 export const defaultBatchWindowMs = 15
@@ -31,6 +37,8 @@ export interface Envelope {
   readonly lane: LaneName
   /** 1 on first delivery to a handler; carried in a header across retry tiers. */
   readonly attempt: number
+  /** Set by the publisher when it knows the object better than the step's `partitionKeyOf` (the outbox relay). */
+  readonly partitionKey?: string
 }
 
 export type OutgoingMessage = Omit<Envelope, "attempt">

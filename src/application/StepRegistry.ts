@@ -3,13 +3,14 @@
 // their topology from the resulting Steps, the workers run their handlers.
 import { Config } from "effect"
 import { leasedPerObject } from "./ObjectLeasing.ts"
+import { commerceEventKeyOf, crmChangeKeyOf, idsAssignedKeyOf } from "./PartitionKeys.ts"
 import type { CommerceApi } from "./ports/CommerceApi.ts"
 import type { Crm } from "./ports/Crm.ts"
 import type { IdLinks } from "./ports/IdLinks.ts"
 import type { MessageBus } from "./ports/MessageBus.ts"
 import type { Snapshots } from "./ports/Snapshots.ts"
 import type { WriteLedger } from "./ports/WriteLedger.ts"
-import type { BatchHandler, Step } from "./Step.ts"
+import type { BatchHandler, Envelope, Step } from "./Step.ts"
 import { defaultTuning, type StepTuning, tuningsOf } from "./StepTuning.ts"
 import { commerceObjectOf, syncCommerceEvents } from "./SyncCommerceEvents.ts"
 import { syncCrmChanges } from "./SyncCrmChanges.ts"
@@ -22,6 +23,7 @@ interface Declaration {
   readonly name: string
   readonly bindings: ReadonlyArray<string>
   readonly handler: BatchHandler<StepServices>
+  readonly partitionKeyOf: (message: Envelope) => string | undefined
 }
 
 export interface RegisteredStep {
@@ -30,12 +32,18 @@ export interface RegisteredStep {
 }
 
 const declarations: ReadonlyArray<Declaration> = [
-  { name: "sync-crm-object", bindings: ["crm.contact.*", "crm.company.*", "crm.order.*"], handler: syncCrmChanges },
-  { name: "write-back-ids", bindings: ["commerce.ids.assigned"], handler: writeBackIdBatch },
+  { name: "sync-crm-object", bindings: ["crm.contact.*", "crm.company.*", "crm.order.*"], handler: syncCrmChanges, partitionKeyOf: crmChangeKeyOf },
+  { name: "write-back-ids", bindings: ["commerce.ids.assigned"], handler: writeBackIdBatch, partitionKeyOf: idsAssignedKeyOf },
   // Topic wildcards match whole words: "commerce.*" takes commerce.user_created and the like,
   // not the three-word commerce.ids.assigned.
-  // One replica at a time writes a shop object to HubSpot (issue 9 #8).
-  { name: "sync-commerce-entity", bindings: ["commerce.*"], handler: leasedPerObject(commerceObjectOf, syncCommerceEvents) }
+  // One replica at a time writes a shop object to HubSpot: the partition's owner (issue 12), and
+  // the object lease for the window before a new link's key reaches flow A (issue 9 #8).
+  {
+    name: "sync-commerce-entity",
+    bindings: ["commerce.*"],
+    handler: leasedPerObject(commerceObjectOf, syncCommerceEvents),
+    partitionKeyOf: commerceEventKeyOf
+  }
 ]
 
 export const stepNames: ReadonlyArray<string> = declarations.map((d) => d.name)

@@ -28,7 +28,10 @@ const harness = Effect.gen(function* () {
     deadLetters: () => Effect.die("not consumed here"),
     depths: Effect.succeed([]),
     replay: () => Effect.die("not replayed here"),
-    ready: Effect.succeed(true)
+    ready: Effect.succeed(true),
+    partitions: 1,
+    assign: () => Effect.void,
+    held: Effect.succeed([0])
   })
   const layer = Layer.mergeAll(counter.layer(memoryStorePorts()), Layer.succeed(Crm, crm), Layer.succeed(CommerceApi, commerce), Layer.succeed(MessageBus, bus))
   return { crm, counter, published, layer }

@@ -2,6 +2,7 @@ import { expect, test } from "bun:test"
 import { Effect, Layer, Queue } from "effect"
 import { TestClock } from "effect/testing"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
+import * as InMemoryIdLinks from "../../src/adapters/memory/InMemoryIdLinks.ts"
 import * as InMemoryMetrics from "../../src/adapters/memory/InMemoryMetrics.ts"
 import * as InMemoryWebhookInbox from "../../src/adapters/memory/InMemoryWebhookInbox.ts"
 import { OutboxSignal } from "../../src/application/OutboxSignal.ts"
@@ -23,7 +24,7 @@ const change = (n: number): CrmChange => ({
 })
 const step: Step = { name: "sync-company", bindings: ["crm.company.*"], retryTiersMs: [50], maxAttempts: 3, deliveryLimit: 5, prefetch: 10 }
 
-const Live = InMemoryBus.layer.pipe(Layer.provideMerge(InMemoryWebhookInbox.layer))
+const Live = InMemoryBus.layer.pipe(Layer.provideMerge(Layer.merge(InMemoryWebhookInbox.layer, InMemoryIdLinks.layer)))
 
 test("stored changes are published in batches with their routing key and marked published", async () => {
   const received = await Effect.runPromise(
@@ -73,7 +74,7 @@ test("when the broker refuses, the events stay pending and go out once it is bac
       down = false
       expect(yield* relayOnce({ ...options, leaseMs: 0 })).toBe(1)
       expect((yield* inbox.backlog).pending).toBe(0)
-    }).pipe(Effect.provide(FlakyBus.pipe(Layer.provideMerge(InMemoryWebhookInbox.layer))))
+    }).pipe(Effect.provide(FlakyBus.pipe(Layer.provideMerge(Layer.merge(InMemoryWebhookInbox.layer, InMemoryIdLinks.layer)))))
   )
 })
 
@@ -135,7 +136,7 @@ test("a backlog goes out in batches of hundreds, one publish per batch, without 
           }
         }).pipe(Effect.timeout("5 seconds"))
       })
-    ).pipe(Effect.provide(Layer.mergeAll(CountingBus, InMemoryWebhookInbox.layer, OutboxSignal.layer)))
+    ).pipe(Effect.provide(Layer.mergeAll(CountingBus, Layer.merge(InMemoryWebhookInbox.layer, InMemoryIdLinks.layer), OutboxSignal.layer)))
   )
   expect(backlog.pending).toBe(0)
   expect(publishes).toEqual([500, 500, 200])

@@ -6,7 +6,7 @@ import { registeredSteps, withTuning } from "../../src/application/StepRegistry.
 
 const read = async (env: Record<string, string>) => {
   const registered = await Effect.runPromise(registeredSteps.parse(ConfigProvider.fromEnv({ env })))
-  return Object.fromEntries(registered.map(({ step: { name, bindings, ...tuning } }) => [name, tuning]))
+  return Object.fromEntries(registered.map(({ step: { name, bindings, partitionKeyOf, ...tuning } }) => [name, tuning]))
 }
 
 test("one policy for all steps, overridden per step by its name as a prefix", async () => {
@@ -45,4 +45,19 @@ test("a malformed tier list is refused at start with a message naming the variab
     (error: unknown) => String(error)
   )
   expect(perStep).toContain("WRITE_BACK_IDS_RETRY_TIERS_MS")
+})
+
+test("each step keys its messages by the commerce object both directions share", () => {
+  const keyOf = (step: string) => withTuning().find((r) => r.step.name === step)?.step.partitionKeyOf
+  const envelope = (type: string, payload: unknown) => ({ id: "m", type, payload, occurredAt: 0, lane: "live" as const, attempt: 1 })
+  // Flow C: the shop entity the event is about.
+  expect(keyOf("sync-commerce-entity")?.(envelope("commerce.user_updated", { id: "u-5", occurredAt: 1 }))).toBe("user:u-5")
+  expect(keyOf("sync-commerce-entity")?.(envelope("commerce.purchase_deleted", { id: "p-9", occurredAt: 1 }))).toBe("purchase:p-9")
+  // Flow B: the entity the platform assigned its id to, keyed as flow C keys it.
+  expect(keyOf("write-back-ids")?.(envelope("commerce.ids.assigned", { entity: "business", crmId: "77", commerceId: "b-2" }))).toBe("business:b-2")
+  // Flow A without a stamped key (the relay stamps linked records): the CRM record itself.
+  const change = { key: "k", objectType: "contact", objectId: "101", kind: "propertyChange", occurredAt: 1 }
+  expect(keyOf("sync-crm-object")?.(envelope("crm.contact.propertyChange", change))).toBe("crm:contact:101")
+  // Not readable: no key (the bus spreads it by message id).
+  expect(keyOf("write-back-ids")?.(envelope("commerce.ids.assigned", { nope: true }))).toBeUndefined()
 })

@@ -205,7 +205,7 @@ export const messageBusContract = (name: string, makeLayer: () => BusLayer) =>
           yield* bus.publish([aMessage(`${step.name}.a`), aMessage(`${step.name}.b`), aMessage(`${step.name}.c`)])
           const mine = (depths: ReadonlyArray<QueueDepth>) => depths.filter((d) => d.step === step.name)
           const waiting = yield* eventually(bus.depths, (d) => mine(d).find((q) => q.queue === "main")?.messages === 3)
-          expect(mine(waiting).map((q) => q.queue)).toEqual(["main", "retry-50ms", "retry-200ms"])
+          expect(mine(waiting).map((q) => q.queue)).toEqual(["main", "retry-50ms", "retry-200ms", "partitions"])
           expect(mine(waiting).find((q) => q.queue === "main")?.consumers).toBe(0)
           expect(waiting.some((q) => q.step === undefined && q.queue === "parking")).toBe(true)
           yield* consume(step, handler)
@@ -259,7 +259,11 @@ export const messageBusContract = (name: string, makeLayer: () => BusLayer) =>
           const handler: BatchHandler = (messages) =>
             Ref.update(batches, (all) => [...all, messages]).pipe(Effect.as(messages.map((m) => (m.type.endsWith(".bad") ? permanent : undefined))))
           yield* runStep(step, handler)
-          const sent = [aMessage(`${step.name}.ok`), aMessage(`${step.name}.bad`), aMessage(`${step.name}.ok`), aMessage(`${step.name}.ok`)]
+          // One object's messages: one partition, so they can share a batch.
+          const sent = [aMessage(`${step.name}.ok`), aMessage(`${step.name}.bad`), aMessage(`${step.name}.ok`), aMessage(`${step.name}.ok`)].map((m) => ({
+            ...m,
+            partitionKey: "user:u-1"
+          }))
           yield* bus.publish(sent)
           const parked = yield* eventually((yield* ParkedItems).list({ step: step.name }), (p) => p.length === 1)
           expect(parked[0]?.message.type).toBe(`${step.name}.bad`)
@@ -325,4 +329,73 @@ export const messageBusContract = (name: string, makeLayer: () => BusLayer) =>
         ),
       20_000
     )
+
+    it("hands one key's messages over in the order they were published", () =>
+      run(
+        Effect.gen(function* () {
+          const bus = yield* MessageBus
+          const step = aStep(prefix(), { prefetch: 5, batchWindowMs: 5 })
+          const { seen, handler } = yield* recorder()
+          yield* consume(step, handler)
+          const keys = ["user:u-1", "business:b-2", "purchase:p-3"]
+          const sent = Array.from({ length: 45 }, (_, i) => ({ ...aMessage(`${step.name}.n${i}`, { n: i }), partitionKey: keys[i % 3] as string }))
+          for (let i = 0; i < sent.length; i += 9) yield* bus.publish(sent.slice(i, i + 9))
+          const all = yield* eventually(seen, (s) => s.length === 45)
+          for (const key of keys) {
+            expect(all.filter((m) => m.partitionKey === key).map((m) => m.id)).toEqual(sent.filter((m) => m.partitionKey === key).map((m) => m.id))
+          }
+        })
+      ))
+
+    it("never runs batches of two steps side by side on one partition", () =>
+      run(
+        Effect.gen(function* () {
+          const bus = yield* MessageBus
+          const [a, b] = [aStep(prefix(), { prefetch: 2, batchWindowMs: 1 }), aStep(prefix(), { prefetch: 2, batchWindowMs: 1 })] as const
+          const running = yield* Ref.make(0)
+          const most = yield* Ref.make(0)
+          const done = yield* Ref.make(0)
+          const slow: BatchHandler = (messages) =>
+            Ref.updateAndGet(running, (n) => n + 1).pipe(
+              Effect.tap((n) => Ref.update(most, (m) => Math.max(m, n))),
+              Effect.andThen(Effect.sleep(30)),
+              Effect.andThen(Ref.update(running, (n) => n - 1)),
+              Effect.andThen(Ref.update(done, (n) => n + messages.length)),
+              Effect.as(messages.map(() => undefined))
+            )
+          yield* runStep(a, slow)
+          yield* runStep(b, slow)
+          // Flow A's and flow C's messages about one linked pair.
+          const pair = (step: Step, i: number) => ({ ...aMessage(`${step.name}.n${i}`), partitionKey: "user:u-7" })
+          yield* bus.publish(Array.from({ length: 8 }, (_, i) => [pair(a, i), pair(b, i)]).flat())
+          yield* eventually(Ref.get(done), (n) => n === 16)
+          expect(yield* Ref.get(most)).toBe(1)
+        })
+      ))
+
+    it("reports the partitions assigned; messages published meanwhile are delivered once each", () =>
+      run(
+        Effect.gen(function* () {
+          const bus = yield* MessageBus
+          const step = aStep(prefix())
+          const { seen, handler } = yield* recorder()
+          yield* consume(step, handler)
+          const all = Array.from({ length: bus.partitions }, (_, k) => k)
+          yield* eventually(bus.held, (held) => held.length === bus.partitions)
+          expect(yield* bus.held).toEqual(all)
+          const odd = all.filter((k) => k % 2 === 1)
+          // Any order, duplicates and indexes out of range are ignored.
+          yield* bus.assign([...odd].reverse().concat(odd, [bus.partitions + 5, -1]))
+          expect(yield* eventually(bus.held, (held) => held.length === odd.length)).toEqual(odd)
+          yield* bus.assign([])
+          expect(yield* bus.held).toEqual([])
+          const sent = Array.from({ length: 20 }, (_, i) => aMessage(`${step.name}.n${i}`))
+          yield* bus.publish(sent)
+          yield* bus.assign(all)
+          yield* eventually(seen, (s) => s.length === 20)
+          yield* Effect.sleep(200)
+          expect((yield* seen).map((m) => m.id).sort()).toEqual(sent.map((m) => m.id).sort())
+          expect(yield* eventually(bus.held, (held) => held.length === bus.partitions)).toEqual(all)
+        })
+      ))
   })

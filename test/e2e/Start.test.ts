@@ -20,3 +20,21 @@ test("bun start without AMQP_URL/MONGO_URL runs embedded, answers /healthz and e
   }
   expect(service.logs.map((l) => l["message"])).toContain("HTTP server stopped")
 })
+
+test("/readyz names the replica and the partitions it holds; /metrics counts them", async () => {
+  const service = await startService({ REPLICA_ID: "replica-one", PARTITIONS: "4" })
+  try {
+    const deadline = Date.now() + 10_000
+    let body: Record<string, unknown> = {}
+    while (Date.now() < deadline) {
+      body = (await (await fetch(new URL("/readyz", service.url))).json()) as Record<string, unknown>
+      if (Array.isArray(body["partitions"]) && body["partitions"].length === 4) break
+      await Bun.sleep(100)
+    }
+    // One process alone holds every partition.
+    expect(body).toMatchObject({ status: "ready", replica: "replica-one", partitions: [0, 1, 2, 3] })
+    expect(await (await fetch(new URL("/metrics", service.url))).text()).toContain("crm_sync_partitions_held 4")
+  } finally {
+    expect(await service.stop()).toBe(0)
+  }
+})

@@ -15,6 +15,7 @@ describe.skipIf(skipAmqp)("RabbitMqBus (real broker)", () => {
   messageBusContract("RabbitMqBus", () => {
     if (broker === undefined) throw new Error("broker not ready")
     // A fresh prefix per test: names never collide, and the vhost is deleted at the end.
-    return RabbitMqBus.layer({ url: broker.url, prefix: `t${++run}` })
+    // Two partitions: every one is a quorum queue per step, and the shared broker is small.
+    return RabbitMqBus.layer({ url: broker.url, prefix: `t${++run}`, partitions: 2 })
   })
 })

@@ -18,7 +18,7 @@ const transient = new StepFailure({ retryable: true, reason: "timeout" })
 const setup = (steps: ReadonlyArray<Step> = []) => {
   if (broker === undefined) throw new Error("broker not ready")
   const prefix = `f${++counter}`
-  const layer = RabbitMqBus.layer({ url: broker.url, prefix, steps, reconnectMaxDelayMs: 500 })
+  const layer = RabbitMqBus.layer({ url: broker.url, prefix, steps, reconnectMaxDelayMs: 500, partitions: 2 })
   return { prefix, run: runWith(layer), names: names(prefix), url: broker.url }
 }
 const withChannel = <A>(url: string, f: (channel: amqp.Channel) => Promise<A>) =>
@@ -214,7 +214,7 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
 
   it("fails a publish whose confirms do not arrive in time as BusUnavailable, instead of hanging", () => {
     if (broker === undefined) throw new Error("broker not ready")
-    const layer = RabbitMqBus.layer({ url: broker.url, prefix: `f${++counter}`, confirmTimeoutMs: 0 })
+    const layer = RabbitMqBus.layer({ url: broker.url, prefix: `f${++counter}`, confirmTimeoutMs: 0, partitions: 2 })
     return runWith(layer)(
       Effect.gen(function* () {
         const error = yield* (yield* MessageBus).publish([aMessage("slow.confirm")]).pipe(Effect.flip)
@@ -249,6 +249,6 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
       expect(parking.messageCount).toBe(1)
       const deadLetters = yield* withChannel(t.url, (c) => c.checkQueue(t.names.deadLetters))
       expect(deadLetters.messageCount).toBe(0)
-    }).pipe(Effect.scoped, Effect.provide(RabbitMqBus.layer({ url: t.url, prefix: t.prefix })), Effect.runPromise)
+    }).pipe(Effect.scoped, Effect.provide(RabbitMqBus.layer({ url: t.url, prefix: t.prefix, partitions: 2 })), Effect.runPromise)
   }, 40_000)
 })

@@ -26,7 +26,7 @@ export const describeAdapters = (config: Settings.Settings): ReadonlyArray<strin
 }
 
 /** Every setting comes from `Settings`, read once. The steps declare the broker's topology before anything consumes. */
-export const layer = (config: Settings.Settings, steps: ReadonlyArray<Step>) =>
+export const layer = (config: Settings.Settings, steps: ReadonlyArray<Step>, replica?: string) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const budget = yield* Settings.budget
@@ -36,8 +36,17 @@ export const layer = (config: Settings.Settings, steps: ReadonlyArray<Step>) =>
       )
       const stores = storeLayers(mongo, budget)
       const bus = Option.match(config.amqpUrl, {
-        onNone: () => InMemoryBus.layer,
-        onSome: (url) => RabbitMqBus.layer({ url: Redacted.value(url), prefix: config.amqpPrefix, steps })
+        onNone: () => InMemoryBus.layerWith(config.partitions),
+        // A replica starts holding no partition: PartitionOwnership assigns its share.
+        onSome: (url) =>
+          RabbitMqBus.layer({
+            url: Redacted.value(url),
+            prefix: config.amqpPrefix,
+            steps,
+            partitions: config.partitions,
+            owned: [],
+            ...(replica === undefined ? {} : { replica })
+          })
       })
       const crm = Option.match(config.hubspotToken, {
         onNone: () => InMemoryCrm.layer(),

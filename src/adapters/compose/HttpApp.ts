@@ -3,6 +3,7 @@
 // tracer, clock and metrics apply inside them.
 import { Effect, Layer, Option, Redacted } from "effect"
 import { Hono } from "hono"
+import { Gauge } from "prom-client"
 import { OutboxSignal } from "../../application/OutboxSignal.ts"
 import { MessageBus } from "../../application/ports/MessageBus.ts"
 import { WebhookInbox } from "../../application/ports/WebhookInbox.ts"
@@ -17,6 +18,19 @@ import * as OpenApi from "../http/OpenApi.ts"
 import * as WebhookRoutes from "../http/WebhookRoutes.ts"
 import type { PromMetrics } from "../metrics/PromMetrics.ts"
 import { MongoDatabase } from "../mongo/MongoConnection.ts"
+
+const registerPartitionsGauge = (metrics: PromMetrics, held: () => Promise<ReadonlyArray<number>>) => {
+  const name = "crm_sync_partitions_held"
+  if (metrics.registry.getSingleMetric(name) !== undefined) return
+  new Gauge({
+    name,
+    help: "Partition indexes this replica holds (consumers attached)",
+    registers: [metrics.registry],
+    async collect() {
+      this.set((await held()).length)
+    }
+  })
+}
 
 /** Behind the bearer token, or off (every /admin path 404s) when ADMIN_TOKEN is not set. */
 const adminRoutes = Effect.fnUntraced(function* (config: Settings.Settings, stored: Effect.Effect<void>, checks: ReadonlyArray<HealthRoutes.ReadinessCheck>) {
@@ -34,7 +48,7 @@ const adminRoutes = Effect.fnUntraced(function* (config: Settings.Settings, stor
   return new Hono().use("/admin/*", bearer(token)).route("/", routes).route("/", page)
 })
 
-export const layer = (config: Settings.Settings, metrics: PromMetrics) =>
+export const layer = (config: Settings.Settings, metrics: PromMetrics, replica: string) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const inbox = yield* WebhookInbox
@@ -59,9 +73,13 @@ export const layer = (config: Settings.Settings, metrics: PromMetrics) =>
       // A wedged store client the watchdog cannot replace is a reason to restart the process.
       const live = Option.match(mongo, { onNone: () => [], onSome: (handle) => [{ name: "store-client", check: async () => handle.alive() }] })
       const admin = yield* adminRoutes(config, signal.notify, [...ready, ...live])
+      // Which partitions this replica consumes (issue 12): in /readyz and as a gauge.
+      const held = () => run(bus.held)
+      registerPartitionsGauge(metrics, held)
+      const details = async () => ({ replica, partitions: await held() })
       const app = new Hono()
         .route("/", admin)
-        .route("/", HealthRoutes.make(ready, live))
+        .route("/", HealthRoutes.make(ready, live, details))
         .route("/", webhooks)
         .route("/", MetricsRoutes.make(metrics.registry))
         .get("/openapi.json", (c) => c.json(OpenApi.document()))

@@ -7,6 +7,7 @@ import * as InMemoryIdLinks from "../memory/InMemoryIdLinks.ts"
 import * as InMemoryObjectLeases from "../memory/InMemoryObjectLeases.ts"
 import * as InMemoryParkedItems from "../memory/InMemoryParkedItems.ts"
 import * as InMemoryRateBudget from "../memory/InMemoryRateBudget.ts"
+import * as InMemoryReplicaMembership from "../memory/InMemoryReplicaMembership.ts"
 import * as InMemorySnapshots from "../memory/InMemorySnapshots.ts"
 import * as InMemoryWebhookInbox from "../memory/InMemoryWebhookInbox.ts"
 import * as InMemoryWriteLedger from "../memory/InMemoryWriteLedger.ts"
@@ -16,6 +17,7 @@ import * as MongoIdLinks from "../mongo/MongoIdLinks.ts"
 import * as MongoObjectLeases from "../mongo/MongoObjectLeases.ts"
 import * as MongoParkedItems from "../mongo/MongoParkedItems.ts"
 import * as MongoRateBudget from "../mongo/MongoRateBudget.ts"
+import * as MongoReplicaMembership from "../mongo/MongoReplicaMembership.ts"
 import * as MongoSnapshots from "../mongo/MongoSnapshots.ts"
 import * as MongoWebhookInbox from "../mongo/MongoWebhookInbox.ts"
 import * as MongoWriteLedger from "../mongo/MongoWriteLedger.ts"
@@ -29,6 +31,7 @@ const inMemory = (budget: BudgetConfig) =>
     InMemoryObjectLeases.layer,
     InMemoryParkedItems.layer,
     InMemoryBackfillJobs.layer,
+    InMemoryReplicaMembership.layer,
     InMemoryRateBudget.layer(budget)
   )
 
@@ -41,6 +44,7 @@ const onMongo = (options: MongoConnection.MongoOptions, budget: BudgetConfig) =>
     MongoObjectLeases.layer,
     MongoParkedItems.layer,
     MongoBackfillJobs.layer,
+    MongoReplicaMembership.layer,
     MongoRateBudget.layerOnDb(budget)
   ).pipe(Layer.provideMerge(MongoConnection.dbLayer(options)))
 

@@ -56,6 +56,13 @@ export const settings = Config.all({
   commerceApiToken: optionalSecret("COMMERCE_API_TOKEN"),
   commerceApiTimeoutMs: Config.Int("COMMERCE_API_TIMEOUT_MS").pipe(Config.withDefault(10_000)),
   amqpPrefix: Config.String("AMQP_PREFIX").pipe(Config.withDefault("crm-sync")),
+  /**
+   * Partition queues per step (issue 12); every replica must use the same number, and changing
+   * it needs the partition queues drained first (a key's messages would be split across two).
+   */
+  partitions: Config.Int("PARTITIONS").pipe(Config.withDefault(8)),
+  /** This replica's id in the membership and in /readyz; a random UUID per start when unset. */
+  replicaId: Config.option(Config.String("REPLICA_ID")).pipe(Config.map(Option.filter((id) => id.trim() !== ""))),
   mongoDb: Config.String("MONGO_DB").pipe(Config.withDefault("crm-sync")),
   mongoTimeoutMs: Config.Int("MONGO_TIMEOUT_MS").pipe(Config.withDefault(2000)),
   hubspotBasePath: Config.String("HUBSPOT_BASE_PATH").pipe(Config.withDefault("https://api.hubapi.com")),

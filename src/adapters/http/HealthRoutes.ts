@@ -15,13 +15,18 @@ const run = async (checks: ReadonlyArray<ReadinessCheck>) => {
  * reason to restart it); `/readyz` says its dependencies answer now (an outage is not a reason to
  * restart, only to stop sending traffic).
  */
-export const make = (readiness: ReadonlyArray<ReadinessCheck>, liveness: ReadonlyArray<ReadinessCheck> = []) =>
+export const make = (
+  readiness: ReadonlyArray<ReadinessCheck>,
+  liveness: ReadonlyArray<ReadinessCheck> = [],
+  /** Added to the /readyz body, e.g. the replica's id and the partitions it holds. */
+  details: () => Promise<Record<string, unknown>> = async () => ({})
+) =>
   new Hono()
     .get("/healthz", async (c) => {
       const { ok, checks } = await run(liveness)
       return c.json({ status: ok ? "ok" : "failing", checks }, ok ? 200 : 503)
     })
     .get("/readyz", async (c) => {
-      const { ok, checks } = await run(readiness)
-      return c.json({ status: ok ? "ready" : "not ready", checks }, ok ? 200 : 503)
+      const [{ ok, checks }, extra] = await Promise.all([run(readiness), details().catch(() => ({}))])
+      return c.json({ status: ok ? "ready" : "not ready", checks, ...extra }, ok ? 200 : 503)
     })

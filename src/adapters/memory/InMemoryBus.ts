@@ -4,8 +4,9 @@
 // A routing key no step binds is accepted and dropped, like a topic exchange without bindings;
 // except a message for the platform (`tocommerce.*`): its kinds have a declared queue (here a
 // sink: in memory there is no platform), and one that reaches no queue fails the publish.
-import { Effect, Fiber, FiberSet, Layer, Queue } from "effect"
+import { Effect, Fiber, FiberSet, Layer, Queue, Semaphore } from "effect"
 import { isShopBound, shopBoundKinds } from "../../application/CommerceMessages.ts"
+import { partitionOf } from "../../application/Partitioning.ts"
 import {
   type BatchConsumer,
   BusRejected,
@@ -46,7 +47,11 @@ export const topicMatches = (pattern: string, key: string): boolean => {
 
 const fresh = (envelope: Envelope): Held => ({ envelope, firstFailedAt: undefined, undecodable: false, returns: 0 })
 
-export const make = Effect.gen(function* () {
+/**
+ * One process owns every partition: each step keeps its one queue, consumed one batch at a time,
+ * which already keeps each key's order. `assign` only changes what `held` reports.
+ */
+export const makeWith = Effect.fnUntraced(function* (partitions: number) {
   // Retry delays outlive a consumer (the message sits in a tier queue), so they run in the bus's scope.
   const busScope = yield* Effect.scope
   const queues = new Map<string, StepQueue>()
@@ -97,9 +102,20 @@ export const make = Effect.gen(function* () {
     }
   }
 
+  // One permit per partition index, as on RabbitMQ: a batch holds the permits of every index its
+  // messages fall in (taken in ascending order, so two batches never wait on each other), and a
+  // batch of another step on one of those indexes waits. Flows A and C of one pair never overlap.
+  const permits = Array.from({ length: partitions }, () => Semaphore.makeUnsafe(1))
+  const indexesOf = (step: Step, batch: ReadonlyArray<Held>) =>
+    [...new Set(batch.map(({ envelope }) => partitionOf(envelope.partitionKey ?? step.partitionKeyOf?.(envelope) ?? envelope.id, partitions)))].sort(
+      (a, b) => a - b
+    )
+  const holding = <A>(indexes: ReadonlyArray<number>, effect: Effect.Effect<A>): Effect.Effect<A> =>
+    indexes.reduceRight((inner, k) => (permits[k] as Semaphore.Semaphore).withPermits(1)(inner), effect)
+
   // A batch consumer that dies is a crashed consumer: every delivery of the batch is returned.
   const handle = (target: StepQueue, batch: ReadonlyArray<Held>, onBatch: BatchConsumer) =>
-    onBatch(batch).pipe(
+    holding(indexesOf(target.step, batch), onBatch(batch)).pipe(
       Effect.catchCause((cause) =>
         Effect.logError(`InMemoryBus: ${target.step.name} consumer died; returning its batch`, cause).pipe(
           Effect.as(batch.map((): Settlement => ({ _tag: "Return" })))
@@ -164,13 +180,39 @@ export const make = Effect.gen(function* () {
   const depths = Effect.sync(() => [
     ...[...queues.values()].flatMap(({ step, queue, waiting, consumers }) => [
       { step: step.name, queue: "main", messages: Queue.sizeUnsafe(queue), consumers },
-      ...[...new Set(step.retryTiersMs)].map((delayMs) => ({ step: step.name, queue: `retry-${delayMs}ms`, messages: waiting.get(delayMs) ?? 0, consumers: 0 }))
+      ...[...new Set(step.retryTiersMs)].map((delayMs) => ({
+        step: step.name,
+        queue: `retry-${delayMs}ms`,
+        messages: waiting.get(delayMs) ?? 0,
+        consumers: 0
+      })),
+      // No partition queues in one process: the row is there so both adapters list the same queues.
+      { step: step.name, queue: "partitions", messages: 0, consumers: 0 }
     ]),
     { step: undefined, queue: "parking", messages: parkedCount, consumers: 0 },
     { step: undefined, queue: "dead-letters", messages: Queue.sizeUnsafe(deadLetters), consumers: 0 }
   ])
 
-  return MessageBus.of({ publish, consume, deadLetters: drainDeadLetters, replay, depths, ready: Effect.succeed(true) })
+  let held: ReadonlyArray<number> = Array.from({ length: partitions }, (_, k) => k)
+  const assign = (indexes: ReadonlyArray<number>) =>
+    Effect.sync(() => {
+      held = [...new Set(indexes.filter((k) => Number.isInteger(k) && k >= 0 && k < partitions))].sort((a, b) => a - b)
+    })
+
+  return MessageBus.of({
+    publish,
+    consume,
+    deadLetters: drainDeadLetters,
+    replay,
+    depths,
+    ready: Effect.succeed(true),
+    partitions,
+    assign,
+    held: Effect.sync(() => held)
+  })
 })
 
+export const make = makeWith(8)
+
 export const layer: Layer.Layer<MessageBus> = Layer.effect(MessageBus, make)
+export const layerWith = (partitions: number): Layer.Layer<MessageBus> => Layer.effect(MessageBus, makeWith(partitions))

@@ -18,7 +18,8 @@ export const collections = {
   budget: "rate_budget",
   backfillJobs: "backfill_jobs",
   backfillPages: "backfill_pages",
-  backfillLeases: "backfill_leases"
+  backfillLeases: "backfill_leases",
+  replicas: "replicas"
 } as const
 
 const plain: ReadonlyArray<readonly [string, IndexSpecification]> = [

@@ -9,7 +9,9 @@ export const Headers = {
   attempt: "x-attempt",
   firstFailedAt: "x-first-failed-at",
   parkReason: "x-park-reason",
-  parkStep: "x-park-step"
+  parkStep: "x-park-step",
+  /** The object the message is about (issue 12); the partitioner hashes it. */
+  partitionKey: "x-partition-key"
 } as const
 
 const Body = Schema.Struct({
@@ -34,7 +36,8 @@ export const encode = (message: OutgoingMessage, headers: Record<string, unknown
     messageId: message.id,
     type: message.type,
     timestamp: Math.floor(message.occurredAt / 1000),
-    headers
+    // Kept on every copy (retry tiers, parking), so a retried message comes back to its partition.
+    headers: message.partitionKey === undefined ? headers : { ...headers, [Headers.partitionKey]: message.partitionKey }
   }
 })
 
@@ -70,7 +73,9 @@ export const decode = (message: ConsumeMessage): Delivery => {
   const attempt = numberHeader(message, Headers.attempt) ?? 1
   const firstFailedAt = numberHeader(message, Headers.firstFailedAt)
   const body = decodeBody(message.content.toString("utf8"))
-  if (body._tag === "Some") return { envelope: { ...body.value, attempt }, firstFailedAt, undecodable: false }
+  const partitionKey = stringHeader(message, Headers.partitionKey)
+  if (body._tag === "Some")
+    return { envelope: { ...body.value, attempt, ...(partitionKey === undefined ? {} : { partitionKey }) }, firstFailedAt, undecodable: false }
   const envelope: Envelope = {
     id: Predicate.isString(message.properties.messageId) ? message.properties.messageId : `unknown-${message.fields.deliveryTag}`,
     type: message.fields.routingKey,

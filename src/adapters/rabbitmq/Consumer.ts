@@ -1,51 +1,129 @@
-// A step consumer: its own channel (prefetch = 2 batches), manual acks, re-attached after
-// reconnects. Deliveries are gathered into batches for the step's BatchConsumer, one batch at a
-// time; closing the scope cancels intake and waits for the batch in flight and its acks.
+// A step's consumer of the partition queues this process holds: one channel per held partition
+// (prefetch = one batch), manual acks, re-attached after reconnects. Deliveries of every held
+// partition are gathered into the step's batches, one batch at a time, so a replica holding many
+// partitions still hands the flow batches as large as one queue would (HubSpot calls are per
+// batch). A batch holds the permit of every partition index it touches, taken in ascending order:
+// a batch of another step on one of those indexes waits, never runs beside it.
 import type { Channel, ChannelModel } from "amqplib"
-import { Effect, Fiber, FiberSet, Queue } from "effect"
-import type { BatchConsumer, Settlement } from "../../application/ports/MessageBus.ts"
+import { Effect, Exit, Fiber, FiberSet, Queue, Scope, type Semaphore } from "effect"
+import type { BatchConsumer, Delivery, MessageBusError, Settlement } from "../../application/ports/MessageBus.ts"
 import { defaultBatchWindowMs, type Step } from "../../application/Step.ts"
 import { gatherBatch } from "../shared/GatherBatch.ts"
-import { keepAttached } from "./Attachment.ts"
+import { type Attachment, keepAttached } from "./Attachment.ts"
 import { decode } from "./Codec.ts"
 import type { Session } from "./Session.ts"
 import { type Publish, type Received, settleAll } from "./Settle.ts"
-import { declareStep, type Names } from "./Topology.ts"
+import { declarePartition, type Names } from "./Topology.ts"
 
-export const consume = Effect.fn("RabbitMqBus.consume")(function* (
-  deps: { readonly session: Session; readonly publish: Publish; readonly names: Names },
+interface Item extends Received {
+  readonly delivery: Delivery
+  /** The partition index the delivery came from. */
+  readonly k: number
+}
+
+export interface StepConsumer {
+  /** Starts taking partition `k`'s deliveries into this step's batches. */
+  readonly attach: (k: number) => Effect.Effect<void, MessageBusError>
+  /**
+   * Stops taking partition `k`: later deliveries are left unacked, the ones taken are handled and
+   * settled, then the channel closes (returning the unacked to the queue's head). No basic.cancel
+   * first: on a single-active-consumer queue the broker makes the next consumer (another
+   * replica) active at the cancel while this one still handles what it took — two owners, out of
+   * order (seen on RabbitMQ 3.10). Closing the channel is what hands over.
+   */
+  readonly release: (k: number) => Effect.Effect<void>
+  /** True while partition `k`'s channel is attached (as the active consumer or a standby). */
+  readonly attached: (k: number) => boolean
+}
+
+export const make = Effect.fn("RabbitMqBus.stepConsumer")(function* (
+  deps: {
+    readonly session: Session
+    readonly publish: Publish
+    readonly names: Names
+    readonly permits: ReadonlyArray<Semaphore.Semaphore>
+    /** Tracks an attachment for readiness for as long as the scope it is given lasts. */
+    readonly track: (attachment: Attachment) => Effect.Effect<void, never, Scope.Scope>
+  },
   step: Step,
   onBatch: BatchConsumer
 ) {
-  const { session, publish, names } = deps
+  const { session, publish, names, permits } = deps
   const inFlight = yield* FiberSet.make<void>()
-  const buffer = yield* Queue.unbounded<Received & { readonly delivery: ReturnType<typeof decode> }>()
-  const tags = new WeakMap<Channel, string>()
+  const buffer = yield* Queue.unbounded<Item>()
+  /** Deliveries taken and not settled yet, per partition: a release waits for 0. */
+  const pending = new Map<number, number>()
+  /** Partitions whose deliveries are taken. */
+  const taking = new Set<number>()
+  const sources = new Map<number, { readonly scope: Scope.Closeable; readonly attachment: Attachment }>()
+  const bump = (k: number, by: number) => void pending.set(k, (pending.get(k) ?? 0) + by)
 
-  const handle = (batch: ReadonlyArray<Received & { readonly delivery: ReturnType<typeof decode> }>) =>
-    onBatch(batch.map((r) => r.delivery)).pipe(
-      Effect.catchCause((cause) =>
-        Effect.logError(`consumer of ${step.name} died; returning its batch`, cause).pipe(Effect.as(batch.map((): Settlement => ({ _tag: "Return" }))))
-      ),
-      Effect.flatMap((settlements) => settleAll({ publish, names, step }, batch, settlements)),
-      Effect.catchCause((cause) => Effect.logError(`settling on ${step.name} failed`, cause))
+  const holding = <A>(indexes: ReadonlyArray<number>, effect: Effect.Effect<A>): Effect.Effect<A> =>
+    indexes.reduceRight((inner, k) => (permits[k] as Semaphore.Semaphore).withPermits(1)(inner), effect)
+
+  const handle = (batch: ReadonlyArray<Item>) =>
+    holding(
+      [...new Set(batch.map((i) => i.k))].sort((a, b) => a - b),
+      onBatch(batch.map((i) => i.delivery)).pipe(
+        Effect.catchCause((cause) =>
+          Effect.logError(`consumer of ${step.name} died; returning its batch`, cause).pipe(Effect.as(batch.map((): Settlement => ({ _tag: "Return" }))))
+        ),
+        Effect.flatMap((settlements) => settleAll({ publish, names, step }, batch, settlements)),
+        Effect.catchCause((cause) => Effect.logError(`settling on ${step.name} failed`, cause))
+      )
+    ).pipe(
+      Effect.ensuring(
+        Effect.sync(() => {
+          for (const i of batch) bump(i.k, -1)
+        })
+      )
     )
 
-  const open = async (model: ChannelModel) => {
+  const open = (k: number) => async (model: ChannelModel) => {
     const channel = await model.createChannel()
     channel.on("error", () => undefined)
-    // Room for two batches: the next one arrives while this one is handled and settled.
-    await channel.prefetch(step.prefetch * 2)
-    await declareStep(channel, names, step)
-    const { consumerTag } = await channel.consume(names.stepQueue(step.name), (message) => {
+    // One batch per partition: a replica holding many partitions has many channels.
+    await channel.prefetch(Math.max(1, step.prefetch))
+    await declarePartition(channel, names, step, k)
+    await channel.consume(names.partitionQueue(step.name, k), (message) => {
       // null = the broker cancelled the consumer (queue deleted, node down): close and re-attach.
       if (message === null) return void channel.close().catch(() => undefined)
+      // Released: left unacked, it goes back to the queue when the channel closes.
+      if (!taking.has(k)) return
+      bump(k, 1)
       const delivery = decode(message)
-      Queue.offerUnsafe(buffer, { channel, message, envelope: delivery.envelope, delivery })
+      Queue.offerUnsafe(buffer, { channel, message, envelope: delivery.envelope, delivery, k })
     })
-    tags.set(channel, consumerTag)
     return channel
   }
+
+  const closeChannel = (channel: Channel | undefined) => (channel === undefined ? Effect.void : Effect.promise(() => channel.close().catch(() => undefined)))
+
+  const attach = (k: number) =>
+    Effect.gen(function* () {
+      if (sources.has(k)) return
+      taking.add(k)
+      const scope = yield* Scope.make()
+      const attachment = yield* keepAttached(session, names.partitionQueue(step.name, k), open(k)).pipe(
+        Effect.tap(deps.track),
+        Scope.provide(scope),
+        Effect.onError(() => Scope.close(scope, Exit.void))
+      )
+      sources.set(k, { scope, attachment })
+    })
+
+  const release = (k: number) =>
+    Effect.gen(function* () {
+      const source = sources.get(k)
+      if (source === undefined) return
+      taking.delete(k)
+      // The intake loop goes on: what was taken from k is handled and settled, in order.
+      while ((pending.get(k) ?? 0) > 0) yield* Effect.sleep(5)
+      sources.delete(k)
+      source.attachment.stop()
+      yield* closeChannel(source.attachment.current())
+      yield* Scope.close(source.scope, Exit.void)
+    })
 
   // Take and hand-off are uninterruptible so stopping never drops a gathered batch.
   const intake = Effect.uninterruptibleMask((restore) =>
@@ -54,24 +132,19 @@ export const consume = Effect.fn("RabbitMqBus.consume")(function* (
       Effect.flatMap((fiber) => restore(Fiber.await(fiber)))
     )
   ).pipe(Effect.forever)
-
-  const attachment = yield* keepAttached(session, step.name, open)
   const loop = yield* Effect.forkScoped(intake)
-  // Registered last, so it runs first: stop intake, finish in-flight work and what is buffered,
-  // then close the channel.
+  // Closing the scope releases every partition (the loop still running settles what was taken),
+  // then stops the loop.
   yield* Effect.addFinalizer(() =>
-    Effect.gen(function* () {
-      attachment.stop()
-      const channel = attachment.current()
-      const tag = channel === undefined ? undefined : tags.get(channel)
-      if (channel !== undefined && tag !== undefined) yield* Effect.promise(() => channel.cancel(tag).catch(() => undefined))
-      yield* Fiber.interrupt(loop)
-      yield* FiberSet.awaitEmpty(inFlight)
-      // What arrived before the cancel is handled too: returned, it would count toward the limit.
-      const rest = yield* Queue.clear(buffer).pipe(Effect.orDie)
-      if (rest.length > 0) yield* handle(rest)
-      if (channel !== undefined) yield* Effect.promise(() => channel.close().catch(() => undefined))
-    })
+    Effect.forEach([...sources.keys()], release, { concurrency: "unbounded", discard: true }).pipe(
+      Effect.andThen(Fiber.interrupt(loop)),
+      Effect.andThen(FiberSet.awaitEmpty(inFlight))
+    )
   )
-  return attachment
+
+  return {
+    attach: (k) => attach(k).pipe(Effect.onError(() => Effect.sync(() => void taking.delete(k)))),
+    release,
+    attached: (k) => sources.get(k)?.attachment.current() !== undefined
+  } satisfies StepConsumer
 })

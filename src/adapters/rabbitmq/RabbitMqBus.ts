@@ -1,15 +1,17 @@
 // MessageBus on RabbitMQ 3.10+ (no plugins): confirmed persistent publishes to a topic exchange,
-// quorum step queues with retry tiers and parking, reconnecting session. See docs/topology.md.
+// quorum step queues with retry tiers and parking, per-object partitions with single active
+// consumers, reconnecting session. See docs/topology.md.
 import type { ChannelModel } from "amqplib"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Semaphore } from "effect"
 import { isShopBound, shopBoundKinds } from "../../application/CommerceMessages.ts"
-import { type BatchConsumer, BusRejected, type DeadLetter, MessageBus, MessageBusError } from "../../application/ports/MessageBus.ts"
+import { type BatchConsumer, BusRejected, type DeadLetter, MessageBus, MessageBusError, type QueueDepth } from "../../application/ports/MessageBus.ts"
 import type { Envelope, OutgoingMessage, Step } from "../../application/Step.ts"
 import type { Attachment } from "./Attachment.ts"
 import { encode, Headers } from "./Codec.ts"
 import { type Publication, publishConfirmed, unavailable } from "./ConfirmedPublish.ts"
 import * as Consumer from "./Consumer.ts"
 import * as DeadLetters from "./DeadLetters.ts"
+import * as Partitioner from "./Partitioner.ts"
 import * as Session from "./Session.ts"
 import { declareShared, declareShopQueues, declareStep, names as namesFor } from "./Topology.ts"
 
@@ -23,6 +25,15 @@ export interface RabbitMqBusConfig {
   readonly reconnectMaxDelayMs?: number
   /** A publish whose confirms have not all arrived by then fails as BusUnavailable (default 15 s). */
   readonly confirmTimeoutMs?: number
+  /** Partition queues per step (default 8); every replica must use the same number. */
+  readonly partitions?: number
+  /**
+   * The partition indexes consumed from the start (default: all, as a lone process needs); a
+   * replica among several starts with none and is assigned its share (PartitionOwnership).
+   */
+  readonly owned?: ReadonlyArray<number>
+  /** Named in the connections' names (the replica id), so an operator can tell replicas apart. */
+  readonly replica?: string
 }
 
 export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBusConfig) {
@@ -33,13 +44,14 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
       url: config.url,
       heartbeatSeconds: config.heartbeatSeconds ?? 10,
       reconnectMaxDelayMs: config.reconnectMaxDelayMs ?? 5_000,
-      connectionName: `crm-sync ${config.prefix} ${role}`
+      connectionName: `crm-sync ${config.prefix} ${role}${config.replica === undefined ? "" : ` ${config.replica}`}`
     })
   // Separate connections: a resource alarm blocks publishing connections, and consumers must
   // keep acking (which frees the broker) while publishers wait.
   const publishing = yield* sessionFor("publish")
   const consuming = yield* sessionFor("consume")
   const confirmTimeoutMs = config.confirmTimeoutMs ?? 15_000
+  const partitions = Math.max(1, config.partitions ?? 8)
   const attachments = new Set<Attachment>()
 
   /** The publishing connection, for the operators' depth queries. */
@@ -53,7 +65,7 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
         const channel = await model.createChannel()
         await declareShared(channel, names)
         await declareShopQueues(channel, names, shopBoundKinds)
-        for (const step of known.values()) await declareStep(channel, names, step)
+        for (const step of known.values()) await declareStep(channel, names, step, partitions)
         await channel.close()
       },
       catch: unavailable
@@ -84,10 +96,62 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
     )
   )
 
-  const consume = (step: Step, onBatch: BatchConsumer) => {
-    known.set(step.name, step)
-    return Consumer.consume({ session: consuming, publish: publishRaw, names }, step, onBatch).pipe(Effect.flatMap(tracked))
-  }
+  // Ownership of partition indexes (issue 12): each consumed step has one consumer, which takes
+  // the partition queues of the indexes owned. One permit per index: batches of different steps
+  // on one index (flows A and C of one pair) never run side by side.
+  const ownership = yield* Semaphore.make(1)
+  const consumed = new Map<string, Consumer.StepConsumer>()
+  const owned = new Set<number>(config.owned ?? Array.from({ length: partitions }, (_, k) => k))
+  const permits = Array.from({ length: partitions }, () => Semaphore.makeUnsafe(1))
+  const deps = { session: consuming, publish: publishRaw, names }
+
+  // A failed first attach (the connection dropped meanwhile, a declare refused) is retried a few
+  // times; one still missing then is attached again by the next `assign` (every second).
+  const attachIndex = (step: string, consumer: Consumer.StepConsumer, k: number) =>
+    consumer.attach(k).pipe(
+      Effect.retry({ schedule: consuming.backoff, times: 4 }),
+      Effect.catch((error) => Effect.logWarning(`attaching ${names.partitionQueue(step, k)} failed; trying again at the next rebalance`, error.message))
+    )
+
+  const consume = (step: Step, onBatch: BatchConsumer) =>
+    Effect.gen(function* () {
+      known.set(step.name, step)
+      yield* Partitioner.run({ ...deps, partitions }, step).pipe(Effect.flatMap(tracked))
+      // Its finalizer releases every index it holds, the batches taken settled first.
+      const consumer = yield* Consumer.make({ ...deps, permits, track: tracked }, step, onBatch)
+      yield* ownership.withPermits(1)(
+        Effect.gen(function* () {
+          consumed.set(step.name, consumer)
+          for (const k of owned) yield* attachIndex(step.name, consumer, k)
+        })
+      )
+      yield* Effect.addFinalizer(() => ownership.withPermits(1)(Effect.sync(() => void consumed.delete(step.name))))
+    })
+
+  const assign = (indexes: ReadonlyArray<number>) =>
+    ownership.withPermits(1)(
+      Effect.gen(function* () {
+        const wanted = new Set(indexes.filter((k) => Number.isInteger(k) && k >= 0 && k < partitions))
+        const lost = [...owned].filter((k) => !wanted.has(k))
+        const gained = [...wanted].filter((k) => !owned.has(k))
+        if (lost.length > 0) {
+          yield* Effect.logInfo(`releasing partitions ${lost.join(", ")}`)
+          for (const k of lost) owned.delete(k)
+          yield* Effect.forEach(
+            [...consumed.values()].flatMap((consumer) => lost.map((k) => consumer.release(k))),
+            (release) => release,
+            { concurrency: "unbounded", discard: true }
+          )
+        }
+        if (gained.length > 0) yield* Effect.logInfo(`taking partitions ${gained.join(", ")}`)
+        for (const k of gained) owned.add(k)
+        // Gained indexes, and any whose attach failed before.
+        for (const k of owned) for (const [step, consumer] of consumed) if (!consumer.attached(k)) yield* attachIndex(step, consumer, k)
+      })
+    )
+  // Held: every consumed step's consumer of that index attached (possibly as the standby of a
+  // single active consumer another replica has not released yet).
+  const held = Effect.sync(() => [...owned].filter((k) => [...consumed.values()].every((consumer) => consumer.attached(k))).sort((a, b) => a - b))
   const deadLetters = <E>(record: (letters: ReadonlyArray<DeadLetter>) => Effect.Effect<void, E>) =>
     DeadLetters.drain({ session: consuming, publish: publishRaw, names }, record).pipe(Effect.flatMap(tracked))
 
@@ -115,7 +179,8 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
       const queues = [
         ...[...known.values()].flatMap((step) => [
           { step: step.name, queue: "main", name: names.stepQueue(step.name) },
-          ...[...new Set(step.retryTiersMs)].map((delayMs) => ({ step: step.name, queue: `retry-${delayMs}ms`, name: names.tierQueue(step.name, delayMs) }))
+          ...[...new Set(step.retryTiersMs)].map((delayMs) => ({ step: step.name, queue: `retry-${delayMs}ms`, name: names.tierQueue(step.name, delayMs) })),
+          ...Array.from({ length: partitions }, (_, k) => ({ step: step.name, queue: "partitions", name: names.partitionQueue(step.name, k) }))
         ]),
         { step: undefined, queue: "parking", name: names.parking },
         { step: undefined, queue: "dead-letters", name: names.deadLetters }
@@ -123,12 +188,20 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
       const channel = await model.createChannel()
       channel.on("error", () => undefined)
       try {
-        return await Promise.all(
+        const each = await Promise.all(
           queues.map(async (q) => {
             const ok = await channel.checkQueue(q.name)
             return { step: q.step, queue: q.queue, messages: ok.messageCount, consumers: ok.consumerCount }
           })
         )
+        // A step's partition queues are summed into one row (consumers: attached, standbys included).
+        const rows = new Map<string, QueueDepth>()
+        for (const d of each) {
+          const key = `${d.step}/${d.queue}`
+          const before = rows.get(key)
+          rows.set(key, before === undefined ? d : { ...d, messages: before.messages + d.messages, consumers: before.consumers + d.consumers })
+        }
+        return [...rows.values()]
       } finally {
         await channel.close().catch(() => undefined)
       }
@@ -136,7 +209,7 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
     catch: unavailable
   })
 
-  return MessageBus.of({ publish, consume, deadLetters, replay, depths, ready })
+  return MessageBus.of({ publish, consume, deadLetters, replay, depths, ready, partitions, assign, held })
 })
 
 export const layer = (config: RabbitMqBusConfig): Layer.Layer<MessageBus, MessageBusError> => Layer.effect(MessageBus, make(config))

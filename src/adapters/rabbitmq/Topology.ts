@@ -12,7 +12,9 @@ export interface Names {
   readonly stepQueue: (step: string) => string
   /** The delay is in the name: changing a tier declares a new queue instead of a conflicting one. */
   readonly tierQueue: (step: string, delayMs: number) => string
-  /** The step of a step or tier queue, for the x-death header. */
+  /** Partition `k` of a step (issue 12): quorum, single active consumer; the partitioner fills it. */
+  readonly partitionQueue: (step: string, k: number) => string
+  /** The step of a step, tier or partition queue, for the x-death header. */
   readonly stepOf: (queue: string) => string | undefined
   /** The platform's durable queue for one kind of message (`tocommerce.user.upsert`). */
   readonly shopQueue: (kind: string) => string
@@ -24,8 +26,9 @@ export const names = (prefix: string): Names => ({
   parking: `${prefix}.parking`,
   stepQueue: (step) => `${prefix}.step.${step}`,
   tierQueue: (step, delayMs) => `${prefix}.step.${step}.retry.${delayMs}ms`,
+  partitionQueue: (step, k) => `${prefix}.step.${step}.p${k}`,
   shopQueue: (kind) => `${prefix}.${kind}`,
-  stepOf: (queue) => (queue.startsWith(`${prefix}.step.`) ? queue.slice(prefix.length + 6).replace(/\.retry\.\d+ms$/, "") : undefined)
+  stepOf: (queue) => (queue.startsWith(`${prefix}.step.`) ? queue.slice(prefix.length + 6).replace(/\.(retry\.\d+ms|p\d+)$/, "") : undefined)
 })
 
 // Quorum + at-least-once dead-lettering: a message is removed only once its dead-letter target
@@ -50,8 +53,23 @@ export const declareShared = async (channel: Channel, n: Names): Promise<void> =
   await channel.assertQueue(n.deadLetters, { durable: true, arguments: { ...quorum, "x-delivery-limit": SHARED_DELIVERY_LIMIT, ...deadLetterTo(n.parking) } })
 }
 
-/** Step queue, its bindings and one queue per retry tier (so a short tier never waits behind a long one). */
-export const declareStep = async (channel: Channel, n: Names, step: Step): Promise<void> => {
+/**
+ * One partition queue of a step. Single active consumer: however many replicas attach to it
+ * (two may briefly both think they own it), the broker delivers to one, and the next takes over
+ * only once that one cancelled or its channel closed, its unacked messages requeued first.
+ */
+export const declarePartition = async (channel: Channel, n: Names, step: Step, k: number): Promise<void> => {
+  await channel.assertQueue(n.partitionQueue(step.name, k), {
+    durable: true,
+    arguments: { ...quorum, "x-single-active-consumer": true, "x-delivery-limit": step.deliveryLimit, ...deadLetterTo(n.deadLetters) }
+  })
+}
+
+/**
+ * Step (intake) queue, its bindings, one queue per retry tier (so a short tier never waits behind
+ * a long one) and the step's partition queues.
+ */
+export const declareStep = async (channel: Channel, n: Names, step: Step, partitions: number): Promise<void> => {
   const queue = n.stepQueue(step.name)
   await channel.assertQueue(queue, {
     durable: true,
@@ -64,6 +82,7 @@ export const declareStep = async (channel: Channel, n: Names, step: Step): Promi
       arguments: { ...quorum, "x-message-ttl": delayMs, "x-delivery-limit": step.deliveryLimit, ...deadLetterTo(queue) }
     })
   }
+  for (let k = 0; k < partitions; k++) await declarePartition(channel, n, step, k)
 }
 
 /**

@@ -78,6 +78,9 @@ export class MessageBus extends Context.Service<
      * background until the scope closes. Deliveries are handed over in batches of up to
      * `step.prefetch`, gathered for `step.batchWindowMs`, and each is settled as `onBatch` says.
      * Closing the scope stops intake and lets the batch in flight finish and settle.
+     * Messages with one partition key (the envelope's `partitionKey`, else `step.partitionKeyOf`)
+     * reach `onBatch` in the order they were published, one batch at a time; batches of different
+     * steps whose messages share a partition index are never handled side by side.
      */
     readonly consume: (step: Step, onBatch: BatchConsumer) => Effect.Effect<void, MessageBusError, Scope.Scope>
     /**
@@ -91,5 +94,17 @@ export class MessageBus extends Context.Service<
     readonly depths: Effect.Effect<ReadonlyArray<QueueDepth>, MessageBusError>
     /** For readiness: connected, and every consumer attached. */
     readonly ready: Effect.Effect<boolean>
+    /** How many partitions each step's work is split into (the same on every replica). */
+    readonly partitions: number
+    /**
+     * Sets the partition indexes this process consumes, for every step it consumes. Indexes it
+     * gains are attached in the background; each index it loses is released before this returns:
+     * intake stops, the batches in flight and those already received are handled and settled, the
+     * consumers are closed, and only then may another process's consumer of that index take over.
+     * Messages of an index nobody holds wait; none is lost.
+     */
+    readonly assign: (indexes: ReadonlyArray<number>) => Effect.Effect<void>
+    /** The indexes assigned and attached (sorted), as readiness reports them. */
+    readonly held: Effect.Effect<ReadonlyArray<number>>
   }
 >()("crm-sync/application/ports/MessageBus") {}

@@ -70,7 +70,10 @@ export const defaultStep: Step = {
   retryTiersMs: [50, 500],
   maxAttempts: 5,
   deliveryLimit: 5,
-  prefetch: 1
+  prefetch: 1,
+  // The platform reads what we send in the order we sent it (its own queues are not
+  // partitioned): one key puts every message on one partition, handled one at a time.
+  partitionKeyOf: () => "platform"
 }
 
 export const make = Effect.fn("CommerceSimulator.make")(function* (options: Options = {}) {

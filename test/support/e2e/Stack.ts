@@ -11,6 +11,7 @@ import * as MongoParkedItems from "../../../src/adapters/mongo/MongoParkedItems.
 import * as RabbitMqBus from "../../../src/adapters/rabbitmq/RabbitMqBus.ts"
 import { type ParkedItem, ParkedItems } from "../../../src/application/ports/ParkedItems.ts"
 import { makeTestBroker, type TestBroker } from "../amqp/AmqpTestBroker.ts"
+import { type FaultProxy, startFaultProxy } from "../chaos/FaultProxy.ts"
 import * as Sim from "../commerce/CommerceSimulator.ts"
 import type { Faults } from "../hubspot/Faults.ts"
 import { type HubSpotSimulator, startHubSpotSimulator } from "../hubspot/HubSpotSimulator.ts"
@@ -26,6 +27,10 @@ export interface Stack {
   readonly commerce: Sim.Simulator
   readonly service: RunningService
   readonly broker: TestBroker
+  /** The service's AMQP_PREFIX (the stack's own vhost holds it). */
+  readonly prefix: string
+  /** With `webhookFront`: the proxy HubSpot's webhooks go through, spread over the replicas it targets. */
+  readonly front: FaultProxy | undefined
   /** The service's database and environment: a test may start another replica beside it. */
   readonly dbName: string
   readonly serviceEnv: Record<string, string>
@@ -46,6 +51,10 @@ export interface StackOptions {
   readonly env?: Record<string, string>
   /** The simulator's own burst limit (requests per 10 s; the simulator's default otherwise). */
   readonly hubspotBurstLimit?: number
+  /** AMQP_PREFIX of the service and the commerce simulator (default PREFIX). */
+  readonly prefix?: string
+  /** Webhooks reach the service through a proxy whose targets a test sets (several replicas). */
+  readonly webhookFront?: boolean
 }
 
 const freePort = (): number => {
@@ -86,10 +95,14 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
   cleanups.push(() => broker.dispose())
   const dbName = `crm_sync_e2e_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`
   const port = freePort()
+  const prefix = options.prefix ?? PREFIX
+  const front = options.webhookFront === true ? await startFaultProxy([port]) : undefined
+  if (front !== undefined) cleanups.push(() => front.close())
+  const webhookUrl = `http://127.0.0.1:${front?.port ?? port}/webhooks/hubspot`
   const hubspot = await startHubSpotSimulator({
     accessToken: TOKEN,
     webhook: {
-      url: `http://127.0.0.1:${port}/webhooks/hubspot`,
+      url: webhookUrl,
       clientSecret: SECRET,
       retryDelaysMs: [200, 500, 1000, 2000, 4000],
       duplicates: options.webhookDuplicates ?? false,
@@ -102,7 +115,7 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
   await Effect.runPromise(setupHubSpot({ accessToken: Redacted.make(TOKEN), basePath: hubspot.url }))
   const commerceRuntime = ManagedRuntime.make(
     Sim.layer(options.commerce ?? {}).pipe(
-      Layer.provideMerge(RabbitMqBus.layer({ url: broker.url, prefix: PREFIX, steps: [Sim.defaultStep] })),
+      Layer.provideMerge(RabbitMqBus.layer({ url: broker.url, prefix, steps: [Sim.defaultStep] })),
       Layer.provideMerge(InMemoryParkedItems.layer)
     )
   )
@@ -113,7 +126,7 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
   const serviceEnv: Record<string, string> = {
     PORT: String(port),
     AMQP_URL: broker.url,
-    AMQP_PREFIX: PREFIX,
+    AMQP_PREFIX: prefix,
     MONGO_URL: mongoUrl,
     MONGO_DB: dbName,
     HUBSPOT_ACCESS_TOKEN: TOKEN,
@@ -131,6 +144,7 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
     await commerceRuntime.dispose()
     await storeRuntime.dispose()
     await hubspot.stop()
+    await front?.close()
     broker.dispose()
     const client = new MongoClient(mongoUrl)
     await client
@@ -139,7 +153,6 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
       .finally(() => client.close())
     return code
   }
-  const webhookUrl = `http://127.0.0.1:${port}/webhooks/hubspot`
   const deliver = (events: ReadonlyArray<unknown>) => {
     const body = JSON.stringify(events)
     const timestamp = Date.now()
@@ -150,7 +163,7 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
       headers: { "content-type": "application/json", "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": String(timestamp) }
     })
   }
-  return { hubspot, commerce, service, broker, dbName, serviceEnv, parked, queued: () => listQueues(broker.vhost), deliver, stop }
+  return { hubspot, commerce, service, broker, prefix, front, dbName, serviceEnv, parked, queued: () => listQueues(broker.vhost), deliver, stop }
 }
 
 /** Polls until `check` stops throwing, or rethrows its last error after `timeoutMs`. */

@@ -31,7 +31,19 @@ describeMongo("several replicas: per-object order, SIGKILL, a replica joining", 
     running = undefined
   }, 60_000)
 
-  const start = async (tag: string): Promise<Replicas> => {
+  /** One test's replicas and records, and what each of its waits may still take. */
+  interface Run {
+    readonly replicas: Replicas
+    readonly stack: Stack
+    readonly records: ReadonlyArray<LinkedRecord>
+    readonly tag: string
+    /** `cap`, or less: a wait that gives up says why before bun's timeout, leaving time to stop. */
+    readonly waitMs: (cap: number) => number
+  }
+
+  /** Two replicas (r1, r2) on a fresh vhost, prefix and database, and 50 linked records. */
+  const begin = async (tag: string, testMs: number): Promise<Run> => {
+    const endsAt = Date.now() + testMs - 25_000
     const stack = await startStack(mongoUrl, {
       webhookFront: true,
       prefix: `crm-sync-${tag}-${Math.random().toString(36).slice(2, 8)}`,
@@ -41,76 +53,84 @@ describeMongo("several replicas: per-object order, SIGKILL, a replica joining", 
     })
     running = replicasOf(stack)
     await running.add("r2")
-    return running
+    const records = await createLinked(stack, RECORDS, tag)
+    return { replicas: running, stack, records, tag, waitMs: (cap) => Math.max(1000, Math.min(cap, endsAt - Date.now())) }
   }
 
-  const problems = (stack: Stack, records: ReadonlyArray<LinkedRecord>, tag: string) => checkLinked(stack, records, tag).problems.slice(0, 20)
+  /** Converged within `ms`; a failure also tells where messages still sit and what each replica holds. */
+  const convergedWithin = async (run: Run, ms: number) => {
+    await eventually(() => expect(checkLinked(run.stack, run.records, run.tag).problems.slice(0, 20)).toEqual([]), run.waitMs(ms), 250).catch(
+      async (error: unknown) => {
+        const queued = Object.entries(await run.stack.queued().catch(() => ({}))).filter(([, n]) => n > 0)
+        const ready = await Promise.all(run.replicas.live().map((r) => run.replicas.readiness(r).catch(() => "no answer")))
+        throw new Error(`${error instanceof Error ? error.message : error}\nnon-empty queues: ${JSON.stringify(queued)}\n/readyz: ${JSON.stringify(ready)}`)
+      }
+    )
+  }
 
   /** `together`: rounds back to back; `turns`: each round converged before the next. */
-  const rounds = async (stack: Stack, records: ReadonlyArray<LinkedRecord>, tag: string, from: number, to: number, mode: RoundMode) => {
+  const rounds = async (run: Run, from: number, to: number, mode: RoundMode) => {
     for (let round = from; round <= to; round++) {
-      await hammerRound(stack, records, tag, round, mode)
+      await hammerRound(run.stack, run.records, run.tag, round, mode)
       if (mode.kind === "together") await Bun.sleep(300)
-      else await eventually(() => expect(problems(stack, records, tag)).toEqual([]), 60_000, 250)
+      else await convergedWithin(run, 45_000)
     }
   }
 
-  /** Converged, and still so a moment later (a late older write would show then). */
-  const converges = async (stack: Stack, records: ReadonlyArray<LinkedRecord>, tag: string, timeoutMs: number) => {
-    await eventually(() => expect(problems(stack, records, tag)).toEqual([]), timeoutMs, 500)
-    await stack.hubspot.flushWebhooks()
+  /** Converged, and still so a moment later (a late older write would show then); nothing parked. */
+  const converges = async (run: Run, ms: number) => {
+    await convergedWithin(run, ms)
+    await run.stack.hubspot.flushWebhooks()
     await Bun.sleep(1500)
-    expect(problems(stack, records, tag)).toEqual([])
-    expect(await stack.parked()).toEqual([])
+    expect(checkLinked(run.stack, run.records, run.tag).problems.slice(0, 20)).toEqual([])
+    expect(await run.stack.parked()).toEqual([])
   }
 
-  const stopsGracefully = async (replicas: Replicas, replica: Replica) => {
-    const { code, ms } = await replicas.terminate(replica)
-    expect({ replica: replica.id, code }).toEqual({ replica: replica.id, code: 0 })
+  const stopsGracefully = async (run: Run, replica: Replica) => {
+    const { code, ms } = await run.replicas.terminate(replica)
+    const last = code === 0 ? [] : replica.service.logs.slice(-6).map((l) => l["message"])
+    expect({ replica: replica.id, code, last }).toEqual({ replica: replica.id, code: 0, last: [] })
     expect(ms).toBeLessThan(10_000)
   }
 
   /** Two replicas, `count` rounds, converged, both stopped with SIGTERM. */
-  const hammered = async (tag: string, mode: RoundMode, count: number, convergeMs: number) => {
-    const replicas = await start(tag)
-    const records = await createLinked(replicas.stack, RECORDS, tag)
-    await rounds(replicas.stack, records, tag, 1, count, mode)
-    await converges(replicas.stack, records, tag, convergeMs)
-    for (const replica of replicas.live()) await stopsGracefully(replicas, replica)
+  const hammered = async (tag: string, mode: RoundMode, count: number) => {
+    const run = await begin(tag, 120_000)
+    await rounds(run, 1, count, mode)
+    await converges(run, 45_000)
+    for (const replica of run.replicas.live()) await stopsGracefully(run, replica)
   }
 
   test(
     "(a) two replicas, both sides rewriting the same 50 linked records at once: last writes everywhere, never older over newer, no duplicates",
-    () => hammered("a", { kind: "together" }, 4, 45_000),
+    () => hammered("a", { kind: "together" }, 4),
     120_000
   )
 
   test(
     "(a, in turns) two replicas, the same 50 records rewritten in bursts, one side after the other: every burst's last value everywhere, in order",
-    () => hammered("t", TURNS, 4, 30_000),
+    () => hammered("t", TURNS, 4),
     120_000
   )
 
   test("(b) a replica SIGKILLed mid-run: its unacknowledged work is redelivered, nothing lost or duplicated, all converges", async () => {
-    const replicas = await start("b")
-    const { stack } = replicas
-    const records = await createLinked(stack, RECORDS, "b")
-    await rounds(stack, records, "b", 1, 2, TURNS)
-    const victim = replicas.live().find((r) => r.id === "r2")!
+    const run = await begin("b", 150_000)
+    await rounds(run, 1, 2, TURNS)
+    const victim = run.replicas.live().find((r) => r.id === "r2")!
     // Mid-run: the round just written is still in flight on the broker and in the replicas.
-    await hammerRound(stack, records, "b", 3, TURNS)
-    await replicas.kill(victim)
+    await hammerRound(run.stack, run.records, run.tag, 3, TURNS)
+    await run.replicas.kill(victim)
     // An object lease the killed replica held expires after 30 s; its messages wait that out.
-    await eventually(() => expect(problems(stack, records, "b")).toEqual([]), 75_000, 500)
-    await rounds(stack, records, "b", 4, ROUNDS, TURNS)
-    await converges(stack, records, "b", 30_000)
-    for (const replica of replicas.live()) await stopsGracefully(replicas, replica)
+    await convergedWithin(run, 75_000)
+    await rounds(run, 4, ROUNDS, TURNS)
+    await converges(run, 30_000)
+    for (const replica of run.replicas.live()) await stopsGracefully(run, replica)
   }, 150_000)
 
   // Needs the partitioning branch: `/readyz` reports `partitions` only there.
   test("(c) a third replica joining mid-run takes partitions from the others, one leaving hands its own over, and the run converges", async () => {
-    const replicas = await start("c")
-    const { stack } = replicas
+    const run = await begin("c", 150_000)
+    const { replicas } = run
     const held = async () => Object.fromEntries(await Promise.all(replicas.live().map(async (r) => [r.id, (await replicas.readiness(r)).partitions] as const)))
     /** Every partition held by exactly one live replica. */
     const coverOnce = async () => {
@@ -121,9 +141,8 @@ describeMongo("several replicas: per-object order, SIGKILL, a replica joining", 
       return lists
     }
     const before = await eventually(coverOnce, 20_000, 250)
-    const records = await createLinked(stack, RECORDS, "c")
-    await rounds(stack, records, "c", 1, 2, TURNS)
-    const joining = rounds(stack, records, "c", 3, ROUNDS, TURNS)
+    await rounds(run, 1, 2, TURNS)
+    const joining = rounds(run, 3, ROUNDS, TURNS)
     const third = await replicas.add("r3")
     expect((await replicas.readiness(third)).replica).toBe("r3")
     const after = await eventually(
@@ -139,8 +158,8 @@ describeMongo("several replicas: per-object order, SIGKILL, a replica joining", 
     expect(after["r1"]!.length + after["r2"]!.length + after["r3"]!.length).toBe(PARTITIONS)
     await joining
     // r2 leaves with SIGTERM: exit 0 within 10 s, and its partitions move to r1 and r3.
-    await stopsGracefully(replicas, replicas.live().find((r) => r.id === "r2")!)
+    await stopsGracefully(run, replicas.live().find((r) => r.id === "r2")!)
     await eventually(coverOnce, 20_000, 250)
-    await converges(stack, records, "c", 45_000)
+    await converges(run, 30_000)
   }, 150_000)
 })

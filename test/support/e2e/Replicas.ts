@@ -13,6 +13,8 @@ export interface Replica {
 /** What `/readyz` tells about a replica: its id and the partitions it holds (the partitioning branch adds both). */
 export interface Readiness {
   readonly status: number
+  /** Each readiness check by name (false: that dependency does not answer). */
+  readonly checks: Record<string, boolean>
   readonly replica: string | undefined
   readonly partitions: ReadonlyArray<number> | undefined
 }
@@ -71,6 +73,7 @@ export const replicasOf = (stack: Stack): Replicas => {
     const partitions = body["partitions"]
     return {
       status: response.status,
+      checks: (body["checks"] ?? {}) as Record<string, boolean>,
       replica: typeof body["replica"] === "string" ? body["replica"] : undefined,
       partitions: Array.isArray(partitions) ? partitions.map(Number) : undefined
     }

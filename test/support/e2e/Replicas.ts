@@ -29,11 +29,26 @@ export interface Replicas {
   /** SIGTERM; resolves with the exit code and how long the shutdown took. */
   readonly terminate: (replica: Replica) => Promise<{ readonly code: number; readonly ms: number }>
   readonly readiness: (replica: Replica) => Promise<Readiness>
+  /** Queues of the stack's vhost holding messages: "name ready/unacknowledged/consumers" (for failure messages). */
+  readonly busyQueues: () => Promise<ReadonlyArray<string>>
   /** SIGTERM to every live replica, then the stack; the exit codes by replica id. */
   readonly stop: () => Promise<Record<string, number>>
 }
 
 const portOf = (service: RunningService) => Number(new URL(service.url).port)
+
+const busyQueuesOf = async (vhost: string): Promise<ReadonlyArray<string>> => {
+  const columns = ["name", "messages_ready", "messages_unacknowledged", "consumers"]
+  const child = Bun.spawn(["rabbitmqctl", "list_queues", "-p", vhost, ...columns, "--quiet", "--no-table-headers"], { stdout: "pipe", stderr: "pipe" })
+  const [out, code] = await Promise.all([new Response(child.stdout).text(), child.exited])
+  if (code !== 0) return [`rabbitmqctl list_queues failed (${code})`]
+  return out
+    .trim()
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, ready, unacked]) => Number(ready) + Number(unacked) > 0)
+    .map(([name, ready, unacked, consumers]) => `${name} ${ready}/${unacked}/${consumers}`)
+}
 
 /** Wraps a stack started with `webhookFront: true` and `env.REPLICA_ID` of its first replica. */
 export const replicasOf = (stack: Stack): Replicas => {
@@ -89,5 +104,5 @@ export const replicasOf = (stack: Stack): Replicas => {
     if (stackServiceLive) codes[first] = code
     return codes
   }
-  return { stack, live: () => [...live], add, kill, terminate, readiness, stop }
+  return { stack, live: () => [...live], add, kill, terminate, readiness, busyQueues: () => busyQueuesOf(stack.broker.vhost), stop }
 }

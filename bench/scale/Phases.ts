@@ -93,13 +93,14 @@ const scaleRows = (found: ReadonlyArray<Measured>): ReadonlyArray<Row> =>
     const u = m.result.usage
     return [
       row(S, `entities/s (${fmt(m.result.entities)} entities, ${fmt(m.result.seconds, 1)} s)`, `${fmt(rate(m.result), 1)}${done(m.result)}`),
-      ...(speedUp === undefined
+      ...(speedUp === undefined || base === undefined
         ? []
         : [
             row(
               S,
-              `speed-up vs ${base?.replicas} replica${(base?.replicas ?? 1) > 1 ? "s" : ""}`,
-              `${fmt(speedUp, 2)} ×`,
+              `speed-up vs ${base.replicas} replica${base.replicas > 1 ? "s" : ""}`,
+              // A run cut short measured only its early part: its rate is not comparable.
+              base.result.done && m.result.done ? `${fmt(speedUp, 2)} ×` : "n/a (a run did not finish)",
               "target ≥ 1.7 × with 2 when the service is the bottleneck"
             )
           ]),

@@ -40,6 +40,17 @@ const withReplicas = async <A>(h: Harness, n: number, options: StackOptions, bod
   }
 }
 
+/** The most requests in any window of `ms` (the simulator's rolling limit counts the same way): shows whether the budget bound. */
+export const busiestWindow = (times: ReadonlyArray<number>, ms: number): number => {
+  const sorted = times.toSorted((x, y) => x - y)
+  let most = 0
+  for (let [from, to] = [0, 0]; to < sorted.length; to++) {
+    while ((sorted[to] ?? 0) - (sorted[from] ?? 0) >= ms) from++
+    most = Math.max(most, to - from + 1)
+  }
+  return most
+}
+
 const pidsOf = (replicas: Replicas) => replicas.live().map((r) => r.service.process.pid)
 
 /** Flow A then (after the tail settled) flow C on one stack of `n` replicas. */
@@ -67,8 +78,16 @@ const measure = async (h: Harness, args: ScaleArgs, n: number, limits: { service
       h.progress(`${n} replica(s): flow C, ${users} shop user_created events`)
       const c = await timed("C", () => runFlowC(stack, seeded, stack.prefix, settings(`c${n}`)))
       // Every 429 of the stack's life, set-up and the settling between the flows included.
-      const throttled = stack.hubspot.requestLog().filter((r) => r.status === 429).length
-      return { flows: [a, c], throttled }
+      const log = stack.hubspot.requestLog()
+      const throttled = log.filter((r) => r.status === 429).length
+      return {
+        flows: [a, c],
+        throttled,
+        busiestWindow: busiestWindow(
+          log.map((r) => Date.parse(r.time)),
+          10_000
+        )
+      }
     }
   )
 }
@@ -127,7 +146,11 @@ export const scalePhase = async (h: Harness, args: ScaleArgs): Promise<ReadonlyA
 /** The most replicas under a binding budget: the simulator must count no 429 from any of them. */
 export const budgetPhase = async (h: Harness, args: ScaleArgs): Promise<ReadonlyArray<Row>> => {
   const n = Math.max(...args.replicas)
-  const { flows: found, throttled } = await measure(h, args, n, { service: args.budget, simulator: args.budget }, args.burst, args.burst)
+  const {
+    flows: found,
+    throttled,
+    busiestWindow: busiest
+  } = await measure(h, args, n, { service: args.budget, simulator: args.budget }, args.burst, args.burst)
   const S = `Binding budget (${args.budget} req / 10 s), ${n} replicas`
   return [
     ...found.map((m) =>
@@ -140,6 +163,7 @@ export const budgetPhase = async (h: Harness, args: ScaleArgs): Promise<Readonly
         `${fmt(m.result.calls.calls)}, ${fmt(m.result.calls.records / Math.max(1, m.result.calls.calls), 1)}`
       )
     ),
+    row(S, "HubSpot requests in the busiest 10 s, all replicas", fmt(busiest), `the budget binds when this reaches ${args.budget}`),
     row(S, "429s the simulator counted, all replicas, whole stack life", `${fmt(throttled)} × 429`, throttled === 0 ? "target 0: met" : "target 0: NOT MET")
   ]
 }

@@ -2,6 +2,7 @@
 // services: bun run bench:scale.)
 import { describe, expect, test } from "bun:test"
 import { parseScaleArgs } from "../../bench/scale/Args.ts"
+import { busiestWindow } from "../../bench/scale/Phases.ts"
 import { machineBusyMs } from "../../bench/throughput/ProcessStats.ts"
 
 describe("scale bench arguments", () => {
@@ -28,4 +29,10 @@ test("the machine's busy CPU grows while this process spins", () => {
   const until = performance.now() + 150
   while (performance.now() < until) Math.sqrt(Math.random())
   expect(machineBusyMs() - before).toBeGreaterThan(50)
+})
+
+test("the busiest window counts requests less than the window apart, as a rolling limit does", () => {
+  expect(busiestWindow([], 10_000)).toBe(0)
+  expect(busiestWindow([0, 1_000, 9_999, 10_000, 10_500, 30_000], 10_000)).toBe(4)
+  expect(busiestWindow([5_000, 0, 2_000, 20_000, 21_000], 10_000)).toBe(3)
 })

@@ -32,9 +32,9 @@ const usage = `bun run bench:throughput [--intake-seconds 20] [--senders 10] [--
   [--contacts 5000] [--users 5000] [--burst 10000] [--budget 100] [--unbound-limit 100000] [--wait-seconds 600]
   [--deadline-minutes 45] [--phases ${allPhases.join(",")}] [--ferretdb path/to/ferretdb-v1.24.2]`
 
-const positive = (name: string, raw: string | undefined): number => {
+export const positive = (name: string, raw: string | undefined, help = usage): number => {
   const value = Number(raw)
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number, got ${raw}\n${usage}`)
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number, got ${raw}\n${help}`)
   return value
 }
 
@@ -45,12 +45,14 @@ const parsePhases = (raw: string): ReadonlySet<Phase> => {
   return new Set(phases as Array<Phase>)
 }
 
-const pairs = (argv: ReadonlyArray<string>): Map<string, string> => {
+/** `--name value` pairs; unknown names, a missing value or `--help` throw with the usage. */
+export const pairs = (argv: ReadonlyArray<string>, known: ReadonlySet<string>, help = usage): Map<string, string> => {
   const found = new Map<string, string>()
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i] ?? ""
-    if (key === "--help" || key === "-h") throw new Error(usage)
-    if (!key.startsWith("--") || argv[i + 1] === undefined) throw new Error(`cannot read ${argv.slice(i).join(" ")}\n${usage}`)
+    if (key === "--help" || key === "-h") throw new Error(help)
+    if (!key.startsWith("--") || argv[i + 1] === undefined) throw new Error(`cannot read ${argv.slice(i).join(" ")}\n${help}`)
+    if (!known.has(key.slice(2))) throw new Error(`unknown option ${key}\n${help}`)
     found.set(key.slice(2), argv[i + 1] ?? "")
   }
   return found
@@ -73,8 +75,7 @@ const known = new Set([
 ])
 
 export const parseArgs = (argv: ReadonlyArray<string>): BenchArgs => {
-  const given = pairs(argv)
-  for (const key of given.keys()) if (!known.has(key)) throw new Error(`unknown option --${key}\n${usage}`)
+  const given = pairs(argv, known)
   const num = (name: string, fallback: number) => (given.has(name) ? positive(name, given.get(name)) : fallback)
   const intakeSeconds = num("intake-seconds", 20)
   return {

@@ -57,13 +57,14 @@ const sum = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0)
  * Lets the previous flow's tail (write-backs, their echo webhooks) finish before the next is
  * metered: the simulator's webhook queue empty and the service under 5% of a core for half a second.
  */
-export const settle = async (stack: Stack, timeoutMs: number): Promise<void> => {
+export const settle = async (stack: Stack, timeoutMs: number, pids = [stack.service.process.pid]): Promise<void> => {
   const started = performance.now()
   await Promise.race([stack.hubspot.flushWebhooks(), Bun.sleep(timeoutMs)])
-  let last = cpuMs(stack.service.process.pid)
+  const busy = () => pids.reduce((sum, pid) => sum + cpuMs(pid), 0)
+  let last = busy()
   await waitUntil(
     () => {
-      const now = cpuMs(stack.service.process.pid)
+      const now = busy()
       const idle = now - last < 25
       last = now
       return idle
@@ -77,12 +78,16 @@ export interface FlowSettings {
   readonly tag: string
   readonly timeoutMs: number
   readonly store: FerretDb | undefined
+  /** The service processes to meter (default: the stack's own). */
+  readonly pids?: ReadonlyArray<number>
 }
+
+const pidsOf = (stack: Stack, settings: FlowSettings) => settings.pids ?? [stack.service.process.pid]
 
 export const runFlowA = async (stack: Stack, n: number, end: FlowAEnd, settings: FlowSettings): Promise<FlowResult> => {
   const logFrom = stack.hubspot.requestLog().length
   const abandonedBefore = stack.hubspot.webhooks?.abandoned.length ?? 0
-  const used = await meterUsage(stack.service.process.pid, settings.store)
+  const used = await meterUsage(pidsOf(stack, settings), settings.store)
   const started = performance.now()
   const ids = new Set<string>()
   for (let i = 0; i < n; i++)
@@ -107,7 +112,7 @@ export const runFlowA = async (stack: Stack, n: number, end: FlowAEnd, settings:
 export const runFlowC = async (stack: Stack, users: ReadonlyArray<Rec>, prefix: string, settings: FlowSettings): Promise<FlowResult> => {
   const logFrom = stack.hubspot.requestLog().length
   const ids = new Set(users.map((u) => String(u["id"])))
-  const used = await meterUsage(stack.service.process.pid, settings.store)
+  const used = await meterUsage(pidsOf(stack, settings), settings.store)
   const started = performance.now()
   await publishUserCreated(stack.broker.url, prefix, users)
   const feedSeconds = (performance.now() - started) / 1000

@@ -98,7 +98,7 @@ const sender = async (stack: Stack, settings: IntakeSettings, endsAt: number, se
 export const runIntake = async (stack: Stack, store: FerretDb, settings: IntakeSettings, deadline: Deadline): Promise<IntakeResult> => {
   const counter = await countRelayed(stack.broker.url, settings.prefix)
   try {
-    const used = await meterUsage(stack.service.process.pid, store)
+    const used = await meterUsage([stack.service.process.pid], store)
     const sent: Sent = { latencies: [], nonOk: {}, accepted: 0, next: 0 }
     const started = performance.now()
     const endsAt = started + deadline.cap(settings.seconds * 1000)

@@ -34,3 +34,10 @@ export const cpuMeter = (pid: number): (() => number | undefined) => {
     }
   }
 }
+
+/** CPU the whole machine spent busy (all cores, everything but idle and I/O wait), in ms, from /proc/stat. */
+export const machineBusyMs = (): number => {
+  const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number)
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields
+  return ((user + nice + system + irq + softirq + steal) * 1000) / ticksPerSecond
+}

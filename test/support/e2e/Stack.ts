@@ -11,6 +11,7 @@ import * as MongoParkedItems from "../../../src/adapters/mongo/MongoParkedItems.
 import * as RabbitMqBus from "../../../src/adapters/rabbitmq/RabbitMqBus.ts"
 import { type ParkedItem, ParkedItems } from "../../../src/application/ports/ParkedItems.ts"
 import { makeTestBroker, type TestBroker } from "../amqp/AmqpTestBroker.ts"
+import { type FaultProxy, startFaultProxy } from "../chaos/FaultProxy.ts"
 import * as Sim from "../commerce/CommerceSimulator.ts"
 import type { Faults } from "../hubspot/Faults.ts"
 import { type HubSpotSimulator, startHubSpotSimulator } from "../hubspot/HubSpotSimulator.ts"
@@ -26,6 +27,10 @@ export interface Stack {
   readonly commerce: Sim.Simulator
   readonly service: RunningService
   readonly broker: TestBroker
+  /** The service's AMQP_PREFIX (the stack's own vhost holds it). */
+  readonly prefix: string
+  /** With `webhookFront`: the proxy HubSpot's webhooks go through, spread over the replicas it targets. */
+  readonly front: FaultProxy | undefined
   /** The service's database and environment: a test may start another replica beside it. */
   readonly dbName: string
   readonly serviceEnv: Record<string, string>
@@ -48,6 +53,10 @@ export interface StackOptions {
   readonly hubspotBurstLimit?: number
   /** The simulator's daily cap once the stack is set up (its day starts afresh then); until `hubspot.resetDay()`. */
   readonly hubspotDailyLimit?: number
+  /** AMQP_PREFIX of the service and the commerce simulator (default PREFIX). */
+  readonly prefix?: string
+  /** Webhooks reach the service through a proxy whose targets a test sets (several replicas). */
+  readonly webhookFront?: boolean
 }
 
 const freePort = (): number => {
@@ -88,10 +97,14 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
   cleanups.push(() => broker.dispose())
   const dbName = `crm_sync_e2e_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`
   const port = freePort()
+  const prefix = options.prefix ?? PREFIX
+  const front = options.webhookFront === true ? await startFaultProxy([port]) : undefined
+  if (front !== undefined) cleanups.push(() => front.close())
+  const webhookUrl = `http://127.0.0.1:${front?.port ?? port}/webhooks/hubspot`
   const hubspot = await startHubSpotSimulator({
     accessToken: TOKEN,
     webhook: {
-      url: `http://127.0.0.1:${port}/webhooks/hubspot`,
+      url: webhookUrl,
       clientSecret: SECRET,
       retryDelaysMs: [200, 500, 1000, 2000, 4000],
       duplicates: options.webhookDuplicates ?? false,
@@ -108,7 +121,7 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
   }
   const commerceRuntime = ManagedRuntime.make(
     Sim.layer(options.commerce ?? {}).pipe(
-      Layer.provideMerge(RabbitMqBus.layer({ url: broker.url, prefix: PREFIX, steps: [Sim.defaultStep] })),
+      Layer.provideMerge(RabbitMqBus.layer({ url: broker.url, prefix, steps: [Sim.defaultStep] })),
       Layer.provideMerge(InMemoryParkedItems.layer)
     )
   )
@@ -119,7 +132,7 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
   const serviceEnv: Record<string, string> = {
     PORT: String(port),
     AMQP_URL: broker.url,
-    AMQP_PREFIX: PREFIX,
+    AMQP_PREFIX: prefix,
     MONGO_URL: mongoUrl,
     MONGO_DB: dbName,
     HUBSPOT_ACCESS_TOKEN: TOKEN,
@@ -137,6 +150,7 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
     await commerceRuntime.dispose()
     await storeRuntime.dispose()
     await hubspot.stop()
+    await front?.close()
     broker.dispose()
     const client = new MongoClient(mongoUrl)
     await client
@@ -145,7 +159,6 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
       .finally(() => client.close())
     return code
   }
-  const webhookUrl = `http://127.0.0.1:${port}/webhooks/hubspot`
   const deliver = (events: ReadonlyArray<unknown>) => {
     const body = JSON.stringify(events)
     const timestamp = Date.now()
@@ -156,7 +169,7 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
       headers: { "content-type": "application/json", "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": String(timestamp) }
     })
   }
-  return { hubspot, commerce, service, broker, dbName, serviceEnv, parked, queued: () => listQueues(broker.vhost), deliver, stop }
+  return { hubspot, commerce, service, broker, prefix, front, dbName, serviceEnv, parked, queued: () => listQueues(broker.vhost), deliver, stop }
 }
 
 /** Polls until `check` stops throwing, or rethrows its last error after `timeoutMs`. */

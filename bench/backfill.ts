@@ -30,7 +30,7 @@ const usage = async (pid: number) => {
 }
 
 const stack = await startStack(mongoUrl, {
-  env: { HUBSPOT_BURST_LIMIT: String(burst), BACKFILL_SHARE: String(share), RECONCILE_INTERVAL: "0", BACKFILL_IDLE_MS: "100" }
+  env: { HUBSPOT_BURST_LIMIT: String(burst), BACKFILL_SHARE: String(share), RECONCILE_INTERVAL: "0", BACKFILL_IDLE_MS: "100", PROFILE_SPANS_MS: "2000" }
 })
 stack.hubspot.webhooks?.stop()
 const runtime = ManagedRuntime.make(MongoBackfillJobs.layer.pipe(Layer.provide(MongoConnection.dbLayer({ url: mongoUrl, dbName: stack.dbName }))))
@@ -80,6 +80,12 @@ try {
   const finishedAt = stack.service.logs.filter((l) => l["message"] === "backfill page finished").map((l) => Date.parse(String(l["timestamp"])))
   const pageMs = finishedAt.slice(1).map((t, i) => t - finishedAt[i]!)
   console.log(`pages: ${finishedAt.length}, ms between finished pages: ${pageMs.join(" ")}`)
+  const profile = stack.service.logs.filter((l) => l["message"] === "span profile").at(-1)?.["annotations"] as
+    | { spans?: Record<string, { count: number; ms: number }> }
+    | undefined
+  const _p = profile?.spans as Record<string, { count: number; ms: number }> | undefined
+  for (const [name, t] of Object.entries(_p ?? {}).sort((a, b) => b[1].ms - a[1].ms))
+    console.log(`  ${String(t.ms).padStart(8)} ms ${String(t.count).padStart(6)}×  ${name}`)
   // Where the calls went, by endpoint (ids replaced).
   const byEndpoint = new Map<string, number>()
   for (const r of calls) {

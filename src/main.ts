@@ -5,6 +5,7 @@ import * as Adapters from "./adapters/compose/Adapters.ts"
 import * as HttpApp from "./adapters/compose/HttpApp.ts"
 import * as Settings from "./adapters/config/Settings.ts"
 import * as PromMetrics from "./adapters/metrics/PromMetrics.ts"
+import * as SpanProfile from "./adapters/metrics/SpanProfile.ts"
 import { runMain } from "./adapters/process/RunMain.ts"
 import { runnerLayer } from "./application/BackfillRunner.ts"
 import { relayLayer } from "./application/RelayOutbox.ts"
@@ -21,7 +22,8 @@ const App = Layer.unwrap(
     const replica = crypto.randomUUID()
     const relay = relayLayer({ claimant: replica, batchSize: 1000, leaseMs: 30_000, idleMs: 1000 })
     // Backfill and reconcile jobs live in the store; every replica runs their pages.
-    const jobs = Layer.merge(runnerLayer({ holder: replica, ...backfill }), reconcileLayer(backfill.reconcileIntervalMs))
+    const { profileSpansMs, ...runner } = backfill
+    const jobs = Layer.merge(runnerLayer({ holder: replica, ...runner }), reconcileLayer(backfill.reconcileIntervalMs))
     const metrics = PromMetrics.make()
     const service = Layer.mergeAll(HttpApp.layer(config, metrics), SyncWorkers.layer(steps), relay, jobs)
     return service.pipe(
@@ -31,7 +33,8 @@ const App = Layer.unwrap(
           steps.map((s) => s.step)
         )
       ),
-      Layer.provide(PromMetrics.layer(metrics))
+      Layer.provide(PromMetrics.layer(metrics)),
+      Layer.provide(profileSpansMs > 0 ? SpanProfile.layer(profileSpansMs) : Layer.empty)
     )
   })
 )

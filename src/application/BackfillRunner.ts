@@ -74,14 +74,17 @@ const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgres
     return false
   }
   const page = last === undefined ? 0 : last.page + 1
-  if (!(yield* jobs.lease({ jobId: job.id, page, holder: options.holder, expiresAt: now + options.leaseMs }, now))) return false
+  if (!(yield* jobs.lease({ jobId: job.id, page, holder: options.holder, expiresAt: now + options.leaseMs }, now).pipe(Effect.withSpan("store.jobs.lease"))))
+    return false
   const outcome = yield* runBackfillPage(job, last?.cursor, page).pipe(
     Effect.map((o) => ({ _tag: "Ran", ...o }) as const),
     Effect.catch((error: Failure) => onPageFailure(job, page, error).pipe(Effect.as({ _tag: "Failed" } as const)))
   )
   if (outcome._tag === "Failed") return false
   const finishedAt = yield* Clock.currentTimeMillis
-  const first = yield* jobs.finish({ jobId: job.id, page, cursor: outcome.next, counts: addCounts(last?.counts, outcome.counts), finishedAt })
+  const first = yield* jobs
+    .finish({ jobId: job.id, page, cursor: outcome.next, counts: addCounts(last?.counts, outcome.counts), finishedAt })
+    .pipe(Effect.withSpan("store.jobs.finish"))
   if (first)
     yield* Effect.logInfo("backfill page finished").pipe(
       Effect.annotateLogs({ job: job.id, page, records: outcome.counts["records"] ?? 0, holder: options.holder })

@@ -37,51 +37,63 @@ const load = Effect.fn("SyncCrmChanges.load")(function* (
 ) {
   const [snapshots, ledger, links] = yield* Effect.all(
     [
-      keys.snapshots.length === 0 ? Effect.succeed([]) : Effect.flatMap(Snapshots, (s) => s.getCrm(keys.snapshots)),
-      keys.ledger.length === 0 ? Effect.succeed([]) : Effect.flatMap(WriteLedger, (l) => l.find(keys.ledger, now)),
-      keys.links.length === 0 ? Effect.succeed([]) : Effect.flatMap(IdLinks, (l) => l.find({ crmIds: keys.links }))
+      keys.snapshots.length === 0 ? Effect.succeed([]) : Effect.flatMap(Snapshots, (s) => s.getCrm(keys.snapshots)).pipe(Effect.withSpan("store.getCrm")),
+      keys.ledger.length === 0 ? Effect.succeed([]) : Effect.flatMap(WriteLedger, (l) => l.find(keys.ledger, now)).pipe(Effect.withSpan("store.findLedger")),
+      keys.links.length === 0 ? Effect.succeed([]) : Effect.flatMap(IdLinks, (l) => l.find({ crmIds: keys.links })).pipe(Effect.withSpan("store.findLinks"))
     ],
     { concurrency: "unbounded" }
   )
   return { snapshots, ledger: ledgerOf(ledger, now), entries: ledger, links }
 })
 
-const loadSeen = (keys: ReadonlyArray<CommerceKey>) => (keys.length === 0 ? Effect.succeed([]) : Effect.flatMap(Snapshots, (s) => s.getCommerce(keys)))
+const loadSeen = (keys: ReadonlyArray<CommerceKey>) =>
+  keys.length === 0 ? Effect.succeed([]) : Effect.flatMap(Snapshots, (s) => s.getCommerce(keys)).pipe(Effect.withSpan("store.getCommerce"))
 
-export const syncCrmChanges: BatchHandler<Snapshots | IdLinks | WriteLedger | MessageBus | Crm> = Effect.fn("syncCrmChanges")(function* (
-  messages: ReadonlyArray<Envelope>
-) {
-  const { inputs, failures } = decodeAll(messages)
-  const now = yield* Clock.currentTimeMillis
-  const first = yield* load(triageKeys(inputs), now)
-  const triaged = triage(inputs, first.snapshots, first.ledger, first.links)
-  const primaries = yield* readCrmRecords(idsByType(triaged.wanted))
-  const neighbours = yield* readCrmRecords(idsByType(neighbourKeys(triaged.wanted, primaries), primaries))
-  const records = new Map([...primaries, ...neighbours])
-  const second = yield* load(recordKeys(records), now)
-  const links = linksAfter([...first.links, ...second.links], triaged.repoints)
-  const seen = yield* loadSeen(commerceKeys(records, links))
-  const decision = decideUpserts(triaged.wanted, {
-    records,
-    snapshots: second.snapshots,
-    links,
-    seen,
-    ledger: ledgerOf([...first.entries, ...second.entries], now),
-    now
-  })
+const noKeys = { snapshots: [], ledger: [], links: [] }
 
-  // Recorded before publishing: the shop may announce what it got before the confirm is back.
-  if (decision.ledger.length > 0) yield* (yield* WriteLedger).record(decision.ledger)
-  const publish = [...triaged.publish, ...decision.publish]
-  if (publish.length > 0) yield* (yield* MessageBus).publish(publish)
-  // The links move only after the merge was published with the ids as they were.
-  const idLinks = yield* IdLinks
-  yield* Effect.forEach(triaged.repoints, (r) => idLinks.repoint(r.entity, r.merged, r.survivor), { discard: true })
-  // Only after the platform has the version do we remember it, so a failed publish is retried.
-  if (decision.snapshots.length > 0) yield* (yield* Snapshots).saveCrm(decision.snapshots)
+/**
+ * `fromStore: false` skips round 1 (the store's view before any read), for changes it cannot
+ * drop: a backfill page by id is dated "now" and names no property, so neither a snapshot nor
+ * the ledger can show it already synced or our own echo; every record is read either way and
+ * round 3 (after the reads) still decides against what is stored. Two fewer scans a page.
+ */
+const handlerOf = (fromStore: boolean): BatchHandler<Snapshots | IdLinks | WriteLedger | MessageBus | Crm> =>
+  Effect.fn("syncCrmChanges")(function* (messages: ReadonlyArray<Envelope>) {
+    const { inputs, failures } = decodeAll(messages)
+    const now = yield* Clock.currentTimeMillis
+    const first = yield* load(fromStore ? triageKeys(inputs) : noKeys, now)
+    const triaged = triage(inputs, first.snapshots, first.ledger, first.links)
+    const primaries = yield* readCrmRecords(idsByType(triaged.wanted))
+    const neighbours = yield* readCrmRecords(idsByType(neighbourKeys(triaged.wanted, primaries), primaries))
+    const records = new Map([...primaries, ...neighbours])
+    const second = yield* load(recordKeys(records), now)
+    const links = linksAfter([...first.links, ...second.links], triaged.repoints)
+    const seen = yield* loadSeen(commerceKeys(records, links))
+    const decision = decideUpserts(triaged.wanted, {
+      records,
+      snapshots: second.snapshots,
+      links,
+      seen,
+      ledger: ledgerOf([...first.entries, ...second.entries], now),
+      now
+    })
 
-  return messages.map((_, index) => failures.get(index) ?? invalidFailure(decision.invalid.get(index)) ?? staleFailure(decision.stale.get(index)))
-}, Effect.mapError(toStepFailure))
+    // Recorded before publishing: the shop may announce what it got before the confirm is back.
+    if (decision.ledger.length > 0) yield* (yield* WriteLedger).record(decision.ledger).pipe(Effect.withSpan("store.recordLedger"))
+    const publish = [...triaged.publish, ...decision.publish]
+    if (publish.length > 0) yield* (yield* MessageBus).publish(publish)
+    // The links move only after the merge was published with the ids as they were.
+    const idLinks = yield* IdLinks
+    yield* Effect.forEach(triaged.repoints, (r) => idLinks.repoint(r.entity, r.merged, r.survivor), { discard: true })
+    // Only after the platform has the version do we remember it, so a failed publish is retried.
+    if (decision.snapshots.length > 0) yield* (yield* Snapshots).saveCrm(decision.snapshots).pipe(Effect.withSpan("store.saveCrm"))
+
+    return messages.map((_, index) => failures.get(index) ?? invalidFailure(decision.invalid.get(index)) ?? staleFailure(decision.stale.get(index)))
+  }, Effect.mapError(toStepFailure))
+
+export const syncCrmChanges = handlerOf(true)
+/** For changes made up of ids only and dated when they were listed (a backfill page by id). */
+export const syncListedCrmRecords = handlerOf(false)
 
 const invalidFailure = (reason: string | undefined) => (reason === undefined ? undefined : new StepFailure({ retryable: false, reason }))
 const staleFailure = (reason: string | undefined) => (reason === undefined ? undefined : new StepFailure({ retryable: true, reason }))

@@ -53,7 +53,10 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
       )
     )
 
-  const takeToken: Effect.Effect<void, CrmError> = Effect.flatMap(Effect.service(Lane), (lane) => budget.take(lane, 1)).pipe(Effect.catch(refused))
+  const takeToken: Effect.Effect<void, CrmError> = Effect.flatMap(Effect.service(Lane), (lane) => budget.take(lane, 1)).pipe(
+    Effect.catch(refused),
+    Effect.withSpan("budget.take")
+  )
 
   // Spacing search calls evenly keeps us under the per-second cap without a shared store.
   const paceSearch = Effect.flatMap(Clock.currentTimeMillis, (now) => {

@@ -46,6 +46,8 @@ export interface StackOptions {
   readonly env?: Record<string, string>
   /** The simulator's own burst limit (requests per 10 s; the simulator's default otherwise). */
   readonly hubspotBurstLimit?: number
+  /** The simulator's daily cap (its default otherwise). */
+  readonly hubspotDailyLimit?: number
 }
 
 const freePort = (): number => {
@@ -96,7 +98,8 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
       reorder: options.webhookReorder ?? false
     },
     ...(options.hubspotFaults === undefined ? {} : { faults: options.hubspotFaults }),
-    ...(options.hubspotBurstLimit === undefined ? {} : { burstLimit: options.hubspotBurstLimit })
+    ...(options.hubspotBurstLimit === undefined ? {} : { burstLimit: options.hubspotBurstLimit }),
+    ...(options.hubspotDailyLimit === undefined ? {} : { dailyLimit: options.hubspotDailyLimit })
   })
   cleanups.push(() => hubspot.stop())
   await Effect.runPromise(setupHubSpot({ accessToken: Redacted.make(TOKEN), basePath: hubspot.url }))

@@ -18,7 +18,7 @@ import { parkedItem } from "./RetryDecision.ts"
 import type { BatchHandler, Envelope } from "./Step.ts"
 import type { StepFailure } from "./StepFailure.ts"
 import { syncCommerceEvents } from "./SyncCommerceEvents.ts"
-import { syncCrmChanges, syncListedCrmRecords } from "./SyncCrmChanges.ts"
+import { syncCrmChangesWith } from "./SyncCrmChanges.ts"
 
 export interface PageOutcome {
   readonly next: string | undefined
@@ -31,7 +31,7 @@ type FlowPorts = Snapshots | IdLinks | WriteLedger | MessageBus | Crm | Commerce
 /** The live flow's handler and step name (parked records replay through that step). */
 const flowOf = (job: BackfillJob): { readonly step: string; readonly handler: BatchHandler<FlowPorts> } =>
   job.definition.direction === "crm-to-commerce"
-    ? { step: "sync-crm-object", handler: byModifiedWindow(job) ? syncCrmChanges : syncListedCrmRecords }
+    ? { step: "sync-crm-object", handler: syncCrmChangesWith({ fromStore: byModifiedWindow(job), companyContacts: !job.definition.types.includes("contact") }) }
     : { step: "sync-commerce-entity", handler: syncCommerceEvents }
 
 /** A window's changes carry each record's own time, so stored snapshots can skip those synced. */

@@ -14,7 +14,7 @@ import { type LedgerKey, WriteLedger } from "./ports/WriteLedger.ts"
 import { idsByType, readCrmRecords } from "./ReadCrmRecords.ts"
 import type { BatchHandler, Envelope } from "./Step.ts"
 import { StepFailure, toStepFailure } from "./StepFailure.ts"
-import { type ChangeInput, linksAfter, triage, triageKeys } from "./TriageCrmChanges.ts"
+import { type ChangeInput, linksAfter, triage, triageKeys, type Wanted } from "./TriageCrmChanges.ts"
 
 const decodeChange = Schema.decodeUnknownResult(CrmChange)
 
@@ -51,20 +51,30 @@ const loadSeen = (keys: ReadonlyArray<CommerceKey>) =>
 
 const noKeys = { snapshots: [], ledger: [], links: [] }
 
-/**
- * `fromStore: false` skips round 1 (the store's view before any read), for changes it cannot
- * drop: a backfill page by id is dated "now" and names no property, so neither a snapshot nor
- * the ledger can show it already synced or our own echo; every record is read either way and
- * round 3 (after the reads) still decides against what is stored. Two fewer scans a page.
- */
-const handlerOf = (fromStore: boolean): BatchHandler<Snapshots | IdLinks | WriteLedger | MessageBus | Crm> =>
+export interface HandlerOptions {
+  /**
+   * false skips round 1 (the store's view before any read), for changes it cannot drop: a
+   * backfill page by id is dated "now" and names no property, so neither a snapshot nor the
+   * ledger can show it already synced or our own echo; every record is read either way and
+   * round 3 (after the reads) still decides against what is stored. Two fewer scans a page.
+   */
+  readonly fromStore: boolean
+  /**
+   * false: a company travels without its contacts. For a backfill that syncs the contacts in
+   * their own pages (each with its company, the parent, as neighbour): otherwise every contact
+   * is read and decided twice, and a page of companies asks the store about four times the keys.
+   */
+  readonly companyContacts: boolean
+}
+
+export const syncCrmChangesWith = (options: HandlerOptions): BatchHandler<Snapshots | IdLinks | WriteLedger | MessageBus | Crm> =>
   Effect.fn("syncCrmChanges")(function* (messages: ReadonlyArray<Envelope>) {
     const { inputs, failures } = decodeAll(messages)
     const now = yield* Clock.currentTimeMillis
-    const first = yield* load(fromStore ? triageKeys(inputs) : noKeys, now)
+    const first = yield* load(options.fromStore ? triageKeys(inputs) : noKeys, now)
     const triaged = triage(inputs, first.snapshots, first.ledger, first.links)
     const primaries = yield* readCrmRecords(idsByType(triaged.wanted))
-    const neighbours = yield* readCrmRecords(idsByType(neighbourKeys(triaged.wanted, primaries), primaries))
+    const neighbours = yield* readCrmRecords(idsByType(neighbourKeys(travelling(triaged.wanted, options), primaries), primaries))
     const records = new Map([...primaries, ...neighbours])
     const second = yield* load(recordKeys(records), now)
     const links = linksAfter([...first.links, ...second.links], triaged.repoints)
@@ -91,9 +101,10 @@ const handlerOf = (fromStore: boolean): BatchHandler<Snapshots | IdLinks | Write
     return messages.map((_, index) => failures.get(index) ?? invalidFailure(decision.invalid.get(index)) ?? staleFailure(decision.stale.get(index)))
   }, Effect.mapError(toStepFailure))
 
-export const syncCrmChanges = handlerOf(true)
-/** For changes made up of ids only and dated when they were listed (a backfill page by id). */
-export const syncListedCrmRecords = handlerOf(false)
+/** The wanted records whose neighbours are read with them. */
+const travelling = (wanted: ReadonlyArray<Wanted>, options: HandlerOptions) => (options.companyContacts ? wanted : wanted.filter((w) => w.type !== "company"))
+
+export const syncCrmChanges = syncCrmChangesWith({ fromStore: true, companyContacts: true })
 
 const invalidFailure = (reason: string | undefined) => (reason === undefined ? undefined : new StepFailure({ retryable: false, reason }))
 const staleFailure = (reason: string | undefined) => (reason === undefined ? undefined : new StepFailure({ retryable: true, reason }))

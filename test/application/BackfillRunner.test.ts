@@ -121,6 +121,46 @@ test("a CRM → commerce job runs 250 companies in 3 pages through flow A, in th
   expect(new Set(out.lanes)).toEqual(new Set(["backfill"]))
 })
 
+test("companies and contacts in one job: each contact is read and sent once, in its own page, with its company's link", async () => {
+  const out = await harness(
+    ({ crm, published }) =>
+      Effect.gen(function* () {
+        const companies = yield* seedCompanies(crm, 30)
+        const contacts = yield* Effect.forEach(
+          Array.from({ length: 90 }, (_, i) => i),
+          (i) => crm.seed("contact", { email: `c${i}@example.com`, firstname: `C${i}` })
+        )
+        yield* crm.associate(
+          contacts.map((id, i) => ({ fromType: "contact" as const, fromId: id, toType: "company" as const, toId: companies[Math.floor(i / 3)]! }))
+        )
+        yield* (yield* BackfillJobs).create([aJob("j1", { types: ["company", "contact"], pageSize: 40 })])
+        yield* drain("a")
+        return {
+          companies,
+          contacts,
+          users: published.filter((m) => m.type === "tocommerce.user.upsert").map((m) => m.payload as { crmId: string; links?: unknown })
+        }
+      }),
+    {
+      crm: (crm) =>
+        Crm.of({
+          ...crm,
+          read: (type, ids) => {
+            if (type === "contact") contactReads.push(...ids)
+            return crm.read(type, ids)
+          }
+        })
+    }
+  )
+  // A page of companies no longer brings their contacts along: the contacts' own pages do.
+  expect(contactReads.length).toBe(90)
+  expect(new Set(contactReads).size).toBe(90)
+  expect(out.users.map((u) => u.crmId).sort()).toEqual([...out.contacts].sort())
+  const business = out.users.find((u) => u.crmId === out.contacts[4])
+  expect(JSON.stringify(business)).toContain(out.companies[1]!)
+})
+const contactReads: Array<string> = []
+
 test("two runners on one job split its pages and finish each once", async () => {
   const out = await harness(({ crm, published }) =>
     Effect.gen(function* () {

@@ -6,6 +6,7 @@
 import { Cause, Clock, Duration, Effect, Layer } from "effect"
 import type { Tally } from "./DryRunWrites.ts"
 import { type BackfillJob, BackfillJobs, type PageProgress } from "./ports/BackfillJobs.ts"
+import { MessageBus } from "./ports/MessageBus.ts"
 import { cappedBackoff } from "./RetrySchedules.ts"
 import { runBackfillPage } from "./RunBackfillPage.ts"
 
@@ -22,6 +23,13 @@ export interface RunnerOptions {
    * keep the job to itself). 0, the default, runs pages back to back.
    */
   readonly handoffMs?: number
+  /**
+   * No new page while the steps' main queues hold more than this many messages (0 or unset: no
+   * limit). A page's writes come back as shop events, assigned ids and HubSpot echoes on the
+   * queues live messages share, so pages run as fast as those are worked off, not faster: the
+   * backlog a live message waits behind stays about a page's worth.
+   */
+  readonly maxBacklog?: number
 }
 
 export const addCounts = (a: Readonly<Tally> | undefined, b: Readonly<Tally>): Tally => {
@@ -93,12 +101,19 @@ const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgres
   return first
 })
 
+/** Messages waiting in the steps' main queues; a bus that cannot tell does not hold pages back. */
+const backlog = Effect.flatMap(MessageBus, (bus) => bus.depths).pipe(
+  Effect.map((depths) => depths.reduce((sum, d) => (d.step !== undefined && d.queue === "main" ? sum + d.messages : sum), 0)),
+  Effect.orElseSucceed(() => 0)
+)
+
 /** One pass over the running jobs, a page each; true when any page finished. */
 export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (options: RunnerOptions) {
   const jobs = yield* BackfillJobs
   const now = yield* Clock.currentTimeMillis
   const runnable = (yield* jobs.list).filter((j) => j.state === "running" && (j.waitUntil === undefined || j.waitUntil <= now))
   if (runnable.length === 0) return false
+  if (options.maxBacklog !== undefined && options.maxBacklog > 0 && (yield* backlog) > options.maxBacklog) return false
   const last = new Map((yield* jobs.progress(runnable.map((j) => j.id))).map((p) => [p.jobId, p] as const))
   let ran = false
   for (const job of runnable) if (yield* advance(job, last.get(job.id), options)) ran = true

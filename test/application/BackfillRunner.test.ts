@@ -161,6 +161,28 @@ test("companies and contacts in one job: each contact is read and sent once, in 
 })
 const contactReads: Array<string> = []
 
+test("no page starts while the steps' queues hold more than the allowed backlog; pages run again once it is worked off", async () => {
+  const out = await harness(({ crm, published }) =>
+    Effect.gen(function* () {
+      yield* seedCompanies(crm, 250)
+      yield* (yield* BackfillJobs).create([aJob("j1")])
+      const bus = yield* MessageBus
+      // 5 messages wait on a step's main queue; the parking queue's do not count.
+      const depths = Effect.succeed([
+        { step: "sync-commerce-entity", queue: "main", messages: 5, consumers: 1 },
+        { step: undefined, queue: "parking", messages: 100, consumers: 0 }
+      ])
+      const busy = MessageBus.of({ ...bus, depths })
+      const held = yield* runOnce({ ...runner("a"), maxBacklog: 4 }).pipe(Effect.provideService(MessageBus, busy))
+      const heldPublished = published.length
+      const under = yield* runOnce({ ...runner("a"), maxBacklog: 5 }).pipe(Effect.provideService(MessageBus, busy))
+      const unlimited = yield* runOnce({ ...runner("a"), maxBacklog: 0 }).pipe(Effect.provideService(MessageBus, busy))
+      return { held, heldPublished, under, unlimited }
+    })
+  )
+  expect(out).toEqual({ held: false, heldPublished: 0, under: true, unlimited: true })
+})
+
 test("two runners on one job split its pages and finish each once", async () => {
   const out = await harness(({ crm, published }) =>
     Effect.gen(function* () {

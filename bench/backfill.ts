@@ -168,6 +168,26 @@ const seedBaseline = async (seconds: number) => {
   return { rate: done / seconds, throttled }
 }
 
+/** Until `done()` holds (checked each second, up to `timeoutMs`): seconds waited, undefined on timeout. */
+const settled = async (done: () => boolean, timeoutMs: number) => {
+  const started = performance.now()
+  while (!done()) {
+    if (performance.now() - started > timeoutMs) return undefined
+    await Bun.sleep(1000)
+  }
+  return (performance.now() - started) / 1000
+}
+/** Seeded companies and contacts whose shop id HubSpot holds: the write-back is the leg's last step. */
+const writtenBack = () =>
+  hubspot.state.objectsOf("companies").filter((o) => o.properties["ecommerce_business_id"]).length +
+  hubspot.state
+    .objectsOf("contacts")
+    .filter(
+      (o) => o.properties["ecommerce_user_id"] && String(o.properties["email"]).endsWith("@bench.example.com") && String(o.properties["email"]).startsWith("b")
+    ).length
+/** Seeded shop users that know their HubSpot contact. */
+const usersLinked = () => seedUsers.filter((u) => stack.commerce.find("user", u.id)?.record["crmId"] !== undefined).length
+
 const runJob = async (definition: JobDefinition) => {
   const before = hubspot.requestLog().length
   const started = performance.now()
@@ -212,6 +232,7 @@ try {
   const cpuBefore = (await usage(stack.service.process.pid)).cpuSeconds
   const liveDuring = liveSync("busy", liveSamples)
   const crm = await runJob({ direction: "crm-to-commerce", types: ["company", "contact"], pageSize, dryRun: false, kind: "backfill" })
+  const crmTail = crm.finished ? await settled(() => writtenBack() >= companies * 4, 300_000) : undefined
   const busy = await liveDuring
   console.log(`crm → commerce done in ${crm.seconds.toFixed(0)} s`)
   const shop = await runJob({
@@ -223,6 +244,7 @@ try {
     dryRun: false,
     kind: "backfill"
   })
+  const shopTail = shop.finished ? await settled(() => usersLinked() >= users, 300_000) : undefined
   const { peakRssMb, cpuSeconds } = await usage(stack.service.process.pid)
   const loadAtEnd = await loadavg()
 
@@ -246,6 +268,13 @@ try {
     ["  records/s", crmRate.toFixed(1), ""],
     ["  HubSpot calls, calls/s, records per call", `${crm.calls}, ${(crm.calls / crm.seconds).toFixed(2)}, ${(crmRecords / crm.calls).toFixed(1)}`, ""],
     ["  ratio to the ceiling", `${pct(crmRate, crmCeiling)} of ${crmCeiling.toFixed(0)}/s`, "≥ 90 %"],
+    [
+      "  … until every HubSpot record holds its shop id",
+      crmTail === undefined
+        ? "not within 5 min"
+        : `+${crmTail.toFixed(1)} s: ${(crmRecords / (crm.seconds + crmTail)).toFixed(1)} records/s end to end, ${pct(crmRecords / (crm.seconds + crmTail), crmCeiling)}`,
+      ""
+    ],
     ["  429 answers", String(crm.throttled), "0"],
     [
       `commerce → CRM: ${users} shop users`,
@@ -255,6 +284,13 @@ try {
     ["  records/s", shopRate.toFixed(1), ""],
     ["  HubSpot calls, calls/s, records per call", `${shop.calls}, ${(shop.calls / shop.seconds).toFixed(2)}, ${(shopRecords / shop.calls).toFixed(1)}`, ""],
     ["  ratio to the ceiling", `${pct(shopRate, shopCeiling)} of ${shopCeiling.toFixed(0)}/s`, "≥ 90 %"],
+    [
+      "  … until every shop user holds its HubSpot id",
+      shopTail === undefined
+        ? "not within 5 min"
+        : `+${shopTail.toFixed(1)} s: ${(shopRecords / (shop.seconds + shopTail)).toFixed(1)} records/s end to end, ${pct(shopRecords / (shop.seconds + shopTail), shopCeiling)}`,
+      ""
+    ],
     ["  429 answers", String(shop.throttled), "0"],
     ["seed's design (1 call a record, no budget), measured", `${baseline.rate.toFixed(1)} records/s, ${baseline.throttled} × 429`, ""],
     ["  ours ÷ seed's, CRM → commerce", `${(crmRate / baseline.rate).toFixed(1)} ×`, "≥ 50 ×"],

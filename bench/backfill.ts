@@ -256,11 +256,11 @@ try {
   const loadAtEnd = await loadavg()
 
   const laneCallsPerSecond = (share * burst) / 10
-  // A finished leg counts every record it was given; one cut short, the records its pages did.
-  const crmRecords = crm.finished ? companies * 4 : crm.records
+  // The records the job's pages went through (live creations listed during the run included).
+  const crmRecords = crm.records
   const crmRate = crmRecords / crm.seconds
   const crmCeiling = laneCallsPerSecond / callsPerRecord("crm-to-commerce")
-  const shopRecords = shop.finished ? users : shop.records
+  const shopRecords = shop.records
   const shopRate = shopRecords / shop.seconds
   const shopCeiling = laneCallsPerSecond / callsPerRecord("commerce-to-crm")
   const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(1)} %`
@@ -269,7 +269,7 @@ try {
     ["store", privateStore === undefined ? "shared FerretDB (MONGO_URL)" : "private FerretDB 1.24 (SQLite), started for this run", ""],
     [
       `CRM → commerce: ${companies} companies + ${3 * companies} contacts`,
-      `${crmRecords} records in ${crm.seconds.toFixed(1)} s${crm.finished ? "" : " (cut short: paused at the leg timeout)"}`,
+      `${crmRecords} records (pages' count) in ${crm.seconds.toFixed(1)} s${crm.finished ? "" : " (cut short: paused at the leg timeout)"}`,
       ""
     ],
     ["  records/s", crmRate.toFixed(1), ""],
@@ -285,7 +285,7 @@ try {
     ["  429 answers", String(crm.throttled), "0"],
     [
       `commerce → CRM: ${users} shop users`,
-      `${shopRecords} records in ${shop.seconds.toFixed(1)} s${shop.finished ? "" : " (cut short: paused at the leg timeout)"}`,
+      `${shopRecords} records (pages' count) in ${shop.seconds.toFixed(1)} s${shop.finished ? "" : " (cut short: paused at the leg timeout)"}`,
       ""
     ],
     ["  records/s", shopRate.toFixed(1), ""],

@@ -58,7 +58,20 @@ const restUntil = (error: Failure, now: number): number | undefined => {
   return wait !== undefined && wait >= LONG_WAIT_MS ? now + wait : undefined
 }
 
-const onPageFailure = Effect.fnUntraced(function* (job: BackfillJob, page: number, error: Failure) {
+/**
+ * Each job's current page size on this replica. A page that fails and is retried is run again
+ * half as large (not below MIN_PAGE): a store that scans every document per query (FerretDB
+ * 1.24) answers in time ∝ documents × keys asked, so a page that grew past the driver's timeout
+ * would otherwise fail again and again, redone from scratch each time. After a page that
+ * finished the size grows back by a quarter, up to the job's own. Pages follow cursors, not
+ * numbers of records, so sizes may differ from page to page and replica to replica.
+ */
+export type PageSizes = Map<string, number>
+const MIN_PAGE = 25
+const sizeOf = (sizes: PageSizes, job: BackfillJob) => Math.min(job.definition.pageSize, sizes.get(job.id) ?? job.definition.pageSize)
+const withSize = (job: BackfillJob, pageSize: number): BackfillJob => ({ ...job, definition: { ...job.definition, pageSize } })
+
+const onPageFailure = Effect.fnUntraced(function* (job: BackfillJob, page: number, error: Failure, sizes: PageSizes) {
   const jobs = yield* BackfillJobs
   const now = yield* Clock.currentTimeMillis
   const until = restUntil(error, now)
@@ -66,15 +79,18 @@ const onPageFailure = Effect.fnUntraced(function* (job: BackfillJob, page: numbe
     yield* Effect.logInfo(`backfill ${job.id} waits until ${new Date(until).toISOString()}: ${error.message}`)
     return yield* jobs.setState([job.id], "running", until, now)
   }
-  if (error.isRetryable === true || error.retryable === true)
-    return yield* Effect.logWarning(`backfill ${job.id} page ${page} failed; retrying: ${error.message}`)
+  if (error.isRetryable === true || error.retryable === true) {
+    const smaller = Math.max(Math.min(MIN_PAGE, job.definition.pageSize), Math.floor(sizeOf(sizes, job) / 2))
+    sizes.set(job.id, smaller)
+    return yield* Effect.logWarning(`backfill ${job.id} page ${page} failed; retrying with pages of ${smaller}: ${error.message}`)
+  }
   // A source that refuses to list (bad cursor, bad filter) cannot go on by itself: an operator looks.
   yield* Effect.logError(`backfill ${job.id} page ${page} failed for good; pausing the job: ${error.message}`)
   yield* jobs.setState([job.id], "paused", undefined, now)
 })
 
 /** Runs the next page of `job` if this replica gets its lease; true when a page finished. */
-const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgress | undefined, options: RunnerOptions) {
+const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgress | undefined, options: RunnerOptions, sizes: PageSizes) {
   const jobs = yield* BackfillJobs
   const now = yield* Clock.currentTimeMillis
   if (last !== undefined && last.cursor === undefined) {
@@ -84,11 +100,13 @@ const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgres
   const page = last === undefined ? 0 : last.page + 1
   if (!(yield* jobs.lease({ jobId: job.id, page, holder: options.holder, expiresAt: now + options.leaseMs }, now).pipe(Effect.withSpan("store.jobs.lease"))))
     return false
-  const outcome = yield* runBackfillPage(job, last?.cursor, page).pipe(
+  const size = sizeOf(sizes, job)
+  const outcome = yield* runBackfillPage(withSize(job, size), last?.cursor, page).pipe(
     Effect.map((o) => ({ _tag: "Ran", ...o }) as const),
-    Effect.catch((error: Failure) => onPageFailure(job, page, error).pipe(Effect.as({ _tag: "Failed" } as const)))
+    Effect.catch((error: Failure) => onPageFailure(job, page, error, sizes).pipe(Effect.as({ _tag: "Failed" } as const)))
   )
   if (outcome._tag === "Failed") return false
+  if (size < job.definition.pageSize) sizes.set(job.id, Math.min(job.definition.pageSize, Math.ceil(size * 1.25)))
   const finishedAt = yield* Clock.currentTimeMillis
   const first = yield* jobs
     .finish({ jobId: job.id, page, cursor: outcome.next, counts: addCounts(last?.counts, outcome.counts), finishedAt })
@@ -108,7 +126,7 @@ const backlog = Effect.flatMap(MessageBus, (bus) => bus.depths).pipe(
 )
 
 /** One pass over the running jobs, a page each; true when any page finished. */
-export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (options: RunnerOptions) {
+export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (options: RunnerOptions, sizes: PageSizes = new Map()) {
   const jobs = yield* BackfillJobs
   const now = yield* Clock.currentTimeMillis
   const runnable = (yield* jobs.list).filter((j) => j.state === "running" && (j.waitUntil === undefined || j.waitUntil <= now))
@@ -116,13 +134,13 @@ export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (options: R
   if (options.maxBacklog !== undefined && options.maxBacklog > 0 && (yield* backlog) > options.maxBacklog) return false
   const last = new Map((yield* jobs.progress(runnable.map((j) => j.id))).map((p) => [p.jobId, p] as const))
   let ran = false
-  for (const job of runnable) if (yield* advance(job, last.get(job.id), options)) ran = true
+  for (const job of runnable) if (yield* advance(job, last.get(job.id), options, sizes)) ran = true
   return ran
 })
 
 /** Runs passes back to back while pages finish, otherwise every `idleMs`; never ends by itself. */
-export const runBackfills = (options: RunnerOptions) =>
-  runOnce(options).pipe(
+export const runBackfills = (options: RunnerOptions, sizes: PageSizes = new Map()) =>
+  runOnce(options, sizes).pipe(
     Effect.flatMap((ran) => Effect.sleep(Duration.millis(ran ? (options.handoffMs ?? 0) : options.idleMs))),
     Effect.tapError((error) => Effect.logWarning("backfill runner: the store failed; retrying", { error: error.message })),
     Effect.retry(cappedBackoff(Duration.millis(200), Duration.seconds(10))),

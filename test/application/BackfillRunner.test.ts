@@ -15,6 +15,7 @@ import type { IdLinks } from "../../src/application/ports/IdLinks.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import { Snapshots } from "../../src/application/ports/Snapshots.ts"
+import { StoreError, StoreUnavailable } from "../../src/application/ports/StoreError.ts"
 import type { WriteLedger } from "../../src/application/ports/WriteLedger.ts"
 import { scheduleReconcile } from "../../src/application/ScheduleReconcile.ts"
 import type { OutgoingMessage } from "../../src/application/Step.ts"
@@ -181,6 +182,42 @@ test("no page starts while the steps' queues hold more than the allowed backlog;
     })
   )
   expect(out).toEqual({ held: false, heldPublished: 0, under: true, unlimited: true })
+})
+
+test("a page that fails for a slow store is run again smaller, and the job completes instead of failing the same page forever", async () => {
+  const out = await harness(({ crm, published }) =>
+    Effect.gen(function* () {
+      yield* seedCompanies(crm, 150)
+      const jobs = yield* BackfillJobs
+      yield* jobs.create([aJob("j1", { pageSize: 200 })])
+      const snapshots = yield* Snapshots
+      // A store that times out when asked about more than 60 keys at once.
+      const asked: Array<number> = []
+      const slow = Snapshots.of({
+        ...snapshots,
+        getCrm: (keys) => {
+          asked.push(keys.length)
+          return keys.length > 60 ? Effect.fail(new StoreError({ reason: new StoreUnavailable({ message: "socket timeout" }) })) : snapshots.getCrm(keys)
+        }
+      })
+      const sizes = new Map<string, number>()
+      for (let i = 0; i < 40 && (yield* jobs.list)[0]?.state !== "done"; i++) yield* runOnce(runner("a"), sizes).pipe(Effect.provideService(Snapshots, slow))
+      const [job] = yield* jobs.list
+      const [progress] = yield* jobs.progress(["j1"])
+      return {
+        state: job?.state,
+        records: progress?.counts["records"],
+        upserted: new Set(published.map((m) => (m.payload as { crmId: string }).crmId)).size,
+        asked
+      }
+    })
+  )
+  expect(out.state).toBe("done")
+  expect(out.records).toBe(150)
+  expect(out.upserted).toBe(150)
+  // 150 failed, then 100, then pages of at most 60 went through.
+  expect(out.asked.slice(0, 2)).toEqual([150, 100])
+  expect(Math.max(...out.asked.filter((n) => n <= 60))).toBeLessThanOrEqual(60)
 })
 
 test("two runners on one job split its pages and finish each once", async () => {

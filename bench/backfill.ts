@@ -20,7 +20,7 @@ import { Effect, Layer, ManagedRuntime } from "effect"
 import * as MongoBackfillJobs from "../src/adapters/mongo/MongoBackfillJobs.ts"
 import * as MongoConnection from "../src/adapters/mongo/MongoConnection.ts"
 import { callsPerRecord, changeJob, jobStatus, startJob } from "../src/application/BackfillCommands.ts"
-import type { JobDefinition } from "../src/application/ports/BackfillJobs.ts"
+import type { BackfillJobs, JobDefinition } from "../src/application/ports/BackfillJobs.ts"
 import { percentile } from "../test/support/chaos/Percentiles.ts"
 import { startStack } from "../test/support/e2e/Stack.ts"
 import { startPrivateFerretDb } from "../test/support/mongo/PrivateFerretDb.ts"
@@ -91,7 +91,9 @@ const stack = await startStack(mongoUrl, {
     PROFILE_SPANS_MS: "2000"
   }
 })
-const runtime = ManagedRuntime.make(MongoBackfillJobs.layer.pipe(Layer.provide(MongoConnection.dbLayer({ url: mongoUrl, dbName: stack.dbName }))))
+const runtime = ManagedRuntime.make(
+  MongoBackfillJobs.layer.pipe(Layer.provide(MongoConnection.dbLayer({ url: mongoUrl, dbName: stack.dbName, timeoutMs: 30_000 })))
+)
 const hubspot = stack.hubspot
 const companyIds: Array<string> = []
 
@@ -193,14 +195,26 @@ const writtenBack = () =>
 /** Seeded shop users that know their HubSpot contact. */
 const usersLinked = () => seedUsers.filter((u) => stack.commerce.find("user", u.id)?.record["crmId"] !== undefined).length
 
+/** The bench's own store calls, tried again while a loaded store times out (it is not what is measured). */
+const storeCall = async <A>(effect: Effect.Effect<A, unknown, BackfillJobs>): Promise<A> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runtime.runPromise(effect)
+    } catch (error) {
+      if (attempt >= 10) throw error
+      await Bun.sleep(1000)
+    }
+  }
+}
+
 const runJob = async (definition: JobDefinition) => {
   const before = hubspot.requestLog().length
   const started = performance.now()
-  const id = await runtime.runPromise(startJob(definition))
+  const id = await runtime.runPromise(startJob(definition)) // not again: a second try could start a second job
   let records = 0
   let finished = false
   while (performance.now() - started < legTimeoutMs) {
-    const view = await runtime.runPromise(jobStatus(id))
+    const view = await storeCall(jobStatus(id))
     records = view.counts["records"] ?? 0
     if (view.job.state === "done") {
       finished = true
@@ -208,7 +222,7 @@ const runJob = async (definition: JobDefinition) => {
     }
     await Bun.sleep(200)
   }
-  if (!finished) await runtime.runPromise(changeJob(id, "paused"))
+  if (!finished) await storeCall(changeJob(id, "paused"))
   const seconds = (performance.now() - started) / 1000
   const calls = hubspot.requestLog().slice(before)
   return { seconds, records, finished, calls: calls.length, throttled: calls.filter((r) => r.status === 429).length }

@@ -1,93 +1,344 @@
-// Backfill throughput, CRM → commerce: N companies with 3 contacts each in the HubSpot simulator
-// (190 requests / 10 s rolling, its default), HubSpot's webhooks off so only the backfill syncs,
-// one job through `bun start` on RabbitMQ and the Mongo-wire store, the commerce simulator
-// consuming. Prints records/s, HubSpot calls/s, records per call, the ratio to the ceiling (the
-// lane's calls/s divided by the fewest calls a record needs), the seed's one-call-per-record
-// design at the same budget as the baseline, 429s, and the service's peak RSS and CPU.
-// Needs AMQP_URL and MONGO_URL. Usage: bun bench/backfill.ts [companies=1000] [share=1.0] [page size=500]
-import { Layer, ManagedRuntime } from "effect"
+// Backfill benchmark (issue 10), in one run on the HubSpot simulator (190 requests / 10 s rolling,
+// a daily cap) with the commerce simulator consuming, through `bun start` on RabbitMQ and the
+// Mongo-wire store:
+//   1. the seed's design as the baseline: one HubSpot call per record, no shared budget (429s
+//      answered by waiting a second), for --baseline-seconds;
+//   2. live sync with no backfill: --live HubSpot creations and --live shop creations, alternating,
+//      --live-rate per second in all, end-to-end p50/p99;
+//   3. backfill CRM → commerce of --companies companies with 3 contacts each, then commerce → CRM
+//      of --users shop users, the same live injection running beside them (until both are done).
+// Prints one table: every figure beside its target, the ratio to the ceiling and to the baseline,
+// 429s, the service's peak RSS and CPU per 1 000 records, the machine load at start and end, and
+// where the service's time went (span profile). The store is a private FerretDB started for the
+// run (other engineers' load on the shared one stays out of the figures), or MONGO_URL with
+// --store shared. A leg that has not finished after --leg-timeout seconds is reported from the
+// records done so far. Needs AMQP_URL.
+// Usage: bun bench/backfill.ts [--companies 1000] [--users 1000] [--share 1] [--page-size 500]
+//        [--live 200] [--live-rate 2] [--baseline-seconds 30] [--leg-timeout 1800] [--store private|shared]
+import { parseArgs } from "node:util"
+import { Effect, Layer, ManagedRuntime } from "effect"
 import * as MongoBackfillJobs from "../src/adapters/mongo/MongoBackfillJobs.ts"
 import * as MongoConnection from "../src/adapters/mongo/MongoConnection.ts"
-import { callsPerRecord, jobStatus, startJob } from "../src/application/BackfillCommands.ts"
+import { callsPerRecord, changeJob, jobStatus, startJob } from "../src/application/BackfillCommands.ts"
+import type { BackfillJobs, JobDefinition } from "../src/application/ports/BackfillJobs.ts"
+import { percentile } from "../test/support/chaos/Percentiles.ts"
 import { startStack } from "../test/support/e2e/Stack.ts"
+import { startPrivateFerretDb } from "../test/support/mongo/PrivateFerretDb.ts"
 
-const companies = Number(process.argv[2] ?? 1000)
-const share = Number(process.argv[3] ?? 1)
-const pageSize = Number(process.argv[4] ?? 500)
+const { values: args } = parseArgs({
+  options: {
+    companies: { type: "string", default: "1000" },
+    users: { type: "string" },
+    share: { type: "string", default: "1" },
+    "page-size": { type: "string", default: "500" },
+    "leg-timeout": { type: "string", default: "1800" },
+    store: { type: "string", default: "private" },
+    live: { type: "string", default: "200" },
+    "live-rate": { type: "string", default: "2" },
+    "baseline-seconds": { type: "string", default: "30" }
+  }
+})
+const companies = Number(args.companies)
+const users = Number(args.users ?? args.companies)
+const share = Number(args.share)
+const pageSize = Number(args["page-size"])
+const liveSamples = Number(args.live)
+const liveRate = Number(args["live-rate"])
+const baselineSeconds = Number(args["baseline-seconds"])
 const burst = 190
-const mongoUrl = process.env.MONGO_URL
+const daily = 1_000_000
+const legTimeoutMs = Number(args["leg-timeout"]) * 1000
+const privateStore = args.store === "private" ? await startPrivateFerretDb() : undefined
+const mongoUrl = privateStore?.url ?? process.env.MONGO_URL
 if (process.env.AMQP_URL === undefined || mongoUrl === undefined) {
-  console.error('Set AMQP_URL and MONGO_URL first: eval "$(scripts/services.sh)"')
+  console.error('Set AMQP_URL (and MONGO_URL for --store shared) first: eval "$(scripts/services.sh)"')
+  await privateStore?.dispose()
   process.exit(2)
 }
 
-/** Peak resident set (kB) and CPU seconds of a process, from /proc. */
+const loadavg = async () => (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")
+const loadAtStart = await loadavg()
+
+/** Peak resident set (MB) and CPU seconds of a process, from /proc. */
 const usage = async (pid: number) => {
   const status = await Bun.file(`/proc/${pid}/status`).text()
   const stat = (await Bun.file(`/proc/${pid}/stat`).text()).split(") ")[1]!.split(" ")
-  const ticks = Number(stat[11]) + Number(stat[12])
-  return { peakRssMb: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024, cpuSeconds: ticks / 100 }
+  return { peakRssMb: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024, cpuSeconds: (Number(stat[11]) + Number(stat[12])) / 100 }
 }
 
+// Seeded shop users sort before the "u-…" ones the shop allocates, so the commerce → CRM job's
+// id range takes exactly them (not the users the CRM → commerce leg creates).
+const seededUser = (i: number) => `s-${String(i).padStart(7, "0")}`
+const seedUsers = Array.from({ length: users }, (_, i) => ({
+  id: seededUser(i),
+  email: `shop${i}@bench.example.com`,
+  firstName: `Shop${i}`,
+  lastName: "User",
+  createdAt: "2026-01-01T00:00:00.000Z",
+  updatedAt: "2026-01-01T00:00:00.000Z"
+}))
+
 const stack = await startStack(mongoUrl, {
-  env: { HUBSPOT_BURST_LIMIT: String(burst), BACKFILL_SHARE: String(share), RECONCILE_INTERVAL: "0", BACKFILL_IDLE_MS: "100" }
+  hubspotBurstLimit: burst,
+  hubspotDailyLimit: daily,
+  commerce: { seed: { user: seedUsers } },
+  env: {
+    HUBSPOT_BURST_LIMIT: String(burst),
+    HUBSPOT_DAILY_LIMIT: String(daily),
+    BACKFILL_SHARE: String(share),
+    RECONCILE_INTERVAL: "0",
+    BACKFILL_IDLE_MS: "100",
+    PROFILE_SPANS_MS: "2000"
+  }
 })
-stack.hubspot.webhooks?.stop()
-const runtime = ManagedRuntime.make(MongoBackfillJobs.layer.pipe(Layer.provide(MongoConnection.dbLayer({ url: mongoUrl, dbName: stack.dbName }))))
-try {
-  for (let i = 0; i < companies; i++) {
-    const company = stack.hubspot.ui.create("companies", { name: `Bench ${i}`, domain: `bench${i}.example.com` })
-    for (let c = 0; c < 3; c++) {
-      const contact = stack.hubspot.ui.create("contacts", { email: `b${i}-${c}@bench.example.com`, firstname: `B${i}`, lastname: `C${c}` })
-      stack.hubspot.ui.associate("contacts", contact.id, "companies", company.id)
+const runtime = ManagedRuntime.make(
+  MongoBackfillJobs.layer.pipe(Layer.provide(MongoConnection.dbLayer({ url: mongoUrl, dbName: stack.dbName, timeoutMs: 30_000 })))
+)
+const hubspot = stack.hubspot
+const companyIds: Array<string> = []
+
+// ---- live sync probes: a HubSpot creation until the shop has the user; a shop creation until HubSpot has the contact.
+const waiting = new Map<string, (at: number) => void>()
+hubspot.state.onChange((change) => {
+  if (change.kind !== "creation" && change.kind !== "propertyChange") return
+  if (change.objectType !== "contacts") return
+  const shopId = hubspot.state.find("contacts", change.id)?.properties["ecommerce_user_id"]
+  const done = shopId === undefined ? undefined : waiting.get(`c:${shopId}`)
+  if (done !== undefined) {
+    waiting.delete(`c:${shopId}`)
+    done(performance.now())
+  }
+})
+let receivedSeen = 0
+const watchShop = setInterval(() => {
+  const received = stack.commerce.received()
+  for (; receivedSeen < received.length; receivedSeen++) {
+    const created = /^(?:created|updated) (\S+)/.exec(received[receivedSeen]!.outcome)?.[1]
+    const crmId = created === undefined ? undefined : stack.commerce.find("user", created)?.record["crmId"]
+    const done = crmId === undefined ? undefined : waiting.get(`a:${String(crmId)}`)
+    if (done !== undefined) {
+      waiting.delete(`a:${String(crmId)}`)
+      done(performance.now())
     }
   }
-  const records = companies * 4
-  const before = stack.hubspot.requestLog().length
+}, 20)
+
+const arrival = (key: string, timeoutMs: number) =>
+  new Promise<number>((resolve) => {
+    waiting.set(key, resolve)
+    setTimeout(() => {
+      if (waiting.delete(key)) resolve(Number.NaN)
+    }, timeoutMs)
+  })
+
+/** `samples` creations on each side, `rate` per second per side; end-to-end milliseconds of each. */
+/**
+ * `samples` HubSpot creations and `samples` shop creations, alternating, `liveRate` a second in
+ * all, while `going()` holds; the end-to-end milliseconds of each (NaN: not there in 2 minutes).
+ */
+const liveSync = async (tag: string, samples: number, going: () => boolean = () => true) => {
+  const arrivals: Array<Promise<number>> = []
+  for (let i = 0; i < 2 * samples && going(); i++) {
+    const started = performance.now()
+    const n = Math.floor(i / 2)
+    if (i % 2 === 0) {
+      const contact = hubspot.ui.create("contacts", { email: `live-${tag}-a${n}@bench.example.com`, firstname: `A${n}` })
+      arrivals.push(arrival(`a:${contact.id}`, 120_000).then((at) => at - started))
+    } else {
+      const id = `l${tag}-${String(n).padStart(5, "0")}`
+      const done = arrival(`c:${id}`, 120_000)
+      await Effect.runPromise(stack.commerce.create("user", { id, email: `live-${tag}-c${n}@bench.example.com`, firstName: `C${n}` }))
+      arrivals.push(done.then((at) => at - started))
+    }
+    await Bun.sleep(1000 / liveRate)
+  }
+  const all = await Promise.all(arrivals)
+  const ok = all.filter((ms) => Number.isFinite(ms))
+  return { p50: percentile(ok, 50) ?? Number.NaN, p99: percentile(ok, 99) ?? Number.NaN, lost: all.length - ok.length, n: all.length }
+}
+
+/** The seed's importer: one GET per company (with its contacts), no budget; a 429 waits a second. */
+const seedBaseline = async (seconds: number) => {
+  const until = performance.now() + seconds * 1000
+  let done = 0
+  let throttled = 0
+  while (performance.now() < until) {
+    const id = companyIds[done % companyIds.length]!
+    const res = await fetch(`${hubspot.url}/crm/v3/objects/companies/${id}?associations=contacts`, { headers: { authorization: "Bearer e2e-token" } })
+    await res.arrayBuffer()
+    if (res.status === 429) {
+      throttled++
+      await Bun.sleep(1000)
+    } else if (res.ok) done++
+    else throw new Error(`baseline: HubSpot answered ${res.status}`)
+  }
+  return { rate: done / seconds, throttled }
+}
+
+/** Until `done()` holds (checked each second, up to `timeoutMs`): seconds waited, undefined on timeout. */
+const settled = async (done: () => boolean, timeoutMs: number) => {
   const started = performance.now()
-  const id = await runtime.runPromise(startJob({ direction: "crm-to-commerce", types: ["company", "contact"], pageSize, dryRun: false, kind: "backfill" }))
-  for (;;) {
-    const view = await runtime.runPromise(jobStatus(id))
-    if (view.job.state === "done") break
+  while (!done()) {
+    if (performance.now() - started > timeoutMs) return undefined
+    await Bun.sleep(1000)
+  }
+  return (performance.now() - started) / 1000
+}
+/** Seeded companies and contacts whose shop id HubSpot holds: the write-back is the leg's last step. */
+const writtenBack = () =>
+  hubspot.state.objectsOf("companies").filter((o) => o.properties["ecommerce_business_id"]).length +
+  hubspot.state
+    .objectsOf("contacts")
+    .filter(
+      (o) => o.properties["ecommerce_user_id"] && String(o.properties["email"]).endsWith("@bench.example.com") && String(o.properties["email"]).startsWith("b")
+    ).length
+/** Seeded shop users that know their HubSpot contact. */
+const usersLinked = () => seedUsers.filter((u) => stack.commerce.find("user", u.id)?.record["crmId"] !== undefined).length
+
+/** The bench's own store calls, tried again while a loaded store times out (it is not what is measured). */
+const storeCall = async <A>(effect: Effect.Effect<A, unknown, BackfillJobs>): Promise<A> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runtime.runPromise(effect)
+    } catch (error) {
+      if (attempt >= 10) throw error
+      await Bun.sleep(1000)
+    }
+  }
+}
+
+const runJob = async (definition: JobDefinition) => {
+  const before = hubspot.requestLog().length
+  const started = performance.now()
+  const id = await runtime.runPromise(startJob(definition)) // not again: a second try could start a second job
+  let records = 0
+  let finished = false
+  while (performance.now() - started < legTimeoutMs) {
+    const view = await storeCall(jobStatus(id))
+    records = view.counts["records"] ?? 0
+    if (view.job.state === "done") {
+      finished = true
+      break
+    }
     await Bun.sleep(200)
   }
+  if (!finished) await storeCall(changeJob(id, "paused"))
   const seconds = (performance.now() - started) / 1000
-  const calls = stack.hubspot.requestLog().slice(before)
-  const throttled = calls.filter((r) => r.status === 429).length
-  const { peakRssMb, cpuSeconds } = await usage(stack.service.process.pid)
-  const rate = records / seconds
-  const laneCallsPerSecond = (share * burst) / 10
-  const ceiling = laneCallsPerSecond / callsPerRecord("crm-to-commerce")
-  const baseline = laneCallsPerSecond / 1
-  const rows: ReadonlyArray<readonly [string, string]> = [
-    ["records (companies + 3 contacts each)", String(records)],
-    ["duration", `${seconds.toFixed(1)} s`],
-    ["records/s", rate.toFixed(1)],
-    ["HubSpot calls", String(calls.length)],
-    ["HubSpot calls/s", (calls.length / seconds).toFixed(2)],
-    ["records per call", (records / calls.length).toFixed(1)],
-    [`ceiling (${laneCallsPerSecond} calls/s ÷ ${callsPerRecord("crm-to-commerce")} calls/record)`, `${ceiling.toFixed(0)} records/s`],
-    ["ratio to the ceiling", `${((100 * rate) / ceiling).toFixed(1)} %`],
-    ["seed's design (1 call a record, same budget)", `${baseline.toFixed(1)} records/s`],
-    ["ours ÷ seed's", `${(rate / baseline).toFixed(1)} ×`],
-    ["429 answers", String(throttled)],
-    ["service peak RSS", `${peakRssMb.toFixed(0)} MB`],
-    ["service CPU s per 1 000 records", ((1000 * cpuSeconds) / records).toFixed(2)]
-  ]
-  const width = Math.max(...rows.map(([k]) => k.length))
-  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`)
-  // How long each page took (between the replica's "page finished" lines).
-  const finishedAt = stack.service.logs.filter((l) => l["message"] === "backfill page finished").map((l) => Date.parse(String(l["timestamp"])))
-  const pageMs = finishedAt.slice(1).map((t, i) => t - finishedAt[i]!)
-  console.log(`pages: ${finishedAt.length}, ms between finished pages: ${pageMs.join(" ")}`)
-  // Where the calls went, by endpoint (ids replaced).
-  const byEndpoint = new Map<string, number>()
-  for (const r of calls) {
-    const key = `${r.method} ${r.path.replace(/\/\d+/g, "/{id}")}`
-    byEndpoint.set(key, (byEndpoint.get(key) ?? 0) + 1)
+  const calls = hubspot.requestLog().slice(before)
+  return { seconds, records, finished, calls: calls.length, throttled: calls.filter((r) => r.status === 429).length }
+}
+
+try {
+  // Quietly: no webhooks for the seeded records (only the backfill syncs them).
+  hubspot.webhooks?.stop()
+  for (let i = 0; i < companies; i++) {
+    const company = hubspot.ui.create("companies", { name: `Bench ${i}`, domain: `bench${i}.example.com` })
+    companyIds.push(company.id)
+    for (let c = 0; c < 3; c++) {
+      const contact = hubspot.ui.create("contacts", { email: `b${i}-${c}@bench.example.com`, firstname: `B${i}`, lastname: `C${c}` })
+      hubspot.ui.associate("contacts", contact.id, "companies", company.id)
+    }
   }
-  for (const [k, n] of [...byEndpoint].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(6)}  ${k}`)
+  hubspot.webhooks?.resume()
+  console.log(`seeded ${companies} companies, ${3 * companies} contacts, ${users} shop users; load at start ${loadAtStart}`)
+
+  const baseline = await seedBaseline(baselineSeconds)
+  await Bun.sleep(10_500) // the baseline's calls leave the rolling window before ours start
+  console.log(`baseline done: ${baseline.rate.toFixed(1)} records/s`)
+  const idle = await liveSync("idle", liveSamples)
+  console.log(`idle live sync done: p99 ${idle.p99.toFixed(0)} ms`)
+
+  const cpuBefore = (await usage(stack.service.process.pid)).cpuSeconds
+  let backfilling = true
+  const liveDuring = liveSync("busy", liveSamples, () => backfilling)
+  const crm = await runJob({ direction: "crm-to-commerce", types: ["company", "contact"], pageSize, dryRun: false, kind: "backfill" })
+  const crmTail = crm.finished ? await settled(() => writtenBack() >= companies * 4, 300_000) : undefined
+  console.log(`crm → commerce done in ${crm.seconds.toFixed(0)} s`)
+  const shop = await runJob({
+    direction: "commerce-to-crm",
+    types: ["user"],
+    fromId: seededUser(0),
+    toId: seededUser(users - 1),
+    pageSize,
+    dryRun: false,
+    kind: "backfill"
+  })
+  const shopTail = shop.finished ? await settled(() => usersLinked() >= users, 300_000) : undefined
+  backfilling = false
+  const busy = await liveDuring
+  const { peakRssMb, cpuSeconds } = await usage(stack.service.process.pid)
+  const loadAtEnd = await loadavg()
+
+  const laneCallsPerSecond = (share * burst) / 10
+  // The records the job's pages went through (live creations listed during the run included).
+  const crmRecords = crm.records
+  const crmRate = crmRecords / crm.seconds
+  const crmCeiling = laneCallsPerSecond / callsPerRecord("crm-to-commerce")
+  const shopRecords = shop.records
+  const shopRate = shopRecords / shop.seconds
+  const shopCeiling = laneCallsPerSecond / callsPerRecord("commerce-to-crm")
+  const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(1)} %`
+  const rows: ReadonlyArray<readonly [string, string, string]> = [
+    ["machine load (1/5/15 min) at start / end", `${loadAtStart} / ${loadAtEnd}`, ""],
+    ["store", privateStore === undefined ? "shared FerretDB (MONGO_URL)" : "private FerretDB 1.24 (SQLite), started for this run", ""],
+    [
+      `CRM → commerce: ${companies} companies + ${3 * companies} contacts`,
+      `${crmRecords} records (pages' count) in ${crm.seconds.toFixed(1)} s${crm.finished ? "" : " (cut short: paused at the leg timeout)"}`,
+      ""
+    ],
+    ["  records/s", crmRate.toFixed(1), ""],
+    ["  HubSpot calls, calls/s, records per call", `${crm.calls}, ${(crm.calls / crm.seconds).toFixed(2)}, ${(crmRecords / crm.calls).toFixed(1)}`, ""],
+    ["  ratio to the ceiling", `${pct(crmRate, crmCeiling)} of ${crmCeiling.toFixed(0)}/s`, "≥ 90 %"],
+    [
+      "  … until every HubSpot record holds its shop id",
+      crmTail === undefined
+        ? "not within 5 min"
+        : `+${crmTail.toFixed(1)} s: ${(crmRecords / (crm.seconds + crmTail)).toFixed(1)} records/s end to end, ${pct(crmRecords / (crm.seconds + crmTail), crmCeiling)}`,
+      ""
+    ],
+    ["  429 answers", String(crm.throttled), "0"],
+    [
+      `commerce → CRM: ${users} shop users`,
+      `${shopRecords} records (pages' count) in ${shop.seconds.toFixed(1)} s${shop.finished ? "" : " (cut short: paused at the leg timeout)"}`,
+      ""
+    ],
+    ["  records/s", shopRate.toFixed(1), ""],
+    ["  HubSpot calls, calls/s, records per call", `${shop.calls}, ${(shop.calls / shop.seconds).toFixed(2)}, ${(shopRecords / shop.calls).toFixed(1)}`, ""],
+    ["  ratio to the ceiling", `${pct(shopRate, shopCeiling)} of ${shopCeiling.toFixed(0)}/s`, "≥ 90 %"],
+    [
+      "  … until every shop user holds its HubSpot id",
+      shopTail === undefined
+        ? "not within 5 min"
+        : `+${shopTail.toFixed(1)} s: ${(shopRecords / (shop.seconds + shopTail)).toFixed(1)} records/s end to end, ${pct(shopRecords / (shop.seconds + shopTail), shopCeiling)}`,
+      ""
+    ],
+    ["  429 answers", String(shop.throttled), "0"],
+    ["seed's design (1 call a record, no budget), measured", `${baseline.rate.toFixed(1)} records/s, ${baseline.throttled} × 429`, ""],
+    ["  ours ÷ seed's, CRM → commerce", `${(crmRate / baseline.rate).toFixed(1)} ×`, "≥ 50 ×"],
+    ["  ours ÷ seed's, commerce → CRM", `${(shopRate / baseline.rate).toFixed(1)} ×`, "≥ 50 ×"],
+    [`live sync, no backfill (${idle.n} samples)`, `p50 ${idle.p50.toFixed(0)} ms, p99 ${idle.p99.toFixed(0)} ms, ${idle.lost} lost`, ""],
+    [`live sync during the backfills (${busy.n} samples)`, `p50 ${busy.p50.toFixed(0)} ms, p99 ${busy.p99.toFixed(0)} ms, ${busy.lost} lost`, "p99 ≤ 1 000 ms"],
+    ["  p99 during ÷ idle p99", `${(busy.p99 / idle.p99).toFixed(2)} ×`, "≤ 1.2 ×"],
+    ["service peak RSS", `${peakRssMb.toFixed(0)} MB`, ""],
+    ["service CPU s per 1 000 records (both legs)", ((1000 * (cpuSeconds - cpuBefore)) / (crmRecords + shopRecords)).toFixed(2), ""]
+  ]
+  const w0 = Math.max(...rows.map(([k]) => k.length))
+  const w1 = Math.max(...rows.map(([, v]) => v.length))
+  console.log(`\n${"figure".padEnd(w0)}  ${"measured".padEnd(w1)}  target`)
+  for (const [k, v, t] of rows) console.log(`${k.padEnd(w0)}  ${v.padEnd(w1)}  ${t}`)
+
+  // Where the service's time went (summed span times; nested spans count in each enclosing one).
+  const annotations = stack.service.logs.filter((l) => l["message"] === "span profile").at(-1)?.["annotations"] as
+    | { readonly spans?: Record<string, { count: number; ms: number }> }
+    | undefined
+  console.log("\nservice time by span (whole run):")
+  for (const [name, t] of Object.entries(annotations?.spans ?? {})
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, 25))
+    console.log(`  ${String(t.ms).padStart(9)} ms ${String(t.count).padStart(7)} ×  ${name}`)
 } finally {
+  clearInterval(watchShop)
   await runtime.dispose()
   await stack.stop()
+  await privateStore?.dispose()
 }

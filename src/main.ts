@@ -5,6 +5,7 @@ import * as Adapters from "./adapters/compose/Adapters.ts"
 import * as HttpApp from "./adapters/compose/HttpApp.ts"
 import * as Settings from "./adapters/config/Settings.ts"
 import * as PromMetrics from "./adapters/metrics/PromMetrics.ts"
+import * as SpanProfile from "./adapters/metrics/SpanProfile.ts"
 import { runMain } from "./adapters/process/RunMain.ts"
 import { runnerLayer } from "./application/BackfillRunner.ts"
 import * as PartitionOwnership from "./application/PartitionOwnership.ts"
@@ -24,7 +25,8 @@ const App = Layer.unwrap(
     yield* Effect.logInfo(`replica ${replica}; ${config.partitions} partitions per step`)
     const relay = relayLayer({ claimant: replica, batchSize: 1000, leaseMs: 30_000, idleMs: 1000 })
     // Backfill and reconcile jobs live in the store; every replica runs their pages.
-    const jobs = Layer.merge(runnerLayer({ holder: replica, ...backfill }), reconcileLayer(backfill.reconcileIntervalMs))
+    const { profileSpansMs, ...runner } = backfill
+    const jobs = Layer.merge(runnerLayer({ holder: replica, ...runner }), reconcileLayer(backfill.reconcileIntervalMs))
     const metrics = PromMetrics.make()
     // Partition ownership closes first on SIGTERM (merged last): every index is released, its
     // batches settled, before the steps' consumers and the rest stop.
@@ -38,7 +40,8 @@ const App = Layer.unwrap(
           replica
         )
       ),
-      Layer.provide(PromMetrics.layer(metrics))
+      Layer.provide(PromMetrics.layer(metrics)),
+      Layer.provide(profileSpansMs > 0 ? SpanProfile.layer(profileSpansMs) : Layer.empty)
     )
   })
 )

@@ -8,6 +8,7 @@ import type { Tally } from "./DryRunWrites.ts"
 import { CallTally, Lane, LaneShare } from "./Lane.ts"
 import { type BackfillJob, BackfillJobs, type PageProgress } from "./ports/BackfillJobs.ts"
 import { Crm } from "./ports/Crm.ts"
+import { MessageBus } from "./ports/MessageBus.ts"
 import { cappedBackoff } from "./RetrySchedules.ts"
 import { runBackfillPage } from "./RunBackfillPage.ts"
 
@@ -24,6 +25,13 @@ export interface RunnerOptions {
    * keep the job to itself). 0, the default, runs pages back to back.
    */
   readonly handoffMs?: number
+  /**
+   * No new page while the steps' main queues hold more than this many messages (0 or unset: no
+   * limit). A page's writes come back as shop events, assigned ids and HubSpot echoes on the
+   * queues live messages share, so pages run as fast as those are worked off, not faster: the
+   * backlog a live message waits behind stays about a page's worth.
+   */
+  readonly maxBacklog?: number
 }
 
 export const addCounts = (a: Readonly<Tally> | undefined, b: Readonly<Tally>): Tally => {
@@ -69,7 +77,20 @@ const restOf = (error: Failure, now: number): Rest | undefined => {
   return undefined
 }
 
-const onPageFailure = Effect.fnUntraced(function* (job: BackfillJob, page: number, error: Failure) {
+/**
+ * Each job's current page size on this replica. A page that fails and is retried is run again
+ * half as large (not below MIN_PAGE): a store that scans every document per query (FerretDB
+ * 1.24) answers in time ∝ documents × keys asked, so a page that grew past the driver's timeout
+ * would otherwise fail again and again, redone from scratch each time. After a page that
+ * finished the size grows back by a quarter, up to the job's own. Pages follow cursors, not
+ * numbers of records, so sizes may differ from page to page and replica to replica.
+ */
+export type PageSizes = Map<string, number>
+const MIN_PAGE = 25
+const sizeOf = (sizes: PageSizes, job: BackfillJob) => Math.min(job.definition.pageSize, sizes.get(job.id) ?? job.definition.pageSize)
+const withSize = (job: BackfillJob, pageSize: number): BackfillJob => ({ ...job, definition: { ...job.definition, pageSize } })
+
+const onPageFailure = Effect.fnUntraced(function* (job: BackfillJob, page: number, error: Failure, sizes: PageSizes) {
   const jobs = yield* BackfillJobs
   const now = yield* Clock.currentTimeMillis
   const rest = restOf(error, now)
@@ -77,8 +98,11 @@ const onPageFailure = Effect.fnUntraced(function* (job: BackfillJob, page: numbe
     yield* Effect.logInfo(`backfill ${job.id} waits until ${new Date(rest.until).toISOString()}: ${rest.note}`)
     return yield* jobs.setState([job.id], "running", rest.until, now, rest.note)
   }
-  if (error.isRetryable === true || error.retryable === true)
-    return yield* Effect.logWarning(`backfill ${job.id} page ${page} failed; retrying: ${error.message}`)
+  if (error.isRetryable === true || error.retryable === true) {
+    const smaller = Math.max(Math.min(MIN_PAGE, job.definition.pageSize), Math.floor(sizeOf(sizes, job) / 2))
+    sizes.set(job.id, smaller)
+    return yield* Effect.logWarning(`backfill ${job.id} page ${page} failed; retrying with pages of ${smaller}: ${error.message}`)
+  }
   // A source that refuses to list (bad cursor, bad filter) cannot go on by itself: an operator looks.
   yield* Effect.logError(`backfill ${job.id} page ${page} failed for good; pausing the job: ${error.message}`)
   yield* jobs.setState([job.id], "paused", undefined, now, `page ${page} failed: ${error.message}`)
@@ -105,7 +129,7 @@ const totalOf = Effect.fnUntraced(function* (job: BackfillJob, now: number) {
 })
 
 /** Runs the next page of `job` if this replica gets its lease; true when a page finished. */
-const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgress | undefined, options: RunnerOptions) {
+const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgress | undefined, options: RunnerOptions, sizes: PageSizes) {
   const jobs = yield* BackfillJobs
   const now = yield* Clock.currentTimeMillis
   if (last !== undefined && last.cursor === undefined) {
@@ -113,7 +137,8 @@ const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgres
     return false
   }
   const page = last === undefined ? 0 : last.page + 1
-  if (!(yield* jobs.lease({ jobId: job.id, page, holder: options.holder, expiresAt: now + options.leaseMs }, now))) return false
+  if (!(yield* jobs.lease({ jobId: job.id, page, holder: options.holder, expiresAt: now + options.leaseMs }, now).pipe(Effect.withSpan("store.jobs.lease"))))
+    return false
   // The page's CRM calls are counted for the job's progress; they spend the lane at the job's share.
   const tally = { calls: 0 }
   const inLane = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -124,15 +149,19 @@ const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgres
           Effect.catch((error) => Effect.as(Effect.logWarning(`backfill ${job.id}: no total (${error.message}); progress shows it as unknown`), undefined))
         )
       : last.total
-  const outcome = yield* inLane(runBackfillPage(job, last?.cursor, page)).pipe(
+  const size = sizeOf(sizes, job)
+  const outcome = yield* inLane(runBackfillPage(withSize(job, size), last?.cursor, page)).pipe(
     Effect.map((o) => ({ _tag: "Ran", ...o }) as const),
-    Effect.catch((error: Failure) => onPageFailure(job, page, error).pipe(Effect.as({ _tag: "Failed" } as const)))
+    Effect.catch((error: Failure) => onPageFailure(job, page, error, sizes).pipe(Effect.as({ _tag: "Failed" } as const)))
   )
   if (outcome._tag === "Failed") return false
+  if (size < job.definition.pageSize) sizes.set(job.id, Math.min(job.definition.pageSize, Math.ceil(size * 1.25)))
   const finishedAt = yield* Clock.currentTimeMillis
   const counts = addCounts(last?.counts, { ...outcome.counts, "crm calls": tally.calls })
   const activeMs = (last?.activeMs ?? 0) + finishedAt - Math.max(last?.finishedAt ?? job.createdAt, now - MAX_GAP_MS)
-  const first = yield* jobs.finish({ jobId: job.id, page, cursor: outcome.next, counts, ...(total === undefined ? {} : { total }), activeMs, finishedAt })
+  const first = yield* jobs
+    .finish({ jobId: job.id, page, cursor: outcome.next, counts, ...(total === undefined ? {} : { total }), activeMs, finishedAt })
+    .pipe(Effect.withSpan("store.jobs.finish"))
   if (first)
     yield* Effect.logInfo("backfill page finished").pipe(
       Effect.annotateLogs({ job: job.id, page, records: outcome.counts["records"] ?? 0, holder: options.holder })
@@ -141,23 +170,33 @@ const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgres
   return first
 })
 
+/**
+ * Messages waiting for the steps: their intake ("main") and partition queues, where the
+ * partitioner moves them at once. A bus that cannot tell does not hold pages back.
+ */
+const backlog = Effect.flatMap(MessageBus, (bus) => bus.depths).pipe(
+  Effect.map((depths) => depths.reduce((sum, d) => (d.step !== undefined && (d.queue === "main" || d.queue === "partitions") ? sum + d.messages : sum), 0)),
+  Effect.orElseSucceed(() => 0)
+)
+
 /** One pass over the running jobs, a page each; true when any page finished. */
-export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (options: RunnerOptions) {
+export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (options: RunnerOptions, sizes: PageSizes = new Map()) {
   const jobs = yield* BackfillJobs
   const now = yield* Clock.currentTimeMillis
   const runnable = (yield* jobs.list).filter((j) => j.state === "running" && (j.waitUntil === undefined || j.waitUntil <= now))
   if (runnable.length === 0) return false
+  if (options.maxBacklog !== undefined && options.maxBacklog > 0 && (yield* backlog) > options.maxBacklog) return false
   const last = new Map((yield* jobs.progress(runnable.map((j) => j.id))).map((p) => [p.jobId, p] as const))
   let ran = false
-  for (const job of runnable) if (yield* advance(job, last.get(job.id), options)) ran = true
+  for (const job of runnable) if (yield* advance(job, last.get(job.id), options, sizes)) ran = true
   return ran
 })
 
 /** Runs passes back to back while pages finish, otherwise every `idleMs`; never ends by itself. */
-export const runBackfills = (options: RunnerOptions) =>
+export const runBackfills = (options: RunnerOptions, sizes: PageSizes = new Map()) =>
   // A page in hand is finished and recorded before a shutdown stops the runner, so the next
   // replica goes on from it instead of redoing it once the lease expires.
-  Effect.uninterruptible(runOnce(options)).pipe(
+  Effect.uninterruptible(runOnce(options, sizes)).pipe(
     Effect.flatMap((ran) => Effect.sleep(Duration.millis(ran ? (options.handoffMs ?? 0) : options.idleMs))),
     Effect.tapError((error) => Effect.logWarning("backfill runner: the store failed; retrying", { error: error.message })),
     Effect.retry(cappedBackoff(Duration.millis(200), Duration.seconds(10))),

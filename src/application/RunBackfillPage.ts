@@ -18,7 +18,7 @@ import { parkedItem } from "./RetryDecision.ts"
 import type { BatchHandler, Envelope } from "./Step.ts"
 import type { StepFailure } from "./StepFailure.ts"
 import { syncCommerceEvents } from "./SyncCommerceEvents.ts"
-import { syncCrmChanges } from "./SyncCrmChanges.ts"
+import { syncCrmChangesWith } from "./SyncCrmChanges.ts"
 
 export interface PageOutcome {
   readonly next: string | undefined
@@ -31,8 +31,11 @@ type FlowPorts = Snapshots | IdLinks | WriteLedger | MessageBus | Crm | Commerce
 /** The live flow's handler and step name (parked records replay through that step). */
 const flowOf = (job: BackfillJob): { readonly step: string; readonly handler: BatchHandler<FlowPorts> } =>
   job.definition.direction === "crm-to-commerce"
-    ? { step: "sync-crm-object", handler: syncCrmChanges }
+    ? { step: "sync-crm-object", handler: syncCrmChangesWith({ fromStore: byModifiedWindow(job), companyContacts: !job.definition.types.includes("contact") }) }
     : { step: "sync-commerce-entity", handler: syncCommerceEvents }
+
+/** A window's changes carry each record's own time, so stored snapshots can skip those synced. */
+const byModifiedWindow = (job: BackfillJob) => job.definition.modifiedSince !== undefined || job.definition.modifiedUntil !== undefined
 
 /** One pass of the handler; a failure of the whole batch is returned when it is not retryable. */
 const attempt = <R>(handler: BatchHandler<R>, envelopes: ReadonlyArray<Envelope>) =>
@@ -58,7 +61,7 @@ const reasonOf = (f: StepFailure) => (f.reason.length > 100 ? `${f.reason.slice(
 export const runBackfillPage = Effect.fn("runBackfillPage")(
   function* (job: BackfillJob, cursor: string | undefined, page: number) {
     const now = yield* Clock.currentTimeMillis
-    const source = yield* sourcePage(job, cursor, page, now)
+    const source = yield* sourcePage(job, cursor, page, now).pipe(Effect.withSpan("backfill.sourcePage"))
     const counts: Tally = { records: source.envelopes.length }
     if (source.envelopes.length === 0) return { next: source.next, counts } satisfies PageOutcome
     const { step, handler } = flowOf(job)

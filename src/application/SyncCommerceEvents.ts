@@ -176,14 +176,20 @@ export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | Id
   )
   const first = firstKeys(coalesced)
   const [seen, storedLinks] = yield* Effect.all(
-    [when(first.seen.length > 0, snapshots.getCommerce(first.seen), []), when(first.links.length > 0, idLinks.find({ commerceIds: first.links }), [])],
+    [
+      when(first.seen.length > 0, snapshots.getCommerce(first.seen).pipe(Effect.withSpan("store.getCommerce")), []),
+      when(first.links.length > 0, idLinks.find({ commerceIds: first.links }).pipe(Effect.withSpan("store.findLinks")), [])
+    ],
     { concurrency: "unbounded" }
   )
   const links = linkIndex(storedLinks)
   const live = screen(coalesced.updates, seen, links)
   const known = knownKeys(live)
   const [entries, crmSnapshots] = yield* Effect.all(
-    [when(known.ledger.length > 0, ledger.find(known.ledger, now), []), when(known.snapshots.length > 0, snapshots.getCrm(known.snapshots), [])],
+    [
+      when(known.ledger.length > 0, ledger.find(known.ledger, now).pipe(Effect.withSpan("store.findLedger")), []),
+      when(known.snapshots.length > 0, snapshots.getCrm(known.snapshots).pipe(Effect.withSpan("store.getCrm")), [])
+    ],
     { concurrency: "unbounded" }
   )
   const { echoes, fresh } = splitEchoes(live, ledgerOf(entries, now))
@@ -191,7 +197,7 @@ export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | Id
   const plan = planWrites(fresh, coalesced.deletions, { records, snapshots: crmSnapshots, links, now })
 
   // Recorded before the writes: the webhook reporting them may arrive before the calls return.
-  if (plan.ledger.length > 0) yield* ledger.record(plan.ledger)
+  if (plan.ledger.length > 0) yield* ledger.record(plan.ledger).pipe(Effect.withSpan("store.recordLedger"))
   const crm = yield* Crm
   const [updates, upserts, archiveRefusals] = yield* Effect.all(
     [
@@ -209,17 +215,17 @@ export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | Id
   const settled = settle(plan, echoes, coalesced.deletions, { updates, upserts }, refusalOf, now)
   // When our updates landed: a flow A read begun before then may show the older values (issue 9 #10).
   const landed = crmWritesLanded([...appliedIds(updates), ...appliedIds(upserts)], yield* Clock.currentTimeMillis)
-  if (settled.ledger.length + landed.length > 0) yield* ledger.record([...settled.ledger, ...landed])
-  if (settled.crmSnapshots.length > 0) yield* snapshots.saveCrm(settled.crmSnapshots)
+  if (settled.ledger.length + landed.length > 0) yield* ledger.record([...settled.ledger, ...landed]).pipe(Effect.withSpan("store.recordLedger"))
+  if (settled.crmSnapshots.length > 0) yield* snapshots.saveCrm(settled.crmSnapshots).pipe(Effect.withSpan("store.saveCrm"))
   // Linked only once HubSpot took the id, so a refused write leaves no link to a dead record.
-  if (settled.links.length > 0) yield* idLinks.link(settled.links)
+  if (settled.links.length > 0) yield* idLinks.link(settled.links).pipe(Effect.withSpan("store.link"))
   const associationRefusals = settled.associations.length > 0 ? yield* refusedAlone(settled.associations, crm.associate) : []
   if (settled.publish.length > 0) yield* (yield* MessageBus).publish(settled.publish)
   // A refused archive or association fails its own message only, and leaves its shop version
   // unremembered so that a replay does it again.
   const refused = refusedObjects(inputs, plan, settled.links, links, archiveRefusals, associationRefusals)
   const remembered = settled.commerceSnapshots.filter((s) => !refused.has(entityKey(s.entity, s.id)))
-  if (remembered.length > 0) yield* snapshots.saveCommerce(remembered)
+  if (remembered.length > 0) yield* snapshots.saveCommerce(remembered).pipe(Effect.withSpan("store.saveCommerce"))
   for (const { index, reason } of refused.values()) failures.set(index, new StepFailure({ retryable: false, reason }))
 
   const waiting = goneAreDone(coalesced, new Set(seen.map((s) => entityKey(s.entity, s.id))))

@@ -14,7 +14,7 @@ import { type LedgerKey, WriteLedger } from "./ports/WriteLedger.ts"
 import { idsByType, readCrmRecords } from "./ReadCrmRecords.ts"
 import type { BatchHandler, Envelope } from "./Step.ts"
 import { StepFailure, toStepFailure } from "./StepFailure.ts"
-import { type ChangeInput, linksAfter, triage, triageKeys } from "./TriageCrmChanges.ts"
+import { type ChangeInput, linksAfter, triage, triageKeys, type Wanted } from "./TriageCrmChanges.ts"
 
 const decodeChange = Schema.decodeUnknownResult(CrmChange)
 
@@ -37,57 +37,80 @@ const load = Effect.fn("SyncCrmChanges.load")(function* (
 ) {
   const [snapshots, ledger, links] = yield* Effect.all(
     [
-      keys.snapshots.length === 0 ? Effect.succeed([]) : Effect.flatMap(Snapshots, (s) => s.getCrm(keys.snapshots)),
-      keys.ledger.length === 0 ? Effect.succeed([]) : Effect.flatMap(WriteLedger, (l) => l.find(keys.ledger, now)),
-      keys.links.length === 0 ? Effect.succeed([]) : Effect.flatMap(IdLinks, (l) => l.find({ crmIds: keys.links }))
+      keys.snapshots.length === 0 ? Effect.succeed([]) : Effect.flatMap(Snapshots, (s) => s.getCrm(keys.snapshots)).pipe(Effect.withSpan("store.getCrm")),
+      keys.ledger.length === 0 ? Effect.succeed([]) : Effect.flatMap(WriteLedger, (l) => l.find(keys.ledger, now)).pipe(Effect.withSpan("store.findLedger")),
+      keys.links.length === 0 ? Effect.succeed([]) : Effect.flatMap(IdLinks, (l) => l.find({ crmIds: keys.links })).pipe(Effect.withSpan("store.findLinks"))
     ],
     { concurrency: "unbounded" }
   )
   return { snapshots, ledger: ledgerOf(ledger, now), entries: ledger, links }
 })
 
-const loadSeen = (keys: ReadonlyArray<CommerceKey>) => (keys.length === 0 ? Effect.succeed([]) : Effect.flatMap(Snapshots, (s) => s.getCommerce(keys)))
+const loadSeen = (keys: ReadonlyArray<CommerceKey>) =>
+  keys.length === 0 ? Effect.succeed([]) : Effect.flatMap(Snapshots, (s) => s.getCommerce(keys)).pipe(Effect.withSpan("store.getCommerce"))
 
-export const syncCrmChanges: BatchHandler<Snapshots | IdLinks | WriteLedger | MessageBus | Crm> = Effect.fn("syncCrmChanges")(function* (
-  messages: ReadonlyArray<Envelope>
-) {
-  const { inputs, failures } = decodeAll(messages)
-  const now = yield* Clock.currentTimeMillis
-  const first = yield* load(triageKeys(inputs), now)
-  const triaged = triage(inputs, first.snapshots, first.ledger, first.links)
-  const primaries = yield* readCrmRecords(idsByType(triaged.wanted))
-  const neighbours = yield* readCrmRecords(idsByType(neighbourKeys(triaged.wanted, primaries), primaries))
-  const records = new Map([...primaries, ...neighbours])
-  const second = yield* load(recordKeys(records), now)
-  const links = linksAfter([...first.links, ...second.links], triaged.repoints)
-  const seen = yield* loadSeen(commerceKeys(records, links))
-  const decision = decideUpserts(triaged.wanted, {
-    records,
-    snapshots: second.snapshots,
-    links,
-    seen,
-    ledger: ledgerOf([...first.entries, ...second.entries], now),
-    now
-  })
+const noKeys = { snapshots: [], ledger: [], links: [] }
 
-  // Recorded before publishing: the shop may announce what it got before the confirm is back.
-  if (decision.ledger.length > 0) yield* (yield* WriteLedger).record(decision.ledger)
-  const publish = [...triaged.publish, ...decision.publish]
-  if (publish.length > 0) yield* (yield* MessageBus).publish(publish)
-  // The links move only after the merge was published with the ids as they were.
-  const idLinks = yield* IdLinks
-  yield* Effect.forEach(triaged.repoints, (r) => idLinks.repoint(r.entity, r.merged, r.survivor), { discard: true })
-  // Only after the platform has the version do we remember it, so a failed publish is retried.
-  if (decision.snapshots.length > 0) yield* (yield* Snapshots).saveCrm(decision.snapshots)
+export interface HandlerOptions {
+  /**
+   * false skips round 1 (the store's view before any read), for changes it cannot drop: a
+   * backfill page by id is dated "now" and names no property, so neither a snapshot nor the
+   * ledger can show it already synced or our own echo; every record is read either way and
+   * round 3 (after the reads) still decides against what is stored. Two fewer scans a page.
+   */
+  readonly fromStore: boolean
+  /**
+   * false: a company travels without its contacts. For a backfill that syncs the contacts in
+   * their own pages (each with its company, the parent, as neighbour): otherwise every contact
+   * is read and decided twice, and a page of companies asks the store about four times the keys.
+   */
+  readonly companyContacts: boolean
+}
 
-  return messages.map(
-    (_, index) =>
-      failures.get(index) ??
-      invalidFailure(decision.invalid.get(index)) ??
-      staleFailure(decision.stale.get(index)) ??
-      staleFailure(decision.awaiting.get(index))
-  )
-}, Effect.mapError(toStepFailure))
+export const syncCrmChangesWith = (options: HandlerOptions): BatchHandler<Snapshots | IdLinks | WriteLedger | MessageBus | Crm> =>
+  Effect.fn("syncCrmChanges")(function* (messages: ReadonlyArray<Envelope>) {
+    const { inputs, failures } = decodeAll(messages)
+    const now = yield* Clock.currentTimeMillis
+    const first = yield* load(options.fromStore ? triageKeys(inputs) : noKeys, now)
+    const triaged = triage(inputs, first.snapshots, first.ledger, first.links)
+    const primaries = yield* readCrmRecords(idsByType(triaged.wanted))
+    const neighbours = yield* readCrmRecords(idsByType(neighbourKeys(travelling(triaged.wanted, options), primaries), primaries))
+    const records = new Map([...primaries, ...neighbours])
+    const second = yield* load(recordKeys(records), now)
+    const links = linksAfter([...first.links, ...second.links], triaged.repoints)
+    const seen = yield* loadSeen(commerceKeys(records, links))
+    const decision = decideUpserts(triaged.wanted, {
+      records,
+      snapshots: second.snapshots,
+      links,
+      seen,
+      ledger: ledgerOf([...first.entries, ...second.entries], now),
+      now
+    })
+
+    // Recorded before publishing: the shop may announce what it got before the confirm is back.
+    if (decision.ledger.length > 0) yield* (yield* WriteLedger).record(decision.ledger).pipe(Effect.withSpan("store.recordLedger"))
+    const publish = [...triaged.publish, ...decision.publish]
+    if (publish.length > 0) yield* (yield* MessageBus).publish(publish)
+    // The links move only after the merge was published with the ids as they were.
+    const idLinks = yield* IdLinks
+    yield* Effect.forEach(triaged.repoints, (r) => idLinks.repoint(r.entity, r.merged, r.survivor), { discard: true })
+    // Only after the platform has the version do we remember it, so a failed publish is retried.
+    if (decision.snapshots.length > 0) yield* (yield* Snapshots).saveCrm(decision.snapshots).pipe(Effect.withSpan("store.saveCrm"))
+
+    return messages.map(
+      (_, index) =>
+        failures.get(index) ??
+        invalidFailure(decision.invalid.get(index)) ??
+        staleFailure(decision.stale.get(index)) ??
+        staleFailure(decision.awaiting.get(index))
+    )
+  }, Effect.mapError(toStepFailure))
+
+/** The wanted records whose neighbours are read with them. */
+const travelling = (wanted: ReadonlyArray<Wanted>, options: HandlerOptions) => (options.companyContacts ? wanted : wanted.filter((w) => w.type !== "company"))
+
+export const syncCrmChanges = syncCrmChangesWith({ fromStore: true, companyContacts: true })
 
 const invalidFailure = (reason: string | undefined) => (reason === undefined ? undefined : new StepFailure({ retryable: false, reason }))
 const staleFailure = (reason: string | undefined) => (reason === undefined ? undefined : new StepFailure({ retryable: true, reason }))

@@ -47,8 +47,20 @@ export class LinkIndex {
   }
 }
 
-/** Round 1: what to load before anything is read from HubSpot. */
+/** The CRM attributes the change to our own app: triage drops it whatever the store holds. */
+const attributedToUs = (change: CrmChange) => change.origin === "us" && change.kind !== "merge"
+
+/**
+ * Round 1: what to load before anything is read from HubSpot. Changes attributed to us ask for
+ * nothing: every write we make comes back as such echoes, and on FerretDB each key asked costs
+ * a scan of the collection's documents.
+ */
 export const triageKeys = (
+  all: ReadonlyArray<ChangeInput>
+): { readonly snapshots: ReadonlyArray<CrmKey>; readonly ledger: ReadonlyArray<LedgerKey>; readonly links: ReadonlyArray<LinkKey> } =>
+  keysOf(all.filter(({ change }) => !attributedToUs(change)))
+
+const keysOf = (
   inputs: ReadonlyArray<ChangeInput>
 ): { readonly snapshots: ReadonlyArray<CrmKey>; readonly ledger: ReadonlyArray<LedgerKey>; readonly links: ReadonlyArray<LinkKey> } => ({
   snapshots: inputs
@@ -99,7 +111,7 @@ export const triage = (inputs: ReadonlyArray<ChangeInput>, snapshots: ReadonlyAr
   for (const { index: i, change, lane, attempt } of inputs) {
     const entity = entityOf[change.objectType]
     // The CRM attributes the change to our own app: an echo, whatever its values.
-    if (change.origin === "us" && change.kind !== "merge") continue
+    if (attributedToUs(change)) continue
     const byOthers = change.origin === "others"
     if (!byOthers && change.kind === "propertyChange" && change.propertyName !== undefined && change.propertyValue !== undefined) {
       if (isOwnCrmChange(ledger, change.objectType, change.objectId, { [change.propertyName]: change.propertyValue })) continue

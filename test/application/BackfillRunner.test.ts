@@ -15,6 +15,7 @@ import type { IdLinks } from "../../src/application/ports/IdLinks.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import { Snapshots } from "../../src/application/ports/Snapshots.ts"
+import { StoreError, StoreUnavailable } from "../../src/application/ports/StoreError.ts"
 import type { WriteLedger } from "../../src/application/ports/WriteLedger.ts"
 import { scheduleReconcile } from "../../src/application/ScheduleReconcile.ts"
 import type { OutgoingMessage } from "../../src/application/Step.ts"
@@ -119,6 +120,105 @@ test("a CRM → commerce job runs 250 companies in 3 pages through flow A, in th
   expect(out.snapshots).toBe(250)
   expect(out.after).toBe(out.upserts.length)
   expect(new Set(out.lanes)).toEqual(new Set(["backfill"]))
+})
+
+test("companies and contacts in one job: each contact is read and sent once, in its own page, with its company's link", async () => {
+  const out = await harness(
+    ({ crm, published }) =>
+      Effect.gen(function* () {
+        const companies = yield* seedCompanies(crm, 30)
+        const contacts = yield* Effect.forEach(
+          Array.from({ length: 90 }, (_, i) => i),
+          (i) => crm.seed("contact", { email: `c${i}@example.com`, firstname: `C${i}` })
+        )
+        yield* crm.associate(
+          contacts.map((id, i) => ({ fromType: "contact" as const, fromId: id, toType: "company" as const, toId: companies[Math.floor(i / 3)]! }))
+        )
+        yield* (yield* BackfillJobs).create([aJob("j1", { types: ["company", "contact"], pageSize: 40 })])
+        yield* drain("a")
+        return {
+          companies,
+          contacts,
+          users: published.filter((m) => m.type === "tocommerce.user.upsert").map((m) => m.payload as { crmId: string; links?: unknown })
+        }
+      }),
+    {
+      crm: (crm) =>
+        Crm.of({
+          ...crm,
+          read: (type, ids) => {
+            if (type === "contact") contactReads.push(...ids)
+            return crm.read(type, ids)
+          }
+        })
+    }
+  )
+  // A page of companies no longer brings their contacts along: the contacts' own pages do.
+  expect(contactReads.length).toBe(90)
+  expect(new Set(contactReads).size).toBe(90)
+  expect(out.users.map((u) => u.crmId).sort()).toEqual([...out.contacts].sort())
+  const business = out.users.find((u) => u.crmId === out.contacts[4])
+  expect(JSON.stringify(business)).toContain(out.companies[1]!)
+})
+const contactReads: Array<string> = []
+
+test("no page starts while the steps' queues hold more than the allowed backlog; pages run again once it is worked off", async () => {
+  const out = await harness(({ crm, published }) =>
+    Effect.gen(function* () {
+      yield* seedCompanies(crm, 250)
+      yield* (yield* BackfillJobs).create([aJob("j1")])
+      const bus = yield* MessageBus
+      // 5 messages wait for a step, 2 on its intake and 3 on its partitions; the parking queue's do not count.
+      const depths = Effect.succeed([
+        { step: "sync-commerce-entity", queue: "main", messages: 2, consumers: 1 },
+        { step: "sync-commerce-entity", queue: "partitions", messages: 3, consumers: 1 },
+        { step: undefined, queue: "parking", messages: 100, consumers: 0 }
+      ])
+      const busy = MessageBus.of({ ...bus, depths })
+      const held = yield* runOnce({ ...runner("a"), maxBacklog: 4 }).pipe(Effect.provideService(MessageBus, busy))
+      const heldPublished = published.length
+      const under = yield* runOnce({ ...runner("a"), maxBacklog: 5 }).pipe(Effect.provideService(MessageBus, busy))
+      const unlimited = yield* runOnce({ ...runner("a"), maxBacklog: 0 }).pipe(Effect.provideService(MessageBus, busy))
+      return { held, heldPublished, under, unlimited }
+    })
+  )
+  expect(out).toEqual({ held: false, heldPublished: 0, under: true, unlimited: true })
+})
+
+test("a page that fails for a slow store is run again smaller, and the job completes instead of failing the same page forever", async () => {
+  const out = await harness(({ crm, published }) =>
+    Effect.gen(function* () {
+      yield* seedCompanies(crm, 150)
+      const jobs = yield* BackfillJobs
+      yield* jobs.create([aJob("j1", { pageSize: 200 })])
+      const snapshots = yield* Snapshots
+      // A store that times out when asked about more than 60 keys at once.
+      const asked: Array<number> = []
+      const slow = Snapshots.of({
+        ...snapshots,
+        getCrm: (keys) => {
+          asked.push(keys.length)
+          return keys.length > 60 ? Effect.fail(new StoreError({ reason: new StoreUnavailable({ message: "socket timeout" }) })) : snapshots.getCrm(keys)
+        }
+      })
+      const sizes = new Map<string, number>()
+      for (let i = 0; i < 40 && (yield* jobs.list)[0]?.state !== "done"; i++) yield* runOnce(runner("a"), sizes).pipe(Effect.provideService(Snapshots, slow))
+      const [job] = yield* jobs.list
+      const [progress] = yield* jobs.progress(["j1"])
+      return {
+        state: job?.state,
+        records: progress?.counts["records"],
+        upserted: new Set(published.map((m) => (m.payload as { crmId: string }).crmId)).size,
+        asked
+      }
+    })
+  )
+  expect(out.state).toBe("done")
+  expect(out.records).toBe(150)
+  expect(out.upserted).toBe(150)
+  // 150 failed, then 100, then pages of at most 60 went through.
+  expect(out.asked.slice(0, 2)).toEqual([150, 100])
+  expect(Math.max(...out.asked.filter((n) => n <= 60))).toBeLessThanOrEqual(60)
 })
 
 test("two runners on one job split its pages and finish each once", async () => {

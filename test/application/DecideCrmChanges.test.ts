@@ -6,7 +6,7 @@ import { ARCHIVED, commerceWrites, crmWrites, crmWritesLanded, ledgerOf } from "
 import type { IdLink } from "../../src/application/ports/IdLinks.ts"
 import type { CrmSnapshot } from "../../src/application/ports/Snapshots.ts"
 import type { CrmRecord } from "../../src/application/ShopUpserts.ts"
-import { type ChangeInput, LinkIndex, linksAfter, triage } from "../../src/application/TriageCrmChanges.ts"
+import { type ChangeInput, LinkIndex, linksAfter, triage, triageKeys } from "../../src/application/TriageCrmChanges.ts"
 import type { CrmChange } from "../../src/domain/CrmChange.ts"
 import type { CompanyId, ContactId, OrderId } from "../../src/domain/Ids.ts"
 
@@ -52,6 +52,12 @@ describe("triage: what each change asks for before HubSpot is read", () => {
   test("a change the CRM attributes to us is an echo whatever its values; one by someone else is news even with our value", () => {
     const ours = triage([change(0, { propertyName: "firstname", propertyValue: "Z", origin: "us" })], [], noLedger, [])
     expect(ours).toEqual({ publish: [], repoints: [], wanted: [] })
+    // Nothing stored can change that, so round 1 asks the store nothing about it.
+    expect(triageKeys([change(0, { propertyName: "firstname", propertyValue: "Z", origin: "us" }), change(1, { objectId: "2" })])).toEqual({
+      snapshots: [{ type: "contact", id: "2" }],
+      ledger: [{ side: "crm", objectKey: "contact:2" }],
+      links: []
+    })
     // A→B→A: we wrote A, a person set B and then A again.
     const ledger = ledgerOf(crmWrites("contact", "1", { firstname: "A" }, NOW), NOW)
     const back = triage([change(0, { propertyName: "firstname", propertyValue: "A", origin: "others" })], [], ledger, [])

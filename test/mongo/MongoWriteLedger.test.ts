@@ -1,9 +1,48 @@
-import { Layer } from "effect"
+import { expect, test } from "bun:test"
+import { Effect, Layer } from "effect"
+import { MongoClient } from "mongodb"
 import { dbLayer } from "../../src/adapters/mongo/MongoConnection.ts"
 import * as MongoWriteLedger from "../../src/adapters/mongo/MongoWriteLedger.ts"
+import { WriteLedger } from "../../src/application/ports/WriteLedger.ts"
 import { writeLedgerContract } from "../contract/WriteLedger.contract.ts"
 import { describeMongo, freshDbName } from "../support/mongo/MongoTestEnv.ts"
 
 describeMongo("MongoWriteLedger on a real server", (url) => {
   writeLedgerContract("mongo", () => MongoWriteLedger.layer.pipe(Layer.provide(dbLayer({ url, dbName: freshDbName() }))))
+
+  test("one document per object write (FerretDB scans per document); documents of one property each, stored before, are still read", async () => {
+    const dbName = freshDbName()
+    const client = new MongoClient(url)
+    try {
+      const collection = client.db(dbName).collection("write_ledger")
+      await collection.insertOne({
+        object: JSON.stringify(["crm", "company:1"]),
+        side: "crm",
+        objectKey: "company:1",
+        property: "old",
+        valueHash: "h0",
+        expiresAt: new Date(9000)
+      })
+      const found = await Effect.runPromise(
+        Effect.gen(function* () {
+          const ledger = yield* WriteLedger
+          yield* ledger.record(
+            ["name", "domain", "phone"].map((property) => ({
+              side: "crm" as const,
+              objectKey: "company:1",
+              property,
+              valueHash: `h-${property}`,
+              expiresAt: 9000
+            }))
+          )
+          return yield* ledger.find([{ side: "crm", objectKey: "company:1" }], 10)
+        }).pipe(Effect.provide(MongoWriteLedger.layer.pipe(Layer.provide(dbLayer({ url, dbName })))))
+      )
+      expect(found.map((e) => e.property).sort()).toEqual(["domain", "name", "old", "phone"])
+      expect(await collection.countDocuments()).toBe(2)
+    } finally {
+      await client.db(dbName).dropDatabase()
+      await client.close()
+    }
+  })
 })

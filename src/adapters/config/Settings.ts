@@ -40,7 +40,11 @@ export const backfill = Config.all({
   reconcileIntervalMs: minutesOrDuration("RECONCILE_INTERVAL", Duration.minutes(15)),
   leaseMs: Config.Int("BACKFILL_LEASE_MS").pipe(Config.withDefault(60_000)),
   idleMs: Config.Int("BACKFILL_IDLE_MS").pipe(Config.withDefault(1_000)),
-  handoffMs: Config.Int("BACKFILL_HANDOFF_MS").pipe(Config.withDefault(0))
+  handoffMs: Config.Int("BACKFILL_HANDOFF_MS").pipe(Config.withDefault(0)),
+  // No new backfill page while the steps' queues hold more messages than this (0: no limit).
+  maxBacklog: Config.Int("BACKFILL_MAX_BACKLOG").pipe(Config.withDefault(1000)),
+  // Logs the summed time per span every this many ms ("span profile"); 0, the default, is off.
+  profileSpansMs: Config.Int("PROFILE_SPANS_MS").pipe(Config.withDefault(0))
 })
 
 export const settings = Config.all({

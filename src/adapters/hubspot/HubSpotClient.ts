@@ -146,7 +146,7 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
             : Effect.flatMap(budget.probeDue, (due) => (due ? Effect.andThen(probe(lane), budget.take(lane, 1)) : Effect.fail(error)))
         )
       )
-  ).pipe(Effect.catch(refused))
+  ).pipe(Effect.catch(refused), Effect.withSpan("budget.take"))
 
   const call: Call = (name, kind, f) => Effect.andThen(takeToken, send(name, kind, f))
 

@@ -1,6 +1,9 @@
 // The write ledger on MongoDB / FerretDB: insert-only, so no atomic update is needed. Entries
 // expire through a TTL index on MongoDB and a background sweep on FerretDB; readers compare the
 // expiry themselves, as deletion lags. One round trip per call, for any number of entries.
+// One document per object and write (its properties inside), not per property: FerretDB 1.24
+// scans the whole collection on every query, so a find costs per document stored, and a record
+// written with ten properties is one document to scan instead of ten.
 import { Effect, Layer } from "effect"
 import type { Db } from "mongodb"
 import { type LedgerEntry, type LedgerKey, WriteLedger } from "../../application/ports/WriteLedger.ts"
@@ -9,26 +12,47 @@ import { collections, ensureIndexes, tryTtl } from "./Indexes.ts"
 import { MongoDb } from "./MongoConnection.ts"
 import { lastById, oneBatch, run } from "./MongoOp.ts"
 
+interface Written {
+  readonly property: string
+  readonly valueHash: string
+}
+
 interface LedgerDoc {
   /** The object written, as one field so a lookup of many objects is one `$in`. */
   object: string
   side: LedgerEntry["side"]
   objectKey: string
-  property: string
-  valueHash: string
+  /** Every property of the write. Documents stored before this field held one `property`/`valueHash` each. */
+  writes?: ReadonlyArray<Written>
+  property?: string
+  valueHash?: string
   /** A Date so a TTL index can delete it. */
   expiresAt: Date
 }
 
 const objectOf = (k: LedgerKey) => JSON.stringify([k.side, k.objectKey])
 
-const toEntry = (d: LedgerDoc): LedgerEntry => ({
-  side: d.side,
-  objectKey: d.objectKey,
-  property: d.property,
-  valueHash: d.valueHash,
-  expiresAt: d.expiresAt.getTime()
-})
+const toEntries = (d: LedgerDoc): ReadonlyArray<LedgerEntry> =>
+  (d.writes ?? (d.property === undefined ? [] : [{ property: d.property, valueHash: d.valueHash ?? "" }])).map((w) => ({
+    side: d.side,
+    objectKey: d.objectKey,
+    property: w.property,
+    valueHash: w.valueHash,
+    expiresAt: d.expiresAt.getTime()
+  }))
+
+/** The entries grouped per object and expiry: one document each. */
+const toDocs = (entries: ReadonlyArray<LedgerEntry>): ReadonlyArray<LedgerDoc> => {
+  const docs = new Map<string, LedgerDoc & { writes: Array<Written> }>()
+  for (const e of entries) {
+    const object = objectOf(e)
+    const id = `${object}@${e.expiresAt}`
+    const doc = docs.get(id) ?? { object, side: e.side, objectKey: e.objectKey, writes: [], expiresAt: new Date(e.expiresAt) }
+    doc.writes.push({ property: e.property, valueHash: e.valueHash })
+    docs.set(id, doc)
+  }
+  return [...docs.values()]
+}
 
 export const make = Effect.fnUntraced(function* (db: Db) {
   yield* ensureIndexes(db, [collections.ledger])
@@ -40,21 +64,25 @@ export const make = Effect.fnUntraced(function* (db: Db) {
         ? Effect.void
         : run(() =>
             ledger.insertMany(
-              entries.map((e) => ({ object: objectOf(e), ...e, expiresAt: new Date(e.expiresAt) })),
+              toDocs(entries).map((d) => ({ ...d })),
               { ordered: false }
             )
           ).pipe(Effect.asVoid),
     find: (keys, now) =>
       keys.length === 0
         ? Effect.succeed([])
-        : run(() =>
-            ledger
-              .find({ object: { $in: [...new Set(keys.map(objectOf))] }, expiresAt: { $gt: new Date(now) } }, oneBatch)
-              .sort({ expiresAt: 1 })
-              .toArray()
-          ).pipe(
-            // A write recorded again is one entry, with its latest expiry.
-            Effect.map((docs) => lastById(docs.map(toEntry), (e) => JSON.stringify([e.side, e.objectKey, e.property, e.valueHash])))
+        : run(() => ledger.find({ object: { $in: [...new Set(keys.map(objectOf))] } }, oneBatch).toArray()).pipe(
+            // Expiry and order are applied here: FerretDB would compare and sort every stored
+            // document. A write recorded again is one entry, with its latest expiry.
+            Effect.map((docs) =>
+              lastById(
+                docs
+                  .flatMap(toEntries)
+                  .filter((e) => e.expiresAt > now)
+                  .sort((a, b) => a.expiresAt - b.expiresAt),
+                (e) => JSON.stringify([e.side, e.objectKey, e.property, e.valueHash])
+              )
+            )
           )
   })
 })

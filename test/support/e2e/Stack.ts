@@ -111,7 +111,8 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
       reorder: options.webhookReorder ?? false
     },
     ...(options.hubspotFaults === undefined ? {} : { faults: options.hubspotFaults }),
-    ...(options.hubspotBurstLimit === undefined ? {} : { burstLimit: options.hubspotBurstLimit })
+    ...(options.hubspotBurstLimit === undefined ? {} : { burstLimit: options.hubspotBurstLimit }),
+    ...(options.hubspotDailyLimit === undefined ? {} : { dailyLimit: options.hubspotDailyLimit })
   })
   cleanups.push(() => hubspot.stop())
   await Effect.runPromise(setupHubSpot({ accessToken: Redacted.make(TOKEN), basePath: hubspot.url }))

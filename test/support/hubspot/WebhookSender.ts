@@ -63,6 +63,11 @@ export class WebhookSender {
     return new Promise((resolve) => this.waiters.push(resolve))
   }
 
+  /** Sends again after `stop` (changes made while stopped are not sent): a bench seeds quietly. */
+  resume(): void {
+    this.stopped = false
+  }
+
   stop(): void {
     this.stopped = true
     for (const t of this.timers) clearTimeout(t)

@@ -111,8 +111,7 @@ const assemble = async (mongoUrl: string, options: StackOptions, cleanups: Array
       reorder: options.webhookReorder ?? false
     },
     ...(options.hubspotFaults === undefined ? {} : { faults: options.hubspotFaults }),
-    ...(options.hubspotBurstLimit === undefined ? {} : { burstLimit: options.hubspotBurstLimit }),
-    ...(options.hubspotDailyLimit === undefined ? {} : { dailyLimit: options.hubspotDailyLimit })
+    ...(options.hubspotBurstLimit === undefined ? {} : { burstLimit: options.hubspotBurstLimit })
   })
   cleanups.push(() => hubspot.stop())
   await Effect.runPromise(setupHubSpot({ accessToken: Redacted.make(TOKEN), basePath: hubspot.url }))

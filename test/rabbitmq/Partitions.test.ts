@@ -219,4 +219,34 @@ describe.skipIf(skipAmqp)("RabbitMqBus partitions (real broker)", () => {
       ),
     40_000
   )
+
+  it(
+    "two steps on shared indexes: a lost connection with batches in flight moves both steps' partitions to the standby, nothing stalls",
+    () =>
+      run(
+        Effect.gen(function* () {
+          const prefix = `p${++counter}`
+          const log = yield* Ref.make<ReadonlyArray<Handled>>([])
+          // Two steps (flows A and C of one pair) whose batches share the per-index permits.
+          const steps = [
+            aStep(`${prefix}.s1`, { prefetch: 6, batchWindowMs: 5, deliveryLimit: 5 }),
+            aStep(`${prefix}.s2`, { prefetch: 6, batchWindowMs: 5, deliveryLimit: 5 })
+          ]
+          const a = yield* busOf(prefix, `a-${prefix}`)
+          for (const step of steps) yield* a.consume(step, recording(log, `a:${step.name}`, 30))
+          yield* eventually(a.held, (held) => held.length === PARTITIONS)
+          const b = yield* busOf(prefix, `b-${prefix}`)
+          for (const step of steps) yield* b.consume(step, recording(log, `b:${step.name}`, 30))
+          yield* eventually(b.held, (held) => held.length === PARTITIONS)
+          const keys = Array.from({ length: 8 }, (_, i) => `user:u-${i}`)
+          const sent = steps.flatMap((step) => keyed(step, 120, keys))
+          yield* a.publish(sent)
+          yield* eventually(Ref.get(log), (l) => l.length >= 30)
+          expect(killConnections(broker?.vhost ?? "", `consume a-${prefix}`)).toBe(1)
+          const handled = yield* eventually(Ref.get(log), (l) => new Set(l.map((h) => h.id)).size >= sent.length, 25_000)
+          expect(new Set(handled.map((h) => h.id))).toEqual(new Set(sent.map((m) => m.id)))
+        })
+      ),
+    40_000
+  )
 })

@@ -22,9 +22,18 @@ export const keepAttached = Effect.fn("RabbitMq.keepAttached")(function* (sessio
 
   const attach = (model: ChannelModel): Effect.Effect<void, ReturnType<typeof unavailable>> =>
     Effect.tryPromise({
-      try: async () => {
+      try: async (signal) => {
         if (stopping) return
         const channel = await open(model)
+        // Stopped while opening (a re-attach racing a release), or given up on (the session's
+        // attach timeout): the caller closed what was current then, not this one. Left open it
+        // stays a consumer of the queue taking deliveries nobody settles — as the single active
+        // consumer, a stalled partition.
+        if (stopping || signal.aborted) {
+          await channel.close().catch(() => undefined)
+          if (signal.aborted) throw new Error(`attaching ${name} was abandoned`)
+          return
+        }
         current = channel
         channel.once("close", () => {
           if (current === channel) current = undefined

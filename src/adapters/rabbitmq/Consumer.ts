@@ -25,8 +25,9 @@ export interface StepConsumer {
   /** Starts taking partition `k`'s deliveries into this step's batches. */
   readonly attach: (k: number) => Effect.Effect<void, MessageBusError>
   /**
-   * Stops taking partition `k`: later deliveries are left unacked, the ones taken are handled and
-   * settled, then the channel closes (returning the unacked to the queue's head). No basic.cancel
+   * Stops taking partition `k`: the batch in flight is settled; later deliveries, and those
+   * buffered but not yet handed to the flow, are left unacked; then the channel closes
+   * (returning the unacked to the queue's head, in order). No basic.cancel
    * first: on a single-active-consumer queue the broker makes the next consumer (another
    * replica) active at the cancel while this one still handles what it took — two owners, out of
    * order (seen on RabbitMQ 3.10). Closing the channel is what hands over.
@@ -117,7 +118,7 @@ export const make = Effect.fn("RabbitMqBus.stepConsumer")(function* (
       const source = sources.get(k)
       if (source === undefined) return
       taking.delete(k)
-      // The intake loop goes on: what was taken from k is handled and settled, in order.
+      // The intake loop goes on: k's batch in flight settles, k's buffered deliveries are skipped.
       while ((pending.get(k) ?? 0) > 0) yield* Effect.sleep(5)
       sources.delete(k)
       source.attachment.stop()
@@ -125,11 +126,22 @@ export const make = Effect.fn("RabbitMqBus.stepConsumer")(function* (
       yield* Scope.close(source.scope, Exit.void)
     })
 
+  // Deliveries of a partition released since they were taken are not handled: left unacked,
+  // they go back to the queue's head when its channel closes (after the batch in flight), so a
+  // release waits for one batch, not for everything buffered (SIGTERM within ~10 s).
+  const stillTaken = (batch: ReadonlyArray<Item>) => {
+    const kept = batch.filter((i) => taking.has(i.k))
+    for (const i of batch) if (!taking.has(i.k)) bump(i.k, -1)
+    return kept
+  }
+
   // Take and hand-off are uninterruptible so stopping never drops a gathered batch.
   const intake = Effect.uninterruptibleMask((restore) =>
     gatherBatch(buffer, Math.max(1, step.prefetch), step.batchWindowMs ?? defaultBatchWindowMs, restore).pipe(
-      Effect.flatMap((batch) => FiberSet.run(inFlight, handle(batch))),
-      Effect.flatMap((fiber) => restore(Fiber.await(fiber)))
+      Effect.map(stillTaken),
+      Effect.flatMap((batch) =>
+        batch.length === 0 ? Effect.void : FiberSet.run(inFlight, handle(batch)).pipe(Effect.flatMap((fiber) => restore(Fiber.await(fiber))))
+      )
     )
   ).pipe(Effect.forever)
   const loop = yield* Effect.forkScoped(intake)

@@ -1,12 +1,12 @@
 // Flow C's decisions before writing, as pure functions over what the handler loaded: an older
 // version or our own echo writes nothing, a known record is updated by its HubSpot id, a new
 // one is upserted on its commerce id, its link targets are resolved before anything is written.
-import { associationRows, type CommerceEntity, crmTypeOf } from "../domain/CorrespondenceTable.ts"
+import { associationRows, type CommerceEntity, crmTypeOf, rowsOf } from "../domain/CorrespondenceTable.ts"
 import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
 import { propertiesForCrm } from "../domain/FieldMerge.ts"
 import { getPath } from "../domain/Mapping.ts"
 import { type Coalesced, type Deletion, type Failed, entityKey as key, sameContent, type Update } from "./CoalesceCommerceEvents.ts"
-import { ARCHIVED, commerceLedgerKey, crmWrites, isOwnCommerceWrite, type Ledger } from "./LedgerEntries.ts"
+import { ARCHIVED, behindOwnCommerceWrite, commerceLedgerKey, crmWrites, isOwnCommerceWrite, type Ledger } from "./LedgerEntries.ts"
 import type { IdLink, LinkKey } from "./ports/IdLinks.ts"
 import type { CommerceKey, CommerceSnapshot, CrmKey, CrmSnapshot } from "./ports/Snapshots.ts"
 import type { LedgerEntry, LedgerKey } from "./ports/WriteLedger.ts"
@@ -30,6 +30,8 @@ export const linkIndex = (links: ReadonlyArray<IdLink>): ReadonlyMap<string, str
 export interface Live extends Update {
   /** The HubSpot record this entity mirrors, if we know of one (by link, or the crmId it carries). */
   readonly known: string | undefined
+  /** The shop's record as we last saw it (the merge's view of what the shop had applied). */
+  readonly seen?: Readonly<Record<string, unknown>> | undefined
 }
 
 /** A version we already synced (or buried) changes nothing; the same version with other content does. */
@@ -44,7 +46,7 @@ export const screen = (updates: ReadonlyArray<Update>, seen: ReadonlyArray<Comme
     )
       return []
     const carried = typeof u.record["crmId"] === "string" ? (u.record["crmId"] as string) : undefined
-    return [{ ...u, known: links.get(key(u.entity, u.id)) ?? carried }]
+    return [{ ...u, known: links.get(key(u.entity, u.id)) ?? carried, seen: before?.record ?? undefined }]
   })
 }
 
@@ -96,6 +98,17 @@ export interface WritePlan {
 
 const push = <K, V>(map: Map<K, Array<V>>, k: K, v: V) => map.set(k, [...(map.get(k) ?? []), v])
 
+/** Leaves out the properties whose shop value predates our last write to that field. */
+const notBehind = (live: Live, crmId: string, properties: CrmProperties, ledger: Ledger): CrmProperties => {
+  const stale = new Set(
+    rowsOf(live.entity)
+      .filter((row) => row.crmProperty in properties)
+      .filter((row) => behindOwnCommerceWrite(ledger, live.entity, crmId, row.commerceField, getPath(live.record, row.commerceField), live.seen))
+      .map((row) => row.crmProperty)
+  )
+  return stale.size === 0 ? properties : Object.fromEntries(Object.entries(properties).filter(([property]) => !stale.has(property)))
+}
+
 /**
  * Round 5: the HubSpot writes. Links are resolved before anything is written, so a retry does
  * not repeat a write; a target neither HubSpot nor this batch knows is a wait, not an error. A
@@ -110,6 +123,8 @@ export const planWrites = (
     readonly records: ReadonlyMap<string, CrmRecord>
     readonly snapshots: ReadonlyArray<CrmSnapshot>
     readonly links: ReadonlyMap<string, string>
+    /** Our writes to the shop: a value the shop holds only because it has not applied our last write yet is not sent. */
+    readonly ledger: Ledger
     readonly now: number
   }
 ): WritePlan => {
@@ -131,7 +146,10 @@ export const planWrites = (
     const targets = targetsOf(live).map((t) => ({ ...t, toType: crmTypeOf[t.entity], toId: loaded.links.get(key(t.entity, t.id)) }))
     const current = live.known === undefined ? undefined : loaded.records.get(key(type, live.known))
     const base = current === undefined ? undefined : snapshots.get(key(type, current.record.id))
-    const properties = propertiesForCrm(live.entity, live.record, current?.record.properties, base?.record.properties)
+    const properties =
+      current === undefined
+        ? propertiesForCrm(live.entity, live.record, undefined, undefined)
+        : notBehind(live, current.record.id, propertiesForCrm(live.entity, live.record, current.record.properties, base?.record.properties), loaded.ledger)
     let write: Write
     if (current === undefined) {
       write = { _tag: "upsert", properties }

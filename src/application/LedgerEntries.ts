@@ -62,6 +62,8 @@ export const commerceWrites = (entity: CommerceEntity, crmId: string, state: Rea
 export interface Ledger {
   /** True when `hash` is the value we wrote LAST to this property (an older write of ours is not: A→B→A is news). */
   readonly has: (key: LedgerKey, property: string, hash: string) => boolean
+  /** True when `hash` is a value we wrote to this property before the one we wrote last (still in the window). */
+  readonly superseded: (key: LedgerKey, property: string, hash: string) => boolean
   /**
    * True when a read of this object that began at `readStart` may predate a write of ours: the
    * read does not show the values we wrote last, and that write landed after the read began (or
@@ -71,6 +73,7 @@ export interface Ledger {
 }
 export const ledgerOf = (entries: ReadonlyArray<LedgerEntry>, now: number): Ledger => {
   const last = new Map<string, LedgerEntry>()
+  const written = new Map<string, Set<string>>()
   const landedAt = new Map<string, number>()
   for (const e of entries) {
     if (e.expiresAt <= now) continue
@@ -82,9 +85,14 @@ export const ledgerOf = (entries: ReadonlyArray<LedgerEntry>, now: number): Ledg
     const property = `${e.side}|${e.objectKey}|${e.property}`
     const before = last.get(property)
     if (before === undefined || e.expiresAt >= before.expiresAt) last.set(property, e)
+    written.set(property, (written.get(property) ?? new Set()).add(e.valueHash))
   }
   return {
     has: (key, property, hash) => last.get(`${key.side}|${key.objectKey}|${property}`)?.valueHash === hash,
+    superseded: (key, property, hash) => {
+      const id = `${key.side}|${key.objectKey}|${property}`
+      return last.get(id)?.valueHash !== hash && (written.get(id)?.has(hash) ?? false)
+    },
     mayPredateOwnWrite: (key, properties, readStart, inFlightMs) => {
       const object = `${key.side}|${key.objectKey}`
       const writes = [...last.values()].filter((e) => `${e.side}|${e.objectKey}` === object && !MARKERS.has(e.property))
@@ -119,3 +127,23 @@ export const isOwnCrmWrite = (ledger: Ledger, type: CrmObjectType, id: string, p
 /** True when every shared field of the shop's record holds the value we sent it last. */
 export const isOwnCommerceWrite = (ledger: Ledger, entity: CommerceEntity, crmId: string, record: Readonly<Record<string, unknown>>): boolean =>
   allOurs(ledger, commerceLedgerKey(entity, crmId), sharedFieldValues(entity, record))
+
+/**
+ * True when the shop's `value` of `field` is one we sent it before our last write to that field,
+ * and the shop has not been seen holding that last write: its record predates what we sent last,
+ * so the value is not the shop's news and must not go back to HubSpot over a newer CRM value
+ * (both sides writing one record at once). Once the shop was seen holding our last value, an
+ * older one again is a person's edit (A→B→A) and syncs.
+ */
+export const behindOwnCommerceWrite = (
+  ledger: Ledger,
+  entity: CommerceEntity,
+  crmId: string,
+  field: string,
+  value: unknown,
+  seen: Readonly<Record<string, unknown>> | undefined
+): boolean => {
+  const key = commerceLedgerKey(entity, crmId)
+  if (!ledger.superseded(key, field, hashOf(value))) return false
+  return seen === undefined || !ledger.has(key, field, hashOf(getPath(seen, field)))
+}

@@ -192,9 +192,10 @@ export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | Id
     ],
     { concurrency: "unbounded" }
   )
-  const { echoes, fresh } = splitEchoes(live, ledgerOf(entries, now))
+  const ownWrites = ledgerOf(entries, now)
+  const { echoes, fresh } = splitEchoes(live, ownWrites)
   const records = yield* readCrmRecords(idsByType(recordsToRead(fresh)))
-  const plan = planWrites(fresh, coalesced.deletions, { records, snapshots: crmSnapshots, links, now })
+  const plan = planWrites(fresh, coalesced.deletions, { records, snapshots: crmSnapshots, links, ledger: ownWrites, now })
 
   // Recorded before the writes: the webhook reporting them may arrive before the calls return.
   if (plan.ledger.length > 0) yield* ledger.record(plan.ledger).pipe(Effect.withSpan("store.recordLedger"))

@@ -5,9 +5,11 @@ import type { IdsAssigned } from "../../src/application/CommerceMessages.ts"
 import { type Outcome, refusalOf } from "../../src/application/CrmBatchWrites.ts"
 import { knownKeys, linkIndex, planWrites, screen, splitEchoes } from "../../src/application/DecideCommerceEvents.ts"
 import { commerceWrites, ledgerOf } from "../../src/application/LedgerEntries.ts"
+import type { CrmSnapshot } from "../../src/application/ports/Snapshots.ts"
 import { settle } from "../../src/application/SettleCommerceWrites.ts"
 import type { CrmRecord } from "../../src/application/ShopUpserts.ts"
 import type { CompanyId, ContactId } from "../../src/domain/Ids.ts"
+import { toCrmProperties } from "../../src/domain/Mapping.ts"
 import { aBusiness, aUser } from "../domain/mothers.ts"
 
 const NOW = 1_000_000
@@ -91,11 +93,40 @@ describe("screen and echoes", () => {
     expect(knownKeys(live).snapshots).toEqual([{ type: "contact", id: "7" }])
     const { echoes, fresh } = splitEchoes(live, ledgerOf(commerceWrites("user", "7", record, NOW), NOW))
     expect(fresh).toEqual([])
-    const plan = planWrites(fresh, [], { records: new Map(), snapshots: [], links: new Map(), now: NOW })
+    const plan = planWrites(fresh, [], { records: new Map(), snapshots: [], links: new Map(), ledger: ledgerOf([], NOW), now: NOW })
     expect([plan.ledger, [...plan.updates], [...plan.upserts], [...plan.archives]]).toEqual([[], [], [], []])
     const settled = settle(plan, echoes, [], noOutcomes, refusalOf, NOW)
     expect(settled).toMatchObject({ ledger: [], crmSnapshots: [], associations: [], publish: [], links: [{ entity: "user", crmId: "7", commerceId: "u1" }] })
     expect(settled.commerceSnapshots.map((s) => s.id)).toEqual(["u1"])
+  })
+})
+
+describe("planWrites: a shop value older than our last write to it", () => {
+  // Both sides write one record at once: HubSpot's first name F3 then F4 (flow A sends both to
+  // the shop), the shop's last name L4. The shop's event still shows F3: it had not applied F4.
+  const links = linkIndex([{ entity: "user", crmId: "7", commerceId: "u-known" }])
+  const sent = (firstName: string, at: number) => commerceWrites("user", "7", aUser({ id: "u-known", firstName, lastName: "L3" }), at)
+  const ledger = ledgerOf([...sent("F3", NOW - 2_000), ...sent("F4", NOW - 1_000)], NOW)
+  const hubspot = toCrmProperties("user", aUser({ id: "u-known", firstName: "F4", lastName: "L3" })) as Record<string, string>
+  const records = new Map([["contact:7", contact("7", hubspot)]])
+  const snapshots = [{ type: "contact", id: "7", version: 100, record: contact("7", hubspot).record } as CrmSnapshot]
+  const planFor = (seenFirstName: string) => {
+    const [live] = screen(
+      coalesce([event(0, aUser({ id: "u-known", firstName: "F3", lastName: "L4", updatedAt: "2024-06-02T00:00:00.000Z" }))], new Map()).updates,
+      [],
+      links
+    )
+    const seen = aUser({ id: "u-known", firstName: seenFirstName, lastName: "L3" })
+    return planWrites([{ ...(live as NonNullable<typeof live>), seen }], [], { records, snapshots, links, ledger, now: NOW })
+  }
+
+  test("is not written back over the CRM's newer value; the shop's own change is", () => {
+    // The shop was last seen with F3 (the echo of our older write): it has not applied F4 yet.
+    expect(planFor("F3").updates.get("contact")).toEqual([{ id: "7", properties: { lastname: "L4" } }])
+  })
+
+  test("is written once the shop was seen holding our last write: a person set it back (A→B→A)", () => {
+    expect(planFor("F4").updates.get("contact")).toEqual([{ id: "7", properties: { firstname: "F3", lastname: "L4" } }])
   })
 })
 
@@ -113,7 +144,7 @@ describe("planWrites and settle", () => {
     ]
     const live = screen(coalesce(batch, new Map()).updates, [], links)
     const records = new Map([["contact:7", contact("7", { email: "old@example.com" })]])
-    const plan = planWrites(live, [], { records, snapshots: [], links, now: NOW })
+    const plan = planWrites(live, [], { records, snapshots: [], links, ledger: ledgerOf([], NOW), now: NOW })
     expect(plan.updates.get("contact")?.map((u) => u.id)).toEqual(["7"])
     expect(plan.upserts.get("contact")?.map((u) => u.commerceId)).toEqual(["u-new"])
     expect(plan.failed.get(2)).toMatchObject({ retryable: true, reason: "business b-late is not in the CRM yet" })
@@ -123,7 +154,7 @@ describe("planWrites and settle", () => {
   test("a record the CRM refuses fails its message alone; a created one is linked, associated and its id sent back", () => {
     const batch = [event(0, aUser({ id: "u-a", businessId: "b1" })), event(1, aUser({ id: "u-b", email: "b@example.com" }))]
     const live = screen(coalesce(batch, new Map()).updates, [], links)
-    const plan = planWrites(live, [], { records: new Map(), snapshots: [], links, now: NOW })
+    const plan = planWrites(live, [], { records: new Map(), snapshots: [], links, ledger: ledgerOf([], NOW), now: NOW })
     const upserts = new Map([
       [
         "contact" as const,
@@ -152,7 +183,7 @@ describe("planWrites and settle", () => {
     }
     const batch = [biz, event(1, aUser({ id: "u-with", businessId: "b-new" }))]
     const live = screen(coalesce(batch, new Map()).updates, [], new Map())
-    const plan = planWrites(live, [], { records: new Map(), snapshots: [], links: new Map(), now: NOW })
+    const plan = planWrites(live, [], { records: new Map(), snapshots: [], links: new Map(), ledger: ledgerOf([], NOW), now: NOW })
     expect(plan.failed.size).toBe(0)
     expect([...plan.upserts.keys()].sort()).toEqual(["company", "contact"])
     const outcomes = (business: "Applied" | "Rejected") => ({
@@ -178,7 +209,7 @@ describe("planWrites and settle", () => {
 
   test("a shop deletion archives the linked record, remembers that as ours, and leaves a tombstone", () => {
     const c = coalesce([event(0, undefined, "deleted", "u-known", 500)], new Map())
-    const plan = planWrites([], c.deletions, { records: new Map(), snapshots: [], links, now: NOW })
+    const plan = planWrites([], c.deletions, { records: new Map(), snapshots: [], links, ledger: ledgerOf([], NOW), now: NOW })
     expect([...plan.archives]).toEqual([["contact", ["7"]]])
     expect(plan.ledger.map((e) => e.property)).toEqual(["crm-sync:archived"])
     expect(settle(plan, [], c.deletions, noOutcomes, refusalOf, NOW).commerceSnapshots).toEqual([{ entity: "user", id: "u-known", version: 500, record: null }])

@@ -5,6 +5,7 @@
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib"
 import { Effect, Fiber, FiberSet, Queue, Schedule } from "effect"
 import { partitionOf } from "../../application/Partitioning.ts"
+import type { Delivery } from "../../application/ports/MessageBus.ts"
 import type { Step } from "../../application/Step.ts"
 import { gatherBatch } from "../shared/GatherBatch.ts"
 import { keepAttached } from "./Attachment.ts"
@@ -23,14 +24,10 @@ const WINDOW_MS = 5
 
 /**
  * The key a message is partitioned by: the one its publisher stamped, else the step's reading of
- * the envelope, else its id (no order to keep).
+ * the envelope, else its id (no order to keep). Taken once, from the delivery decoded at intake.
  */
-export const keyOf = (step: Step, message: ConsumeMessage): string => {
-  const stamped = stringHeader(message, Headers.partitionKey)
-  if (stamped !== undefined) return stamped
-  const { envelope, undecodable } = decode(message)
-  return (undecodable ? undefined : step.partitionKeyOf?.(envelope)) ?? envelope.id
-}
+export const keyOf = (step: Step, message: ConsumeMessage, delivery: Delivery): string =>
+  stringHeader(message, Headers.partitionKey) ?? (delivery.undecodable ? undefined : step.partitionKeyOf?.(delivery.envelope)) ?? delivery.envelope.id
 
 // The broker's own bookkeeping of the intake queue's deliveries must not follow the copy.
 const dropped = new Set([
@@ -73,12 +70,12 @@ export const run = Effect.fn("RabbitMqBus.partitioner")(function* (
   step: Step
 ) {
   const { session, publish, names, partitions } = deps
-  const buffer = yield* Queue.unbounded<Received>()
+  const buffer = yield* Queue.unbounded<Received & { readonly key: string }>()
   const inFlight = yield* FiberSet.make<void>()
   const tags = new WeakMap<Channel, string>()
 
-  const move = (batch: ReadonlyArray<Received>) =>
-    publish(batch.map((r) => copyTo(names.partitionQueue(step.name, partitionOf(keyOf(step, r.message), partitions)), r.message))).pipe(
+  const move = (batch: ReadonlyArray<Received & { readonly key: string }>) =>
+    publish(batch.map((r) => copyTo(names.partitionQueue(step.name, partitionOf(r.key, partitions)), r.message))).pipe(
       Effect.retry({ schedule: moveRetry, times: 7, while: (error) => error.isRetryable }),
       Effect.andThen(Effect.forEach(batch, ack, { discard: true })),
       Effect.catchCause((cause) =>
@@ -95,7 +92,8 @@ export const run = Effect.fn("RabbitMqBus.partitioner")(function* (
     await declareStep(channel, names, step, partitions)
     const { consumerTag } = await channel.consume(names.stepQueue(step.name), (message) => {
       if (message === null) return void channel.close().catch(() => undefined)
-      Queue.offerUnsafe(buffer, { channel, message, envelope: decode(message).envelope })
+      const delivery = decode(message)
+      Queue.offerUnsafe(buffer, { channel, message, envelope: delivery.envelope, key: keyOf(step, message, delivery) })
     })
     tags.set(channel, consumerTag)
     return channel

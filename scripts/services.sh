@@ -6,8 +6,8 @@ set -euo pipefail
 export PATH="$PATH:/usr/sbin:/usr/lib/rabbitmq/bin:/usr/local/go/bin"
 root=$(cd "$(dirname "$0")/.." && pwd)
 data="$root/.data"
-ferret_version=v1.24.2
-ferret_bin="$data/bin/ferretdb-$ferret_version"
+# The binary scripts/build-ferretdb.sh builds (FerretDB 1.24.2 with our SQLite pushdown patch).
+ferret_bin="$data/bin/ferretdb-v1.24.2-pushdown"
 mkdir -p "$data/bin" "$data/ferretdb"
 log() { echo "services: $*" >&2; }
 
@@ -33,21 +33,7 @@ ensure_rabbitmq() {
   rabbitmqctl await_startup >&2 || { log "RabbitMQ did not finish starting"; exit 1; }
 }
 
-# `go install …@v1.24.2` builds a binary that panics at start: the module lacks the generated
-# build/version/version.txt. So: copy the module source, write that file, build from it.
-build_ferretdb() {
-  [ -x "$ferret_bin" ] && return
-  command -v go >/dev/null || { log "Go is required to build FerretDB"; exit 1; }
-  log "building FerretDB $ferret_version (once; about a minute)"
-  local dir src
-  dir=$(go mod download -json "github.com/FerretDB/FerretDB@$ferret_version" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')
-  src="$data/ferretdb-src"
-  rm -rf "$src" && cp -r "$dir" "$src" && chmod -R u+w "$src"
-  echo "$ferret_version" > "$src/build/version/version.txt"
-  # -buildvcs=false: the copy sits inside our git work tree, whose VCS data is not FerretDB's.
-  (cd "$src" && go build -buildvcs=false -o "$ferret_bin" ./cmd/ferretdb) >&2
-  rm -rf "$src"
-}
+build_ferretdb() { "$root/scripts/build-ferretdb.sh" >&2; }
 
 ensure_ferretdb() {
   if wait_port 127.0.0.1 27017 1; then

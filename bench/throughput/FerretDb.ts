@@ -7,7 +7,7 @@ import { MongoClient } from "mongodb"
 import { waitUntil } from "./Deadline.ts"
 import { freePort } from "./FreePort.ts"
 
-const version = "v1.24.2"
+const binaryName = "ferretdb-v1.24.2-pushdown"
 const root = new URL("../..", import.meta.url).pathname
 
 export interface FerretDb {
@@ -39,35 +39,22 @@ const run = (cmd: ReadonlyArray<string>, cwd?: string): string => {
 
 /** The main checkout's .data/bin serves every worktree; scripts/services.sh builds it there. */
 const candidates = (): Array<string> => {
-  const mine = join(root, ".data/bin", `ferretdb-${version}`)
+  const mine = join(root, ".data/bin", binaryName)
   try {
     const common = run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"], root).trim()
-    return [mine, join(dirname(common), ".data/bin", `ferretdb-${version}`)]
+    return [mine, join(dirname(common), ".data/bin", binaryName)]
   } catch {
     return [mine]
   }
 }
 
-/** Builds the binary as scripts/services.sh does (the module lacks its generated version file). */
-const build = (target: string): string => {
-  console.error(`bench: building FerretDB ${version} into ${target} (once; about a minute)`)
-  const info = JSON.parse(run(["go", "mod", "download", "-json", `github.com/FerretDB/FerretDB@${version}`], tmpdir())) as { Dir: string }
-  const src = mkdtempSync(join(tmpdir(), "ferretdb-src-"))
-  try {
-    run(["cp", "-r", `${info.Dir}/.`, src])
-    run(["chmod", "-R", "u+w", src])
-    Bun.write(join(src, "build/version/version.txt"), `${version}\n`)
-    run(["go", "build", "-buildvcs=false", "-o", target, "./cmd/ferretdb"], src)
-    return target
-  } finally {
-    rmSync(src, { recursive: true, force: true })
-  }
-}
+/** Builds it with scripts/build-ferretdb.sh (FerretDB 1.24.2 with our SQLite pushdown patch). */
+const build = (): string => run([join(root, "scripts/build-ferretdb.sh")]).trim()
 
 export const findFerretDb = (given: string | undefined): string => {
   if (given !== undefined) return given
   const found = candidates().find((path) => existsSync(path))
-  return found ?? build(candidates()[0] ?? join(root, ".data/bin", `ferretdb-${version}`))
+  return found ?? build()
 }
 
 /** Requests by command from FerretDB's Prometheus text (`ferretdb_client_requests_total`), opcodes summed. */

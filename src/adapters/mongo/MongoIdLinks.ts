@@ -20,11 +20,21 @@ const idsByEntity = (keys: ReadonlyArray<LinkKey>): ReadonlyMap<CommerceEntity, 
   return grouped
 }
 
-/** One $or clause per entity and side: the whole lookup is one query. */
+/** One clause per entity and side. */
 const matching = (crmIds: ReadonlyArray<LinkKey>, commerceIds: ReadonlyArray<LinkKey>): Array<Filter<LinkDoc>> => [
   ...[...idsByEntity(crmIds)].map(([entity, ids]) => ({ entity, crmId: { $in: [...ids] } })),
   ...[...idsByEntity(commerceIds)].map(([entity, ids]) => ({ entity, commerceId: { $in: [...ids] } }))
 ]
+
+/**
+ * The links any clause matches: one query per clause, run together, not one `$or` query. A store
+ * that pushes `{entity, crmId: {$in}}` down to its index (FerretDB with our patch) pushes no `$or`
+ * down and would scan every link instead; MongoDB answers either shape from the index.
+ */
+const findMatching = async (links: Collection<LinkDoc>, clauses: ReadonlyArray<Filter<LinkDoc>>) => {
+  const found = (await Promise.all(clauses.map((clause) => links.find(clause, oneBatch).toArray()))).flat()
+  return [...new Map(found.map((d) => [String(d._id), d] as const)).values()]
+}
 
 /** The pairings left once the links are applied in order: a later pairing of an id replaces an earlier one. */
 const lastPairings = (links: ReadonlyArray<IdLink>): ReadonlyArray<IdLink> => {
@@ -46,7 +56,7 @@ const relinkAll = async (links: Collection<LinkDoc>, wanted: ReadonlyArray<IdLin
   let pending = lastPairings(wanted)
   for (let attempt = 0; attempt < attempts && pending.length > 0; attempt++) {
     const keys = (side: "crmId" | "commerceId") => pending.map((l) => ({ entity: l.entity, id: l[side] }))
-    const existing = await links.find({ $or: matching(keys("crmId"), keys("commerceId")) }, oneBatch).toArray()
+    const existing = await findMatching(links, matching(keys("crmId"), keys("commerceId")))
     pending = pending.filter((l) => !existing.some((d) => d.entity === l.entity && d.crmId === l.crmId && d.commerceId === l.commerceId))
     if (pending.length === 0) return
     const stale = existing.filter((d) => pending.some((l) => l.entity === d.entity && (l.crmId === d.crmId || l.commerceId === d.commerceId)))
@@ -80,7 +90,9 @@ export const make = Effect.fnUntraced(function* (db: Db) {
   return IdLinks.of({
     find: (query) => {
       const clauses = matching(query.crmIds ?? [], query.commerceIds ?? [])
-      return clauses.length === 0 ? Effect.succeed([]) : run(() => links.find({ $or: clauses }, { ...oneBatch, projection: { _id: 0 } }).toArray())
+      return clauses.length === 0
+        ? Effect.succeed([])
+        : run(async () => (await findMatching(links, clauses)).map(({ entity, crmId, commerceId }) => ({ entity, crmId, commerceId })))
     },
     link: (wanted) => run(() => relinkAll(links, wanted)),
     repoint: (entity, mergedCrmIds, survivorCrmId) =>

@@ -51,7 +51,8 @@ export class SimStore {
   /** Archived and not merged: what `?archived=true` lists. */
   private readonly archived = perType(byId)
   private readonly associations = new Map<string, AssociationEdge>()
-  private readonly edgesByFrom = new Map<string, Map<string, AssociationEdge>>()
+  /** An object's edges in the order they were made (an array: most objects have a handful, a Map each cost 150 MB at issue 10's size). */
+  private readonly edgesByFrom = new Map<string, AssociationEdge[]>()
   private readonly valueIndexes = perType(() => new Map<string, ValueIndex>())
   private nextId = 100_001
   private listeners: Array<(c: SimChange) => void> = []
@@ -185,29 +186,26 @@ export class SimStore {
   }
 
   addEdge(e: AssociationEdge): void {
-    const key = this.edgeKey(e.fromType, e.fromId, e.toType, e.toId)
-    this.associations.set(key, e)
+    this.associations.set(this.edgeKey(e.fromType, e.fromId, e.toType, e.toId), e)
     const from = `${e.fromType}:${e.fromId}`
     const edges = this.edgesByFrom.get(from)
-    if (edges === undefined) this.edgesByFrom.set(from, new Map([[key, e]]))
-    else edges.set(key, e)
+    if (edges === undefined) this.edgesByFrom.set(from, [e])
+    else edges.push(e)
   }
 
   removeEdge(e: AssociationEdge): void {
-    const key = this.edgeKey(e.fromType, e.fromId, e.toType, e.toId)
-    this.associations.delete(key)
+    this.associations.delete(this.edgeKey(e.fromType, e.fromId, e.toType, e.toId))
     const from = `${e.fromType}:${e.fromId}`
     const edges = this.edgesByFrom.get(from)
-    edges?.delete(key)
-    if (edges?.size === 0) this.edgesByFrom.delete(from)
+    const at = edges?.indexOf(e) ?? -1
+    if (at >= 0) edges?.splice(at, 1)
+    if (edges?.length === 0) this.edgesByFrom.delete(from)
   }
 
   /** The edges from an object (to one type), in the order they were made: a copy, safe to change the store while reading. */
   edgesFrom(t: ObjectType, id: string, toType?: ObjectType): AssociationEdge[] {
-    const edges = this.edgesByFrom.get(`${t}:${id}`)
-    if (edges === undefined) return []
-    const all = [...edges.values()]
-    return toType === undefined ? all : all.filter((e) => e.toType === toType)
+    const edges = this.edgesByFrom.get(`${t}:${id}`) ?? []
+    return toType === undefined ? [...edges] : edges.filter((e) => e.toType === toType)
   }
 
   snapshot(): unknown {

@@ -40,7 +40,8 @@ const perType = <A>(make: () => A): Record<ObjectType, A> => ({ contacts: make()
 /** Emails are matched case-insensitively; every other value exactly. */
 const normalized = (name: string, value: string): string => (name === "email" ? value.toLowerCase() : value)
 
-type ValueIndex = Map<string, Set<CrmObject>>
+/** Value to its holder, or to a Set when several hold it (a Set for each of 300 000 unique emails cost ~100 MB). */
+type ValueIndex = Map<string, CrmObject | Set<CrmObject>>
 
 export class SimStore {
   /** Every object ever created (archived and merged ones too) by id: read it, change objects through the methods. */
@@ -171,7 +172,7 @@ export class SimStore {
   /** The live object (the lowest id when several) holding `value` in `name`; emails match case-insensitively. */
   findByValue(t: ObjectType, name: string, value: string): CrmObject | undefined {
     const holders = this.valueIndex(t, name).get(normalized(name, value))
-    if (holders === undefined) return undefined
+    if (holders === undefined || !(holders instanceof Set)) return holders
     let lowest: CrmObject | undefined
     for (const o of holders) if (lowest === undefined || Number(o.id) < Number(lowest.id)) lowest = o
     return lowest
@@ -237,14 +238,20 @@ export class SimStore {
   private index(index: ValueIndex, name: string, value: string, obj: CrmObject): void {
     const key = normalized(name, value)
     const holders = index.get(key)
-    if (holders === undefined) index.set(key, new Set([obj]))
-    else holders.add(obj)
+    if (holders === undefined || holders === obj) index.set(key, obj)
+    else if (holders instanceof Set) holders.add(obj)
+    else index.set(key, new Set([holders, obj]))
   }
 
   private unindex(index: ValueIndex, name: string, value: string, obj: CrmObject): void {
     const key = normalized(name, value)
     const holders = index.get(key)
-    holders?.delete(obj)
-    if (holders?.size === 0) index.delete(key)
+    if (holders === obj) index.delete(key)
+    else if (holders instanceof Set) {
+      holders.delete(obj)
+      const only = holders.values().next().value
+      if (only === undefined) index.delete(key)
+      else if (holders.size === 1) index.set(key, only)
+    }
   }
 }

@@ -9,11 +9,10 @@ export interface Endpoint {
 }
 
 const edge = (store: SimStore, from: Endpoint, to: Endpoint): AssociationEdge => {
-  const key = store.edgeKey(from.objectType, from.id, to.objectType, to.id)
-  const existing = store.associations.get(key)
+  const existing = store.edge(from.objectType, from.id, to.objectType, to.id)
   if (existing !== undefined) return existing
   const created = { fromType: from.objectType, fromId: from.id, toType: to.objectType, toId: to.id, typeIds: [] }
-  store.associations.set(key, created)
+  store.addEdge(created)
   return created
 }
 
@@ -40,7 +39,7 @@ export const associate = (store: SimStore, from: Endpoint, to: Endpoint, t: Asso
 }
 
 const removeEdge = (store: SimStore, e: AssociationEdge, source: ChangeSource): void => {
-  store.associations.delete(store.edgeKey(e.fromType, e.fromId, e.toType, e.toId))
+  store.removeEdge(e)
   const primaryIds = new Set([1, 2])
   for (const primary of [false, true].filter((p) => e.typeIds.some((id) => primaryIds.has(id) === p))) {
     store.emit({
@@ -61,7 +60,7 @@ export const unassociate = (store: SimStore, from: Endpoint, to: Endpoint, sourc
     [from, to],
     [to, from]
   ] as const) {
-    const e = store.associations.get(store.edgeKey(a.objectType, a.id, b.objectType, b.id))
+    const e = store.edge(a.objectType, a.id, b.objectType, b.id)
     if (e !== undefined) removeEdge(store, e, source)
   }
 }

@@ -9,8 +9,8 @@ const readOnly = new Set(["hs_object_id", "hs_lastmodifieddate", "lastmodifiedda
 const touch = (store: SimStore, obj: CrmObject): void => {
   const now = store.nowIso()
   obj.updatedAt = now
-  obj.properties["hs_lastmodifieddate"] = now
-  if (obj.objectType === "contacts") obj.properties["lastmodifieddate"] = now
+  store.setProperty(obj, "hs_lastmodifieddate", now)
+  if (obj.objectType === "contacts") store.setProperty(obj, "lastmodifieddate", now)
 }
 
 const writable = (props: Record<string, string>): Array<[string, string]> =>
@@ -27,7 +27,7 @@ export const createObject = (store: SimStore, t: ObjectType, props: Record<strin
   obj.properties["createdate"] ??= now
   if (store.propertyDefs(t).has("hs_createdate")) obj.properties["hs_createdate"] = now
   touch(store, obj)
-  store.objects.set(id, obj)
+  store.insert(obj)
   store.emit({ kind: "creation", objectType: t, id, source })
   for (const [name, value] of writable(props)) {
     if (value !== "") store.emit({ kind: "propertyChange", objectType: t, id, name, value, source })
@@ -37,10 +37,7 @@ export const createObject = (store: SimStore, t: ObjectType, props: Record<strin
 
 export const updateObject = (store: SimStore, obj: CrmObject, props: Record<string, string>, source: ChangeSource): CrmObject => {
   const changed = writable(props).filter(([name, value]) => (obj.properties[name] ?? "") !== value)
-  for (const [name, value] of changed) {
-    if (value === "") delete obj.properties[name]
-    else obj.properties[name] = value
-  }
+  for (const [name, value] of changed) store.setProperty(obj, name, value === "" ? undefined : value)
   if (changed.length > 0) touch(store, obj)
   for (const [name, value] of changed) {
     store.emit({ kind: "propertyChange", objectType: obj.objectType, id: obj.id, name, value, source })
@@ -51,8 +48,7 @@ export const updateObject = (store: SimStore, obj: CrmObject, props: Record<stri
 export const archiveObject = (store: SimStore, obj: CrmObject, source: ChangeSource): void => {
   if (obj.archived) return
   removeAllAssociations(store, obj, source)
-  obj.archived = true
-  obj.archivedAt = store.nowIso()
+  store.retire(obj, store.nowIso())
   store.emit({ kind: "deletion", objectType: obj.objectType, id: obj.id, source })
 }
 
@@ -61,28 +57,26 @@ const mergedIds = (primary: CrmObject, merged: CrmObject): string => {
   return ids.filter((v) => v !== undefined && v !== "").join(";")
 }
 
-const fillBlanks = (primary: CrmObject, merged: CrmObject): number => {
+const fillBlanks = (store: SimStore, primary: CrmObject, merged: CrmObject): number => {
   let moved = 0
   for (const [name, value] of Object.entries(merged.properties)) {
     if (primary.properties[name] !== undefined || name.startsWith("hs_object")) continue
-    primary.properties[name] = value
+    store.setProperty(primary, name, value)
     moved++
   }
   return moved
 }
 
 export const mergeObjects = (store: SimStore, primary: CrmObject, merged: CrmObject, source: ChangeSource): CrmObject => {
-  const moved = fillBlanks(primary, merged)
+  const moved = fillBlanks(store, primary, merged)
   const email = merged.properties["email"]
   if (primary.objectType === "contacts" && email !== undefined && email !== primary.properties["email"]) {
     const extra = primary.properties["hs_additional_emails"]
-    primary.properties["hs_additional_emails"] = extra === undefined ? email : `${extra};${email}`
+    store.setProperty(primary, "hs_additional_emails", extra === undefined ? email : `${extra};${email}`)
   }
-  primary.properties["hs_merged_object_ids"] = mergedIds(primary, merged)
+  store.setProperty(primary, "hs_merged_object_ids", mergedIds(primary, merged))
   moveAssociations(store, merged, primary, source)
-  merged.archived = true
-  merged.archivedAt = store.nowIso()
-  merged.mergedInto = primary.id
+  store.retire(merged, store.nowIso(), primary.id)
   touch(store, primary)
   const t = primary.objectType
   store.emit({ kind: "merge", objectType: t, primaryId: primary.id, mergedIds: [merged.id], moved, source })

@@ -36,7 +36,7 @@ const listPage = (ctx: SimContext, req: SimRequest, t: ObjectType): SimResponse 
   const limit = Number(req.query.get("limit") ?? 10)
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) return validationError("limit must be between 1 and 100")
   const after = Number(req.query.get("after") ?? 0)
-  const all = ctx.store.objectsOf(t, req.query.get("archived") === "true").filter((o) => Number(o.id) >= after)
+  const all = ctx.store.objectsFrom(t, req.query.get("archived") === "true", after, limit + 1)
   const page = all.slice(0, limit)
   const next = all[limit]
   const props = listParam(req.query, "properties")

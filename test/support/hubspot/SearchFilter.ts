@@ -77,13 +77,38 @@ const evaluate = (f: Filter, actual: string | undefined, cmp: Cmp): boolean => {
 export const matchesFilter = (obj: CrmObject, f: Filter, defs: Map<string, PropertyDefinition>): boolean =>
   evaluate(f, obj.properties[f.propertyName], comparator(isNumeric(defs.get(f.propertyName), f.propertyName)))
 
-export const sortComparator = (name: string, direction: string, defs: Map<string, PropertyDefinition>) => {
-  const cmp = comparator(isNumeric(defs.get(name), name))
-  const sign = direction === "DESCENDING" ? -1 : 1
-  return (a: CrmObject, b: CrmObject): number => {
-    const x = a.properties[name]
-    const y = b.properties[name]
-    if (x === undefined || y === undefined) return x === y ? 0 : x === undefined ? 1 : -1
-    return sign * cmp(x, y)
+type SortKey = number | string | undefined
+
+/**
+ * Sorts `objects` by HubSpot's `sorts` (the first sort decides, later ones break ties; objects
+ * without the property last in either direction). Each object's keys are read once, not once per
+ * comparison: a search over 300 000 contacts sorted on a date parsed 5 million dates.
+ */
+export const sortObjects = (
+  objects: ReadonlyArray<CrmObject>,
+  sorts: ReadonlyArray<{ propertyName: string; direction: string }>,
+  defs: Map<string, PropertyDefinition>
+): CrmObject[] => {
+  if (sorts.length === 0) return [...objects]
+  const keyed = objects.map((o) => ({
+    o,
+    keys: sorts.map((s): SortKey => {
+      const v = o.properties[s.propertyName]
+      if (v === undefined) return undefined
+      return isNumeric(defs.get(s.propertyName), s.propertyName) ? toNumber(v) : v.toLowerCase()
+    })
+  }))
+  // One stable sort per key, the last first: ties keep the order the earlier sorts gave them.
+  for (let i = sorts.length - 1; i >= 0; i--) {
+    const sort = sorts[i]
+    if (sort === undefined) continue
+    const sign = sort.direction === "DESCENDING" ? -1 : 1
+    keyed.sort((a, b) => {
+      const x = a.keys[i]
+      const y = b.keys[i]
+      if (x === undefined || y === undefined) return x === y ? 0 : x === undefined ? 1 : -1
+      return sign * (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y)))
+    })
   }
+  return keyed.map((k) => k.o)
 }

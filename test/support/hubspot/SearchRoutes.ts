@@ -3,7 +3,7 @@ import { validationError } from "./HubSpotErrors.ts"
 import { withObjectType } from "./ObjectRoutes.ts"
 import type { ObjectType } from "./ObjectTypes.ts"
 import { readObject } from "./ObjectView.ts"
-import { type Filter, matchesFilter, operators, sortComparator } from "./SearchFilter.ts"
+import { type Filter, matchesFilter, operators, sortObjects } from "./SearchFilter.ts"
 import type { SimContext } from "./SimContext.ts"
 import { bodyRecord, json, type Route, route, type SimRequest, type SimResponse } from "./SimHttp.ts"
 import type { CrmObject } from "./SimStore.ts"
@@ -67,8 +67,11 @@ const search = (ctx: SimContext, req: SimRequest, t: ObjectType): SimResponse =>
   const problem = invalid(s)
   if (problem !== undefined) return validationError(problem)
   const defs = ctx.store.propertyDefs(t)
-  const hits = ctx.store.objectsOf(t).filter((o) => indexed(ctx, o) && matches(ctx, t, s, o))
-  for (const sort of [...s.sorts].reverse()) hits.sort(sortComparator(sort.propertyName, sort.direction, defs))
+  const hits = sortObjects(
+    ctx.store.objectsOf(t).filter((o) => indexed(ctx, o) && matches(ctx, t, s, o)),
+    s.sorts,
+    defs
+  )
   const page = hits.slice(s.after, s.after + s.limit)
   const nextAfter = s.after + s.limit
   const paging = nextAfter < Math.min(hits.length, maxResults) && s.limit > 0 ? { paging: { next: { after: String(nextAfter) } } } : {}

@@ -64,13 +64,15 @@ export const makeWith = Effect.fnUntraced(function* (partitions: number) {
   let parkedCount = 0
 
   const declare = (step: Step) =>
-    Effect.sync(() => {
-      const existing = queues.get(step.name)
-      if (existing !== undefined) return existing
-      const created: StepQueue = { step, queue: LaneBuffer.make<Held>((held) => held.envelope.lane), waiting: new Map(), consumers: 0 }
-      queues.set(step.name, created)
-      return created
-    })
+    LaneBuffer.make<Held>((held) => held.envelope.lane).pipe(
+      Effect.map((queue) => {
+        const existing = queues.get(step.name)
+        if (existing !== undefined) return existing
+        const created: StepQueue = { step, queue, waiting: new Map(), consumers: 0 }
+        queues.set(step.name, created)
+        return created
+      })
+    )
 
   const settleOne = (target: StepQueue, held: Held, settlement: Settlement): Effect.Effect<void> => {
     const { step, queue } = target

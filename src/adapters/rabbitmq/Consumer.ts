@@ -60,7 +60,7 @@ export const make = Effect.fn("RabbitMqBus.stepConsumer")(function* (
 ) {
   const { session, publish, names, locks } = deps
   const inFlight = yield* FiberSet.make<void>()
-  const buffer = LaneBuffer.make<Item>((i) => i.lane)
+  const buffer = yield* LaneBuffer.make<Item>((i) => i.lane)
   /** Deliveries taken and not settled yet, per partition: a release waits for 0. */
   const pending = new Map<number, number>()
   /** Partitions whose deliveries are taken. */

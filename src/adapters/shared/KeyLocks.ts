@@ -1,40 +1,42 @@
 // The objects whose batches this process is handling, by partition key (`user:u-5`). A batch
-// takes every key it touches at once, or waits until none is held: two batches about one object
-// (flows A and C of one pair, or a live and a backfill batch of one step) never run side by
-// side, while batches about other objects do. Taking all keys at once cannot deadlock.
-import { Deferred, Effect } from "effect"
+// holds every key it touches: two batches about one object (flows A and C of one pair, or a live
+// and a backfill batch of one step) never run side by side, while batches about other objects do.
+// Keys are taken in sorted order, so two batches never wait on each other.
+import { Effect, Semaphore } from "effect"
 
 export interface KeyLocks {
-  /** Runs `effect` holding `keys`; waiting for them cannot be interrupted (the holders finish). */
+  /** Runs `effect` holding `keys` (waiting for batches that hold any of them). */
   readonly holding: <A, E, R>(keys: Iterable<string>, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }
 
 export const make = (): KeyLocks => {
-  const held = new Set<string>()
-  /** Completed (and replaced) whenever keys are given back. */
-  let released = Deferred.makeUnsafe<void>()
+  /** A lock per key in use, dropped when its last user is done. */
+  const locks = new Map<string, { readonly lock: Semaphore.Semaphore; users: number }>()
 
-  const take = (keys: ReadonlyArray<string>): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      if (keys.some((k) => held.has(k))) return Deferred.await(released).pipe(Effect.andThen(take(keys)))
-      for (const k of keys) held.add(k)
-      return Effect.void
-    })
-
-  const give = (keys: ReadonlyArray<string>) =>
+  const enter = (keys: ReadonlyArray<string>) =>
+    Effect.sync(() =>
+      keys.map((k) => {
+        const entry = locks.get(k) ?? { lock: Semaphore.makeUnsafe(1), users: 0 }
+        entry.users++
+        locks.set(k, entry)
+        return entry.lock
+      })
+    )
+  const leave = (keys: ReadonlyArray<string>) =>
     Effect.sync(() => {
-      for (const k of keys) held.delete(k)
-      Deferred.doneUnsafe(released, Effect.void)
-      released = Deferred.makeUnsafe<void>()
+      for (const k of keys) {
+        const entry = locks.get(k)
+        if (entry !== undefined && --entry.users === 0) locks.delete(k)
+      }
     })
 
   return {
     holding: (keys, effect) => {
-      const unique = [...new Set(keys)]
+      const sorted = [...new Set(keys)].sort()
       return Effect.acquireUseRelease(
-        take(unique),
-        () => effect,
-        () => give(unique)
+        enter(sorted),
+        (held) => held.reduceRight((inner: typeof effect, lock) => lock.withPermits(1)(inner), effect),
+        () => leave(sorted)
       )
     }
   }

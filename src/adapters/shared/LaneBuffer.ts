@@ -1,7 +1,7 @@
 // Deliveries waiting for a step's batches, one FIFO per lane (issue 10). Each lane has its own
 // intake loop, so a live batch never waits for a backfill batch to be gathered or handled; a
 // backfill batch is only started when no live delivery waits, so live goes first.
-import { Clock, Deferred, Effect } from "effect"
+import { Clock, Effect, Queue } from "effect"
 import type { LaneName } from "../../application/Lane.ts"
 
 type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
@@ -23,59 +23,56 @@ export interface LaneBuffer<A> {
   readonly size: (lane?: LaneName) => number
 }
 
-export const make = <A>(laneOf: (item: A) => LaneName): LaneBuffer<A> => {
-  const lanes: Record<LaneName, Array<A>> = { live: [], backfill: [] }
-  /** Completed (and replaced) whenever the buffer changes while a lane waits. */
-  let changed = Deferred.makeUnsafe<void>()
-  let waiting = 0
-  const notify = () => {
-    if (waiting === 0) return
-    Deferred.doneUnsafe(changed, Effect.void)
-    changed = Deferred.makeUnsafe<void>()
-  }
-  const size = (lane?: LaneName) => (lane === undefined ? lanes.live.length + lanes.backfill.length : lanes[lane].length)
-  const ready = (lane: LaneName) => lanes[lane].length > 0 && (lane === "live" || lanes.live.length === 0)
+export const make = <A>(laneOf: (item: A) => LaneName): Effect.Effect<LaneBuffer<A>> =>
+  Effect.gen(function* () {
+    const lanes: Record<LaneName, Array<A>> = { live: [], backfill: [] }
+    // One wake-up per lane, each taken by that lane's loop only: at most one is kept (dropping), so
+    // a stale one costs a look, and one offered while the loop is busy is seen when it looks next.
+    const wake: Record<LaneName, Queue.Queue<void>> = { live: yield* Queue.dropping<void>(1), backfill: yield* Queue.dropping<void>(1) }
+    const signal = (lane: LaneName) => void Queue.offerUnsafe(wake[lane], undefined)
+    const size = (lane?: LaneName) => (lane === undefined ? lanes.live.length + lanes.backfill.length : lanes[lane].length)
+    const ready = (lane: LaneName) => lanes[lane].length > 0 && (lane === "live" || lanes.live.length === 0)
 
-  const awaitChange = Effect.suspend(() => {
-    waiting++
-    return Deferred.await(changed).pipe(Effect.ensuring(Effect.sync(() => void waiting--)))
-  })
+    const untilReady = (lane: LaneName): Effect.Effect<void> =>
+      Effect.suspend(() => (ready(lane) ? Effect.void : Queue.take(wake[lane]).pipe(Effect.andThen(untilReady(lane)))))
 
-  const take = (lane: LaneName, max: number, windowMs: number, restore: Restore) =>
-    Effect.gen(function* () {
-      while (true) {
-        while (!ready(lane)) yield* restore(awaitChange)
-        const deadline = (yield* Clock.currentTimeMillis) + windowMs
-        while (lanes[lane].length < max) {
-          const left = deadline - (yield* Clock.currentTimeMillis)
-          if (left <= 0) break
-          yield* Effect.sleep(Math.min(POLL_MS, left))
+    const take = (lane: LaneName, max: number, windowMs: number, restore: Restore) =>
+      Effect.gen(function* () {
+        while (true) {
+          yield* restore(untilReady(lane))
+          const deadline = (yield* Clock.currentTimeMillis) + windowMs
+          while (lanes[lane].length < max) {
+            const left = deadline - (yield* Clock.currentTimeMillis)
+            if (left <= 0) break
+            yield* Effect.sleep(Math.min(POLL_MS, left))
+          }
+          if (!ready(lane)) continue
+          const batch = lanes[lane].splice(0, Math.max(1, max))
+          // The backfill may go once live is empty.
+          if (lane === "live" && lanes.live.length === 0) signal("backfill")
+          return batch
         }
-        if (!ready(lane)) continue
-        const batch = lanes[lane].splice(0, Math.max(1, max))
-        notify()
-        return batch
+      })
+
+    const remove = (drop: (item: A) => boolean) => {
+      const removed: Array<A> = []
+      for (const lane of ["live", "backfill"] as const) {
+        const kept: Array<A> = []
+        for (const item of lanes[lane]) (drop(item) ? removed : kept).push(item)
+        lanes[lane] = kept
       }
-    })
-
-  const remove = (drop: (item: A) => boolean) => {
-    const removed: Array<A> = []
-    for (const lane of ["live", "backfill"] as const) {
-      const kept: Array<A> = []
-      for (const item of lanes[lane]) (drop(item) ? removed : kept).push(item)
-      lanes[lane] = kept
+      if (removed.length > 0) signal("backfill")
+      return removed
     }
-    if (removed.length > 0) notify()
-    return removed
-  }
 
-  return {
-    offer: (item: A) => {
-      lanes[laneOf(item)].push(item)
-      notify()
-    },
-    take,
-    remove,
-    size
-  }
-}
+    return {
+      offer: (item: A) => {
+        const lane = laneOf(item)
+        lanes[lane].push(item)
+        signal(lane)
+      },
+      take,
+      remove,
+      size
+    } satisfies LaneBuffer<A>
+  })

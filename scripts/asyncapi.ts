@@ -26,7 +26,10 @@ const envelope = (payload: Schema.Top) =>
     type: Schema.String.annotate({ description: "The routing key." }),
     payload,
     occurredAt: Schema.Finite.annotate({ description: "When the message was created, epoch ms." }),
-    lane: Schema.Literals(["live", "backfill"]).annotate({ description: "backfill traffic never delays live traffic." })
+    lane: Schema.Literals(["live", "backfill"]).annotate({
+      description:
+        "backfill traffic never delays live traffic: each lane has its own queues and live is consumed first. What the platform sends because of one of our messages (the ids it assigned, the event an upsert caused) carries that message's lane; its own changes are live."
+    })
   })
 
 const jsonSchema = (schema: Schema.Top) => {

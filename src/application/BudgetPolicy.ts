@@ -27,9 +27,9 @@ export interface BudgetConfig {
   readonly dailyProbeMs?: number
 }
 
-/** The backfill share a page runs at: the job's own (capped at the ceiling) or BACKFILL_SHARE. */
+/** The backfill share a page runs at: the job's own or BACKFILL_SHARE, capped at BACKFILL_MAX_SHARE. */
 export const laneShare = (config: Pick<BudgetConfig, "backfillShare" | "maxBackfillShare">, asked: number | undefined): number =>
-  asked === undefined ? config.backfillShare : Math.max(0, Math.min(asked, config.maxBackfillShare ?? 0.9))
+  Math.max(0, Math.min(asked ?? config.backfillShare, config.maxBackfillShare ?? 0.9))
 
 export const DEFAULT_DAILY_PROBE_MS = 60_000
 
@@ -63,7 +63,10 @@ export const plan = (config: BudgetConfig): SlotPlan => {
     if (perInterval(config.burst, k) > perInterval(config.burst, slots)) slots = k
   }
   const capacity = Math.floor(config.burst / (slots + 1))
-  return { slots, slotMs: Math.ceil(config.intervalMs / slots), capacity, backfillCapacity: backfillCapacity(capacity, config.backfillShare) }
+  // BACKFILL_SHARE is capped like a job's own share: live always keeps part of every slot (and the
+  // backfill still takes what live left in the slot's tail, so an idle live lane costs it nothing).
+  const share = Math.min(config.backfillShare, config.maxBackfillShare ?? 0.9)
+  return { slots, slotMs: Math.ceil(config.intervalMs / slots), capacity, backfillCapacity: backfillCapacity(capacity, share) }
 }
 
 /** Rounding must neither shut the backfill out (share > 0) nor let it take live's last token. */

@@ -79,10 +79,16 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
   }
   const spentNow = (now: number) => spent(now < exhaustedUntil ? exhaustedUntil : day.resetAt, Math.max(now, nextProbeAt))
   const hasLease = (lane: LaneName, tokens: number, now: number) => held[lane].until > now && held[lane].left >= tokens
+  // Live goes first inside the process too: a live call with no lease of its own spends what the
+  // backfill leased in this slot and has not spent yet (the slot's count in the store is the same;
+  // only the backfill's own count reads higher, which holds the backfill back, never live).
+  const source = (lane: LaneName, tokens: number, now: number): LaneName | undefined =>
+    hasLease(lane, tokens, now) ? lane : lane === "live" && hasLease("backfill", tokens, now) ? "backfill" : undefined
   const spend = (lane: LaneName, tokens: number, now: number, daily: boolean): boolean => {
-    if (now < pauseUntil || !hasLease(lane, tokens, now)) return false
+    const from = source(lane, tokens, now)
+    if (now < pauseUntil || from === undefined) return false
     if (daily && (now < exhaustedUntil || now >= day.resetAt || day.left < tokens)) return false
-    held[lane].left -= tokens
+    held[from].left -= tokens
     if (daily) day.left -= tokens
     return true
   }

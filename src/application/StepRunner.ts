@@ -1,6 +1,7 @@
 // Runs a step on the bus: hands each batch to the step's BatchHandler, decides per message with
 // RetryDecision (ack, retry tier, park), records parked messages and returns one settlement each.
 import { Cause, Clock, Effect, Exit, Option } from "effect"
+import { Lane, type LaneName } from "./Lane.ts"
 import { type Delivery, MessageBus, type Settlement } from "./ports/MessageBus.ts"
 import { type ParkedItem, ParkedItems } from "./ports/ParkedItems.ts"
 import { decideRetry, parkedItem } from "./RetryDecision.ts"
@@ -71,12 +72,19 @@ const recordParked = (step: Step, verdicts: ReadonlyArray<Verdict>) => {
   )
 }
 
+/**
+ * The lane a batch's work spends the CRM budget in: the backfill's only when every message is the
+ * backfill's (what a page caused, e.g. the ids the shop assigned to its records), else live.
+ */
+export const laneOfBatch = (batch: ReadonlyArray<Delivery>): LaneName =>
+  batch.length > 0 && batch.every((d) => d.envelope.lane === "backfill") ? "backfill" : "live"
+
 /** Settles one batch of `step`: one settlement per delivery, in order. */
 export const settleBatch = <R>(step: Step, handler: BatchHandler<R>) =>
   Effect.fnUntraced(function* (batch: ReadonlyArray<Delivery>) {
     const readable = batch.filter((d) => !d.undecodable)
     const started = yield* Clock.currentTimeMillis
-    const results = readable.length === 0 ? [] : yield* outcomes(handler, readable)
+    const results = readable.length === 0 ? [] : yield* outcomes(handler, readable).pipe(Effect.provideService(Lane, laneOfBatch(readable)))
     const now = yield* Clock.currentTimeMillis
     let next = 0
     const verdicts = batch.map((d) => (d.undecodable ? park(step, d, "undecodable message body", now) : verdict(step, d, results[next++], now)))

@@ -47,8 +47,12 @@ export class LinkIndex {
   }
 }
 
-/** The CRM attributes the change to our own app: triage drops it whatever the store holds. */
-const attributedToUs = (change: CrmChange) => change.origin === "us" && change.kind !== "merge"
+/**
+ * The CRM attributes the change to our own app: triage drops it whatever the store holds, and so
+ * does the webhook intake, before it is stored or queued (a backfill's writes come back as
+ * thousands of these). A merge is kept: its survivor still wants a read.
+ */
+export const attributedToUs = (change: CrmChange): boolean => change.origin === "us" && change.kind !== "merge"
 
 /**
  * Round 1: what to load before anything is read from HubSpot. Changes attributed to us ask for

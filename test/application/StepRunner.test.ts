@@ -2,6 +2,7 @@
 import { expect, test } from "bun:test"
 import { Effect, Layer } from "effect"
 import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedItems.ts"
+import { Lane } from "../../src/application/Lane.ts"
 import type { Delivery } from "../../src/application/ports/MessageBus.ts"
 import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import { StoreError, StoreUnavailable } from "../../src/application/ports/StoreError.ts"
@@ -74,4 +75,18 @@ test("when parking cannot be recorded the message comes back after the first tie
   )
   const out = await settle(() => Effect.succeed([permanent]), [delivery("a", 2)], down)
   expect(out.all).toEqual([{ _tag: "Retry", delayMs: 100, attempt: 2, firstFailedAt: expect.any(Number) }])
+})
+
+test("a batch of the backfill's messages spends the backfill lane of the budget; any other batch the live lane", async () => {
+  const lanes: Array<string> = []
+  const handler: BatchHandler = (ms) =>
+    Effect.map(Effect.service(Lane), (lane) => {
+      lanes.push(lane)
+      return ms.map(() => undefined)
+    })
+  const backfill = (id: string): Delivery => ({ ...delivery(id), envelope: { ...envelope(id), lane: "backfill" } })
+  await settle(handler, [backfill("a"), backfill("b")])
+  await settle(handler, [backfill("c"), delivery("d")])
+  await settle(handler, [delivery("e")])
+  expect(lanes).toEqual(["backfill", "live", "live"])
 })

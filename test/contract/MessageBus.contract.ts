@@ -373,6 +373,71 @@ export const messageBusContract = (name: string, makeLayer: () => BusLayer) =>
         })
       ))
 
+    it(
+      "a live message is handled while a backfill batch is still running, ahead of the backfill messages waiting",
+      () =>
+        run(
+          Effect.gen(function* () {
+            const bus = yield* MessageBus
+            const step = aStep(prefix(), { prefetch: 5, batchWindowMs: 5 })
+            const log = yield* Ref.make<ReadonlyArray<string>>([])
+            const handler: BatchHandler = (messages) =>
+              Ref.update(log, (l) => [...l, ...messages.map((m) => `start ${m.lane}`)]).pipe(
+                // A backfill batch is slow (a page's follow-ups waiting for their budget share).
+                Effect.andThen(Effect.sleep(messages[0]?.lane === "backfill" ? 700 : 0)),
+                Effect.andThen(Ref.update(log, (l) => [...l, ...messages.map((m) => `end ${m.lane}`)])),
+                Effect.as(messages.map(() => undefined))
+              )
+            yield* runStep(step, handler)
+            const backfill = Array.from({ length: 10 }, (_, i) => ({
+              ...aMessage(`${step.name}.b${i}`),
+              lane: "backfill" as const,
+              partitionKey: `user:b${i}`
+            }))
+            yield* bus.publish(backfill)
+            yield* eventually(Ref.get(log), (l) => l.includes("start backfill"))
+            yield* bus.publish([{ ...aMessage(`${step.name}.live`), partitionKey: "user:live" }])
+            const all = yield* eventually(Ref.get(log), (l) => l.filter((e) => e === "end backfill").length === 10)
+            expect(all.indexOf("end live")).toBeGreaterThan(-1)
+            // Handled beside the first backfill batch: it neither waited for it nor for the 5 behind it.
+            expect(all.indexOf("end live")).toBeLessThan(all.indexOf("end backfill"))
+          })
+        ),
+      20_000
+    )
+
+    it(
+      "never runs a live and a backfill batch about one object side by side",
+      () =>
+        run(
+          Effect.gen(function* () {
+            const bus = yield* MessageBus
+            const step = aStep(prefix(), { prefetch: 2, batchWindowMs: 1 })
+            const running = yield* Ref.make(0)
+            const most = yield* Ref.make(0)
+            const done = yield* Ref.make(0)
+            const slow: BatchHandler = (messages) =>
+              Ref.updateAndGet(running, (n) => n + 1).pipe(
+                Effect.tap((n) => Ref.update(most, (m) => Math.max(m, n))),
+                Effect.andThen(Effect.sleep(30)),
+                Effect.andThen(Ref.update(running, (n) => n - 1)),
+                Effect.andThen(Ref.update(done, (n) => n + messages.length)),
+                Effect.as(messages.map(() => undefined))
+              )
+            yield* runStep(step, slow)
+            const one = (i: number) => ({
+              ...aMessage(`${step.name}.n${i}`),
+              lane: i % 2 === 0 ? ("live" as const) : ("backfill" as const),
+              partitionKey: "user:u-8"
+            })
+            yield* bus.publish(Array.from({ length: 12 }, (_, i) => one(i)))
+            yield* eventually(Ref.get(done), (n) => n === 12)
+            expect(yield* Ref.get(most)).toBe(1)
+          })
+        ),
+      20_000
+    )
+
     it("reports the partitions assigned; messages published meanwhile are delivered once each", () =>
       run(
         Effect.gen(function* () {

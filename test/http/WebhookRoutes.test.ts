@@ -68,6 +68,25 @@ describe("signed deliveries", () => {
     expect(await pending()).toBe(1)
   })
 
+  test("changes HubSpot attributes to this app are echoes: answered 200, never stored; a merge by us and others' changes are kept", async () => {
+    const { post, pending } = await setup()
+    const ours = { changeSource: "INTEGRATION", sourceId: "9" }
+    const body = JSON.stringify([
+      event(1, ours),
+      event(2, { ...ours, subscriptionType: "contact.creation" }),
+      event(3, { ...ours, subscriptionType: "contact.merge", primaryObjectId: 503, mergedObjectIds: [504] }),
+      event(4, { changeSource: "INTEGRATION", sourceId: "77" }),
+      event(5)
+    ])
+    const response = await post(body, v3(body))
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({ stored: 3, echoes: 2 })
+    expect(await pending()).toBe(3)
+    const onlyEchoes = JSON.stringify([event(6, ours)])
+    expect(await (await post(onlyEchoes, v3(onlyEchoes))).json()).toMatchObject({ stored: 0, echoes: 1 })
+    expect(await pending()).toBe(3)
+  })
+
   test("subscriptions the sync does not follow are acknowledged and ignored; orders come as object.* 0-123", async () => {
     const { post, pending } = await setup()
     const body = JSON.stringify([event(1, { subscriptionType: "deal.creation" }), event(2, { subscriptionType: "object.creation", objectTypeId: "0-123" })])

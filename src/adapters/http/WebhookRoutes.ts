@@ -5,6 +5,7 @@ import { bodyLimit } from "hono/body-limit"
 import { Metrics } from "../../application/ports/Metrics.ts"
 import type { StoreError } from "../../application/ports/StoreError.ts"
 import type { QuarantinedPayload, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
+import { attributedToUs } from "../../application/TriageCrmChanges.ts"
 import type { CrmChange } from "../../domain/CrmChange.ts"
 import { type SignedRequest, verify } from "./HubSpotSignature.ts"
 import { HubSpotWebhookEvent, toCrmChange } from "./HubSpotWebhookEvent.ts"
@@ -43,6 +44,8 @@ const asBatch = (json: unknown): Result.Result<ReadonlyArray<unknown>, string> =
 interface Sorted {
   readonly changes: ReadonlyArray<CrmChange>
   readonly ignored: number
+  /** Changes HubSpot attributes to our own app: never stored (flow A would drop them unread). */
+  readonly echoes: number
   readonly bad: ReadonlyArray<{ readonly event: unknown; readonly index: number; readonly reason: string }>
 }
 
@@ -51,16 +54,18 @@ const sortEvents = (events: ReadonlyArray<unknown>): Sorted => {
   const changes: Array<CrmChange> = []
   const bad: Array<Sorted["bad"][number]> = []
   let ignored = 0
+  let echoes = 0
   events.forEach((event, index) => {
     const decoded = decodeEvent(event)
     if (Result.isFailure(decoded)) bad.push({ event, index, reason: `event ${index} is not a HubSpot event: ${decoded.failure.message}` })
     else {
       const change = toCrmChange(decoded.success)
       if (change === undefined) ignored++
+      else if (attributedToUs(change)) echoes++
       else changes.push(change)
     }
   })
-  return { changes, ignored, bad }
+  return { changes, ignored, echoes, bad }
 }
 
 /**
@@ -96,7 +101,8 @@ const countOutcome = (outcome: Outcome) =>
           : metrics.count("webhook_requests_rejected_total", { reason: rejection(outcome) }),
         metrics.count("webhook_payloads_quarantined_total", {}, body.quarantined === true ? 1 : num(body.quarantined)),
         metrics.count("events_stored_total", {}, num(body.stored)),
-        metrics.count("events_duplicate_total", {}, num(body.duplicates))
+        metrics.count("events_duplicate_total", {}, num(body.duplicates)),
+        metrics.count("events_echo_dropped_total", {}, num(body.echoes))
       ],
       { discard: true }
     )
@@ -114,12 +120,18 @@ export const make = (inbox: WebhookInbox["Service"], options: Options, stored: E
     const raw = request.body
     const batch = Result.flatMap(parse(raw), asBatch)
     if (Result.isFailure(batch)) return yield* quarantineBody(raw, batch.failure, now)
-    const { changes, ignored, bad } = sortEvents(batch.success)
+    const { changes, ignored, echoes, bad } = sortEvents(batch.success)
     if (bad.length > 0 && bad.length === batch.success.length) return yield* quarantineBody(raw, bad.map((b) => b.reason).join("; "), now)
     const quarantined = bad.map((b): QuarantinedPayload => ({ body: JSON.stringify(b.event), reason: b.reason, receivedAt: now }))
-    const [result] = yield* Effect.all([inbox.store(changes, now), bad.length === 0 ? Effect.void : inbox.quarantine(quarantined)], { concurrency: 2 })
+    const [result] = yield* Effect.all(
+      [
+        changes.length === 0 ? Effect.succeed({ stored: 0, duplicates: 0 }) : inbox.store(changes, now),
+        bad.length === 0 ? Effect.void : inbox.quarantine(quarantined)
+      ],
+      { concurrency: 2 }
+    )
     if (result.stored > 0) yield* stored
-    return { status: 200, body: { ...result, ignored, ...(bad.length === 0 ? {} : { quarantined: bad.length }) } }
+    return { status: 200, body: { ...result, ignored, ...(echoes === 0 ? {} : { echoes }), ...(bad.length === 0 ? {} : { quarantined: bad.length }) } }
   })
 
   const guarded = (request: SignedRequest) =>

@@ -1,12 +1,13 @@
 // An in-process MessageBus that behaves like the RabbitMQ topology: topic routing to step
-// queues, batches of up to prefetch gathered for the step's window, retry tiers as real (Clock)
-// delays, a delivery limit for crashes whose dead letters go to the recorder.
+// queues, batches of up to prefetch gathered for the step's window (one lane's, live first),
+// retry tiers as real (Clock) delays, a delivery limit for crashes whose dead letters go to the
+// recorder.
 // A routing key no step binds is accepted and dropped, like a topic exchange without bindings;
 // except a message for the platform (`tocommerce.*`): its kinds have a declared queue (here a
 // sink: in memory there is no platform), and one that reaches no queue fails the publish.
-import { Effect, Fiber, FiberSet, Layer, Queue, Semaphore } from "effect"
+import { Effect, Fiber, FiberSet, Layer, Queue } from "effect"
 import { isShopBound, shopBoundKinds } from "../../application/CommerceMessages.ts"
-import { partitionOf } from "../../application/Partitioning.ts"
+import type { LaneName } from "../../application/Lane.ts"
 import {
   type BatchConsumer,
   BusRejected,
@@ -17,6 +18,8 @@ import {
   type Settlement
 } from "../../application/ports/MessageBus.ts"
 import { gatherBatch } from "../shared/GatherBatch.ts"
+import * as KeyLocks from "../shared/KeyLocks.ts"
+import * as LaneBuffer from "../shared/LaneBuffer.ts"
 
 const shopKinds = new Set(shopBoundKinds)
 
@@ -28,7 +31,8 @@ interface Held extends Delivery {
 }
 interface StepQueue {
   readonly step: Step
-  readonly queue: Queue.Queue<Held>
+  /** Live deliveries are handed over before any backfill one, as the lanes' partition queues do. */
+  readonly queue: LaneBuffer.LaneBuffer<Held>
   /** Messages waiting out a retry tier, by its delay. */
   readonly waiting: Map<number, number>
   consumers: number
@@ -60,7 +64,7 @@ export const makeWith = Effect.fnUntraced(function* (partitions: number) {
   let parkedCount = 0
 
   const declare = (step: Step) =>
-    Queue.unbounded<Held>().pipe(
+    LaneBuffer.make<Held>((held) => held.envelope.lane).pipe(
       Effect.map((queue) => {
         const existing = queues.get(step.name)
         if (existing !== undefined) return existing
@@ -79,7 +83,7 @@ export const makeWith = Effect.fnUntraced(function* (partitions: number) {
         return Effect.sync(() => void parkedCount++)
       case "Return": {
         const returned = { ...held, returns: held.returns + 1 }
-        if (returned.returns <= step.deliveryLimit) return Queue.offer(queue, returned).pipe(Effect.asVoid)
+        if (returned.returns <= step.deliveryLimit) return Effect.sync(() => queue.offer(returned))
         const reason = `delivery limit ${step.deliveryLimit} exceeded`
         return Queue.offer(deadLetters, { step: step.name, envelope: held.envelope, reason, firstFailedAt: held.firstFailedAt }).pipe(Effect.asVoid)
       }
@@ -93,7 +97,7 @@ export const makeWith = Effect.fnUntraced(function* (partitions: number) {
         const tier = (n: number) => target.waiting.set(settlement.delayMs, (target.waiting.get(settlement.delayMs) ?? 0) + n)
         return Effect.sync(() => tier(1)).pipe(
           Effect.andThen(Effect.sleep(settlement.delayMs)),
-          Effect.andThen(Queue.offer(queue, next)),
+          Effect.andThen(Effect.sync(() => queue.offer(next))),
           Effect.ensuring(Effect.sync(() => tier(-1))),
           Effect.forkIn(busScope),
           Effect.asVoid
@@ -102,20 +106,16 @@ export const makeWith = Effect.fnUntraced(function* (partitions: number) {
     }
   }
 
-  // One permit per partition index, as on RabbitMQ: a batch holds the permits of every index its
-  // messages fall in (taken in ascending order, so two batches never wait on each other), and a
-  // batch of another step on one of those indexes waits. Flows A and C of one pair never overlap.
-  const permits = Array.from({ length: partitions }, () => Semaphore.makeUnsafe(1))
-  const indexesOf = (step: Step, batch: ReadonlyArray<Held>) =>
-    [...new Set(batch.map(({ envelope }) => partitionOf(envelope.partitionKey ?? step.partitionKeyOf?.(envelope) ?? envelope.id, partitions)))].sort(
-      (a, b) => a - b
-    )
-  const holding = <A>(indexes: ReadonlyArray<number>, effect: Effect.Effect<A>): Effect.Effect<A> =>
-    indexes.reduceRight((inner, k) => (permits[k] as Semaphore.Semaphore).withPermits(1)(inner), effect)
+  // One lock per object key, as on RabbitMQ: a batch holds the keys of every message it has, and a
+  // batch of either lane or another step about one of them waits. Flows A and C of one pair never
+  // overlap.
+  const locks = KeyLocks.make()
+  const keysOf = (step: Step, batch: ReadonlyArray<Held>) =>
+    batch.map(({ envelope }) => envelope.partitionKey ?? step.partitionKeyOf?.(envelope) ?? envelope.id)
 
   // A batch consumer that dies is a crashed consumer: every delivery of the batch is returned.
   const handle = (target: StepQueue, batch: ReadonlyArray<Held>, onBatch: BatchConsumer) =>
-    holding(indexesOf(target.step, batch), onBatch(batch)).pipe(
+    locks.holding(keysOf(target.step, batch), onBatch(batch)).pipe(
       Effect.catchCause((cause) =>
         Effect.logError(`InMemoryBus: ${target.step.name} consumer died; returning its batch`, cause).pipe(
           Effect.as(batch.map((): Settlement => ({ _tag: "Return" })))
@@ -128,18 +128,19 @@ export const makeWith = Effect.fnUntraced(function* (partitions: number) {
     const target = yield* declare(step)
     const inFlight = yield* FiberSet.make<void>()
     // Take and hand-off are uninterruptible so stopping never drops a message between the two;
-    // one batch at a time, so at most `prefetch` deliveries are unsettled.
-    const intake = Effect.uninterruptibleMask((restore) =>
-      gatherBatch(target.queue, Math.max(1, step.prefetch), step.batchWindowMs ?? defaultBatchWindowMs, restore).pipe(
-        Effect.flatMap((batch) => FiberSet.run(inFlight, handle(target, batch, onBatch))),
-        Effect.flatMap((fiber) => restore(Fiber.await(fiber)))
-      )
-    ).pipe(Effect.forever)
-    const loop = yield* Effect.forkScoped(intake)
+    // one batch at a time per lane, so at most `prefetch` deliveries of each are unsettled.
+    const intake = (lane: LaneName) =>
+      Effect.uninterruptibleMask((restore) =>
+        target.queue.take(lane, Math.max(1, step.prefetch), step.batchWindowMs ?? defaultBatchWindowMs, restore).pipe(
+          Effect.flatMap((batch) => FiberSet.run(inFlight, handle(target, batch, onBatch))),
+          Effect.flatMap((fiber) => restore(Fiber.await(fiber)))
+        )
+      ).pipe(Effect.forever)
+    const loops = yield* Effect.forEach(["live", "backfill"] as const, (lane) => Effect.forkScoped(intake(lane)))
     target.consumers++
     yield* Effect.addFinalizer(() => Effect.sync(() => void target.consumers--))
     // Registered last, so it runs first on close: stop intake, then let in-flight work finish.
-    yield* Effect.addFinalizer(() => Fiber.interrupt(loop).pipe(Effect.andThen(FiberSet.awaitEmpty(inFlight))))
+    yield* Effect.addFinalizer(() => Fiber.interruptAll(loops).pipe(Effect.andThen(FiberSet.awaitEmpty(inFlight))))
   })
 
   const drainDeadLetters = <E>(record: (letters: ReadonlyArray<DeadLetter>) => Effect.Effect<void, E>) =>
@@ -165,7 +166,7 @@ export const makeWith = Effect.fnUntraced(function* (partitions: number) {
           new MessageBusError({ reason: new BusRejected({ message: `unroutable: no queue for ${[...new Set(unroutable.map((m) => m.type))].join(", ")}` }) })
         )
       }
-      for (const message of messages) for (const { queue } of bound(message.type)) Queue.offerUnsafe(queue, fresh({ ...message, attempt: 1 }))
+      for (const message of messages) for (const { queue } of bound(message.type)) queue.offer(fresh({ ...message, attempt: 1 }))
       return Effect.void
     })
 
@@ -174,12 +175,12 @@ export const makeWith = Effect.fnUntraced(function* (partitions: number) {
     if (target === undefined) {
       return Effect.fail(new MessageBusError({ reason: new BusRejected({ message: `no queue for step ${stepName}` }) }))
     }
-    return Queue.offer(target.queue, fresh({ ...message, attempt: 1 })).pipe(Effect.asVoid)
+    return Effect.sync(() => target.queue.offer(fresh({ ...message, attempt: 1 })))
   }
 
   const depths = Effect.sync(() => [
     ...[...queues.values()].flatMap(({ step, queue, waiting, consumers }) => [
-      { step: step.name, queue: "main", messages: Queue.sizeUnsafe(queue), consumers },
+      { step: step.name, queue: "main", messages: queue.size(), consumers },
       ...[...new Set(step.retryTiersMs)].map((delayMs) => ({
         step: step.name,
         queue: `retry-${delayMs}ms`,

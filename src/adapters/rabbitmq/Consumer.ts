@@ -2,27 +2,36 @@
 // (prefetch = one batch), manual acks, re-attached after reconnects. Deliveries of every held
 // partition are gathered into the step's batches, one batch at a time, so a replica holding many
 // partitions still hands the flow batches as large as one queue would (HubSpot calls are per
-// batch). A batch holds the permit of every partition index it touches, taken in ascending order:
-// a batch of another step on one of those indexes waits, never runs beside it.
+// batch). Each index has a queue per lane (issue 10), and each lane its own intake loop: a live
+// batch never waits for a backfill batch to be gathered or handled, and a backfill batch starts
+// only when no live delivery waits. A batch holds the keys of the objects it touches (KeyLocks,
+// shared by every step): a batch of either lane or another step about one of them waits.
 import type { Channel, ChannelModel } from "amqplib"
-import { Effect, Exit, Fiber, FiberSet, Queue, Scope, type Semaphore } from "effect"
+import { Effect, Exit, Fiber, FiberSet, Scope } from "effect"
+import type { LaneName } from "../../application/Lane.ts"
 import type { BatchConsumer, Delivery, MessageBusError, Settlement } from "../../application/ports/MessageBus.ts"
 import { defaultBatchWindowMs, type Step } from "../../application/Step.ts"
-import { gatherBatch } from "../shared/GatherBatch.ts"
+import type { KeyLocks } from "../shared/KeyLocks.ts"
+import * as LaneBuffer from "../shared/LaneBuffer.ts"
 import { type Attachment, keepAttached } from "./Attachment.ts"
 import { decode } from "./Codec.ts"
+import { keyOf } from "./Partitioner.ts"
 import type { Session } from "./Session.ts"
 import { type Publish, type Received, settleAll } from "./Settle.ts"
-import { declarePartition, type Names } from "./Topology.ts"
+import { declarePartition, lanes, type Names } from "./Topology.ts"
 
 interface Item extends Received {
   readonly delivery: Delivery
   /** The partition index the delivery came from. */
   readonly k: number
+  /** The lane of the queue it came from. */
+  readonly lane: LaneName
+  /** The object it is about (its partition key). */
+  readonly key: string
 }
 
 export interface StepConsumer {
-  /** Starts taking partition `k`'s deliveries into this step's batches. */
+  /** Starts taking partition `k`'s deliveries (both lanes' queues) into this step's batches. */
   readonly attach: (k: number) => Effect.Effect<void, MessageBusError>
   /**
    * Stops taking partition `k`: the batch in flight is settled; later deliveries, and those
@@ -33,7 +42,7 @@ export interface StepConsumer {
    * order (seen on RabbitMQ 3.10). Closing the channel is what hands over.
    */
   readonly release: (k: number) => Effect.Effect<void>
-  /** True while partition `k`'s channel is attached (as the active consumer or a standby). */
+  /** True while partition `k`'s channels are attached (as the active consumer or a standby). */
   readonly attached: (k: number) => boolean
 }
 
@@ -42,58 +51,57 @@ export const make = Effect.fn("RabbitMqBus.stepConsumer")(function* (
     readonly session: Session
     readonly publish: Publish
     readonly names: Names
-    readonly permits: ReadonlyArray<Semaphore.Semaphore>
+    readonly locks: KeyLocks
     /** Tracks an attachment for readiness for as long as the scope it is given lasts. */
     readonly track: (attachment: Attachment) => Effect.Effect<void, never, Scope.Scope>
   },
   step: Step,
   onBatch: BatchConsumer
 ) {
-  const { session, publish, names, permits } = deps
+  const { session, publish, names, locks } = deps
   const inFlight = yield* FiberSet.make<void>()
-  const buffer = yield* Queue.unbounded<Item>()
+  const buffer = yield* LaneBuffer.make<Item>((i) => i.lane)
   /** Deliveries taken and not settled yet, per partition: a release waits for 0. */
   const pending = new Map<number, number>()
   /** Partitions whose deliveries are taken. */
   const taking = new Set<number>()
-  const sources = new Map<number, { readonly scope: Scope.Closeable; readonly attachment: Attachment }>()
+  const sources = new Map<number, { readonly scope: Scope.Closeable; readonly attachments: ReadonlyArray<Attachment> }>()
   const bump = (k: number, by: number) => void pending.set(k, (pending.get(k) ?? 0) + by)
 
-  const holding = <A>(indexes: ReadonlyArray<number>, effect: Effect.Effect<A>): Effect.Effect<A> =>
-    indexes.reduceRight((inner, k) => (permits[k] as Semaphore.Semaphore).withPermits(1)(inner), effect)
-
   const handle = (batch: ReadonlyArray<Item>) =>
-    holding(
-      [...new Set(batch.map((i) => i.k))].sort((a, b) => a - b),
-      onBatch(batch.map((i) => i.delivery)).pipe(
-        Effect.catchCause((cause) =>
-          Effect.logError(`consumer of ${step.name} died; returning its batch`, cause).pipe(Effect.as(batch.map((): Settlement => ({ _tag: "Return" }))))
-        ),
-        Effect.flatMap((settlements) => settleAll({ publish, names, step }, batch, settlements)),
-        Effect.catchCause((cause) => Effect.logError(`settling on ${step.name} failed`, cause))
+    locks
+      .holding(
+        batch.map((i) => i.key),
+        onBatch(batch.map((i) => i.delivery)).pipe(
+          Effect.catchCause((cause) =>
+            Effect.logError(`consumer of ${step.name} died; returning its batch`, cause).pipe(Effect.as(batch.map((): Settlement => ({ _tag: "Return" }))))
+          ),
+          Effect.flatMap((settlements) => settleAll({ publish, names, step }, batch, settlements)),
+          Effect.catchCause((cause) => Effect.logError(`settling on ${step.name} failed`, cause))
+        )
       )
-    ).pipe(
-      Effect.ensuring(
-        Effect.sync(() => {
-          for (const i of batch) bump(i.k, -1)
-        })
+      .pipe(
+        Effect.ensuring(
+          Effect.sync(() => {
+            for (const i of batch) bump(i.k, -1)
+          })
+        )
       )
-    )
 
-  const open = (k: number) => async (model: ChannelModel) => {
+  const open = (k: number, lane: LaneName) => async (model: ChannelModel) => {
     const channel = await model.createChannel()
     channel.on("error", () => undefined)
-    // One batch per partition: a replica holding many partitions has many channels.
+    // One batch per partition and lane: a replica holding many partitions has many channels.
     await channel.prefetch(Math.max(1, step.prefetch))
-    await declarePartition(channel, names, step, k)
-    await channel.consume(names.partitionQueue(step.name, k), (message) => {
+    await declarePartition(channel, names, step, k, lane)
+    await channel.consume(names.partitionQueue(step.name, k, lane), (message) => {
       // null = the broker cancelled the consumer (queue deleted, node down): close and re-attach.
       if (message === null) return void channel.close().catch(() => undefined)
       // Released: left unacked, it goes back to the queue when the channel closes.
       if (!taking.has(k)) return
       bump(k, 1)
       const delivery = decode(message)
-      Queue.offerUnsafe(buffer, { channel, message, envelope: delivery.envelope, delivery, k })
+      buffer.offer({ channel, message, envelope: delivery.envelope, delivery, k, lane, key: keyOf(step, message, delivery) })
     })
     return channel
   }
@@ -105,12 +113,13 @@ export const make = Effect.fn("RabbitMqBus.stepConsumer")(function* (
       if (sources.has(k)) return
       taking.add(k)
       const scope = yield* Scope.make()
-      const attachment = yield* keepAttached(session, names.partitionQueue(step.name, k), open(k)).pipe(
-        Effect.tap(deps.track),
+      const attachments = yield* Effect.forEach(lanes, (lane) =>
+        keepAttached(session, names.partitionQueue(step.name, k, lane), open(k, lane)).pipe(Effect.tap(deps.track))
+      ).pipe(
         Scope.provide(scope),
         Effect.onError(() => Scope.close(scope, Exit.void))
       )
-      sources.set(k, { scope, attachment })
+      sources.set(k, { scope, attachments })
     })
 
   const release = (k: number) =>
@@ -118,11 +127,13 @@ export const make = Effect.fn("RabbitMqBus.stepConsumer")(function* (
       const source = sources.get(k)
       if (source === undefined) return
       taking.delete(k)
-      // The intake loop goes on: k's batch in flight settles, k's buffered deliveries are skipped.
+      // k's buffered deliveries are not handled (left unacked, they go back with the channel);
+      // the intake loop goes on and k's batch in flight settles.
+      for (const _ of buffer.remove((i) => i.k === k)) bump(k, -1)
       while ((pending.get(k) ?? 0) > 0) yield* Effect.sleep(5)
       sources.delete(k)
-      source.attachment.stop()
-      yield* closeChannel(source.attachment.current())
+      for (const attachment of source.attachments) attachment.stop()
+      yield* Effect.forEach(source.attachments, (attachment) => closeChannel(attachment.current()), { discard: true })
       yield* Scope.close(source.scope, Exit.void)
     })
 
@@ -135,21 +146,23 @@ export const make = Effect.fn("RabbitMqBus.stepConsumer")(function* (
     return kept
   }
 
-  // Take and hand-off are uninterruptible so stopping never drops a gathered batch.
-  const intake = Effect.uninterruptibleMask((restore) =>
-    gatherBatch(buffer, Math.max(1, step.prefetch), step.batchWindowMs ?? defaultBatchWindowMs, restore).pipe(
-      Effect.map(stillTaken),
-      Effect.flatMap((batch) =>
-        batch.length === 0 ? Effect.void : FiberSet.run(inFlight, handle(batch)).pipe(Effect.flatMap((fiber) => restore(Fiber.await(fiber))))
+  // Take and hand-off are uninterruptible so stopping never drops a gathered batch. One loop per
+  // lane, each one batch at a time.
+  const intake = (lane: LaneName) =>
+    Effect.uninterruptibleMask((restore) =>
+      buffer.take(lane, Math.max(1, step.prefetch), step.batchWindowMs ?? defaultBatchWindowMs, restore).pipe(
+        Effect.map(stillTaken),
+        Effect.flatMap((batch) =>
+          batch.length === 0 ? Effect.void : FiberSet.run(inFlight, handle(batch)).pipe(Effect.flatMap((fiber) => restore(Fiber.await(fiber))))
+        )
       )
-    )
-  ).pipe(Effect.forever)
-  const loop = yield* Effect.forkScoped(intake)
+    ).pipe(Effect.forever)
+  const loops = yield* Effect.forEach(lanes, (lane) => Effect.forkScoped(intake(lane)))
   // Closing the scope releases every partition (the loop still running settles what was taken),
   // then stops the loop.
   yield* Effect.addFinalizer(() =>
     Effect.forEach([...sources.keys()], release, { concurrency: "unbounded", discard: true }).pipe(
-      Effect.andThen(Fiber.interrupt(loop)),
+      Effect.andThen(Fiber.interruptAll(loops)),
       Effect.andThen(FiberSet.awaitEmpty(inFlight))
     )
   )
@@ -157,6 +170,6 @@ export const make = Effect.fn("RabbitMqBus.stepConsumer")(function* (
   return {
     attach: (k) => attach(k).pipe(Effect.onError(() => Effect.sync(() => void taking.delete(k)))),
     release,
-    attached: (k) => sources.get(k)?.attachment.current() !== undefined
+    attached: (k) => sources.get(k)?.attachments.every((attachment) => attachment.current() !== undefined) === true
   } satisfies StepConsumer
 })

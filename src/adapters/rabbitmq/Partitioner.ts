@@ -1,6 +1,7 @@
 // The partitioner hop (issue 12): competing consumers on a step's intake queue, on every replica,
-// move each message to the step's partition queue of its key, `<prefix>.step.<step>.p<k>`, and
-// ack it only once the broker confirmed the copy. A crash between the two leaves a duplicate in
+// move each message to the step's partition queue of its key and lane (issue 10),
+// `<prefix>.step.<step>.p<k>` for live and `….p<k>.backfill` for the backfill, and ack it only
+// once the broker confirmed the copy. A crash between the two leaves a duplicate in
 // the partition queue, which the flows absorb (at least once, never lost).
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib"
 import { Effect, Fiber, FiberSet, Queue, Schedule } from "effect"
@@ -62,6 +63,9 @@ export const copyTo = (queue: string, message: ConsumeMessage): Publication => {
   }
 }
 
+/** A delivery on its way to its partition: an undecodable one goes to the live lane (and is parked there). */
+type Moving = Received & { readonly key: string }
+
 // A short publishing outage is waited out (as settling does) before the batch goes back.
 const moveRetry = Schedule.exponential("100 millis", 2)
 
@@ -70,12 +74,12 @@ export const run = Effect.fn("RabbitMqBus.partitioner")(function* (
   step: Step
 ) {
   const { session, publish, names, partitions } = deps
-  const buffer = yield* Queue.unbounded<Received & { readonly key: string }>()
+  const buffer = yield* Queue.unbounded<Moving>()
   const inFlight = yield* FiberSet.make<void>()
   const tags = new WeakMap<Channel, string>()
 
-  const move = (batch: ReadonlyArray<Received & { readonly key: string }>) =>
-    publish(batch.map((r) => copyTo(names.partitionQueue(step.name, partitionOf(r.key, partitions)), r.message))).pipe(
+  const move = (batch: ReadonlyArray<Moving>) =>
+    publish(batch.map((r) => copyTo(names.partitionQueue(step.name, partitionOf(r.key, partitions), r.envelope.lane), r.message))).pipe(
       Effect.retry({ schedule: moveRetry, times: 7, while: (error) => error.isRetryable }),
       Effect.andThen(Effect.forEach(batch, ack, { discard: true })),
       Effect.catchCause((cause) =>

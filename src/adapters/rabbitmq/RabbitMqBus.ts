@@ -6,6 +6,7 @@ import { Effect, Layer, Semaphore } from "effect"
 import { isShopBound, shopBoundKinds } from "../../application/CommerceMessages.ts"
 import { type BatchConsumer, BusRejected, type DeadLetter, MessageBus, MessageBusError, type QueueDepth } from "../../application/ports/MessageBus.ts"
 import type { Envelope, OutgoingMessage, Step } from "../../application/Step.ts"
+import * as KeyLocks from "../shared/KeyLocks.ts"
 import type { Attachment } from "./Attachment.ts"
 import { encode, Headers } from "./Codec.ts"
 import { type Publication, publishConfirmed, unavailable } from "./ConfirmedPublish.ts"
@@ -13,7 +14,7 @@ import * as Consumer from "./Consumer.ts"
 import * as DeadLetters from "./DeadLetters.ts"
 import * as Partitioner from "./Partitioner.ts"
 import * as Session from "./Session.ts"
-import { declareShared, declareShopQueues, declareStep, names as namesFor } from "./Topology.ts"
+import { declareShared, declareShopQueues, declareStep, lanes, names as namesFor } from "./Topology.ts"
 
 export interface RabbitMqBusConfig {
   readonly url: string
@@ -97,12 +98,12 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
   )
 
   // Ownership of partition indexes (issue 12): each consumed step has one consumer, which takes
-  // the partition queues of the indexes owned. One permit per index: batches of different steps
-  // on one index (flows A and C of one pair) never run side by side.
+  // the partition queues (both lanes') of the indexes owned. One lock per object key, shared by
+  // every step and lane: batches about one object (flows A and C of one pair) never run side by side.
   const ownership = yield* Semaphore.make(1)
   const consumed = new Map<string, Consumer.StepConsumer>()
   const owned = new Set<number>(config.owned ?? Array.from({ length: partitions }, (_, k) => k))
-  const permits = Array.from({ length: partitions }, () => Semaphore.makeUnsafe(1))
+  const locks = KeyLocks.make()
   const deps = { session: consuming, publish: publishRaw, names }
 
   // A failed first attach (the connection dropped meanwhile, a declare refused) is retried a few
@@ -118,7 +119,7 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
       known.set(step.name, step)
       yield* Partitioner.run({ ...deps, partitions }, step).pipe(Effect.flatMap(tracked))
       // Its finalizer releases every index it holds, the batches taken settled first.
-      const consumer = yield* Consumer.make({ ...deps, permits, track: tracked }, step, onBatch)
+      const consumer = yield* Consumer.make({ ...deps, locks, track: tracked }, step, onBatch)
       yield* ownership.withPermits(1)(
         Effect.gen(function* () {
           consumed.set(step.name, consumer)
@@ -180,7 +181,10 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
         ...[...known.values()].flatMap((step) => [
           { step: step.name, queue: "main", name: names.stepQueue(step.name) },
           ...[...new Set(step.retryTiersMs)].map((delayMs) => ({ step: step.name, queue: `retry-${delayMs}ms`, name: names.tierQueue(step.name, delayMs) })),
-          ...Array.from({ length: partitions }, (_, k) => ({ step: step.name, queue: "partitions", name: names.partitionQueue(step.name, k) }))
+          // Both lanes' partition queues (issue 10) are summed into the one row.
+          ...Array.from({ length: partitions }, (_, k) =>
+            lanes.map((lane) => ({ step: step.name, queue: "partitions", name: names.partitionQueue(step.name, k, lane) }))
+          ).flat()
         ]),
         { step: undefined, queue: "parking", name: names.parking },
         { step: undefined, queue: "dead-letters", name: names.deadLetters }

@@ -1,5 +1,6 @@
 // The broker topology, derived from the Steps alone and declared idempotently (see docs/topology.md).
 import type { Channel } from "amqplib"
+import type { LaneName } from "../../application/Lane.ts"
 import type { Step } from "../../application/Step.ts"
 
 export interface Names {
@@ -12,8 +13,11 @@ export interface Names {
   readonly stepQueue: (step: string) => string
   /** The delay is in the name: changing a tier declares a new queue instead of a conflicting one. */
   readonly tierQueue: (step: string, delayMs: number) => string
-  /** Partition `k` of a step (issue 12): quorum, single active consumer; the partitioner fills it. */
-  readonly partitionQueue: (step: string, k: number) => string
+  /**
+   * Partition `k` of a step (issue 12) for one lane (issue 10): quorum, single active consumer;
+   * the partitioner fills it. Live is `P.step.S.p<k>`, the backfill lane `P.step.S.p<k>.backfill`.
+   */
+  readonly partitionQueue: (step: string, k: number, lane?: LaneName) => string
   /** The step of a step, tier or partition queue, for the x-death header. */
   readonly stepOf: (queue: string) => string | undefined
   /** The platform's durable queue for one kind of message (`tocommerce.user.upsert`). */
@@ -26,9 +30,9 @@ export const names = (prefix: string): Names => ({
   parking: `${prefix}.parking`,
   stepQueue: (step) => `${prefix}.step.${step}`,
   tierQueue: (step, delayMs) => `${prefix}.step.${step}.retry.${delayMs}ms`,
-  partitionQueue: (step, k) => `${prefix}.step.${step}.p${k}`,
+  partitionQueue: (step, k, lane = "live") => `${prefix}.step.${step}.p${k}${lane === "live" ? "" : `.${lane}`}`,
   shopQueue: (kind) => `${prefix}.${kind}`,
-  stepOf: (queue) => (queue.startsWith(`${prefix}.step.`) ? queue.slice(prefix.length + 6).replace(/\.(retry\.\d+ms|p\d+)$/, "") : undefined)
+  stepOf: (queue) => (queue.startsWith(`${prefix}.step.`) ? queue.slice(prefix.length + 6).replace(/\.(retry\.\d+ms|p\d+(\.backfill)?)$/, "") : undefined)
 })
 
 // Quorum + at-least-once dead-lettering: a message is removed only once its dead-letter target
@@ -53,13 +57,16 @@ export const declareShared = async (channel: Channel, n: Names): Promise<void> =
   await channel.assertQueue(n.deadLetters, { durable: true, arguments: { ...quorum, "x-delivery-limit": SHARED_DELIVERY_LIMIT, ...deadLetterTo(n.parking) } })
 }
 
+/** Every lane has its own partition queues: live work never queues behind the backfill's. */
+export const lanes: ReadonlyArray<LaneName> = ["live", "backfill"]
+
 /**
  * One partition queue of a step. Single active consumer: however many replicas attach to it
  * (two may briefly both think they own it), the broker delivers to one, and the next takes over
  * only once that one cancelled or its channel closed, its unacked messages requeued first.
  */
-export const declarePartition = async (channel: Channel, n: Names, step: Step, k: number): Promise<void> => {
-  await channel.assertQueue(n.partitionQueue(step.name, k), {
+export const declarePartition = async (channel: Channel, n: Names, step: Step, k: number, lane: LaneName = "live"): Promise<void> => {
+  await channel.assertQueue(n.partitionQueue(step.name, k, lane), {
     durable: true,
     arguments: { ...quorum, "x-single-active-consumer": true, "x-delivery-limit": step.deliveryLimit, ...deadLetterTo(n.deadLetters) }
   })
@@ -67,7 +74,7 @@ export const declarePartition = async (channel: Channel, n: Names, step: Step, k
 
 /**
  * Step (intake) queue, its bindings, one queue per retry tier (so a short tier never waits behind
- * a long one) and the step's partition queues.
+ * a long one) and the step's partition queues of each lane.
  */
 export const declareStep = async (channel: Channel, n: Names, step: Step, partitions: number): Promise<void> => {
   const queue = n.stepQueue(step.name)
@@ -82,7 +89,7 @@ export const declareStep = async (channel: Channel, n: Names, step: Step, partit
       arguments: { ...quorum, "x-message-ttl": delayMs, "x-delivery-limit": step.deliveryLimit, ...deadLetterTo(queue) }
     })
   }
-  for (let k = 0; k < partitions; k++) await declarePartition(channel, n, step, k)
+  for (let k = 0; k < partitions; k++) for (const lane of lanes) await declarePartition(channel, n, step, k, lane)
 }
 
 /**

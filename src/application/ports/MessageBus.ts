@@ -78,9 +78,11 @@ export class MessageBus extends Context.Service<
      * background until the scope closes. Deliveries are handed over in batches of up to
      * `step.prefetch`, gathered for `step.batchWindowMs`, and each is settled as `onBatch` says.
      * Closing the scope stops intake and lets the batch in flight finish and settle.
-     * Messages with one partition key (the envelope's `partitionKey`, else `step.partitionKeyOf`)
-     * reach `onBatch` in the order they were published, one batch at a time; batches of different
-     * steps whose messages share a partition index are never handled side by side.
+     * A batch holds one lane's messages (the envelope's `lane`), one batch at a time per lane:
+     * live batches never wait for backfill ones, and a backfill batch starts only while no live
+     * delivery waits. Messages with one partition key (the envelope's `partitionKey`, else
+     * `step.partitionKeyOf`) reach `onBatch` in the order they were published within a lane;
+     * batches (of any step or lane) sharing a partition key are never handled side by side.
      */
     readonly consume: (step: Step, onBatch: BatchConsumer) => Effect.Effect<void, MessageBusError, Scope.Scope>
     /**

@@ -24,6 +24,7 @@ export const metricDefinitions = {
   webhook_payloads_quarantined_total: { kind: "counter", help: "Signed payloads that did not decode, kept for a human", labels: [] },
   events_stored_total: { kind: "counter", help: "Webhook events stored in the inbox (duplicates excluded)", labels: [] },
   events_duplicate_total: { kind: "counter", help: "Webhook events already pending (redeliveries)", labels: [] },
+  events_echo_dropped_total: { kind: "counter", help: "Webhook events the CRM attributes to this app, dropped at intake (never stored)", labels: [] },
   outbox_published_total: { kind: "counter", help: "Inbox events published by the relay", labels: [] },
   outbox_lag_seconds: { kind: "histogram", help: "From an event's receipt to its publication by the relay", labels: [], buckets: lag },
   messages_consumed_total: { kind: "counter", help: "Deliveries handed to a step, by step and tier", labels: ["step", "tier"] },

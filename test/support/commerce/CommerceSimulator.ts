@@ -85,11 +85,11 @@ export const make = Effect.fn("CommerceSimulator.make")(function* (options: Opti
   let settings: Settings = { eventsCarry: options.eventsCarry ?? "payload", echoNoopUpdates: options.echoNoopUpdates ?? false }
 
   // Publish before storing, one operation at a time: a failed publish leaves nothing half done.
-  const run = (compute: (ctx: Ctx) => Plan) =>
+  const run = (compute: (ctx: Ctx) => Plan, answering?: Envelope) =>
     lock.withPermits(1)(
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const plan = yield* Effect.sync(() => compute({ ...settings, state, now }))
+        const plan = yield* Effect.sync(() => compute({ ...settings, state, now, ...(answering === undefined ? {} : { lane: answering.lane }) }))
         if (plan.messages.length > 0) yield* bus.publish(plan.messages)
         for (const e of plan.puts) state.put(e)
         published.push(...plan.messages)
@@ -104,7 +104,7 @@ export const make = Effect.fn("CommerceSimulator.make")(function* (options: Opti
         return Effect.fail(new StepFailure({ retryable: false, reason: `commerce platform cannot read ${envelope.type}` }))
       },
       onSome: (operation) =>
-        run(operation).pipe(
+        run(operation, envelope).pipe(
           Effect.tap((plan) => Effect.sync(() => log.push({ envelope, outcome: plan.outcome }))),
           Effect.tapError((error) => Effect.sync(() => log.push({ envelope, outcome: `failed: ${error.message}` }))),
           Effect.mapError(fromError),

@@ -2,6 +2,7 @@
 // a word on what happened (for `received()`). Planning is pure so a failed publish changes nothing.
 import type { CommerceEvent, IdsAssigned } from "../../../src/application/CommerceMessages.ts"
 import { routingKeys } from "../../../src/application/CommerceMessages.ts"
+import type { LaneName } from "../../../src/application/Lane.ts"
 import type { OutgoingMessage } from "../../../src/application/Step.ts"
 import type { CommerceEntity } from "../../../src/domain/CorrespondenceTable.ts"
 import type { PlatformState, SimEntity } from "./PlatformState.ts"
@@ -16,6 +17,11 @@ export interface Settings {
 export interface Ctx extends Settings {
   readonly state: PlatformState
   readonly now: number
+  /**
+   * The lane of the message being answered (the contract: what the platform sends because of one
+   * of our messages travels in that message's lane); live for the platform's own changes.
+   */
+  readonly lane?: LaneName
 }
 
 export interface Plan {
@@ -26,22 +32,22 @@ export interface Plan {
 
 export const ignored = (why: string): Plan => ({ puts: [], messages: [], outcome: `ignored: ${why}` })
 
-const message = (type: string, payload: unknown, now: number): OutgoingMessage => ({
+const message = (ctx: Ctx, type: string, payload: unknown): OutgoingMessage => ({
   id: crypto.randomUUID(),
   type,
   payload,
-  occurredAt: now,
-  lane: "live"
+  occurredAt: ctx.now,
+  lane: ctx.lane ?? "live"
 })
 
 export const event = (ctx: Ctx, e: SimEntity, action: "created" | "updated" | "deleted"): OutgoingMessage => {
   const body: CommerceEvent = { id: e.id, occurredAt: ctx.now, ...(ctx.eventsCarry === "payload" ? { payload: e.record } : {}) }
-  return message(routingKeys.commerceEvent(e.entity, action), body, ctx.now)
+  return message(ctx, routingKeys.commerceEvent(e.entity, action), body)
 }
 
 export const idsAssigned = (ctx: Ctx, e: SimEntity, crmId: string): OutgoingMessage => {
   const body: IdsAssigned = { entity: e.entity, crmId, commerceId: e.id }
-  return message(routingKeys.commerceIds, body, ctx.now)
+  return message(ctx, routingKeys.commerceIds, body)
 }
 
 export const iso = (now: number): string => new Date(now).toISOString()

@@ -47,11 +47,8 @@ export class LinkIndex {
   }
 }
 
-/**
- * The CRM attributes the change to our own app: triage drops it whatever the store holds, and the
- * webhook intake does not store it (every record a backfill writes comes back as several).
- */
-export const attributedToUs = (change: CrmChange) => change.origin === "us" && change.kind !== "merge"
+/** The CRM attributes the change to our own app: triage drops it whatever the store holds. */
+const attributedToUs = (change: CrmChange) => change.origin === "us" && change.kind !== "merge"
 
 /**
  * Round 1: what to load before anything is read from HubSpot. Changes attributed to us ask for

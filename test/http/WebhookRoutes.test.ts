@@ -68,20 +68,6 @@ describe("signed deliveries", () => {
     expect(await pending()).toBe(1)
   })
 
-  test("changes HubSpot attributes to our own app are acknowledged and not stored, merges excepted; another app's are stored", async () => {
-    const { post, pending } = await setup()
-    const ours = { changeSource: "INTEGRATION", sourceId: "9" }
-    const body = JSON.stringify([
-      event(1, ours),
-      event(2, { ...ours, subscriptionType: "contact.creation", propertyName: undefined, propertyValue: undefined }),
-      event(3, { ...ours, subscriptionType: "contact.merge", primaryObjectId: 503, mergedObjectIds: [504] }),
-      event(4, { changeSource: "INTEGRATION", sourceId: "77" })
-    ])
-    const response = await post(body, v3(body))
-    expect(await response.json()).toMatchObject({ stored: 2, ignored: 2 })
-    expect(await pending()).toBe(2)
-  })
-
   test("subscriptions the sync does not follow are acknowledged and ignored; orders come as object.* 0-123", async () => {
     const { post, pending } = await setup()
     const body = JSON.stringify([event(1, { subscriptionType: "deal.creation" }), event(2, { subscriptionType: "object.creation", objectTypeId: "0-123" })])

@@ -5,7 +5,6 @@ import { bodyLimit } from "hono/body-limit"
 import { Metrics } from "../../application/ports/Metrics.ts"
 import type { StoreError } from "../../application/ports/StoreError.ts"
 import type { QuarantinedPayload, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
-import { attributedToUs } from "../../application/TriageCrmChanges.ts"
 import type { CrmChange } from "../../domain/CrmChange.ts"
 import { type SignedRequest, verify } from "./HubSpotSignature.ts"
 import { HubSpotWebhookEvent, toCrmChange } from "./HubSpotWebhookEvent.ts"
@@ -57,8 +56,7 @@ const sortEvents = (events: ReadonlyArray<unknown>): Sorted => {
     if (Result.isFailure(decoded)) bad.push({ event, index, reason: `event ${index} is not a HubSpot event: ${decoded.failure.message}` })
     else {
       const change = toCrmChange(decoded.success)
-      // Our own writes coming back: flow A would drop them; kept out of the inbox, the relay and the bus.
-      if (change === undefined || attributedToUs(change)) ignored++
+      if (change === undefined) ignored++
       else changes.push(change)
     }
   })

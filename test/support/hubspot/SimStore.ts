@@ -31,13 +31,6 @@ export class SimStore {
   associations = new Map<string, AssociationEdge>()
   private nextId = 100_001
   private listeners: Array<(c: SimChange) => void> = []
-  /**
-   * Ids of objects that held a property value at some point, by type, name and value: a lookup
-   * by value (an upsert's idProperty, a unique-value check) checks these few instead of sorting
-   * every object per input, which made a batch upsert cost seconds once the portal held 10 000
-   * contacts. Kept from the change stream every mutation emits; entries are checked on use.
-   */
-  private held = new Map<string, Set<string>>()
 
   constructor(private readonly clock: () => number = Date.now) {
     this.reset()
@@ -47,7 +40,6 @@ export class SimStore {
     const now = this.nowIso()
     this.objects.clear()
     this.associations.clear()
-    this.held.clear()
     this.nextId = 100_001
     for (const t of allTypes) {
       this.properties.set(t, defaultProperties(t, now))
@@ -60,31 +52,7 @@ export class SimStore {
   }
 
   emit(change: SimChange): void {
-    this.remember(change)
     for (const l of this.listeners) l(change)
-  }
-
-  private valueKey(t: ObjectType, name: string, value: string): string {
-    return `${t}\u0000${name}\u0000${name === "email" ? value.toLowerCase() : value}`
-  }
-
-  private hold(t: ObjectType, id: string, name: string, value: string): void {
-    const key = this.valueKey(t, name, value)
-    const ids = this.held.get(key)
-    if (ids === undefined) this.held.set(key, new Set([id]))
-    else ids.add(id)
-  }
-
-  private holdAll(id: string): void {
-    const obj = this.objects.get(id)
-    if (obj !== undefined) for (const [name, value] of Object.entries(obj.properties)) this.hold(obj.objectType, id, name, value)
-  }
-
-  // A creation or a merge may set several properties at once (a merge fills the primary's blanks).
-  private remember(change: SimChange): void {
-    if (change.kind === "creation") this.holdAll(change.id)
-    else if (change.kind === "merge") this.holdAll(change.primaryId)
-    else if (change.kind === "propertyChange") this.hold(change.objectType, change.id, change.name, change.value)
   }
 
   now(): number {
@@ -125,17 +93,12 @@ export class SimStore {
     return found !== undefined && found.objectType === t && !found.archived ? found : undefined
   }
 
-  /** The live object of the lowest id holding the value (emails compare case-insensitively). */
   findByValue(t: ObjectType, name: string, value: string): CrmObject | undefined {
     const wanted = name === "email" ? value.toLowerCase() : value
-    let found: CrmObject | undefined
-    for (const id of this.held.get(this.valueKey(t, name, value)) ?? []) {
-      const o = this.objects.get(id)
-      const v = o?.properties[name]
-      if (o === undefined || o.objectType !== t || o.archived || o.mergedInto !== undefined || v === undefined) continue
-      if ((name === "email" ? v.toLowerCase() : v) === wanted && (found === undefined || Number(o.id) < Number(found.id))) found = o
-    }
-    return found
+    return this.objectsOf(t).find((o) => {
+      const v = o.properties[name]
+      return v !== undefined && (name === "email" ? v.toLowerCase() : v) === wanted
+    })
   }
 
   edgeKey(fromType: ObjectType, fromId: string, toType: ObjectType, toId: string): string {

@@ -49,6 +49,8 @@ const commerceEnvelope = (jobId: string, entity: CommerceEntity, id: string, now
 
 /** The most ids one source call returns: a page of more is gathered from several calls. */
 export const LIST_LIMIT = 100
+/** The shop's id list answers up to 1 000 a call: a page of 500 is one call, not five in turn. */
+export const SHOP_LIST_LIMIT = 1000
 
 interface Listed {
   readonly envelopes: ReadonlyArray<Envelope>
@@ -60,12 +62,17 @@ interface Listed {
  * page larger than one list call hands the flow one big batch (its reads still go 100 a call),
  * which spreads the page's fixed costs (store round trips, publish confirms) over more records.
  */
-const gather = <E, R>(size: number, after: string | undefined, list: (after: string | undefined, limit: number) => Effect.Effect<Listed, E, R>) =>
+const gather = <E, R>(
+  size: number,
+  after: string | undefined,
+  list: (after: string | undefined, limit: number) => Effect.Effect<Listed, E, R>,
+  perCall: number = LIST_LIMIT
+) =>
   Effect.gen(function* () {
     const envelopes: Array<Envelope> = []
     let next = after
     do {
-      const listed = yield* list(next, Math.min(LIST_LIMIT, size - envelopes.length))
+      const listed = yield* list(next, Math.min(perCall, size - envelopes.length))
       envelopes.push(...listed.envelopes)
       next = listed.next
     } while (next !== undefined && envelopes.length < size)
@@ -103,11 +110,15 @@ const commercePage = Effect.fnUntraced(function* (job: BackfillJob, entity: Comm
     ...(d.modifiedUntil === undefined ? {} : { createdTo: new Date(d.modifiedUntil).toISOString() })
   }
   const api = yield* CommerceApi
-  return yield* gather(d.pageSize, after, (cursor, limit) =>
-    Effect.map(api.listIds(entity, filter, cursor, limit), (listed) => ({
-      envelopes: listed.ids.map((id) => commerceEnvelope(job.id, entity, id, now, page)),
-      next: listed.next
-    }))
+  return yield* gather(
+    d.pageSize,
+    after,
+    (cursor, limit) =>
+      Effect.map(api.listIds(entity, filter, cursor, limit), (listed) => ({
+        envelopes: listed.ids.map((id) => commerceEnvelope(job.id, entity, id, now, page)),
+        next: listed.next
+      })),
+    SHOP_LIST_LIMIT
   )
 })
 

@@ -213,14 +213,24 @@ export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | Id
     ],
     { concurrency: "unbounded" }
   )
-  const settled = settle(plan, echoes, coalesced.deletions, { updates, upserts }, refusalOf, now)
-  // When our updates landed: a flow A read begun before then may show the older values (issue 9 #10).
-  const landed = crmWritesLanded([...appliedIds(updates), ...appliedIds(upserts)], yield* Clock.currentTimeMillis)
-  if (settled.ledger.length + landed.length > 0) yield* ledger.record([...settled.ledger, ...landed]).pipe(Effect.withSpan("store.recordLedger"))
-  if (settled.crmSnapshots.length > 0) yield* snapshots.saveCrm(settled.crmSnapshots).pipe(Effect.withSpan("store.saveCrm"))
-  // Linked only once HubSpot took the id, so a refused write leaves no link to a dead record.
-  if (settled.links.length > 0) yield* idLinks.link(settled.links).pipe(Effect.withSpan("store.link"))
-  const associationRefusals = settled.associations.length > 0 ? yield* refusedAlone(settled.associations, crm.associate) : []
+  // When our writes landed: a flow A read begun before then may show the older values (issue 9 #10).
+  // What HubSpot created is recorded at that time too, so each record's entries are one document.
+  const answeredAt = yield* Clock.currentTimeMillis
+  const settled = settle(plan, echoes, coalesced.deletions, { updates, upserts }, refusalOf, answeredAt)
+  const landed = crmWritesLanded([...appliedIds(updates), ...appliedIds(upserts)], answeredAt)
+  // Links already stored as they are cost nothing; the rest only once HubSpot took the id, so a
+  // refused write leaves no link to a dead record.
+  const newLinks = settled.links.filter((l) => links.get(entityKey(l.entity, l.commerceId)) !== l.crmId)
+  // What HubSpot's answers mean, recorded at once: none of these depends on another.
+  const [, , , associationRefusals] = yield* Effect.all(
+    [
+      when(settled.ledger.length + landed.length > 0, ledger.record([...settled.ledger, ...landed]).pipe(Effect.withSpan("store.recordLedger")), undefined),
+      when(settled.crmSnapshots.length > 0, snapshots.saveCrm(settled.crmSnapshots).pipe(Effect.withSpan("store.saveCrm")), []),
+      when(newLinks.length > 0, idLinks.link(newLinks).pipe(Effect.withSpan("store.link")), undefined),
+      when(settled.associations.length > 0, refusedAlone(settled.associations, crm.associate), [])
+    ],
+    { concurrency: "unbounded" }
+  )
   if (settled.publish.length > 0) yield* (yield* MessageBus).publish(settled.publish)
   // A refused archive or association fails its own message only, and leaves its shop version
   // unremembered so that a replay does it again.

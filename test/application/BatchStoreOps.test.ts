@@ -8,6 +8,7 @@ import { routingKeys } from "../../src/application/CommerceMessages.ts"
 import { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
 import { Crm } from "../../src/application/ports/Crm.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
+import { WriteLedger } from "../../src/application/ports/WriteLedger.ts"
 import type { Envelope, OutgoingMessage } from "../../src/application/Step.ts"
 import { syncCommerceEvents } from "../../src/application/SyncCommerceEvents.ts"
 import { syncCrmChanges } from "../../src/application/SyncCrmChanges.ts"
@@ -77,17 +78,58 @@ describe("store operations and HubSpot calls per batch", () => {
       const user = aUser({ id: `u${i}`, email: `u${i}@example.com` })
       return envelope(i, routingKeys.commerceEvent("user", "created"), { id: `u${i}`, occurredAt: 1, payload: user })
     })
-    const results = await Effect.runPromise(syncCommerceEvents(messages).pipe(Effect.provide(layer)))
+    const { results, counts, entries } = await Effect.runPromise(
+      Effect.gen(function* () {
+        const results = yield* syncCommerceEvents(messages)
+        const counts = counter.counts()
+        const created = published.filter((m) => m.type === routingKeys.crmIds).map((m) => (m.payload as { readonly crmId: string }).crmId)
+        const entries = yield* (yield* WriteLedger).find(
+          created.map((id) => ({ side: "crm" as const, objectKey: `contact:${id}` })),
+          0
+        )
+        return { results, counts, entries }
+      }).pipe(Effect.provide(layer))
+    )
     expect(results.every((r) => r === undefined)).toBe(true)
     expect(published.filter((m) => m.type === routingKeys.crmIds)).toHaveLength(BATCH)
+    // What HubSpot created and when it landed carry one time, so a record's entries are one stored document.
+    expect(new Set(entries.map((e) => e.objectKey)).size).toBe(BATCH)
+    expect(entries.every((e) => e.expiresAt === entries[0]?.expiresAt)).toBe(true)
     expect(crm.calls.upsert).toBe(1)
     expect(crm.calls.read).toBe(0)
-    expect(counter.counts()).toEqual({
+    expect(counts).toEqual({
       "Snapshots.getCommerce": 1,
       "IdLinks.find": 1,
       "WriteLedger.record": 1,
       "Snapshots.saveCrm": 1,
       "IdLinks.link": 1,
+      "Snapshots.saveCommerce": 1
+    })
+  })
+
+  test(`flow C: ${BATCH} changes to linked users write no link again`, async () => {
+    const { crm, counter, layer } = await Effect.runPromise(harness)
+    const event = (i: number, action: "created" | "updated", over: Record<string, unknown>) => {
+      const user = aUser({ id: `u${i}`, email: `u${i}@example.com`, ...over })
+      return envelope(i, routingKeys.commerceEvent("user", action), { id: `u${i}`, occurredAt: 1, payload: user })
+    }
+    const ids = Array.from({ length: BATCH }, (_, i) => i)
+    const results = await Effect.runPromise(
+      Effect.gen(function* () {
+        yield* syncCommerceEvents(ids.map((i) => event(i, "created", {})))
+        counter.reset()
+        return yield* syncCommerceEvents(ids.map((i) => event(i, "updated", { firstName: `New${i}`, updatedAt: "2024-05-02T10:00:00.000Z" })))
+      }).pipe(Effect.provide(layer))
+    )
+    expect(results.every((r) => r === undefined)).toBe(true)
+    expect(crm.calls.update).toBe(1)
+    expect(counter.counts()).toEqual({
+      "Snapshots.getCommerce": 1,
+      "IdLinks.find": 1,
+      "WriteLedger.find": 1,
+      "Snapshots.getCrm": 1,
+      "WriteLedger.record": 2,
+      "Snapshots.saveCrm": 1,
       "Snapshots.saveCommerce": 1
     })
   })

@@ -47,11 +47,14 @@ describeMongo("Mongo store ports: round trips per call", (url) => {
     expect(await trips(s.getCommerce(ids.map((id) => ({ entity: "user" as const, id }))))).toBe(1)
   })
 
-  // A lookup is one query per entity and side asked, sent together (no server pushes an $or down
-  // to its index), whatever the number of ids.
-  test("id links: find 1 per entity and side, link those + 1, repoint at most 4", async () => {
+  // A find is one query per entity and side, sent at once (no server pushes an $or down to the index).
+  test("id links: find 1 per entity and side, new links 1 (3 when stored already: the insert, then both sides' finds at once), repoint at most 4", async () => {
     const l = await build(MongoIdLinks.make(db))
-    expect(await trips(l.link(ids.map((id) => ({ entity: "user" as const, crmId: `c${id}`, commerceId: `u${id}` }))))).toBe(3)
+    const pairs = (crm: string) => ids.map((id) => ({ entity: "user" as const, crmId: `${crm}${id}`, commerceId: `u${id}` }))
+    expect(await trips(l.link(pairs("c")))).toBe(1)
+    expect(await trips(l.link(pairs("c")))).toBe(3)
+    expect(await trips(l.link(pairs("m")))).toBeLessThanOrEqual(5)
+    expect(await trips(l.find({ crmIds: ids.map((id) => ({ entity: "user" as const, id: `c${id}` })) }))).toBe(1)
     expect(await trips(l.find({ crmIds: ids.map((id) => ({ entity: "user" as const, id: `c${id}` })), commerceIds: [{ entity: "business", id: "b" }] }))).toBe(
       2
     )

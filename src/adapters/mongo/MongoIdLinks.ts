@@ -14,9 +14,13 @@ type LinkDoc = IdLink
 
 const attempts = 5
 
-const idsByEntity = (keys: ReadonlyArray<LinkKey>): ReadonlyMap<CommerceEntity, ReadonlyArray<string>> => {
-  const grouped = new Map<CommerceEntity, Array<string>>()
-  for (const { entity, id } of keys) grouped.set(entity, [...(grouped.get(entity) ?? []), id])
+const idsByEntity = (keys: ReadonlyArray<LinkKey>): ReadonlyMap<CommerceEntity, ReadonlySet<string>> => {
+  const grouped = new Map<CommerceEntity, Set<string>>()
+  for (const { entity, id } of keys) {
+    const ids = grouped.get(entity)
+    if (ids === undefined) grouped.set(entity, new Set([id]))
+    else ids.add(id)
+  }
   return grouped
 }
 
@@ -47,13 +51,25 @@ const lastPairings = (links: ReadonlyArray<IdLink>): ReadonlyArray<IdLink> => {
   return kept
 }
 
+const insertAll = async (links: Collection<LinkDoc>, pending: ReadonlyArray<IdLink>): Promise<ReadonlyArray<IdLink>> => {
+  if (pending.length === 0) return []
+  const lost = await duplicatesOf(() =>
+    links.insertMany(
+      pending.map((l) => ({ entity: l.entity, crmId: l.crmId, commerceId: l.commerceId })),
+      { ordered: false }
+    )
+  )
+  return pending.filter((_, i) => lost.has(i))
+}
+
 /**
- * Links already stored exactly as wanted cost one read and nothing else (flow C re-links every
- * event it applies); only pairings that conflict with a wanted link are deleted, so a reader never
- * sees an unchanged link missing.
+ * Inserted first: new pairings (a record's first link, a backfill's) cost one round trip. Those
+ * that collide with a stored link are read: a link already stored exactly as wanted costs nothing
+ * more; only pairings that conflict with a wanted link are deleted, so a reader never sees an
+ * unchanged link missing; then they are inserted again.
  */
 const relinkAll = async (links: Collection<LinkDoc>, wanted: ReadonlyArray<IdLink>) => {
-  let pending = lastPairings(wanted)
+  let pending = await insertAll(links, lastPairings(wanted))
   for (let attempt = 0; attempt < attempts && pending.length > 0; attempt++) {
     const keys = (side: "crmId" | "commerceId") => pending.map((l) => ({ entity: l.entity, id: l[side] }))
     const existing = await findMatching(links, matching(keys("crmId"), keys("commerceId")))
@@ -61,13 +77,7 @@ const relinkAll = async (links: Collection<LinkDoc>, wanted: ReadonlyArray<IdLin
     if (pending.length === 0) return
     const stale = existing.filter((d) => pending.some((l) => l.entity === d.entity && (l.crmId === d.crmId || l.commerceId === d.commerceId)))
     if (stale.length > 0) await links.deleteMany({ _id: { $in: stale.map((d) => d._id) } })
-    const lost = await duplicatesOf(() =>
-      links.insertMany(
-        pending.map((l) => ({ entity: l.entity, crmId: l.crmId, commerceId: l.commerceId })),
-        { ordered: false }
-      )
-    )
-    pending = pending.filter((_, i) => lost.has(i))
+    pending = await insertAll(links, pending)
   }
   if (pending.length > 0) throw new RaceLost(`${pending.length} links kept colliding with concurrent links`)
 }

@@ -53,7 +53,10 @@ export interface Simulator {
   /** Every entity, deleted ones included, in id order. */
   readonly state: () => Readonly<Record<CommerceEntity, ReadonlyArray<SimEntity>>>
   readonly find: (entity: CommerceEntity, id: string) => SimEntity | undefined
-  /** Every delivery of a `tocommerce.*` message, retries included, with what it did. */
+  /**
+   * Every delivery of a `tocommerce.*` message, retries included, with what it did: the log
+   * itself, not a copy (a bench polls it every few ms while it grows), so read it at once.
+   */
   readonly received: () => ReadonlyArray<Received>
   readonly published: () => ReadonlyArray<OutgoingMessage>
   /** Waits (real time) until `count` deliveries were handled; dies after `timeoutMs`. */
@@ -151,7 +154,7 @@ export const make = Effect.fn("CommerceSimulator.make")(function* (options: Opti
     deletePurchase: (id) => remove("purchase", id),
     state: () => Object.fromEntries(entities.map((entity) => [entity, state.list(entity)])) as Record<CommerceEntity, ReadonlyArray<SimEntity>>,
     find: (entity, id) => state.get(entity, id),
-    received: () => [...log],
+    received: () => log,
     published: () => [...published],
     awaitReceived,
     configure: (partial) => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe } from "bun:test"
+import { afterAll, afterEach, beforeAll, describe } from "bun:test"
 import * as RabbitMqBus from "../../src/adapters/rabbitmq/RabbitMqBus.ts"
 import { messageBusContract } from "../contract/MessageBus.contract.ts"
 import { makeTestBroker, skipAmqp, type TestBroker } from "../support/amqp/AmqpTestBroker.ts"
@@ -11,6 +11,8 @@ describe.skipIf(skipAmqp)("RabbitMqBus (real broker)", () => {
     broker = await makeTestBroker()
   }, 60_000)
   afterAll(() => broker?.dispose(), 60_000)
+  // Each test declares a whole topology under its prefix: drop it once the test is over.
+  afterEach(() => broker?.deleteQueues(`t${run}.`), 60_000)
 
   messageBusContract("RabbitMqBus", () => {
     if (broker === undefined) throw new Error("broker not ready")

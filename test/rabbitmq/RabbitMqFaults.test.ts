@@ -1,5 +1,5 @@
 // Faults only a real broker can show: tier isolation, poison messages, refused publishes, lost connections.
-import { afterAll, beforeAll, describe, expect, it } from "bun:test"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test"
 import amqp from "amqplib"
 import { Effect, Fiber, Schedule } from "effect"
 import * as RabbitMqBus from "../../src/adapters/rabbitmq/RabbitMqBus.ts"
@@ -36,6 +36,8 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
     broker = await makeTestBroker()
   }, 60_000)
   afterAll(() => broker?.dispose(), 60_000)
+  // Each test declares a whole topology under its prefix: drop it once the test is over.
+  afterEach(() => broker?.deleteQueues(`f${counter}.`), 60_000)
 
   it("climbs every tier then parks, and a short-tier retry never waits behind a long-tier one", () => {
     const t = setup()

@@ -24,6 +24,13 @@ export interface TestBroker {
   readonly vhost: string
   /** Forces every client connection of this vhost closed, as a broker restart would. */
   readonly closeConnections: () => void
+  /**
+   * Deletes the queues whose names start with `prefix` (a finished test's). Every partition is a
+   * quorum queue, a Raft server of its own on the broker: a file whose tests each declare a whole
+   * topology left hundreds of them alive until the vhost went, and the shared broker then stalled
+   * for tens of seconds (no new connection within 10 s) late in the file.
+   */
+  readonly deleteQueues: (prefix: string) => Promise<void>
   readonly dispose: () => void
 }
 
@@ -42,6 +49,20 @@ export const makeTestBroker = async (): Promise<TestBroker> => {
     url,
     vhost,
     closeConnections: () => void rabbitmqctl("close_all_connections", "--vhost", vhost, "test"),
+    deleteQueues: async (prefix) => {
+      const names = rabbitmqctl("list_queues", "-p", vhost, "name", "--no-table-headers", "--quiet")
+        .split("\n")
+        .map((n) => n.trim())
+        .filter((n) => n.startsWith(prefix))
+      if (names.length === 0) return
+      const connection = await amqp.connect(url)
+      try {
+        const channel = await connection.createChannel()
+        await Promise.all(names.map((name) => channel.deleteQueue(name)))
+      } finally {
+        await connection.close().catch(() => undefined)
+      }
+    },
     dispose: () => void rabbitmqctl("delete_vhost", vhost)
   }
 }

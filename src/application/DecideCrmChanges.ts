@@ -39,6 +39,22 @@ export const neighbourKeys = (wanted: ReadonlyArray<Wanted>, records: ReadRecord
     return item === undefined ? [] : neighboursOf(item)
   })
 
+/**
+ * Round 2 when known parents stay unread (a backfill's pages): the neighbours to read, leaving out
+ * each parent (a link target) whose shop id the stored links know. The shop holds such a parent
+ * (its id came from the shop), so the record is sent with a confirmed link and nothing about the
+ * parent travels: reading it would cost a read and its associations per page for a record that
+ * its own page already synced. A parent with no known shop id is read as before, so a record
+ * linked to it is remembered with the link pending (issue 9) exactly as in live sync.
+ */
+export const neighboursToRead = (wanted: ReadonlyArray<Wanted>, records: ReadRecords, links: LinkIndex) =>
+  wanted.flatMap((w) => {
+    const item = records.get(objectKey(w.type, w.id))
+    if (item === undefined) return []
+    const known = linkTargets(item).filter((t) => links.commerceId(t.entity, t.crmId) !== undefined)
+    return neighboursOf(item).filter((n) => !known.some((t) => t.crmId === n.id && crmTypeOf[t.entity] === n.type))
+  })
+
 /** The record with what the platform needs alongside it, parents first (missing ones left out). */
 const around = (w: Wanted, records: ReadRecords): ReadonlyArray<CrmRecord> => {
   const item = records.get(objectKey(w.type, w.id))

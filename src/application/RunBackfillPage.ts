@@ -67,7 +67,7 @@ const failuresOf = Effect.fnUntraced(function* <R>(handler: BatchHandler<R>, env
 const reasonOf = (f: StepFailure) => (f.reason.length > 100 ? `${f.reason.slice(0, 99)}…` : f.reason)
 
 export const runBackfillPage = Effect.fn("runBackfillPage")(
-  /** `listed`: the page's source, when the runner listed it ahead (while the previous page ran). */
+  /** `listed`: the page's source when the caller listed it (the runner lists a page ahead). */
   function* (job: BackfillJob, cursor: string | undefined, page: number, listed?: SourcePage) {
     const source = listed ?? (yield* sourcePage(job, cursor, page, yield* Clock.currentTimeMillis).pipe(Effect.withSpan("backfill.sourcePage")))
     const counts: Tally = { records: source.envelopes.length }

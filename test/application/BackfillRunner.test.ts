@@ -83,9 +83,12 @@ const harness = <A, E>(
     ) as Effect.Effect<A, E>
   )
 
+/** Passes of one runner (its page sizes and pages listed ahead kept from pass to pass), until none ran a page. */
 const drain = (holder: string) =>
   Effect.gen(function* () {
-    for (let i = 0; i < 50; i++) if (!(yield* runOnce(runner(holder)))) return i
+    const sizes = new Map<string, number>()
+    const ahead = new Map()
+    for (let i = 0; i < 50; i++) if (!(yield* runOnce(runner(holder), sizes, ahead))) return i
     return 50
   })
 
@@ -122,6 +125,36 @@ test("a CRM → commerce job runs 250 companies in 3 pages through flow A, in th
   expect(new Set(out.lanes)).toEqual(new Set(["backfill"]))
   // The pages' list calls returned the records whole: flow A read none of them again.
   expect(out.reads).toBe(0)
+})
+
+test("the next page is listed while the page before runs through the flow, and is not listed again when its turn comes", async () => {
+  const lists: Array<{ readonly after: string | undefined; readonly publishedBefore: number }> = []
+  let published: Array<OutgoingMessage> = []
+  const out = await harness(
+    (h) =>
+      Effect.gen(function* () {
+        published = h.published
+        yield* seedCompanies(h.crm, 250)
+        yield* (yield* BackfillJobs).create([aJob("ahead")])
+        yield* drain("a")
+        return { progress: yield* (yield* BackfillJobs).progress(["ahead"]), upserts: published.filter((m) => m.type === "tocommerce.business.upsert").length }
+      }),
+    {
+      crm: (crm) =>
+        Crm.of({
+          ...crm,
+          list: (type, range) =>
+            Effect.andThen(
+              Effect.sync(() => lists.push({ after: range.after, publishedBefore: published.length })),
+              crm.list(type, range)
+            )
+        })
+    }
+  )
+  expect(out.progress).toMatchObject([{ page: 2, cursor: undefined, counts: { records: 250, synced: 250 } }])
+  expect(out.upserts).toBe(250)
+  // Three pages, three lists: page 1 was listed before page 0 published anything, page 2 before page 1 did.
+  expect(lists.map((l) => l.publishedBefore)).toEqual([0, 0, 100])
 })
 
 test("companies and contacts in one job: each contact is read and sent once, in its own page, with its company's link", async () => {

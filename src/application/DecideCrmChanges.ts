@@ -264,6 +264,11 @@ export const decideUpserts = (wanted: ReadonlyArray<Wanted>, loaded: Loaded): De
     const clears = resolved && verdict._tag === "skip" && before.version === item.record.updatedAt
     return { item, verdict, remembered, pending: unconfirmed.length > 0, clears }
   }
+  // A backfill record is not held back by a neighbour read while a write of ours to it may be
+  // landing (a company page's id write-backs still in flight when its contacts' page runs): a page
+  // runs once, so the record would be parked. The neighbour is not sent (stale); its own page or
+  // message syncs it, and the record goes with its link pending while the neighbour's id is not
+  // known. Live sync retries the message instead, as the neighbour's state may be news.
   for (const w of wanted) {
     const reasons: Array<string> = []
     const staleReasons: Array<string> = []
@@ -272,7 +277,7 @@ export const decideUpserts = (wanted: ReadonlyArray<Wanted>, loaded: Loaded): De
       const decided = verdicts.get(key) ?? decide(item, w.lane, stored.get(key), byOthers.has(key))
       verdicts.set(key, decided)
       if (decided.verdict._tag === "invalid") reasons.push(decided.verdict.reason)
-      if (decided.verdict._tag === "stale") staleReasons.push(decided.verdict.reason)
+      if (decided.verdict._tag === "stale" && (w.lane === "live" || key === objectKey(w.type, w.id))) staleReasons.push(decided.verdict.reason)
     }
     if (reasons.length > 0) invalid.set(w.index, [invalid.get(w.index), ...reasons].filter((r) => r !== undefined).join(" | "))
     else if (staleReasons.length > 0) stale.set(w.index, staleReasons.join(" | "))

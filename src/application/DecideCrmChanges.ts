@@ -39,20 +39,28 @@ export const neighbourKeys = (wanted: ReadonlyArray<Wanted>, records: ReadRecord
     return item === undefined ? [] : neighboursOf(item)
   })
 
+/** The parents (link targets) of the wanted records that were found, by type and id. */
+export const parentKeys = (wanted: ReadonlyArray<Wanted>, records: ReadRecords): ReadonlyArray<{ readonly type: CrmObjectType; readonly id: string }> =>
+  wanted.flatMap((w) => {
+    const item = records.get(objectKey(w.type, w.id))
+    return item === undefined ? [] : linkTargets(item).map((t) => ({ type: crmTypeOf[t.entity], id: t.crmId }))
+  })
+
 /**
- * Round 2 when known parents stay unread (a backfill's pages): the neighbours to read, leaving out
- * each parent (a link target) whose shop id the stored links know. The shop holds such a parent
- * (its id came from the shop), so the record is sent with a confirmed link and nothing about the
- * parent travels: reading it would cost a read and its associations per page for a record that
- * its own page already synced. A parent with no known shop id is read as before, so a record
- * linked to it is remembered with the link pending (issue 9) exactly as in live sync.
+ * Round 2 when synced parents stay unread (a backfill's pages): the neighbours to read, leaving out
+ * each parent (a link target) that was synced already: its shop id is known from the stored links,
+ * or it has a snapshot (its own page sent it; `synced`, by `type:id`). Such a parent is not sent
+ * again with the record, and reading it would cost a read and its associations per page of
+ * contacts for records their own pages synced. A link to a synced parent whose shop id is not
+ * known yet is pending (issue 9) exactly as if it had been read without one (`Loaded.unread`).
+ * A parent never synced is read and travels with the record, as in live sync.
  */
-export const neighboursToRead = (wanted: ReadonlyArray<Wanted>, records: ReadRecords, links: LinkIndex) =>
+export const neighboursToRead = (wanted: ReadonlyArray<Wanted>, records: ReadRecords, links: LinkIndex, synced: ReadonlySet<string>) =>
   wanted.flatMap((w) => {
     const item = records.get(objectKey(w.type, w.id))
     if (item === undefined) return []
-    const known = linkTargets(item).filter((t) => links.commerceId(t.entity, t.crmId) !== undefined)
-    return neighboursOf(item).filter((n) => !known.some((t) => t.crmId === n.id && crmTypeOf[t.entity] === n.type))
+    const skipped = linkTargets(item).filter((t) => links.commerceId(t.entity, t.crmId) !== undefined || synced.has(objectKey(crmTypeOf[t.entity], t.crmId)))
+    return neighboursOf(item).filter((n) => !skipped.some((t) => t.crmId === n.id && crmTypeOf[t.entity] === n.type))
   })
 
 /** The record with what the platform needs alongside it, parents first (missing ones left out). */
@@ -90,6 +98,11 @@ export interface Loaded {
   readonly ledger: Ledger
   /** When the HubSpot reads began (our clock, before any read). */
   readonly now: number
+  /**
+   * Parents left unread because they were synced already (`neighboursToRead`), by `type:id`: a link
+   * to one whose shop id is not known is pending, as for a parent read without one.
+   */
+  readonly unread?: ReadonlySet<string>
 }
 export interface Decision {
   /** Upserts, parents first; recorded in the ledger before they are published. */
@@ -184,12 +197,15 @@ const linkFieldsInShopIds = (item: CrmRecord, links: LinkIndex): Record<string, 
  * when it gets the upsert; one that reaches it before its parent (the parent's upsert was retried
  * on its side) leaves the link empty for good, since nothing sends it again. So a record sent with
  * such a link is sent again once the parent's id is known, which proves the shop has the parent.
- * A target that was not read (gone from HubSpot) is nothing to wait for.
+ * A target that was not read (gone from HubSpot) is nothing to wait for, unless it was left
+ * unread because it was synced already (`Loaded.unread`).
  */
 const unconfirmedTargets = (item: CrmRecord, loaded: Loaded): ReadonlyArray<{ readonly entity: CommerceEntity; readonly crmId: string }> =>
   linkTargets(item).filter((t) => {
-    const target = loaded.records.get(objectKey(crmTypeOf[t.entity], t.crmId))
-    return target !== undefined && commerceIdOf(target, loaded.links.commerceId(t.entity, t.crmId)) === undefined
+    const key = objectKey(crmTypeOf[t.entity], t.crmId)
+    const target = loaded.records.get(key)
+    if (target === undefined) return loaded.unread?.has(key) === true && loaded.links.commerceId(t.entity, t.crmId) === undefined
+    return commerceIdOf(target, loaded.links.commerceId(t.entity, t.crmId)) === undefined
   })
 
 /**

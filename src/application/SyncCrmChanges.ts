@@ -4,14 +4,14 @@
 // lets the newest state win.
 import { Clock, Effect, Result, Schema } from "effect"
 import { CrmChange } from "../domain/CrmChange.ts"
-import { commerceKeys, decideUpserts, neighbourKeys, neighboursToRead, recordKeys } from "./DecideCrmChanges.ts"
+import { commerceKeys, decideUpserts, neighbourKeys, neighboursToRead, parentKeys, recordKeys } from "./DecideCrmChanges.ts"
 import { ledgerOf } from "./LedgerEntries.ts"
 import type { Crm } from "./ports/Crm.ts"
 import { IdLinks, type LinkKey } from "./ports/IdLinks.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
 import { type CommerceKey, type CrmKey, Snapshots } from "./ports/Snapshots.ts"
 import { type LedgerKey, WriteLedger } from "./ports/WriteLedger.ts"
-import { idsByType, ReadAhead, readCrmRecords } from "./ReadCrmRecords.ts"
+import { idsByType, ReadAhead, readCrmRecords, recordKey } from "./ReadCrmRecords.ts"
 import type { CrmRecord } from "./ShopUpserts.ts"
 import type { BatchHandler, Envelope } from "./Step.ts"
 import { StepFailure, toStepFailure } from "./StepFailure.ts"
@@ -67,10 +67,10 @@ export interface HandlerOptions {
    */
   readonly companyContacts: boolean
   /**
-   * true leaves unread the parents whose shop id the stored links know (`neighboursToRead`): in a
-   * backfill's contact pages the companies were synced by their own pages, and reading each
+   * true leaves unread the parents synced already (a stored link or a snapshot; `neighboursToRead`):
+   * in a backfill's contact pages the companies were synced by their own pages, and reading each
    * contact's company again cost a read and its associations per 100 contacts. The records' store
-   * keys are then loaded before the neighbours are read (and the neighbours' after, if any).
+   * keys (and the parents' snapshots) are then loaded before the neighbours are read.
    */
   readonly skipKnownParents: boolean
 }
@@ -96,11 +96,16 @@ export const syncCrmChangesWith = (options: HandlerOptions): BatchHandler<Snapsh
     const travellers = travelling(triaged.wanted, options)
     let records: Map<string, CrmRecord>
     let second: Loaded
+    let unread: ReadonlySet<string> | undefined
     if (options.skipKnownParents) {
-      const ofPrimaries = yield* load(recordKeys(primaries), now)
-      const neighbours = yield* readCrmRecords(idsByType(neighboursToRead(travellers, primaries, new LinkIndex(ofPrimaries.links)), primaries))
+      // The parents' snapshots come with the records' keys: a parent with one was synced already.
+      const keys = recordKeys(primaries)
+      const ofPrimaries = yield* load({ ...keys, snapshots: [...keys.snapshots, ...parentKeys(travellers, primaries)] }, now)
+      const synced = new Set(ofPrimaries.snapshots.map((s) => recordKey(s.type, s.id)))
+      const neighbours = yield* readCrmRecords(idsByType(neighboursToRead(travellers, primaries, new LinkIndex(ofPrimaries.links), synced), primaries))
       const fresh = new Map([...neighbours].filter(([key]) => !primaries.has(key)))
       records = new Map([...primaries, ...neighbours])
+      unread = new Set([...synced].filter((key) => !records.has(key)))
       second = fresh.size === 0 ? ofPrimaries : merged(ofPrimaries, yield* load(recordKeys(fresh), now), now)
     } else {
       const neighbours = yield* readCrmRecords(idsByType(neighbourKeys(travellers, primaries), primaries))
@@ -115,7 +120,8 @@ export const syncCrmChangesWith = (options: HandlerOptions): BatchHandler<Snapsh
       links,
       seen,
       ledger: ledgerOf([...first.entries, ...second.entries], now),
-      now
+      now,
+      ...(unread === undefined ? {} : { unread })
     })
 
     // Recorded before publishing: the shop may announce what it got before the confirm is back.

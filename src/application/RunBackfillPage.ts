@@ -34,7 +34,7 @@ const flowOf = (job: BackfillJob): { readonly step: string; readonly handler: Ba
   job.definition.direction === "crm-to-commerce"
     ? {
         step: "sync-crm-object",
-        handler: syncCrmChangesWith({ fromStore: byModifiedWindow(job), companyContacts: !job.definition.types.includes("contact"), skipKnownParents: true })
+        handler: syncCrmChangesWith({ fromStore: byModifiedWindow(job), companyContacts: !job.definition.types.includes("contact"), skipSyncedParents: true })
       }
     : { step: "sync-commerce-entity", handler: syncCommerceEvents }
 

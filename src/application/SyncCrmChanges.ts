@@ -72,11 +72,12 @@ export interface HandlerOptions {
    * contact's company again cost a read and its associations per 100 contacts. The records' store
    * keys (and the parents' snapshots) are then loaded before the neighbours are read.
    */
-  readonly skipKnownParents: boolean
+  readonly skipSyncedParents: boolean
 }
 
-type Loaded = Effect.Success<ReturnType<typeof load>>
-const merged = (a: Loaded, b: Loaded, now: number): Loaded => ({
+/** What one `load` returned; two of them as one. */
+type FromStore = Effect.Success<ReturnType<typeof load>>
+const merged = (a: FromStore, b: FromStore, now: number): FromStore => ({
   snapshots: [...a.snapshots, ...b.snapshots],
   ledger: ledgerOf([...a.entries, ...b.entries], now),
   entries: [...a.entries, ...b.entries],
@@ -95,9 +96,9 @@ export const syncCrmChangesWith = (options: HandlerOptions): BatchHandler<Snapsh
     const primaries = yield* readCrmRecords(idsByType(triaged.wanted))
     const travellers = travelling(triaged.wanted, options)
     let records: Map<string, CrmRecord>
-    let second: Loaded
+    let second: FromStore
     let unread: ReadonlySet<string> | undefined
-    if (options.skipKnownParents) {
+    if (options.skipSyncedParents) {
       // The parents' snapshots come with the records' keys: a parent with one was synced already.
       const keys = recordKeys(primaries)
       const ofPrimaries = yield* load({ ...keys, snapshots: [...keys.snapshots, ...parentKeys(travellers, primaries)] }, now)
@@ -146,7 +147,7 @@ export const syncCrmChangesWith = (options: HandlerOptions): BatchHandler<Snapsh
 /** The wanted records whose neighbours are read with them. */
 const travelling = (wanted: ReadonlyArray<Wanted>, options: HandlerOptions) => (options.companyContacts ? wanted : wanted.filter((w) => w.type !== "company"))
 
-export const syncCrmChanges = syncCrmChangesWith({ fromStore: true, companyContacts: true, skipKnownParents: false })
+export const syncCrmChanges = syncCrmChangesWith({ fromStore: true, companyContacts: true, skipSyncedParents: false })
 
 const invalidFailure = (reason: string | undefined) => (reason === undefined ? undefined : new StepFailure({ retryable: false, reason }))
 const staleFailure = (reason: string | undefined) => (reason === undefined ? undefined : new StepFailure({ retryable: true, reason }))

@@ -16,7 +16,7 @@ import type { CrmChange } from "../../src/domain/CrmChange.ts"
 import type { ContactId } from "../../src/domain/Ids.ts"
 import { memoryStorePorts } from "../support/MemoryStorePorts.ts"
 
-const handler = syncCrmChangesWith({ fromStore: false, companyContacts: false, skipKnownParents: true })
+const handler = syncCrmChangesWith({ fromStore: false, companyContacts: false, skipSyncedParents: true })
 
 /** A contact listed `readAgoMs` ago showing "Paid", while our write of "Shipped" landed 1 s ago. */
 const run = (readAgoMs: number) =>

@@ -10,7 +10,9 @@ import { routingKeys } from "./CommerceMessages.ts"
 import type { BackfillJob, JobDefinition } from "./ports/BackfillJobs.ts"
 import { CommerceApi } from "./ports/CommerceApi.ts"
 import { Crm } from "./ports/Crm.ts"
+import { type RecordsRead, recordKey } from "./ReadCrmRecords.ts"
 import { crmChangeRoutingKey } from "./RelayOutbox.ts"
+import type { CrmRecord } from "./ShopUpserts.ts"
 import type { Envelope } from "./Step.ts"
 
 /** Which of the job's types the page is in, and that type's own cursor. */
@@ -22,6 +24,8 @@ const encodeCursor = (c: PageCursor) => JSON.stringify(c)
 export interface SourcePage {
   readonly type: string
   readonly envelopes: ReadonlyArray<Envelope>
+  /** CRM records the listing read whole (with associations): flow A takes them instead of reading them again. */
+  readonly read?: RecordsRead
   /** Undefined after the last page of the last type. */
   readonly next: string | undefined
 }
@@ -81,24 +85,33 @@ const gather = <E, R>(
 
 // By modified window (the record's own time becomes the change's, so records already synced at
 // that version are skipped by the flow's triage) or by id (from `fromId`, stopping past `toId`).
+// Either way the CRM returns the records themselves, handed to the flow with the envelopes.
 const crmPage = Effect.fnUntraced(function* (job: BackfillJob, type: CrmObjectType, after: string | undefined, page: number, now: number) {
   const crm = yield* Crm
   const d = job.definition
+  const records: Array<CrmRecord> = []
+  const envelopes: Array<Envelope> = []
+  let next: string | undefined
   if (d.modifiedSince !== undefined || d.modifiedUntil !== undefined) {
-    return yield* gather(d.pageSize, after, (cursor) =>
-      Effect.map(crm.modifiedBetween(type, { from: d.modifiedSince ?? 0, to: d.modifiedUntil ?? now }, cursor), (found) => ({
-        envelopes: found.records.map((r) => crmEnvelope(job.id, type, r.id, r.updatedAt, page)),
-        next: found.next
-      }))
-    )
+    next = after
+    do {
+      const found = yield* crm.modifiedBetween(type, { from: d.modifiedSince ?? 0, to: d.modifiedUntil ?? now }, next)
+      for (const r of found.records) {
+        records.push({ type, record: r } as CrmRecord)
+        envelopes.push(crmEnvelope(job.id, type, r.id, r.updatedAt, page))
+      }
+      next = found.next
+    } while (next !== undefined && envelopes.length < d.pageSize)
+  } else {
+    const listed = yield* crm.list(type, { after: after ?? d.fromId, limit: d.pageSize, toId: d.toId })
+    for (const r of listed.records.filter((r) => inRange(d)(r.id))) {
+      records.push({ type, record: r } as CrmRecord)
+      envelopes.push(crmEnvelope(job.id, type, r.id, now, page))
+    }
+    next = listed.next
   }
-  return yield* gather(d.pageSize, after ?? d.fromId, (cursor, limit) =>
-    Effect.map(crm.listIds(type, cursor, limit), (listed) => {
-      const last = listed.ids.at(-1)
-      const pastEnd = d.toId !== undefined && last !== undefined && compareIds(last, d.toId) >= 0
-      return { envelopes: listed.ids.filter(inRange(d)).map((id) => crmEnvelope(job.id, type, id, now, page)), next: pastEnd ? undefined : listed.next }
-    })
-  )
+  const read: RecordsRead = { records: new Map(records.map((r) => [recordKey(r.type, r.record.id), r] as const)), readAt: now }
+  return { envelopes, next, read }
 })
 
 const commercePage = Effect.fnUntraced(function* (job: BackfillJob, entity: CommerceEntity, after: string | undefined, page: number, now: number) {
@@ -137,7 +150,8 @@ export const sourcePage = Effect.fnUntraced(function* (job: BackfillJob, cursor:
       : at.type + 1 < job.definition.types.length
         ? encodeCursor({ type: at.type + 1 })
         : undefined
-  return { type, envelopes: found.envelopes, next } satisfies SourcePage
+  const read = "read" in found ? (found.read as RecordsRead) : undefined
+  return { type, envelopes: found.envelopes, next, ...(read === undefined ? {} : { read }) } satisfies SourcePage
 })
 
 /** The job's types for a CLI `--type`: CRM types, or the shop entities that mirror them. */

@@ -3,7 +3,8 @@
 // lane and records it finished. The page's lease keeps two replicas off the same page; the
 // unique "finished" record means a page is counted once even if a lease expired mid-page. A
 // process killed mid-page leaves the page unfinished: the next holder redoes that page only.
-import { Cause, Clock, Duration, Effect, Layer } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer } from "effect"
+import { type SourcePage, sourcePage } from "./BackfillPages.ts"
 import type { Tally } from "./DryRunWrites.ts"
 import { CallTally, Lane, LaneShare } from "./Lane.ts"
 import { type BackfillJob, BackfillJobs, type PageProgress } from "./ports/BackfillJobs.ts"
@@ -128,8 +129,54 @@ const totalOf = Effect.fnUntraced(function* (job: BackfillJob, now: number) {
   return counts.every((n) => n !== undefined) ? counts.reduce<number>((a, n) => a + (n ?? 0), 0) : undefined
 })
 
+/**
+ * Each job's next page on this replica, listed from the source while the page before it ran
+ * through the flow: the source's calls (HubSpot's, at the lane's budget) overlap the flow's store
+ * and publish time instead of following it. Listing writes nothing, so the checkpoint rules are
+ * untouched: the page is taken only when its cursor is the job's cursor (the previous page
+ * finished here, nothing failed or moved it), and is otherwise dropped, costing its calls.
+ */
+export type PagesAhead = Map<string, Ahead>
+interface Ahead {
+  readonly cursor: string
+  readonly page: number
+  readonly listedAt: number
+  readonly calls: { calls: number }
+  readonly fiber: Fiber.Fiber<SourcePage, unknown>
+}
+/** A page listed longer ago than this is listed again: its records may be older than they need be. */
+const AHEAD_MAX_AGE_MS = 30_000
+
+/** The page listed ahead for this cursor, if there is one that listed fine; any other is dropped. */
+const takeAhead = Effect.fnUntraced(function* (ahead: PagesAhead, job: BackfillJob, cursor: string | undefined, page: number, tally: { calls: number }) {
+  const held = ahead.get(job.id)
+  if (held === undefined) return undefined
+  ahead.delete(job.id)
+  const now = yield* Clock.currentTimeMillis
+  if (held.cursor !== cursor || held.page !== page || now - held.listedAt > AHEAD_MAX_AGE_MS) {
+    yield* Fiber.interrupt(held.fiber)
+    return undefined
+  }
+  const exit = yield* Fiber.await(held.fiber).pipe(Effect.withSpan("backfill.awaitAhead"))
+  tally.calls += held.calls.calls
+  return Exit.isSuccess(exit) ? exit.value : undefined
+})
+
+/** Starts listing the page after `source` (in the job's lane, counting its own calls). */
+const listAhead = Effect.fnUntraced(function* (ahead: PagesAhead, job: BackfillJob, source: SourcePage, page: number) {
+  if (source.next === undefined || source.envelopes.length === 0) return
+  const listedAt = yield* Clock.currentTimeMillis
+  const calls = { calls: 0 }
+  const fiber = yield* sourcePage(job, source.next, page + 1, listedAt).pipe(
+    Effect.withSpan("backfill.listAhead"),
+    Effect.provideService(CallTally, calls),
+    Effect.forkChild({ startImmediately: true, uninterruptible: false })
+  )
+  ahead.set(job.id, { cursor: source.next, page: page + 1, listedAt, calls, fiber })
+})
+
 /** Runs the next page of `job` if this replica gets its lease; true when a page finished. */
-const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgress | undefined, options: RunnerOptions, sizes: PageSizes) {
+const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgress | undefined, options: RunnerOptions, sizes: PageSizes, ahead: PagesAhead) {
   const jobs = yield* BackfillJobs
   const now = yield* Clock.currentTimeMillis
   if (last !== undefined && last.cursor === undefined) {
@@ -150,7 +197,15 @@ const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgres
         )
       : last.total
   const size = sizeOf(sizes, job)
-  const outcome = yield* inLane(runBackfillPage(withSize(job, size), last?.cursor, page)).pipe(
+  const sized = withSize(job, size)
+  const run = Effect.gen(function* () {
+    const listed =
+      (yield* takeAhead(ahead, job, last?.cursor, page, tally)) ??
+      (yield* sourcePage(sized, last?.cursor, page, yield* Clock.currentTimeMillis).pipe(Effect.withSpan("backfill.sourcePage")))
+    yield* listAhead(ahead, sized, listed, page)
+    return yield* runBackfillPage(sized, last?.cursor, page, listed)
+  })
+  const outcome = yield* inLane(run).pipe(
     Effect.map((o) => ({ _tag: "Ran", ...o }) as const),
     Effect.catch((error: Failure) => onPageFailure(job, page, error, sizes).pipe(Effect.as({ _tag: "Failed" } as const)))
   )
@@ -180,23 +235,29 @@ const backlog = Effect.flatMap(MessageBus, (bus) => bus.depths).pipe(
 )
 
 /** One pass over the running jobs, a page each; true when any page finished. */
-export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (options: RunnerOptions, sizes: PageSizes = new Map()) {
+export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (options: RunnerOptions, sizes: PageSizes = new Map(), ahead: PagesAhead = new Map()) {
   const jobs = yield* BackfillJobs
   const now = yield* Clock.currentTimeMillis
   const runnable = (yield* jobs.list).filter((j) => j.state === "running" && (j.waitUntil === undefined || j.waitUntil <= now))
+  // A paused, cancelled or resting job's page listed ahead would be too old once it runs again.
+  for (const [jobId, held] of ahead)
+    if (!runnable.some((j) => j.id === jobId)) {
+      ahead.delete(jobId)
+      yield* Fiber.interrupt(held.fiber)
+    }
   if (runnable.length === 0) return false
   if (options.maxBacklog !== undefined && options.maxBacklog > 0 && (yield* backlog) > options.maxBacklog) return false
   const last = new Map((yield* jobs.progress(runnable.map((j) => j.id))).map((p) => [p.jobId, p] as const))
   let ran = false
-  for (const job of runnable) if (yield* advance(job, last.get(job.id), options, sizes)) ran = true
+  for (const job of runnable) if (yield* advance(job, last.get(job.id), options, sizes, ahead)) ran = true
   return ran
 })
 
 /** Runs passes back to back while pages finish, otherwise every `idleMs`; never ends by itself. */
-export const runBackfills = (options: RunnerOptions, sizes: PageSizes = new Map()) =>
+export const runBackfills = (options: RunnerOptions, sizes: PageSizes = new Map(), ahead: PagesAhead = new Map()) =>
   // A page in hand is finished and recorded before a shutdown stops the runner, so the next
   // replica goes on from it instead of redoing it once the lease expires.
-  Effect.uninterruptible(runOnce(options, sizes)).pipe(
+  Effect.uninterruptible(runOnce(options, sizes, ahead)).pipe(
     Effect.flatMap((ran) => Effect.sleep(Duration.millis(ran ? (options.handoffMs ?? 0) : options.idleMs))),
     Effect.tapError((error) => Effect.logWarning("backfill runner: the store failed; retrying", { error: error.message })),
     Effect.retry(cappedBackoff(Duration.millis(200), Duration.seconds(10))),

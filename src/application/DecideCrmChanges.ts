@@ -39,6 +39,30 @@ export const neighbourKeys = (wanted: ReadonlyArray<Wanted>, records: ReadRecord
     return item === undefined ? [] : neighboursOf(item)
   })
 
+/** The parents (link targets) of the wanted records that were found, by type and id. */
+export const parentKeys = (wanted: ReadonlyArray<Wanted>, records: ReadRecords): ReadonlyArray<{ readonly type: CrmObjectType; readonly id: string }> =>
+  wanted.flatMap((w) => {
+    const item = records.get(objectKey(w.type, w.id))
+    return item === undefined ? [] : linkTargets(item).map((t) => ({ type: crmTypeOf[t.entity], id: t.crmId }))
+  })
+
+/**
+ * Round 2 when synced parents stay unread (a backfill's pages): the neighbours to read, leaving out
+ * each parent (a link target) that was synced already: its shop id is known from the stored links,
+ * or it has a snapshot (its own page sent it; `synced`, by `type:id`). Such a parent is not sent
+ * again with the record, and reading it would cost a read and its associations per page of
+ * contacts for records their own pages synced. A link to a synced parent whose shop id is not
+ * known yet is pending (issue 9) exactly as if it had been read without one (`Loaded.unread`).
+ * A parent never synced is read and travels with the record, as in live sync.
+ */
+export const neighboursToRead = (wanted: ReadonlyArray<Wanted>, records: ReadRecords, links: LinkIndex, synced: ReadonlySet<string>) =>
+  wanted.flatMap((w) => {
+    const item = records.get(objectKey(w.type, w.id))
+    if (item === undefined) return []
+    const skipped = linkTargets(item).filter((t) => links.commerceId(t.entity, t.crmId) !== undefined || synced.has(objectKey(crmTypeOf[t.entity], t.crmId)))
+    return neighboursOf(item).filter((n) => !skipped.some((t) => t.crmId === n.id && crmTypeOf[t.entity] === n.type))
+  })
+
 /** The record with what the platform needs alongside it, parents first (missing ones left out). */
 const around = (w: Wanted, records: ReadRecords): ReadonlyArray<CrmRecord> => {
   const item = records.get(objectKey(w.type, w.id))
@@ -74,6 +98,11 @@ export interface Loaded {
   readonly ledger: Ledger
   /** When the HubSpot reads began (our clock, before any read). */
   readonly now: number
+  /**
+   * Parents left unread because they were synced already (`neighboursToRead`), by `type:id`: a link
+   * to one whose shop id is not known is pending, as for a parent read without one.
+   */
+  readonly unread?: ReadonlySet<string>
 }
 export interface Decision {
   /** Upserts, parents first; recorded in the ledger before they are published. */
@@ -168,12 +197,15 @@ const linkFieldsInShopIds = (item: CrmRecord, links: LinkIndex): Record<string, 
  * when it gets the upsert; one that reaches it before its parent (the parent's upsert was retried
  * on its side) leaves the link empty for good, since nothing sends it again. So a record sent with
  * such a link is sent again once the parent's id is known, which proves the shop has the parent.
- * A target that was not read (gone from HubSpot) is nothing to wait for.
+ * A target that was not read (gone from HubSpot) is nothing to wait for, unless it was left
+ * unread because it was synced already (`Loaded.unread`).
  */
 const unconfirmedTargets = (item: CrmRecord, loaded: Loaded): ReadonlyArray<{ readonly entity: CommerceEntity; readonly crmId: string }> =>
   linkTargets(item).filter((t) => {
-    const target = loaded.records.get(objectKey(crmTypeOf[t.entity], t.crmId))
-    return target !== undefined && commerceIdOf(target, loaded.links.commerceId(t.entity, t.crmId)) === undefined
+    const key = objectKey(crmTypeOf[t.entity], t.crmId)
+    const target = loaded.records.get(key)
+    if (target === undefined) return loaded.unread?.has(key) === true && loaded.links.commerceId(t.entity, t.crmId) === undefined
+    return commerceIdOf(target, loaded.links.commerceId(t.entity, t.crmId)) === undefined
   })
 
 /**
@@ -248,6 +280,11 @@ export const decideUpserts = (wanted: ReadonlyArray<Wanted>, loaded: Loaded): De
     const clears = resolved && verdict._tag === "skip" && before.version === item.record.updatedAt
     return { item, verdict, remembered, pending: unconfirmed.length > 0, clears }
   }
+  // A backfill record is not held back by a neighbour read while a write of ours to it may be
+  // landing (a company page's id write-backs still in flight when its contacts' page runs): a page
+  // runs once, so the record would be parked. The neighbour is not sent (stale); its own page or
+  // message syncs it, and the record goes with its link pending while the neighbour's id is not
+  // known. Live sync retries the message instead, as the neighbour's state may be news.
   for (const w of wanted) {
     const reasons: Array<string> = []
     const staleReasons: Array<string> = []
@@ -256,7 +293,7 @@ export const decideUpserts = (wanted: ReadonlyArray<Wanted>, loaded: Loaded): De
       const decided = verdicts.get(key) ?? decide(item, w.lane, stored.get(key), byOthers.has(key))
       verdicts.set(key, decided)
       if (decided.verdict._tag === "invalid") reasons.push(decided.verdict.reason)
-      if (decided.verdict._tag === "stale") staleReasons.push(decided.verdict.reason)
+      if (decided.verdict._tag === "stale" && (w.lane === "live" || key === objectKey(w.type, w.id))) staleReasons.push(decided.verdict.reason)
     }
     if (reasons.length > 0) invalid.set(w.index, [invalid.get(w.index), ...reasons].filter((r) => r !== undefined).join(" | "))
     else if (staleReasons.length > 0) stale.set(w.index, staleReasons.join(" | "))

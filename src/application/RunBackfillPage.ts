@@ -3,7 +3,7 @@
 // tried once more with the other retryable ones, then parked under the flow's step (an operator
 // replays it through the live flow); the page, and the job, go on.
 import { Clock, Effect } from "effect"
-import { sourcePage } from "./BackfillPages.ts"
+import { type SourcePage, sourcePage } from "./BackfillPages.ts"
 import { bump, type Tally, withDryRun } from "./DryRunWrites.ts"
 import { Lane } from "./Lane.ts"
 import type { BackfillJob } from "./ports/BackfillJobs.ts"
@@ -14,6 +14,7 @@ import type { MessageBus } from "./ports/MessageBus.ts"
 import { ParkedItems } from "./ports/ParkedItems.ts"
 import type { Snapshots } from "./ports/Snapshots.ts"
 import type { WriteLedger } from "./ports/WriteLedger.ts"
+import { ReadAhead, type RecordsRead } from "./ReadCrmRecords.ts"
 import { parkedItem } from "./RetryDecision.ts"
 import type { BatchHandler, Envelope } from "./Step.ts"
 import type { StepFailure } from "./StepFailure.ts"
@@ -31,7 +32,10 @@ type FlowPorts = Snapshots | IdLinks | WriteLedger | MessageBus | Crm | Commerce
 /** The live flow's handler and step name (parked records replay through that step). */
 const flowOf = (job: BackfillJob): { readonly step: string; readonly handler: BatchHandler<FlowPorts> } =>
   job.definition.direction === "crm-to-commerce"
-    ? { step: "sync-crm-object", handler: syncCrmChangesWith({ fromStore: byModifiedWindow(job), companyContacts: !job.definition.types.includes("contact") }) }
+    ? {
+        step: "sync-crm-object",
+        handler: syncCrmChangesWith({ fromStore: byModifiedWindow(job), companyContacts: !job.definition.types.includes("contact"), skipSyncedParents: true })
+      }
     : { step: "sync-commerce-entity", handler: syncCommerceEvents }
 
 /** A window's changes carry each record's own time, so stored snapshots can skip those synced. */
@@ -46,9 +50,13 @@ const attempt = <R>(handler: BatchHandler<R>, envelopes: ReadonlyArray<Envelope>
     )
   )
 
-/** The handler's failures per envelope, after one more try of the retryable ones together. */
-const failuresOf = Effect.fnUntraced(function* <R>(handler: BatchHandler<R>, envelopes: ReadonlyArray<Envelope>) {
-  const first = yield* attempt(handler, envelopes)
+/**
+ * The handler's failures per envelope, after one more try of the retryable ones together. The
+ * first try takes the records the page's listing read; the second reads them again, as a retried
+ * live message does (it failed for something only a new read settles).
+ */
+const failuresOf = Effect.fnUntraced(function* <R>(handler: BatchHandler<R>, envelopes: ReadonlyArray<Envelope>, read: RecordsRead | undefined) {
+  const first = yield* attempt(handler, envelopes).pipe(Effect.provideService(ReadAhead, read))
   const again = envelopes.filter((_, i) => first[i]?.retryable === true)
   const second = again.length === 0 ? [] : yield* attempt(handler, again)
   const retried = new Map(again.map((e, i) => [e.id, second[i]] as const))
@@ -59,13 +67,13 @@ const failuresOf = Effect.fnUntraced(function* <R>(handler: BatchHandler<R>, env
 const reasonOf = (f: StepFailure) => (f.reason.length > 100 ? `${f.reason.slice(0, 99)}…` : f.reason)
 
 export const runBackfillPage = Effect.fn("runBackfillPage")(
-  function* (job: BackfillJob, cursor: string | undefined, page: number) {
-    const now = yield* Clock.currentTimeMillis
-    const source = yield* sourcePage(job, cursor, page, now).pipe(Effect.withSpan("backfill.sourcePage"))
+  /** `listed`: the page's source when the caller listed it (the runner lists a page ahead). */
+  function* (job: BackfillJob, cursor: string | undefined, page: number, listed?: SourcePage) {
+    const source = listed ?? (yield* sourcePage(job, cursor, page, yield* Clock.currentTimeMillis).pipe(Effect.withSpan("backfill.sourcePage")))
     const counts: Tally = { records: source.envelopes.length }
     if (source.envelopes.length === 0) return { next: source.next, counts } satisfies PageOutcome
     const { step, handler } = flowOf(job)
-    const run = failuresOf(handler, source.envelopes)
+    const run = failuresOf(handler, source.envelopes, source.read)
     const failures = job.definition.dryRun ? yield* withDryRun(run, counts) : yield* run
     const failed = source.envelopes.flatMap((e, i) => {
       const f = failures[i]

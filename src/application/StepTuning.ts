@@ -33,6 +33,11 @@ const tuningWith = (prefix: string, base: StepTuning): Config.Config<StepTuning>
 
 export const envPrefix = (stepName: string): string => `${stepName.toUpperCase().replaceAll("-", "_")}_`
 
-/** The tunings of the named steps, in order: each step's own variables, else the shared ones. */
-export const tuningsOf = (stepNames: ReadonlyArray<string>): Config.Config<ReadonlyArray<StepTuning>> =>
-  Config.flatMap(tuningWith("", defaultTuning), (shared) => Config.all(stepNames.map((name) => tuningWith(envPrefix(name), shared))))
+/**
+ * The tunings of the named steps, in order: each step's own variables, else the step's declared
+ * defaults (`stepDefaults`, by position), else the shared ones.
+ */
+export const tuningsOf = (stepNames: ReadonlyArray<string>, stepDefaults: ReadonlyArray<Partial<StepTuning>> = []): Config.Config<ReadonlyArray<StepTuning>> =>
+  Config.flatMap(tuningWith("", defaultTuning), (shared) =>
+    Config.all(stepNames.map((name, i) => tuningWith(envPrefix(name), { ...shared, ...stepDefaults[i] })))
+  )

@@ -4,17 +4,18 @@
 // lets the newest state win.
 import { Clock, Effect, Result, Schema } from "effect"
 import { CrmChange } from "../domain/CrmChange.ts"
-import { commerceKeys, decideUpserts, neighbourKeys, recordKeys } from "./DecideCrmChanges.ts"
+import { commerceKeys, decideUpserts, neighbourKeys, neighboursToRead, parentKeys, recordKeys } from "./DecideCrmChanges.ts"
 import { ledgerOf } from "./LedgerEntries.ts"
 import type { Crm } from "./ports/Crm.ts"
 import { IdLinks, type LinkKey } from "./ports/IdLinks.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
 import { type CommerceKey, type CrmKey, Snapshots } from "./ports/Snapshots.ts"
 import { type LedgerKey, WriteLedger } from "./ports/WriteLedger.ts"
-import { idsByType, readCrmRecords } from "./ReadCrmRecords.ts"
+import { idsByType, ReadAhead, readCrmRecords, recordKey } from "./ReadCrmRecords.ts"
+import type { CrmRecord } from "./ShopUpserts.ts"
 import type { BatchHandler, Envelope } from "./Step.ts"
 import { StepFailure, toStepFailure } from "./StepFailure.ts"
-import { type ChangeInput, linksAfter, triage, triageKeys, type Wanted } from "./TriageCrmChanges.ts"
+import { type ChangeInput, LinkIndex, linksAfter, triage, triageKeys, type Wanted } from "./TriageCrmChanges.ts"
 
 const decodeChange = Schema.decodeUnknownResult(CrmChange)
 
@@ -65,18 +66,53 @@ export interface HandlerOptions {
    * is read and decided twice, and a page of companies asks the store about four times the keys.
    */
   readonly companyContacts: boolean
+  /**
+   * true leaves unread the parents synced already (a stored link or a snapshot; `neighboursToRead`):
+   * in a backfill's contact pages the companies were synced by their own pages, and reading each
+   * contact's company again cost a read and its associations per 100 contacts. The records' store
+   * keys (and the parents' snapshots) are then loaded before the neighbours are read.
+   */
+  readonly skipSyncedParents: boolean
 }
+
+/** What one `load` returned; two of them as one. */
+type FromStore = Effect.Success<ReturnType<typeof load>>
+const merged = (a: FromStore, b: FromStore, now: number): FromStore => ({
+  snapshots: [...a.snapshots, ...b.snapshots],
+  ledger: ledgerOf([...a.entries, ...b.entries], now),
+  entries: [...a.entries, ...b.entries],
+  links: [...a.links, ...b.links]
+})
 
 export const syncCrmChangesWith = (options: HandlerOptions): BatchHandler<Snapshots | IdLinks | WriteLedger | MessageBus | Crm> =>
   Effect.fn("syncCrmChanges")(function* (messages: ReadonlyArray<Envelope>) {
     const { inputs, failures } = decodeAll(messages)
-    const now = yield* Clock.currentTimeMillis
+    // Records read ahead (a backfill page's list) were read before now: a write of ours that
+    // landed since must count as possibly missing from them, so "now" is when their read began.
+    const ahead = yield* ReadAhead
+    const now = Math.min(yield* Clock.currentTimeMillis, ahead?.readAt ?? Number.POSITIVE_INFINITY)
     const first = yield* load(options.fromStore ? triageKeys(inputs) : noKeys, now)
     const triaged = triage(inputs, first.snapshots, first.ledger, first.links)
     const primaries = yield* readCrmRecords(idsByType(triaged.wanted))
-    const neighbours = yield* readCrmRecords(idsByType(neighbourKeys(travelling(triaged.wanted, options), primaries), primaries))
-    const records = new Map([...primaries, ...neighbours])
-    const second = yield* load(recordKeys(records), now)
+    const travellers = travelling(triaged.wanted, options)
+    let records: Map<string, CrmRecord>
+    let second: FromStore
+    let unread: ReadonlySet<string> | undefined
+    if (options.skipSyncedParents) {
+      // The parents' snapshots come with the records' keys: a parent with one was synced already.
+      const keys = recordKeys(primaries)
+      const ofPrimaries = yield* load({ ...keys, snapshots: [...keys.snapshots, ...parentKeys(travellers, primaries)] }, now)
+      const synced = new Set(ofPrimaries.snapshots.map((s) => recordKey(s.type, s.id)))
+      const neighbours = yield* readCrmRecords(idsByType(neighboursToRead(travellers, primaries, new LinkIndex(ofPrimaries.links), synced), primaries))
+      const fresh = new Map([...neighbours].filter(([key]) => !primaries.has(key)))
+      records = new Map([...primaries, ...neighbours])
+      unread = new Set([...synced].filter((key) => !records.has(key)))
+      second = fresh.size === 0 ? ofPrimaries : merged(ofPrimaries, yield* load(recordKeys(fresh), now), now)
+    } else {
+      const neighbours = yield* readCrmRecords(idsByType(neighbourKeys(travellers, primaries), primaries))
+      records = new Map([...primaries, ...neighbours])
+      second = yield* load(recordKeys(records), now)
+    }
     const links = linksAfter([...first.links, ...second.links], triaged.repoints)
     const seen = yield* loadSeen(commerceKeys(records, links))
     const decision = decideUpserts(triaged.wanted, {
@@ -85,7 +121,8 @@ export const syncCrmChangesWith = (options: HandlerOptions): BatchHandler<Snapsh
       links,
       seen,
       ledger: ledgerOf([...first.entries, ...second.entries], now),
-      now
+      now,
+      ...(unread === undefined ? {} : { unread })
     })
 
     // Recorded before publishing: the shop may announce what it got before the confirm is back.
@@ -110,7 +147,7 @@ export const syncCrmChangesWith = (options: HandlerOptions): BatchHandler<Snapsh
 /** The wanted records whose neighbours are read with them. */
 const travelling = (wanted: ReadonlyArray<Wanted>, options: HandlerOptions) => (options.companyContacts ? wanted : wanted.filter((w) => w.type !== "company"))
 
-export const syncCrmChanges = syncCrmChangesWith({ fromStore: true, companyContacts: true })
+export const syncCrmChanges = syncCrmChangesWith({ fromStore: true, companyContacts: true, skipSyncedParents: false })
 
 const invalidFailure = (reason: string | undefined) => (reason === undefined ? undefined : new StepFailure({ retryable: false, reason }))
 const staleFailure = (reason: string | undefined) => (reason === undefined ? undefined : new StepFailure({ retryable: true, reason }))

@@ -11,7 +11,7 @@ import { Lane, type LaneName } from "../../src/application/Lane.ts"
 import { type BackfillJob, BackfillJobs, type JobDefinition } from "../../src/application/ports/BackfillJobs.ts"
 import type { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
 import { Crm, CrmError, CrmQuotaExhausted } from "../../src/application/ports/Crm.ts"
-import type { IdLinks } from "../../src/application/ports/IdLinks.ts"
+import { IdLinks } from "../../src/application/ports/IdLinks.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import { Snapshots } from "../../src/application/ports/Snapshots.ts"
@@ -54,10 +54,10 @@ const harness = <A, E>(
         const lanes: Array<LaneName> = []
         const watched = Crm.of({
           ...crm,
-          listIds: (type, after, limit) =>
+          list: (type, range) =>
             Effect.flatMap(Lane, (lane) => {
               lanes.push(lane)
-              return crm.listIds(type, after, limit)
+              return crm.list(type, range)
             })
         })
         const bus = Layer.effect(
@@ -83,9 +83,12 @@ const harness = <A, E>(
     ) as Effect.Effect<A, E>
   )
 
+/** Passes of one runner (its page sizes and pages listed ahead kept from pass to pass), until none ran a page. */
 const drain = (holder: string) =>
   Effect.gen(function* () {
-    for (let i = 0; i < 50; i++) if (!(yield* runOnce(runner(holder)))) return i
+    const sizes = new Map<string, number>()
+    const ahead = new Map()
+    for (let i = 0; i < 50; i++) if (!(yield* runOnce(runner(holder), sizes, ahead))) return i
     return 50
   })
 
@@ -109,7 +112,7 @@ test("a CRM → commerce job runs 250 companies in 3 pages through flow A, in th
       // Run again over the same records: already synced, nothing is published.
       yield* jobs.create([aJob("j2")])
       yield* drain("a")
-      return { pages, job, progress, snapshots: snapshots.length, upserts, after: published.length, lanes }
+      return { pages, job, progress, snapshots: snapshots.length, upserts, after: published.length, lanes, reads: crm.calls.read }
     })
   )
   expect(out.pages).toBe(3)
@@ -120,6 +123,38 @@ test("a CRM → commerce job runs 250 companies in 3 pages through flow A, in th
   expect(out.snapshots).toBe(250)
   expect(out.after).toBe(out.upserts.length)
   expect(new Set(out.lanes)).toEqual(new Set(["backfill"]))
+  // The pages' list calls returned the records whole: flow A read none of them again.
+  expect(out.reads).toBe(0)
+})
+
+test("the next page is listed while the page before runs through the flow, and is not listed again when its turn comes", async () => {
+  const lists: Array<{ readonly after: string | undefined; readonly publishedBefore: number }> = []
+  let published: Array<OutgoingMessage> = []
+  const out = await harness(
+    (h) =>
+      Effect.gen(function* () {
+        published = h.published
+        yield* seedCompanies(h.crm, 250)
+        yield* (yield* BackfillJobs).create([aJob("ahead")])
+        yield* drain("a")
+        return { progress: yield* (yield* BackfillJobs).progress(["ahead"]), upserts: published.filter((m) => m.type === "tocommerce.business.upsert").length }
+      }),
+    {
+      crm: (crm) =>
+        Crm.of({
+          ...crm,
+          list: (type, range) =>
+            Effect.andThen(
+              Effect.sync(() => lists.push({ after: range.after, publishedBefore: published.length })),
+              crm.list(type, range)
+            )
+        })
+    }
+  )
+  expect(out.progress).toMatchObject([{ page: 2, cursor: undefined, counts: { records: 250, synced: 250 } }])
+  expect(out.upserts).toBe(250)
+  // Three pages, three lists: page 1 was listed before page 0 published anything, page 2 before page 1 did.
+  expect(lists.map((l) => l.publishedBefore)).toEqual([0, 0, 100])
 })
 
 test("companies and contacts in one job: each contact is read and sent once, in its own page, with its company's link", async () => {
@@ -149,11 +184,18 @@ test("companies and contacts in one job: each contact is read and sent once, in 
           read: (type, ids) => {
             if (type === "contact") contactReads.push(...ids)
             return crm.read(type, ids)
-          }
+          },
+          list: (type, range) =>
+            Effect.tap(crm.list(type, range), (page) =>
+              Effect.sync(() => {
+                if (type === "contact") contactReads.push(...page.records.map((r) => r.id))
+              })
+            )
         })
     }
   )
-  // A page of companies no longer brings their contacts along: the contacts' own pages do.
+  // A page of companies no longer brings their contacts along: the contacts' own pages do, and
+  // flow A takes the records the page listed instead of reading them again.
   expect(contactReads.length).toBe(90)
   expect(new Set(contactReads).size).toBe(90)
   expect(out.users.map((u) => u.crmId).sort()).toEqual([...out.contacts].sort())
@@ -161,6 +203,53 @@ test("companies and contacts in one job: each contact is read and sent once, in 
   expect(JSON.stringify(business)).toContain(out.companies[1]!)
 })
 const contactReads: Array<string> = []
+
+test("a contact page reads no company synced already (a known shop id, or a snapshot); a link to one without a known shop id stays pending", async () => {
+  const companyReads: Array<string> = []
+  const out = await harness(
+    ({ crm, published }) =>
+      Effect.gen(function* () {
+        const companies = yield* seedCompanies(crm, 30)
+        const contacts = yield* Effect.forEach(
+          Array.from({ length: 90 }, (_, i) => i),
+          (i) => crm.seed("contact", { email: `k${i}@example.com`, firstname: `K${i}` })
+        )
+        yield* crm.associate(
+          contacts.map((id, i) => ({ fromType: "contact" as const, fromId: id, toType: "company" as const, toId: companies[Math.floor(i / 3)]! }))
+        )
+        // Companies 0-9 were synced and the shop's ids came back; 10-19 were sent, their ids not back yet; 20-29 never synced.
+        yield* (yield* IdLinks).link(companies.slice(0, 10).map((crmId, i) => ({ entity: "business" as const, crmId, commerceId: `b-${i}` })))
+        const sent = yield* crm.read("company", companies.slice(0, 20) as unknown as ReadonlyArray<CompanyId>)
+        yield* (yield* Snapshots).saveCrm(sent.map((record) => ({ type: "company" as const, id: record.id, version: record.updatedAt, record })))
+        yield* (yield* BackfillJobs).create([aJob("k", { types: ["contact"], pageSize: 100 })])
+        yield* drain("a")
+        const snapshots = yield* (yield* Snapshots).getCrm(contacts.map((id) => ({ type: "contact" as const, id })))
+        const users = published.filter((m) => m.type === "tocommerce.user.upsert").length
+        const businesses = published.filter((m) => m.type === "tocommerce.business.upsert").map((m) => (m.payload as { crmId: string }).crmId)
+        return { companies, contacts, snapshots, users, businesses }
+      }),
+    {
+      crm: (crm) =>
+        Crm.of({
+          ...crm,
+          read: (type, ids) => {
+            if (type === "company") companyReads.push(...ids)
+            return crm.read(type, ids)
+          }
+        })
+    }
+  )
+  expect(out.users).toBe(90)
+  // Only the companies never synced are read, and they travel with their contacts.
+  expect([...new Set(companyReads)].sort()).toEqual(out.companies.slice(20).sort())
+  expect(out.businesses.sort()).toEqual(out.companies.slice(20).sort())
+  const companyOf = (s: (typeof out.snapshots)[number]) => JSON.stringify((s.record as { companyIds?: unknown }).companyIds)
+  const byContact = new Map(out.snapshots.map((s) => [s.id, companyOf(s)]))
+  // A known shop id: no pending mark. Sent but no id back yet, or never synced: pending (issue 9).
+  expect(byContact.get(out.contacts[0]!)).toBe(JSON.stringify([out.companies[0]]))
+  expect(byContact.get(out.contacts[45]!)).toBe(JSON.stringify([`pending:${out.companies[15]}`]))
+  expect(byContact.get(out.contacts[89]!)).toBe(JSON.stringify([`pending:${out.companies[29]}`]))
+})
 
 test("no page starts while the steps' queues hold more than the allowed backlog; pages run again once it is worked off", async () => {
   const out = await harness(({ crm, published }) =>
@@ -261,8 +350,8 @@ test("commerce → CRM: valid users are upserted to the CRM, an invalid one is p
         const [job] = yield* (yield* BackfillJobs).list
         const [progress] = yield* (yield* BackfillJobs).progress(["c"])
         const parked = yield* (yield* ParkedItems).list({})
-        const listed = yield* crm.listIds("contact", undefined, 100)
-        return { job, progress, parked, contacts: listed.ids.length }
+        const listed = yield* crm.list("contact", { limit: 100 })
+        return { job, progress, parked, contacts: listed.records.length }
       }),
     { users }
   )
@@ -291,10 +380,10 @@ test("a spent daily quota rests the job until the reset, and it completes afterw
     {
       crm: (crm) => ({
         ...crm,
-        listIds: (type, after, limit) =>
-          after !== undefined && Date.now() < spentUntil
+        list: (type, range) =>
+          range.after !== undefined && Date.now() < spentUntil
             ? Effect.fail(new CrmError({ reason: new CrmQuotaExhausted({ retryAfterMs: spentUntil - Date.now(), resetAt: spentUntil }) }))
-            : crm.listIds(type, after, limit)
+            : crm.list(type, range)
       })
     }
   )

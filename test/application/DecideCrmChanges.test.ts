@@ -239,6 +239,22 @@ describe("decideUpserts: what the shop receives for the wanted records", () => {
     expect(decideUpserts(wanted, loaded(withProperty, { snapshots: first.snapshots })).awaiting.size).toBe(0)
   })
 
+  test("a backfill contact whose company was read while our id write-back to it was landing is not failed (a page would park it); live retries it", () => {
+    const acme = company("10", { name: "Acme", domain: "acme.example.com" }, 100, ["1"])
+    const person = contact("1", { email: "a@example.com" }, 100, ["10"])
+    // Flow B is writing the company's shop id to HubSpot: in the ledger, not landed, not in the read.
+    const ledger = ledgerOf(crmWrites("company", "10", { ecommerce_business_id: "b-10" }, NOW - 500), NOW)
+    const wantedIn = (lane: "live" | "backfill") => [{ index: 0, lane, type: "contact" as const, id: "1" }]
+    const backfill = decideUpserts(wantedIn("backfill"), loaded(recordsOf(acme, person), { ledger }))
+    expect(backfill.stale.size).toBe(0)
+    expect(upserts(backfill.publish).map((u) => [u.entity, u.crmId])).toEqual([["user", "1"]])
+    expect(backfill.snapshots.map((s) => [s.type, s.record as unknown])).toEqual([["contact", { ...person.record, companyIds: ["pending:10"] }]])
+    // Live sends it too, and reads the message again a retry tier later for the company's state.
+    const live = decideUpserts(wantedIn("live"), loaded(recordsOf(acme, person), { ledger }))
+    expect([...live.stale.keys()]).toEqual([0])
+    expect(upserts(live.publish).map((u) => [u.entity, u.crmId])).toEqual([["user", "1"]])
+  })
+
   test("an order waits for the shop id of the contact it links to, not for a company the shop already has", () => {
     const order: CrmRecord = {
       type: "order",

@@ -17,13 +17,16 @@ test("one policy for all steps, overridden per step by its name as a prefix", as
     SYNC_COMMERCE_ENTITY_PREFETCH: "50"
   })
   expect(tunings["sync-crm-object"]).toEqual({ retryTiersMs: [100, 200], maxAttempts: 4, deliveryLimit: 5, prefetch: 100 })
-  expect(tunings["write-back-ids"]).toEqual({ retryTiersMs: [500, 5000], maxAttempts: 4, deliveryLimit: 5, prefetch: 100 })
+  // The write-back gathers larger batches for longer by default (one update call per 100 ids).
+  expect(tunings["write-back-ids"]).toEqual({ retryTiersMs: [500, 5000], maxAttempts: 4, deliveryLimit: 5, prefetch: 500, batchWindowMs: 200 })
   expect(tunings["sync-commerce-entity"]).toEqual({ retryTiersMs: [100, 200], maxAttempts: 4, deliveryLimit: 5, prefetch: 50 })
 })
 
-test("with nothing set, every step gets the defaults", async () => {
+test("with nothing set, every step gets the defaults; a step's own variable overrides its declared default", async () => {
   const tunings = await read({})
   expect(tunings["sync-crm-object"]).toEqual({ retryTiersMs: [1_000, 10_000, 60_000, 600_000], maxAttempts: 8, deliveryLimit: 5, prefetch: 100 })
+  expect(tunings["write-back-ids"]).toMatchObject({ prefetch: 500, batchWindowMs: 200 })
+  expect((await read({ PREFETCH: "50", WRITE_BACK_IDS_PREFETCH: "300" }))["write-back-ids"]).toMatchObject({ prefetch: 300 })
 })
 
 test("every step is declared once, with its bindings and a handler", () => {

@@ -143,31 +143,55 @@ export const crmContract = <E>(name: string, makeLayer: () => Layer.Layer<Crm, E
       expect(records).toHaveLength(1)
     })
 
-    test("listIds pages through every id in ascending order, each once", async () => {
-      const { ids, seen, pages } = await run(
+    test("list pages through every record in ascending order, each once, with its properties and associations", async () => {
+      const { ids, seen, pages, listedContact, company } = await run(
         Effect.gen(function* () {
           const crm = yield* Crm
           const ids = (yield* crm.upsert(
             "company",
             Array.from({ length: 45 }, (_, i) => ({ commerceId: key(`list${i}`), properties: { name: `List ${i}` } }))
           )).map(applied)
-          const seen: Array<string> = []
+          const contactId = applied((yield* crm.upsert("contact", [user("listed")]))[0])
+          yield* crm.associate([{ fromType: "contact", fromId: contactId, toType: "company", toId: ids[3]! }])
+          const seen: Array<{ readonly id: string; readonly name: unknown; readonly contactIds: ReadonlyArray<string> }> = []
           let after: string | undefined
           let pages = 0
           do {
-            const page = yield* crm.listIds("company", after, 20)
-            expect(page.ids.length).toBeLessThanOrEqual(20)
-            seen.push(...page.ids)
+            const page = yield* crm.list("company", { after, limit: 20 })
+            expect(page.records.length).toBeLessThanOrEqual(20)
+            seen.push(...page.records.map((r) => ({ id: r.id, name: r.properties["name"], contactIds: r.contactIds })))
             after = page.next
             pages++
           } while (after !== undefined)
-          return { ids, seen, pages }
+          // A page larger than one list call of the CRM is gathered by the adapter.
+          const contacts = yield* crm.list("contact", { after: contactId, limit: 150 })
+          return { ids, seen, pages, listedContact: contacts.records.find((r) => r.id === contactId), company: ids[3]! }
         })
       )
-      expect(seen).toEqual(expect.arrayContaining(ids))
-      expect(new Set(seen).size).toBe(seen.length)
-      expect(seen).toEqual([...seen].sort((a, b) => Number(a) - Number(b)))
+      const ours = seen.filter((r) => ids.includes(r.id as CompanyId))
+      expect(ours.map((r) => r.id)).toEqual(ids)
+      expect(ours.map((r) => r.name)).toEqual(ids.map((_, i) => `List ${i}`))
+      expect(ours.find((r) => r.id === company)?.contactIds).toEqual([listedContact!.id])
+      expect(listedContact?.companyIds).toEqual([company])
+      expect(new Set(seen.map((r) => r.id)).size).toBe(seen.length)
+      expect(seen.map((r) => r.id)).toEqual([...seen.map((r) => r.id)].sort((a, b) => Number(a) - Number(b)))
       expect(pages).toBeGreaterThanOrEqual(3)
+    })
+
+    test("list stops at toId: records past it are left out and the page is the last", async () => {
+      const { ids, page } = await run(
+        Effect.gen(function* () {
+          const crm = yield* Crm
+          const ids = (yield* crm.upsert(
+            "company",
+            Array.from({ length: 130 }, (_, i) => ({ commerceId: key(`upto${i}`), properties: { name: `Up to ${i}` } }))
+          )).map(applied)
+          const page = yield* crm.list("company", { after: ids[2]!, limit: 500, toId: ids[121]! })
+          return { ids, page }
+        })
+      )
+      expect(page.records.map((r) => r.id)).toEqual(ids.slice(2, 122))
+      expect(page.next).toBeUndefined()
     })
 
     test("count says how many records an id range holds, and how many in all", async () => {

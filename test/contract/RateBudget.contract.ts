@@ -220,22 +220,22 @@ export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolic
     })
 
     test("a job's own share bounds the backfill lane; jobs at different shares together take at most the largest", async () => {
-      const config = { ...budgetConfig, burst: 190 } // 19 a slot: share 0.2 → 3, 0.5 → 9, 0.8 → 15
+      const config = { ...budgetConfig, burst: 190 } // 10 a slot: share 0.2 → 2, 0.5 → 5, 0.8 → 8
       const wide = BudgetPolicy.plan(config)
       const at = (Math.ceil(Date.UTC(2024, 5, 3, 10) / wide.slotMs) + 1) * wide.slotMs // a slot's start, far from its tail
       const out = await run(
         (b) =>
           Effect.gen(function* () {
-            const small = yield* b.lease("backfill", 19, at, 0.2)
-            const large = yield* b.lease("backfill", 19, at + 1, 0.8)
-            const smallAgain = yield* b.lease("backfill", 19, at + 2, 0.2)
-            const byDefault = yield* b.lease("backfill", 19, at + 3)
-            const live = yield* b.lease("live", 19, at + 4)
+            const small = yield* b.lease("backfill", 10, at, 0.2)
+            const large = yield* b.lease("backfill", 10, at + 1, 0.8)
+            const smallAgain = yield* b.lease("backfill", 10, at + 2, 0.2)
+            const byDefault = yield* b.lease("backfill", 10, at + 3)
+            const live = yield* b.lease("live", 10, at + 4)
             return [small, large, smallAgain, byDefault, live].map((l) => (l._tag === "Leased" ? l.tokens : 0))
           }),
         config
       )
-      expect(out).toEqual([3, 12, 0, 0, 4])
+      expect(out).toEqual([2, 6, 0, 0, 2])
     })
 
     test("a restart of the day (HubSpot's count fell) counts afresh from HubSpot's count; a late second report changes nothing", async () => {

@@ -274,7 +274,7 @@ describe("backfill jobs", () => {
     expect(await (await get(`/admin/jobs/${view.job.id}`)).json()).toMatchObject({ job: { id: view.job.id }, pages: 2 })
     expect(((await (await post("/admin/jobs", { direction: "crm-to-commerce", type: "all" })).json()) as View).job.definition).toMatchObject({
       types: ["company", "contact", "order"],
-      pageSize: 500,
+      pageSize: 1000,
       dryRun: false
     })
     // A job's own share is stored and shown; without one the configured BACKFILL_SHARE applies.

@@ -13,7 +13,9 @@ rateBudgetContract("memory", (config) => {
 test("BudgetPolicy picks the slot count that grants the most per interval", () => {
   const at = (burst: number) => BudgetPolicy.plan({ burst, intervalMs: 10_000, daily: 1, backfillShare: 0.3, timeZone: "UTC" })
   expect(at(100)).toEqual({ slots: 9, slotMs: 1112, capacity: 10, backfillCapacity: 3 })
-  expect(at(190)).toEqual({ slots: 9, slotMs: 1112, capacity: 19, backfillCapacity: 5 })
+  // Past 10 slots only while a slot keeps 10 tokens and half a second: 18 × 10 = 180 of 190 in a rolling interval (9 × 19 = 171).
+  expect(at(190)).toEqual({ slots: 18, slotMs: 556, capacity: 10, backfillCapacity: 3 })
+  expect(at(250)).toEqual({ slots: 18, slotMs: 556, capacity: 13, backfillCapacity: 3 })
   expect(at(2)).toEqual({ slots: 1, slotMs: 10_000, capacity: 1, backfillCapacity: 0 })
   expect(() => at(1)).toThrow()
 })

@@ -231,7 +231,7 @@ export const program = (io: CliIo): Command => {
       "the job's share of each rolling window of the CRM budget (default BACKFILL_SHARE; at most BACKFILL_MAX_SHARE); jobs running at once share the lane at the largest of their shares",
       shareOf
     )
-    .option("--page-size <n>", "records per page, handed to the flow as one batch (1-1000)", positiveInt, 500)
+    .option("--page-size <n>", "records per page, handed to the flow as one batch (1-1000)", positiveInt, 1000)
     .option("--dry-run", "read and validate everything, write nothing on either side; prints counts per outcome and an estimate")
     .option("--wait", "follow the job until it is done (always for --dry-run)")
     .addOption(jsonOption())

@@ -66,7 +66,7 @@ const definitionOf = (b: S.JobStartBody) => ({
   ...(b.toId === undefined ? {} : { toId: b.toId }),
   ...(b.modifiedSince === undefined ? {} : { modifiedSince: b.modifiedSince }),
   ...(b.modifiedUntil === undefined ? {} : { modifiedUntil: b.modifiedUntil }),
-  pageSize: b.pageSize ?? 500,
+  pageSize: b.pageSize ?? 1000,
   dryRun: b.dryRun ?? false,
   ...(b.share === undefined ? {} : { share: b.share }),
   kind: "backfill" as const

@@ -117,7 +117,7 @@ export const JobStartBody = Schema.Struct({
   modifiedSince: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)).annotate({ description: "Epoch ms, inclusive" })),
   modifiedUntil: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)).annotate({ description: "Epoch ms, exclusive" })),
   pageSize: Schema.optionalKey(
-    Schema.Finite.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 })).annotate({ description: "Records per page (default 500)" })
+    Schema.Finite.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1000 })).annotate({ description: "Records per page (default 1000)" })
   ),
   dryRun: Schema.optionalKey(Schema.Boolean.annotate({ description: "Count what it would write, write nothing" })),
   share: Schema.optionalKey(

@@ -6,7 +6,7 @@ import type { CrmObjectType } from "../../domain/CrmProperties.ts"
 import { makeCount } from "./CountRecords.ts"
 import * as HubSpotClient from "./HubSpotClient.ts"
 import { defaultProperties } from "./HubSpotObjectTypes.ts"
-import { makeListIds } from "./ListIds.ts"
+import { makeList } from "./ListRecords.ts"
 import { makeModifiedBetween } from "./ModifiedBetween.ts"
 import { makeRead } from "./ReadRecords.ts"
 import { makeWrite } from "./WriteRecords.ts"
@@ -27,7 +27,7 @@ export const make = Effect.fn("HubSpotCrm.make")(function* (options: Options) {
   const { read, withLinks } = makeRead(call, propertiesOf)
   const { upsert, update, associate, archive } = makeWrite(call)
   const modifiedBetween = makeModifiedBetween(call, propertiesOf, withLinks, Math.min(200, options.searchPageSize ?? 100))
-  return Crm.of({ read, upsert, update, associate, archive, modifiedBetween, listIds: makeListIds(call), count: makeCount(call) })
+  return Crm.of({ read, upsert, update, associate, archive, modifiedBetween, list: makeList(call, propertiesOf, withLinks), count: makeCount(call) })
 })
 
 export const layer = (options: Options) => Layer.effect(Crm, make(options))

@@ -11,6 +11,8 @@ import {
   type CrmRecordOf,
   CrmRejected,
   type ItemOutcome,
+  type ListRange,
+  type RecordPage,
   type UpsertInput
 } from "../../application/ports/Crm.ts"
 import { commerceIdProperty, entityOf } from "../../domain/CorrespondenceTable.ts"
@@ -49,7 +51,7 @@ export const make = (options: Options = {}) =>
     let nextId = 1000
     let lastStamp = 0
     /** Batch calls made, per kind: lets tests see that large inputs were chunked. */
-    const calls = { read: 0, upsert: 0, update: 0, associate: 0 }
+    const calls = { read: 0, upsert: 0, update: 0, associate: 0, list: 0 }
 
     // Strictly increasing stamps keep "modified since" scans exact even within one millisecond.
     const stamp = Effect.map(Clock.currentTimeMillis, (now) => (lastStamp = Math.max(now, lastStamp + 1)))
@@ -178,16 +180,22 @@ export const make = (options: Options = {}) =>
       })
 
     // As HubSpot's list API: `after` is the first id of the next page, ids compare as numbers.
-    const listIds = <T extends CrmObjectType>(type: T, after: string | undefined, limit: number) =>
-      Effect.sync(() => {
-        const from = after === undefined ? 0 : Number(after)
+    const list = <T extends CrmObjectType>(type: T, range: ListRange) =>
+      Effect.sync((): RecordPage<T> => {
+        const from = range.after === undefined ? 0 : Number(range.after)
+        const to = range.toId === undefined ? Number.POSITIVE_INFINITY : Number(range.toId)
         const all = [...objects[type].keys()]
           .map(Number)
           .filter((id) => id >= from)
           .sort((a, b) => a - b)
-        const size = Math.max(1, Math.min(PAGE_SIZE, limit))
+        const size = Math.max(1, range.limit)
+        const page = all.slice(0, size).filter((id) => id <= to)
         const next = all[size]
-        return { ids: all.slice(0, size).map(String) as unknown as ReadonlyArray<CrmIdOf[T]>, next: next === undefined ? undefined : String(next) }
+        calls.list += Math.max(1, Math.ceil(Math.min(size, all.length) / PAGE_SIZE))
+        return {
+          records: page.map((id) => toRecord(type, objects[type].get(String(id))!)),
+          next: next === undefined || next > to ? undefined : String(next)
+        }
       })
 
     const count = (type: CrmObjectType, f: CountFilter) =>
@@ -210,7 +218,7 @@ export const make = (options: Options = {}) =>
         return outcome.id
       })
 
-    return Object.assign(Crm.of({ read, upsert, update, associate, archive, modifiedBetween, listIds, count }), { calls, seed })
+    return Object.assign(Crm.of({ read, upsert, update, associate, archive, modifiedBetween, list, count }), { calls, seed })
   })
 
 export const layer = (options: Options = {}) => Layer.effect(Crm, make(options))

@@ -18,7 +18,7 @@ export interface JobDefinition {
   /** Epoch ms window on the last modification (CRM) or creation (commerce); from inclusive. */
   readonly modifiedSince?: number
   readonly modifiedUntil?: number
-  /** Records per page (the batch handed to the flow, listed 100 a call): 500 from the CLI. */
+  /** Records per page (the batch handed to the flow, listed 100 a call): 1000 from the CLI. */
   readonly pageSize: number
   readonly dryRun: boolean
   /**

@@ -43,11 +43,19 @@ export interface CrmLink {
   readonly toType: CrmObjectType
   readonly toId: string
 }
-export interface IdListPage<T extends CrmObjectType> {
-  /** Ascending ids, `limit` at most. */
-  readonly ids: ReadonlyArray<CrmIdOf[T]>
+export interface RecordPage<T extends CrmObjectType> {
+  readonly records: ReadonlyArray<CrmRecordOf[T]>
   /** Opaque cursor of the next page; undefined after the last one. */
   readonly next: string | undefined
+}
+/** Where a `list` page starts and ends. */
+export interface ListRange {
+  /** A cursor from the previous page, or the first id to list; undefined: from the first record. */
+  readonly after?: string | undefined
+  /** Records at most. Any number: the adapter makes as many of its CRM's list calls as it needs. */
+  readonly limit: number
+  /** The last id wanted (inclusive): records past it are left out and the page is the last. */
+  readonly toId?: string | undefined
 }
 export interface CountFilter {
   readonly fromId?: string
@@ -55,10 +63,7 @@ export interface CountFilter {
   readonly from?: number
   readonly to?: number
 }
-export interface ModifiedPage<T extends CrmObjectType> {
-  readonly records: ReadonlyArray<CrmRecordOf[T]>
-  readonly next: string | undefined
-}
+export type ModifiedPage<T extends CrmObjectType> = RecordPage<T>
 
 /**
  * The CRM could not answer now: network, timeout, 5xx, or the CRM saying it is busy (locked,
@@ -135,7 +140,11 @@ export class Crm extends Context.Service<
      * and last modified in [from, to); undefined when the CRM cannot say.
      */
     readonly count: (type: CrmObjectType, filter: CountFilter) => Effect.Effect<number | undefined, CrmError>
-    /** Every live record's id in ascending order, a page of at most `limit` (≤ 100) after `after`. */
-    readonly listIds: <T extends CrmObjectType>(type: T, after: string | undefined, limit: number) => Effect.Effect<IdListPage<T>, CrmError>
+    /**
+     * Live records in ascending id order with their associations, as `read` returns them, a page
+     * at a time: a backfill by id reads each record once, here, instead of listing ids and reading
+     * the records again (the adapter reads the associations of the whole page together).
+     */
+    readonly list: <T extends CrmObjectType>(type: T, range: ListRange) => Effect.Effect<RecordPage<T>, CrmError>
   }
 >()("crm-sync/application/ports/Crm") {}

@@ -13,7 +13,7 @@
 // run (other engineers' load on the shared one stays out of the figures), or MONGO_URL with
 // --store shared. A leg that has not finished after --leg-timeout seconds is reported from the
 // records done so far. Needs AMQP_URL.
-// Usage: bun bench/backfill.ts [--companies 1000] [--users 1000] [--share 1] [--page-size 500]
+// Usage: bun bench/backfill.ts [--companies 1000] [--users 1000] [--share 1] [--page-size 1000]
 //        [--live 200] [--live-rate 2] [--baseline-seconds 30] [--leg-timeout 1800] [--store private|shared]
 import { parseArgs } from "node:util"
 import { Effect, Layer, ManagedRuntime } from "effect"
@@ -30,7 +30,7 @@ const { values: args } = parseArgs({
     companies: { type: "string", default: "1000" },
     users: { type: "string" },
     share: { type: "string", default: "1" },
-    "page-size": { type: "string", default: "500" },
+    "page-size": { type: "string", default: "1000" },
     "leg-timeout": { type: "string", default: "1800" },
     store: { type: "string", default: "private" },
     live: { type: "string", default: "200" },
@@ -163,8 +163,17 @@ const liveSync = async (tag: string, samples: number, going: () => boolean = () 
     await Bun.sleep(1000 / liveRate)
   }
   const all = await Promise.all(arrivals)
+  // Even samples went HubSpot → shop, odd ones shop → HubSpot.
+  const side = (parity: number) => all.filter((ms, i) => i % 2 === parity && Number.isFinite(ms))
   const ok = all.filter((ms) => Number.isFinite(ms))
-  return { p50: percentile(ok, 50) ?? Number.NaN, p99: percentile(ok, 99) ?? Number.NaN, lost: all.length - ok.length, n: all.length }
+  return {
+    p50: percentile(ok, 50) ?? Number.NaN,
+    p99: percentile(ok, 99) ?? Number.NaN,
+    toShopP99: percentile(side(0), 99) ?? Number.NaN,
+    toCrmP99: percentile(side(1), 99) ?? Number.NaN,
+    lost: all.length - ok.length,
+    n: all.length
+  }
 }
 
 /** The seed's importer: one GET per company (with its contacts), no budget; a 429 waits a second. */
@@ -229,7 +238,19 @@ const runJob = async (definition: JobDefinition) => {
   if (!finished) await storeCall(changeJob(id, "paused"))
   const seconds = (performance.now() - started) / 1000
   const calls = hubspot.requestLog().slice(before)
-  return { seconds, records, finished, calls: calls.length, throttled: calls.filter((r) => r.status === 429).length }
+  // Calls by kind (method and path with ids left out), so the leg's own reads and writes show apart
+  // from live sync's and the other leg's tail.
+  const kinds = new Map<string, number>()
+  for (const r of calls) {
+    const kind = `${r.method} ${r.path.replace(/\/\d+(?=\/|$)/g, "/:id")}`
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1)
+  }
+  const byKind = [...kinds]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([k, n]) => `${n} ${k}`)
+    .join("; ")
+  return { seconds, records, finished, calls: calls.length, byKind, throttled: calls.filter((r) => r.status === 429).length }
 }
 
 try {
@@ -275,7 +296,9 @@ try {
   const { peakRssMb, cpuSeconds } = await usage(stack.service.process.pid)
   const loadAtEnd = await loadavg()
 
-  const laneCallsPerSecond = (share * burst) / 10
+  // The service caps a job's share at BACKFILL_MAX_SHARE (0.9 by default: live keeps a tenth), so
+  // the lane's ceiling is counted at the share it can really have.
+  const laneCallsPerSecond = (Math.min(share, 0.9) * burst) / 10
   // The records the job's pages went through (live creations listed during the run included).
   const crmRecords = crm.records
   const crmRate = crmRecords / crm.seconds
@@ -294,6 +317,7 @@ try {
     ],
     ["  records/s", crmRate.toFixed(1), ""],
     ["  HubSpot calls, calls/s, records per call", `${crm.calls}, ${(crm.calls / crm.seconds).toFixed(2)}, ${(crmRecords / crm.calls).toFixed(1)}`, ""],
+    ["  calls by kind", crm.byKind, ""],
     ["  ratio to the ceiling", `${pct(crmRate, crmCeiling)} of ${crmCeiling.toFixed(0)}/s`, "≥ 90 %"],
     [
       "  … until every HubSpot record holds its shop id",
@@ -310,6 +334,7 @@ try {
     ],
     ["  records/s", shopRate.toFixed(1), ""],
     ["  HubSpot calls, calls/s, records per call", `${shop.calls}, ${(shop.calls / shop.seconds).toFixed(2)}, ${(shopRecords / shop.calls).toFixed(1)}`, ""],
+    ["  calls by kind", shop.byKind, ""],
     ["  ratio to the ceiling", `${pct(shopRate, shopCeiling)} of ${shopCeiling.toFixed(0)}/s`, "≥ 90 %"],
     [
       "  … until every shop user holds its HubSpot id",
@@ -325,6 +350,11 @@ try {
     [`live sync, no backfill (${idle.n} samples)`, `p50 ${idle.p50.toFixed(0)} ms, p99 ${idle.p99.toFixed(0)} ms, ${idle.lost} lost`, ""],
     [`live sync during the backfills (${busy.n} samples)`, `p50 ${busy.p50.toFixed(0)} ms, p99 ${busy.p99.toFixed(0)} ms, ${busy.lost} lost`, "p99 ≤ 1 000 ms"],
     ["  p99 during ÷ idle p99", `${(busy.p99 / idle.p99).toFixed(2)} ×`, "≤ 1.2 ×"],
+    [
+      "  p99 by direction, idle / during",
+      `HubSpot → shop ${idle.toShopP99.toFixed(0)} / ${busy.toShopP99.toFixed(0)} ms; shop → HubSpot ${idle.toCrmP99.toFixed(0)} / ${busy.toCrmP99.toFixed(0)} ms`,
+      ""
+    ],
     ["service peak RSS", `${peakRssMb.toFixed(0)} MB`, ""],
     ["service CPU s per 1 000 records (both legs)", ((1000 * (cpuSeconds - cpuBefore)) / (crmRecords + shopRecords)).toFixed(2), ""]
   ]

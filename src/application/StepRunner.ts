@@ -1,6 +1,7 @@
 // Runs a step on the bus: hands each batch to the step's BatchHandler, decides per message with
 // RetryDecision (ack, retry tier, park), records parked messages and returns one settlement each.
 import { Cause, Clock, Effect, Exit, Option } from "effect"
+import { handledDeliveries } from "./HandledDeliveries.ts"
 import { Lane, type LaneName } from "./Lane.ts"
 import { type Delivery, MessageBus, type Settlement } from "./ports/MessageBus.ts"
 import { type ParkedItem, ParkedItems } from "./ports/ParkedItems.ts"
@@ -79,19 +80,36 @@ const recordParked = (step: Step, verdicts: ReadonlyArray<Verdict>) => {
 export const laneOfBatch = (batch: ReadonlyArray<Delivery>): LaneName =>
   batch.length > 0 && batch.every((d) => d.envelope.lane === "backfill") ? "backfill" : "live"
 
-/** Settles one batch of `step`: one settlement per delivery, in order. */
-export const settleBatch = <R>(step: Step, handler: BatchHandler<R>) =>
-  Effect.fnUntraced(function* (batch: ReadonlyArray<Delivery>) {
-    const readable = batch.filter((d) => !d.undecodable)
+/**
+ * Settles one batch of `step`: one settlement per delivery, in order. An exact copy of a delivery
+ * this step acked lately is acked again without running the handler (HandledDeliveries).
+ */
+export const settleBatch = <R>(step: Step, handler: BatchHandler<R>) => {
+  const handled = handledDeliveries()
+  return Effect.fnUntraced(function* (batch: ReadonlyArray<Delivery>) {
     const started = yield* Clock.currentTimeMillis
+    const copy = batch.map((d) => !d.undecodable && handled.seen(d.envelope, started))
+    const readable = batch.filter((d, i) => !d.undecodable && !copy[i])
     const results = readable.length === 0 ? [] : yield* outcomes(handler, readable).pipe(Effect.provideService(Lane, laneOfBatch(readable)))
     const now = yield* Clock.currentTimeMillis
     let next = 0
-    const verdicts = batch.map((d) => (d.undecodable ? park(step, d, "undecodable message body", now) : verdict(step, d, results[next++], now)))
+    const verdicts = batch.map(
+      (d, i): Verdict =>
+        d.undecodable
+          ? park(step, d, "undecodable message body", now)
+          : copy[i]
+            ? { settlement: ack, parked: undefined }
+            : verdict(step, d, results[next++], now)
+    )
     const settlements = yield* recordParked(step, verdicts)
+    handled.remember(
+      batch.flatMap((d, i) => (!d.undecodable && !copy[i] && settlements[i]?._tag === "Ack" ? [d.envelope] : [])),
+      now
+    )
     yield* recordBatch(step, batch, settlements, now - started, now)
     return settlements
   })
+}
 
 /** Consumes `step` in batches until the scope closes. */
 export const runStep = Effect.fn("StepRunner.runStep")(function* <R>(step: Step, handler: BatchHandler<R>) {

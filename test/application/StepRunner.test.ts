@@ -90,3 +90,31 @@ test("a batch of the backfill's messages spends the backfill lane of the budget;
   await settle(handler, [delivery("e")])
   expect(lanes).toEqual(["backfill", "live", "live"])
 })
+
+test("an exact copy of a delivery acked lately is acked without running the handler; a retry copy, a failed one's copy and another payload under the same id run", async () => {
+  const ran: Array<string> = []
+  const handler: BatchHandler = (ms) =>
+    Effect.sync(() => {
+      ran.push(...ms.map((m) => `${m.id}#${m.attempt}#${JSON.stringify(m.payload)}`))
+      return ms.map((m) => (m.id === "f" ? transient : undefined))
+    })
+  const withPayload = (id: string, payload: unknown, attempt = 1): Delivery => ({
+    envelope: { ...envelope(id, attempt), payload },
+    firstFailedAt: undefined,
+    undecodable: false
+  })
+  const tags = await Effect.runPromise(
+    Effect.gen(function* () {
+      const settle = settleBatch(step, handler)
+      const first = yield* settle([withPayload("a", { v: 1 }), withPayload("f", {})])
+      // The intake's redelivery of "a" behind newer messages, the retry copy of "f", a reused id.
+      const second = yield* settle([withPayload("a", { v: 1 }), withPayload("f", {}, 2), withPayload("a", { v: 2 }), withPayload("f", {})])
+      return [first.map((s) => s._tag), second.map((s) => s._tag)]
+    }).pipe(Effect.provide(InMemoryParkedItems.layer))
+  )
+  expect(tags).toEqual([
+    ["Ack", "Retry"],
+    ["Ack", "Retry", "Ack", "Retry"]
+  ])
+  expect(ran).toEqual(['a#1#{"v":1}', "f#1#{}", "f#2#{}", 'a#1#{"v":2}', "f#1#{}"])
+})

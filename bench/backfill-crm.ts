@@ -12,8 +12,8 @@ import * as MongoConnection from "../src/adapters/mongo/MongoConnection.ts"
 import { callsPerRecord, jobStatus, startJob } from "../src/application/BackfillCommands.ts"
 import type { BackfillJobs } from "../src/application/ports/BackfillJobs.ts"
 import { startStack } from "../test/support/e2e/Stack.ts"
-import type { LoggedRequest } from "../test/support/hubspot/AdminRoutes.ts"
 import { startPrivateFerretDb } from "../test/support/mongo/PrivateFerretDb.ts"
+import { callsByKind, printSpanProfile } from "./backfill/Report.ts"
 
 const { values: args } = parseArgs({
   options: {
@@ -66,18 +66,6 @@ const storeCall = async <A>(effect: Effect.Effect<A, unknown, BackfillJobs>): Pr
 const writtenBack = () =>
   hubspot.state.objectsOf("companies").filter((o) => o.properties["ecommerce_business_id"]).length +
   hubspot.state.objectsOf("contacts").filter((o) => o.properties["ecommerce_user_id"]).length
-
-/** HubSpot calls per kind (list, batch read, associations, update, …) among `requests`. */
-const kindOf = (r: LoggedRequest) => {
-  const path = r.path.replace(/\/\d+/g, "/{id}")
-  if (r.method === "GET" && /^\/crm\/v3\/objects\/[a-z]+$/.test(path)) return `list ${path.split("/")[4]}`
-  return `${r.method} ${path}`
-}
-const byKind = (requests: ReadonlyArray<LoggedRequest>) => {
-  const counts = new Map<string, number>()
-  for (const r of requests) counts.set(kindOf(r), (counts.get(kindOf(r)) ?? 0) + 1)
-  return [...counts].sort((a, b) => b[1] - a[1])
-}
 
 try {
   hubspot.webhooks?.stop()
@@ -132,15 +120,8 @@ try {
   const w = Math.max(...rows.map(([k]) => k.length))
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`)
   console.log("\nHubSpot calls by kind:")
-  for (const [kind, n] of byKind(requests)) console.log(`  ${String(n).padStart(6)}  ${kind}`)
-  const annotations = stack.service.logs.filter((l) => l["message"] === "span profile").at(-1)?.["annotations"] as
-    | { readonly spans?: Record<string, { count: number; ms: number }> }
-    | undefined
-  console.log("\nservice time by span:")
-  for (const [name, t] of Object.entries(annotations?.spans ?? {})
-    .sort((a, b) => b[1].ms - a[1].ms)
-    .slice(0, 20))
-    console.log(`  ${String(t.ms).padStart(9)} ms ${String(t.count).padStart(7)} ×  ${name}`)
+  for (const [kind, n] of callsByKind(requests)) console.log(`  ${String(n).padStart(6)}  ${kind}`)
+  printSpanProfile(stack.service.logs, "service time by span", 20)
 } finally {
   await runtime.dispose()
   await stack.stop()

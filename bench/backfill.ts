@@ -24,6 +24,7 @@ import type { BackfillJobs, JobDefinition } from "../src/application/ports/Backf
 import { percentile } from "../test/support/chaos/Percentiles.ts"
 import { startStack } from "../test/support/e2e/Stack.ts"
 import { startPrivateFerretDb } from "../test/support/mongo/PrivateFerretDb.ts"
+import { callsByKind, printSpanProfile } from "./backfill/Report.ts"
 
 const { values: args } = parseArgs({
   options: {
@@ -238,15 +239,8 @@ const runJob = async (definition: JobDefinition) => {
   if (!finished) await storeCall(changeJob(id, "paused"))
   const seconds = (performance.now() - started) / 1000
   const calls = hubspot.requestLog().slice(before)
-  // Calls by kind (method and path with ids left out), so the leg's own reads and writes show apart
-  // from live sync's and the other leg's tail.
-  const kinds = new Map<string, number>()
-  for (const r of calls) {
-    const kind = `${r.method} ${r.path.replace(/\/\d+(?=\/|$)/g, "/:id")}`
-    kinds.set(kind, (kinds.get(kind) ?? 0) + 1)
-  }
-  const byKind = [...kinds]
-    .sort((a, b) => b[1] - a[1])
+  // Calls by kind, so the leg's own reads and writes show apart from live sync's and the other leg's tail.
+  const byKind = callsByKind(calls)
     .slice(0, 6)
     .map(([k, n]) => `${n} ${k}`)
     .join("; ")
@@ -363,15 +357,7 @@ try {
   console.log(`\n${"figure".padEnd(w0)}  ${"measured".padEnd(w1)}  target`)
   for (const [k, v, t] of rows) console.log(`${k.padEnd(w0)}  ${v.padEnd(w1)}  ${t}`)
 
-  // Where the service's time went (summed span times; nested spans count in each enclosing one).
-  const annotations = stack.service.logs.filter((l) => l["message"] === "span profile").at(-1)?.["annotations"] as
-    | { readonly spans?: Record<string, { count: number; ms: number }> }
-    | undefined
-  console.log("\nservice time by span (whole run):")
-  for (const [name, t] of Object.entries(annotations?.spans ?? {})
-    .sort((a, b) => b[1].ms - a[1].ms)
-    .slice(0, 25))
-    console.log(`  ${String(t.ms).padStart(9)} ms ${String(t.count).padStart(7)} ×  ${name}`)
+  printSpanProfile(stack.service.logs, "service time by span (whole run)", 25)
 } finally {
   clearInterval(watchShop)
   await runtime.dispose()

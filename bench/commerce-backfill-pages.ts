@@ -14,6 +14,7 @@ import * as HubSpotCrm from "../src/adapters/hubspot/HubSpotCrm.ts"
 import { setupHubSpot } from "../src/adapters/hubspot/SetupHubSpot.ts"
 import * as InMemoryMetrics from "../src/adapters/memory/InMemoryMetrics.ts"
 import * as InMemoryRateBudget from "../src/adapters/memory/InMemoryRateBudget.ts"
+import { type Total, totalsTracer } from "../src/adapters/metrics/SpanProfile.ts"
 import * as MongoIdLinks from "../src/adapters/mongo/MongoIdLinks.ts"
 import * as MongoSnapshots from "../src/adapters/mongo/MongoSnapshots.ts"
 import * as MongoWriteLedger from "../src/adapters/mongo/MongoWriteLedger.ts"
@@ -68,21 +69,8 @@ client.on("commandStarted", (e) => {
 })
 
 /** Summed wall time per span name (nested spans count in each enclosing one). */
-const spans = new Map<string, { count: number; ms: number }>()
-const tracer = Tracer.make({
-  span: (options) => {
-    const span = new Tracer.NativeSpan(options)
-    const end = span.end.bind(span)
-    span.end = (endTime, exit) => {
-      end(endTime, exit)
-      const t = spans.get(span.name) ?? { count: 0, ms: 0 }
-      t.count += 1
-      t.ms += Number(endTime - span.startTime) / 1e6
-      spans.set(span.name, t)
-    }
-    return span
-  }
-})
+const spans = new Map<string, Total>()
+const tracer = totalsTracer(spans)
 
 try {
   await Effect.runPromise(setupHubSpot({ accessToken: Redacted.make(token), basePath: hubspot.url }))

@@ -4,15 +4,14 @@
 // is set; nested spans count in their own name and in every enclosing one.
 import { Effect, Layer, Tracer } from "effect"
 
-interface Total {
+export interface Total {
   count: number
   ms: number
 }
 
-export const layer = (everyMs: number) => {
-  const totals = new Map<string, Total>()
-  let changed = false
-  const tracer = Tracer.make({
+/** A tracer that adds each ended span's wall time to `totals` under its name; `onEnd` after each. */
+export const totalsTracer = (totals: Map<string, Total>, onEnd: () => void = () => undefined) =>
+  Tracer.make({
     span: (options) => {
       const span = new Tracer.NativeSpan(options)
       const end = span.end.bind(span)
@@ -22,10 +21,17 @@ export const layer = (everyMs: number) => {
         t.count += 1
         t.ms += Number(endTime - span.startTime) / 1e6
         totals.set(span.name, t)
-        changed = true
+        onEnd()
       }
       return span
     }
+  })
+
+export const layer = (everyMs: number) => {
+  const totals = new Map<string, Total>()
+  let changed = false
+  const tracer = totalsTracer(totals, () => {
+    changed = true
   })
   const report = Effect.suspend(() => {
     if (!changed) return Effect.void

@@ -25,6 +25,7 @@ import { percentile } from "../test/support/chaos/Percentiles.ts"
 import { startStack } from "../test/support/e2e/Stack.ts"
 import { startPrivateFerretDb } from "../test/support/mongo/PrivateFerretDb.ts"
 import { callsByKind, printSpanProfile } from "./backfill/Report.ts"
+import { seededUser, seedUsers as seedShopUsers } from "./backfill/SeedUsers.ts"
 
 const { values: args } = parseArgs({
   options: {
@@ -67,17 +68,7 @@ const usage = async (pid: number) => {
   return { peakRssMb: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024, cpuSeconds: (Number(stat[11]) + Number(stat[12])) / 100 }
 }
 
-// Seeded shop users sort before the "u-…" ones the shop allocates, so the commerce → CRM job's
-// id range takes exactly them (not the users the CRM → commerce leg creates).
-const seededUser = (i: number) => `s-${String(i).padStart(7, "0")}`
-const seedUsers = Array.from({ length: users }, (_, i) => ({
-  id: seededUser(i),
-  email: `shop${i}@bench.example.com`,
-  firstName: `Shop${i}`,
-  lastName: "User",
-  createdAt: "2026-01-01T00:00:00.000Z",
-  updatedAt: "2026-01-01T00:00:00.000Z"
-}))
+const seedUsers = seedShopUsers(users)
 
 const stack = await startStack(mongoUrl, {
   hubspotBurstLimit: burst,

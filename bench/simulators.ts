@@ -9,6 +9,7 @@ import { parseArgs } from "node:util"
 import { PlatformState } from "../test/support/commerce/PlatformState.ts"
 import { startRestServer } from "../test/support/commerce/RestServer.ts"
 import { startHubSpotSimulator } from "../test/support/hubspot/HubSpotSimulator.ts"
+import { seededUser, seedUsers } from "./backfill/SeedUsers.ts"
 
 const { values: args } = parseArgs({
   options: {
@@ -94,15 +95,7 @@ try {
   )
 
   started = performance.now()
-  const seededUser = (i: number) => `s-${String(i).padStart(7, "0")}`
-  const seed = Array.from({ length: users }, (_, i) => ({
-    id: seededUser(i),
-    email: `shop${i}@bench.example.com`,
-    firstName: `Shop${i}`,
-    lastName: "User",
-    createdAt: "2026-01-01T00:00:00.000Z",
-    updatedAt: "2026-01-01T00:00:00.000Z"
-  }))
+  const seed = seedUsers(users)
   const platform = new PlatformState({ user: seed })
   row(`seed commerce: ${users} users (PlatformState seed)`, performance.now() - started, 1, `RSS now ${rssMb().toFixed(0)} MB in all`)
   const shop = startRestServer(platform, {})

@@ -1,12 +1,12 @@
 // Every call spends the shared budget for its lane and reports HubSpot's limits back to it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { Effect } from "effect"
+import { Effect, Fiber, Layer } from "effect"
 import { nextCursor } from "../../src/adapters/hubspot/ModifiedBetween.ts"
 import { Lane } from "../../src/application/Lane.ts"
 import { Crm } from "../../src/application/ports/Crm.ts"
 import type { ContactId } from "../../src/domain/Ids.ts"
 import { type HubSpotSimulator, startHubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
-import { adapterLayer, budgetConfig, failureWith, recordingBudget, runWith } from "./AdapterSupport.ts"
+import { adapterLayer, budgetConfig, failureWith, localBudget, recordingBudget, runWith } from "./AdapterSupport.ts"
 
 let sim: HubSpotSimulator
 beforeAll(async () => {
@@ -48,6 +48,37 @@ describe("the adapter and the rate budget", () => {
     const calls = sim.requestLog().slice(before)
     expect(calls).toHaveLength(2)
     expect(calls[1]?.query).toContain("limit=1")
+  })
+
+  test("a probe outlives the call that started it: interrupting that call still lets the probe's answer restart the day", async () => {
+    // A batch's calls run together and one failing interrupts the others, so the call that starts
+    // a probe is often interrupted while the probe is in flight (chaos: a healed DAILY cap went
+    // unnoticed for the next 60 s). The next probe is an interval away, so this one must land.
+    const config = { ...budgetConfig, daily: 20, dailyProbeMs: 60_000 }
+    const probes = () => sim.requestLog().filter((r) => r.method === "GET" && r.query.includes("limit=1")).length
+    const out = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const crm = Layer.succeedContext(yield* Layer.build(adapterLayer(sim, { dailyProbeMs: 60_000 }, localBudget(config))))
+          const readHere = Effect.provide(read, crm)
+          // Our own count spends the day (20 calls), far below HubSpot's: the probe will show a reset.
+          yield* Effect.repeat(readHere, { times: 19 })
+          const before = probes()
+          sim.setFaults({ latencyMs: 1200 })
+          const caller = yield* Effect.forkChild(readHere)
+          // The caller reaches the probe within milliseconds (all local), then waits for its answer.
+          yield* Effect.sleep(500)
+          yield* Fiber.interrupt(caller)
+          // The simulator logs the probe once it has answered; its answer then reaches the budget.
+          for (let waited = 0; probes() === before && waited < 5_000; waited += 50) yield* Effect.sleep(50)
+          yield* Effect.sleep(200)
+          sim.setFaults({ latencyMs: 0 })
+          const next = yield* Effect.exit(readHere)
+          return { next: next._tag, probes: probes() - before }
+        })
+      )
+    )
+    expect(out).toEqual({ next: "Success", probes: 1 })
   })
 
   test("a Wait from the budget delays the call instead of failing it", async () => {

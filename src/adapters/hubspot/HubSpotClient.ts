@@ -1,7 +1,7 @@
 // The one way the adapter reaches HubSpot: a token of the process's LocalBudget first (search also
 // paced to its own 5/s), the SDK call under a timeout, then what the answer said about limits back.
 import { Client } from "@hubspot/api-client"
-import { Clock, Effect, Predicate, Redacted } from "effect"
+import { Clock, Effect, Fiber, Predicate, Redacted } from "effect"
 import * as BudgetPolicy from "../../application/BudgetPolicy.ts"
 import { CallTally, Lane } from "../../application/Lane.ts"
 import { type BudgetError, LocalBudget } from "../../application/LocalBudget.ts"
@@ -38,6 +38,8 @@ const fail = (reason: CrmErrorReason) => Effect.fail(new CrmError({ reason }))
 
 export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOptions) {
   const budget = yield* LocalBudget
+  // Probes run in the client's own scope: see `probe`.
+  const scope = yield* Effect.scope
   // Retries and the Bottleneck limiter stay off: retry lives in the application, limits in the budget.
   const client = new Client({ accessToken: Redacted.value(options.accessToken), basePath: options.basePath, numberOfApiCallRetries: 0 })
   const timeoutMs = options.timeoutMs ?? 10_000
@@ -127,13 +129,21 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
   /**
    * One cheap call (a company id, with the limit headers) on a rolling-window token only: its
    * headers (or its DAILY 429) tell the budget whether HubSpot's day was reset.
+   *
+   * It runs in a fiber of the client's scope, not the caller's: a caller is often one of a batch's
+   * concurrent calls, interrupted as soon as a sibling fails with the same spent day. Run inline,
+   * the probe died with it while `probeDue` had already moved the next one an interval on, so a
+   * healed cap could go unnoticed for a minute (chaos `hubspot-daily-cap`: no HubSpot call for
+   * 60 s after the heal). Interrupting the caller now leaves the probe to finish and be observed.
    */
   const probe = (lane: "live" | "backfill") =>
     budget
       .take(lane, 1, false)
       .pipe(
         Effect.andThen(send("dailyProbe", "api", (c) => c.crm.objects.basicApi.getPageWithHttpInfo("companies", 1, undefined, ["hs_object_id"]))),
-        Effect.ignore({ log: "Debug", message: "daily probe failed" })
+        Effect.ignore({ log: "Debug", message: "daily probe failed" }),
+        Effect.forkIn(scope),
+        Effect.flatMap(Fiber.await)
       )
 
   const takeToken: Effect.Effect<void, CrmError> = Effect.flatMap(Effect.service(Lane), (lane) =>

@@ -8,7 +8,6 @@ import * as InMemoryParkedItems from "../../src/adapters/memory/InMemoryParkedIt
 import { routingKeys } from "../../src/application/CommerceMessages.ts"
 import { BusUnavailable, MessageBus, MessageBusError } from "../../src/application/ports/MessageBus.ts"
 import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
-import { CommerceSimulator, defaultStep } from "../support/commerce/CommerceSimulator.ts"
 import * as Sim from "../support/commerce/CommerceSimulator.ts"
 import { upsert } from "./SimulatorHarness.ts"
 
@@ -16,7 +15,7 @@ const typesOf = (messages: ReadonlyArray<{ readonly type: string }>) => messages
 
 /** The simulator's bus counts its publishes (messages per call) and fails them while `down()`. */
 const runWithBus = <A, E>(
-  effect: Effect.Effect<A, E, CommerceSimulator | MessageBus | ParkedItems>,
+  effect: Effect.Effect<A, E, Sim.CommerceSimulator | MessageBus | ParkedItems>,
   bus: { readonly calls: Array<number>; readonly down: () => boolean }
 ): Promise<A> => {
   const watched = Layer.effect(
@@ -49,8 +48,8 @@ const sendAll = (messages: ReadonlyArray<readonly [type: string, payload: unknow
 const parkedOf = (count: number) =>
   Effect.gen(function* () {
     const store = yield* ParkedItems
-    let parked = yield* store.list({ step: defaultStep.name })
-    while (parked.length < count) parked = yield* Effect.andThen(Effect.sleep(5), store.list({ step: defaultStep.name }))
+    let parked = yield* store.list({ step: Sim.defaultStep.name })
+    while (parked.length < count) parked = yield* Effect.andThen(Effect.sleep(5), store.list({ step: Sim.defaultStep.name }))
     return parked
   })
 
@@ -58,7 +57,7 @@ test("a batch is applied in delivery order and answered with one publish; the me
   const calls: Array<number> = []
   const [sim, parked] = await runWithBus(
     Effect.gen(function* () {
-      const sim = yield* CommerceSimulator
+      const sim = yield* Sim.CommerceSimulator
       yield* sendAll([
         [routingKeys.upsert("business"), upsert({ name: "Acme" }, { entity: "business", crmId: "co-1" })],
         // Links the business created just before it, in the same batch.
@@ -91,7 +90,7 @@ test("a batch whose publish fails stores nothing and comes again whole; its unre
   let down = true
   const [sim, storedWhileDown, parked] = await runWithBus(
     Effect.gen(function* () {
-      const sim = yield* CommerceSimulator
+      const sim = yield* Sim.CommerceSimulator
       yield* sendAll([
         [routingKeys.upsert("user"), upsert({ email: "a@example.com" }, { crmId: "c-1" })],
         [routingKeys.upsert("user"), { entity: "user" }],
@@ -105,7 +104,12 @@ test("a batch whose publish fails stores nothing and comes again whole; its unre
     }),
     { calls, down: () => down }
   )
-  expect(sim.received().slice(0, 3).map((r) => r.outcome)).toEqual(["failed: BusUnavailable: broker down", "invalid", "failed: BusUnavailable: broker down"])
+  expect(
+    sim
+      .received()
+      .slice(0, 3)
+      .map((r) => r.outcome)
+  ).toEqual(["failed: BusUnavailable: broker down", "invalid", "failed: BusUnavailable: broker down"])
   expect(storedWhileDown).toBe(0)
   // The redelivered pair is applied in its order (the failed attempts burned ids, as a sequence does).
   const created = sim.received().filter((r) => r.outcome.startsWith("created"))

@@ -5,7 +5,7 @@ import { routingKeys } from "../../../src/application/CommerceMessages.ts"
 import type { LaneName } from "../../../src/application/Lane.ts"
 import type { OutgoingMessage } from "../../../src/application/Step.ts"
 import type { CommerceEntity } from "../../../src/domain/CorrespondenceTable.ts"
-import type { PlatformState, SimEntity } from "./PlatformState.ts"
+import type { SimEntity, StateView } from "./PlatformState.ts"
 
 export interface Settings {
   /** "payload": events carry the entity; "id": only its id, so the service must use REST. */
@@ -15,7 +15,7 @@ export interface Settings {
 }
 
 export interface Ctx extends Settings {
-  readonly state: PlatformState
+  readonly state: StateView
   readonly now: number
   /**
    * The lane of the message being answered (the contract: what the platform sends because of one
@@ -53,5 +53,5 @@ export const idsAssigned = (ctx: Ctx, e: SimEntity, crmId: string): OutgoingMess
 export const iso = (now: number): string => new Date(now).toISOString()
 
 /** An id the caller named, or the CRM id's mirror, whichever the platform knows. */
-export const locate = (state: PlatformState, entity: CommerceEntity, commerceId: string | undefined, crmId: string): SimEntity | undefined =>
+export const locate = (state: StateView, entity: CommerceEntity, commerceId: string | undefined, crmId: string): SimEntity | undefined =>
   (commerceId === undefined ? undefined : state.get(entity, commerceId)) ?? state.byCrmId(entity, crmId)

@@ -38,9 +38,16 @@ const inIdOrder = () =>
   )
 
 /** The crmId a live entity mirrors (the raw field: matched with ===, as a lookup by crmId compares). */
-const crmIdOf = (e: SimEntity): unknown => (e.deleted ? undefined : e.record["crmId"])
+export const crmIdOf = (e: SimEntity): unknown => (e.deleted ? undefined : e.record["crmId"])
 
-export class PlatformState {
+/** What planning an operation reads and allocates: the store itself, or a batch's staged view of it (StagedState). */
+export interface StateView {
+  readonly get: (entity: CommerceEntity, id: string) => SimEntity | undefined
+  readonly byCrmId: (entity: CommerceEntity, crmId: string) => SimEntity | undefined
+  readonly newId: (entity: CommerceEntity) => string
+}
+
+export class PlatformState implements StateView {
   /** In the order each id was first stored: a lookup by crmId that finds several takes the first. */
   private readonly byId: Record<CommerceEntity, Map<string, SimEntity>> = { user: new Map(), business: new Map(), purchase: new Map() }
   private readonly ordered: Record<CommerceEntity, SortedList<string, SimEntity>> = { user: inIdOrder(), business: inIdOrder(), purchase: inIdOrder() }
@@ -64,7 +71,18 @@ export class PlatformState {
     if (ids === undefined) return undefined
     if (ids.size === 1) for (const id of ids) return this.byId[entity].get(id)
     // Several live mirrors of one record (a test staging a duplicate): the first stored, as a scan finds it.
-    for (const e of this.byId[entity].values()) if (ids.has(e.id)) return e
+    const first = this.storedFirst(entity, ids)
+    return first === undefined ? undefined : this.byId[entity].get(first)
+  }
+
+  /** Ids of the live entities holding a crmId (empty if none). */
+  crmIdHolders(entity: CommerceEntity, crmId: unknown): ReadonlySet<string> {
+    return this.byCrm[entity].get(crmId) ?? new Set()
+  }
+
+  /** The first stored of `ids` (the mirror a lookup by crmId takes when several hold one). */
+  storedFirst(entity: CommerceEntity, ids: ReadonlySet<string>): string | undefined {
+    for (const id of this.byId[entity].keys()) if (ids.has(id)) return id
     return undefined
   }
 

@@ -18,6 +18,8 @@ export interface Step {
   readonly prefetch: number
   /** How long the bus gathers deliveries into one batch after the first arrives (default 15 ms). */
   readonly batchWindowMs?: number
+  /** The backfill lane's window (default `batchWindowMs`): there full batches count, not latency. */
+  readonly backfillBatchWindowMs?: number
   /**
    * The object a message is about, shared by both directions of one linked pair (`user:u-5`):
    * the bus keeps one key's messages on one partition, owned by one replica at a time. Used when
@@ -27,6 +29,10 @@ export interface Step {
 }
 
 export const defaultBatchWindowMs = 15
+
+/** How long a lane's deliveries are gathered into one batch after the first arrives. */
+export const batchWindowOf = (step: Step, lane: LaneName): number =>
+  (lane === "backfill" ? step.backfillBatchWindowMs : undefined) ?? step.batchWindowMs ?? defaultBatchWindowMs
 
 export interface Envelope {
   readonly id: string

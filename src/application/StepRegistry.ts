@@ -27,6 +27,7 @@ interface Declaration {
   /** The step's own defaults where the shared ones do not suit it (its `<STEP>_…` variables still win). */
   readonly defaults?: Partial<StepTuning>
   readonly batchWindowMs?: number
+  readonly backfillBatchWindowMs?: number
 }
 
 export interface RegisteredStep {
@@ -40,13 +41,17 @@ const declarations: ReadonlyArray<Declaration> = [
   // what it was sent: a 15 ms window made batches of ~20, and each batch costs an update call and
   // four store operations whatever its size (a backfill's tail of write-backs ran at ~35 records/s).
   // Gathered for up to 200 ms, up to 500 (five update calls of 100), they cost a fraction of that.
+  // A backfill's answers are gathered for up to a second: at 200 ms its update calls carried ~55
+  // ids (the shop answers a page in batches of 100 over about a second), and the id write-back is
+  // a third of the calls a backfilled record needs.
   {
     name: "write-back-ids",
     bindings: ["commerce.ids.assigned"],
     handler: writeBackIdBatch,
     partitionKeyOf: idsAssignedKeyOf,
     defaults: { prefetch: 500 },
-    batchWindowMs: 200
+    batchWindowMs: 200,
+    backfillBatchWindowMs: 1000
   },
   // Topic wildcards match whole words: "commerce.*" takes commerce.user_created and the like,
   // not the three-word commerce.ids.assigned.

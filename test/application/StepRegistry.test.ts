@@ -18,7 +18,14 @@ test("one policy for all steps, overridden per step by its name as a prefix", as
   })
   expect(tunings["sync-crm-object"]).toEqual({ retryTiersMs: [100, 200], maxAttempts: 4, deliveryLimit: 5, prefetch: 100 })
   // The write-back gathers larger batches for longer by default (one update call per 100 ids).
-  expect(tunings["write-back-ids"]).toEqual({ retryTiersMs: [500, 5000], maxAttempts: 4, deliveryLimit: 5, prefetch: 500, batchWindowMs: 200 })
+  expect(tunings["write-back-ids"]).toEqual({
+    retryTiersMs: [500, 5000],
+    maxAttempts: 4,
+    deliveryLimit: 5,
+    prefetch: 500,
+    batchWindowMs: 200,
+    backfillBatchWindowMs: 1000
+  })
   expect(tunings["sync-commerce-entity"]).toEqual({ retryTiersMs: [100, 200], maxAttempts: 4, deliveryLimit: 5, prefetch: 50 })
 })
 

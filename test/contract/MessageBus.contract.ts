@@ -250,6 +250,31 @@ export const messageBusContract = (name: string, makeLayer: () => BusLayer) =>
         })
       ))
 
+    it("gathers a backfill batch for the backfill window and a live one for the live window", () =>
+      run(
+        Effect.gen(function* () {
+          const bus = yield* MessageBus
+          const step = aStep(prefix(), { prefetch: 50, batchWindowMs: 5, backfillBatchWindowMs: 600 })
+          const sizes = yield* Ref.make<Record<string, ReadonlyArray<number>>>({})
+          const ackAll = (batch: ReadonlyArray<Delivery>) =>
+            Ref.update(sizes, (all) => ({ ...all, [batch[0]!.envelope.lane]: [...(all[batch[0]!.envelope.lane] ?? []), batch.length] })).pipe(
+              Effect.as(batch.map((): Settlement => ({ _tag: "Ack" })))
+            )
+          yield* bus.consume(step, ackAll)
+          // One message of each lane every 40 ms: only the longer window gathers several.
+          for (let i = 0; i < 8; i++) {
+            yield* bus.publish([{ ...aMessage(`${step.name}.b${i}`), lane: "backfill" }, aMessage(`${step.name}.l${i}`)])
+            yield* Effect.sleep(40)
+          }
+          const all = yield* eventually(
+            Ref.get(sizes),
+            (s) => (s["backfill"] ?? []).reduce((a, b) => a + b, 0) === 8 && (s["live"] ?? []).reduce((a, b) => a + b, 0) === 8
+          )
+          expect(Math.max(...(all["backfill"] ?? []))).toBeGreaterThanOrEqual(4)
+          expect(Math.max(...(all["live"] ?? []))).toBeLessThanOrEqual(2)
+        })
+      ))
+
     it("settles each delivery of a batch on its own: one parked, its neighbours acked", () =>
       run(
         Effect.gen(function* () {

@@ -23,7 +23,7 @@ import * as LaneBuffer from "../shared/LaneBuffer.ts"
 
 const shopKinds = new Set(shopBoundKinds)
 
-import { defaultBatchWindowMs, type Envelope, type OutgoingMessage, type Step } from "../../application/Step.ts"
+import { batchWindowOf, type Envelope, type OutgoingMessage, type Step } from "../../application/Step.ts"
 
 interface Held extends Delivery {
   /** Deliveries that ended without a settle (a crash); compared with the delivery limit. */
@@ -131,7 +131,7 @@ export const makeWith = Effect.fnUntraced(function* (partitions: number) {
     // one batch at a time per lane, so at most `prefetch` deliveries of each are unsettled.
     const intake = (lane: LaneName) =>
       Effect.uninterruptibleMask((restore) =>
-        target.queue.take(lane, Math.max(1, step.prefetch), step.batchWindowMs ?? defaultBatchWindowMs, restore).pipe(
+        target.queue.take(lane, Math.max(1, step.prefetch), batchWindowOf(step, lane), restore).pipe(
           Effect.flatMap((batch) => FiberSet.run(inFlight, handle(target, batch, onBatch))),
           Effect.flatMap((fiber) => restore(Fiber.await(fiber)))
         )

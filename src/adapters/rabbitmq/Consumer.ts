@@ -10,7 +10,7 @@ import type { Channel, ChannelModel } from "amqplib"
 import { Effect, Exit, Fiber, FiberSet, Scope } from "effect"
 import type { LaneName } from "../../application/Lane.ts"
 import type { BatchConsumer, Delivery, MessageBusError, Settlement } from "../../application/ports/MessageBus.ts"
-import { defaultBatchWindowMs, type Step } from "../../application/Step.ts"
+import { batchWindowOf, type Step } from "../../application/Step.ts"
 import type { KeyLocks } from "../shared/KeyLocks.ts"
 import * as LaneBuffer from "../shared/LaneBuffer.ts"
 import { type Attachment, keepAttached } from "./Attachment.ts"
@@ -150,7 +150,7 @@ export const make = Effect.fn("RabbitMqBus.stepConsumer")(function* (
   // lane, each one batch at a time.
   const intake = (lane: LaneName) =>
     Effect.uninterruptibleMask((restore) =>
-      buffer.take(lane, Math.max(1, step.prefetch), step.batchWindowMs ?? defaultBatchWindowMs, restore).pipe(
+      buffer.take(lane, Math.max(1, step.prefetch), batchWindowOf(step, lane), restore).pipe(
         Effect.map(stillTaken),
         Effect.flatMap((batch) =>
           batch.length === 0 ? Effect.void : FiberSet.run(inFlight, handle(batch)).pipe(Effect.flatMap((fiber) => restore(Fiber.await(fiber))))

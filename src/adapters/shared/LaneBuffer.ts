@@ -6,9 +6,6 @@ import type { LaneName } from "../../application/Lane.ts"
 
 type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
-/** How often a window looks whether the batch is full (ends the window early under load). */
-const POLL_MS = 1
-
 export interface LaneBuffer<A> {
   readonly offer: (item: A) => void
   /**
@@ -44,7 +41,8 @@ export const make = <A>(laneOf: (item: A) => LaneName): Effect.Effect<LaneBuffer
           while (lanes[lane].length < max) {
             const left = deadline - (yield* Clock.currentTimeMillis)
             if (left <= 0) break
-            yield* Effect.sleep(Math.min(POLL_MS, left))
+            // Each offer wakes the lane: a full batch ends the window at once, without polling.
+            yield* Effect.timeoutOption(Queue.take(wake[lane]), left)
           }
           if (!ready(lane)) continue
           const batch = lanes[lane].splice(0, Math.max(1, max))

@@ -5,7 +5,9 @@
 // What it isolates is the flow's own cost per page, beside the lane's ceiling; `bench:backfill`
 // measures the whole service. Prints records/s, the ratio to the ceiling, HubSpot calls and
 // records per call, the store's commands and documents written per page, and CPU seconds per
-// 1 000 records in this process and in FerretDB (on a 2-core machine the two together bound the rate).
+// 1 000 records in this process and in FerretDB (on a 2-core machine the two together bound the rate;
+// this process's figure includes both simulators and the command monitoring that counts the store's
+// commands, which decodes every reply in full).
 // Usage: bun bench/commerce-backfill-pages.ts [--users 5000] [--page-size 500] [--share 1]
 import { parseArgs } from "node:util"
 import { Effect, Layer, Redacted, Tracer } from "effect"

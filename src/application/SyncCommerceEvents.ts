@@ -188,8 +188,8 @@ export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | Id
   const entries = yield* when(known.ledger.length > 0, ledger.find(known.ledger, now).pipe(Effect.withSpan("store.findLedger")), [])
   const ownWrites = ledgerOf(entries, now)
   const { echoes, fresh } = splitEchoes(live, ownWrites)
-  // The merge base only for what is not our echo, read beside HubSpot's records: the shop's
-  // announcements of the ids a backfill page sent it (a thousand a page) are echoes, and read none.
+  // The merge base only for what is not our echo, read beside HubSpot's records: the shop
+  // announcing what flow A wrote to it (a CRM → commerce backfill: a thousand a page) reads none.
   const base = knownKeys(fresh).snapshots
   const [records, crmSnapshots] = yield* Effect.all(
     [readCrmRecords(idsByType(recordsToRead(fresh))), when(base.length > 0, snapshots.getCrm(base).pipe(Effect.withSpan("store.getCrm")), [])],

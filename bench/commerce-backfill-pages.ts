@@ -4,7 +4,10 @@
 // store ports on a private FerretDB) with nothing else running: no webhooks, no bus, no runner.
 // What it isolates is the flow's own cost per page, beside the lane's ceiling; `bench:backfill`
 // measures the whole service. Prints records/s, the ratio to the ceiling, HubSpot calls and
-// records per call, and the store's commands and documents written per page.
+// records per call, the store's commands and documents written per page, and CPU seconds per
+// 1 000 records in this process and in FerretDB (on a 2-core machine the two together bound the rate;
+// this process's figure includes both simulators and the command monitoring that counts the store's
+// commands, which decodes every reply in full).
 // Usage: bun bench/commerce-backfill-pages.ts [--users 5000] [--page-size 500] [--share 1]
 import { parseArgs } from "node:util"
 import { Effect, Layer, Redacted, Tracer } from "effect"
@@ -52,6 +55,24 @@ const seed = Array.from({ length: users }, (_, i) => ({
 
 const loadavg = async () => (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")
 const loadAtStart = await loadavg()
+
+/** CPU seconds (user + system) of the process listening on `url`'s port, from /proc: the private FerretDB. */
+const serverCpuSeconds = async (url: string) => {
+  const port = new URL(url).port
+  for (const pid of (await Array.fromAsync(new Bun.Glob("[0-9]*").scan({ cwd: "/proc", onlyFiles: false }))).map(Number)) {
+    const cmdline = await Bun.file(`/proc/${pid}/cmdline`)
+      .text()
+      .catch(() => "")
+    if (!cmdline.includes(`--listen-addr=127.0.0.1:${port}`)) continue
+    const stat = (await Bun.file(`/proc/${pid}/stat`).text()).split(") ")[1]?.split(" ") ?? []
+    return (Number(stat[11]) + Number(stat[12])) / 100
+  }
+  return Number.NaN
+}
+const ownCpuSeconds = () => {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1e6
+}
 const ferret = await startPrivateFerretDb()
 const hubspot = await startHubSpotSimulator({ accessToken: token, burstLimit: burst })
 const shop = startRestServer(new PlatformState({ user: seed }), {})
@@ -115,6 +136,7 @@ try {
   documents = 0
   const callsBefore = hubspot.requestLog().length
   const started = performance.now()
+  const cpuBefore = { own: ownCpuSeconds(), store: await serverCpuSeconds(ferret.url) }
   await Effect.runPromise(
     Effect.gen(function* () {
       for (let from = 0, page = 0; from < users; from += pageSize, page++) {
@@ -130,6 +152,7 @@ try {
     )
   )
   const seconds = (performance.now() - started) / 1000
+  const cpu = { own: ownCpuSeconds() - cpuBefore.own, store: (await serverCpuSeconds(ferret.url)) - cpuBefore.store }
   const calls = hubspot.requestLog().slice(callsBefore)
   const ceiling = (share * burst) / 10 / 0.01
   const perPage = (n: number) => (n / pages.length).toFixed(1)
@@ -146,7 +169,11 @@ try {
       "  store commands per page",
       `${perPage([...commands.values()].reduce((a, b) => a + b, 0))} (${[...commands].map(([k, v]) => `${k} ${perPage(v)}`).join(", ")})`
     ],
-    ["  store documents inserted per page", perPage(documents)]
+    ["  store documents inserted per page", perPage(documents)],
+    [
+      "  CPU s per 1 000 records: this process / FerretDB",
+      `${((1000 * cpu.own) / users).toFixed(2)} (flow, shop and HubSpot simulators) / ${((1000 * cpu.store) / users).toFixed(2)}`
+    ]
   ]
   const w = Math.max(...rows.map(([k]) => k.length))
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`)

@@ -96,7 +96,12 @@ export interface WritePlan {
   readonly failed: ReadonlyMap<number, Failed>
 }
 
-const push = <K, V>(map: Map<K, Array<V>>, k: K, v: V) => map.set(k, [...(map.get(k) ?? []), v])
+// In place: a copy per push made a backfill page of 1 000 upserts copy half a million entries.
+const push = <K, V>(map: Map<K, Array<V>>, k: K, v: V) => {
+  const list = map.get(k)
+  if (list === undefined) map.set(k, [v])
+  else list.push(v)
+}
 
 /** Leaves out the properties whose shop value predates our last write to that field. */
 const notBehind = (live: Live, crmId: string, properties: CrmProperties, ledger: Ledger): CrmProperties => {

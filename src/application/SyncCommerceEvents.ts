@@ -185,16 +185,16 @@ export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | Id
   const links = linkIndex(storedLinks)
   const live = screen(coalesced.updates, seen, links)
   const known = knownKeys(live)
-  const [entries, crmSnapshots] = yield* Effect.all(
-    [
-      when(known.ledger.length > 0, ledger.find(known.ledger, now).pipe(Effect.withSpan("store.findLedger")), []),
-      when(known.snapshots.length > 0, snapshots.getCrm(known.snapshots).pipe(Effect.withSpan("store.getCrm")), [])
-    ],
-    { concurrency: "unbounded" }
-  )
+  const entries = yield* when(known.ledger.length > 0, ledger.find(known.ledger, now).pipe(Effect.withSpan("store.findLedger")), [])
   const ownWrites = ledgerOf(entries, now)
   const { echoes, fresh } = splitEchoes(live, ownWrites)
-  const records = yield* readCrmRecords(idsByType(recordsToRead(fresh)))
+  // The merge base only for what is not our echo, read beside HubSpot's records: the shop
+  // announcing what flow A wrote to it (a CRM → commerce backfill: a thousand a page) reads none.
+  const base = knownKeys(fresh).snapshots
+  const [records, crmSnapshots] = yield* Effect.all(
+    [readCrmRecords(idsByType(recordsToRead(fresh))), when(base.length > 0, snapshots.getCrm(base).pipe(Effect.withSpan("store.getCrm")), [])],
+    { concurrency: "unbounded" }
+  )
   const plan = planWrites(fresh, coalesced.deletions, { records, snapshots: crmSnapshots, links, ledger: ownWrites, now })
 
   // Recorded before the writes: the webhook reporting them may arrive before the calls return.

@@ -1,12 +1,14 @@
 // A batch of 100 entities costs the store well under one operation per entity and HubSpot many
 // records per call: counted at the ports, on the memory adapters.
 import { describe, expect, test } from "bun:test"
-import { Effect, Layer } from "effect"
+import { Clock, Effect, Layer } from "effect"
 import * as InMemoryCommerceApi from "../../src/adapters/memory/InMemoryCommerceApi.ts"
 import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
 import { routingKeys } from "../../src/application/CommerceMessages.ts"
+import { commerceWrites } from "../../src/application/LedgerEntries.ts"
 import { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
 import { Crm } from "../../src/application/ports/Crm.ts"
+import { IdLinks } from "../../src/application/ports/IdLinks.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import { WriteLedger } from "../../src/application/ports/WriteLedger.ts"
 import type { Envelope, OutgoingMessage } from "../../src/application/Step.ts"
@@ -105,6 +107,27 @@ describe("store operations and HubSpot calls per batch", () => {
       "IdLinks.link": 1,
       "Snapshots.saveCommerce": 1
     })
+  })
+
+  test(`flow C: ${BATCH} shop events that are our own writes (echoes) read no CRM snapshot and call HubSpot not at all`, async () => {
+    const { crm, counter, layer } = await Effect.runPromise(harness)
+    const users = Array.from({ length: BATCH }, (_, i) => ({ ...aUser({ id: `u${i}`, email: `u${i}@example.com` }), id: `u${i}`, crmId: `c${i}` }))
+    const results = await Effect.runPromise(
+      Effect.gen(function* () {
+        // What flow A leaves behind when it writes these users to the shop: their links and ledger entries.
+        yield* (yield* IdLinks).link(users.map((u) => ({ entity: "user" as const, crmId: u.crmId, commerceId: String(u.id) })))
+        const now = yield* Clock.currentTimeMillis
+        yield* (yield* WriteLedger).record(users.flatMap((u) => commerceWrites("user", u.crmId, u, now)))
+        counter.reset()
+        return yield* syncCommerceEvents(
+          users.map((u, i) => envelope(i, routingKeys.commerceEvent("user", "created"), { id: u.id, occurredAt: 1, payload: u }))
+        )
+      }).pipe(Effect.provide(layer))
+    )
+    expect(results.every((r) => r === undefined)).toBe(true)
+    expect([crm.calls.read, crm.calls.update, crm.calls.upsert]).toEqual([0, 0, 0])
+    expect(counter.counts()["Snapshots.getCrm"]).toBeUndefined()
+    expect(counter.counts()["WriteLedger.find"]).toBe(1)
   })
 
   test(`flow C: ${BATCH} changes to linked users write no link again`, async () => {

@@ -10,6 +10,21 @@ const seed = { user: [{ id: "1", email: "a@example.com", createdAt: "2024-01-01T
 const server = startRestServer(new PlatformState(seed), { token: "secret" })
 afterAll(() => server.stop())
 
+/** A pass-through in front of `target` that logs each request's path and query. */
+const logged = (target: string) => {
+  const paths: Array<string> = []
+  const proxy = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: (request) => {
+      const url = new URL(request.url)
+      paths.push(decodeURIComponent(url.pathname + url.search))
+      return fetch(new URL(url.pathname + url.search, target), { headers: request.headers })
+    }
+  })
+  return { url: `http://127.0.0.1:${proxy.port}`, paths, stop: () => proxy.stop(true) }
+}
+
 const client = (options: Partial<CommerceRestApi.Options> = {}) =>
   CommerceRestApi.layer({ baseUrl: server.url, token: Redacted.make("secret"), timeoutMs: 200, ...options })
 
@@ -75,6 +90,83 @@ describe("CommerceRestApi", () => {
           layer
         )
       ).toMatchObject({ tag: "CommerceRejected" })
+    } finally {
+      await odd.stop(true)
+    }
+  })
+
+  test("fetchMany reads 100 ids a call through the batch read, and leaves unknown ids out", async () => {
+    const many = Array.from({ length: 230 }, (_, i) => ({ id: `m${i}`, email: `m${i}@example.com` }))
+    const shop = startRestServer(new PlatformState({ user: many }), {})
+    const log = logged(shop.url)
+    try {
+      const asked = [...many.map((u) => u.id), "nope", "m1"]
+      const found = await run(
+        Effect.flatMap(CommerceApi, (api) => api.fetchMany("user", asked)),
+        client({ baseUrl: log.url })
+      )
+      expect(found.map((f) => f.id).sort()).toEqual(many.map((u) => u.id).sort())
+      expect(found.find((f) => f.id === "m7")?.record).toMatchObject({ id: "m7", email: "m7@example.com" })
+      expect(log.paths.length).toBe(3)
+      expect(log.paths.every((p) => p.startsWith("/users?ids="))).toBe(true)
+    } finally {
+      await log.stop()
+      await shop.stop()
+    }
+  })
+
+  test("a shop without the batch read is read id by id: it ignores ?ids= (asked once) or refuses it (asked per call)", async () => {
+    const many = Array.from({ length: 150 }, (_, i) => ({ id: `m${i}`, email: `m${i}@example.com` }))
+    const ignoring = startRestServer(new PlatformState({ user: many }), { batchRead: false })
+    const ignoringLog = logged(ignoring.url)
+    const refusing = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: (request) => {
+        const url = new URL(request.url)
+        if (url.searchParams.has("ids")) return new Response("no", { status: 405 })
+        return fetch(new URL(url.pathname + url.search, ignoring.url))
+      }
+    })
+    const refusingLog = logged(`http://127.0.0.1:${refusing.port}`)
+    try {
+      for (const log of [ignoringLog, refusingLog]) {
+        const layer = client({ baseUrl: log.url })
+        const twice = Effect.flatMap(CommerceApi, (api) => Effect.zip(api.fetchMany("user", ["m3", "nope", "m140"]), api.fetchMany("user", ["m4", "m5"])))
+        const [first, second] = await run(twice, layer)
+        expect(first.map((f) => f.id).sort()).toEqual(["m140", "m3"])
+        expect(first.find((f) => f.id === "m3")?.record).toMatchObject({ email: "m3@example.com" })
+        expect(second.map((f) => f.id).sort()).toEqual(["m4", "m5"])
+        const batchCalls = log.paths.filter((p) => p.includes("ids=")).length
+        expect(batchCalls).toBe(log === ignoringLog ? 1 : 2)
+        expect(log.paths.filter((p) => /^\/users\/[^?]+$/.test(p)).length).toBe(5)
+      }
+    } finally {
+      await ignoringLog.stop()
+      await refusingLog.stop()
+      await refusing.stop(true)
+      await ignoring.stop()
+    }
+  })
+
+  test("a failing batch read fails like a single read: 5xx retryable, a body that breaks the contract not", async () => {
+    server.setFaults({ failNext: 1, status: 503 })
+    expect(await failureOf(Effect.flatMap(CommerceApi, (api) => api.fetchMany("user", ["1"])))).toMatchObject({
+      tag: "CommerceUnavailable",
+      status: 503
+    })
+    const odd = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => Response.json({ records: "none" }) })
+    try {
+      const layer = client({ baseUrl: `http://127.0.0.1:${odd.port}` })
+      expect(
+        await failureOf(
+          Effect.flatMap(CommerceApi, (api) => api.fetchMany("user", ["1"])),
+          layer
+        )
+      ).toMatchObject({
+        tag: "CommerceRejected",
+        retryable: false
+      })
     } finally {
       await odd.stop(true)
     }

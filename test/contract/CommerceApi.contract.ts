@@ -49,6 +49,13 @@ export const commerceApiContract = <E>(name: string, makeLayer: (seed: Seed) => 
       expect(found.find((f) => f.id === "7")?.record).toMatchObject({ id: "7", email: "user7@example.com" })
     })
 
+    test("fetchMany answers each served id once, however often it is asked and however many are asked", async () => {
+      const asked = [...users.map((u) => String(u["id"])), "3", "nope", "3"]
+      const found = await run(Effect.flatMap(CommerceApi, (api) => api.fetchMany("user", asked)))
+      expect(found.map((f) => f.id).sort()).toEqual(users.map((u) => String(u["id"])).sort())
+      expect(await run(Effect.flatMap(CommerceApi, (api) => api.fetchMany("user", [])))).toEqual([])
+    })
+
     test("listIds pages through every id in ascending order", async () => {
       const ids = await run(allIds("user", {}, 10))
       expect(ids).toEqual(users.map((u) => String(u["id"])))

@@ -75,6 +75,20 @@ export const idLinksContract = (name: string, makeLayer: () => Layer.Layer<IdLin
       expect(out).toEqual([{ entity: "user", crmId: "c2", commerceId: "u1" }])
     })
 
+    test("within one call a pairing replaces both earlier pairings of its two ids", async () => {
+      const out = await run((s) =>
+        Effect.gen(function* () {
+          yield* s.link([
+            { entity: "user", crmId: "c1", commerceId: "u1" },
+            { entity: "user", crmId: "c2", commerceId: "u2" },
+            { entity: "user", crmId: "c1", commerceId: "u2" }
+          ])
+          return yield* s.find({ crmIds: crm("user", "c1", "c2"), commerceIds: crm("user", "u1", "u2") })
+        })
+      )
+      expect(out).toEqual([{ entity: "user", crmId: "c1", commerceId: "u2" }])
+    })
+
     test("concurrent links of one commerce id leave exactly one link", async () => {
       const out = await run((s) =>
         Effect.gen(function* () {

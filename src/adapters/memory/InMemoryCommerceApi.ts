@@ -24,7 +24,9 @@ export const make = (seed: Partial<Record<CommerceEntity, ReadonlyArray<Unvalida
     const fetch = (entity: CommerceEntity, id: string) => Effect.sync(() => Option.fromNullishOr(records[entity].get(id)))
 
     const fetchMany = (entity: CommerceEntity, ids: ReadonlyArray<string>) =>
-      Effect.sync(() => ids.flatMap((id) => Option.toArray(Option.map(Option.fromNullishOr(records[entity].get(id)), (record) => ({ id, record })))))
+      Effect.sync(() =>
+        [...new Set(ids)].flatMap((id) => Option.toArray(Option.map(Option.fromNullishOr(records[entity].get(id)), (record) => ({ id, record }))))
+      )
 
     // The cursor is the last id handed out, so a page boundary survives inserts and restarts.
     const listIds = (entity: CommerceEntity, filter: IdFilter, cursor: string | undefined, limit: number) =>

@@ -40,15 +40,29 @@ const findMatching = async (links: Collection<LinkDoc>, clauses: ReadonlyArray<F
   return [...new Map(found.map((d) => [String(d._id), d] as const)).values()]
 }
 
-/** The pairings left once the links are applied in order: a later pairing of an id replaces an earlier one. */
+/**
+ * The pairings left once the links are applied in order: a later pairing of an id replaces every
+ * earlier one holding either of its ids. Indexed by id, not searched: a backfill page links 1 000.
+ */
 const lastPairings = (links: ReadonlyArray<IdLink>): ReadonlyArray<IdLink> => {
-  const kept: Array<IdLink> = []
-  for (const l of links) {
-    const i = kept.findIndex((k) => k.entity === l.entity && (k.crmId === l.crmId || k.commerceId === l.commerceId))
-    if (i >= 0) kept.splice(i, 1)
-    kept.push(l)
-  }
-  return kept
+  const kept = new Map<number, IdLink>()
+  const byCrm = new Map<string, number>()
+  const byCommerce = new Map<string, number>()
+  const crmKey = (l: IdLink) => JSON.stringify([l.entity, l.crmId])
+  const commerceKey = (l: IdLink) => JSON.stringify([l.entity, l.commerceId])
+  links.forEach((l, i) => {
+    for (const earlier of [byCrm.get(crmKey(l)), byCommerce.get(commerceKey(l))]) {
+      const replaced = earlier === undefined ? undefined : kept.get(earlier)
+      if (earlier === undefined || replaced === undefined) continue
+      kept.delete(earlier)
+      byCrm.delete(crmKey(replaced))
+      byCommerce.delete(commerceKey(replaced))
+    }
+    kept.set(i, l)
+    byCrm.set(crmKey(l), i)
+    byCommerce.set(commerceKey(l), i)
+  })
+  return [...kept.values()]
 }
 
 const insertAll = async (links: Collection<LinkDoc>, pending: ReadonlyArray<IdLink>): Promise<ReadonlyArray<IdLink>> => {

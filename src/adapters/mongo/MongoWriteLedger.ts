@@ -3,8 +3,10 @@
 // expiry themselves, as deletion lags. One round trip per call, for any number of entries.
 // One document per object and write (its properties inside), not per property: FerretDB 1.24
 // scans the whole collection on every query, so a find costs per document stored, and a record
-// written with ten properties is one document to scan instead of ten.
-import { Effect, Layer } from "effect"
+// written with ten properties is one document to scan instead of ten. The properties are one JSON
+// text, not an array of subdocuments: FerretDB 1.24 (SQLite) spends ~2.5× the CPU inserting a
+// document per subdocument field (measured: 1 000 ledger documents of 7 writes, 150 → 60 ms).
+import { Effect, Layer, Option, Schema } from "effect"
 import type { Db } from "mongodb"
 import { type LedgerEntry, type LedgerKey, WriteLedger } from "../../application/ports/WriteLedger.ts"
 import { expire } from "./ExpirySweep.ts"
@@ -22,7 +24,9 @@ interface LedgerDoc {
   object: string
   side: LedgerEntry["side"]
   objectKey: string
-  /** Every property of the write. Documents stored before this field held one `property`/`valueHash` each. */
+  /** Every property of the write as JSON `[[property, valueHash], …]`. */
+  pairs?: string
+  /** Documents stored before `pairs` held their writes here, and older ones one `property`/`valueHash` each. */
   writes?: ReadonlyArray<Written>
   property?: string
   valueHash?: string
@@ -32,8 +36,21 @@ interface LedgerDoc {
 
 const objectOf = (k: LedgerKey) => JSON.stringify([k.side, k.objectKey])
 
+const Pairs = Schema.fromJsonString(Schema.Array(Schema.Tuple([Schema.String, Schema.String])))
+const decodePairs = Schema.decodeUnknownOption(Pairs)
+
+// A `pairs` text that does not decode (no writer of ours makes one) reads as no writes: the echo
+// it would have caught is synced again, which the flows treat as an unchanged record.
+const writesOf = (d: LedgerDoc): ReadonlyArray<Written> =>
+  d.pairs !== undefined
+    ? Option.getOrElse(
+        Option.map(decodePairs(d.pairs), (pairs) => pairs.map(([property, valueHash]) => ({ property, valueHash }))),
+        () => []
+      )
+    : (d.writes ?? (d.property === undefined ? [] : [{ property: d.property, valueHash: d.valueHash ?? "" }]))
+
 const toEntries = (d: LedgerDoc): ReadonlyArray<LedgerEntry> =>
-  (d.writes ?? (d.property === undefined ? [] : [{ property: d.property, valueHash: d.valueHash ?? "" }])).map((w) => ({
+  writesOf(d).map((w) => ({
     side: d.side,
     objectKey: d.objectKey,
     property: w.property,
@@ -43,15 +60,15 @@ const toEntries = (d: LedgerDoc): ReadonlyArray<LedgerEntry> =>
 
 /** The entries grouped per object and expiry: one document each. */
 const toDocs = (entries: ReadonlyArray<LedgerEntry>): ReadonlyArray<LedgerDoc> => {
-  const docs = new Map<string, LedgerDoc & { writes: Array<Written> }>()
+  const docs = new Map<string, { readonly doc: LedgerDoc; readonly pairs: Array<readonly [string, string]> }>()
   for (const e of entries) {
     const object = objectOf(e)
     const id = `${object}@${e.expiresAt}`
-    const doc = docs.get(id) ?? { object, side: e.side, objectKey: e.objectKey, writes: [], expiresAt: new Date(e.expiresAt) }
-    doc.writes.push({ property: e.property, valueHash: e.valueHash })
-    docs.set(id, doc)
+    const held = docs.get(id) ?? { doc: { object, side: e.side, objectKey: e.objectKey, expiresAt: new Date(e.expiresAt) }, pairs: [] }
+    held.pairs.push([e.property, e.valueHash])
+    docs.set(id, held)
   }
-  return [...docs.values()]
+  return [...docs.values()].map(({ doc, pairs }) => ({ ...doc, pairs: JSON.stringify(pairs) }))
 }
 
 export const make = Effect.fnUntraced(function* (db: Db) {

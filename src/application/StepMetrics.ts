@@ -33,11 +33,13 @@ export const recordBatch = (step: Step, batch: ReadonlyArray<Delivery>, settleme
       const [name, tier] = key.split("|") as [Parameters<typeof metrics.count>[0], string]
       return metrics.count(name, tier === "" ? { step: step.name } : { step: step.name, tier }, by)
     })
+    // A batch holds one lane's deliveries: live sync's lag stays readable while a backfill runs.
+    const lane = batch[0]?.envelope.lane ?? "live"
     return Effect.all(
       [
         ...counted,
-        metrics.observe("handler_duration_seconds", [handlerMs / 1000], { step: step.name }),
-        metrics.observe("sync_lag_seconds", lags, { step: step.name })
+        metrics.observe("handler_duration_seconds", [handlerMs / 1000], { step: step.name, lane }),
+        metrics.observe("sync_lag_seconds", lags, { step: step.name, lane })
       ],
       {
         discard: true

@@ -96,8 +96,8 @@ describe("/metrics", () => {
     expect(sample(text, 'crm_sync_messages_consumed_total{step="sync-x",tier="retry-1"}')).toBe(1)
     expect(sample(text, 'crm_sync_messages_retried_total{step="sync-x",tier="retry-2"}')).toBe(1)
     expect(sample(text, 'crm_sync_messages_parked_total{step="sync-x",tier="main"}')).toBe(1)
-    expect(sample(text, 'crm_sync_handler_duration_seconds_count{step="sync-x"}')).toBe(1)
-    expect(sample(text, 'crm_sync_sync_lag_seconds_count{step="sync-x"}')).toBe(1)
+    expect(sample(text, 'crm_sync_handler_duration_seconds_count{step="sync-x",lane="live"}')).toBe(1)
+    expect(sample(text, 'crm_sync_sync_lag_seconds_count{step="sync-x",lane="live"}')).toBe(1)
     expect(
       await Effect.runPromise(
         Effect.flatMap(Effect.service(Metrics), (m) => m.total("messages_consumed_total", { step: "sync-x" })).pipe(Effect.provide(PromMetrics.layer(metrics)))

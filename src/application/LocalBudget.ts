@@ -46,6 +46,8 @@ const spent = (resetAt: number, probeAt: number) => new BudgetError({ reason: ne
 interface Held {
   until: number
   left: number
+  /** Tokens leased for the slot ending at `until` (the backfill's are spent evenly over it). */
+  leased: number
 }
 
 export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolicy.BudgetConfig) {
@@ -54,7 +56,7 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
   const plan = BudgetPolicy.plan(config)
   const daySize = BudgetPolicy.dailyLeaseSize(config, plan)
   const refills = yield* Semaphore.make(1)
-  const held: Record<LaneName, Held> = { live: { until: 0, left: 0 }, backfill: { until: 0, left: 0 } }
+  const held: Record<LaneName, Held> = { live: { until: 0, left: 0, leased: 0 }, backfill: { until: 0, left: 0, leased: 0 } }
   /** No lease before then: the store said the lane's slot is spent, so waiters do not ask again. */
   const blocked: Record<LaneName, number> = { live: 0, backfill: 0 }
   /** `top`: the day's count we know the store has reached; a header above it is news to share. */
@@ -84,6 +86,18 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
   // only the backfill's own count reads higher, which holds the backfill back, never live).
   const source = (lane: LaneName, tokens: number, now: number): LaneName | undefined =>
     hasLease(lane, tokens, now) ? lane : lane === "live" && hasLease("backfill", tokens, now) ? "backfill" : undefined
+  /**
+   * When the backfill may spend its next token: its slot's lease spent evenly over the slot, not in
+   * a burst at its start, so a live call arriving mid-slot finds unspent tokens to take (`source`)
+   * instead of waiting for the next slot. What live takes counts as spent, pushing the backfill's
+   * next token later: live goes first. The slot's total is unchanged.
+   */
+  const pacedAt = (now: number): number => {
+    const h = held.backfill
+    if (h.until <= now || h.leased === 0) return now
+    const spent = h.leased - h.left
+    return h.until - plan.slotMs + Math.floor((spent * plan.slotMs) / h.leased)
+  }
   const spend = (lane: LaneName, tokens: number, now: number, daily: boolean): boolean => {
     const from = source(lane, tokens, now)
     if (now < pauseUntil || from === undefined) return false
@@ -128,7 +142,8 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
       return wait
     }
     const h = held[lane]
-    held[lane] = { until: lease.until, left: (h.until === lease.until ? h.left : 0) + lease.tokens }
+    const same = h.until === lease.until
+    held[lane] = { until: lease.until, left: (same ? h.left : 0) + lease.tokens, leased: (same ? h.leased : 0) + lease.tokens }
     return 0
   })
 
@@ -147,6 +162,11 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
           while (true) {
             const now = yield* Clock.currentTimeMillis
             if (daily && reserveReached(lane, now)) return yield* spentNow(now)
+            const due = lane === "backfill" && hasLease(lane, tokens, now) ? pacedAt(now) : now
+            if (due > now) {
+              yield* Effect.sleep(due - now)
+              continue
+            }
             if (spend(lane, tokens, now, daily)) return yield* metrics.count("budget_tokens_total", { lane }, tokens)
             const wait = yield* refills.withPermits(1)(refill(lane, tokens, daily, share))
             if (wait > 0) yield* Effect.sleep(wait)

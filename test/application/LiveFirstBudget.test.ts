@@ -37,3 +37,29 @@ test("a live call spends the tokens the backfill leased in this slot instead of 
   )
   expect(granted.live).toBe(granted.wanted)
 })
+
+test("the backfill spends its slot's tokens spread over the slot, so live finds some unspent mid-slot", async () => {
+  // Slots of ~1.1 s (100 per 10 s): the backfill's 9 tokens of a slot, taken as fast as it can.
+  const paced: BudgetConfig = { ...config, intervalMs: 10_000 }
+  const p = plan(paced)
+  const out = await Effect.runPromise(
+    Effect.gen(function* () {
+      const budget = yield* LocalBudget.LocalBudget
+      // Start at a slot's start, so the whole slot is ahead.
+      yield* Effect.sleep(p.slotMs - (Date.now() % p.slotMs) + 5)
+      const start = Date.now()
+      yield* budget.take("backfill", 1)
+      // Live mid-slot: the backfill has leased its share but not spent it, so live takes one at once.
+      yield* Effect.sleep(p.slotMs / 3)
+      const liveAt = Date.now()
+      yield* budget.take("live", 1)
+      const liveWaited = Date.now() - liveAt
+      for (let i = 1; i < p.backfillCapacity - 1; i++) yield* budget.take("backfill", 1)
+      return { spreadMs: Date.now() - start, liveWaited }
+    }).pipe(Effect.provide(LocalBudget.layer(paced).pipe(Layer.provide(InMemoryRateBudget.layer(paced)))))
+  )
+  expect(out.liveWaited).toBeLessThan(50)
+  // Without pacing the backfill's tokens all went at once (a few ms); spread, the last is late in the slot.
+  expect(out.spreadMs).toBeGreaterThan(p.slotMs * 0.6)
+  expect(out.spreadMs).toBeLessThan(p.slotMs)
+})

@@ -34,7 +34,12 @@ export const metricDefinitions = {
   messages_replayed_total: { kind: "counter", help: "Parked messages replayed by an operator", labels: ["step"] },
   messages_discarded_total: { kind: "counter", help: "Parked messages discarded by an operator", labels: ["step"] },
   handler_duration_seconds: { kind: "histogram", help: "Time a step's handler took per batch, by lane", labels: ["step", "lane"], buckets: latency },
-  sync_lag_seconds: { kind: "histogram", help: "End to end: from the source change to its effect (message acked), by lane", labels: ["step", "lane"], buckets: lag },
+  sync_lag_seconds: {
+    kind: "histogram",
+    help: "End to end: from the source change to its effect (message acked), by lane",
+    labels: ["step", "lane"],
+    buckets: lag
+  },
   crm_calls_total: { kind: "counter", help: "CRM API calls by operation and status (an HTTP code, 2xx, timeout or network)", labels: ["operation", "status"] },
   crm_call_duration_seconds: { kind: "histogram", help: "CRM API call duration", labels: ["operation"], buckets: latency },
   budget_tokens_total: { kind: "counter", help: "CRM request tokens granted, by lane", labels: ["lane"] },

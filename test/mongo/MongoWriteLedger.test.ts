@@ -10,7 +10,7 @@ import { describeMongo, freshDbName } from "../support/mongo/MongoTestEnv.ts"
 describeMongo("MongoWriteLedger on a real server", (url) => {
   writeLedgerContract("mongo", () => MongoWriteLedger.layer.pipe(Layer.provide(dbLayer({ url, dbName: freshDbName() }))))
 
-  test("one document per object write (FerretDB scans per document); documents of one property each, stored before, are still read", async () => {
+  test("one document per object write (FerretDB scans per document); documents stored before (one property each, or the properties as an array) are still read", async () => {
     const dbName = freshDbName()
     const client = new MongoClient(url)
     try {
@@ -21,6 +21,13 @@ describeMongo("MongoWriteLedger on a real server", (url) => {
         objectKey: "company:1",
         property: "old",
         valueHash: "h0",
+        expiresAt: new Date(9000)
+      })
+      await collection.insertOne({
+        object: JSON.stringify(["crm", "company:1"]),
+        side: "crm",
+        objectKey: "company:1",
+        writes: [{ property: "older", valueHash: "h1" }],
         expiresAt: new Date(9000)
       })
       const found = await Effect.runPromise(
@@ -38,8 +45,8 @@ describeMongo("MongoWriteLedger on a real server", (url) => {
           return yield* ledger.find([{ side: "crm", objectKey: "company:1" }], 10)
         }).pipe(Effect.provide(MongoWriteLedger.layer.pipe(Layer.provide(dbLayer({ url, dbName })))))
       )
-      expect(found.map((e) => e.property).sort()).toEqual(["domain", "name", "old", "phone"])
-      expect(await collection.countDocuments()).toBe(2)
+      expect(found.map((e) => e.property).sort()).toEqual(["domain", "name", "old", "older", "phone"])
+      expect(await collection.countDocuments()).toBe(3)
     } finally {
       await client.db(dbName).dropDatabase()
       await client.close()

@@ -3,7 +3,10 @@
 // expiry themselves, as deletion lags. One round trip per call, for any number of entries.
 // One document per object and write (its properties inside), not per property: FerretDB 1.24
 // scans the whole collection on every query, so a find costs per document stored, and a record
-// written with ten properties is one document to scan instead of ten.
+// written with ten properties is one document to scan instead of ten. The properties are kept as
+// JSON text: FerretDB 1.24 stores an array of subdocuments at about 2.5 × the CPU of the same
+// data as one string (measured: 1 000 inserts and their $in find, 450 → 180 ms of its CPU), and
+// we never query inside it.
 import { Effect, Layer } from "effect"
 import type { Db } from "mongodb"
 import { type LedgerEntry, type LedgerKey, WriteLedger } from "../../application/ports/WriteLedger.ts"
@@ -22,8 +25,11 @@ interface LedgerDoc {
   object: string
   side: LedgerEntry["side"]
   objectKey: string
-  /** Every property of the write. Documents stored before this field held one `property`/`valueHash` each. */
+  /** Every property of the write, as JSON text of `Written[]`. */
+  writesJson?: string
+  /** Documents stored before `writesJson`: the properties as an array. */
   writes?: ReadonlyArray<Written>
+  /** Documents stored before `writes`: one property each. */
   property?: string
   valueHash?: string
   /** A Date so a TTL index can delete it. */
@@ -32,8 +38,13 @@ interface LedgerDoc {
 
 const objectOf = (k: LedgerKey) => JSON.stringify([k.side, k.objectKey])
 
+const writesOf = (d: LedgerDoc): ReadonlyArray<Written> =>
+  d.writesJson !== undefined
+    ? (JSON.parse(d.writesJson) as ReadonlyArray<Written>)
+    : (d.writes ?? (d.property === undefined ? [] : [{ property: d.property, valueHash: d.valueHash ?? "" }]))
+
 const toEntries = (d: LedgerDoc): ReadonlyArray<LedgerEntry> =>
-  (d.writes ?? (d.property === undefined ? [] : [{ property: d.property, valueHash: d.valueHash ?? "" }])).map((w) => ({
+  writesOf(d).map((w) => ({
     side: d.side,
     objectKey: d.objectKey,
     property: w.property,
@@ -51,7 +62,7 @@ const toDocs = (entries: ReadonlyArray<LedgerEntry>): ReadonlyArray<LedgerDoc> =
     doc.writes.push({ property: e.property, valueHash: e.valueHash })
     docs.set(id, doc)
   }
-  return [...docs.values()]
+  return [...docs.values()].map(({ writes, ...doc }) => ({ ...doc, writesJson: JSON.stringify(writes) }))
 }
 
 export const make = Effect.fnUntraced(function* (db: Db) {

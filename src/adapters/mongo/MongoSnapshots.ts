@@ -33,9 +33,20 @@ const toDoc = (kind: string, id: string, version: number, record: unknown): Snap
   record: JSON.stringify(record) ?? "null"
 })
 
-/** The newest stored version per key, other than `except` when given. */
-const newestOf = (stored: ReadonlyArray<Pick<SnapshotDoc, "key" | "version">>, key: string, except: number) =>
-  stored.reduce<number | undefined>((max, d) => (d.key !== key || d.version === except || (max !== undefined && max >= d.version) ? max : d.version), undefined)
+/** The stored versions per key: a page saves a thousand snapshots, each compared with its own key's only. */
+const versionsByKey = (stored: ReadonlyArray<Pick<SnapshotDoc, "key" | "version">>): ReadonlyMap<string, ReadonlyArray<number>> => {
+  const byKey = new Map<string, Array<number>>()
+  for (const d of stored) {
+    const versions = byKey.get(d.key)
+    if (versions === undefined) byKey.set(d.key, [d.version])
+    else versions.push(d.version)
+  }
+  return byKey
+}
+
+/** The newest stored version of a key other than `except`. */
+const newestOf = (versions: ReadonlyArray<number> | undefined, except: number) =>
+  (versions ?? []).reduce<number | undefined>((max, v) => (v === except || (max !== undefined && max >= v) ? max : v), undefined)
 
 /**
  * Every stored version below the newest one seen for its key. Safe to delete by _id: a lower
@@ -57,8 +68,9 @@ const saveAll = async (collection: Collection<SnapshotDoc>, docs: ReadonlyArray<
     )
   )
   const stored = await collection.find({ key: { $in: [...new Set(docs.map((d) => d.key))] } }, { ...oneBatch, projection: { key: 1, version: 1 } }).toArray()
+  const versions = versionsByKey(stored)
   const verdicts = docs.map((d, i): Freshness => {
-    const verdict = freshness(d.version, newestOf(stored, d.key, d.version))
+    const verdict = freshness(d.version, newestOf(versions.get(d.key), d.version))
     // The same version was stored already: against it, "newer" is "same".
     return existed.has(i) && verdict === "newer" ? "same" : verdict
   })

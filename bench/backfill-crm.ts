@@ -4,7 +4,7 @@
 // consuming, `bun start` on RabbitMQ and a private FerretDB). Prints records/s by the pages and
 // until every HubSpot record holds its shop id, HubSpot calls per kind and per record beside the
 // fewest a record needs, the ratio to the ceiling, and the service's span profile.
-// Usage: bun bench/backfill-crm.ts [--companies 1000] [--share 1] [--page-size 1000] [--tail-timeout 600]
+// Usage: bun bench/backfill-crm.ts [--companies 1000] [--share 1] [--page-size 1000] [--tail-timeout 600] [--top-spans 20]
 import { parseArgs } from "node:util"
 import { type Effect, Layer, ManagedRuntime } from "effect"
 import * as MongoBackfillJobs from "../src/adapters/mongo/MongoBackfillJobs.ts"
@@ -20,7 +20,8 @@ const { values: args } = parseArgs({
     companies: { type: "string", default: "1000" },
     share: { type: "string", default: "1" },
     "page-size": { type: "string", default: "1000" },
-    "tail-timeout": { type: "string", default: "600" }
+    "tail-timeout": { type: "string", default: "600" },
+    "top-spans": { type: "string", default: "20" }
   }
 })
 const companies = Number(args.companies)
@@ -34,6 +35,18 @@ if (process.env.AMQP_URL === undefined) {
 const store = await startPrivateFerretDb()
 const loadavg = async () => (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")
 const loadAtStart = await loadavg()
+/** CPU seconds a process has used, from /proc. */
+const cpuOf = async (pid: number | undefined) => {
+  if (pid === undefined) return 0
+  const stat = (await Bun.file(`/proc/${pid}/stat`).text()).split(") ")[1]?.split(" ") ?? []
+  return (Number(stat[11]) + Number(stat[12])) / 100
+}
+/** The private FerretDB's pid, by the port it listens on. */
+const storePid = async () => {
+  const port = store.url.split(":").at(-1) ?? ""
+  const found = (await Bun.$`pgrep -f ${`listen-addr=127.0.0.1:${port}`}`.nothrow().text()).trim().split("\n")[0]
+  return found === undefined || found === "" ? undefined : Number(found)
+}
 
 const stack = await startStack(store.url, {
   hubspotBurstLimit: burst,
@@ -82,6 +95,8 @@ try {
   await Bun.sleep(10_500) // an empty rolling window before the leg starts
 
   const before = hubspot.requestLog().length
+  const ferretPid = await storePid()
+  const cpuBefore = { service: await cpuOf(stack.service.process.pid), store: await cpuOf(ferretPid), bench: process.cpuUsage() }
   const started = performance.now()
   const id = await runtime.runPromise(startJob({ direction: "crm-to-commerce", types: ["company", "contact"], pageSize, dryRun: false, kind: "backfill" }))
   let view = await storeCall(jobStatus(id))
@@ -90,6 +105,12 @@ try {
     view = await storeCall(jobStatus(id))
   }
   const pagesSeconds = (performance.now() - started) / 1000
+  const bench = process.cpuUsage(cpuBefore.bench)
+  const cpu = {
+    service: (await cpuOf(stack.service.process.pid)) - cpuBefore.service,
+    store: (await cpuOf(ferretPid)) - cpuBefore.store,
+    bench: (bench.user + bench.system) / 1e6
+  }
   const afterPages = hubspot.requestLog().length
   while (writtenBack() < records && performance.now() - started < Number(args["tail-timeout"]) * 1000) await Bun.sleep(500)
   const endSeconds = (performance.now() - started) / 1000
@@ -115,13 +136,29 @@ try {
     ["calls per record (fewest: read 0.01 + assoc 0.001 + write-back 0.01)", (requests.length / records).toFixed(4)],
     ["calls/s (the lane may use)", `${(requests.length / endSeconds).toFixed(2)} (${((share * burst) / 10).toFixed(1)})`],
     ["429 answers", String(requests.filter((r) => r.status === 429).length)],
-    ["parked", String(view.counts["parked"] ?? 0)]
+    ["parked", String(view.counts["parked"] ?? 0)],
+    [
+      "CPU s per 1 000 records by the pages' end: service, FerretDB, simulators",
+      [cpu.service, cpu.store, cpu.bench].map((s) => ((1000 * s) / records).toFixed(2)).join(", ")
+    ]
   ]
   const w = Math.max(...rows.map(([k]) => k.length))
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`)
   console.log("\nHubSpot calls by kind:")
   for (const [kind, n] of callsByKind(requests)) console.log(`  ${String(n).padStart(6)}  ${kind}`)
-  printSpanProfile(stack.service.logs, "service time by span", 20)
+  console.log("\npages (finished at, seconds after the job started; records):")
+  const startedAt = Date.now() - performance.now() + started
+  const finished = stack.service.logs.filter((l) => l["message"] === "backfill page finished")
+  console.log(
+    `  ${finished
+      .map((l) => {
+        const at = Date.parse(String(l["timestamp"])) - startedAt
+        const records = (l["annotations"] as Record<string, unknown> | undefined)?.["records"]
+        return `${(at / 1000).toFixed(1)}s:${String(records)}`
+      })
+      .join("  ")}`
+  )
+  printSpanProfile(stack.service.logs, "service time by span", Number(args["top-spans"]))
 } finally {
   await runtime.dispose()
   await stack.stop()

@@ -231,14 +231,17 @@ const advance = Effect.fnUntraced(function* (job: BackfillJob, last: PageProgres
  */
 const backlog = Effect.flatMap(MessageBus, (bus) => bus.depths).pipe(
   Effect.map((depths) => depths.reduce((sum, d) => (d.step !== undefined && (d.queue === "main" || d.queue === "partitions") ? sum + d.messages : sum), 0)),
-  Effect.orElseSucceed(() => 0)
+  Effect.orElseSucceed(() => 0),
+  Effect.withSpan("backfill.backlog")
 )
 
 /** One pass over the running jobs, a page each; true when any page finished. */
 export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (options: RunnerOptions, sizes: PageSizes = new Map(), ahead: PagesAhead = new Map()) {
   const jobs = yield* BackfillJobs
   const now = yield* Clock.currentTimeMillis
-  const runnable = (yield* jobs.list).filter((j) => j.state === "running" && (j.waitUntil === undefined || j.waitUntil <= now))
+  const runnable = (yield* jobs.list.pipe(Effect.withSpan("store.jobs.list"))).filter(
+    (j) => j.state === "running" && (j.waitUntil === undefined || j.waitUntil <= now)
+  )
   // A paused, cancelled or resting job's page listed ahead would be too old once it runs again.
   for (const [jobId, held] of ahead)
     if (!runnable.some((j) => j.id === jobId)) {
@@ -247,7 +250,7 @@ export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (options: R
     }
   if (runnable.length === 0) return false
   if (options.maxBacklog !== undefined && options.maxBacklog > 0 && (yield* backlog) > options.maxBacklog) return false
-  const last = new Map((yield* jobs.progress(runnable.map((j) => j.id))).map((p) => [p.jobId, p] as const))
+  const last = new Map((yield* jobs.progress(runnable.map((j) => j.id)).pipe(Effect.withSpan("store.jobs.progress"))).map((p) => [p.jobId, p] as const))
   let ran = false
   for (const job of runnable) if (yield* advance(job, last.get(job.id), options, sizes, ahead)) ran = true
   return ran

@@ -1,9 +1,15 @@
 // Snapshots on MongoDB / FerretDB, one collection per side, one document per (key, version).
 // A conditional replace is not atomic on FerretDB 1.x, so each version is inserted under its
-// own unique _id first, then compared with the newest other version, and the loser pruned: the
-// newest version always survives, on both servers. Round trips per call, for any number of
-// snapshots: one insertMany, one $in find, one delete by _id (when something is outdated), and
-// one replace command per 50 equal versions saved again (see updatesPerCommand).
+// own unique _id, never updated in place, and outdated versions are deleted by _id. The stored
+// versions are read before the insert, not after it: a backfill saves a thousand new keys a
+// call, and a find that matches nothing costs FerretDB 1.24 next to nothing, while reading the
+// thousand just-inserted documents back cost about as much as inserting them. A version stored
+// by a concurrent save between our read and our insert is then not seen by us (nor ours by it
+// when it read first): both stay until the key's next save prunes the older one. Readers take
+// the newest version of a key, so the newest always wins, on both servers. Round trips per
+// call, for any number of snapshots: one $in find, one insertMany, one delete by _id (when
+// something is outdated), and one replace command per 50 equal versions saved again (see
+// updatesPerCommand).
 import { Effect, Layer } from "effect"
 import type { Collection, Db } from "mongodb"
 import { type CommerceSnapshot, type CrmSnapshot, Snapshots } from "../../application/ports/Snapshots.ts"
@@ -33,45 +39,55 @@ const toDoc = (kind: string, id: string, version: number, record: unknown): Snap
   record: JSON.stringify(record) ?? "null"
 })
 
-/** The newest stored version per key, other than `except` when given. */
-const newestOf = (stored: ReadonlyArray<Pick<SnapshotDoc, "key" | "version">>, key: string, except: number) =>
-  stored.reduce<number | undefined>((max, d) => (d.key !== key || d.version === except || (max !== undefined && max >= d.version) ? max : d.version), undefined)
-
-/**
- * Every stored version below the newest one seen for its key. Safe to delete by _id: a lower
- * version inserted after our read is one whose own read (made after its insert) sees ours, so its
- * writer prunes it.
- */
-const outdated = (stored: ReadonlyArray<Pick<SnapshotDoc, "_id" | "key" | "version">>): ReadonlyArray<string> => {
-  const newest = new Map<string, number>()
-  for (const d of stored) newest.set(d.key, Math.max(newest.get(d.key) ?? d.version, d.version))
-  return stored.filter((d) => d.version < (newest.get(d.key) ?? d.version)).map((d) => d._id)
+/** The stored versions per key: a page saves a thousand snapshots, each compared with its own key's only. */
+const versionsByKey = (stored: ReadonlyArray<Pick<SnapshotDoc, "key" | "version">>): ReadonlyMap<string, ReadonlyArray<number>> => {
+  const byKey = new Map<string, Array<number>>()
+  for (const d of stored) {
+    const versions = byKey.get(d.key)
+    if (versions === undefined) byKey.set(d.key, [d.version])
+    else versions.push(d.version)
+  }
+  return byKey
 }
+
+/** The newest stored version of a key other than `except`. */
+const newestOf = (versions: ReadonlyArray<number> | undefined, except: number) =>
+  (versions ?? []).reduce<number | undefined>((max, v) => (v === except || (max !== undefined && max >= v) ? max : v), undefined)
+
+/** The stored documents below the newest version known for their key (stored or being saved). */
+const outdated = (stored: ReadonlyArray<Pick<SnapshotDoc, "_id" | "key" | "version">>, newest: ReadonlyMap<string, number>): ReadonlyArray<string> =>
+  stored.filter((d) => d.version < (newest.get(d.key) ?? d.version)).map((d) => d._id)
 
 const saveAll = async (collection: Collection<SnapshotDoc>, docs: ReadonlyArray<SnapshotDoc>): Promise<ReadonlyArray<Freshness>> => {
   if (docs.length === 0) return []
-  const existed = await duplicatesOf(() =>
-    collection.insertMany(
-      docs.map((d) => ({ ...d })),
-      { ordered: false }
-    )
-  )
   const stored = await collection.find({ key: { $in: [...new Set(docs.map((d) => d.key))] } }, { ...oneBatch, projection: { key: 1, version: 1 } }).toArray()
-  const verdicts = docs.map((d, i): Freshness => {
-    const verdict = freshness(d.version, newestOf(stored, d.key, d.version))
-    // The same version was stored already: against it, "newer" is "same".
-    return existed.has(i) && verdict === "newer" ? "same" : verdict
-  })
-  const doomed = outdated(stored)
+  // Each saved version is judged against every other version known: stored, or saved alongside.
+  const versions = versionsByKey([...stored, ...docs])
+  const verdicts = docs.map((d): Freshness => freshness(d.version, newestOf(versions.get(d.key), d.version)))
+  // An older version is not stored at all; the others are inserted, equal ones losing the race.
+  const kept = docs.flatMap((d, i) => (verdicts[i] === "older" ? [] : [{ d, i }]))
+  const existed =
+    kept.length === 0
+      ? new Set<number>()
+      : await duplicatesOf(() =>
+          collection.insertMany(
+            kept.map(({ d }) => ({ ...d })),
+            { ordered: false }
+          )
+        )
+  const newest = new Map([...versions].map(([key, vs]) => [key, Math.max(...vs)] as const))
+  const doomed = outdated(stored, newest)
   if (doomed.length > 0) await collection.deleteMany({ _id: { $in: [...doomed] } })
   // An equal version replaces the data (associations change without a new version).
-  const replaced = docs.filter((_, i) => existed.has(i) && verdicts[i] !== "older")
+  const replaced = kept.filter((_, k) => existed.has(k))
   await updateAll(
     collection,
-    replaced.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d } })),
+    replaced.map(({ d }) => ({ replaceOne: { filter: { _id: d._id }, replacement: d } })),
     true
   )
-  return verdicts
+  // The same version was stored already (seen, or inserted concurrently): against it, "newer" is "same".
+  const same = new Set(replaced.map(({ i }) => i))
+  return verdicts.map((v, i) => (same.has(i) && v === "newer" ? "same" : v))
 }
 
 /** The newest document per key among these keys, in one query. */

@@ -6,6 +6,7 @@ import { Array as Arr, Clock, Effect } from "effect"
 import { type SourcePage, sourcePage } from "./BackfillPages.ts"
 import { bump, type Tally, withDryRun } from "./DryRunWrites.ts"
 import { Lane } from "./Lane.ts"
+import { leasedPerObject, OBJECT_LEASE_MS } from "./ObjectLeasing.ts"
 import type { BackfillJob } from "./ports/BackfillJobs.ts"
 import type { CommerceApi } from "./ports/CommerceApi.ts"
 import type { Crm } from "./ports/Crm.ts"
@@ -18,7 +19,7 @@ import { ReadAhead, type RecordsRead } from "./ReadCrmRecords.ts"
 import { parkedItem } from "./RetryDecision.ts"
 import type { BatchHandler, Envelope } from "./Step.ts"
 import type { StepFailure } from "./StepFailure.ts"
-import { syncCommerceEvents } from "./SyncCommerceEvents.ts"
+import { commerceObjectOf, syncCommerceEvents } from "./SyncCommerceEvents.ts"
 import { syncCrmChangesWith } from "./SyncCrmChanges.ts"
 
 export interface PageOutcome {
@@ -51,7 +52,9 @@ const flowOf = (job: BackfillJob): { readonly step: string; readonly handler: Ba
         handler: syncCrmChangesWith({ fromStore: byModifiedWindow(job), companyContacts: !job.definition.types.includes("contact"), skipSyncedParents: true }),
         parts: CRM_FLOW_PARTS
       }
-    : { step: "sync-commerce-entity", handler: syncCommerceEvents, parts: 1 }
+    : // Leased per shop object as live flow C is, so a record live is writing waits for it and is
+      // then found synced (written once), never written beside it.
+      { step: "sync-commerce-entity", handler: leasedPerObject(commerceObjectOf, syncCommerceEvents), parts: 1 }
 
 /** A window's changes carry each record's own time, so stored snapshots can skip those synced. */
 const byModifiedWindow = (job: BackfillJob) => job.definition.modifiedSince !== undefined || job.definition.modifiedUntil !== undefined
@@ -72,10 +75,35 @@ const attempt = <R>(handler: BatchHandler<R>, envelopes: ReadonlyArray<Envelope>
  */
 const failuresOf = Effect.fnUntraced(function* <R>(handler: BatchHandler<R>, envelopes: ReadonlyArray<Envelope>, read: RecordsRead | undefined) {
   const first = yield* attempt(handler, envelopes).pipe(Effect.provideService(ReadAhead, read))
-  const again = envelopes.filter((_, i) => first[i]?.retryable === true)
-  const second = again.length === 0 ? [] : yield* attempt(handler, again)
+  let failures = yield* tryAgain(handler, envelopes, first, (f) => f.retryable)
+  // An object another batch holds (a live one writing it) is a wait, not a failure: asked again
+  // until its lease is free, never parked for it unless the lease outlives its term.
+  const until = (yield* Clock.currentTimeMillis) + OBJECT_LEASE_MS
+  while (failures.some((f) => f?.pause === true) && (yield* Clock.currentTimeMillis) < until) {
+    yield* Effect.sleep(HELD_RETRY_MS)
+    failures = yield* tryAgain(handler, envelopes, failures, (f) => f.pause === true)
+  }
+  return failures
+})
+
+/** How often a page asks again for objects another batch holds (a live batch holds one ~a second). */
+const HELD_RETRY_MS = 250
+
+/** The envelopes whose failure `which` picks, run again together; the others keep their result. */
+const tryAgain = Effect.fnUntraced(function* <R>(
+  handler: BatchHandler<R>,
+  envelopes: ReadonlyArray<Envelope>,
+  results: ReadonlyArray<StepFailure | undefined>,
+  which: (f: StepFailure) => boolean
+) {
+  const again = envelopes.filter((_, i) => {
+    const f = results[i]
+    return f !== undefined && which(f)
+  })
+  if (again.length === 0) return results
+  const second = yield* attempt(handler, again)
   const retried = new Map(again.map((e, i) => [e.id, second[i]] as const))
-  return envelopes.map((e, i) => (retried.has(e.id) ? retried.get(e.id) : first[i]))
+  return envelopes.map((e, i) => (retried.has(e.id) ? retried.get(e.id) : results[i]))
 })
 
 /** Reasons name rules and fields, not records, so equal ones group; long ones are cut. */

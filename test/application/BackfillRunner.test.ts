@@ -1,23 +1,27 @@
 // The backfill runner over memory adapters: pages go through the live flows in the backfill lane,
 // each page once even with two runners, per-record failures are parked, a spent day rests the job.
 import { expect, test } from "bun:test"
-import { Effect, Layer } from "effect"
+import { Effect, Fiber, Layer } from "effect"
 import * as InMemoryBackfillJobs from "../../src/adapters/memory/InMemoryBackfillJobs.ts"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
 import * as InMemoryCommerceApi from "../../src/adapters/memory/InMemoryCommerceApi.ts"
 import * as InMemoryCrm from "../../src/adapters/memory/InMemoryCrm.ts"
+import * as InMemoryObjectLeases from "../../src/adapters/memory/InMemoryObjectLeases.ts"
 import { runOnce } from "../../src/application/BackfillRunner.ts"
+import { routingKeys } from "../../src/application/CommerceMessages.ts"
 import { Lane, type LaneName } from "../../src/application/Lane.ts"
 import { type BackfillJob, BackfillJobs, type JobDefinition } from "../../src/application/ports/BackfillJobs.ts"
 import type { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
 import { Crm, CrmError, CrmQuotaExhausted } from "../../src/application/ports/Crm.ts"
 import { IdLinks } from "../../src/application/ports/IdLinks.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
+import { ObjectLeases } from "../../src/application/ports/ObjectLeases.ts"
 import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import { Snapshots } from "../../src/application/ports/Snapshots.ts"
 import { StoreError, StoreUnavailable } from "../../src/application/ports/StoreError.ts"
 import type { WriteLedger } from "../../src/application/ports/WriteLedger.ts"
 import { scheduleReconcile } from "../../src/application/ScheduleReconcile.ts"
+import { syncCommerceEvents } from "../../src/application/SyncCommerceEvents.ts"
 import type { OutgoingMessage } from "../../src/application/Step.ts"
 import type { CompanyId } from "../../src/domain/Ids.ts"
 import { aUser } from "../domain/mothers.ts"
@@ -363,6 +367,54 @@ test("commerce → CRM: valid users are upserted to the CRM, an invalid one is p
   expect(out.progress?.counts).toMatchObject({ records: 31, synced: 30, parked: 1 })
   expect(out.contacts).toBe(30)
   expect(out.parked.map((p) => [p.step, (p.message.payload as { id: string }).id])).toEqual([["sync-commerce-entity", "u-bad"]])
+})
+
+test("commerce → CRM: a user live flow C is writing (its lease held) waits for it, is not parked, and is then found synced: written once, by live", async () => {
+  const users = [aUser({ id: "u1", email: "u1@example.com" }), aUser({ id: "u2", email: "u2@example.com" })]
+  const upserts: Array<string> = []
+  const out = await harness(
+    () =>
+      Effect.gen(function* () {
+        const leases = yield* ObjectLeases
+        yield* leases.take({ keys: ["user:u1"], holder: "live", now: Date.now(), leaseMs: 30_000 })
+        // Live flow C holds u1 while it writes it, then lets go.
+        const live = Effect.gen(function* () {
+          yield* Effect.sleep(300)
+          const event = {
+            id: "live-1",
+            type: routingKeys.commerceEvent("user", "created"),
+            payload: { id: "u1", occurredAt: 1, payload: users[0] },
+            occurredAt: 1
+          }
+          const failures = yield* syncCommerceEvents([{ ...event, lane: "live", attempt: 1 }])
+          yield* leases.release(["user:u1"], "live")
+          return failures
+        })
+        const writing = yield* Effect.forkChild(live)
+        yield* (yield* BackfillJobs).create([aJob("c", { direction: "commerce-to-crm", types: ["user"], pageSize: 20 })])
+        yield* drain("a")
+        const liveFailures = yield* Fiber.join(writing)
+        const [progress] = yield* (yield* BackfillJobs).progress(["c"])
+        return { progress, parked: (yield* (yield* ParkedItems).list({})).length, liveFailures }
+      }).pipe(Effect.provide(InMemoryObjectLeases.layer)),
+    {
+      users,
+      crm: (crm) =>
+        Crm.of({
+          ...crm,
+          upsert: (type, inputs) =>
+            Effect.flatMap(Lane, (lane) => {
+              upserts.push(...inputs.map((i) => `${lane} ${i.commerceId}`))
+              return crm.upsert(type, inputs)
+            })
+        })
+    }
+  )
+  expect(out.liveFailures).toEqual([undefined])
+  expect(out.parked).toBe(0)
+  expect(out.progress?.counts).toMatchObject({ records: 2, synced: 2 })
+  expect(upserts.filter((u) => u.endsWith(" u1"))).toEqual(["live u1"])
+  expect(upserts).toContain("backfill u2")
 })
 
 test("a spent daily quota rests the job until the reset, and it completes afterwards", async () => {

@@ -24,6 +24,7 @@ import type { BackfillJobs, JobDefinition } from "../src/application/ports/Backf
 import { percentile } from "../test/support/chaos/Percentiles.ts"
 import { startStack } from "../test/support/e2e/Stack.ts"
 import { startPrivateFerretDb } from "../test/support/mongo/PrivateFerretDb.ts"
+import { liveLagRows, scrapeMetrics } from "./backfill/LiveLag.ts"
 import { callsByKind, printSpanProfile } from "./backfill/Report.ts"
 import { seededUser, seedUsers as seedShopUsers } from "./backfill/SeedUsers.ts"
 
@@ -261,6 +262,7 @@ try {
   console.log(`idle live sync done: p99 ${idle.p99.toFixed(0)} ms`)
 
   const cpuBefore = (await usage(stack.service.process.pid)).cpuSeconds
+  const metricsBefore = await scrapeMetrics(stack.service.url)
   let backfilling = true
   const liveDuring = liveSync("busy", liveSamples, () => backfilling)
   const crm = await runJob({ direction: "crm-to-commerce", types: ["company", "contact"], pageSize, dryRun: false, kind: "backfill" })
@@ -279,6 +281,7 @@ try {
   backfilling = false
   const busy = await liveDuring
   const { peakRssMb, cpuSeconds } = await usage(stack.service.process.pid)
+  const metricsAfter = await scrapeMetrics(stack.service.url)
   const loadAtEnd = await loadavg()
 
   // The service caps a job's share at BACKFILL_MAX_SHARE (0.9 by default: live keeps a tenth), so
@@ -348,6 +351,8 @@ try {
   console.log(`\n${"figure".padEnd(w0)}  ${"measured".padEnd(w1)}  target`)
   for (const [k, v, t] of rows) console.log(`${k.padEnd(w0)}  ${v.padEnd(w1)}  ${t}`)
 
+  console.log("\nlive lane during the backfills, from the service's histograms (bucket bounds):")
+  for (const row of liveLagRows(metricsBefore, metricsAfter)) console.log(`  ${row}`)
   printSpanProfile(stack.service.logs, "service time by span (whole run)", 25)
 } finally {
   clearInterval(watchShop)

@@ -32,8 +32,10 @@ export const make = (db: Db) => {
       run(async () => {
         const unique = [...new Set(keys)]
         const first = await insert(unique, holder, now + leaseMs)
-        const lost = unique.filter((k) => !first.includes(k))
-        if (lost.length === 0) return new Set(first)
+        if (first.length === unique.length) return new Set(first)
+        // A set, not a list search: a backfill page takes a thousand keys.
+        const taken = new Set(first)
+        const lost = unique.filter((k) => !taken.has(k))
         // Held by someone: only an expired lease may be taken over, and by one taker only. A delete
         // cannot decide that on FerretDB (two takers' deletes may both match), so the takers race
         // to insert a marker named after that very lease (key + its expiry); the winner deletes the
@@ -42,7 +44,8 @@ export const make = (db: Db) => {
         if (expired.length === 0) return new Set(first)
         const markers = expired.map((d) => `${d._id}#expired@${d.expiresAt}`)
         const won = await insert(markers, holder, now + leaseMs)
-        const winners = expired.filter((_, i) => won.includes(markers[i] as string))
+        const wonMarkers = new Set(won)
+        const winners = expired.filter((_, i) => wonMarkers.has(markers[i] as string))
         if (winners.length === 0) return new Set(first)
         await leases.deleteMany({ $or: winners.map((d) => ({ _id: d._id, expiresAt: d.expiresAt })) })
         const retaken = await insert(

@@ -28,17 +28,17 @@ export const leasedPerObject =
       const taken =
         wanted.length === 0
           ? new Set<string>()
-          : yield* leases.take({ keys: wanted, holder, now, leaseMs: OBJECT_LEASE_MS }).pipe(Effect.mapError(toStepFailure))
+          : yield* leases
+              .take({ keys: wanted, holder, now, leaseMs: OBJECT_LEASE_MS })
+              .pipe(Effect.mapError(toStepFailure), Effect.withSpan("store.takeLeases"))
       const run = Effect.gen(function* () {
         const free = messages.flatMap((_, i) => (keys[i] === undefined || taken.has(keys[i]) ? [i] : []))
         const results = free.length === 0 ? [] : yield* handler(free.map((i) => messages[i] as Envelope))
-        const out: Array<BatchResult[number]> = messages.map(
-          (_, i) => new StepFailure({ retryable: true, pause: true, reason: `${keys[i]} is being written by another replica` })
-        )
-        free.forEach((i, j) => {
-          out[i] = results[j]
-        })
-        return out as BatchResult
+        // Failures made only for the held messages: a backfill page holds a thousand, most free.
+        const result = new Map(free.map((i, j) => [i, results[j]] as const))
+        return messages.map((_, i) =>
+          result.has(i) ? result.get(i) : new StepFailure({ retryable: true, pause: true, reason: `${keys[i]} is being written by another replica` })
+        ) as BatchResult
       })
-      return yield* run.pipe(Effect.ensuring(Effect.ignore(leases.release([...taken], holder))))
+      return yield* run.pipe(Effect.ensuring(Effect.ignore(leases.release([...taken], holder).pipe(Effect.withSpan("store.releaseLeases")))))
     })

@@ -10,7 +10,7 @@ import { describeMongo, freshDbName } from "../support/mongo/MongoTestEnv.ts"
 describeMongo("MongoWriteLedger on a real server", (url) => {
   writeLedgerContract("mongo", () => MongoWriteLedger.layer.pipe(Layer.provide(dbLayer({ url, dbName: freshDbName() }))))
 
-  test("one document per object write (FerretDB scans per document), its writes one text field; documents stored in the two earlier forms are still read", async () => {
+  test("one document per object write (FerretDB scans per document), its object and its writes one text field each; documents stored in the earlier forms are still read", async () => {
     const dbName = freshDbName()
     const client = new MongoClient(url)
     try {
@@ -55,6 +55,10 @@ describeMongo("MongoWriteLedger on a real server", (url) => {
       const stored = await collection.findOne({ pairs: { $exists: true } })
       expect(typeof stored?.["pairs"]).toBe("string")
       expect(stored?.["writes"]).toBeUndefined()
+      // The object is stored once, in `object`.
+      expect(stored?.["object"]).toBe(JSON.stringify(["crm", "company:1"]))
+      expect(stored?.["side"]).toBeUndefined()
+      expect(stored?.["objectKey"]).toBeUndefined()
     } finally {
       await client.db(dbName).dropDatabase()
       await client.close()

@@ -14,6 +14,7 @@ export const collections = {
   links: "links",
   ledger: "write_ledger",
   objectLeases: "object_leases",
+  objectLeaseSets: "object_lease_sets",
   parked: "parked",
   budget: "rate_budget",
   backfillJobs: "backfill_jobs",

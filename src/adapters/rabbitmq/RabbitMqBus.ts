@@ -17,7 +17,7 @@ import * as Session from "./Session.ts"
 import { declareShared, declareShopQueues, declareStep, lanes, names as namesFor } from "./Topology.ts"
 
 /** Channels a depth check spreads its queues over (each answers one passive check at a time). */
-const DEPTH_CHANNELS = 8
+const DEPTH_CHANNELS = 4
 
 export interface RabbitMqBusConfig {
   readonly url: string

@@ -23,9 +23,17 @@ const { values: args } = parseArgs({
     "page-size": { type: "string", default: "1000" },
     "tail-timeout": { type: "string", default: "600" },
     "top-spans": { type: "string", default: "20" },
-    "cpu-prof": { type: "string" }
+    "cpu-prof": { type: "string" },
+    help: { type: "boolean", default: false }
   }
 })
+if (args.help) {
+  console.log(
+    "Usage: bun bench/backfill-crm.ts [--companies 1000] [--share 1] [--page-size 1000] [--tail-timeout 600] [--top-spans 20] [--cpu-prof DIR]\n" +
+      "  --cpu-prof DIR  the service writes a CPU profile (.cpuprofile) into DIR when it stops"
+  )
+  process.exit(0)
+}
 const companies = Number(args.companies)
 const share = Number(args.share)
 const pageSize = Number(args["page-size"])

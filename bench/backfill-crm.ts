@@ -5,6 +5,7 @@
 // until every HubSpot record holds its shop id, HubSpot calls per kind and per record beside the
 // fewest a record needs, the ratio to the ceiling, and the service's span profile.
 // Usage: bun bench/backfill-crm.ts [--companies 1000] [--share 1] [--page-size 1000] [--tail-timeout 600] [--top-spans 20]
+//        [--cpu-prof DIR] (the service writes a CPU profile there when it stops)
 import { parseArgs } from "node:util"
 import { type Effect, Layer, ManagedRuntime } from "effect"
 import * as MongoBackfillJobs from "../src/adapters/mongo/MongoBackfillJobs.ts"
@@ -21,9 +22,18 @@ const { values: args } = parseArgs({
     share: { type: "string", default: "1" },
     "page-size": { type: "string", default: "1000" },
     "tail-timeout": { type: "string", default: "600" },
-    "top-spans": { type: "string", default: "20" }
+    "top-spans": { type: "string", default: "20" },
+    "cpu-prof": { type: "string" },
+    help: { type: "boolean", default: false }
   }
 })
+if (args.help) {
+  console.log(
+    "Usage: bun bench/backfill-crm.ts [--companies 1000] [--share 1] [--page-size 1000] [--tail-timeout 600] [--top-spans 20] [--cpu-prof DIR]\n" +
+      "  --cpu-prof DIR  the service writes a CPU profile (.cpuprofile) into DIR when it stops"
+  )
+  process.exit(0)
+}
 const companies = Number(args.companies)
 const share = Number(args.share)
 const pageSize = Number(args["page-size"])
@@ -57,7 +67,8 @@ const stack = await startStack(store.url, {
     BACKFILL_SHARE: String(share),
     RECONCILE_INTERVAL: "0",
     BACKFILL_IDLE_MS: "100",
-    PROFILE_SPANS_MS: "2000"
+    PROFILE_SPANS_MS: "2000",
+    ...(args["cpu-prof"] === undefined ? {} : { BUN_OPTIONS: `--cpu-prof --cpu-prof-dir=${args["cpu-prof"]}` })
   }
 })
 const runtime = ManagedRuntime.make(

@@ -249,8 +249,16 @@ export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (options: R
       yield* Fiber.interrupt(held.fiber)
     }
   if (runnable.length === 0) return false
-  if (options.maxBacklog !== undefined && options.maxBacklog > 0 && (yield* backlog) > options.maxBacklog) return false
-  const last = new Map((yield* jobs.progress(runnable.map((j) => j.id)).pipe(Effect.withSpan("store.jobs.progress"))).map((p) => [p.jobId, p] as const))
+  // The broker's backlog and the store's progress are asked side by side: the page waits for the slower, not for both.
+  const limited = options.maxBacklog !== undefined && options.maxBacklog > 0
+  const [waiting, progress] = yield* Effect.all(
+    [limited ? backlog : Effect.succeed(0), jobs.progress(runnable.map((j) => j.id)).pipe(Effect.withSpan("store.jobs.progress"))],
+    {
+      concurrency: 2
+    }
+  )
+  if (limited && waiting > (options.maxBacklog ?? 0)) return false
+  const last = new Map(progress.map((p) => [p.jobId, p] as const))
   let ran = false
   for (const job of runnable) if (yield* advance(job, last.get(job.id), options, sizes, ahead)) ran = true
   return ran

@@ -12,12 +12,24 @@ import { commerceWrites, crmLedgerKey, isOwnCrmWrite, type Ledger } from "./Ledg
 import type { LinkKey } from "./ports/IdLinks.ts"
 import type { CommerceKey, CommerceSnapshot, CrmKey, CrmSnapshot } from "./ports/Snapshots.ts"
 import type { LedgerEntry, LedgerKey } from "./ports/WriteLedger.ts"
-import { associationsOf, buildUpsert, type CrmRecord, commerceIdOf, isEmptyPatch, linkTargets, parentRank } from "./ShopUpserts.ts"
+import { associationsOf, buildUpsert, type CrmRecord, commerceIdOf, isEmptyPatch, linkTargets as linkTargetsOf, parentRank } from "./ShopUpserts.ts"
 import type { OutgoingMessage } from "./Step.ts"
 import type { LinkIndex, Wanted } from "./TriageCrmChanges.ts"
 
 const objectKey = (type: string, id: string) => `${type}:${id}`
 const message = (type: string, id: string, payload: unknown, occurredAt: number, lane: LaneName): OutgoingMessage => ({ id, type, payload, occurredAt, lane })
+/**
+ * A record's link targets, worked out once per record read: the rounds below ask for them five
+ * times a record. Records read are never changed, so the answer is kept with the record.
+ */
+const targetsByRecord = new WeakMap<CrmRecord, ReturnType<typeof linkTargetsOf>>()
+const linkTargets = (item: CrmRecord): ReturnType<typeof linkTargetsOf> => {
+  const known = targetsByRecord.get(item)
+  if (known !== undefined) return known
+  const targets = linkTargetsOf(item)
+  targetsByRecord.set(item, targets)
+  return targets
+}
 /** The records read so far, by type and id. */
 export type ReadRecords = ReadonlyMap<string, CrmRecord>
 
@@ -188,7 +200,10 @@ const verdictOf = (
 /** The upsert's links as the shop will hold them (its own ids), where we know those ids. */
 const linkFieldsInShopIds = (item: CrmRecord, links: LinkIndex): Record<string, string> =>
   Object.fromEntries(
-    linkTargets(item).flatMap((t) => (links.commerceId(t.entity, t.crmId) === undefined ? [] : [[t.field, links.commerceId(t.entity, t.crmId) as string]]))
+    linkTargets(item).flatMap((t) => {
+      const id = links.commerceId(t.entity, t.crmId)
+      return id === undefined ? [] : [[t.field, id]]
+    })
   )
 
 /**

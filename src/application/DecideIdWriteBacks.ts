@@ -26,7 +26,10 @@ export const planWriteBacks = (
   const updates = new Map<CrmObjectType, Array<{ readonly id: string; readonly properties: CrmProperties }>>()
   for (const { ids } of inputs) {
     const type = crmTypeOf[ids.entity]
-    updates.set(type, [...(updates.get(type) ?? []), { id: ids.crmId, properties: propertiesOf(ids) }])
+    const update = { id: ids.crmId, properties: propertiesOf(ids) }
+    const same = updates.get(type)
+    if (same === undefined) updates.set(type, [update])
+    else same.push(update)
   }
   return { ledger: inputs.flatMap(({ ids }) => crmWrites(crmTypeOf[ids.entity], ids.crmId, propertiesOf(ids), now)), updates }
 }

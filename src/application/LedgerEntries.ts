@@ -30,12 +30,19 @@ const blank = (value: unknown): boolean => value === undefined || value === null
 const hashOf = (value: unknown): string => valueHash(blank(value) ? null : value)
 
 /** Fields synced both ways plus the links (businessId, userId): a changed link is never an echo. */
-const echoFields = (entity: CommerceEntity): ReadonlyArray<string> => [
+const echoFieldsOf = (entity: CommerceEntity): ReadonlyArray<string> => [
   ...rowsOf(entity)
     .filter((row) => row.direction === "both")
     .map((row) => row.commerceField),
   ...associationRows.filter((row) => row.entity === entity).map((row) => row.commerceField)
 ]
+// Listed once per entity, not per record written.
+const echoFieldsByEntity: Readonly<Record<CommerceEntity, ReadonlyArray<string>>> = {
+  user: echoFieldsOf("user"),
+  business: echoFieldsOf("business"),
+  purchase: echoFieldsOf("purchase")
+}
+const echoFields = (entity: CommerceEntity): ReadonlyArray<string> => echoFieldsByEntity[entity]
 
 /** Every shared field, empty ones included: the shop's echo must match the whole state we left it in. */
 const sharedFieldValues = (entity: CommerceEntity, fields: Readonly<Record<string, unknown>>): ReadonlyArray<readonly [string, unknown]> =>

@@ -95,7 +95,13 @@ export const associationRows: ReadonlyArray<AssociationRow> = [
   { entity: "purchase", commerceField: "businessId", to: "business" }
 ]
 
-export const rowsOf = (entity: CommerceEntity): ReadonlyArray<FieldRow> => fieldRows.filter((r) => r.entity === entity)
+// Filtered once: the mapping asks for an entity's rows several times per record on every batch.
+const rowsByEntity: Readonly<Record<CommerceEntity, ReadonlyArray<FieldRow>>> = {
+  user: fieldRows.filter((r) => r.entity === "user"),
+  business: fieldRows.filter((r) => r.entity === "business"),
+  purchase: fieldRows.filter((r) => r.entity === "purchase")
+}
+export const rowsOf = (entity: CommerceEntity): ReadonlyArray<FieldRow> => rowsByEntity[entity]
 
 export const entityOf: Readonly<Record<CrmObjectType, CommerceEntity>> = {
   contact: "user",

@@ -1,14 +1,21 @@
 // Three-way merge per field. The base is what both sides agreed on at the last sync (the CRM
 // snapshot); comparing each side with it tells who changed what, and the correspondence table's
 // owner settles a field both changed. So a stale copy on one side never undoes an edit on the other.
+import { Predicate } from "effect"
 import { fieldWinner } from "./ConflictRules.ts"
 import { type CommerceEntity, rowsOf } from "./CorrespondenceTable.ts"
 import type { CrmProperties } from "./CrmProperties.ts"
-import { getPath, setPath, toCommerceFields, toCrmProperties } from "./Mapping.ts"
+import { getPath, rowsToCommerce, setPath, toCommerceFields, toCrmProperties } from "./Mapping.ts"
 
 type Fields = Readonly<Record<string, unknown>>
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null)
+// Scalars (nearly every field) compare directly; only nested values go through JSON.
+const same = (a: unknown, b: unknown): boolean => {
+  const x = a ?? null
+  const y = b ?? null
+  if (x === y) return true
+  return typeof x === "object" && typeof y === "object" && JSON.stringify(x) === JSON.stringify(y)
+}
 const blank = (value: unknown): boolean => value === undefined || value === null || value === ""
 const orNull = (value: unknown): unknown => (blank(value) ? null : value)
 
@@ -27,7 +34,7 @@ export const fieldsForCommerce = (
   const base = crmBase === undefined ? undefined : toCommerceFields(entity, crmBase)
   const keys = new Set<string>()
   const cleared: Array<string> = []
-  for (const row of rowsOf(entity).filter((r) => r.direction !== "to-crm")) {
+  for (const row of rowsToCommerce[entity]) {
     const before = base === undefined ? undefined : getPath(base, row.commerceField)
     // Empty values are left out of the mapping: a field that had a value at the base and has none
     // now was cleared in the CRM, and the clear must travel as an explicit null.
@@ -41,7 +48,9 @@ export const fieldsForCommerce = (
       if (value === null) cleared.push(row.commerceField)
     }
   }
-  const fields: Record<string, unknown> = structuredClone(Object.fromEntries(Object.entries(now).filter(([key]) => keys.has(key))))
+  // `now` was built for this call: only its nested groups are copied, as the clears below write into them.
+  const fields: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(now)) if (keys.has(key)) fields[key] = Predicate.isObject(value) ? structuredClone(value) : value
   for (const path of cleared) setPath(fields, path, null)
   return fields
 }

@@ -39,6 +39,31 @@ const withHeartbeat = (url: string, seconds: number): string => {
 // Without a listener an "error" event would throw; failures surface through "close" instead.
 const ignoreErrors = (emitter: { on(event: "error", listener: (err: Error) => void): unknown }) => void emitter.on("error", () => undefined)
 
+/**
+ * amqplib writes every frame (a publish, an ack) to the socket on its own, and on Bun each socket
+ * write costs about five times a buffered one: the service spent a tenth of its CPU there during
+ * a backfill (bench/backfill-crm.ts --cpu-prof). Its muxer writes whatever frames are queued in
+ * one round; the socket is corked for that round, so they leave as one write. Frames, their order
+ * and back-pressure are unchanged. If amqplib's internals change shape, frames go out as before.
+ */
+const corkFrameRounds = (model: ChannelModel) => {
+  const connection = (model as unknown as { readonly connection?: { readonly stream?: unknown; readonly muxer?: { _readIncoming?: unknown } } }).connection
+  const stream = connection?.stream as { cork?: unknown; uncork?: unknown } | undefined
+  const muxer = connection?.muxer
+  if (muxer === undefined || typeof muxer._readIncoming !== "function" || typeof stream?.cork !== "function" || typeof stream.uncork !== "function") return
+  const round = muxer._readIncoming.bind(muxer) as () => void
+  const cork = stream.cork.bind(stream) as () => void
+  const uncork = stream.uncork.bind(stream) as () => void
+  muxer._readIncoming = () => {
+    cork()
+    try {
+      round()
+    } finally {
+      uncork()
+    }
+  }
+}
+
 interface Live {
   readonly model: ChannelModel
   readonly closed: Deferred.Deferred<void>
@@ -70,6 +95,7 @@ export const make = Effect.fn("RabbitMq.Session")(function* (options: SessionOpt
           })
           .then((m) => {
             ignoreErrors(m)
+            corkFrameRounds(m)
             m.once("close", () => {
               closedModels.add(m)
               Deferred.doneUnsafe(closed, Effect.void)

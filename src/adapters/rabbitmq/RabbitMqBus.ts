@@ -198,18 +198,18 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
       const channels = await Promise.all(Array.from({ length: Math.min(DEPTH_CHANNELS, queues.length) }, () => model.createChannel()))
       for (const channel of channels) channel.on("error", () => undefined)
       try {
-        const shares = await Promise.all(
+        // Each answer goes to its queue's place, so the rows keep the queues' order.
+        const answers: Array<QueueDepth | undefined> = queues.map(() => undefined)
+        await Promise.all(
           channels.map(async (channel, c) => {
-            const share: Array<QueueDepth> = []
             for (let i = c; i < queues.length; i += channels.length) {
               const q = queues[i] as (typeof queues)[number]
               const ok = await channel.checkQueue(q.name)
-              share.push({ step: q.step, queue: q.queue, messages: ok.messageCount, consumers: ok.consumerCount })
+              answers[i] = { step: q.step, queue: q.queue, messages: ok.messageCount, consumers: ok.consumerCount }
             }
-            return share
           })
         )
-        const each = shares.flat()
+        const each = answers.filter((d): d is QueueDepth => d !== undefined)
         // A step's partition queues are summed into one row (consumers: attached, standbys included).
         const rows = new Map<string, QueueDepth>()
         for (const d of each) {

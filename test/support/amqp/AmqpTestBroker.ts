@@ -34,9 +34,32 @@ export interface TestBroker {
   readonly dispose: () => void
 }
 
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM"
+  }
+}
+
+/**
+ * Deletes the vhosts of test processes that are gone (killed before their cleanup ran): their
+ * quorum queues stay alive on the shared broker, and a few hundred of them slowed its new
+ * connections past our 10 s connect timeout (a killed CI run's vhost failed the next run's tests).
+ */
+const deleteOrphanVhosts = () => {
+  const vhosts = rabbitmqctl("list_vhosts", "--no-table-headers", "--quiet").split("\n")
+  for (const name of vhosts.map((v) => v.trim())) {
+    const pid = Number(/^crm-sync-test-(\d+)-/.exec(name)?.[1])
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rabbitmqctl("delete_vhost", name)
+  }
+}
+
 /** Creates a unique vhost (needs a local rabbitmqctl) and checks the broker answers on it. */
 export const makeTestBroker = async (): Promise<TestBroker> => {
   if (amqpUrl === undefined) throw new Error("REQUIRE_SERVICES=1 but AMQP_URL is unset")
+  if (process.env.RABBITMQCTL_DOCKER === undefined) deleteOrphanVhosts()
   const vhost = `crm-sync-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
   // Probe first, so an unreachable broker fails the suite before anything is created.
   await (await amqp.connect(amqpUrl)).close()

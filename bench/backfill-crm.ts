@@ -7,14 +7,15 @@
 // Usage: bun bench/backfill-crm.ts [--companies 1000] [--share 1] [--page-size 1000] [--tail-timeout 600] [--top-spans 20]
 //        [--cpu-prof DIR] (the service writes a CPU profile there when it stops)
 import { parseArgs } from "node:util"
-import { type Effect, Layer, ManagedRuntime } from "effect"
+import { Layer, ManagedRuntime } from "effect"
 import * as MongoBackfillJobs from "../src/adapters/mongo/MongoBackfillJobs.ts"
 import * as MongoConnection from "../src/adapters/mongo/MongoConnection.ts"
 import { callsPerRecord, jobStatus, startJob } from "../src/application/BackfillCommands.ts"
-import type { BackfillJobs } from "../src/application/ports/BackfillJobs.ts"
 import { startStack } from "../test/support/e2e/Stack.ts"
 import { startPrivateFerretDb } from "../test/support/mongo/PrivateFerretDb.ts"
 import { callsByKind, printSpanProfile } from "./backfill/Report.ts"
+
+import { retryingStoreCall } from "./backfill/StoreCall.ts"
 
 const { values: args } = parseArgs({
   options: {
@@ -76,17 +77,7 @@ const runtime = ManagedRuntime.make(
 )
 const hubspot = stack.hubspot
 
-/** The bench's own store reads, tried again while a loaded store times out (not what is measured). */
-const storeCall = async <A>(effect: Effect.Effect<A, unknown, BackfillJobs>): Promise<A> => {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await runtime.runPromise(effect)
-    } catch (error) {
-      if (attempt >= 10) throw error
-      await Bun.sleep(1000)
-    }
-  }
-}
+const storeCall = retryingStoreCall(runtime)
 const writtenBack = () =>
   hubspot.state.objectsOf("companies").filter((o) => o.properties["ecommerce_business_id"]).length +
   hubspot.state.objectsOf("contacts").filter((o) => o.properties["ecommerce_user_id"]).length

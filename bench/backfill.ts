@@ -20,13 +20,14 @@ import { Effect, Layer, ManagedRuntime } from "effect"
 import * as MongoBackfillJobs from "../src/adapters/mongo/MongoBackfillJobs.ts"
 import * as MongoConnection from "../src/adapters/mongo/MongoConnection.ts"
 import { callsPerRecord, changeJob, jobStatus, startJob } from "../src/application/BackfillCommands.ts"
-import type { BackfillJobs, JobDefinition } from "../src/application/ports/BackfillJobs.ts"
+import type { JobDefinition } from "../src/application/ports/BackfillJobs.ts"
 import { percentile } from "../test/support/chaos/Percentiles.ts"
 import { startStack } from "../test/support/e2e/Stack.ts"
 import { startPrivateFerretDb } from "../test/support/mongo/PrivateFerretDb.ts"
 import { liveLagRows, scrapeMetrics } from "./backfill/LiveLag.ts"
 import { callsByKind, printSpanProfile } from "./backfill/Report.ts"
 import { seededUser, seedUsers as seedShopUsers } from "./backfill/SeedUsers.ts"
+import { retryingStoreCall } from "./backfill/StoreCall.ts"
 
 const { values: args } = parseArgs({
   options: {
@@ -201,17 +202,7 @@ const writtenBack = () => holdingShopId.size
 /** Seeded shop users that know their HubSpot contact. */
 const usersLinked = () => seedUsers.filter((u) => stack.commerce.find("user", u.id)?.record["crmId"] !== undefined).length
 
-/** The bench's own store calls, tried again while a loaded store times out (it is not what is measured). */
-const storeCall = async <A>(effect: Effect.Effect<A, unknown, BackfillJobs>): Promise<A> => {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await runtime.runPromise(effect)
-    } catch (error) {
-      if (attempt >= 10) throw error
-      await Bun.sleep(1000)
-    }
-  }
-}
+const storeCall = retryingStoreCall(runtime)
 
 const runJob = async (definition: JobDefinition) => {
   const before = hubspot.requestLog().length

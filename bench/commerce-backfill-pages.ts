@@ -12,6 +12,7 @@
 //   [--warmup 2] [--leases true|false] [--count-commands true|false] [--mongo-url URL (a running server, not a private FerretDB)]
 // The first --warmup pages (other users) are not measured: in a run this short, compiling the
 // flow's code cost a third of this process's CPU (Bun's JIT threads), which a service pays once.
+
 import { parseArgs } from "node:util"
 import { Effect, Layer, Redacted, Tracer } from "effect"
 import { MongoClient } from "mongodb"
@@ -41,6 +42,7 @@ import { startRestServer } from "../test/support/commerce/RestServer.ts"
 import type { LoggedRequest } from "../test/support/hubspot/AdminRoutes.ts"
 import { startHubSpotSimulator } from "../test/support/hubspot/HubSpotSimulator.ts"
 import { startPrivateFerretDb } from "../test/support/mongo/PrivateFerretDb.ts"
+import { publishOnlyBus } from "../test/support/PublishOnlyBus.ts"
 
 const { values: args } = parseArgs({
   options: {
@@ -162,16 +164,8 @@ try {
   const db = client.db(`bench_flow_c_${Date.now().toString(36)}`)
   const budget = { burst, intervalMs: 10_000, daily: 1_000_000, backfillShare: share, maxBackfillShare: 1, timeZone: "UTC" }
   let published = 0
-  const bus = MessageBus.of({
-    publish: (messages) => Effect.sync(() => void (published += messages.length)),
-    consume: () => Effect.die("not consumed here"),
-    deadLetters: () => Effect.die("not consumed here"),
-    depths: Effect.succeed([]),
-    replay: () => Effect.die("not replayed here"),
-    ready: Effect.succeed(true),
-    partitions: 1,
-    assign: () => Effect.void,
-    held: Effect.succeed([0])
+  const bus = publishOnlyBus((messages) => {
+    published += messages.length
   })
   const crm = HubSpotCrm.layer({ accessToken: Redacted.make(token), basePath: urls.hubspot }).pipe(
     Layer.provide(LocalBudget.layer(budget)),

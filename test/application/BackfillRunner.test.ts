@@ -102,6 +102,20 @@ const seedCompanies = (crm: Harness["crm"], n: number) =>
     (i) => crm.seed("company", { name: `Company ${i}` })
   )
 
+/** 30 companies with three contacts each (contact i belongs to company i / 3). */
+const seedCompaniesWithContacts = (crm: Harness["crm"], prefix: string) =>
+  Effect.gen(function* () {
+    const companies = yield* seedCompanies(crm, 30)
+    const contacts = yield* Effect.forEach(
+      Array.from({ length: 90 }, (_, i) => i),
+      (i) => crm.seed("contact", { email: `${prefix}${i}@example.com`, firstname: `${prefix.toUpperCase()}${i}` })
+    )
+    yield* crm.associate(
+      contacts.map((id, i) => ({ fromType: "contact" as const, fromId: id, toType: "company" as const, toId: companies[Math.floor(i / 3)]! }))
+    )
+    return { companies, contacts }
+  })
+
 test("a CRM → commerce job runs 250 companies in 3 pages through flow A, in the backfill lane, then is done", async () => {
   const out = await harness(({ crm, published, lanes }) =>
     Effect.gen(function* () {
@@ -165,14 +179,7 @@ test("companies and contacts in one job: each contact is read and sent once, in 
   const out = await harness(
     ({ crm, published }) =>
       Effect.gen(function* () {
-        const companies = yield* seedCompanies(crm, 30)
-        const contacts = yield* Effect.forEach(
-          Array.from({ length: 90 }, (_, i) => i),
-          (i) => crm.seed("contact", { email: `c${i}@example.com`, firstname: `C${i}` })
-        )
-        yield* crm.associate(
-          contacts.map((id, i) => ({ fromType: "contact" as const, fromId: id, toType: "company" as const, toId: companies[Math.floor(i / 3)]! }))
-        )
+        const { companies, contacts } = yield* seedCompaniesWithContacts(crm, "c")
         yield* (yield* BackfillJobs).create([aJob("j1", { types: ["company", "contact"], pageSize: 40 })])
         yield* drain("a")
         return {
@@ -213,14 +220,7 @@ test("a contact page reads no company synced already (a known shop id, or a snap
   const out = await harness(
     ({ crm, published }) =>
       Effect.gen(function* () {
-        const companies = yield* seedCompanies(crm, 30)
-        const contacts = yield* Effect.forEach(
-          Array.from({ length: 90 }, (_, i) => i),
-          (i) => crm.seed("contact", { email: `k${i}@example.com`, firstname: `K${i}` })
-        )
-        yield* crm.associate(
-          contacts.map((id, i) => ({ fromType: "contact" as const, fromId: id, toType: "company" as const, toId: companies[Math.floor(i / 3)]! }))
-        )
+        const { companies, contacts } = yield* seedCompaniesWithContacts(crm, "k")
         // Companies 0-9 were synced and the shop's ids came back; 10-19 were sent, their ids not back yet; 20-29 never synced.
         yield* (yield* IdLinks).link(companies.slice(0, 10).map((crmId, i) => ({ entity: "business" as const, crmId, commerceId: `b-${i}` })))
         const sent = yield* crm.read("company", companies.slice(0, 20) as unknown as ReadonlyArray<CompanyId>)

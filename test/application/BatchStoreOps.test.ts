@@ -1,5 +1,6 @@
 // A batch of 100 entities costs the store well under one operation per entity and HubSpot many
 // records per call: counted at the ports, on the memory adapters.
+
 import { describe, expect, test } from "bun:test"
 import { Clock, Effect, Layer } from "effect"
 import * as InMemoryCommerceApi from "../../src/adapters/memory/InMemoryCommerceApi.ts"
@@ -17,6 +18,7 @@ import { syncCrmChanges } from "../../src/application/SyncCrmChanges.ts"
 import { aUser } from "../domain/mothers.ts"
 import { makeStoreCounter } from "../support/CountingStore.ts"
 import { memoryStorePorts } from "../support/MemoryStorePorts.ts"
+import { publishOnlyBus } from "../support/PublishOnlyBus.ts"
 
 const BATCH = 100
 
@@ -25,16 +27,8 @@ const harness = Effect.gen(function* () {
   const commerce = yield* InMemoryCommerceApi.make()
   const counter = makeStoreCounter()
   const published: Array<OutgoingMessage> = []
-  const bus = MessageBus.of({
-    publish: (messages) => Effect.sync(() => void published.push(...messages)),
-    consume: () => Effect.die("not consumed here"),
-    deadLetters: () => Effect.die("not consumed here"),
-    depths: Effect.succeed([]),
-    replay: () => Effect.die("not replayed here"),
-    ready: Effect.succeed(true),
-    partitions: 1,
-    assign: () => Effect.void,
-    held: Effect.succeed([0])
+  const bus = publishOnlyBus((messages) => {
+    published.push(...messages)
   })
   const layer = Layer.mergeAll(counter.layer(memoryStorePorts()), Layer.succeed(Crm, crm), Layer.succeed(CommerceApi, commerce), Layer.succeed(MessageBus, bus))
   return { crm, counter, published, layer }

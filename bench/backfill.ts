@@ -25,7 +25,7 @@ import { percentile } from "../test/support/chaos/Percentiles.ts"
 import { startStack } from "../test/support/e2e/Stack.ts"
 import { startPrivateFerretDb } from "../test/support/mongo/PrivateFerretDb.ts"
 import { liveLagRows, scrapeMetrics } from "./backfill/LiveLag.ts"
-import { callsByKind, printSpanProfile } from "./backfill/Report.ts"
+import { callsByKind, printLaneSpans, printSpanProfile } from "./backfill/Report.ts"
 import { seededUser, seedUsers as seedShopUsers } from "./backfill/SeedUsers.ts"
 import { retryingStoreCall } from "./backfill/StoreCall.ts"
 
@@ -345,6 +345,7 @@ try {
   console.log("\nlive lane during the backfills, from the service's histograms (bucket bounds):")
   for (const row of liveLagRows(metricsBefore, metricsAfter)) console.log(`  ${row}`)
   printSpanProfile(stack.service.logs, "service time by span (whole run)", 25)
+  printLaneSpans(stack.service.logs, "live", "live lane's spans (whole run: idle and during the backfills)", 25)
 } finally {
   clearInterval(watchShop)
   await runtime.dispose()

@@ -36,11 +36,14 @@ export const relayOnce = Effect.fn("relayOnce")(function* (options: RelayOptions
   const inbox = yield* WebhookInbox
   const bus = yield* MessageBus
   const now = yield* Clock.currentTimeMillis
-  const batch = yield* inbox.claim({ limit: options.batchSize, claimant: options.claimant, now, leaseMs: options.leaseMs })
+  const batch = yield* inbox
+    .claim({ limit: options.batchSize, claimant: options.claimant, now, leaseMs: options.leaseMs })
+    .pipe(Effect.withSpan("store.inbox.claim"))
   if (batch.events.length === 0) return 0
   // Keyed by the linked commerce object, so flow A and flow C of one pair share a partition.
-  yield* bus.publish(yield* withCrmPartitionKeys(batch.events.map((event) => toMessage(event.change))))
-  yield* inbox.markPublished(batch)
+  const messages = yield* withCrmPartitionKeys(batch.events.map((event) => toMessage(event.change)))
+  yield* bus.publish(messages)
+  yield* inbox.markPublished(batch).pipe(Effect.withSpan("store.inbox.mark"))
   const metrics = yield* Metrics
   const published = yield* Clock.currentTimeMillis
   yield* metrics.count("outbox_published_total", {}, batch.events.length)
@@ -59,6 +62,7 @@ export const runRelay = (options: RelayOptions) =>
   // A batch in hand is published and marked before a shutdown stops the relay (bounded by the
   // publish confirm timeout and the store's): interrupted between the two, it would go out twice.
   Effect.uninterruptible(relayOnce(options)).pipe(
+    Effect.annotateSpans("lane", "live"),
     Effect.flatMap((sent) => (sent === 0 ? Effect.flatMap(OutboxSignal, (signal) => signal.waitUpTo(options.idleMs)) : Effect.void)),
     Effect.tapError((error) => Effect.logWarning("outbox relay failed; retrying", { error: error.message })),
     Effect.retry(cappedBackoff(Duration.millis(100), Duration.seconds(5))),

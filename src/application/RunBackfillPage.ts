@@ -141,5 +141,6 @@ export const runBackfillPage = Effect.fn("runBackfillPage")(
     }
     return { next: source.next, counts } satisfies PageOutcome
   },
-  Effect.provideService(Lane, "backfill")
+  Effect.provideService(Lane, "backfill"),
+  Effect.annotateSpans("lane", "backfill")
 )

@@ -90,7 +90,8 @@ export const settleBatch = <R>(step: Step, handler: BatchHandler<R>) => {
     const started = yield* Clock.currentTimeMillis
     const copy = batch.map((d) => !d.undecodable && handled.seen(d.envelope, started))
     const readable = batch.filter((d, i) => !d.undecodable && !copy[i])
-    const results = readable.length === 0 ? [] : yield* outcomes(handler, readable).pipe(Effect.provideService(Lane, laneOfBatch(readable)))
+    const lane = laneOfBatch(readable)
+    const results = readable.length === 0 ? [] : yield* outcomes(handler, readable).pipe(Effect.provideService(Lane, lane), Effect.annotateSpans("lane", lane))
     const now = yield* Clock.currentTimeMillis
     let next = 0
     const verdicts = batch.map(

@@ -82,16 +82,20 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
 
   // The events are read only once the lease is won: read before, they could include a batch that
   // another relay published and released in between, and would be published twice.
+  // Three round trips, not five: a live change waits for the claim before it is published, and
+  // on a busy store each round trip queues behind the backfill's writes.
   const claim = async (limit: number, claimant: string, now: number, leaseMs: number): Promise<ClaimedBatch> => {
-    // A cheap look first, so an idle relay takes no lease.
-    if ((await oldest(1).next()) === null) return none
-    const latest = await latestLease()
+    // A cheap look, so an idle relay takes no lease; the chain is read beside it.
+    const [head, latest] = await Promise.all([oldest(1).next(), latestLease()])
+    if (head === null) return none
     if (latest !== null && latest.claimant !== claimant && latest.until > now) return none
     const epoch = (latest?._id ?? 0) + 1
     if ((await orDuplicate(leases.insertOne({ _id: epoch, claimant, until: now + leaseMs }))) === "duplicate") return none
-    // A claimant that read the chain long ago may have re-inserted a pruned epoch: only the newest counts.
-    if ((await latestLease())?._id !== epoch) return none
-    const events = await oldest(limit).toArray()
+    // A claimant that read the chain long ago may have re-inserted a pruned epoch: only the newest
+    // counts. The events are read beside that check, after the insert (read before it, they could
+    // include a batch another relay published and released meanwhile), and dropped if it fails.
+    const [newest, events] = await Promise.all([latestLease(), oldest(limit).toArray()])
+    if (newest?._id !== epoch) return none
     if (events.length === 0) {
       await release(epoch)
       return none

@@ -7,7 +7,7 @@ import { MongoClient } from "mongodb"
 import { waitUntil } from "./Deadline.ts"
 import { freePort } from "./FreePort.ts"
 
-const binaryName = "ferretdb-v1.24.2-pushdown"
+const binaryName = "ferretdb-v1.24.2-pushdown-fifo"
 const root = new URL("../..", import.meta.url).pathname
 
 export interface FerretDb {
@@ -48,7 +48,7 @@ const candidates = (): Array<string> => {
   }
 }
 
-/** Builds it with scripts/build-ferretdb.sh (FerretDB 1.24.2 with our SQLite pushdown patch). */
+/** Builds it with scripts/build-ferretdb.sh (FerretDB 1.24.2 with our SQLite pushdown and write-queue patches). */
 const build = (): string => run([join(root, "scripts/build-ferretdb.sh")]).trim()
 
 export const findFerretDb = (given: string | undefined): string => {

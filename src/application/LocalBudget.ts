@@ -55,7 +55,11 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
   const metrics = yield* Metrics
   const plan = BudgetPolicy.plan(config)
   const daySize = BudgetPolicy.dailyLeaseSize(config, plan)
-  const refills = yield* Semaphore.make(1)
+  // One refill at a time per lane, and one lease of the day at a time: a live call never queues
+  // behind a backfill refill waiting on the store (under a backfill's load a store round trip took
+  // up to seconds, and live calls waited for it with one process-wide refill).
+  const refills: Record<LaneName, Semaphore.Semaphore> = { live: yield* Semaphore.make(1), backfill: yield* Semaphore.make(1) }
+  const dayRefills = yield* Semaphore.make(1)
   const held: Record<LaneName, Held> = { live: { until: 0, left: 0, leased: 0 }, backfill: { until: 0, left: 0, leased: 0 } }
   /** No lease before then: the store said the lane's slot is spent, so waiters do not ask again. */
   const blocked: Record<LaneName, number> = { live: 0, backfill: 0 }
@@ -107,7 +111,9 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     return true
   }
 
-  const refillDay = Effect.fnUntraced(function* (now: number) {
+  const refillDay = Effect.fnUntraced(function* (now: number, tokens: number) {
+    // The other lane may have leased a slice of the day while this one waited for the permit.
+    if (day.left >= tokens && now >= exhaustedUntil) return
     const lease = yield* Effect.mapError(store.leaseDay(daySize, now), storeDown)
     nextStoreCheckAt = now + probeMs
     if (lease._tag === "DailyExhausted") {
@@ -128,7 +134,7 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     // Spent: ask the store again now and then, as another replica's probe may have restarted the day.
     if (daily && now < exhaustedUntil && now < nextStoreCheckAt) return yield* spent(exhaustedUntil, Math.max(now, nextProbeAt))
     if (daily && (day.left < tokens || now < exhaustedUntil)) {
-      yield* refillDay(now)
+      yield* dayRefills.withPermits(1)(refillDay(now, tokens))
       return 0
     }
     if (hasLease(lane, tokens, now)) return 0
@@ -168,7 +174,7 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
               continue
             }
             if (spend(lane, tokens, now, daily)) return yield* metrics.count("budget_tokens_total", { lane }, tokens)
-            const wait = yield* refills.withPermits(1)(refill(lane, tokens, daily, share))
+            const wait = yield* refills[lane].withPermits(1)(refill(lane, tokens, daily, share))
             if (wait > 0) yield* Effect.sleep(wait)
           }
         })

@@ -1,10 +1,11 @@
 // Live always goes first on the HubSpot budget (issue 10 #4): BACKFILL_SHARE leaves live part of
 // every slot, and within a process live spends what the backfill leased and has not spent.
 import { expect, test } from "bun:test"
-import { Effect, Layer } from "effect"
+import { Deferred, Effect, Fiber, Layer } from "effect"
 import * as InMemoryRateBudget from "../../src/adapters/memory/InMemoryRateBudget.ts"
 import { type BudgetConfig, plan } from "../../src/application/BudgetPolicy.ts"
 import * as LocalBudget from "../../src/application/LocalBudget.ts"
+import { RateBudget } from "../../src/application/ports/RateBudget.ts"
 
 // Slots of a minute: a call that has to wait for the next slot is plain to see.
 const config: BudgetConfig = { burst: 100, intervalMs: 600_000, daily: 1_000_000, backfillShare: 1, timeZone: "UTC" }
@@ -62,4 +63,29 @@ test("the backfill spends its slot's tokens spread over the slot, so live finds 
   // Without pacing the backfill's tokens all went at once (a few ms); spread, the last is late in the slot.
   expect(out.spreadMs).toBeGreaterThan(p.slotMs * 0.6)
   expect(out.spreadMs).toBeLessThan(p.slotMs)
+})
+
+test("a live call does not wait behind a backfill refill that is waiting on the store", async () => {
+  const out = await Effect.runPromise(
+    Effect.gen(function* () {
+      const stalled = yield* Deferred.make<void>() // never completed: the store stays stalled
+      const inner = yield* InMemoryRateBudget.make(config)
+      // The store answers the backfill's slot lease only when the test lets it (a slow store under load).
+      const slowForBackfill = RateBudget.of({
+        ...inner,
+        lease: (lane, max, now, share) =>
+          lane === "backfill" ? Deferred.await(stalled).pipe(Effect.andThen(inner.lease(lane, max, now, share))) : inner.lease(lane, max, now, share)
+      })
+      return yield* Effect.gen(function* () {
+        const budget = yield* LocalBudget.LocalBudget
+        const backfill = yield* Effect.forkChild(budget.take("backfill", 1))
+        yield* Effect.sleep(20) // the backfill's refill is now waiting on the store
+        const live = yield* budget.take("live", 1).pipe(Effect.timeoutOption(500))
+        // Live took what was free in the slot: the backfill would now wait for the next one.
+        yield* Fiber.interrupt(backfill)
+        return live._tag
+      }).pipe(Effect.provide(LocalBudget.layer(config).pipe(Layer.provide(Layer.succeed(RateBudget, slowForBackfill)))))
+    })
+  )
+  expect(out).toBe("Some")
 })

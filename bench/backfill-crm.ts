@@ -8,6 +8,7 @@
 //        [--cpu-prof DIR] (the service writes a CPU profile there when it stops)
 import { parseArgs } from "node:util"
 import { Layer, ManagedRuntime } from "effect"
+import { MongoClient } from "mongodb"
 import * as MongoBackfillJobs from "../src/adapters/mongo/MongoBackfillJobs.ts"
 import * as MongoConnection from "../src/adapters/mongo/MongoConnection.ts"
 import { callsPerRecord, jobStatus, startJob } from "../src/application/BackfillCommands.ts"
@@ -160,6 +161,18 @@ try {
       })
       .join("  ")}`
   )
+  // What the leg left in the store, per record: FerretDB's cost grows with the documents it holds and returns.
+  console.log("\nstore documents per record, by collection (at the end):")
+  const mongo = await MongoClient.connect(store.url)
+  try {
+    const db = mongo.db(stack.dbName)
+    const counts = await Promise.all(
+      (await db.listCollections({}, { nameOnly: true }).toArray()).map(async (c) => [c.name, await db.collection(c.name).countDocuments()] as const)
+    )
+    for (const [name, n] of counts.toSorted((a, b) => b[1] - a[1])) console.log(`  ${(n / records).toFixed(2).padStart(6)}  ${name} (${n})`)
+  } finally {
+    await mongo.close()
+  }
   printSpanProfile(stack.service.logs, "service time by span", Number(args["top-spans"]))
 } finally {
   await runtime.dispose()

@@ -6,6 +6,7 @@ import type { ListRange, RecordPage } from "../../application/ports/Crm.ts"
 import type { CrmObjectType } from "../../domain/CrmProperties.ts"
 import type { Call } from "./HubSpotClient.ts"
 import { hubspotType } from "./HubSpotObjectTypes.ts"
+import { listPage } from "./PlainAnswers.ts"
 import type { HubSpotObject } from "./ToCrmRecord.ts"
 
 export const LIST_LIMIT = 100
@@ -22,9 +23,7 @@ export const makeList = <W>(
     let ended = false
     do {
       const size = Math.max(1, Math.min(LIST_LIMIT, range.limit - objects.length))
-      const data = yield* call("objects.list", "api", (c) =>
-        c.crm.objects.basicApi.getPageWithHttpInfo(hubspotType[type], size, after, [...propertiesOf(type)])
-      )
+      const data = yield* call("objects.list", "api", (c) => listPage(c, hubspotType[type], size, after, propertiesOf(type)))
       objects.push(...data.results.filter((o) => !pastEnd(o.id)))
       after = data.paging?.next?.after
       const last = data.results.at(-1)

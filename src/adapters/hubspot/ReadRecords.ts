@@ -5,6 +5,7 @@ import type { CrmIdOf } from "../../application/ports/Crm.ts"
 import type { CrmObjectType } from "../../domain/CrmProperties.ts"
 import type { Call } from "./HubSpotClient.ts"
 import { associationsOf, hubspotType } from "./HubSpotObjectTypes.ts"
+import { readAssociations, readBatch } from "./PlainAnswers.ts"
 import { type HubSpotObject, type Links, toCrmRecord } from "./ToCrmRecord.ts"
 
 export const READ_LIMIT = 100
@@ -17,11 +18,9 @@ export const makeRead = (call: Call, propertiesOf: (type: CrmObjectType) => Read
     for (const { to } of associationsOf[type]) {
       const byId = new Map<string, ReadonlyArray<string>>()
       for (const chunk of Arr.chunksOf(ids, ASSOCIATION_READ_LIMIT)) {
-        const data = yield* call("associations.read", "api", (c) =>
-          c.crm.associations.v4.batchApi.getPageWithHttpInfo(hubspotType[type], hubspotType[to], { inputs: chunk.map((id) => ({ id })) })
-        )
-        // v4 answers carry numeric ids; the port's ids are decimal strings.
-        for (const r of data.results) byId.set(String(r._from.id), [...new Set(r.to.map((t) => String(t.toObjectId)))])
+        const data = yield* call("associations.read", "api", (c) => readAssociations(c, hubspotType[type], hubspotType[to], chunk))
+        // v4 answers carry numeric ids; the port's ids are decimal strings (readAssociations makes them so).
+        for (const r of data.results) byId.set(r.from, [...new Set(r.to)])
       }
       links.set(to, byId)
     }
@@ -32,13 +31,7 @@ export const makeRead = (call: Call, propertiesOf: (type: CrmObjectType) => Read
     const found = new Map<string, HubSpotObject>()
     for (const chunk of Arr.chunksOf([...new Set(ids)], READ_LIMIT)) {
       // Unknown ids come back as a 207 OBJECT_NOT_FOUND error: the port leaves them out.
-      const data = yield* call("objects.read", "api", (c) =>
-        c.crm.objects.batchApi.readWithHttpInfo(hubspotType[type], {
-          inputs: chunk.map((id) => ({ id })),
-          properties: [...propertiesOf(type)],
-          propertiesWithHistory: []
-        })
-      )
+      const data = yield* call("objects.read", "api", (c) => readBatch(c, hubspotType[type], chunk, propertiesOf(type)))
       for (const o of data.results) found.set(o.id, o)
     }
     return [...found.values()]

@@ -14,6 +14,7 @@ import * as MongoConnection from "../src/adapters/mongo/MongoConnection.ts"
 import { callsPerRecord, jobStatus, startJob } from "../src/application/BackfillCommands.ts"
 import { startStack } from "../test/support/e2e/Stack.ts"
 import { startPrivateFerretDb } from "../test/support/mongo/PrivateFerretDb.ts"
+import { cpuOf, pidOf } from "./backfill/CpuUse.ts"
 import { callsByKind, printSpanProfile } from "./backfill/Report.ts"
 
 import { retryingStoreCall } from "./backfill/StoreCall.ts"
@@ -47,19 +48,6 @@ if (process.env.AMQP_URL === undefined) {
 const store = await startPrivateFerretDb()
 const loadavg = async () => (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")
 const loadAtStart = await loadavg()
-/** CPU seconds a process has used, from /proc. */
-const cpuOf = async (pid: number | undefined) => {
-  if (pid === undefined) return 0
-  const stat = (await Bun.file(`/proc/${pid}/stat`).text()).split(") ")[1]?.split(" ") ?? []
-  return (Number(stat[11]) + Number(stat[12])) / 100
-}
-/** The private FerretDB's pid, by the port it listens on. */
-const storePid = async () => {
-  const port = store.url.split(":").at(-1) ?? ""
-  const found = (await Bun.$`pgrep -f ${`listen-addr=127.0.0.1:${port}`}`.nothrow().text()).trim().split("\n")[0]
-  return found === undefined || found === "" ? undefined : Number(found)
-}
-
 const stack = await startStack(store.url, {
   hubspotBurstLimit: burst,
   hubspotDailyLimit: 1_000_000,
@@ -98,7 +86,7 @@ try {
   await Bun.sleep(10_500) // an empty rolling window before the leg starts
 
   const before = hubspot.requestLog().length
-  const ferretPid = await storePid()
+  const ferretPid = await pidOf(`listen-addr=127.0.0.1:${store.url.split(":").at(-1)}`)
   const cpuBefore = { service: await cpuOf(stack.service.process.pid), store: await cpuOf(ferretPid), bench: process.cpuUsage() }
   const started = performance.now()
   const id = await runtime.runPromise(startJob({ direction: "crm-to-commerce", types: ["company", "contact"], pageSize, dryRun: false, kind: "backfill" }))

@@ -176,35 +176,3 @@ export const planWrites = (
   }
   return { planned, ledger, updates, upserts, archives, failed }
 }
-
-/**
- * A large batch's writes as waves of `size` records (a multiple of HubSpot's 100 a call, so each
- * upsert call stays full): the handler sends a wave's calls, then settles it in the store while
- * the next wave's calls go, so the lane's budget is not idle through a backfill page's store
- * writes. Echoes, deletions and archives ride with the first wave. One wave when the batch is
- * small, or when a record is to be associated with a target this batch creates: that target's id
- * is known only from its own wave's answer.
- */
-export const wavesOf = (plan: WritePlan, size: number): ReadonlyArray<WritePlan> => {
-  if (plan.planned.length <= size || plan.planned.some((p) => p.targets.some((t) => t.toId === undefined))) return [plan]
-  const waves: Array<WritePlan> = []
-  for (let at = 0; at < plan.planned.length; at += size) {
-    const planned = plan.planned.slice(at, at + size)
-    const updates = new Map<CrmObjectType, Array<{ readonly id: string; readonly properties: CrmProperties }>>()
-    const upserts = new Map<CrmObjectType, Array<{ readonly commerceId: string; readonly properties: CrmProperties }>>()
-    for (const { live, write } of planned) {
-      if (write._tag === "upsert") push(upserts, crmTypeOf[live.entity], { commerceId: live.id, properties: write.properties })
-      else if (write._tag === "update") push(updates, crmTypeOf[live.entity], { id: write.crmId, properties: write.properties })
-    }
-    const first = at === 0
-    waves.push({
-      planned,
-      ledger: first ? plan.ledger : [],
-      updates,
-      upserts,
-      archives: first ? plan.archives : new Map(),
-      failed: first ? plan.failed : new Map()
-    })
-  }
-  return waves
-}

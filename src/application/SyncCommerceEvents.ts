@@ -5,10 +5,10 @@
 import { Clock, Effect, Result, Schema } from "effect"
 import type { CommerceEntity } from "../domain/CorrespondenceTable.ts"
 import type { CrmObjectType } from "../domain/CrmProperties.ts"
-import { type Coalesced, coalesce, type EventInput, entityKey, goneAreDone, idsToFetch, parseEventType } from "./CoalesceCommerceEvents.ts"
+import { coalesce, type EventInput, entityKey, goneAreDone, idsToFetch, parseEventType } from "./CoalesceCommerceEvents.ts"
 import { CommerceEvent } from "./CommerceMessages.ts"
 import { type Outcome, refusalOf, updateRecords, upsertRecords } from "./CrmBatchWrites.ts"
-import { firstKeys, knownKeys, type Live, linkIndex, planWrites, recordsToRead, screen, splitEchoes, type WritePlan, wavesOf } from "./DecideCommerceEvents.ts"
+import { firstKeys, knownKeys, linkIndex, planWrites, recordsToRead, screen, splitEchoes } from "./DecideCommerceEvents.ts"
 import { crmWritesLanded, ledgerOf } from "./LedgerEntries.ts"
 import { CommerceApi, type CommerceApiError, type UnvalidatedRecord } from "./ports/CommerceApi.ts"
 import { Crm, type CrmError, type CrmIdOf, type CrmLink } from "./ports/Crm.ts"
@@ -151,77 +151,6 @@ const refusedObjects = (
   return out
 }
 
-/**
- * Records a backfill page writes at once, per wave: 500 is five full upsert calls, so a page of
- * 1 000 is two waves and the second's calls go while the first settles in the store.
- */
-export const WAVE_SIZE = 500
-
-type WaveR = Crm | Snapshots | IdLinks | WriteLedger | MessageBus
-
-/** A wave's HubSpot writes: one update, upsert and archive call per type, all at once. */
-const writeWave = Effect.fnUntraced(function* (wave: WritePlan) {
-  const crm = yield* Crm
-  const [updates, upserts, archiveRefusals] = yield* Effect.all(
-    [
-      perType(wave.updates, updateRecords),
-      perType(wave.upserts, upsertRecords),
-      Effect.map(
-        Effect.forEach(wave.archives, ([type, ids]) => refusedAlone(ids, (some) => crm.archive(type, some as ReadonlyArray<CrmIdOf[CrmObjectType]>)), {
-          concurrency: "unbounded"
-        }),
-        (lists) => lists.flat()
-      )
-    ],
-    { concurrency: "unbounded" }
-  )
-  // When our writes landed: a flow A read begun before then may show the older values (issue 9 #10).
-  return { updates, upserts, archiveRefusals, answeredAt: yield* Clock.currentTimeMillis }
-})
-type WaveResult = ReadonlyArray<readonly [number, StepFailure]>
-
-/** What HubSpot's answers to a wave mean, stored; the wave's failed messages. */
-const settleWave = Effect.fnUntraced(function* (
-  inputs: ReadonlyArray<EventInput>,
-  wave: WritePlan,
-  echoes: ReadonlyArray<Live>,
-  deletions: Coalesced["deletions"],
-  links: ReadonlyMap<string, string>,
-  written: Effect.Success<ReturnType<typeof writeWave>>
-) {
-  const snapshots = yield* Snapshots
-  const idLinks = yield* IdLinks
-  const ledger = yield* WriteLedger
-  const crm = yield* Crm
-  const { updates, upserts, archiveRefusals, answeredAt } = written
-  // What HubSpot created is recorded at the time it answered too, so each record's entries are one document.
-  const settled = settle(wave, echoes, deletions, { updates, upserts }, refusalOf, answeredAt)
-  const landed = crmWritesLanded([...appliedIds(updates), ...appliedIds(upserts)], answeredAt)
-  // Links already stored as they are cost nothing; the rest only once HubSpot took the id, so a
-  // refused write leaves no link to a dead record.
-  const newLinks = settled.links.filter((l) => links.get(entityKey(l.entity, l.commerceId)) !== l.crmId)
-  // What HubSpot's answers mean, recorded at once: none of these depends on another.
-  const [, , , associationRefusals] = yield* Effect.all(
-    [
-      when(settled.ledger.length + landed.length > 0, ledger.record([...settled.ledger, ...landed]).pipe(Effect.withSpan("store.recordLedger")), undefined),
-      when(settled.crmSnapshots.length > 0, snapshots.saveCrm(settled.crmSnapshots).pipe(Effect.withSpan("store.saveCrm")), []),
-      when(newLinks.length > 0, idLinks.link(newLinks).pipe(Effect.withSpan("store.link")), undefined),
-      when(settled.associations.length > 0, refusedAlone(settled.associations, crm.associate), [])
-    ],
-    { concurrency: "unbounded" }
-  )
-  if (settled.publish.length > 0) yield* (yield* MessageBus).publish(settled.publish)
-  // A refused archive or association fails its own message only, and leaves its shop version
-  // unremembered so that a replay does it again.
-  const refused = refusedObjects(inputs, wave, settled.links, links, archiveRefusals, associationRefusals)
-  const remembered = settled.commerceSnapshots.filter((s) => !refused.has(entityKey(s.entity, s.id)))
-  if (remembered.length > 0) yield* snapshots.saveCommerce(remembered).pipe(Effect.withSpan("store.saveCommerce"))
-  const failed: Array<readonly [number, StepFailure]> = [...refused.values()].map(({ index, reason }) => [index, new StepFailure({ retryable: false, reason })])
-  for (const [index, f] of settled.failed) failed.push([index, new StepFailure({ retryable: f.retryable, reason: f.reason })])
-  return failed as WaveResult
-})
-type WaveError = Effect.Error<ReturnType<typeof writeWave>> | Effect.Error<ReturnType<typeof settleWave>>
-
 export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | IdLinks | WriteLedger | MessageBus> = Effect.fn("syncCommerceEvents")(function* (
   messages: ReadonlyArray<Envelope>
 ) {
@@ -270,24 +199,47 @@ export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | Id
 
   // Recorded before the writes: the webhook reporting them may arrive before the calls return.
   if (plan.ledger.length > 0) yield* ledger.record(plan.ledger).pipe(Effect.withSpan("store.recordLedger"))
-  const waves = wavesOf(plan, WAVE_SIZE)
-  // Each wave's calls once the previous wave's answered, beside that wave's settling in the store.
-  const pipeline = (k: number): Effect.Effect<ReadonlyArray<WaveResult>, WaveError, WaveR> => {
-    const wave = waves[k]
-    if (wave === undefined) return Effect.succeed([])
-    const lead = k === 0
-    return Effect.flatMap(writeWave(wave), (written) =>
+  const crm = yield* Crm
+  const [updates, upserts, archiveRefusals] = yield* Effect.all(
+    [
+      perType(plan.updates, updateRecords),
+      perType(plan.upserts, upsertRecords),
       Effect.map(
-        Effect.all([settleWave(inputs, wave, lead ? echoes : [], lead ? coalesced.deletions : [], links, written), pipeline(k + 1)], {
+        Effect.forEach(plan.archives, ([type, ids]) => refusedAlone(ids, (some) => crm.archive(type, some as ReadonlyArray<CrmIdOf[CrmObjectType]>)), {
           concurrency: "unbounded"
         }),
-        ([result, rest]) => [result, ...rest]
+        (lists) => lists.flat()
       )
-    )
-  }
-  for (const result of yield* pipeline(0)) for (const [index, failure] of result) failures.set(index, failure)
+    ],
+    { concurrency: "unbounded" }
+  )
+  // When our writes landed: a flow A read begun before then may show the older values (issue 9 #10).
+  // What HubSpot created is recorded at that time too, so each record's entries are one document.
+  const answeredAt = yield* Clock.currentTimeMillis
+  const settled = settle(plan, echoes, coalesced.deletions, { updates, upserts }, refusalOf, answeredAt)
+  const landed = crmWritesLanded([...appliedIds(updates), ...appliedIds(upserts)], answeredAt)
+  // Links already stored as they are cost nothing; the rest only once HubSpot took the id, so a
+  // refused write leaves no link to a dead record.
+  const newLinks = settled.links.filter((l) => links.get(entityKey(l.entity, l.commerceId)) !== l.crmId)
+  // What HubSpot's answers mean, recorded at once: none of these depends on another.
+  const [, , , associationRefusals] = yield* Effect.all(
+    [
+      when(settled.ledger.length + landed.length > 0, ledger.record([...settled.ledger, ...landed]).pipe(Effect.withSpan("store.recordLedger")), undefined),
+      when(settled.crmSnapshots.length > 0, snapshots.saveCrm(settled.crmSnapshots).pipe(Effect.withSpan("store.saveCrm")), []),
+      when(newLinks.length > 0, idLinks.link(newLinks).pipe(Effect.withSpan("store.link")), undefined),
+      when(settled.associations.length > 0, refusedAlone(settled.associations, crm.associate), [])
+    ],
+    { concurrency: "unbounded" }
+  )
+  if (settled.publish.length > 0) yield* (yield* MessageBus).publish(settled.publish)
+  // A refused archive or association fails its own message only, and leaves its shop version
+  // unremembered so that a replay does it again.
+  const refused = refusedObjects(inputs, plan, settled.links, links, archiveRefusals, associationRefusals)
+  const remembered = settled.commerceSnapshots.filter((s) => !refused.has(entityKey(s.entity, s.id)))
+  if (remembered.length > 0) yield* snapshots.saveCommerce(remembered).pipe(Effect.withSpan("store.saveCommerce"))
+  for (const { index, reason } of refused.values()) failures.set(index, new StepFailure({ retryable: false, reason }))
 
   const waiting = goneAreDone(coalesced, new Set(seen.map((s) => entityKey(s.entity, s.id))))
-  for (const [index, f] of [...waiting, ...plan.failed]) failures.set(index, new StepFailure({ retryable: f.retryable, reason: f.reason }))
+  for (const [index, f] of [...waiting, ...plan.failed, ...settled.failed]) failures.set(index, new StepFailure({ retryable: f.retryable, reason: f.reason }))
   return messages.map((_, index) => failures.get(index))
 }, Effect.mapError(toStepFailure))

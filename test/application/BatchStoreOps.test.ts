@@ -13,7 +13,7 @@ import { IdLinks } from "../../src/application/ports/IdLinks.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import { WriteLedger } from "../../src/application/ports/WriteLedger.ts"
 import type { Envelope, OutgoingMessage } from "../../src/application/Step.ts"
-import { syncCommerceEvents, WAVE_SIZE } from "../../src/application/SyncCommerceEvents.ts"
+import { syncCommerceEvents } from "../../src/application/SyncCommerceEvents.ts"
 import { syncCrmChanges } from "../../src/application/SyncCrmChanges.ts"
 import { aUser } from "../domain/mothers.ts"
 import { makeStoreCounter } from "../support/CountingStore.ts"
@@ -101,33 +101,6 @@ describe("store operations and HubSpot calls per batch", () => {
       "IdLinks.link": 1,
       "Snapshots.saveCommerce": 1
     })
-  })
-
-  test(`flow C: a backfill page of ${WAVE_SIZE * 2} new users is written in two waves of full upserts, each settled once`, async () => {
-    const { crm, counter, published, layer } = await Effect.runPromise(harness)
-    const count = WAVE_SIZE * 2
-    const messages = Array.from({ length: count }, (_, i) => {
-      const user = aUser({ id: `u${i}`, email: `u${i}@example.com` })
-      return envelope(i, routingKeys.commerceEvent("user", "created"), { id: `u${i}`, occurredAt: 1, payload: user })
-    })
-    const { results, links, again } = await Effect.runPromise(
-      Effect.gen(function* () {
-        const results = yield* syncCommerceEvents(messages)
-        const links = yield* (yield* IdLinks).find({ commerceIds: messages.map((_, i) => ({ entity: "user" as const, id: `u${i}` })) })
-        // Every version is remembered: the same events again write nothing.
-        const upserts = crm.calls.upsert
-        yield* syncCommerceEvents(messages)
-        return { results, links, again: crm.calls.upsert - upserts }
-      }).pipe(Effect.provide(layer))
-    )
-    expect(results.every((r) => r === undefined)).toBe(true)
-    expect(crm.calls.upsert).toBe(count / 100)
-    expect(again).toBe(0)
-    expect(new Set(links.map((l) => l.commerceId)).size).toBe(count)
-    expect(published.filter((m) => m.type === routingKeys.crmIds)).toHaveLength(count)
-    const counts = counter.counts()
-    // One write of each kind per wave; the second pass read what it needed and wrote nothing.
-    expect([counts["WriteLedger.record"], counts["Snapshots.saveCrm"], counts["IdLinks.link"], counts["Snapshots.saveCommerce"]]).toEqual([2, 2, 2, 2])
   })
 
   test(`flow C: ${BATCH} shop events that are our own writes (echoes) read no CRM snapshot and call HubSpot not at all`, async () => {

@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test"
 import { coalesce, type EventInput } from "../../src/application/CoalesceCommerceEvents.ts"
 import type { IdsAssigned } from "../../src/application/CommerceMessages.ts"
 import { type Outcome, refusalOf } from "../../src/application/CrmBatchWrites.ts"
-import { knownKeys, linkIndex, planWrites, screen, splitEchoes, wavesOf } from "../../src/application/DecideCommerceEvents.ts"
+import { knownKeys, linkIndex, planWrites, screen, splitEchoes } from "../../src/application/DecideCommerceEvents.ts"
 import { commerceWrites, ledgerOf } from "../../src/application/LedgerEntries.ts"
 import type { CrmSnapshot } from "../../src/application/ports/Snapshots.ts"
 import { settle } from "../../src/application/SettleCommerceWrites.ts"
@@ -213,48 +213,5 @@ describe("planWrites and settle", () => {
     expect([...plan.archives]).toEqual([["contact", ["7"]]])
     expect(plan.ledger.map((e) => e.property)).toEqual(["crm-sync:archived"])
     expect(settle(plan, [], c.deletions, noOutcomes, refusalOf, NOW).commerceSnapshots).toEqual([{ entity: "user", id: "u-known", version: 500, record: null }])
-  })
-})
-
-describe("wavesOf: a large batch's writes in waves", () => {
-  const links = linkIndex([
-    { entity: "user", crmId: "7", commerceId: "u-0" },
-    { entity: "business", crmId: "50", commerceId: "b1" }
-  ])
-  const users = (n: number, extra: (i: number) => Record<string, unknown> = () => ({})) =>
-    Array.from({ length: n }, (_, i) => event(i, aUser({ id: `u-${i}`, email: `u${i}@example.com`, ...extra(i) })))
-  const planOf = (batch: ReadonlyArray<EventInput>, deleted: ReadonlyArray<EventInput> = []) => {
-    const c = coalesce([...batch, ...deleted], new Map())
-    const records = new Map([["contact:7", contact("7", { email: "old@example.com" })]])
-    return planWrites(screen(c.updates, [], links), c.deletions, { records, snapshots: [], links, ledger: ledgerOf([], NOW), now: NOW })
-  }
-
-  test("each wave holds its records' updates and upserts in full calls; the pre-write ledger, archives and failures ride with the first", () => {
-    const plan = planOf(
-      users(250, (i) => (i % 2 === 0 ? { businessId: "b1" } : {})),
-      [event(900, undefined, "deleted", "u-gone", 500)]
-    )
-    const waves = wavesOf(plan, 100)
-    expect(waves.map((w) => w.planned.length)).toEqual([100, 100, 50])
-    expect(waves.flatMap((w) => w.planned)).toEqual([...plan.planned])
-    expect(waves[0]?.updates.get("contact")?.map((u) => u.id)).toEqual(["7"])
-    expect(waves.map((w) => w.upserts.get("contact")?.length)).toEqual([99, 100, 50])
-    expect(waves.flatMap((w) => [...(w.upserts.get("contact") ?? [])])).toEqual([...(plan.upserts.get("contact") ?? [])])
-    expect([waves[0]?.ledger, waves[0]?.archives, waves[0]?.failed]).toEqual([plan.ledger, plan.archives, plan.failed])
-    expect(waves.slice(1).every((w) => w.ledger.length === 0 && w.archives.size === 0 && w.failed.size === 0 && w.updates.size === 0)).toBe(true)
-  })
-
-  test("one wave for a small batch, and for a batch whose record links to a target created beside it", () => {
-    const small = planOf(users(100))
-    expect(wavesOf(small, 100)).toEqual([small])
-    const biz: EventInput = {
-      index: 500,
-      entity: "business",
-      action: "created",
-      lane: "live",
-      event: { id: "b-new", occurredAt: 1, payload: aBusiness({ id: "b-new" }) }
-    }
-    const beside = planOf([...users(300), biz, event(501, aUser({ id: "u-with", businessId: "b-new" }))])
-    expect(wavesOf(beside, 100)).toEqual([beside])
   })
 })

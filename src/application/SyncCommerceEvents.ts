@@ -221,21 +221,17 @@ export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | Id
   // Links already stored as they are cost nothing; the rest only once HubSpot took the id, so a
   // refused write leaves no link to a dead record.
   const newLinks = settled.links.filter((l) => links.get(entityKey(l.entity, l.commerceId)) !== l.crmId)
-  // What HubSpot's answers mean, recorded at once: none of these depends on another. The shop is
-  // told the ids beside them, not after: a failure here redoes the batch, and the shop taking an
-  // id twice is harmless, while waiting for the broker's confirms after the store writes made a
-  // backfill page of 1 000 wait on them in turn.
-  const bus = yield* MessageBus
+  // What HubSpot's answers mean, recorded at once: none of these depends on another.
   const [, , , associationRefusals] = yield* Effect.all(
     [
       when(settled.ledger.length + landed.length > 0, ledger.record([...settled.ledger, ...landed]).pipe(Effect.withSpan("store.recordLedger")), undefined),
       when(settled.crmSnapshots.length > 0, snapshots.saveCrm(settled.crmSnapshots).pipe(Effect.withSpan("store.saveCrm")), []),
       when(newLinks.length > 0, idLinks.link(newLinks).pipe(Effect.withSpan("store.link")), undefined),
-      when(settled.associations.length > 0, refusedAlone(settled.associations, crm.associate), []),
-      when(settled.publish.length > 0, bus.publish(settled.publish), undefined)
+      when(settled.associations.length > 0, refusedAlone(settled.associations, crm.associate), [])
     ],
     { concurrency: "unbounded" }
   )
+  if (settled.publish.length > 0) yield* (yield* MessageBus).publish(settled.publish)
   // A refused archive or association fails its own message only, and leaves its shop version
   // unremembered so that a replay does it again.
   const refused = refusedObjects(inputs, plan, settled.links, links, archiveRefusals, associationRefusals)

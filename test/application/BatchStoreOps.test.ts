@@ -104,7 +104,7 @@ describe("store operations and HubSpot calls per batch", () => {
     })
   })
 
-  test(`flow C: a link write that fails beside the ids sent to the shop fails the batch; its retry links every user, one CRM record each`, async () => {
+  test(`flow C: a link write that fails fails the batch; its retry links every user, one CRM record each`, async () => {
     const { crm, published, layer } = await Effect.runPromise(harness)
     const messages = Array.from({ length: BATCH }, (_, i) => {
       const user = aUser({ id: `u${i}`, email: `u${i}@example.com` })

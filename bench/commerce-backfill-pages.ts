@@ -9,12 +9,12 @@
 // process), of the two simulators (a child process, so the flow's figure is its own) and of
 // FerretDB: on a 2-core machine the three together bound the rate.
 // Usage: bun bench/commerce-backfill-pages.ts [--users 5000] [--page-size 500] [--share 1]
-//   [--warmup 2] [--leases true|false] [--count-commands true|false] [--mongo-url URL (a running server, not a private FerretDB)]
+//   [--warmup 2] [--in-flight 1] [--parts 1] [--leases true|false] [--count-commands true|false] [--mongo-url URL (a running server, not a private FerretDB)]
 // The first --warmup pages (other users) are not measured: in a run this short, compiling the
 // flow's code cost a third of this process's CPU (Bun's JIT threads), which a service pays once.
 
 import { parseArgs } from "node:util"
-import { Effect, Layer, Redacted, Tracer } from "effect"
+import { Array as Arr, Effect, Layer, Redacted, Tracer } from "effect"
 import { MongoClient } from "mongodb"
 import * as CommerceRestApi from "../src/adapters/commerce/CommerceRestApi.ts"
 import * as HubSpotCrm from "../src/adapters/hubspot/HubSpotCrm.ts"
@@ -52,6 +52,10 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "2" },
     leases: { type: "string", default: "true" },
     "count-commands": { type: "string", default: "true" },
+    /** Pages run at once (a runner with that many pages in flight), each started when one ends. */
+    "in-flight": { type: "string", default: "1" },
+    /** Batches a page runs as at once (RunBackfillPage's parts). */
+    parts: { type: "string", default: "1" },
     "mongo-url": { type: "string" },
     /** Internal: this file run as the simulators' child process. */
     simulators: { type: "boolean", default: false }
@@ -63,6 +67,8 @@ const share = Number(args.share)
 const warmupUsers = Number(args.warmup) * pageSize
 const leased = args.leases !== "false"
 const countCommands = args["count-commands"] !== "false"
+const inFlight = Number(args["in-flight"])
+const parts = Number(args.parts)
 const burst = 190
 const token = "bench-token"
 
@@ -192,14 +198,19 @@ try {
     attempt: 1
   })
   const pages: Array<{ ms: number; failed: number }> = []
-  const runPages = (from: number, to: number) =>
+  const runPage = (at: number, to: number, page: number) =>
     Effect.gen(function* () {
-      for (let at = from, page = 0; at < to; at += pageSize, page++) {
-        const began = performance.now()
-        const results = yield* handler(seed.slice(at, Math.min(at + pageSize, to)).map((u) => envelope(u.id, page)))
-        pages.push({ ms: performance.now() - began, failed: results.filter((r) => r !== undefined).length })
-      }
-    }).pipe(
+      const began = performance.now()
+      const envelopes = seed.slice(at, Math.min(at + pageSize, to)).map((u) => envelope(u.id, page))
+      const results = yield* Effect.forEach(Arr.chunksOf(envelopes, Math.ceil(envelopes.length / parts)), handler, { concurrency: "unbounded" })
+      pages.push({ ms: performance.now() - began, failed: results.flat().filter((r) => r !== undefined).length })
+    })
+  const runPages = (from: number, to: number) =>
+    Effect.forEach(
+      Array.from({ length: Math.ceil((to - from) / pageSize) }, (_, page) => page),
+      (page) => runPage(from + page * pageSize, to, page),
+      { concurrency: inFlight, discard: true }
+    ).pipe(
       Effect.provideService(Lane, "backfill"),
       Effect.provideService(LaneShare, share),
       Effect.provide(Layer.merge(layer, leases)),
@@ -231,7 +242,7 @@ try {
   const rows: ReadonlyArray<readonly [string, string]> = [
     ["machine load (1/5/15 min) at start / end", `${loadAtStart} / ${await loadavg()}`],
     [
-      `flow C, ${users} shop users in pages of ${pageSize}${leased ? ", leased" : ", no leases"} (after ${warmupUsers} not measured)`,
+      `flow C, ${users} shop users in pages of ${pageSize} (${parts} part(s), ${inFlight} in flight)${leased ? ", leased" : ", no leases"} (after ${warmupUsers} not measured)`,
       `${seconds.toFixed(1)} s, ${pages.reduce((n, p) => n + p.failed, 0)} records failed`
     ],
     ["  records/s", (users / seconds).toFixed(1)],

@@ -11,6 +11,7 @@ import { CommerceApi } from "../../src/application/ports/CommerceApi.ts"
 import { Crm } from "../../src/application/ports/Crm.ts"
 import { IdLinks } from "../../src/application/ports/IdLinks.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
+import { StoreError, StoreUnavailable } from "../../src/application/ports/StoreError.ts"
 import { WriteLedger } from "../../src/application/ports/WriteLedger.ts"
 import type { Envelope, OutgoingMessage } from "../../src/application/Step.ts"
 import { syncCommerceEvents } from "../../src/application/SyncCommerceEvents.ts"
@@ -101,6 +102,47 @@ describe("store operations and HubSpot calls per batch", () => {
       "IdLinks.link": 1,
       "Snapshots.saveCommerce": 1
     })
+  })
+
+  test(`flow C: a link write that fails fails the batch; its retry links every user, one CRM record each`, async () => {
+    const { crm, published, layer } = await Effect.runPromise(harness)
+    const messages = Array.from({ length: BATCH }, (_, i) => {
+      const user = aUser({ id: `u${i}`, email: `u${i}@example.com` })
+      return envelope(i, routingKeys.commerceEvent("user", "created"), { id: `u${i}`, occurredAt: 1, payload: user })
+    })
+    let failOnce = true
+    const { first, second, links } = await Effect.runPromise(
+      Effect.gen(function* () {
+        const idLinks = yield* IdLinks
+        const flaky = IdLinks.of({
+          ...idLinks,
+          link: (list) =>
+            failOnce
+              ? Effect.suspend(() => {
+                  failOnce = false
+                  return Effect.fail(new StoreError({ reason: new StoreUnavailable({ message: "store down" }) }))
+                })
+              : idLinks.link(list)
+        })
+        const run = syncCommerceEvents(messages).pipe(
+          Effect.provideService(IdLinks, flaky),
+          Effect.catch((f) => Effect.succeed(messages.map(() => f)))
+        )
+        const first = yield* run
+        const second = yield* run
+        const links = yield* idLinks.find({ commerceIds: messages.map((_, i) => ({ entity: "user" as const, id: `u${i}` })) })
+        return { first, second, links }
+      }).pipe(Effect.provide(layer))
+    )
+    expect(first.every((r) => r?.retryable === true)).toBe(true)
+    expect(second.every((r) => r === undefined)).toBe(true)
+    expect(new Set(links.map((l) => l.commerceId)).size).toBe(BATCH)
+    // The retry's upsert matched the records the first created (by commerce id): none twice.
+    expect(new Set(links.map((l) => l.crmId)).size).toBe(BATCH)
+    expect(crm.calls.upsert).toBe(2)
+    // The shop may hear an id twice (once per try): it records the same id again.
+    const sent = published.filter((m) => m.type === routingKeys.crmIds).map((m) => (m.payload as { readonly crmId: string }).crmId)
+    expect(new Set(sent)).toEqual(new Set(links.map((l) => l.crmId)))
   })
 
   test(`flow C: ${BATCH} shop events that are our own writes (echoes) read no CRM snapshot and call HubSpot not at all`, async () => {

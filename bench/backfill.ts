@@ -25,9 +25,10 @@ import { percentile } from "../test/support/chaos/Percentiles.ts"
 import { startStack } from "../test/support/e2e/Stack.ts"
 import { startPrivateFerretDb } from "../test/support/mongo/PrivateFerretDb.ts"
 import { cpuPerThousand, pidOf, sampleCpu } from "./backfill/CpuUse.ts"
+import { shopLegJob } from "./backfill/LegJob.ts"
 import { liveLagRows, scrapeMetrics } from "./backfill/LiveLag.ts"
 import { callsByKind, printLaneSpans, printSpanProfile } from "./backfill/Report.ts"
-import { seededUser, seedUsers as seedShopUsers } from "./backfill/SeedUsers.ts"
+import { seedUsers as seedShopUsers } from "./backfill/SeedUsers.ts"
 import { retryingStoreCall } from "./backfill/StoreCall.ts"
 
 const { values: args } = parseArgs({
@@ -270,15 +271,7 @@ try {
   const crmTail = crm.finished ? await settled(() => writtenBack() >= companies * 4, 300_000) : undefined
   console.log(`crm → commerce done in ${crm.seconds.toFixed(0)} s`)
   const shopCpuBefore = await sampleCpu(pids)
-  const shop = await runJob({
-    direction: "commerce-to-crm",
-    types: ["user"],
-    fromId: seededUser(0),
-    toId: seededUser(users - 1),
-    pageSize,
-    dryRun: false,
-    kind: "backfill"
-  })
+  const shop = await runJob(shopLegJob(users, pageSize))
   const shopCpu = cpuPerThousand(shopCpuBefore, await sampleCpu(pids), shop.records)
   const shopTail = shop.finished ? await settled(() => usersLinked() >= users, 300_000) : undefined
   backfilling = false

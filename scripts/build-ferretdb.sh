@@ -24,7 +24,7 @@ set -euo pipefail
 export PATH="$PATH:/usr/local/go/bin"
 root=$(cd "$(dirname "$0")/.." && pwd)
 version=v1.24.2
-bin="$root/.data/bin/ferretdb-$version-pushdown-fifo"
+bin="$root/.data/bin/ferretdb-$version-pushdown-queue"
 if [ ! -x "$bin" ]; then
   command -v go >/dev/null || { echo "build-ferretdb: Go is required to build FerretDB" >&2; exit 1; }
   echo "build-ferretdb: building FerretDB $version with the pushdown and write-queue patches (once; about a minute)" >&2

@@ -7,7 +7,7 @@ export PATH="$PATH:/usr/sbin:/usr/lib/rabbitmq/bin:/usr/local/go/bin"
 root=$(cd "$(dirname "$0")/.." && pwd)
 data="$root/.data"
 # The binary scripts/build-ferretdb.sh builds (FerretDB 1.24.2 with our SQLite pushdown and write-queue patches).
-ferret_bin="$data/bin/ferretdb-v1.24.2-pushdown-fifo"
+ferret_bin="$data/bin/ferretdb-v1.24.2-pushdown-queue"
 mkdir -p "$data/bin" "$data/ferretdb"
 log() { echo "services: $*" >&2; }
 

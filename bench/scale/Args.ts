@@ -22,7 +22,7 @@ export const scalePhases = ["scale", "budget"] as const
 export type ScalePhase = (typeof scalePhases)[number]
 
 const usage = `bun run bench:scale [--contacts 2000] [--users 2000] [--replicas 1,2,3] [--budget 100] [--burst 600]
-  [--unbound-limit 100000] [--wait-seconds 300] [--deadline-minutes 30] [--phases ${scalePhases.join(",")}] [--ferretdb path/to/ferretdb-v1.24.2-pushdown-fifo]`
+  [--unbound-limit 100000] [--wait-seconds 300] [--deadline-minutes 30] [--phases ${scalePhases.join(",")}] [--ferretdb path/to/ferretdb-v1.24.2-pushdown-queue]`
 
 const known = new Set(["contacts", "users", "replicas", "budget", "burst", "unbound-limit", "wait-seconds", "deadline-minutes", "phases", "ferretdb"])
 

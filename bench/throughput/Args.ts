@@ -30,7 +30,7 @@ export type Phase = (typeof allPhases)[number]
 
 const usage = `bun run bench:throughput [--intake-seconds 20] [--senders 10] [--events-per-request 100] [--drain-wait-seconds 4×intake]
   [--contacts 5000] [--users 5000] [--burst 10000] [--budget 100] [--unbound-limit 100000] [--wait-seconds 600]
-  [--deadline-minutes 45] [--phases ${allPhases.join(",")}] [--ferretdb path/to/ferretdb-v1.24.2-pushdown-fifo]`
+  [--deadline-minutes 45] [--phases ${allPhases.join(",")}] [--ferretdb path/to/ferretdb-v1.24.2-pushdown-queue]`
 
 export const positive = (name: string, raw: string | undefined, help = usage): number => {
   const value = Number(raw)

@@ -7,7 +7,7 @@ import { MongoClient } from "mongodb"
 import { waitUntil } from "./Deadline.ts"
 import { freePort } from "./FreePort.ts"
 
-const binaryName = "ferretdb-v1.24.2-pushdown-fifo"
+const binaryName = "ferretdb-v1.24.2-pushdown-queue"
 const root = new URL("../..", import.meta.url).pathname
 
 export interface FerretDb {

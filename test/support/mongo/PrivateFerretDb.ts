@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
-const binary = join(import.meta.dir, "..", "..", "..", ".data", "bin", "ferretdb-v1.24.2-pushdown-fifo")
+const binary = join(import.meta.dir, "..", "..", "..", ".data", "bin", "ferretdb-v1.24.2-pushdown-queue")
 export const privateFerretDbAvailable = existsSync(binary)
 
 const freePort = (): number => {

@@ -187,7 +187,8 @@ export const layerOnDb = Layer.effect(
     const db = yield* MongoConnection.MongoDb
     yield* ensureWebhookInboxIndexes(db)
     const published = db.collection(collections.webhookPublished)
-    yield* expire(published, "expiresAt", yield* tryTtl(published, "expiresAt"))
+    // Every key lives the dedupe window: the sweep reads only the expired head.
+    yield* expire(published, "expiresAt", yield* tryTtl(published, "expiresAt"), 60_000, true)
     return make(db, { naturalOrder: yield* Effect.promise(() => isFerretDb(db)), dedupeWindowMs: defaultDedupeWindowMs })
   })
 )

@@ -90,7 +90,8 @@ const toDocs = (entries: ReadonlyArray<LedgerEntry>): ReadonlyArray<LedgerDoc> =
 export const make = Effect.fnUntraced(function* (db: Db) {
   yield* ensureIndexes(db, [collections.ledger])
   const ledger = db.collection<LedgerDoc>(collections.ledger)
-  yield* expire(db.collection(collections.ledger), "expiresAt", yield* tryTtl(db.collection(collections.ledger), "expiresAt"))
+  // Every entry lives LEDGER_TTL_MS: the sweep reads only the expired head.
+  yield* expire(db.collection(collections.ledger), "expiresAt", yield* tryTtl(db.collection(collections.ledger), "expiresAt"), 60_000, true)
   return WriteLedger.of({
     record: (entries) =>
       entries.length === 0

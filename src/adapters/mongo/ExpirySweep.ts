@@ -11,8 +11,8 @@ export const SWEEP_PAGE = 1000
  * at a time, and stops at the first page that is not all expired. For collections whose documents
  * all live equally long, so insertion order is expiry order (the write ledger, the webhook keys):
  * FerretDB pushes no range down, and `deleteMany({expiresAt: {$lt: now}})` read the whole
- * collection each round (23.5 s of its CPU at 400 000 documents; a backfill's ledger held
- * 1.2 million), while a bare limit costs what it returns.
+ * collection each round (23.5 s of its CPU at 400 000 documents; a 100 000-company backfill's
+ * ledger held up to ~800 000), while a bare limit costs what it returns (0.06 s).
  */
 export const sweepHead = async (collection: Collection<Document>, field: string, now: number): Promise<number> => {
   let deleted = 0

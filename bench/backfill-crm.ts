@@ -9,36 +9,23 @@
 import { parseArgs } from "node:util"
 import { MongoClient } from "mongodb"
 import { callsPerRecord } from "../src/application/BackfillCommands.ts"
-import { LEG_BURST, legPids, printLegReport, runLegJob, startLegStack } from "./backfill/LegJob.ts"
+import { LEG_BURST, legOptions, legPids, legPreamble, loadavg, printLegReport, runLegJob, startLegStack } from "./backfill/LegJob.ts"
 import { printSpanProfile } from "./backfill/Report.ts"
 
 const { values: args } = parseArgs({
   options: {
-    companies: { type: "string", default: "1000" },
-    share: { type: "string", default: "1" },
-    "page-size": { type: "string", default: "1000" },
-    "tail-timeout": { type: "string", default: "600" },
-    "top-spans": { type: "string", default: "20" },
-    "cpu-prof": { type: "string" },
-    help: { type: "boolean", default: false }
+    ...legOptions,
+    companies: { type: "string", default: "1000" }
   }
 })
-if (args.help) {
-  console.log(
-    "Usage: bun bench/backfill-crm.ts [--companies 1000] [--share 1] [--page-size 1000] [--tail-timeout 600] [--top-spans 20] [--cpu-prof DIR]\n" +
-      "  --cpu-prof DIR  the service writes a CPU profile (.cpuprofile) into DIR when it stops"
-  )
-  process.exit(0)
-}
+legPreamble(
+  args.help,
+  "Usage: bun bench/backfill-crm.ts [--companies 1000] [--share 1] [--page-size 1000] [--tail-timeout 600] [--top-spans 20] [--cpu-prof DIR]"
+)
 const companies = Number(args.companies)
 const share = Number(args.share)
 const pageSize = Number(args["page-size"])
 const burst = LEG_BURST
-if (process.env.AMQP_URL === undefined) {
-  console.error('Set AMQP_URL first: eval "$(scripts/services.sh)"')
-  process.exit(2)
-}
-const loadavg = async () => (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")
 const loadAtStart = await loadavg()
 const { store, stack, runtime } = await startLegStack({ share, cpuProf: args["cpu-prof"] })
 const hubspot = stack.hubspot

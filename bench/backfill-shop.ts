@@ -10,41 +10,25 @@
 //        [--cpu-prof DIR] (the service writes a CPU profile there when it stops) [--webhooks false] (no echo webhooks)
 import { parseArgs } from "node:util"
 import { callsPerRecord } from "../src/application/BackfillCommands.ts"
-import { LEG_BURST, legPids, printLegReport, runLegJob, shopLegJob, startLegStack } from "./backfill/LegJob.ts"
+import { LEG_BURST, legOptions, legPids, legPreamble, loadavg, printLegReport, runLegJob, shopLegJob, startLegStack } from "./backfill/LegJob.ts"
 import { printSpanProfile } from "./backfill/Report.ts"
 
 import { seedUsers } from "./backfill/SeedUsers.ts"
 
 const { values: args } = parseArgs({
   options: {
+    ...legOptions,
     users: { type: "string", default: "5000" },
-    share: { type: "string", default: "1" },
-    "page-size": { type: "string", default: "1000" },
-    "tail-timeout": { type: "string", default: "600" },
-    "top-spans": { type: "string", default: "20" },
-    "cpu-prof": { type: "string" },
     /** false: HubSpot sends no webhooks, so the service's cost of its own writes' echoes (intake, relay, flow A) is left out. */
-    webhooks: { type: "string", default: "true" },
-    help: { type: "boolean", default: false }
+    webhooks: { type: "string", default: "true" }
   }
 })
-if (args.help) {
-  console.log(
-    "Usage: bun bench/backfill-shop.ts [--users 5000] [--share 1] [--page-size 1000] [--tail-timeout 600] [--top-spans 20] [--cpu-prof DIR]\n" +
-      "  --cpu-prof DIR  the service writes a CPU profile (.cpuprofile) into DIR when it stops"
-  )
-  process.exit(0)
-}
+legPreamble(args.help, "Usage: bun bench/backfill-shop.ts [--users 5000] [--share 1] [--page-size 1000] [--tail-timeout 600] [--top-spans 20] [--cpu-prof DIR]")
 const users = Number(args.users)
 const seeded = seedUsers(users)
 const share = Number(args.share)
 const pageSize = Number(args["page-size"])
 const burst = LEG_BURST
-if (process.env.AMQP_URL === undefined) {
-  console.error('Set AMQP_URL first: eval "$(scripts/services.sh)"')
-  process.exit(2)
-}
-const loadavg = async () => (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")
 const loadAtStart = await loadavg()
 const { store, stack, runtime } = await startLegStack({ share, cpuProf: args["cpu-prof"], commerce: { seed: { user: seeded } } })
 const hubspot = stack.hubspot

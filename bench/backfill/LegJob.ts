@@ -133,3 +133,28 @@ export const startLegStack = async (options: {
   )
   return { store, stack, runtime }
 }
+
+/** The options both leg benches take beside their own size. */
+export const legOptions = {
+  share: { type: "string", default: "1" },
+  "page-size": { type: "string", default: "1000" },
+  "tail-timeout": { type: "string", default: "600" },
+  "top-spans": { type: "string", default: "20" },
+  "cpu-prof": { type: "string" },
+  help: { type: "boolean", default: false }
+} as const
+
+/** Prints the usage and exits on --help; exits 2 without a broker to run on. */
+export const legPreamble = (help: boolean | undefined, usage: string) => {
+  if (help === true) {
+    console.log(`${usage}\n  --cpu-prof DIR  the service writes a CPU profile (.cpuprofile) into DIR when it stops`)
+    process.exit(0)
+  }
+  if (process.env.AMQP_URL === undefined) {
+    console.error('Set AMQP_URL first: eval "$(scripts/services.sh)"')
+    process.exit(2)
+  }
+}
+
+/** The machine's load averages (1, 5, 15 min). */
+export const loadavg = async () => (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")

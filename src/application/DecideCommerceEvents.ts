@@ -6,7 +6,7 @@ import type { CrmObjectType, CrmProperties } from "../domain/CrmProperties.ts"
 import { propertiesForCrm } from "../domain/FieldMerge.ts"
 import { getPath } from "../domain/Mapping.ts"
 import { type Coalesced, type Deletion, type Failed, entityKey as key, sameContent, type Update } from "./CoalesceCommerceEvents.ts"
-import { ARCHIVED, behindOwnCommerceWrite, commerceLedgerKey, crmWrites, isOwnCommerceWrite, type Ledger } from "./LedgerEntries.ts"
+import { ARCHIVED, behindOwnCommerceWrite, commerceLedgerKey, crmLedgerKey, crmWrites, isOwnCommerceWrite, type Ledger, ownCrmValues } from "./LedgerEntries.ts"
 import type { IdLink, LinkKey } from "./ports/IdLinks.ts"
 import type { CommerceKey, CommerceSnapshot, CrmKey, CrmSnapshot } from "./ports/Snapshots.ts"
 import type { LedgerEntry, LedgerKey } from "./ports/WriteLedger.ts"
@@ -50,11 +50,14 @@ export const screen = (updates: ReadonlyArray<Update>, seen: ReadonlyArray<Comme
   })
 }
 
-/** Round 3 (store): the ledger (echo) and CRM snapshots (merge base) of the known records. */
+/**
+ * Round 3 (store): the ledger (echo: our writes to the shop; merge: our writes to HubSpot) and CRM
+ * snapshots (merge base) of the known records.
+ */
 export const knownKeys = (live: ReadonlyArray<Live>): { readonly ledger: ReadonlyArray<LedgerKey>; readonly snapshots: ReadonlyArray<CrmKey> } => {
   const known = live.flatMap((l) => (l.known === undefined ? [] : [{ ...l, known: l.known }]))
   return {
-    ledger: known.map((l) => commerceLedgerKey(l.entity, l.known)),
+    ledger: known.flatMap((l) => [commerceLedgerKey(l.entity, l.known), crmLedgerKey(crmTypeOf[l.entity], l.known)]),
     snapshots: known.map((l) => ({ type: crmTypeOf[l.entity], id: l.known }))
   }
 }
@@ -115,6 +118,15 @@ const notBehind = (live: Live, crmId: string, properties: CrmProperties, ledger:
 }
 
 /**
+ * What HubSpot held when we last synced, with the values it holds now because we wrote them: a
+ * value of ours is no CRM change, so the CRM does not win a field with it over the shop's newer one.
+ */
+const mergeBase = (current: CrmRecord, base: CrmSnapshot | undefined, ledger: Ledger): CrmProperties | undefined => {
+  const ours = ownCrmValues(ledger, current.type, current.record.id, current.record.properties)
+  return Object.keys(ours).length === 0 ? base?.record.properties : { ...base?.record.properties, ...ours }
+}
+
+/**
  * Round 5: the HubSpot writes. Links are resolved before anything is written, so a retry does
  * not repeat a write; a target neither HubSpot nor this batch knows is a wait, not an error. A
  * target written in this same batch (a user's business beside it) is associated once HubSpot
@@ -154,7 +166,12 @@ export const planWrites = (
     const properties =
       current === undefined
         ? propertiesForCrm(live.entity, live.record, undefined, undefined)
-        : notBehind(live, current.record.id, propertiesForCrm(live.entity, live.record, current.record.properties, base?.record.properties), loaded.ledger)
+        : notBehind(
+            live,
+            current.record.id,
+            propertiesForCrm(live.entity, live.record, current.record.properties, mergeBase(current, base, loaded.ledger)),
+            loaded.ledger
+          )
     let write: Write
     if (current === undefined) {
       write = { _tag: "upsert", properties }

@@ -120,6 +120,16 @@ export const isOwnCrmChange = (ledger: Ledger, type: CrmObjectType, id: string, 
   allOurs(ledger, crmLedgerKey(type, id), Object.entries(properties))
 
 /**
+ * The properties of a record read from HubSpot that hold the value we wrote to them last: our own
+ * writes, not the CRM's news, whatever the stored snapshot (the merge base) says. A flow C run that
+ * wrote them and died before saving its snapshot leaves a base older than HubSpot's values.
+ */
+export const ownCrmValues = (ledger: Ledger, type: CrmObjectType, id: string, properties: CrmProperties): CrmProperties => {
+  const key = crmLedgerKey(type, id)
+  return Object.fromEntries(Object.entries(properties).filter(([property, value]) => ledger.has(key, property, hashOf(value))))
+}
+
+/**
  * True when every property of a record read from HubSpot holds the value we wrote last. An empty
  * value counts only where `base` (the last synced state) had one: that is a clear, ours only if we
  * wrote it; a property empty then and now changed nothing.

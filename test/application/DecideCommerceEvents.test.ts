@@ -4,7 +4,7 @@ import { coalesce, type EventInput } from "../../src/application/CoalesceCommerc
 import type { IdsAssigned } from "../../src/application/CommerceMessages.ts"
 import { type Outcome, refusalOf } from "../../src/application/CrmBatchWrites.ts"
 import { knownKeys, linkIndex, planWrites, screen, splitEchoes } from "../../src/application/DecideCommerceEvents.ts"
-import { commerceWrites, ledgerOf } from "../../src/application/LedgerEntries.ts"
+import { commerceWrites, crmWrites, ledgerOf } from "../../src/application/LedgerEntries.ts"
 import type { CrmSnapshot } from "../../src/application/ports/Snapshots.ts"
 import { settle } from "../../src/application/SettleCommerceWrites.ts"
 import type { CrmRecord } from "../../src/application/ShopUpserts.ts"
@@ -127,6 +127,35 @@ describe("planWrites: a shop value older than our last write to it", () => {
 
   test("is written once the shop was seen holding our last write: a person set it back (A→B→A)", () => {
     expect(planFor("F4").updates.get("contact")).toEqual([{ id: "7", properties: { firstname: "F3", lastname: "L4" } }])
+  })
+})
+
+describe("planWrites: HubSpot holds our own write, its snapshot never saved", () => {
+  // A replica wrote L3.2 to HubSpot and was killed before it saved the CRM snapshot: the base
+  // still says L2. The shop has L3.3 since. L3.2 is no CRM change (the ledger says we wrote it),
+  // so the CRM, which owns lastname in a conflict, must not keep it over the shop's newer value.
+  const links = linkIndex([{ entity: "user", crmId: "7", commerceId: "u-known" }])
+  const hubspot = toCrmProperties("user", aUser({ id: "u-known", lastName: "L3.2" })) as Record<string, string>
+  const records = new Map([["contact:7", contact("7", hubspot)]])
+  const stale = toCrmProperties("user", aUser({ id: "u-known", lastName: "L2" })) as Record<string, string>
+  const snapshots = [{ type: "contact", id: "7", version: 90, record: contact("7", stale).record } as CrmSnapshot]
+  const [live] = screen(coalesce([event(0, aUser({ id: "u-known", lastName: "L3.3" }))], new Map()).updates, [], links)
+  const planWith = (ledger: ReturnType<typeof ledgerOf>) => planWrites([live as NonNullable<typeof live>], [], { records, snapshots, links, ledger, now: NOW })
+
+  test("the shop's newer value is written", () => {
+    const ours = ledgerOf(crmWrites("contact", "7", { lastname: "L3.2" }, NOW - 1_000), NOW)
+    expect(planWith(ours).updates.get("contact")).toEqual([{ id: "7", properties: { lastname: "L3.3" } }])
+  })
+
+  test("a value a person set in HubSpot still wins the field the CRM owns", () => {
+    expect(planWith(ledgerOf([], NOW)).updates.get("contact")).toBeUndefined()
+  })
+
+  test("the ledger keys asked for include our writes to HubSpot, beside those to the shop", () => {
+    expect(knownKeys([live as NonNullable<typeof live>]).ledger).toEqual([
+      { side: "commerce", objectKey: "user:crm:7" },
+      { side: "crm", objectKey: "contact:7" }
+    ])
   })
 })
 

@@ -23,7 +23,8 @@ const App = Layer.unwrap(
     const backfill = yield* Settings.backfill
     const replica = Option.getOrElse(config.replicaId, () => crypto.randomUUID())
     yield* Effect.logInfo(`replica ${replica}; ${config.partitions} partitions per step`)
-    const relay = relayLayer({ claimant: replica, batchSize: 1000, leaseMs: 30_000, idleMs: 1000 })
+    // Fresh events are the fast path's for 10 s: far longer than a publish and its mark take.
+    const relay = relayLayer({ claimant: replica, batchSize: 1000, leaseMs: 30_000, idleMs: 1000, freshGraceMs: 10_000 })
     // Backfill and reconcile jobs live in the store; every replica runs their pages.
     const { profileSpansMs, ...runner } = backfill
     const jobs = Layer.merge(runnerLayer({ holder: replica, ...runner }), reconcileLayer(backfill.reconcileIntervalMs))

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test"
-import { Effect, Layer, Queue } from "effect"
+import { Clock, Effect, Layer, Queue } from "effect"
 import { TestClock } from "effect/testing"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
 import * as InMemoryIdLinks from "../../src/adapters/memory/InMemoryIdLinks.ts"
@@ -8,8 +8,9 @@ import * as InMemoryWebhookInbox from "../../src/adapters/memory/InMemoryWebhook
 import { OutboxSignal } from "../../src/application/OutboxSignal.ts"
 import { BusUnavailable, MessageBus, MessageBusError } from "../../src/application/ports/MessageBus.ts"
 import { WebhookInbox } from "../../src/application/ports/WebhookInbox.ts"
-import { relayOnce, runRelay } from "../../src/application/RelayOutbox.ts"
+import { relayOnce, runFresh, runRelay } from "../../src/application/RelayOutbox.ts"
 import type { Envelope, Step } from "../../src/application/Step.ts"
+import { TakenEvents } from "../../src/application/TakenEvents.ts"
 import type { CrmChange } from "../../src/domain/CrmChange.ts"
 import { ackEach } from "../support/AckEach.ts"
 
@@ -101,6 +102,81 @@ test("the running relay publishes as soon as intake signals, without waiting for
     ).pipe(Effect.provide(Layer.merge(Live, OutboxSignal.layer)))
   )
   expect(elapsed).toBeLessThan(1000)
+})
+
+test("what intake stored goes out by the fast path at once, even while another relay holds the claim lease", async () => {
+  const out = await Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const inbox = yield* WebhookInbox
+        const bus = yield* MessageBus
+        const signal = yield* OutboxSignal
+        const seen = yield* Queue.unbounded<Envelope>()
+        yield* bus.consume(
+          step,
+          ackEach((m) => Queue.offer(seen, m))
+        )
+        const now = yield* Clock.currentTimeMillis
+        // Another replica claimed the backlog and holds the lease for an hour: the claim loop waits.
+        yield* inbox.store([change(1)], now)
+        yield* inbox.claim({ limit: 10, claimant: "other", now, leaseMs: 3_600_000 })
+        const taken = new TakenEvents()
+        yield* Effect.forkScoped(runRelay(options, taken))
+        yield* Effect.forkScoped(runFresh(options, taken))
+        yield* inbox.store([change(2)], now)
+        yield* signal.stored([{ change: change(2), receivedAt: now }])
+        const first = yield* Queue.take(seen).pipe(Effect.timeout("5 seconds"))
+        yield* Effect.sleep("50 millis") // its mark
+        return { first: first.id, pending: (yield* inbox.backlog).pending, more: yield* Queue.size(seen) }
+      })
+    ).pipe(Effect.provide(Layer.merge(Live, OutboxSignal.layer)))
+  )
+  // k1 stays with the replica that claimed it; k2 went out once and is no longer pending.
+  expect(out).toEqual({ first: "k2", pending: 1, more: 0 })
+})
+
+test("with a grace, the claim loop leaves events that young to the fast path and takes older ones over", async () => {
+  const out = await Effect.runPromise(
+    Effect.gen(function* () {
+      const inbox = yield* WebhookInbox
+      const now = yield* Clock.currentTimeMillis
+      yield* inbox.store([change(1)], now - 500)
+      const young = yield* relayOnce({ ...options, freshGraceMs: 60_000 })
+      yield* inbox.store([change(2)], now - 61_000)
+      const old = yield* relayOnce({ ...options, freshGraceMs: 60_000 })
+      const left = yield* inbox.pendingFor("company", ["1", "2"])
+      return { young, old, left: left.map((e) => e.change.key) }
+    }).pipe(Effect.provide(Live))
+  )
+  expect(out).toEqual({ young: 0, old: 1, left: ["k1"] })
+})
+
+test("the claim loop leaves what the fast path is publishing, and only marks what that published already", async () => {
+  const out = await Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const inbox = yield* WebhookInbox
+        const bus = yield* MessageBus
+        const seen = yield* Queue.unbounded<Envelope>()
+        yield* bus.consume(
+          step,
+          ackEach((m) => Queue.offer(seen, m))
+        )
+        yield* inbox.store([change(1), change(2), change(3)], 0)
+        const taken = new TakenEvents()
+        const pending = (n: number) => [{ change: change(n), receivedAt: 0 }]
+        taken.take(pending(1)) // the fast path is publishing k1
+        taken.take(pending(2))
+        taken.done(pending(2)) // it published k2, and its mark failed: k2 is still pending
+        const sent = yield* relayOnce({ ...options, batchSize: 10 }, taken)
+        const published = yield* Queue.take(seen).pipe(Effect.timeout("5 seconds"))
+        yield* Effect.sleep("20 millis")
+        const left = yield* inbox.pendingFor("company", ["1", "2", "3"])
+        return { sent, published: published.id, more: yield* Queue.size(seen), left: left.map((e) => e.change.key) }
+      })
+    ).pipe(Effect.provide(Live))
+  )
+  expect(out).toEqual({ sent: 1, published: "k3", more: 0, left: ["k1"] })
 })
 
 test("a backlog goes out in batches of hundreds, one publish per batch, without idling between batches", async () => {

@@ -1,7 +1,7 @@
 // The WebhookInbox contract: the same assertions for the memory adapter and the Mongo adapter.
 import { describe, expect, test } from "bun:test"
 import { Effect, type Layer } from "effect"
-import { type ClaimedBatch, WebhookInbox } from "../../src/application/ports/WebhookInbox.ts"
+import { type ClaimedBatch, UNCLAIMED, WebhookInbox } from "../../src/application/ports/WebhookInbox.ts"
 import type { CrmChange } from "../../src/domain/CrmChange.ts"
 
 export const aChange = (n: number, over: Partial<CrmChange> = {}): CrmChange => ({
@@ -98,6 +98,55 @@ export const webhookInboxContract = (name: string, makeLayer: () => Layer.Layer<
       )
       expect(keys(out.second)).toEqual(changes(4, 8).map((c) => c.key))
       expect(out.backlog.pending).toBe(6)
+    })
+
+    test("events published without a claim (UNCLAIMED) are deleted, and another claimant's lease stays valid", async () => {
+      const out = await run((inbox) =>
+        Effect.gen(function* () {
+          yield* inbox.store(changes(0, 4), 10)
+          const held = yield* claim(inbox, "a", 100, 2)
+          // The fast path published the two newest without claiming them.
+          yield* inbox.markPublished({ lease: UNCLAIMED, events: changes(2, 4).map((change) => ({ change, receivedAt: 10 })) })
+          const other = yield* claim(inbox, "b", 200, 4)
+          return { held, other, backlog: yield* inbox.backlog }
+        })
+      )
+      expect(keys(out.held)).toEqual(changes(0, 2).map((c) => c.key))
+      expect(out.other.events).toEqual([])
+      expect(out.backlog.pending).toBe(2)
+    })
+
+    test("marking part of a claimed batch deletes only that part and releases the lease: the rest is claimed next", async () => {
+      const out = await run((inbox) =>
+        Effect.gen(function* () {
+          yield* inbox.store(changes(0, 3), 10)
+          const first = yield* claim(inbox, "a", 100, 3)
+          yield* inbox.markPublished({ lease: first.lease, events: first.events.slice(0, 1) })
+          const second = yield* claim(inbox, "b", 101, 3)
+          yield* inbox.markPublished({ lease: second.lease, events: [] })
+          const third = yield* claim(inbox, "c", 102, 3)
+          return { second, third }
+        })
+      )
+      expect(keys(out.second)).toEqual(changes(1, 3).map((c) => c.key))
+      expect(keys(out.third)).toEqual(changes(1, 3).map((c) => c.key))
+    })
+
+    test("a claim with receivedBy leaves younger events pending, and takes no lease when only those are", async () => {
+      const out = await run((inbox) =>
+        Effect.gen(function* () {
+          yield* inbox.store(changes(0, 2), 10)
+          yield* inbox.store(changes(2, 4), 50)
+          const old = yield* inbox.claim({ limit: 10, claimant: "a", now: 100, leaseMs: 1000, receivedBy: 20 })
+          yield* inbox.markPublished(old)
+          const none = yield* inbox.claim({ limit: 10, claimant: "b", now: 101, leaseMs: 1000, receivedBy: 20 })
+          const later = yield* claim(inbox, "c", 102, 10)
+          return { old, none, later }
+        })
+      )
+      expect(keys(out.old)).toEqual(changes(0, 2).map((c) => c.key))
+      expect(out.none.events).toEqual([])
+      expect(keys(out.later)).toEqual(changes(2, 4).map((c) => c.key))
     })
 
     test("the holder renews its lease batch after batch while others wait", async () => {

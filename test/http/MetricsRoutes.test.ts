@@ -50,7 +50,7 @@ describe("/metrics", () => {
     const app = WebhookRoutes.make(
       inbox,
       { clientSecret: SECRET, publicUrl: undefined, legacyVersions: [], maxBodyBytes: 65536, storeTimeoutMs: 500 },
-      Effect.void,
+      () => Effect.void,
       run
     )
     const post = (body: string, headers: Record<string, string>) => app.request("/webhooks/hubspot", { method: "POST", body, headers })

@@ -62,7 +62,7 @@ export const layer = (config: Settings.Settings, metrics: PromMetrics, replica: 
           WebhookRoutes.make(
             inbox,
             { ...config.webhook, clientSecret: Redacted.value(secret), publicUrl: Option.getOrUndefined(config.webhook.publicUrl) },
-            signal.notify,
+            signal.stored,
             run
           )
       })

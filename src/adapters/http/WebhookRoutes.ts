@@ -4,7 +4,7 @@ import { Hono } from "hono"
 import { bodyLimit } from "hono/body-limit"
 import { Metrics } from "../../application/ports/Metrics.ts"
 import type { StoreError } from "../../application/ports/StoreError.ts"
-import type { QuarantinedPayload, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
+import type { PendingEvent, QuarantinedPayload, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
 import { attributedToUs } from "../../application/TriageCrmChanges.ts"
 import type { CrmChange } from "../../domain/CrmChange.ts"
 import { type SignedRequest, verify } from "./HubSpotSignature.ts"
@@ -108,7 +108,16 @@ const countOutcome = (outcome: Outcome) =>
     )
   })
 
-export const make = (inbox: WebhookInbox["Service"], options: Options, stored: Effect.Effect<void> = Effect.void, run: RunEffect = Effect.runPromise) => {
+/**
+ * `stored`: told what a request stored, for the outbox relay to publish at once. A redelivered
+ * event among them may go out again: consumers absorb a duplicate.
+ */
+export const make = (
+  inbox: WebhookInbox["Service"],
+  options: Options,
+  stored: (events: ReadonlyArray<PendingEvent>) => Effect.Effect<void> = () => Effect.void,
+  run: RunEffect = Effect.runPromise
+) => {
   // Signed but unreadable: keep it for a human and answer 2xx, since HubSpot retries every 4xx.
   const quarantineBody = (raw: string, reason: string, now: number) =>
     Effect.as(inbox.quarantine([{ body: raw, reason, receivedAt: now }]), { status: 200, body: { quarantined: true } } satisfies Outcome)
@@ -130,7 +139,7 @@ export const make = (inbox: WebhookInbox["Service"], options: Options, stored: E
       ],
       { concurrency: 2 }
     )
-    if (result.stored > 0) yield* stored
+    if (result.stored > 0) yield* stored(changes.map((change) => ({ change, receivedAt: now })))
     return { status: 200, body: { ...result, ignored, ...(echoes === 0 ? {} : { echoes }), ...(bad.length === 0 ? {} : { quarantined: bad.length }) } }
   })
 

@@ -57,11 +57,12 @@ export const make = (dedupeWindowMs = 60 * 60_000, publishedCap = PUBLISHED_KEYS
           quarantined.push(...payloads.map((p) => ({ ...p, id: `q${++nextQuarantineId}` })))
           quarantined.splice(0, Math.max(0, quarantined.length - quarantineCap))
         }),
-      claim: ({ limit, claimant, now, leaseMs }) =>
+      claim: ({ limit, claimant, now, leaseMs, receivedBy }) =>
         Effect.sync(() => {
-          if (pending.size === 0 || (lease.claimant !== claimant && lease.until > now)) return { lease: "", events: [] }
+          const due = [...pending.values()].filter((e) => receivedBy === undefined || e.receivedAt <= receivedBy)
+          if (due.length === 0 || (lease.claimant !== claimant && lease.until > now)) return { lease: "", events: [] }
           lease = { epoch: lease.epoch + 1, claimant, until: now + leaseMs }
-          return { lease: String(lease.epoch), events: [...pending.values()].sort(byAge).slice(0, limit) }
+          return { lease: String(lease.epoch), events: due.sort(byAge).slice(0, limit) }
         }),
       markPublished: (batch) =>
         Effect.map(Clock.currentTimeMillis, (now) => {

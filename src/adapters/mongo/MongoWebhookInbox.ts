@@ -10,7 +10,7 @@
 // as insertion order; MongoDB sorts on the index {receivedAt, _id}.
 import { Clock, Effect, Layer } from "effect"
 import { type Collection, type Db, MongoBulkWriteError, ObjectId, type OptionalUnlessRequiredId } from "mongodb"
-import { type ClaimedBatch, pendingForCap, type StoredEvents, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
+import { type ClaimedBatch, pendingForCap, type StoredEvents, UNCLAIMED, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
 import type { CrmChange } from "../../domain/CrmChange.ts"
 import { expire } from "./ExpirySweep.ts"
 import { collections, ensureWebhookInboxIndexes, tryTtl } from "./Indexes.ts"
@@ -76,7 +76,10 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
   const published = db.collection<PublishedDoc>(collections.webhookPublished)
   const leases = db.collection<LeaseDoc>(collections.webhookLeases)
   const latestLease = () => leases.find({}).sort({ _id: -1 }).limit(1).next()
-  const oldest = (limit: number) => (options.naturalOrder ? inbox.find({}) : inbox.find({}).sort({ receivedAt: 1, _id: 1 })).limit(limit)
+  const oldest = (limit: number, receivedBy?: number) => {
+    const filter = receivedBy === undefined ? {} : { receivedAt: { $lte: receivedBy } }
+    return (options.naturalOrder ? inbox.find(filter) : inbox.find(filter).sort({ receivedAt: 1, _id: 1 })).limit(limit)
+  }
 
   const release = (epoch: number) => orDuplicate(leases.insertOne({ _id: epoch + 1, claimant: "", until: 0 }))
 
@@ -84,9 +87,9 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
   // another relay published and released in between, and would be published twice.
   // Three round trips, not five: a live change waits for the claim before it is published, and
   // on a busy store each round trip queues behind the backfill's writes.
-  const claim = async (limit: number, claimant: string, now: number, leaseMs: number): Promise<ClaimedBatch> => {
+  const claim = async (limit: number, claimant: string, now: number, leaseMs: number, receivedBy?: number): Promise<ClaimedBatch> => {
     // A cheap look, so an idle relay takes no lease; the chain is read beside it.
-    const [head, latest] = await Promise.all([oldest(1).next(), latestLease()])
+    const [head, latest] = await Promise.all([oldest(1, receivedBy).next(), latestLease()])
     if (head === null) return none
     if (latest !== null && latest.claimant !== claimant && latest.until > now) return none
     const epoch = (latest?._id ?? 0) + 1
@@ -94,7 +97,7 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
     // A claimant that read the chain long ago may have re-inserted a pruned epoch: only the newest
     // counts. The events are read beside that check, after the insert (read before it, they could
     // include a batch another relay published and released meanwhile), and dropped if it fails.
-    const [newest, events] = await Promise.all([latestLease(), oldest(limit).toArray()])
+    const [newest, events] = await Promise.all([latestLease(), oldest(limit, receivedBy).toArray()])
     if (newest?._id !== epoch) return none
     if (events.length === 0) {
       await release(epoch)
@@ -116,17 +119,19 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
   }
 
   const markPublished = async (batch: ClaimedBatch, now: number) => {
-    if (batch.events.length === 0) return
-    const expiresAt = new Date(now + options.dedupeWindowMs)
-    // Keys first: a crash after it leaves the events pending, to be published again, never lost.
-    await insertAll(
-      published,
-      batch.events.map((e) => ({ _id: e.change.key, expiresAt }))
-    )
-    // The receivedAt bound is redundant but cheap: a server that scans rejects most documents on it
-    // before testing the long $in list.
-    const newest = batch.events.reduce((max, e) => Math.max(max, e.receivedAt), 0)
-    await inbox.deleteMany({ receivedAt: { $lte: newest }, _id: { $in: batch.events.map((e) => e.change.key) } })
+    if (batch.events.length > 0) {
+      const expiresAt = new Date(now + options.dedupeWindowMs)
+      // Keys first: a crash after it leaves the events pending, to be published again, never lost.
+      await insertAll(
+        published,
+        batch.events.map((e) => ({ _id: e.change.key, expiresAt }))
+      )
+      // The receivedAt bound is redundant but cheap: a server that scans rejects most documents on it
+      // before testing the long $in list.
+      const newest = batch.events.reduce((max, e) => Math.max(max, e.receivedAt), 0)
+      await inbox.deleteMany({ receivedAt: { $lte: newest }, _id: { $in: batch.events.map((e) => e.change.key) } })
+    }
+    if (batch.lease === UNCLAIMED || batch.lease === "") return
     const epoch = Number(batch.lease)
     // Releasing is inserting the next epoch, free; a duplicate means the lease was taken over already.
     await release(epoch)
@@ -141,7 +146,7 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
       runStoreOp(async () => {
         if (payloads.length > 0) await db.collection(collections.quarantine).insertMany(payloads.map((p) => ({ ...p })))
       }),
-    claim: ({ limit, claimant, now, leaseMs }) => runStoreOp(() => claim(limit, claimant, now, leaseMs)),
+    claim: ({ limit, claimant, now, leaseMs, receivedBy }) => runStoreOp(() => claim(limit, claimant, now, leaseMs, receivedBy)),
     markPublished: (batch) => Effect.flatMap(Clock.currentTimeMillis, (now) => runStoreOp(() => markPublished(batch, now))),
     backlog: runStoreOp(async () => {
       const [pending, first] = await Promise.all([inbox.countDocuments({}), oldest(1).next()])

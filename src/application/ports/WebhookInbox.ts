@@ -32,6 +32,8 @@ export interface ClaimRequest {
   readonly now: number
   /** Longer than a publish takes; after it another claimant takes the batch over. */
   readonly leaseMs: number
+  /** Only events received at or before this time (younger ones are left to the relay's fast path). */
+  readonly receivedBy?: number
 }
 /** The oldest pending events, oldest first, under one lease; empty while another claimant's lease is valid. */
 export interface ClaimedBatch {
@@ -39,6 +41,11 @@ export interface ClaimedBatch {
   readonly lease: string
   readonly events: ReadonlyArray<PendingEvent>
 }
+/**
+ * The lease of events published without a claim (the relay's fast path publishes what this
+ * process's intake just stored): marking them deletes them and releases no lease.
+ */
+export const UNCLAIMED = "unclaimed"
 export interface Backlog {
   readonly pending: number
   readonly oldestReceivedAt: number | undefined
@@ -66,7 +73,10 @@ export class WebhookInbox extends Context.Service<
      * holder may still publish a duplicate, which consumers absorb.
      */
     readonly claim: (request: ClaimRequest) => StoreOp<ClaimedBatch>
-    /** Deletes the batch's events and releases its lease (unless it was taken over meanwhile). */
+    /**
+     * Deletes the batch's events (they may be fewer than were claimed: the others stay pending)
+     * and releases its lease unless it was taken over meanwhile, or is `UNCLAIMED`.
+     */
     readonly markPublished: (batch: ClaimedBatch) => StoreOp<void>
     readonly backlog: StoreOp<Backlog>
     /**

@@ -76,10 +76,11 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
   const published = db.collection<PublishedDoc>(collections.webhookPublished)
   const leases = db.collection<LeaseDoc>(collections.webhookLeases)
   const latestLease = () => leases.find({}).sort({ _id: -1 }).limit(1).next()
-  const oldest = (limit: number, receivedBy?: number) => {
-    const filter = receivedBy === undefined ? {} : { receivedAt: { $lte: receivedBy } }
-    return (options.naturalOrder ? inbox.find(filter) : inbox.find(filter).sort({ receivedAt: 1, _id: 1 })).limit(limit)
-  }
+  const oldest = (limit: number) => (options.naturalOrder ? inbox.find({}) : inbox.find({}).sort({ receivedAt: 1, _id: 1 })).limit(limit)
+  // Young events are dropped from the head read here, not by a filter in the query: FerretDB would
+  // read every pending document for it. The head is the oldest, so what is dropped is the tail.
+  const due = (docs: ReadonlyArray<PendingDoc>, receivedBy: number | undefined) =>
+    receivedBy === undefined ? docs : docs.filter((d) => d.receivedAt <= receivedBy)
 
   const release = (epoch: number) => orDuplicate(leases.insertOne({ _id: epoch + 1, claimant: "", until: 0 }))
 
@@ -89,16 +90,17 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
   // on a busy store each round trip queues behind the backfill's writes.
   const claim = async (limit: number, claimant: string, now: number, leaseMs: number, receivedBy?: number): Promise<ClaimedBatch> => {
     // A cheap look, so an idle relay takes no lease; the chain is read beside it.
-    const [head, latest] = await Promise.all([oldest(1, receivedBy).next(), latestLease()])
-    if (head === null) return none
+    const [head, latest] = await Promise.all([oldest(1).toArray(), latestLease()])
+    if (due(head, receivedBy).length === 0) return none
     if (latest !== null && latest.claimant !== claimant && latest.until > now) return none
     const epoch = (latest?._id ?? 0) + 1
     if ((await orDuplicate(leases.insertOne({ _id: epoch, claimant, until: now + leaseMs }))) === "duplicate") return none
     // A claimant that read the chain long ago may have re-inserted a pruned epoch: only the newest
     // counts. The events are read beside that check, after the insert (read before it, they could
     // include a batch another relay published and released meanwhile), and dropped if it fails.
-    const [newest, events] = await Promise.all([latestLease(), oldest(limit, receivedBy).toArray()])
+    const [newest, read] = await Promise.all([latestLease(), oldest(limit).toArray()])
     if (newest?._id !== epoch) return none
+    const events = due(read, receivedBy)
     if (events.length === 0) {
       await release(epoch)
       return none

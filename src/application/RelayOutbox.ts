@@ -109,12 +109,15 @@ export const runRelay = (options: RelayOptions, taken: TakenEvents = new TakenEv
 /**
  * The fast path for the lifetime of its fiber. The wait for events is interruptible; taking,
  * publishing and marking them is not (interrupted after the publish, they would go out again).
+ * A failed batch is tried again with the claim loop's backoff for a few seconds (a broker back
+ * from an outage gets them at once, not after the claim loop's grace); then it is left to that loop.
  */
 export const runFresh = (options: RelayOptions, taken: TakenEvents) =>
   Effect.flatMap(OutboxSignal, (signal) => signal.fresh(options.batchSize)).pipe(
     Effect.flatMap((fresh) =>
       Effect.uninterruptible(relayFresh(fresh, taken)).pipe(
         Effect.annotateSpans("lane", "live"),
+        Effect.retry({ schedule: cappedBackoff(Duration.millis(100), Duration.seconds(2)), times: FRESH_RETRIES }),
         Effect.catchCause((cause) =>
           Effect.logWarning("outbox fast path failed; the relay's claim loop publishes those events", { cause: Cause.pretty(cause) })
         )
@@ -122,6 +125,8 @@ export const runFresh = (options: RelayOptions, taken: TakenEvents) =>
     ),
     Effect.forever
   )
+/** About 8 s of tries (0.1, 0.2, 0.4, 0.8, 1.6, then 2 s apart): under the claim loop's 10 s grace. */
+const FRESH_RETRIES = 7
 
 /** The relay (its claim loop and its fast path) as background workers for the lifetime of the layer. */
 export const relayLayer = (options: RelayOptions) =>

@@ -135,6 +135,48 @@ test("what intake stored goes out by the fast path at once, even while another r
   expect(out).toEqual({ first: "k2", pending: 1, more: 0 })
 })
 
+test("a fast path that fails tries again: the broker back, the event goes out without waiting for the claim loop's grace", async () => {
+  let down = true
+  const FlakyBus = Layer.effect(
+    MessageBus,
+    Effect.map(MessageBus, (bus) =>
+      MessageBus.of({
+        ...bus,
+        publish: (messages) => (down ? Effect.fail(new MessageBusError({ reason: new BusUnavailable({ message: "broker down" }) })) : bus.publish(messages))
+      })
+    )
+  ).pipe(Layer.provideMerge(InMemoryBus.layer))
+  const out = await Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const inbox = yield* WebhookInbox
+        const bus = yield* MessageBus
+        const signal = yield* OutboxSignal
+        const seen = yield* Queue.unbounded<Envelope>()
+        yield* bus.consume(
+          step,
+          ackEach((m) => Queue.offer(seen, m))
+        )
+        const now = yield* Clock.currentTimeMillis
+        const taken = new TakenEvents()
+        const relay = { ...options, freshGraceMs: 60_000 }
+        yield* Effect.forkScoped(runRelay(relay, taken))
+        yield* Effect.forkScoped(runFresh(relay, taken))
+        yield* inbox.store([change(4)], now)
+        yield* signal.stored([{ change: change(4), receivedAt: now }])
+        yield* Effect.sleep("300 millis")
+        down = false
+        const first = yield* Queue.take(seen).pipe(Effect.timeout("5 seconds"))
+        yield* Effect.sleep("50 millis")
+        return { first: first.id, pending: (yield* inbox.backlog).pending }
+      })
+    ).pipe(
+      Effect.provide(Layer.mergeAll(FlakyBus.pipe(Layer.provideMerge(Layer.merge(InMemoryWebhookInbox.layer, InMemoryIdLinks.layer))), OutboxSignal.layer))
+    )
+  )
+  expect(out).toEqual({ first: "k4", pending: 0 })
+})
+
 test("with a grace, the claim loop leaves events that young to the fast path and takes older ones over", async () => {
   const out = await Effect.runPromise(
     Effect.gen(function* () {

@@ -27,17 +27,34 @@ const step: Step = { name: "sync-company", bindings: ["crm.company.*"], retryTie
 
 const Live = InMemoryBus.layer.pipe(Layer.provideMerge(Layer.merge(InMemoryWebhookInbox.layer, InMemoryIdLinks.layer)))
 
+/** The in-memory bus, refusing every publish while `down()` says so; with the inbox and links it needs. */
+const flakyLive = (down: () => boolean) =>
+  Layer.effect(
+    MessageBus,
+    Effect.map(MessageBus, (bus) =>
+      MessageBus.of({
+        ...bus,
+        publish: (messages) => (down() ? Effect.fail(new MessageBusError({ reason: new BusUnavailable({ message: "broker down" }) })) : bus.publish(messages))
+      })
+    )
+  ).pipe(Layer.provideMerge(InMemoryBus.layer), Layer.provideMerge(Layer.merge(InMemoryWebhookInbox.layer, InMemoryIdLinks.layer)))
+
+/** What the relay publishes for `step`, as a queue the test takes from. */
+const consumed = Effect.gen(function* () {
+  const seen = yield* Queue.unbounded<Envelope>()
+  yield* (yield* MessageBus).consume(
+    step,
+    ackEach((m) => Queue.offer(seen, m))
+  )
+  return seen
+})
+
 test("stored changes are published in batches with their routing key and marked published", async () => {
   const received = await Effect.runPromise(
     Effect.scoped(
       Effect.gen(function* () {
         const inbox = yield* WebhookInbox
-        const bus = yield* MessageBus
-        const seen = yield* Queue.unbounded<Envelope>()
-        yield* bus.consume(
-          step,
-          ackEach((m) => Queue.offer(seen, m))
-        )
+        const seen = yield* consumed
         yield* inbox.store([change(1), change(2), change(3)], 0)
         expect(yield* relayOnce(options)).toBe(2)
         expect(yield* relayOnce(options)).toBe(1)
@@ -56,15 +73,6 @@ test("stored changes are published in batches with their routing key and marked 
 
 test("when the broker refuses, the events stay pending and go out once it is back", async () => {
   let down = true
-  const FlakyBus = Layer.effect(
-    MessageBus,
-    Effect.map(MessageBus, (bus) =>
-      MessageBus.of({
-        ...bus,
-        publish: (messages) => (down ? Effect.fail(new MessageBusError({ reason: new BusUnavailable({ message: "broker down" }) })) : bus.publish(messages))
-      })
-    )
-  ).pipe(Layer.provide(InMemoryBus.layer))
   await Effect.runPromise(
     Effect.gen(function* () {
       const inbox = yield* WebhookInbox
@@ -75,7 +83,7 @@ test("when the broker refuses, the events stay pending and go out once it is bac
       down = false
       expect(yield* relayOnce({ ...options, leaseMs: 0 })).toBe(1)
       expect((yield* inbox.backlog).pending).toBe(0)
-    }).pipe(Effect.provide(FlakyBus.pipe(Layer.provideMerge(Layer.merge(InMemoryWebhookInbox.layer, InMemoryIdLinks.layer)))))
+    }).pipe(Effect.provide(flakyLive(() => down)))
   )
 })
 
@@ -84,13 +92,8 @@ test("the running relay publishes as soon as intake signals, without waiting for
     Effect.scoped(
       Effect.gen(function* () {
         const inbox = yield* WebhookInbox
-        const bus = yield* MessageBus
         const signal = yield* OutboxSignal
-        const seen = yield* Queue.unbounded<Envelope>()
-        yield* bus.consume(
-          step,
-          ackEach((m) => Queue.offer(seen, m))
-        )
+        const seen = yield* consumed
         yield* Effect.forkScoped(runRelay({ ...options, idleMs: 60_000 }))
         yield* Effect.sleep("50 millis") // the relay found nothing and is idle now
         const started = performance.now()
@@ -109,13 +112,8 @@ test("what intake stored goes out by the fast path at once, even while another r
     Effect.scoped(
       Effect.gen(function* () {
         const inbox = yield* WebhookInbox
-        const bus = yield* MessageBus
         const signal = yield* OutboxSignal
-        const seen = yield* Queue.unbounded<Envelope>()
-        yield* bus.consume(
-          step,
-          ackEach((m) => Queue.offer(seen, m))
-        )
+        const seen = yield* consumed
         const now = yield* Clock.currentTimeMillis
         // Another replica claimed the backlog and holds the lease for an hour: the claim loop waits.
         yield* inbox.store([change(1)], now)
@@ -137,26 +135,12 @@ test("what intake stored goes out by the fast path at once, even while another r
 
 test("a fast path that fails tries again: the broker back, the event goes out without waiting for the claim loop's grace", async () => {
   let down = true
-  const FlakyBus = Layer.effect(
-    MessageBus,
-    Effect.map(MessageBus, (bus) =>
-      MessageBus.of({
-        ...bus,
-        publish: (messages) => (down ? Effect.fail(new MessageBusError({ reason: new BusUnavailable({ message: "broker down" }) })) : bus.publish(messages))
-      })
-    )
-  ).pipe(Layer.provideMerge(InMemoryBus.layer))
   const out = await Effect.runPromise(
     Effect.scoped(
       Effect.gen(function* () {
         const inbox = yield* WebhookInbox
-        const bus = yield* MessageBus
         const signal = yield* OutboxSignal
-        const seen = yield* Queue.unbounded<Envelope>()
-        yield* bus.consume(
-          step,
-          ackEach((m) => Queue.offer(seen, m))
-        )
+        const seen = yield* consumed
         const now = yield* Clock.currentTimeMillis
         const taken = new TakenEvents()
         const relay = { ...options, freshGraceMs: 60_000 }
@@ -171,7 +155,12 @@ test("a fast path that fails tries again: the broker back, the event goes out wi
         return { first: first.id, pending: (yield* inbox.backlog).pending }
       })
     ).pipe(
-      Effect.provide(Layer.mergeAll(FlakyBus.pipe(Layer.provideMerge(Layer.merge(InMemoryWebhookInbox.layer, InMemoryIdLinks.layer))), OutboxSignal.layer))
+      Effect.provide(
+        Layer.merge(
+          flakyLive(() => down),
+          OutboxSignal.layer
+        )
+      )
     )
   )
   expect(out).toEqual({ first: "k4", pending: 0 })
@@ -198,12 +187,7 @@ test("the claim loop leaves what the fast path is publishing, and only marks wha
     Effect.scoped(
       Effect.gen(function* () {
         const inbox = yield* WebhookInbox
-        const bus = yield* MessageBus
-        const seen = yield* Queue.unbounded<Envelope>()
-        yield* bus.consume(
-          step,
-          ackEach((m) => Queue.offer(seen, m))
-        )
+        const seen = yield* consumed
         yield* inbox.store([change(1), change(2), change(3)], 0)
         const taken = new TakenEvents()
         const pending = (n: number) => [{ change: change(n), receivedAt: 0 }]
@@ -211,10 +195,10 @@ test("the claim loop leaves what the fast path is publishing, and only marks wha
         taken.take(pending(2))
         taken.done(pending(2)) // it published k2, and its mark failed: k2 is still pending
         const sent = yield* relayOnce({ ...options, batchSize: 10 }, taken)
-        const published = yield* Queue.take(seen).pipe(Effect.timeout("5 seconds"))
+        const out = yield* Queue.take(seen).pipe(Effect.timeout("5 seconds"))
         yield* Effect.sleep("20 millis")
         const left = yield* inbox.pendingFor("company", ["1", "2", "3"])
-        return { sent, published: published.id, more: yield* Queue.size(seen), left: left.map((e) => e.change.key) }
+        return { sent, published: out.id, more: yield* Queue.size(seen), left: left.map((e) => e.change.key) }
       })
     ).pipe(Effect.provide(Live))
   )

@@ -51,13 +51,17 @@ export const screen = (updates: ReadonlyArray<Update>, seen: ReadonlyArray<Comme
 }
 
 /**
- * Round 3 (store): the ledger (echo: our writes to the shop; merge: our writes to HubSpot) and CRM
- * snapshots (merge base) of the known records.
+ * Round 3 (store): the ledger of the known records (`ledger`, our writes to the shop: echoes;
+ * `crmLedger`, our writes to HubSpot: the merge, asked only for what is not an echo) and their CRM
+ * snapshots (the merge base).
  */
-export const knownKeys = (live: ReadonlyArray<Live>): { readonly ledger: ReadonlyArray<LedgerKey>; readonly snapshots: ReadonlyArray<CrmKey> } => {
+export const knownKeys = (
+  live: ReadonlyArray<Live>
+): { readonly ledger: ReadonlyArray<LedgerKey>; readonly crmLedger: ReadonlyArray<LedgerKey>; readonly snapshots: ReadonlyArray<CrmKey> } => {
   const known = live.flatMap((l) => (l.known === undefined ? [] : [{ ...l, known: l.known }]))
   return {
-    ledger: known.flatMap((l) => [commerceLedgerKey(l.entity, l.known), crmLedgerKey(crmTypeOf[l.entity], l.known)]),
+    ledger: known.map((l) => commerceLedgerKey(l.entity, l.known)),
+    crmLedger: known.map((l) => crmLedgerKey(crmTypeOf[l.entity], l.known)),
     snapshots: known.map((l) => ({ type: crmTypeOf[l.entity], id: l.known }))
   }
 }

@@ -190,12 +190,19 @@ export const syncCommerceEvents: BatchHandler<CommerceApi | Crm | Snapshots | Id
   const { echoes, fresh } = splitEchoes(live, ownWrites)
   // The merge base only for what is not our echo, read beside HubSpot's records: the shop
   // announcing what flow A wrote to it (a CRM → commerce backfill: a thousand a page) reads none.
-  const base = knownKeys(fresh).snapshots
-  const [records, crmSnapshots] = yield* Effect.all(
-    [readCrmRecords(idsByType(recordsToRead(fresh))), when(base.length > 0, snapshots.getCrm(base).pipe(Effect.withSpan("store.getCrm")), [])],
+  // Our own writes to HubSpot are asked for beside them too: HubSpot's value that is one of ours is
+  // no CRM change in the merge (a run that died before saving its snapshot left an older base).
+  const { snapshots: base, crmLedger } = knownKeys(fresh)
+  const [records, crmSnapshots, crmEntries] = yield* Effect.all(
+    [
+      readCrmRecords(idsByType(recordsToRead(fresh))),
+      when(base.length > 0, snapshots.getCrm(base).pipe(Effect.withSpan("store.getCrm")), []),
+      when(crmLedger.length > 0, ledger.find(crmLedger, now).pipe(Effect.withSpan("store.findLedger")), [])
+    ],
     { concurrency: "unbounded" }
   )
-  const plan = planWrites(fresh, coalesced.deletions, { records, snapshots: crmSnapshots, links, ledger: ownWrites, now })
+  const merging = crmEntries.length === 0 ? ownWrites : ledgerOf([...entries, ...crmEntries], now)
+  const plan = planWrites(fresh, coalesced.deletions, { records, snapshots: crmSnapshots, links, ledger: merging, now })
 
   // Recorded before the writes: the webhook reporting them may arrive before the calls return.
   if (plan.ledger.length > 0) yield* ledger.record(plan.ledger).pipe(Effect.withSpan("store.recordLedger"))

@@ -185,7 +185,8 @@ describe("store operations and HubSpot calls per batch", () => {
     expect(counter.counts()).toEqual({
       "Snapshots.getCommerce": 1,
       "IdLinks.find": 1,
-      "WriteLedger.find": 1,
+      // Our writes to the shop (echoes), then, beside HubSpot's read, our writes to HubSpot (the merge).
+      "WriteLedger.find": 2,
       "Snapshots.getCrm": 1,
       "WriteLedger.record": 2,
       "Snapshots.saveCrm": 1,

@@ -151,11 +151,9 @@ describe("planWrites: HubSpot holds our own write, its snapshot never saved", ()
     expect(planWith(ledgerOf([], NOW)).updates.get("contact")).toBeUndefined()
   })
 
-  test("the ledger keys asked for include our writes to HubSpot, beside those to the shop", () => {
-    expect(knownKeys([live as NonNullable<typeof live>]).ledger).toEqual([
-      { side: "commerce", objectKey: "user:crm:7" },
-      { side: "crm", objectKey: "contact:7" }
-    ])
+  test("the ledger keys asked for: our writes to the shop (echoes) and, apart, to HubSpot (the merge)", () => {
+    const keys = knownKeys([live as NonNullable<typeof live>])
+    expect([keys.ledger, keys.crmLedger]).toEqual([[{ side: "commerce", objectKey: "user:crm:7" }], [{ side: "crm", objectKey: "contact:7" }]])
   })
 })
 

@@ -5,7 +5,7 @@ import { Context, Duration, Effect, Layer, Queue } from "effect"
 import type { PendingEvent } from "./ports/WebhookInbox.ts"
 
 /** Events stored and not yet taken by the relay's fast path; beyond it they wait for a claim. */
-export const FRESH_CAPACITY = 10_000
+const FRESH_CAPACITY = 10_000
 
 export class OutboxSignal extends Context.Service<
   OutboxSignal,
@@ -32,7 +32,7 @@ export class OutboxSignal extends Context.Service<
         waitUpTo: (ms) => Effect.asVoid(Effect.timeoutOption(Queue.take(wakeups), Duration.millis(ms))),
         // The claim loop is woken only for what the fast path will not take: waking it for every
         // request would have it claim the same events back from the store, three round trips each.
-        stored: (stored) => Effect.flatMap(Queue.offerAll(events, stored), (left) => (stored.length === 0 || left.length > 0 ? notify : Effect.void)),
+        stored: (stored) => Effect.flatMap(Queue.offerAll(events, stored), (left) => (left.length > 0 ? notify : Effect.void)),
         fresh: (max) => Queue.takeBetween(events, 1, max)
       })
     })

@@ -27,6 +27,7 @@ import { startPrivateFerretDb } from "../test/support/mongo/PrivateFerretDb.ts"
 import { cpuPerThousand, pidOf, sampleCpu } from "./backfill/CpuUse.ts"
 import { shopLegJob } from "./backfill/LegJob.ts"
 import { liveLagRows, scrapeMetrics } from "./backfill/LiveLag.ts"
+import { describeLag, watchLoopLag } from "./backfill/LoopLag.ts"
 import { callsByKind, printLaneSpans, printSpanProfile } from "./backfill/Report.ts"
 import { seedUsers as seedShopUsers } from "./backfill/SeedUsers.ts"
 import { retryingStoreCall } from "./backfill/StoreCall.ts"
@@ -253,7 +254,9 @@ try {
   const baseline = await seedBaseline(baselineSeconds)
   await Bun.sleep(10_500) // the baseline's calls leave the rolling window before ours start
   console.log(`baseline done: ${baseline.rate.toFixed(1)} records/s`)
+  const idleLag = watchLoopLag()
   const idle = await liveSync("idle", liveSamples)
+  const idleLoop = idleLag()
   console.log(`idle live sync done: p99 ${idle.p99.toFixed(0)} ms`)
 
   const cpuBefore = (await usage(stack.service.process.pid)).cpuSeconds
@@ -264,6 +267,7 @@ try {
   }
   const metricsBefore = await scrapeMetrics(stack.service.url)
   let backfilling = true
+  const busyLag = watchLoopLag()
   const liveDuring = liveSync("busy", liveSamples, () => backfilling)
   const crmCpuBefore = await sampleCpu(pids)
   const crm = await runJob({ direction: "crm-to-commerce", types: ["company", "contact"], pageSize, dryRun: false, kind: "backfill" })
@@ -276,6 +280,7 @@ try {
   const shopTail = shop.finished ? await settled(() => usersLinked() >= users, 300_000) : undefined
   backfilling = false
   const busy = await liveDuring
+  const busyLoop = busyLag()
   const { peakRssMb, cpuSeconds } = await usage(stack.service.process.pid)
   const metricsAfter = await scrapeMetrics(stack.service.url)
   const loadAtEnd = await loadavg()
@@ -341,6 +346,7 @@ try {
       `HubSpot → shop ${idle.toShopP99.toFixed(0)} / ${busy.toShopP99.toFixed(0)} ms; shop → HubSpot ${idle.toCrmP99.toFixed(0)} / ${busy.toCrmP99.toFixed(0)} ms`,
       ""
     ],
+    ["  the bench's own event-loop lag (simulators, probes), idle / during", `${describeLag(idleLoop)} / ${describeLag(busyLoop)}`, ""],
     ["service peak RSS", `${peakRssMb.toFixed(0)} MB`, ""],
     ["service CPU s per 1 000 records (both legs)", ((1000 * (cpuSeconds - cpuBefore)) / (crmRecords + shopRecords)).toFixed(2), ""]
   ]

@@ -8,6 +8,7 @@ import * as PromMetrics from "./adapters/metrics/PromMetrics.ts"
 import * as SpanProfile from "./adapters/metrics/SpanProfile.ts"
 import { runMain } from "./adapters/process/RunMain.ts"
 import { runnerLayer } from "./application/BackfillRunner.ts"
+import * as LiveFirst from "./application/LiveFirst.ts"
 import * as PartitionOwnership from "./application/PartitionOwnership.ts"
 import { defaultOwnership } from "./application/PartitionOwnership.ts"
 import { relayLayer } from "./application/RelayOutbox.ts"
@@ -26,7 +27,7 @@ const App = Layer.unwrap(
     // Fresh events are the fast path's for 10 s: far longer than a publish and its mark take.
     const relay = relayLayer({ claimant: replica, batchSize: 1000, leaseMs: 30_000, idleMs: 1000, freshGraceMs: 10_000 })
     // Backfill and reconcile jobs live in the store; every replica runs their pages.
-    const { profileSpansMs, ...runner } = backfill
+    const { profileSpansMs, yieldMs, ...runner } = backfill
     const jobs = Layer.merge(runnerLayer({ holder: replica, ...runner }), reconcileLayer(backfill.reconcileIntervalMs))
     const metrics = PromMetrics.make()
     // Partition ownership closes first on SIGTERM (merged last): every index is released, its
@@ -42,7 +43,8 @@ const App = Layer.unwrap(
         )
       ),
       Layer.provide(PromMetrics.layer(metrics)),
-      Layer.provide(profileSpansMs > 0 ? SpanProfile.layer(profileSpansMs) : Layer.empty)
+      Layer.provide(profileSpansMs > 0 ? SpanProfile.layer(profileSpansMs) : Layer.empty),
+      Layer.provide(LiveFirst.layer(yieldMs))
     )
   })
 )

@@ -5,6 +5,7 @@
 // publish and mark republishes; consumers absorb the duplicate.
 import { Cause, Clock, Duration, Effect, Layer } from "effect"
 import type { CrmChange } from "../domain/CrmChange.ts"
+import { asLive } from "./LiveFirst.ts"
 import { OutboxSignal } from "./OutboxSignal.ts"
 import { withCrmPartitionKeys } from "./PartitionKeys.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
@@ -115,7 +116,7 @@ export const runRelay = (options: RelayOptions, taken: TakenEvents = new TakenEv
 export const runFresh = (options: RelayOptions, taken: TakenEvents) =>
   Effect.flatMap(OutboxSignal, (signal) => signal.fresh(options.batchSize)).pipe(
     Effect.flatMap((fresh) =>
-      Effect.uninterruptible(relayFresh(fresh, taken)).pipe(
+      Effect.uninterruptible(asLive(relayFresh(fresh, taken))).pipe(
         Effect.annotateSpans("lane", "live"),
         Effect.retry({ schedule: cappedBackoff(Duration.millis(100), Duration.seconds(2)), times: FRESH_RETRIES }),
         Effect.catchCause((cause) =>

@@ -3,6 +3,7 @@
 import { Cause, Clock, Effect, Exit, Option } from "effect"
 import { handledDeliveries } from "./HandledDeliveries.ts"
 import { Lane, type LaneName } from "./Lane.ts"
+import { asLive } from "./LiveFirst.ts"
 import { type Delivery, MessageBus, type Settlement } from "./ports/MessageBus.ts"
 import { type ParkedItem, ParkedItems } from "./ports/ParkedItems.ts"
 import { decideRetry, parkedItem } from "./RetryDecision.ts"
@@ -91,7 +92,8 @@ export const settleBatch = <R>(step: Step, handler: BatchHandler<R>) => {
     const copy = batch.map((d) => !d.undecodable && handled.seen(d.envelope, started))
     const readable = batch.filter((d, i) => !d.undecodable && !copy[i])
     const lane = laneOfBatch(readable)
-    const results = readable.length === 0 ? [] : yield* outcomes(handler, readable).pipe(Effect.provideService(Lane, lane), Effect.annotateSpans("lane", lane))
+    const work = outcomes(handler, readable).pipe(Effect.provideService(Lane, lane), Effect.annotateSpans("lane", lane))
+    const results = readable.length === 0 ? [] : yield* lane === "live" ? asLive(work) : work
     const now = yield* Clock.currentTimeMillis
     let next = 0
     const verdicts = batch.map(

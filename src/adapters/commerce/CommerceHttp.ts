@@ -1,5 +1,6 @@
 // One GET against the commerce platform under a timeout, and what its status means for the port.
 import { Effect, Redacted } from "effect"
+import { liveFirst } from "../../application/LiveFirst.ts"
 import { CommerceApiError, CommerceRejected, CommerceUnavailable } from "../../application/ports/CommerceApi.ts"
 
 export interface Answer {
@@ -39,7 +40,7 @@ export const makeGet =
   (path, query) => {
     const headers: Record<string, string> = { accept: "application/json" }
     if (options.token !== undefined) headers["authorization"] = `Bearer ${Redacted.value(options.token)}`
-    return Effect.tryPromise({
+    const get = Effect.tryPromise({
       // The signal aborts the request when the timeout interrupts it, so no socket is left behind.
       try: async (signal) => {
         const response = await fetch(urlOf(options.baseUrl, path, query), { headers, signal })
@@ -52,4 +53,5 @@ export const makeGet =
         orElse: () => Effect.fail(unavailable(`GET ${path}: no answer within ${options.timeoutMs} ms`))
       })
     )
+    return Effect.andThen(liveFirst, get)
   }

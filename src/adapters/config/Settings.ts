@@ -43,6 +43,8 @@ export const backfill = Config.all({
   handoffMs: Config.Int("BACKFILL_HANDOFF_MS").pipe(Config.withDefault(0)),
   // No new backfill page while the steps' queues hold more messages than this (0: no limit).
   maxBacklog: Config.Int("BACKFILL_MAX_BACKLOG").pipe(Config.withDefault(1000)),
+  // The longest a backfill operation waits for this process's live work in flight (0: no wait).
+  yieldMs: Config.Int("BACKFILL_YIELD_MS").pipe(Config.withDefault(500)),
   // Logs the summed time per span every this many ms ("span profile"); 0, the default, is off.
   profileSpansMs: Config.Int("PROFILE_SPANS_MS").pipe(Config.withDefault(0))
 })

@@ -2,6 +2,7 @@
 import { Clock, Duration, Effect, Result, Schema } from "effect"
 import { Hono } from "hono"
 import { bodyLimit } from "hono/body-limit"
+import { asLive } from "../../application/LiveFirst.ts"
 import { Metrics } from "../../application/ports/Metrics.ts"
 import type { StoreError } from "../../application/ports/StoreError.ts"
 import type { PendingEvent, QuarantinedPayload, WebhookInbox } from "../../application/ports/WebhookInbox.ts"
@@ -134,7 +135,9 @@ export const make = (
     const quarantined = bad.map((b): QuarantinedPayload => ({ body: JSON.stringify(b.event), reason: b.reason, receivedAt: now }))
     const [result] = yield* Effect.all(
       [
-        changes.length === 0 ? Effect.succeed({ stored: 0, duplicates: 0 }) : inbox.store(changes, now),
+        // Live work (LiveFirst) only when there is something to store: our own writes' echoes,
+        // dropped above, come in floods during a backfill and must not hold it back.
+        changes.length === 0 ? Effect.succeed({ stored: 0, duplicates: 0 }) : asLive(inbox.store(changes, now)),
         bad.length === 0 ? Effect.void : inbox.quarantine(quarantined)
       ],
       { concurrency: 2 }

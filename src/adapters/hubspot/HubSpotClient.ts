@@ -4,6 +4,7 @@ import { Client } from "@hubspot/api-client"
 import { Clock, Effect, Fiber, Predicate, Redacted } from "effect"
 import * as BudgetPolicy from "../../application/BudgetPolicy.ts"
 import { CallTally, Lane } from "../../application/Lane.ts"
+import { liveFirst } from "../../application/LiveFirst.ts"
 import { type BudgetError, LocalBudget } from "../../application/LocalBudget.ts"
 import { CrmError, type CrmErrorReason, CrmQuotaExhausted, CrmTransient } from "../../application/ports/Crm.ts"
 import { Metrics } from "../../application/ports/Metrics.ts"
@@ -158,7 +159,7 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
       )
   ).pipe(Effect.catch(refused), Effect.withSpan("budget.take"))
 
-  const call: Call = (name, kind, f) => Effect.andThen(takeToken, send(name, kind, f))
+  const call: Call = (name, kind, f) => Effect.andThen(liveFirst, Effect.andThen(takeToken, send(name, kind, f)))
 
   return { client, call }
 })

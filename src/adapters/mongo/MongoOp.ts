@@ -2,9 +2,11 @@
 // of unique-key races (E11000) as values.
 import { Effect } from "effect"
 import { type AnyBulkWriteOperation, type Collection, type Document, type Filter, MongoBulkWriteError, type WithoutId, type WriteError } from "mongodb"
+import { liveFirst } from "../../application/LiveFirst.ts"
 import { isDuplicateKey, toStoreError } from "./MongoErrors.ts"
 
-export const run = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: toStoreError })
+/** A backfill operation first waits for live work in flight to end (LiveFirst). */
+export const run = <A>(f: () => Promise<A>) => Effect.andThen(liveFirst, Effect.tryPromise({ try: f, catch: toStoreError }))
 
 /**
  * Find options that bring every match back in the first reply: the driver's default first batch

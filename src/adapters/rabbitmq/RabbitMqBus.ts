@@ -4,6 +4,7 @@
 import type { ChannelModel } from "amqplib"
 import { Effect, Layer, Semaphore } from "effect"
 import { isShopBound, shopBoundKinds } from "../../application/CommerceMessages.ts"
+import { liveFirst } from "../../application/LiveFirst.ts"
 import { type BatchConsumer, BusRejected, type DeadLetter, MessageBus, MessageBusError, type QueueDepth } from "../../application/ports/MessageBus.ts"
 import type { Envelope, OutgoingMessage, Step } from "../../application/Step.ts"
 import * as KeyLocks from "../shared/KeyLocks.ts"
@@ -91,12 +92,15 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
     )
 
   const publish = Effect.fn("RabbitMqBus.publish")((messages: ReadonlyArray<OutgoingMessage>) =>
-    publishRaw(
-      messages.map((message) => {
-        const { content, options } = encode(message)
-        // What the platform must get is mandatory: unroutable is an error, not a silent drop.
-        return { exchange: names.events, routingKey: message.type, content, options: isShopBound(message.type) ? { ...options, mandatory: true } : options }
-      })
+    Effect.andThen(
+      liveFirst,
+      publishRaw(
+        messages.map((message) => {
+          const { content, options } = encode(message)
+          // What the platform must get is mandatory: unroutable is an error, not a silent drop.
+          return { exchange: names.events, routingKey: message.type, content, options: isShopBound(message.type) ? { ...options, mandatory: true } : options }
+        })
+      )
     )
   )
 

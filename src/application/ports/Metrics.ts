@@ -25,6 +25,12 @@ export const metricDefinitions = {
   events_stored_total: { kind: "counter", help: "Webhook events stored in the inbox (duplicates excluded)", labels: [] },
   events_duplicate_total: { kind: "counter", help: "Webhook events already pending (redeliveries)", labels: [] },
   events_echo_dropped_total: { kind: "counter", help: "Webhook events the CRM attributes to this app, dropped at intake (never stored)", labels: [] },
+  backfill_yield_seconds: {
+    kind: "histogram",
+    help: "Time a backfill operation waited for live work in flight (BACKFILL_YIELD_MS)",
+    labels: [],
+    buckets: latency
+  },
   outbox_published_total: { kind: "counter", help: "Inbox events published by the relay", labels: [] },
   outbox_lag_seconds: { kind: "histogram", help: "From an event's receipt to its publication by the relay", labels: [], buckets: lag },
   messages_consumed_total: { kind: "counter", help: "Deliveries handed to a step, by step and tier", labels: ["step", "tier"] },

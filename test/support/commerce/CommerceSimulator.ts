@@ -31,6 +31,8 @@ export interface Received {
   readonly envelope: Envelope
   /** What the platform did: "created u-1", "ignored: version 1 < 2", "invalid", "failed: …". */
   readonly outcome: string
+  /** When the platform's consumer was handed the message (epoch ms), before it waited to apply it. */
+  readonly arrivedAt: number
 }
 
 type Change<A extends ReadonlyArray<unknown>, R> = (...args: A) => Effect.Effect<R, MessageBusError>
@@ -77,11 +79,13 @@ export const defaultStep: Step = {
   // Batches of up to 100, answered with one publish: one at a time (a confirm each) the platform
   // handled ~100 messages a second and a backfill's ids came back long after its pages; batched it
   // drains ~1 500 a second, about as fast at 50 or 300. A live message waits for the backfill batch
-  // in hand (the key is shared), so bigger batches would only make live wait longer.
+  // being applied (one applies at a time), so bigger batches would only make live wait longer.
   prefetch: 100,
   // The platform reads what we send in the order we sent it (its own queues are not
-  // partitioned): one key puts every message on one partition, one batch at a time, in order.
-  partitionKeyOf: () => "platform"
+  // partitioned): one key per lane puts each lane's messages on one partition, one batch at a
+  // time, in order. A live batch is taken while a backfill batch is handled (and then waits its
+  // turn to apply: one batch applies at a time), so the time it reached the platform is known.
+  partitionKeyOf: (message) => `platform:${message.lane}`
 }
 
 /** One platform operation: what it decides, and the lane its answers travel in (none: live). */
@@ -140,6 +144,7 @@ export const make = Effect.fn("CommerceSimulator.make")(function* (options: Opti
   // read (or that hits a bug) is parked while the rest of its batch is applied; a failed publish
   // retries every message it would have answered.
   const handler: BatchHandler = (envelopes) => {
+    const arrivedAt = Date.now()
     const operations = envelopes.map((envelope) => inbound(envelope.type, envelope.payload))
     const readable = envelopes.flatMap((envelope, index) =>
       Option.match(operations[index] ?? Option.none(), { onNone: () => [], onSome: (plan) => [{ plan, lane: envelope.lane }] })
@@ -148,7 +153,7 @@ export const make = Effect.fn("CommerceSimulator.make")(function* (options: Opti
       let next = 0
       return envelopes.map((envelope, index): StepFailure | undefined => {
         const entry = (outcome: string, failure?: StepFailure) => {
-          log.push({ envelope, outcome })
+          log.push({ envelope, outcome, arrivedAt })
           return failure
         }
         if (Option.isNone(operations[index] ?? Option.none())) {

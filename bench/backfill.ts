@@ -377,6 +377,8 @@ try {
   for (const row of liveLagRows(metricsBefore, metricsAfter)) console.log(`  ${row}`)
   printSpanProfile(stack.service.logs, "service time by span (whole run)", 25)
   printLaneSpans(stack.service.logs, "live", "live lane's spans (whole run: idle and during the backfills)", 25)
+  // What a live operation may find in flight when it starts: the backfill's longest operations.
+  printLaneSpans(stack.service.logs, "backfill", "backfill lane's spans", 20)
 } finally {
   clearInterval(watchShop)
   await runtime.dispose()

@@ -26,6 +26,29 @@ describe("HubSpot batches", () => {
     expect([0, 2, 4].map((i) => byId.get(idOf(outcomes[i])))).toEqual(["u-a", "u-c", "u-e"])
   })
 
+  test("a read asks for objects and their associations side by side: one round trip of latency, not two", async () => {
+    const contact = env.sim.ui.create("contacts", { email: "side@example.com" })
+    const company = env.sim.ui.create("companies", { name: "Side Inc" })
+    env.sim.ui.associate("contacts", contact.id, "companies", company.id)
+    env.sim.setFaults({ latencyMs: 300 })
+    const started = Date.now()
+    const [record] = await run(Effect.flatMap(Crm, (crm) => crm.read("contact", [contact.id as ContactId])))
+    const tookMs = Date.now() - started
+    env.sim.setFaults({ latencyMs: 0 })
+    expect(String(record?.companyIds)).toBe(company.id)
+    expect(tookMs).toBeLessThan(550)
+  })
+
+  test("a merged-away id reads as its survivor, with the survivor's associations", async () => {
+    const survivor = env.sim.ui.create("contacts", { email: "stays@example.com" })
+    const merged = env.sim.ui.create("contacts", { email: "goes@example.com" })
+    const company = env.sim.ui.create("companies", { name: "Merged Inc" })
+    env.sim.ui.associate("contacts", survivor.id, "companies", company.id)
+    env.sim.ui.merge("contacts", survivor.id, merged.id)
+    const records = await run(Effect.flatMap(Crm, (crm) => crm.read("contact", [merged.id as ContactId])))
+    expect(records.map((r) => `${r.id} → ${String(r.companyIds)}`)).toEqual([`${survivor.id} → ${company.id}`])
+  })
+
   test("n inputs become ceil(n/100) upsert, update and read calls", async () => {
     const inputs = Array.from({ length: 250 }, (_, i) => user(`bulk${i}`))
     const ids = (await run(Effect.flatMap(Crm, (crm) => crm.upsert("contact", inputs)))).map(idOf)

@@ -7,6 +7,7 @@ import * as MongoIdLinks from "../../src/adapters/mongo/MongoIdLinks.ts"
 import * as MongoParkedItems from "../../src/adapters/mongo/MongoParkedItems.ts"
 import * as MongoSnapshots from "../../src/adapters/mongo/MongoSnapshots.ts"
 import * as MongoWriteLedger from "../../src/adapters/mongo/MongoWriteLedger.ts"
+import { Lane } from "../../src/application/Lane.ts"
 import type { CompanyId } from "../../src/domain/Ids.ts"
 import { describeMongo, freshDbName } from "../support/mongo/MongoTestEnv.ts"
 
@@ -67,6 +68,28 @@ describeMongo("Mongo store ports: round trips per call", (url) => {
         )
       )
     ).toBeLessThanOrEqual(4)
+  })
+
+  // FerretDB applies one write at a time: a live write waits for one command of a hundred, not a page.
+  test("the backfill's inserts go as commands of 100 (snapshots, links, ledger); live work's whole", async () => {
+    const s = await build(MongoSnapshots.make(db))
+    const l = await build(MongoIdLinks.make(db))
+    const ledger = await build(MongoWriteLedger.make(db))
+    const backfill = (effect: Effect.Effect<unknown, unknown>) => trips(Effect.provideService(effect, Lane, "backfill"))
+    // One find of what is stored, then the inserts.
+    const snaps = (prefix: string) =>
+      ids.map((id) => ({
+        type: "company" as const,
+        id: `${prefix}${id}`,
+        version: 1,
+        record: { id: `${prefix}${id}` as CompanyId, properties: {}, updatedAt: 1, contactIds: [] }
+      }))
+    expect(await backfill(s.saveCrm(snaps("b")))).toBe(1 + 2)
+    expect(await trips(s.saveCrm(snaps("l")))).toBe(1 + 1)
+    expect(await backfill(l.link(ids.map((id) => ({ entity: "user" as const, crmId: `b${id}`, commerceId: `bu${id}` }))))).toBe(2)
+    const entries = ids.map((id) => ({ side: "crm" as const, objectKey: `b${id}`, property: "p", valueHash: "h", expiresAt: 10 }))
+    expect(await backfill(ledger.record(entries))).toBe(2)
+    expect(await trips(ledger.record(entries))).toBe(1)
   })
 
   test("write ledger and parked items: 1 each (upserts: 1 per 50)", async () => {

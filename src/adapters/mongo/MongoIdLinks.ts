@@ -8,7 +8,7 @@ import type { CommerceEntity } from "../../domain/CorrespondenceTable.ts"
 import { collections, ensureIndexes } from "./Indexes.ts"
 import { MongoDb } from "./MongoConnection.ts"
 import { RaceLost } from "./MongoErrors.ts"
-import { duplicatesOf, oneBatch, orDuplicate, run } from "./MongoOp.ts"
+import { insertAll, oneBatch, orDuplicate, run, type Turn } from "./MongoOp.ts"
 
 type LinkDoc = IdLink
 
@@ -65,13 +65,12 @@ const lastPairings = (links: ReadonlyArray<IdLink>): ReadonlyArray<IdLink> => {
   return [...kept.values()]
 }
 
-const insertAll = async (links: Collection<LinkDoc>, pending: ReadonlyArray<IdLink>): Promise<ReadonlyArray<IdLink>> => {
+const insertLinks = async (links: Collection<LinkDoc>, pending: ReadonlyArray<IdLink>, turn: Turn): Promise<ReadonlyArray<IdLink>> => {
   if (pending.length === 0) return []
-  const lost = await duplicatesOf(() =>
-    links.insertMany(
-      pending.map((l) => ({ entity: l.entity, crmId: l.crmId, commerceId: l.commerceId })),
-      { ordered: false }
-    )
+  const lost = await insertAll(
+    links,
+    pending.map((l) => ({ entity: l.entity, crmId: l.crmId, commerceId: l.commerceId })),
+    turn
   )
   return pending.filter((_, i) => lost.has(i))
 }
@@ -82,8 +81,8 @@ const insertAll = async (links: Collection<LinkDoc>, pending: ReadonlyArray<IdLi
  * more; only pairings that conflict with a wanted link are deleted, so a reader never sees an
  * unchanged link missing; then they are inserted again.
  */
-const relinkAll = async (links: Collection<LinkDoc>, wanted: ReadonlyArray<IdLink>) => {
-  let pending = await insertAll(links, lastPairings(wanted))
+const relinkAll = async (links: Collection<LinkDoc>, wanted: ReadonlyArray<IdLink>, turn: Turn) => {
+  let pending = await insertLinks(links, lastPairings(wanted), turn)
   for (let attempt = 0; attempt < attempts && pending.length > 0; attempt++) {
     const keys = (side: "crmId" | "commerceId") => pending.map((l) => ({ entity: l.entity, id: l[side] }))
     const existing = await findMatching(links, matching(keys("crmId"), keys("commerceId")))
@@ -91,7 +90,7 @@ const relinkAll = async (links: Collection<LinkDoc>, wanted: ReadonlyArray<IdLin
     if (pending.length === 0) return
     const stale = existing.filter((d) => pending.some((l) => l.entity === d.entity && (l.crmId === d.crmId || l.commerceId === d.commerceId)))
     if (stale.length > 0) await links.deleteMany({ _id: { $in: stale.map((d) => d._id) } })
-    pending = await insertAll(links, pending)
+    pending = await insertLinks(links, pending, turn)
   }
   if (pending.length > 0) throw new RaceLost(`${pending.length} links kept colliding with concurrent links`)
 }
@@ -118,7 +117,7 @@ export const make = Effect.fnUntraced(function* (db: Db) {
         ? Effect.succeed([])
         : run(async () => (await findMatching(links, clauses)).map(({ entity, crmId, commerceId }) => ({ entity, crmId, commerceId })))
     },
-    link: (wanted) => run(() => relinkAll(links, wanted)),
+    link: (wanted) => run((turn) => relinkAll(links, wanted, turn)),
     repoint: (entity, mergedCrmIds, survivorCrmId) =>
       run(() =>
         repointTo(

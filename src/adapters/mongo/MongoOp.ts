@@ -1,12 +1,35 @@
 // Runs driver calls as a store operation, mapping a failure to StoreError, and reads the outcome
 // of unique-key races (E11000) as values.
 import { Effect } from "effect"
-import { type AnyBulkWriteOperation, type Collection, type Document, type Filter, MongoBulkWriteError, type WithoutId, type WriteError } from "mongodb"
+import {
+  type AnyBulkWriteOperation,
+  type Collection,
+  type Document,
+  type Filter,
+  MongoBulkWriteError,
+  type OptionalUnlessRequiredId,
+  type WithoutId,
+  type WriteError
+} from "mongodb"
+import { Lane } from "../../application/Lane.ts"
 import { liveFirst } from "../../application/LiveFirst.ts"
 import { isDuplicateKey, toStoreError } from "./MongoErrors.ts"
 
-/** A backfill operation first waits for live work in flight to end (LiveFirst). */
-export const run = <A>(f: () => Promise<A>) => Effect.andThen(liveFirst, Effect.tryPromise({ try: f, catch: toStoreError }))
+/**
+ * Waits for live work in flight (LiveFirst) between the commands of a backfill's large write;
+ * undefined for live work, whose writes go whole.
+ */
+export type Turn = (() => Promise<void>) | undefined
+
+/**
+ * A backfill operation first waits for live work in flight to end (LiveFirst), and hands `turn`
+ * to the writes that split a large write into commands (`insertAll`).
+ */
+export const run = <A>(f: (turn: Turn) => Promise<A>) =>
+  Effect.flatMap(Effect.all([Effect.service(Lane), Effect.context<never>()]), ([lane, context]) => {
+    const turn: Turn = lane === "backfill" ? () => Effect.runPromiseWith(context)(liveFirst) : undefined
+    return Effect.andThen(liveFirst, Effect.tryPromise({ try: () => f(turn), catch: toStoreError }))
+  })
 
 /**
  * Find options that bring every match back in the first reply: the driver's default first batch
@@ -37,6 +60,32 @@ export const duplicatesOf = async (write: () => Promise<unknown>): Promise<Reado
     if (errors.length === 0 || errors.some((e) => e.code !== 11000)) throw error
     return new Set(errors.map((e) => e.index))
   }
+}
+
+/**
+ * Documents per insert command of a backfill's write. FerretDB applies one write at a time, in
+ * arrival order: a live write queued behind a page's insert of thousands waited for all of them;
+ * behind a command of a hundred it waits for those, and the next command waits for it (LiveFirst).
+ */
+export const backfillInsertsPerCommand = 100
+
+/**
+ * Inserts unordered; returns the indexes that lost a unique-key race (as `duplicatesOf`). With a
+ * `turn` (the backfill's), in commands of `backfillInsertsPerCommand`, taking the turn between them.
+ */
+export const insertAll = async <D extends Document>(
+  collection: Collection<D>,
+  docs: ReadonlyArray<OptionalUnlessRequiredId<D>>,
+  turn: Turn
+): Promise<ReadonlySet<number>> => {
+  const size = turn === undefined ? Math.max(1, docs.length) : backfillInsertsPerCommand
+  const lost = new Set<number>()
+  for (let start = 0; start < docs.length; start += size) {
+    if (start > 0) await turn?.()
+    const chunk = docs.slice(start, start + size)
+    for (const i of await duplicatesOf(() => collection.insertMany([...chunk], { ordered: false }))) lost.add(start + i)
+  }
+  return lost
 }
 
 /** The last of each key wins, as if the inputs were applied one after another. */

@@ -16,7 +16,7 @@ import { type CommerceSnapshot, type CrmSnapshot, Snapshots } from "../../applic
 import { type Freshness, freshness } from "../../domain/ConflictRules.ts"
 import { collections, ensureIndexes } from "./Indexes.ts"
 import { MongoDb } from "./MongoConnection.ts"
-import { duplicatesOf, oneBatch, run, updateAll } from "./MongoOp.ts"
+import { insertAll, oneBatch, run, type Turn, updateAll } from "./MongoOp.ts"
 
 interface SnapshotDoc {
   /** `${key}:${version}`: a version is stored once, so concurrent saves race on insert. */
@@ -58,7 +58,7 @@ const newestOf = (versions: ReadonlyArray<number> | undefined, except: number) =
 const outdated = (stored: ReadonlyArray<Pick<SnapshotDoc, "_id" | "key" | "version">>, newest: ReadonlyMap<string, number>): ReadonlyArray<string> =>
   stored.filter((d) => d.version < (newest.get(d.key) ?? d.version)).map((d) => d._id)
 
-const saveAll = async (collection: Collection<SnapshotDoc>, docs: ReadonlyArray<SnapshotDoc>): Promise<ReadonlyArray<Freshness>> => {
+const saveAll = async (collection: Collection<SnapshotDoc>, docs: ReadonlyArray<SnapshotDoc>, turn: Turn): Promise<ReadonlyArray<Freshness>> => {
   if (docs.length === 0) return []
   const stored = await collection.find({ key: { $in: [...new Set(docs.map((d) => d.key))] } }, { ...oneBatch, projection: { key: 1, version: 1 } }).toArray()
   // Each saved version is judged against every other version known: stored, or saved alongside.
@@ -69,11 +69,10 @@ const saveAll = async (collection: Collection<SnapshotDoc>, docs: ReadonlyArray<
   const existed =
     kept.length === 0
       ? new Set<number>()
-      : await duplicatesOf(() =>
-          collection.insertMany(
-            kept.map(({ d }) => ({ ...d })),
-            { ordered: false }
-          )
+      : await insertAll(
+          collection,
+          kept.map(({ d }) => ({ ...d })),
+          turn
         )
   const newest = new Map([...versions].map(([key, vs]) => [key, Math.max(...vs)] as const))
   const doomed = outdated(stored, newest)
@@ -122,10 +121,11 @@ export const make = Effect.fnUntraced(function* (db: Db) {
         )
       ).pipe(Effect.map((docs) => docs.map(toCrm))),
     saveCrm: (snapshots) =>
-      run(() =>
+      run((turn) =>
         saveAll(
           crm,
-          snapshots.map((s) => toDoc(s.type, s.id, s.version, s.record))
+          snapshots.map((s) => toDoc(s.type, s.id, s.version, s.record)),
+          turn
         )
       ),
     getCommerce: (keys) =>
@@ -136,10 +136,11 @@ export const make = Effect.fnUntraced(function* (db: Db) {
         )
       ).pipe(Effect.map((docs) => docs.map(toCommerce))),
     saveCommerce: (snapshots) =>
-      run(() =>
+      run((turn) =>
         saveAll(
           commerce,
-          snapshots.map((s) => toDoc(s.entity, s.id, s.version, s.record))
+          snapshots.map((s) => toDoc(s.entity, s.id, s.version, s.record)),
+          turn
         )
       )
   })

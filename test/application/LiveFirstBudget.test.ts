@@ -65,6 +65,28 @@ test("the backfill spends its slot's tokens spread over the slot, so live finds 
   expect(out.spreadMs).toBeLessThan(p.slotMs)
 })
 
+test("late in a slot the backfill at its full share still holds a live change's calls (three at once) unspent", async () => {
+  const paced: BudgetConfig = { ...config, intervalMs: 10_000 }
+  const p = plan(paced)
+  const out = await Effect.runPromise(
+    Effect.gen(function* () {
+      const budget = yield* LocalBudget.LocalBudget
+      yield* Effect.sleep(p.slotMs - (Date.now() % p.slotMs) + 5)
+      // The backfill takes tokens as fast as the budget lets it, the whole time.
+      const backfill = yield* Effect.forkChild(Effect.forever(budget.take("backfill", 1)))
+      // Live, just before the slot's tail: its objects, their associations and a write, at once.
+      yield* Effect.sleep(Math.floor(p.slotMs * 0.8))
+      const liveAt = Date.now()
+      yield* Effect.all([budget.take("live", 1), budget.take("live", 1), budget.take("live", 1)], { concurrency: "unbounded" })
+      const liveWaited = Date.now() - liveAt
+      yield* Fiber.interrupt(backfill)
+      return liveWaited
+    }).pipe(Effect.provide(LocalBudget.layer(paced).pipe(Layer.provide(InMemoryRateBudget.layer(paced)))))
+  )
+  // Without the reserve the backfill had spent all but one or two of its tokens: live waited for the next slot.
+  expect(out).toBeLessThan(50)
+})
+
 test("a live call does not wait behind a backfill refill that is waiting on the store", async () => {
   const out = await Effect.runPromise(
     Effect.gen(function* () {

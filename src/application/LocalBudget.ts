@@ -156,11 +156,14 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     }
     if (hasLease(lane, tokens, now)) return 0
     if (now < blocked[lane]) return blocked[lane] - now
-    const lease = yield* Effect.mapError(store.lease(lane, plan.capacity, now, lane === "backfill" ? share : undefined), storeDown)
+    const lease = yield* Effect.mapError(store.lease(lane, plan.capacity, now, lane === "backfill" ? share : undefined), storeDown).pipe(
+      Effect.withSpan("store.budget.lease")
+    )
     if (lease._tag === "Wait") {
       // Replicas that all wake at the slot's start would race for its first lease; a few percent
       // of a slot apart, the later one reads what the first took instead of losing an insert.
       const wait = lease.retryAfterMs + Math.floor((yield* Random.next) * plan.slotMs * 0.04)
+      yield* Effect.annotateCurrentSpan("waitMs", wait)
       blocked[lane] = now + wait
       return wait
     }
@@ -192,8 +195,10 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
             }
             if (lane === "live") lastLiveTakeAt = now
             if (spend(lane, tokens, now, daily)) return yield* metrics.count("budget_tokens_total", { lane }, tokens)
-            const wait = yield* refills[lane].withPermits(1)(refill(lane, tokens, daily, share))
-            if (wait > 0) yield* Effect.sleep(wait)
+            const wait = yield* refills[lane]
+              .withPermits(1)(refill(lane, tokens, daily, share))
+              .pipe(Effect.withSpan("budget.refill"))
+            if (wait > 0) yield* Effect.sleep(wait).pipe(Effect.withSpan("budget.wait"))
           }
         })
       : Effect.die(new RangeError(`cannot take ${tokens} ${lane} tokens`))

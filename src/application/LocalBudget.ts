@@ -116,8 +116,9 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     // ~10 % of its records/s with no live call to serve (bench/backfill-crm.ts).
     const reserve = now - lastLiveTakeAt < LIVE_ACTIVE_MS ? Math.min(LIVE_BURST, h.leased - 1) : 0
     const early = h.leased - reserve
+    const start = h.until - plan.slotMs
     const tail = h.until - Math.floor(plan.slotMs * RESERVE_TAIL)
-    return spent < early ? h.until - plan.slotMs + Math.floor((spent * (tail - (h.until - plan.slotMs))) / early) : tail
+    return spent < early ? start + Math.floor((spent * (tail - start)) / early) : tail
   }
   const spend = (lane: LaneName, tokens: number, now: number, daily: boolean): boolean => {
     const from = source(lane, tokens, now)

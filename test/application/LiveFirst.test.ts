@@ -8,6 +8,7 @@ import * as LiveFirst from "../../src/application/LiveFirst.ts"
 import type { Delivery } from "../../src/application/ports/MessageBus.ts"
 import type { Step } from "../../src/application/Step.ts"
 import { settleBatch } from "../../src/application/StepRunner.ts"
+import { waitsForLive } from "../support/LiveFirstProbe.ts"
 
 /** Forks an operation of `lane` (what an adapter runs first) and tells whether it got through. */
 const operation = (lane: LaneName) =>
@@ -23,21 +24,7 @@ const gated =
     Effect.runPromise(Effect.provide(self, LiveFirst.layer(maxWaitMs)))
 
 test("a backfill operation waits while live work runs and goes on once it ends", async () => {
-  const out = await gated(60_000)(
-    Effect.gen(function* () {
-      const release = yield* Deferred.make<void>()
-      const live = yield* LiveFirst.asLive(Deferred.await(release)).pipe(Effect.forkChild)
-      yield* Effect.yieldNow
-      const backfill = yield* operation("backfill")
-      yield* Effect.sleep(50)
-      const whileLive = backfill.through.done
-      yield* Deferred.succeed(release, undefined)
-      yield* Fiber.join(live)
-      yield* Fiber.join(backfill.fiber)
-      return { whileLive, after: backfill.through.done }
-    })
-  )
-  expect(out).toEqual({ whileLive: false, after: true })
+  expect(await waitsForLive(LiveFirst.liveFirst, 50)).toEqual({ waited: true, finished: true })
 })
 
 test("live operations never wait, and neither does the backfill when no live work runs", async () => {

@@ -70,23 +70,29 @@ export const duplicatesOf = async (write: () => Promise<unknown>): Promise<Reado
 export const backfillInsertsPerCommand = 100
 
 /**
- * Inserts unordered; returns the indexes that lost a unique-key race (as `duplicatesOf`). With a
- * `turn` (the backfill's), in commands of `backfillInsertsPerCommand`, taking the turn between them.
+ * Sends `items` as commands of `size`, one after another (taking `turn` between them); returns the
+ * indexes of those that lost a unique-key race, as `duplicatesOf` does, counted in `items`.
  */
-export const insertAll = async <D extends Document>(
-  collection: Collection<D>,
-  docs: ReadonlyArray<OptionalUnlessRequiredId<D>>,
-  turn: Turn
+const inCommands = async <A>(
+  items: ReadonlyArray<A>,
+  size: number,
+  write: (chunk: Array<A>) => Promise<unknown>,
+  turn?: Turn
 ): Promise<ReadonlySet<number>> => {
-  const size = turn === undefined ? Math.max(1, docs.length) : backfillInsertsPerCommand
   const lost = new Set<number>()
-  for (let start = 0; start < docs.length; start += size) {
+  for (let start = 0; start < items.length; start += size) {
     if (start > 0) await turn?.()
-    const chunk = docs.slice(start, start + size)
-    for (const i of await duplicatesOf(() => collection.insertMany([...chunk], { ordered: false }))) lost.add(start + i)
+    for (const i of await duplicatesOf(() => write(items.slice(start, start + size)))) lost.add(start + i)
   }
   return lost
 }
+
+/**
+ * Inserts unordered; returns the indexes that lost a unique-key race (as `duplicatesOf`). With a
+ * `turn` (the backfill's), in commands of `backfillInsertsPerCommand`, taking the turn between them.
+ */
+export const insertAll = <D extends Document>(collection: Collection<D>, docs: ReadonlyArray<OptionalUnlessRequiredId<D>>, turn: Turn) =>
+  inCommands(docs, turn === undefined ? Math.max(1, docs.length) : backfillInsertsPerCommand, (chunk) => collection.insertMany(chunk, { ordered: false }), turn)
 
 /** The last of each key wins, as if the inputs were applied one after another. */
 export const lastById = <A>(items: ReadonlyArray<A>, idOf: (a: A) => string): ReadonlyArray<A> => [...new Map(items.map((a) => [idOf(a), a] as const)).values()]
@@ -103,18 +109,8 @@ export const updatesPerCommand = 50
  * Runs update operations (replaceOne / updateOne) as few commands as FerretDB allows; returns the
  * indexes of those that lost a unique-key race, as `duplicatesOf` does.
  */
-export const updateAll = async <D extends Document>(
-  collection: Collection<D>,
-  ops: ReadonlyArray<AnyBulkWriteOperation<D>>,
-  ordered: boolean
-): Promise<ReadonlySet<number>> => {
-  const lost = new Set<number>()
-  for (let start = 0; start < ops.length; start += updatesPerCommand) {
-    const chunk = ops.slice(start, start + updatesPerCommand)
-    for (const i of await duplicatesOf(() => collection.bulkWrite([...chunk], { ordered }))) lost.add(start + i)
-  }
-  return lost
-}
+export const updateAll = <D extends Document>(collection: Collection<D>, ops: ReadonlyArray<AnyBulkWriteOperation<D>>, ordered: boolean) =>
+  inCommands(ops, updatesPerCommand, (chunk) => collection.bulkWrite(chunk, { ordered }))
 
 /**
  * Replaces (or inserts) whole documents by _id in one unordered bulk write (per 50). A concurrent

@@ -26,7 +26,7 @@ import { startStack } from "../test/support/e2e/Stack.ts"
 import { startPrivateFerretDb } from "../test/support/mongo/PrivateFerretDb.ts"
 import { cpuPerThousand, pidOf, sampleCpu } from "./backfill/CpuUse.ts"
 import { shopLegJob } from "./backfill/LegJob.ts"
-import { liveLagRows, scrapeMetrics } from "./backfill/LiveLag.ts"
+import { liveLagRows, scrapeMetrics, serviceLoopLag } from "./backfill/LiveLag.ts"
 import { describeLag, watchLoopLag } from "./backfill/LoopLag.ts"
 import { callsByKind, printLaneSpans, printSpanProfile } from "./backfill/Report.ts"
 import { seedUsers as seedShopUsers } from "./backfill/SeedUsers.ts"
@@ -267,6 +267,7 @@ try {
   const baseline = await seedBaseline(baselineSeconds)
   await Bun.sleep(10_500) // the baseline's calls leave the rolling window before ours start
   console.log(`baseline done: ${baseline.rate.toFixed(1)} records/s`)
+  const metricsIdle = await scrapeMetrics(stack.service.url)
   const idleLag = watchLoopLag()
   const idle = await liveSync("idle", liveSamples)
   const idleLoop = idleLag()
@@ -362,6 +363,11 @@ try {
     [
       "  without the commerce simulator's own queueing, idle / during",
       `p50 ${idle.doorP50.toFixed(0)} / ${busy.doorP50.toFixed(0)} ms, p99 ${idle.doorP99.toFixed(0)} / ${busy.doorP99.toFixed(0)} ms (${(busy.doorP99 / idle.doorP99).toFixed(2)} ×)`,
+      ""
+    ],
+    [
+      "  the service's event-loop lag (ticks of 20 ms, buckets), idle / during",
+      `${serviceLoopLag(metricsIdle, metricsBefore)} / ${serviceLoopLag(metricsBefore, metricsAfter)}`,
       ""
     ],
     ["  the bench's own event-loop lag (simulators, probes), idle / during", `${describeLag(idleLoop)} / ${describeLag(busyLoop)}`, ""],

@@ -4,6 +4,7 @@ import { Effect, Layer, Logger, Option } from "effect"
 import * as Adapters from "./adapters/compose/Adapters.ts"
 import * as HttpApp from "./adapters/compose/HttpApp.ts"
 import * as Settings from "./adapters/config/Settings.ts"
+import * as EventLoopLag from "./adapters/metrics/EventLoopLag.ts"
 import * as PromMetrics from "./adapters/metrics/PromMetrics.ts"
 import * as SpanProfile from "./adapters/metrics/SpanProfile.ts"
 import { runMain } from "./adapters/process/RunMain.ts"
@@ -33,7 +34,7 @@ const App = Layer.unwrap(
     // Partition ownership closes first on SIGTERM (merged last): every index is released, its
     // batches settled, before the steps' consumers and the rest stop.
     const ownership = PartitionOwnership.layer({ replica, ...defaultOwnership })
-    const service = Layer.mergeAll(HttpApp.layer(config, metrics, replica), SyncWorkers.layer(steps), relay, jobs, ownership)
+    const service = Layer.mergeAll(HttpApp.layer(config, metrics, replica), SyncWorkers.layer(steps), relay, jobs, EventLoopLag.layer(), ownership)
     return service.pipe(
       Layer.provide(
         Adapters.layer(

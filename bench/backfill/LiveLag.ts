@@ -41,3 +41,11 @@ export const liveLagRows = (before: string, after: string): ReadonlyArray<string
         : [`${metric} {${series}}: ${n} observed, p50 ${bucketOf(b.get(series), buckets, 0.5)}, p99 ${bucketOf(b.get(series), buckets, 0.99)}`]
     })
   })
+
+/** The service's own event-loop lag between two scrapes: the buckets of its p50, p99 and p99.9. */
+export const serviceLoopLag = (before: string, after: string): string => {
+  const b = histograms(before, "event_loop_lag_seconds").get("")
+  const a = histograms(after, "event_loop_lag_seconds").get("")
+  if (a === undefined) return "not exported"
+  return ([0.5, 0.99, 0.999] as const).map((q) => `p${q * 100} ${bucketOf(b, a, q)}`).join(", ")
+}

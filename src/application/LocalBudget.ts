@@ -50,6 +50,13 @@ const RESERVE_TAIL = 0.15
 /** Live sync counts as active this long after its last token: the reserve is kept meanwhile. */
 const LIVE_ACTIVE_MS = 10_000
 
+/**
+ * How often a waiting live call looks for tokens in the process: a live call that found the store's
+ * slot full at a slot's start slept the whole slot (550 ms) while the backfill's lease, landing a
+ * few ms later, held 8 unspent tokens it could have taken.
+ */
+const LIVE_RECHECK_MS = 10
+
 interface Held {
   until: number
   left: number
@@ -155,7 +162,9 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
       yield* dayRefills.withPermits(1)(refillDay(now, tokens))
       return 0
     }
-    if (hasLease(lane, tokens, now)) return 0
+    // Live may find the backfill's fresh lease here: it waited for this permit while the backfill's
+    // refill landed (both lanes refill at a slot's start).
+    if (source(lane, tokens, now) !== undefined) return 0
     if (now < blocked[lane]) return blocked[lane] - now
     const lease = yield* Effect.mapError(store.lease(lane, plan.capacity, now, lane === "backfill" ? share : undefined), storeDown).pipe(
       Effect.withSpan("store.budget.lease")
@@ -199,7 +208,9 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
             const wait = yield* refills[lane]
               .withPermits(1)(refill(lane, tokens, daily, share))
               .pipe(Effect.withSpan("budget.refill"))
-            if (wait > 0) yield* Effect.sleep(wait).pipe(Effect.withSpan("budget.wait"))
+            // Live looks again every few ms: the backfill's lease of the slot may land meanwhile (its
+            // refill and live's run side by side), and live spends that at once (`source`).
+            if (wait > 0) yield* Effect.sleep(lane === "live" ? Math.min(wait, LIVE_RECHECK_MS) : wait).pipe(Effect.withSpan("budget.wait"))
           }
         })
       : Effect.die(new RangeError(`cannot take ${tokens} ${lane} tokens`))

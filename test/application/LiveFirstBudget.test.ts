@@ -113,3 +113,35 @@ test("a live call does not wait behind a backfill refill that is waiting on the 
   )
   expect(out).toBe("Some")
 })
+
+test("a live call that finds the slot full at its start spends the backfill's lease landing a moment later, not the next slot", async () => {
+  // Slots of 2.2 s, the test aligned to a slot's start: waiting for the next slot would time out.
+  const short: BudgetConfig = { ...config, intervalMs: 20_000 }
+  const p = plan(short)
+  const out = await Effect.runPromise(
+    Effect.gen(function* () {
+      const inner = yield* InMemoryRateBudget.make(short)
+      // Both lanes refill at a slot's start: the store has counted the backfill's lease, whose answer
+      // is still on its way back (30 ms), when live asks for its second token.
+      const lateAnswerToBackfill = RateBudget.of({
+        ...inner,
+        lease: (lane, max, now, share) => inner.lease(lane, max, now, share).pipe(Effect.tap(() => (lane === "backfill" ? Effect.sleep(30) : Effect.void)))
+      })
+      return yield* Effect.gen(function* () {
+        const budget = yield* LocalBudget.LocalBudget
+        yield* Effect.sleep(p.slotMs - (Date.now() % p.slotMs) + 5)
+        const backfill = yield* Effect.forkChild(budget.take("backfill", 1))
+        yield* Effect.sleep(5)
+        // Live's own lease: what the backfill left of the slot, spent; then one more.
+        for (let i = 0; i < p.capacity - p.backfillCapacity; i++) yield* budget.take("live", 1)
+        const liveAt = Date.now()
+        const last = yield* budget.take("live", 1).pipe(Effect.timeoutOption(1000))
+        yield* Fiber.join(backfill)
+        return { last: last._tag, waited: Date.now() - liveAt }
+      }).pipe(Effect.provide(LocalBudget.layer(short).pipe(Layer.provide(Layer.succeed(RateBudget, lateAnswerToBackfill)))))
+    })
+  )
+  // It slept until the next slot (here about 2 s away) before: the store had said the slot was full.
+  expect(out.last).toBe("Some")
+  expect(out.waited).toBeLessThan(200)
+})

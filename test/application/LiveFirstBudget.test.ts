@@ -89,6 +89,29 @@ test("while live sync is active, late in a slot the backfill at its full share s
   expect(out).toBeLessThan(50)
 })
 
+test("while live sync is active, the backfill still holds a token for live in the slot's last tenth", async () => {
+  const paced: BudgetConfig = { ...config, intervalMs: 10_000 }
+  const p = plan(paced)
+  const out = await Effect.runPromise(
+    Effect.gen(function* () {
+      const budget = yield* LocalBudget.LocalBudget
+      yield* budget.take("live", 1)
+      yield* Effect.sleep(p.slotMs - (Date.now() % p.slotMs) + 5)
+      const backfill = yield* Effect.forkChild(Effect.forever(budget.take("backfill", 1)))
+      // Late in the slot's tail, after the tail's start.
+      yield* Effect.sleep(Math.floor(p.slotMs * 0.94))
+      const liveAt = Date.now()
+      yield* budget.take("live", 1)
+      const liveWaited = Date.now() - liveAt
+      yield* Fiber.interrupt(backfill)
+      return { liveWaited, toSlotEnd: p.slotMs - (liveAt % p.slotMs) }
+    }).pipe(Effect.provide(LocalBudget.layer(paced).pipe(Layer.provide(InMemoryRateBudget.layer(paced)))))
+  )
+  // Spent all at the tail's start, the reserve left live nothing here: it waited for the next slot.
+  expect(out.toSlotEnd).toBeGreaterThan(30)
+  expect(out.liveWaited).toBeLessThan(15)
+})
+
 test("a live call does not wait behind a backfill refill that is waiting on the store", async () => {
   const out = await Effect.runPromise(
     Effect.gen(function* () {

@@ -146,8 +146,18 @@ const arrival = (key: string, timeoutMs: number) =>
  * `samples` HubSpot creations and `samples` shop creations, alternating, `liveRate` a second in
  * all, while `going()` holds; the end-to-end milliseconds of each (NaN: not there in 2 minutes).
  */
+/** When HubSpot's webhook request carrying each created object's creation was posted and answered. */
+const creationWebhooks = new Map<string, { postedAt: number; answeredAt: number }>()
+if (hubspot.webhooks !== undefined)
+  hubspot.webhooks.observer = (events, postedAt, answeredAt) => {
+    for (const e of events)
+      if (e.subscriptionType.endsWith(".creation") && e.objectId !== undefined) creationWebhooks.set(String(e.objectId), { postedAt, answeredAt })
+  }
+
 const liveSync = async (tag: string, samples: number, going: () => boolean = () => true) => {
   const arrivals: Array<Promise<number>> = []
+  // A HubSpot creation's webhook: from the change until HubSpot posted it, and until we answered.
+  const webhooks: Array<{ id: string; startedAt: number }> = []
   // Without the commerce simulator's own queueing: a shop creation counts from when the platform
   // made it (it first waits for the batch the platform is applying), a HubSpot creation until the
   // platform's consumer was handed it (before it waits to apply it).
@@ -158,6 +168,7 @@ const liveSync = async (tag: string, samples: number, going: () => boolean = () 
     const n = Math.floor(i / 2)
     if (i % 2 === 0) {
       const contact = hubspot.ui.create("contacts", { email: `live-${tag}-a${n}@bench.example.com`, firstname: `A${n}` })
+      webhooks.push({ id: contact.id, startedAt })
       const done = arrival(`a:${contact.id}`, 120_000)
       arrivals.push(done.then(({ at }) => at - started))
       doors.push(done.then(({ atShopDoor }) => (atShopDoor ?? Number.NaN) - startedAt))
@@ -176,7 +187,26 @@ const liveSync = async (tag: string, samples: number, going: () => boolean = () 
   // Even samples went HubSpot → shop, odd ones shop → HubSpot.
   const side = (parity: number) => all.filter((ms, i) => i % 2 === parity && Number.isFinite(ms))
   const ok = all.filter((ms) => Number.isFinite(ms))
+  const sent = webhooks.flatMap(({ id, startedAt }) => {
+    const w = creationWebhooks.get(id)
+    return w === undefined ? [] : [{ posted: w.postedAt - startedAt, answered: w.answeredAt - startedAt }]
+  })
   return {
+    webhookPostedP50:
+      percentile(
+        sent.map((w) => w.posted),
+        50
+      ) ?? Number.NaN,
+    webhookPostedP99:
+      percentile(
+        sent.map((w) => w.posted),
+        99
+      ) ?? Number.NaN,
+    webhookAnsweredP99:
+      percentile(
+        sent.map((w) => w.answered),
+        99
+      ) ?? Number.NaN,
     p50: percentile(ok, 50) ?? Number.NaN,
     p99: percentile(ok, 99) ?? Number.NaN,
     toShopP99: percentile(side(0), 99) ?? Number.NaN,
@@ -358,6 +388,11 @@ try {
     [
       "  p99 by direction, idle / during",
       `HubSpot → shop ${idle.toShopP99.toFixed(0)} / ${busy.toShopP99.toFixed(0)} ms; shop → HubSpot ${idle.toCrmP99.toFixed(0)} / ${busy.toCrmP99.toFixed(0)} ms`,
+      ""
+    ],
+    [
+      "  HubSpot's webhook of a live change: posted after p50 / p99, answered p99, idle / during",
+      `${idle.webhookPostedP50.toFixed(0)} / ${idle.webhookPostedP99.toFixed(0)}, ${idle.webhookAnsweredP99.toFixed(0)} ms / ${busy.webhookPostedP50.toFixed(0)} / ${busy.webhookPostedP99.toFixed(0)}, ${busy.webhookAnsweredP99.toFixed(0)} ms`,
       ""
     ],
     [

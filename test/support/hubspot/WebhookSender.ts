@@ -43,6 +43,8 @@ export class WebhookSender {
   private random = seededRandom(7)
   private stopped = false
   private pumpScheduled = false
+  /** Told of every request: when it was posted and answered (a bench times a live change's webhook). */
+  observer: ((events: ReadonlyArray<WebhookEvent>, postedAt: number, answeredAt: number) => void) | undefined
 
   constructor(private readonly options: WebhookOptions) {}
 
@@ -131,7 +133,9 @@ export class WebhookSender {
 
   private async deliver(batch: Batch): Promise<void> {
     const body = JSON.stringify(batch.events.map((e) => ({ ...e, attemptNumber: batch.attempt })))
+    const postedAt = Date.now()
     const outcome = await this.post(body)
+    this.observer?.(batch.events, postedAt, Date.now())
     this.attempts.push({ attemptNumber: batch.attempt, eventCount: batch.events.length, outcome, at: Date.now() })
     if (typeof outcome === "number" && outcome >= 200 && outcome < 300) return
     this.retry(batch)

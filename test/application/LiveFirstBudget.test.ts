@@ -65,48 +65,43 @@ test("the backfill spends its slot's tokens spread over the slot, so live finds 
   expect(out.spreadMs).toBeLessThan(p.slotMs)
 })
 
-test("while live sync is active, late in a slot the backfill at its full share still holds a live change's calls (three at once) unspent", async () => {
+/**
+ * Live sync active (a call in the slot before), the backfill taking tokens as fast as the budget
+ * lets it from a slot's start: how long `calls` live calls at once, `at` (a fraction) into the
+ * slot, waited, and how far the slot's end was.
+ */
+const liveLateInSlot = (at: number, calls: number) => {
   const paced: BudgetConfig = { ...config, intervalMs: 10_000 }
   const p = plan(paced)
-  const out = await Effect.runPromise(
-    Effect.gen(function* () {
-      const budget = yield* LocalBudget.LocalBudget
-      // Live sync is active (the reserve is kept only while it is): a call in the slot before.
-      yield* budget.take("live", 1)
-      yield* Effect.sleep(p.slotMs - (Date.now() % p.slotMs) + 5)
-      // The backfill takes tokens as fast as the budget lets it, the whole time.
-      const backfill = yield* Effect.forkChild(Effect.forever(budget.take("backfill", 1)))
-      // Live, just before the slot's tail: its objects, their associations and a write, at once.
-      yield* Effect.sleep(Math.floor(p.slotMs * 0.8))
-      const liveAt = Date.now()
-      yield* Effect.all([budget.take("live", 1), budget.take("live", 1), budget.take("live", 1)], { concurrency: "unbounded" })
-      const liveWaited = Date.now() - liveAt
-      yield* Fiber.interrupt(backfill)
-      return liveWaited
-    }).pipe(Effect.provide(LocalBudget.layer(paced).pipe(Layer.provide(InMemoryRateBudget.layer(paced)))))
-  )
-  // Without the reserve the backfill had spent all but one or two of its tokens: live waited for the next slot.
-  expect(out).toBeLessThan(50)
-})
-
-test("while live sync is active, the backfill still holds a token for live in the slot's last tenth", async () => {
-  const paced: BudgetConfig = { ...config, intervalMs: 10_000 }
-  const p = plan(paced)
-  const out = await Effect.runPromise(
+  return Effect.runPromise(
     Effect.gen(function* () {
       const budget = yield* LocalBudget.LocalBudget
       yield* budget.take("live", 1)
       yield* Effect.sleep(p.slotMs - (Date.now() % p.slotMs) + 5)
       const backfill = yield* Effect.forkChild(Effect.forever(budget.take("backfill", 1)))
-      // Late in the slot's tail, after the tail's start.
-      yield* Effect.sleep(Math.floor(p.slotMs * 0.94))
+      yield* Effect.sleep(Math.floor(p.slotMs * at))
       const liveAt = Date.now()
-      yield* budget.take("live", 1)
+      yield* Effect.all(
+        Array.from({ length: calls }, () => budget.take("live", 1)),
+        { concurrency: "unbounded" }
+      )
       const liveWaited = Date.now() - liveAt
       yield* Fiber.interrupt(backfill)
       return { liveWaited, toSlotEnd: p.slotMs - (liveAt % p.slotMs) }
     }).pipe(Effect.provide(LocalBudget.layer(paced).pipe(Layer.provide(InMemoryRateBudget.layer(paced)))))
   )
+}
+
+test("while live sync is active, late in a slot the backfill at its full share still holds a live change's calls (three at once) unspent", async () => {
+  // Just before the slot's tail: its objects, their associations and a write, at once.
+  const out = await liveLateInSlot(0.8, 3)
+  // Without the reserve the backfill had spent all but one or two of its tokens: live waited for the next slot.
+  expect(out.liveWaited).toBeLessThan(50)
+})
+
+test("while live sync is active, the backfill still holds a token for live in the slot's last tenth", async () => {
+  // Late in the slot's tail, after the tail's start.
+  const out = await liveLateInSlot(0.94, 1)
   // Spent all at the tail's start, the reserve left live nothing here: it waited for the next slot.
   expect(out.toSlotEnd).toBeGreaterThan(30)
   expect(out.liveWaited).toBeLessThan(15)

@@ -14,7 +14,9 @@ interface Definition {
 }
 
 const latency = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
-const lag = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600]
+// From 25 ms: live sync takes 50–100 ms end to end, and its lag under a backfill is told apart
+// from idle only below 100 ms.
+const lag = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600]
 
 /** Every metric, declared once: adapters register them all up front, so a scrape lists each from the start. */
 export const metricDefinitions = {

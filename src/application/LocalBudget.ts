@@ -216,9 +216,11 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
             const wait = yield* refills[lane]
               .withPermits(1)(refill(lane, tokens, daily, share))
               .pipe(Effect.withSpan("budget.refill"))
-            // Live looks again every few ms: the backfill's lease of the slot may land meanwhile (its
-            // refill and live's run side by side), and live spends that at once (`source`).
-            if (wait > 0) yield* Effect.sleep(lane === "live" ? Math.min(wait, LIVE_RECHECK_MS) : wait).pipe(Effect.withSpan("budget.wait"))
+            // Live waiting for the next slot looks again every few ms: the backfill's lease of the slot
+            // may land meanwhile (its refill and live's run side by side), and live spends that at
+            // once (`source`). Not through a 429's pause, which no lease ends early.
+            const recheck = lane === "live" && (yield* Clock.currentTimeMillis) >= pauseUntil
+            if (wait > 0) yield* Effect.sleep(recheck ? Math.min(wait, LIVE_RECHECK_MS) : wait).pipe(Effect.withSpan("budget.wait"))
           }
         })
       : Effect.die(new RangeError(`cannot take ${tokens} ${lane} tokens`))

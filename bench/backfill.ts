@@ -141,11 +141,6 @@ const arrival = (key: string, timeoutMs: number) =>
     }, timeoutMs)
   })
 
-/** `samples` creations on each side, `rate` per second per side; end-to-end milliseconds of each. */
-/**
- * `samples` HubSpot creations and `samples` shop creations, alternating, `liveRate` a second in
- * all, while `going()` holds; the end-to-end milliseconds of each (NaN: not there in 2 minutes).
- */
 /** When HubSpot's webhook request carrying each created object's creation was posted and answered. */
 const creationWebhooks = new Map<string, { postedAt: number; answeredAt: number }>()
 if (hubspot.webhooks !== undefined)
@@ -154,6 +149,10 @@ if (hubspot.webhooks !== undefined)
       if (e.subscriptionType.endsWith(".creation") && e.objectId !== undefined) creationWebhooks.set(String(e.objectId), { postedAt, answeredAt })
   }
 
+/**
+ * `samples` HubSpot creations and `samples` shop creations, alternating, `liveRate` a second in
+ * all, while `going()` holds; the end-to-end milliseconds of each (NaN: not there in 2 minutes).
+ */
 const liveSync = async (tag: string, samples: number, going: () => boolean = () => true) => {
   const arrivals: Array<Promise<number>> = []
   // A HubSpot creation's webhook: from the change until HubSpot posted it, and until we answered.
@@ -191,17 +190,10 @@ const liveSync = async (tag: string, samples: number, going: () => boolean = () 
     const w = creationWebhooks.get(id)
     return w === undefined ? [] : [{ posted: w.postedAt - startedAt, answered: w.answeredAt - startedAt }]
   })
+  const posted = sent.map((w) => w.posted)
   return {
-    webhookPostedP50:
-      percentile(
-        sent.map((w) => w.posted),
-        50
-      ) ?? Number.NaN,
-    webhookPostedP99:
-      percentile(
-        sent.map((w) => w.posted),
-        99
-      ) ?? Number.NaN,
+    webhookPostedP50: percentile(posted, 50) ?? Number.NaN,
+    webhookPostedP99: percentile(posted, 99) ?? Number.NaN,
     webhookAnsweredP99:
       percentile(
         sent.map((w) => w.answered),

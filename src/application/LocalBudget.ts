@@ -132,8 +132,8 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     // tail's top-up lease joins it): spent all at the tail's start, it left live arriving later in
     // the tail nothing, and live waited for the next slot (up to 90 ms, 6 % of live's takes).
     const last = h.until - LAST_TOKEN_MS
-    if (reserve <= 1) return reserve === 1 ? last : tail
-    return tail + Math.floor((Math.min(spent - early, reserve - 1) * (last - tail)) / (reserve - 1))
+    const after = reserve - 1 - Math.min(spent - early, reserve - 1) // reserve tokens still to come after this one
+    return last - Math.floor((after * (last - tail)) / Math.max(1, reserve - 1))
   }
   const spend = (lane: LaneName, tokens: number, now: number, daily: boolean): boolean => {
     const from = source(lane, tokens, now)
@@ -219,7 +219,7 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
             // Live waiting for the next slot looks again every few ms: the backfill's lease of the slot
             // may land meanwhile (its refill and live's run side by side), and live spends that at
             // once (`source`). Not through a 429's pause, which no lease ends early.
-            const recheck = lane === "live" && (yield* Clock.currentTimeMillis) >= pauseUntil
+            const recheck = lane === "live" && now >= pauseUntil
             if (wait > 0) yield* Effect.sleep(recheck ? Math.min(wait, LIVE_RECHECK_MS) : wait).pipe(Effect.withSpan("budget.wait"))
           }
         })

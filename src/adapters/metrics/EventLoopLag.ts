@@ -1,7 +1,7 @@
 // How late the process's timers fire. Work that holds the event loop in one go (a page of
 // records parsed, mapped or encoded at once) delays every live message queued behind it, and no
 // span shows it: each span only starts once the loop is free again.
-import { Clock, Effect, Layer, Schedule } from "effect"
+import { Clock, Effect, Layer } from "effect"
 import { Metrics } from "../../application/ports/Metrics.ts"
 
 /** Short enough to catch a 50 ms stall, long enough to cost nothing (50 wake-ups a second). */
@@ -18,6 +18,6 @@ export const layer = (tickMs = TICK_MS) =>
         last = now
         return metrics.observe("event_loop_lag_seconds", [lag / 1000])
       })
-      yield* Effect.forkScoped(Effect.repeat(Effect.delay(tick, tickMs), Schedule.forever))
+      yield* Effect.forkScoped(Effect.forever(Effect.delay(tick, tickMs)))
     })
   )

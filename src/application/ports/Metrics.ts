@@ -51,13 +51,13 @@ export const metricDefinitions = {
   crm_calls_total: { kind: "counter", help: "CRM API calls by operation and status (an HTTP code, 2xx, timeout or network)", labels: ["operation", "status"] },
   crm_call_duration_seconds: { kind: "histogram", help: "CRM API call duration", labels: ["operation"], buckets: latency },
   budget_tokens_total: { kind: "counter", help: "CRM request tokens granted, by lane", labels: ["lane"] },
+  budget_throttled_total: { kind: "counter", help: "Times the CRM said to pause (429 or its headers)", labels: [] },
   event_loop_lag_seconds: {
     kind: "histogram",
     help: "How late the process's timers fired (sampled every 20 ms): work that held the event loop, delaying everything behind it",
     labels: [],
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
-  },
-  budget_throttled_total: { kind: "counter", help: "Times the CRM said to pause (429 or its headers)", labels: [] }
+  }
 } as const satisfies Record<string, Definition>
 
 export type MetricName = keyof typeof metricDefinitions

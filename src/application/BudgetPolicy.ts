@@ -25,7 +25,18 @@ export interface BudgetConfig {
    * (DAILY_PROBE_INTERVAL): a wrong time zone or a skewed clock then costs minutes, not a day.
    */
   readonly dailyProbeMs?: number
+  /** Search calls HubSpot allows per second per account, apart from the burst window. Default 5. */
+  readonly searchPerSecond?: number
 }
+
+/**
+ * Search slots: one search call each, account-wide. One fewer a second than HubSpot allows, and a
+ * call starts early in its slot (SEARCH_SLOT_LATE_MS), so six calls always span more than a second
+ * even when one of them reaches HubSpot some tens of ms late.
+ */
+export const searchSlotMs = (config: Pick<BudgetConfig, "searchPerSecond">): number => Math.ceil(1000 / Math.max(1, (config.searchPerSecond ?? 5) - 1))
+/** A search slot is only used this soon after it starts; later, the caller waits for the next. */
+export const SEARCH_SLOT_LATE_MS = 100
 
 /** The backfill share a page runs at: the job's own or BACKFILL_SHARE, capped at BACKFILL_MAX_SHARE. */
 export const laneShare = (config: Pick<BudgetConfig, "backfillShare" | "maxBackfillShare">, asked: number | undefined): number =>

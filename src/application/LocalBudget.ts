@@ -31,6 +31,13 @@ export class LocalBudget extends Context.Service<
      */
     readonly take: (lane: LaneName, tokens: number, daily?: boolean) => Effect.Effect<void, BudgetError>
     /**
+     * A search call's allowance: a search slot no other replica holds, and a token of the day, but
+     * no burst token (HubSpot caps search per second, apart from the burst window). `wait: false`
+     * answers at once, false when no slot starts now (the caller pages another way); `wait: true`
+     * waits for the next slot this process can win. True: send the search now.
+     */
+    readonly takeSearch: (lane: LaneName, wait: boolean) => Effect.Effect<boolean, BudgetError>
+    /**
      * True when the day is spent here and a probe of HubSpot's daily count is due (at most one
      * per DAILY_PROBE_INTERVAL in this process): the caller makes one cheap call and observes it.
      */
@@ -273,7 +280,52 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     if (Object.keys(news).length > 0) yield* Effect.mapError(store.observe(news, now), storeDown)
   })
 
-  return LocalBudget.of({ take, observe, probeDue })
+  const searchMs = BudgetPolicy.searchSlotMs(config)
+  /** The first search slot this process has not tried: a slot is asked for once, won or lost. */
+  let searchFrom = 0
+
+  /** One token of the day, for a call that spends no burst token. */
+  const takeDay = Effect.fnUntraced(function* (now: number) {
+    while (true) {
+      rollDay(now)
+      if (now < exhaustedUntil && now < nextStoreCheckAt) return yield* spentNow(now)
+      if (now >= exhaustedUntil && day.left >= 1) {
+        day.left -= 1
+        return
+      }
+      yield* dayRefills.withPermits(1)(refillDay(now, 1))
+    }
+  })
+
+  /**
+   * Tries the slot starting now; a slot whose start is past by more than SEARCH_SLOT_LATE_MS is
+   * left, and a win the store confirmed after half the slot is not used: calls then start within
+   * half a slot of their slot's start, so six of them span more than a second.
+   */
+  const trySearchSlot = Effect.fnUntraced(function* (now: number) {
+    const index = Math.floor(now / searchMs)
+    if (index < searchFrom || now - index * searchMs > BudgetPolicy.SEARCH_SLOT_LATE_MS) return false
+    searchFrom = index + 1
+    const won = yield* Effect.mapError(store.claimSearch(index, now), storeDown)
+    return won && (yield* Clock.currentTimeMillis) - index * searchMs < searchMs / 2
+  })
+
+  const takeSearch = (lane: LaneName, wait: boolean): Effect.Effect<boolean, BudgetError> =>
+    Effect.gen(function* () {
+      while (true) {
+        const now = yield* Clock.currentTimeMillis
+        if (reserveReached(lane, now)) return yield* spentNow(now)
+        if (yield* trySearchSlot(now)) {
+          yield* takeDay(yield* Clock.currentTimeMillis)
+          yield* metrics.count("budget_search_slots_total", { lane })
+          return true
+        }
+        if (!wait) return false
+        yield* Effect.sleep(Math.max(searchFrom, Math.floor(now / searchMs) + 1) * searchMs - now)
+      }
+    }).pipe(Effect.withSpan("budget.takeSearch"))
+
+  return LocalBudget.of({ take, takeSearch, observe, probeDue })
 })
 
 /** Needs the shared RateBudget; one per process, so its leases serve every call of the process. */

@@ -30,7 +30,7 @@ export const worstWindow = (times: ReadonlyArray<number>, intervalMs: number) =>
 
 /** Counts what reaches the shared store, per method. */
 export const counting = (inner: Layer.Layer<RateBudget, unknown>) => {
-  const calls = { lease: 0, leaseDay: 0, observe: 0 }
+  const calls = { lease: 0, leaseDay: 0, observe: 0, claimSearch: 0 }
   const layer = Layer.effect(
     RateBudget,
     Effect.map(Effect.service(RateBudget), (b) =>
@@ -49,6 +49,11 @@ export const counting = (inner: Layer.Layer<RateBudget, unknown>) => {
           Effect.andThen(
             Effect.sync(() => calls.observe++),
             b.observe(o, now)
+          ),
+        claimSearch: (index, now) =>
+          Effect.andThen(
+            Effect.sync(() => calls.claimSearch++),
+            b.claimSearch(index, now)
           ),
         usage: b.usage
       })
@@ -257,6 +262,25 @@ export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolic
       expect(out.usage).toMatchObject({ leased: 25, floor: 15, cap: 1000 })
     })
 
+    test("a search slot has exactly one winner across replicas, whoever asks first", async () => {
+      const store = makeStore(budgetConfig)
+      const out = await Effect.runPromise(
+        Effect.gen(function* () {
+          const a = yield* built(store.replica(), RateBudget)
+          const b = yield* built(store.replica(), RateBudget)
+          const now = slotStart()
+          const race = yield* Effect.all(
+            Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).claimSearch(7, now)),
+            { concurrency: "unbounded" }
+          )
+          return { race, next: yield* b.claimSearch(8, now), again: yield* a.claimSearch(8, now) }
+        }).pipe(Effect.scoped)
+      )
+      expect(out.race.filter((won) => won)).toHaveLength(1)
+      expect(out.next).toBe(true)
+      expect(out.again).toBe(false)
+    })
+
     test("pauseUntil blocks both lanes, on every replica, until then", async () => {
       const store = makeStore(budgetConfig)
       const out = await Effect.runPromise(
@@ -324,6 +348,49 @@ export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolic
         }).pipe(Effect.provide(local({ ...fast, burst: 400 }, counted.layer)))
       )
       expect(counted.calls.lease + counted.calls.leaseDay + counted.calls.observe).toBeLessThanOrEqual(n / 10)
+    }, 20_000)
+
+    test("search: two replicas together start fewer than HubSpot's per-second cap in any second, and take no burst token", async () => {
+      const searchConfig = { ...fast, burst: 2, daily: 1_000_000, searchPerSecond: 5 }
+      const store = makeStore(searchConfig)
+      const counted = counting(store.replica())
+      const searches = (budget: LocalBudget.LocalBudget["Service"], fibers: number) =>
+        Effect.gen(function* () {
+          const end = (yield* Clock.currentTimeMillis) + 2500
+          const times: Array<number> = []
+          const loop = Effect.gen(function* () {
+            while (true) {
+              yield* budget.takeSearch("backfill", true)
+              const now = yield* Clock.currentTimeMillis
+              if (now >= end) return
+              times.push(now)
+            }
+          })
+          yield* Effect.all(
+            Array.from({ length: fibers }, () => loop),
+            { concurrency: "unbounded" }
+          )
+          return times
+        })
+      const out = await Effect.runPromise(
+        Effect.gen(function* () {
+          const a = yield* built(local(searchConfig, counted.layer), LocalBudget.LocalBudget)
+          const b = yield* built(local(searchConfig, store.replica()), LocalBudget.LocalBudget)
+          const [x, y] = yield* Effect.all([searches(a, 3), searches(b, 3)], { concurrency: 2 })
+          const now = yield* Clock.currentTimeMillis
+          const slotIndex = Math.floor(now / BudgetPolicy.searchSlotMs(searchConfig))
+          // Without waiting: no slot starting now that this process has not tried yet is false at once.
+          const atOnce = yield* Effect.all([a.takeSearch("live", false), a.takeSearch("live", false)])
+          return { times: [...x, ...y], atOnce, slotIndex }
+        }).pipe(Effect.scoped)
+      )
+      const sorted = [...out.times].sort((p, q) => p - q)
+      expect(worstWindow(sorted, 1000)).toBeLessThanOrEqual(5)
+      expect(sorted.length).toBeGreaterThanOrEqual(7) // ~4 a second for 2.5 s, between both
+      for (let i = 5; i < sorted.length; i++) expect((sorted[i] as number) - (sorted[i - 5] as number)).toBeGreaterThan(1000)
+      expect(out.atOnce.filter((granted) => granted).length).toBeLessThanOrEqual(1)
+      expect(counted.calls.lease).toBe(0) // a search spends no slot of the burst window
+      expect(counted.calls.leaseDay).toBeGreaterThan(0) // but counts against the day
     }, 20_000)
 
     test("a pause seen by one replica holds the other's calls", async () => {

@@ -44,6 +44,7 @@ export const recordingBudget = (config: BudgetConfig = budgetConfig) => {
             inner.lease(lane, max, now, share)
           ),
         leaseDay: inner.leaseDay,
+        claimSearch: inner.claimSearch,
         observe: (observation, now) =>
           Effect.andThen(
             Effect.sync(() => log.observed.push(observation)),

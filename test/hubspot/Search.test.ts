@@ -52,6 +52,35 @@ describe("search", () => {
     expect(noPhone.total).toBe(12)
   })
 
+  test("an id range sorted by id (the backfill's paging) answers as the general path does", async () => {
+    const byId = [{ propertyName: "hs_object_id", direction: "ASCENDING" }]
+    const queries = [
+      [{ propertyName: "hs_object_id", operator: "GTE", value: ids[3] }],
+      [
+        { propertyName: "hs_object_id", operator: "GT", value: ids[3] },
+        { propertyName: "hs_object_id", operator: "LTE", value: ids[9] }
+      ],
+      [{ propertyName: "hs_object_id", operator: "LT", value: ids[4] }],
+      []
+    ]
+    for (const filters of queries) {
+      for (const page of [
+        { limit: 3, after: "0" },
+        { limit: 3, after: "3" },
+        { limit: 200, after: "0" }
+      ]) {
+        const fast = await search({ filterGroups: filters.length === 0 ? [] : [{ filters }], sorts: byId, properties: ["email"], ...page })
+        // Two equal filter groups (OR-ed) take the general path: filter and sort every object.
+        const general = await search({ filterGroups: [{ filters }, { filters }], sorts: byId, properties: ["email"], ...page })
+        expect(fast.results.map((r) => [r.id, r.properties["email"]])).toEqual(general.results.map((r) => [r.id, r.properties["email"]]))
+        expect(fast.total).toBe(general.total)
+        expect(fast.paging?.next?.after).toBe(general.paging?.next?.after)
+      }
+    }
+    const gte = await search({ filterGroups: [{ filters: queries[0] }], sorts: byId, limit: 200 })
+    expect(gte.results.map((r) => r.id)).toEqual(ids.slice(3))
+  })
+
   test("hs_lastmodifieddate windows, OR of filter groups", async () => {
     const since = Date.now() - 60_000
     const recent = await search({ filterGroups: [{ filters: [{ propertyName: "hs_lastmodifieddate", operator: "GTE", value: String(since) }] }], limit: 1 })

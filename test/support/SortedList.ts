@@ -79,6 +79,14 @@ export class SortedList<K, V> {
     }
   }
 
+  /** How many values have a key before `key`: a sum over the chunks, not a walk over the values. */
+  rank(key: K): number {
+    const c = this.chunkFor(key)
+    let before = 0
+    for (let i = 0; i < c; i++) before += (this.chunks[i] as Array<V>).length
+    return before + this.indexIn(this.chunks[c] ?? [], key)
+  }
+
   values(): Array<V> {
     return this.chunks.flat()
   }

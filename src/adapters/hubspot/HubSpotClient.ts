@@ -1,7 +1,8 @@
-// The one way the adapter reaches HubSpot: a token of the process's LocalBudget first (search also
-// paced to its own 5/s), the SDK call under a timeout, then what the answer said about limits back.
+// The one way the adapter reaches HubSpot: a token of the process's LocalBudget first (a search call
+// a search slot instead: HubSpot caps search apart from the burst window), the SDK call under a
+// timeout, then what the answer said about limits back.
 import { Client } from "@hubspot/api-client"
-import { Clock, Effect, Fiber, Predicate, Redacted } from "effect"
+import { Clock, Effect, Fiber, Option, Predicate, Redacted } from "effect"
 import * as BudgetPolicy from "../../application/BudgetPolicy.ts"
 import { CallTally, Lane } from "../../application/Lane.ts"
 import { liveFirst } from "../../application/LiveFirst.ts"
@@ -20,18 +21,15 @@ export interface ClientOptions {
   readonly timeoutMs?: number
   /** The account's IANA zone: its daily cap resets at local midnight. Default UTC. */
   readonly timeZone?: string
-  /** HubSpot allows 5 search calls per second per account. */
-  readonly searchPerSecond?: number
   /** While the day is spent, how often a call probes HubSpot for an early reset. Default 60 s. */
   readonly dailyProbeMs?: number
 }
 
 export type CallKind = "api" | "search"
-export type Call = <A>(
-  name: string,
-  kind: CallKind,
-  f: (client: Client) => Promise<{ readonly headers: Headers; readonly data: A }>
-) => Effect.Effect<A, CrmError>
+type Send<A> = (client: Client) => Promise<{ readonly headers: Headers; readonly data: A }>
+export type Call = <A>(name: string, kind: CallKind, f: Send<A>) => Effect.Effect<A, CrmError>
+/** A search call if a search slot starts now, else none at once (the caller pages another way). */
+export type SearchNow = <A>(name: string, f: Send<A>) => Effect.Effect<Option.Option<A>, CrmError>
 
 class CallTimeout extends Error {}
 
@@ -45,8 +43,7 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
   const client = new Client({ accessToken: Redacted.value(options.accessToken), basePath: options.basePath, numberOfApiCallRetries: 0 })
   const timeoutMs = options.timeoutMs ?? 10_000
   const timeZone = options.timeZone ?? "UTC"
-  // 10 % slack: HubSpot counts arrivals, and latency jitter can bunch evenly sent calls together.
-  const searchGapMs = 1100 / (options.searchPerSecond ?? 5)
+  /** HubSpot said SECONDLY: no search call before then (the search slots are shared; this pause is not). */
   let nextSearchAt = 0
 
   const probeMs = options.dailyProbeMs ?? BudgetPolicy.DEFAULT_DAILY_PROBE_MS
@@ -67,13 +64,6 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
       if (t !== undefined) t.calls++
     })
   )
-
-  // Spacing search calls evenly keeps us under the per-second cap without a shared store.
-  const paceSearch = Effect.flatMap(Clock.currentTimeMillis, (now) => {
-    const at = Math.max(now, nextSearchAt)
-    nextSearchAt = at + searchGapMs
-    return Effect.sleep(at - now)
-  })
 
   // A budget that cannot hear what HubSpot said must not fail a call HubSpot already applied.
   const tell = (observation: Observation | undefined) =>
@@ -110,7 +100,6 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
   const send: Call = (name, kind, f) =>
     Effect.gen(function* () {
       yield* tally
-      if (kind === "search") yield* paceSearch
       const startedAt = yield* Clock.currentTimeMillis
       // The timeout interrupts the call, which aborts its signal, which aborts the request: the socket closes.
       const answer = yield* Effect.tryPromise({ try: (signal) => withSignal(signal, () => f(client)), catch: (thrown) => ({ thrown }) }).pipe(
@@ -159,7 +148,19 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
       )
   ).pipe(Effect.catch(refused), Effect.withSpan("budget.take"))
 
-  const call: Call = (name, kind, f) => Effect.andThen(liveFirst, Effect.andThen(takeToken, send(name, kind, f)))
+  const searchPause = Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.succeed(Math.max(0, nextSearchAt - now)))
+  const takeSearch = (wait: boolean): Effect.Effect<boolean, CrmError> =>
+    Effect.flatMap(Effect.service(Lane), (lane) =>
+      Effect.flatMap(searchPause, (pause) => (pause > 0 && !wait ? Effect.succeed(false) : Effect.andThen(Effect.sleep(pause), budget.takeSearch(lane, wait))))
+    ).pipe(Effect.catch(refused))
 
-  return { client, call }
+  const call: Call = (name, kind, f) => Effect.andThen(liveFirst, Effect.andThen(kind === "search" ? takeSearch(true) : takeToken, send(name, kind, f)))
+
+  const searchNow: SearchNow = (name, f) =>
+    Effect.andThen(
+      liveFirst,
+      Effect.flatMap(takeSearch(false), (granted) => (granted ? Effect.map(send(name, "search", f), Option.some) : Effect.succeedNone))
+    )
+
+  return { client, call, searchNow }
 })

@@ -22,12 +22,12 @@ export interface Options extends HubSpotClient.ClientOptions {
 
 /** Needs a LocalBudget: it leases the account-wide budget shared with every replica and lane. */
 export const make = Effect.fn("HubSpotCrm.make")(function* (options: Options) {
-  const { call } = yield* HubSpotClient.make(options)
+  const { call, searchNow } = yield* HubSpotClient.make(options)
   const propertiesOf = (type: CrmObjectType) => options.properties?.[type] ?? defaultProperties(type)
   const { read, withLinks } = makeRead(call, propertiesOf)
   const { upsert, update, associate, archive } = makeWrite(call)
   const modifiedBetween = makeModifiedBetween(call, propertiesOf, withLinks, Math.min(200, options.searchPageSize ?? 100))
-  return Crm.of({ read, upsert, update, associate, archive, modifiedBetween, list: makeList(call, propertiesOf, withLinks), count: makeCount(call) })
+  return Crm.of({ read, upsert, update, associate, archive, modifiedBetween, list: makeList(call, searchNow, propertiesOf, withLinks), count: makeCount(call) })
 })
 
 export const layer = (options: Options) => Layer.effect(Crm, make(options))

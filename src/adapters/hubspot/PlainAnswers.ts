@@ -106,3 +106,13 @@ export const readAssociations = async (client: Client, fromType: string, toType:
     data: { results: answer.data.results.map((r) => ({ from: String((r.from ?? r._from)?.id), to: r.to.map((t) => String(t.toObjectId)) })) }
   }
 }
+
+/** POST /crm/v3/objects/{type}/search: a page of objects, `total` and the offset of the next page. */
+export const searchPage = async (client: Client, objectType: string, body: Readonly<Record<string, unknown>>) => {
+  const answer = await plainCall<{
+    readonly total?: number
+    readonly results: ReadonlyArray<PlainObject>
+    readonly paging?: { readonly next?: { readonly after?: string } }
+  }>(client.crm.objects.searchApi, "doSearch", [objectType, body], [200])
+  return { headers: answer.headers, data: { total: answer.data.total, results: answer.data.results.map(withDate), paging: answer.data.paging } }
+}

@@ -12,6 +12,7 @@ export const make = (config: BudgetPolicy.BudgetConfig) =>
     /** Restarts of a local day (HubSpot's count was reset before our midnight): a fresh count each. */
     const restarts = new Map<string, number>()
     let pauseUntil = 0
+    const searches = new Set<number>()
 
     const keyAt = (now: number) => {
       const key = BudgetPolicy.localDay(config.timeZone, now).key
@@ -34,6 +35,13 @@ export const make = (config: BudgetPolicy.BudgetConfig) =>
           if (tokens <= 0) return { _tag: "Wait", retryAfterMs: BudgetPolicy.retryAt(plan, lane, usage, now) - now }
           slots.set(slot.index, { used: usage.used + tokens, backfill: usage.backfill + (lane === "backfill" ? tokens : 0) })
           return { _tag: "Leased", tokens, until: slot.endsAt }
+        }),
+      claimSearch: (index) =>
+        Effect.sync(() => {
+          if (searches.has(index)) return false
+          for (const old of searches) if (old < index - 100) searches.delete(old)
+          searches.add(index)
+          return true
         }),
       leaseDay: (max, now) =>
         Effect.sync((): DayLease => {

@@ -10,6 +10,7 @@ import { expire } from "./ExpirySweep.ts"
 import { collections, tryTtl } from "./Indexes.ts"
 import * as MongoConnection from "./MongoConnection.ts"
 import { describe } from "./MongoErrors.ts"
+import { orDuplicate } from "./MongoOp.ts"
 
 const DAY_MS = 86_400_000
 const run = <A>(f: () => Promise<A>) =>
@@ -90,6 +91,10 @@ export const make = Effect.fnUntraced(function* (config: BudgetPolicy.BudgetConf
     return { _tag: "Leased", tokens: out.won.tokens ?? 0, top: out.won.top ?? 0 }
   }
 
+  /** One unique insert per slot: on FerretDB as on MongoDB exactly one insert of an _id wins. */
+  const claimSearch = async (index: number, now: number) =>
+    (await orDuplicate(leases.insertOne({ _id: `search#${index}`, group: "search", j: index, expiresAt: new Date(now + 60_000) }))) !== "duplicate"
+
   /** A pause is a lease in every slot it covers: whoever leases there next reads it first. */
   const pause = async (until: number, now: number) => {
     for (let index = BudgetPolicy.slotAt(plan, now).index; index * plan.slotMs < until; index++) {
@@ -132,6 +137,7 @@ export const make = Effect.fnUntraced(function* (config: BudgetPolicy.BudgetConf
     usage: (now) => run(() => usage(now)),
     lease: (lane, max, now, share) => run(() => lease(lane, max, now, share)),
     leaseDay: (max, now) => run(() => leaseDay(max, now)),
+    claimSearch: (index, now) => run(() => claimSearch(index, now)),
     observe: (observation, now) => run(() => observe(observation, now))
   })
 })

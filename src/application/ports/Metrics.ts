@@ -51,6 +51,11 @@ export const metricDefinitions = {
   crm_calls_total: { kind: "counter", help: "CRM API calls by operation and status (an HTTP code, 2xx, timeout or network)", labels: ["operation", "status"] },
   crm_call_duration_seconds: { kind: "histogram", help: "CRM API call duration", labels: ["operation"], buckets: latency },
   budget_tokens_total: { kind: "counter", help: "CRM request tokens granted, by lane", labels: ["lane"] },
+  budget_search_slots_total: {
+    kind: "counter",
+    help: "Search calls granted (HubSpot's per-second search cap, apart from the burst), by lane",
+    labels: ["lane"]
+  },
   budget_throttled_total: { kind: "counter", help: "Times the CRM said to pause (429 or its headers)", labels: [] },
   event_loop_lag_seconds: {
     kind: "histogram",

@@ -64,6 +64,12 @@ export class RateBudget extends Context.Service<
     readonly lease: (lane: LaneName, max: number, now: number, share?: number) => Effect.Effect<SlotLease, RateBudgetError>
     /** Leases up to `max` tokens of the account's daily cap (local day in the account's zone). */
     readonly leaseDay: (max: number, now: number) => Effect.Effect<DayLease, RateBudgetError>
+    /**
+     * Claims search slot `index` (BudgetPolicy.searchSlotAt): true for exactly one caller across
+     * every replica. HubSpot caps search per second apart from the burst window, so a search call
+     * spends a search slot and a token of the day, never a slot's burst token.
+     */
+    readonly claimSearch: (index: number, now: number) => Effect.Effect<boolean, RateBudgetError>
     /** Shares what HubSpot said with every replica: a pause, a daily floor, an exhausted day. */
     readonly observe: (observation: Observation, now: number) => Effect.Effect<void, RateBudgetError>
     /** Reads what is leased in the slot and the day at `now` (leased tokens, not necessarily spent). */

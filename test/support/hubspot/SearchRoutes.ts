@@ -62,10 +62,45 @@ const matches = (ctx: SimContext, t: ObjectType, s: SearchBody, o: CrmObject): b
 
 const indexed = (ctx: SimContext, o: CrmObject): boolean => ctx.store.now() - Date.parse(o.updatedAt) >= ctx.searchIndexDelayMs
 
+/** The id bounds of a query that only filters on hs_object_id and sorts by it, oldest first. */
+const idRange = (s: SearchBody): { lo: number; hi: number } | undefined => {
+  const [sort, ...more] = s.sorts
+  if ((s.query ?? "") !== "" || s.filterGroups.length > 1 || more.length > 0) return undefined
+  if (sort?.propertyName !== "hs_object_id" || sort.direction !== "ASCENDING") return undefined
+  let lo = Number.NEGATIVE_INFINITY
+  let hi = Number.POSITIVE_INFINITY
+  for (const f of s.filterGroups[0]?.filters ?? []) {
+    const v = Number(f.value)
+    if (f.propertyName !== "hs_object_id" || !Number.isFinite(v)) return undefined
+    if (f.operator === "GTE" || f.operator === "EQ") lo = Math.max(lo, Math.ceil(v))
+    if (f.operator === "GT") lo = Math.max(lo, Math.floor(v) + 1)
+    if (f.operator === "LTE" || f.operator === "EQ") hi = Math.min(hi, Math.floor(v))
+    if (f.operator === "LT") hi = Math.min(hi, Math.ceil(v) - 1)
+    if (!["GTE", "GT", "LTE", "LT", "EQ"].includes(f.operator)) return undefined
+  }
+  return { lo, hi }
+}
+
+/**
+ * The backfill's paging by id through search, read off the store's id order instead of filtering
+ * and sorting every object per call (300 000 contacts: a search took ~0.3 s of the simulator's
+ * loop). Same answer as the general path; only without an index delay, which it does not model.
+ */
+const searchIds = (ctx: SimContext, s: SearchBody, t: ObjectType, range: { lo: number; hi: number }): SimResponse => {
+  const from = ctx.store.objectsFrom(t, false, range.lo === Number.NEGATIVE_INFINITY ? 0 : range.lo, s.after + s.limit)
+  const hits = from.filter((o) => Number(o.id) <= range.hi)
+  const total = ctx.store.countBetween(t, range.lo === Number.NEGATIVE_INFINITY ? 0 : range.lo, range.hi)
+  const nextAfter = s.after + s.limit
+  const paging = nextAfter < Math.min(total, maxResults) && s.limit > 0 ? { paging: { next: { after: String(nextAfter) } } } : {}
+  return json(200, { total, results: hits.slice(s.after).map((o) => readObject(o, s.properties)), ...paging })
+}
+
 const search = (ctx: SimContext, req: SimRequest, t: ObjectType): SimResponse => {
   const s = parse(req)
   const problem = invalid(s)
   if (problem !== undefined) return validationError(problem)
+  const range = ctx.searchIndexDelayMs === 0 ? idRange(s) : undefined
+  if (range !== undefined) return searchIds(ctx, s, t, range)
   const defs = ctx.store.propertyDefs(t)
   const hits = sortObjects(
     ctx.store.objectsOf(t).filter((o) => indexed(ctx, o) && matches(ctx, t, s, o)),

@@ -161,6 +161,12 @@ export class SimStore {
     return page
   }
 
+  /** How many live objects of a type have an id in [lo, hi]. */
+  countBetween(t: ObjectType, lo: number, hi: number): number {
+    const ids = this.live[t]
+    return hi < lo ? 0 : (hi === Number.POSITIVE_INFINITY ? ids.size : ids.rank(Math.floor(hi) + 1)) - ids.rank(lo)
+  }
+
   /** Finds a live object by id (or by a unique property), following merges to the survivor. */
   find(t: ObjectType, id: string, idProperty?: string): CrmObject | undefined {
     if (idProperty !== undefined && idProperty !== "hs_object_id") return this.findByValue(t, idProperty, id)

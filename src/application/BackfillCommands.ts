@@ -1,6 +1,7 @@
 // What an operator does with backfill jobs (start, list, status, pause, resume, cancel), over the
 // store: the service's runners pick the changes up on their next pass, whichever replica they are.
 import { Clock, Effect, Schema } from "effect"
+import { searchSlotMs } from "./BudgetPolicy.ts"
 import { type BackfillJob, BackfillJobs, type JobDefinition, type JobState, type PageProgress } from "./ports/BackfillJobs.ts"
 
 export class JobNotFound extends Schema.TaggedError<JobNotFound>()("JobNotFound", { jobId: Schema.String }) {}
@@ -74,18 +75,38 @@ export const changeJob = Effect.fn("changeJob")(function* (jobId: string, to: "p
 })
 
 /**
- * The fewest HubSpot calls a record needs: CRM → commerce, a read at 100 a call, associations at
- * 1 000 a call per linked type and the id write-back at 100 a call; commerce → CRM, an upsert at
- * 100 a call (its ids go back to the shop by message).
+ * The fewest burst calls a record needs when every read is a list call: CRM → commerce, a read at
+ * 100 a call, associations at 1 000 a call per linked type and the id write-back at 100 a call;
+ * commerce → CRM, an upsert at 100 a call (its ids go back to the shop by message).
  */
 export const callsPerRecord = (direction: JobDefinition["direction"]): number => (direction === "crm-to-commerce" ? 1 / 100 + 1 / 1000 + 1 / 100 : 1 / 100)
+
+/** Records a search call reads (HubSpot's most). */
+export const SEARCH_PAGE = 200
+
+/**
+ * Records a second the lane can sync. CRM → commerce reads through search while its slots last
+ * (its own cap, no burst call), the rest through the list API; its associations and write-backs
+ * spend the burst. A modified-window job reads through search only.
+ */
+export const recordsPerSecond = (
+  definition: Pick<JobDefinition, "direction" | "modifiedSince" | "modifiedUntil">,
+  budget: { readonly burst: number; readonly intervalMs: number; readonly share: number; readonly searchPerSecond?: number }
+): number => {
+  const calls = (budget.share * budget.burst * 1000) / budget.intervalMs
+  if (definition.direction === "commerce-to-crm") return calls / callsPerRecord("commerce-to-crm")
+  const writes = callsPerRecord("crm-to-commerce") - 1 / 100
+  const searched = (1000 / searchSlotMs(budget)) * SEARCH_PAGE
+  if (definition.modifiedSince !== undefined || definition.modifiedUntil !== undefined) return Math.min(searched, calls / writes)
+  return calls / writes <= searched ? calls / writes : searched + (calls - searched * writes) / callsPerRecord("crm-to-commerce")
+}
 
 /** Seconds to sync `records` at the backfill lane's share of the rolling limit. */
 export const estimatedSeconds = (
   records: number,
-  direction: JobDefinition["direction"],
-  budget: { readonly burst: number; readonly intervalMs: number; readonly share: number }
+  definition: Pick<JobDefinition, "direction" | "modifiedSince" | "modifiedUntil">,
+  budget: { readonly burst: number; readonly intervalMs: number; readonly share: number; readonly searchPerSecond?: number }
 ) => {
-  const callsPerSecond = (budget.share * budget.burst * 1000) / budget.intervalMs
-  return callsPerSecond <= 0 ? Number.POSITIVE_INFINITY : (records * callsPerRecord(direction)) / callsPerSecond
+  const rate = recordsPerSecond(definition, budget)
+  return rate <= 0 ? Number.POSITIVE_INFINITY : records / rate
 }

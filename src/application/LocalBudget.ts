@@ -31,12 +31,10 @@ export class LocalBudget extends Context.Service<
      */
     readonly take: (lane: LaneName, tokens: number, daily?: boolean) => Effect.Effect<void, BudgetError>
     /**
-     * A search call's allowance: a search slot no other replica holds, and a token of the day, but
-     * no burst token (HubSpot caps search per second, apart from the burst window). `wait: false`
-     * answers at once, false when no slot starts now (the caller pages another way); `wait: true`
-     * waits for the next slot this process can win. True: send the search now.
+     * Waits for a search call's allowance: a search slot no other replica holds, and a token of
+     * the day, but no burst token (HubSpot caps search per second, apart from the burst window).
      */
-    readonly takeSearch: (lane: LaneName, wait: boolean) => Effect.Effect<boolean, BudgetError>
+    readonly takeSearch: (lane: LaneName) => Effect.Effect<void, BudgetError>
     /**
      * True when the day is spent here and a probe of HubSpot's daily count is due (at most one
      * per DAILY_PROBE_INTERVAL in this process): the caller makes one cheap call and observes it.
@@ -310,17 +308,15 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     return won && (yield* Clock.currentTimeMillis) - index * searchMs < searchMs / 2
   })
 
-  const takeSearch = (lane: LaneName, wait: boolean): Effect.Effect<boolean, BudgetError> =>
+  const takeSearch = (lane: LaneName): Effect.Effect<void, BudgetError> =>
     Effect.gen(function* () {
       while (true) {
         const now = yield* Clock.currentTimeMillis
         if (reserveReached(lane, now)) return yield* spentNow(now)
         if (yield* trySearchSlot(now)) {
           yield* takeDay(yield* Clock.currentTimeMillis)
-          yield* metrics.count("budget_search_slots_total", { lane })
-          return true
+          return yield* metrics.count("budget_search_slots_total", { lane })
         }
-        if (!wait) return false
         yield* Effect.sleep(Math.max(searchFrom, Math.floor(now / searchMs) + 1) * searchMs - now)
       }
     }).pipe(Effect.withSpan("budget.takeSearch"))

@@ -116,7 +116,7 @@ describe("the adapter and the rate budget", () => {
 })
 
 describe("the backfill's paging by id", () => {
-  test("reads 200 a call through search slots as they start, spending no burst token, and the list API between them", async () => {
+  test("each step reads 200 through search or 100 through the list API, whichever of a search slot and a burst token comes first", async () => {
     sim.reset()
     const client = sdkClient(sim.url)
     const ids: Array<string> = []

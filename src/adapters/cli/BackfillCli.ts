@@ -123,7 +123,7 @@ const dryRunReport = (v: JobView, io: CliIo): ReadonlyArray<string> => {
     `dry run ${v.job.id}: ${records} records read and validated, nothing written (${v.counts["crm calls"] ?? 0} CRM calls)`,
     ...outcomes.map(([k, n]) => `  ${k.padEnd(width)}  ${n}`),
     ...reasons.map(([reason, n]) => `    ${String(n).padStart(5)}  ${reason}`),
-    `estimated duration at share ${budget.share} of ${budget.burst} calls / ${budget.intervalMs / 1000} s: ${duration(estimatedSeconds(records, v.job.definition.direction, budget))}`
+    `estimated duration at share ${budget.share} of ${budget.burst} calls / ${budget.intervalMs / 1000} s: ${duration(estimatedSeconds(records, v.job.definition, budget))}`
   ]
 }
 

@@ -2,7 +2,7 @@
 // a search slot instead: HubSpot caps search apart from the burst window), the SDK call under a
 // timeout, then what the answer said about limits back.
 import { Client } from "@hubspot/api-client"
-import { Clock, Effect, Fiber, Option, Predicate, Redacted } from "effect"
+import { Clock, Effect, Fiber, Predicate, Redacted } from "effect"
 import * as BudgetPolicy from "../../application/BudgetPolicy.ts"
 import { CallTally, Lane } from "../../application/Lane.ts"
 import { liveFirst } from "../../application/LiveFirst.ts"
@@ -28,8 +28,12 @@ export interface ClientOptions {
 export type CallKind = "api" | "search"
 type Send<A> = (client: Client) => Promise<{ readonly headers: Headers; readonly data: A }>
 export type Call = <A>(name: string, kind: CallKind, f: Send<A>) => Effect.Effect<A, CrmError>
-/** A search call if a search slot starts now, else none at once (the caller pages another way). */
-export type SearchNow = <A>(name: string, f: Send<A>) => Effect.Effect<Option.Option<A>, CrmError>
+/** One of two calls for the same records: the search if a search slot comes first, else the other on a burst token. */
+export type SearchOrCall = <A, B>(
+  name: string,
+  search: Send<A>,
+  other: Send<B>
+) => Effect.Effect<{ readonly _tag: "search"; readonly data: A } | { readonly _tag: "api"; readonly data: B }, CrmError>
 
 class CallTimeout extends Error {}
 
@@ -148,19 +152,24 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
       )
   ).pipe(Effect.catch(refused), Effect.withSpan("budget.take"))
 
-  const searchPause = Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.succeed(Math.max(0, nextSearchAt - now)))
-  const takeSearch = (wait: boolean): Effect.Effect<boolean, CrmError> =>
-    Effect.flatMap(Effect.service(Lane), (lane) =>
-      Effect.flatMap(searchPause, (pause) => (pause > 0 && !wait ? Effect.succeed(false) : Effect.andThen(Effect.sleep(pause), budget.takeSearch(lane, wait))))
-    ).pipe(Effect.catch(refused))
+  /** A search slot, after HubSpot's own SECONDLY pause if it gave one. */
+  const takeSearch: Effect.Effect<void, CrmError> = Effect.flatMap(Effect.all([Effect.service(Lane), Clock.currentTimeMillis]), ([lane, now]) =>
+    Effect.andThen(Effect.sleep(Math.max(0, nextSearchAt - now)), budget.takeSearch(lane))
+  ).pipe(Effect.catch(refused))
 
-  const call: Call = (name, kind, f) => Effect.andThen(liveFirst, Effect.andThen(kind === "search" ? takeSearch(true) : takeToken, send(name, kind, f)))
+  const call: Call = (name, kind, f) => Effect.andThen(liveFirst, Effect.andThen(kind === "search" ? takeSearch : takeToken, send(name, kind, f)))
 
-  const searchNow: SearchNow = (name, f) =>
-    Effect.andThen(
+  // The loser is interrupted: a search slot not yet claimed costs nothing; a burst token taken just
+  // as the slot won is left unspent in this process's lease (it lapses with the slot).
+  const searchOrCall: SearchOrCall = <A, B>(name: string, search: Send<A>, other: Send<B>) => {
+    type Step = { readonly _tag: "search"; readonly data: A } | { readonly _tag: "api"; readonly data: B }
+    const sendSearch: Effect.Effect<Step, CrmError> = Effect.map(send(`${name}.search`, "search", search), (data) => ({ _tag: "search", data }))
+    const sendOther: Effect.Effect<Step, CrmError> = Effect.map(send(name, "api", other), (data) => ({ _tag: "api", data }))
+    return Effect.andThen(
       liveFirst,
-      Effect.flatMap(takeSearch(false), (granted) => (granted ? Effect.map(send(name, "search", f), Option.some) : Effect.succeedNone))
+      Effect.flatMap(Effect.raceFirst(Effect.as(takeSearch, true), Effect.as(takeToken, false)), (searched) => (searched ? sendSearch : sendOther))
     )
+  }
 
-  return { client, call, searchNow }
+  return { client, call, searchOrCall }
 })

@@ -16,18 +16,27 @@ export const DEFAULT_BASE_PATH = "https://api.hubapi.com"
 export interface Options extends HubSpotClient.ClientOptions {
   /** Properties a read or search returns, per type. Defaults to the correspondence table's. */
   readonly properties?: Partial<Readonly<Record<CrmObjectType, ReadonlyArray<string>>>>
-  /** Search page size, at most 200. Default 100. */
+  /** Search page size, at most 200 (the default: a search call is worth 200 records). */
   readonly searchPageSize?: number
 }
 
 /** Needs a LocalBudget: it leases the account-wide budget shared with every replica and lane. */
 export const make = Effect.fn("HubSpotCrm.make")(function* (options: Options) {
-  const { call, searchNow } = yield* HubSpotClient.make(options)
+  const { call, searchOrCall } = yield* HubSpotClient.make(options)
   const propertiesOf = (type: CrmObjectType) => options.properties?.[type] ?? defaultProperties(type)
   const { read, withLinks } = makeRead(call, propertiesOf)
   const { upsert, update, associate, archive } = makeWrite(call)
-  const modifiedBetween = makeModifiedBetween(call, propertiesOf, withLinks, Math.min(200, options.searchPageSize ?? 100))
-  return Crm.of({ read, upsert, update, associate, archive, modifiedBetween, list: makeList(call, searchNow, propertiesOf, withLinks), count: makeCount(call) })
+  const modifiedBetween = makeModifiedBetween(call, propertiesOf, withLinks, Math.min(200, options.searchPageSize ?? 200))
+  return Crm.of({
+    read,
+    upsert,
+    update,
+    associate,
+    archive,
+    modifiedBetween,
+    list: makeList(call, searchOrCall, propertiesOf, withLinks),
+    count: makeCount(call)
+  })
 })
 
 export const layer = (options: Options) => Layer.effect(Crm, make(options))

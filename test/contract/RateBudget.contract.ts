@@ -81,14 +81,14 @@ const twoReplicas = <A>(
     }).pipe(Effect.scoped)
   )
 
-/** Takes tokens in a loop on `fibers` fibers until `ms` passed; returns each grant's instant. */
-const hammer = (budget: LocalBudget.LocalBudget["Service"], lane: LaneName, fibers: number, ms: number) =>
+/** Asks for `grant` in a loop on `fibers` fibers until `ms` passed; returns each grant's instant. */
+const hammerWith = (grant: Effect.Effect<void, unknown>, fibers: number, ms: number) =>
   Effect.gen(function* () {
     const end = (yield* Clock.currentTimeMillis) + ms
     const times: Array<number> = []
     const loop = Effect.gen(function* () {
       while (true) {
-        yield* budget.take(lane, 1)
+        yield* grant
         const now = yield* Clock.currentTimeMillis
         if (now >= end) return
         times.push(now)
@@ -100,6 +100,16 @@ const hammer = (budget: LocalBudget.LocalBudget["Service"], lane: LaneName, fibe
     )
     return times
   })
+/** Takes tokens of a lane, as `hammerWith`. */
+const hammer = (budget: LocalBudget.LocalBudget["Service"], lane: LaneName, fibers: number, ms: number) => hammerWith(budget.take(lane, 1), fibers, ms)
+
+/** Two replicas' own connections to one store, for the length of `f`. */
+const onTwo = <A>(store: BudgetStore, f: (a: RateBudget["Service"], b: RateBudget["Service"]) => Effect.Effect<A, unknown>) =>
+  Effect.runPromise(
+    Effect.gen(function* () {
+      return yield* f(yield* built(store.replica(), RateBudget), yield* built(store.replica(), RateBudget))
+    }).pipe(Effect.scoped)
+  )
 
 export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolicy.BudgetConfig) => BudgetStore): void => {
   const run = <A>(f: (budget: RateBudget["Service"]) => Effect.Effect<A, unknown>, config = budgetConfig) =>
@@ -113,13 +123,11 @@ export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolic
 
     test("2 replicas × 50 concurrent leases get no more than a slot's capacity, and wait for the next slot", async () => {
       const store = makeStore(budgetConfig)
-      const out = await Effect.runPromise(
+      const out = await onTwo(store, (a, b) =>
         Effect.gen(function* () {
-          const a = yield* built(store.replica(), RateBudget)
-          const b = yield* built(store.replica(), RateBudget)
           const [x, y] = yield* Effect.all([leaseMany(a, "live", 50, slotStart()), leaseMany(b, "live", 50, slotStart() + 10)], { concurrency: 2 })
           return { count: leased([...x, ...y]), wait: x.find((g) => g._tag === "Wait"), next: yield* b.lease("live", 1, slotStart(1)) }
-        }).pipe(Effect.scoped)
+        })
       )
       expect(out.count).toBe(plan.capacity)
       expect(out.wait).toEqual({ _tag: "Wait", retryAfterMs: plan.slotMs })
@@ -129,17 +137,15 @@ export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolic
     test("usage reads what every replica leased in the slot and the day, and a shared pause", async () => {
       const store = makeStore(budgetConfig)
       const at = slotStart(3)
-      const out = await Effect.runPromise(
+      const out = await onTwo(store, (a, b) =>
         Effect.gen(function* () {
-          const a = yield* built(store.replica(), RateBudget)
-          const b = yield* built(store.replica(), RateBudget)
           const before = yield* b.usage(at)
           yield* a.lease("backfill", 1, at)
           yield* a.lease("live", 1, at + 1)
           yield* a.leaseDay(30, at)
           yield* a.observe({ pauseUntil: at + 500 }, at + 2)
           return { before, after: yield* b.usage(at + 3) }
-        }).pipe(Effect.scoped)
+        })
       )
       expect(out.before.slot).toMatchObject({ live: 0, backfill: 0, capacity: plan.capacity, endsAt: slotStart(4) })
       expect(out.before.day).toMatchObject({ leased: 0, cap: budgetConfig.daily })
@@ -264,17 +270,15 @@ export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolic
 
     test("a search slot has exactly one winner across replicas, whoever asks first", async () => {
       const store = makeStore(budgetConfig)
-      const out = await Effect.runPromise(
+      const out = await onTwo(store, (a, b) =>
         Effect.gen(function* () {
-          const a = yield* built(store.replica(), RateBudget)
-          const b = yield* built(store.replica(), RateBudget)
           const now = slotStart()
           const race = yield* Effect.all(
             Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).claimSearch(7, now)),
             { concurrency: "unbounded" }
           )
           return { race, next: yield* b.claimSearch(8, now), again: yield* a.claimSearch(8, now) }
-        }).pipe(Effect.scoped)
+        })
       )
       expect(out.race.filter((won) => won)).toHaveLength(1)
       expect(out.next).toBe(true)
@@ -283,15 +287,13 @@ export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolic
 
     test("pauseUntil blocks both lanes, on every replica, until then", async () => {
       const store = makeStore(budgetConfig)
-      const out = await Effect.runPromise(
+      const out = await onTwo(store, (a, b) =>
         Effect.gen(function* () {
-          const a = yield* built(store.replica(), RateBudget)
-          const b = yield* built(store.replica(), RateBudget)
           yield* a.observe({ pauseUntil: slotStart() + 3000 }, slotStart())
           yield* a.observe({ pauseUntil: slotStart() + 1000 }, slotStart()) // an earlier pause does not shorten it
           const paused = [yield* b.lease("live", 1, slotStart() + 100), yield* b.lease("backfill", 1, slotStart(1) + 100)]
           return { paused, after: yield* b.lease("live", 1, slotStart() + 3000) }
-        }).pipe(Effect.scoped)
+        })
       )
       expect(out.paused).toEqual([
         { _tag: "Wait", retryAfterMs: 2900 },
@@ -354,29 +356,13 @@ export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolic
       const searchConfig = { ...fast, burst: 2, daily: 1_000_000, searchPerSecond: 5 }
       const store = makeStore(searchConfig)
       const counted = counting(store.replica())
-      const searches = (budget: LocalBudget.LocalBudget["Service"], fibers: number) =>
-        Effect.gen(function* () {
-          const end = (yield* Clock.currentTimeMillis) + 2500
-          const times: Array<number> = []
-          const loop = Effect.gen(function* () {
-            while (true) {
-              yield* budget.takeSearch("backfill")
-              const now = yield* Clock.currentTimeMillis
-              if (now >= end) return
-              times.push(now)
-            }
-          })
-          yield* Effect.all(
-            Array.from({ length: fibers }, () => loop),
-            { concurrency: "unbounded" }
-          )
-          return times
-        })
       const out = await Effect.runPromise(
         Effect.gen(function* () {
           const a = yield* built(local(searchConfig, counted.layer), LocalBudget.LocalBudget)
           const b = yield* built(local(searchConfig, store.replica()), LocalBudget.LocalBudget)
-          const [x, y] = yield* Effect.all([searches(a, 3), searches(b, 3)], { concurrency: 2 })
+          const [x, y] = yield* Effect.all([hammerWith(a.takeSearch("backfill"), 3, 2500), hammerWith(b.takeSearch("backfill"), 3, 2500)], {
+            concurrency: 2
+          })
           return { times: [...x, ...y] }
         }).pipe(Effect.scoped)
       )

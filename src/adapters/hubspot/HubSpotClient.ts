@@ -28,12 +28,10 @@ export interface ClientOptions {
 export type CallKind = "api" | "search"
 type Send<A> = (client: Client) => Promise<{ readonly headers: Headers; readonly data: A }>
 export type Call = <A>(name: string, kind: CallKind, f: Send<A>) => Effect.Effect<A, CrmError>
+/** Which of the two calls was made, and its answer. */
+export type SearchOrCallAnswer<A, B> = { readonly _tag: "search"; readonly data: A } | { readonly _tag: "api"; readonly data: B }
 /** One of two calls for the same records: the search if a search slot comes first, else the other on a burst token. */
-export type SearchOrCall = <A, B>(
-  name: string,
-  search: Send<A>,
-  other: Send<B>
-) => Effect.Effect<{ readonly _tag: "search"; readonly data: A } | { readonly _tag: "api"; readonly data: B }, CrmError>
+export type SearchOrCall = <A, B>(name: string, search: Send<A>, other: Send<B>) => Effect.Effect<SearchOrCallAnswer<A, B>, CrmError>
 
 class CallTimeout extends Error {}
 
@@ -162,7 +160,7 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
   // The loser is interrupted: a search slot not yet claimed costs nothing; a burst token taken just
   // as the slot won is left unspent in this process's lease (it lapses with the slot).
   const searchOrCall: SearchOrCall = <A, B>(name: string, search: Send<A>, other: Send<B>) => {
-    type Step = { readonly _tag: "search"; readonly data: A } | { readonly _tag: "api"; readonly data: B }
+    type Step = SearchOrCallAnswer<A, B>
     const sendSearch: Effect.Effect<Step, CrmError> = Effect.map(send(`${name}.search`, "search", search), (data) => ({ _tag: "search", data }))
     const sendOther: Effect.Effect<Step, CrmError> = Effect.map(send(name, "api", other), (data) => ({ _tag: "api", data }))
     return Effect.andThen(

@@ -6,7 +6,7 @@ import type { CrmObjectType } from "../../domain/CrmProperties.ts"
 import { makeCount } from "./CountRecords.ts"
 import * as HubSpotClient from "./HubSpotClient.ts"
 import { defaultProperties } from "./HubSpotObjectTypes.ts"
-import { makeList } from "./ListRecords.ts"
+import { makeList, SEARCH_LIMIT } from "./ListRecords.ts"
 import { makeModifiedBetween } from "./ModifiedBetween.ts"
 import { makeRead } from "./ReadRecords.ts"
 import { makeWrite } from "./WriteRecords.ts"
@@ -26,7 +26,7 @@ export const make = Effect.fn("HubSpotCrm.make")(function* (options: Options) {
   const propertiesOf = (type: CrmObjectType) => options.properties?.[type] ?? defaultProperties(type)
   const { read, withLinks } = makeRead(call, propertiesOf)
   const { upsert, update, associate, archive } = makeWrite(call)
-  const modifiedBetween = makeModifiedBetween(call, propertiesOf, withLinks, Math.min(200, options.searchPageSize ?? 200))
+  const modifiedBetween = makeModifiedBetween(call, propertiesOf, withLinks, Math.min(SEARCH_LIMIT, options.searchPageSize ?? SEARCH_LIMIT))
   return Crm.of({
     read,
     upsert,

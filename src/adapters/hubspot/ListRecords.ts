@@ -13,7 +13,7 @@ import { FilterOperatorEnum } from "@hubspot/api-client/lib/codegen/crm/objects/
 import { Effect } from "effect"
 import type { ListRange, RecordPage } from "../../application/ports/Crm.ts"
 import type { CrmObjectType } from "../../domain/CrmProperties.ts"
-import type { Call, SearchOrCall } from "./HubSpotClient.ts"
+import type { Call, SearchOrCall, SearchOrCallAnswer } from "./HubSpotClient.ts"
 import { hubspotType } from "./HubSpotObjectTypes.ts"
 import { listPage, searchPage } from "./PlainAnswers.ts"
 import type { HubSpotObject } from "./ToCrmRecord.ts"
@@ -21,11 +21,10 @@ import type { HubSpotObject } from "./ToCrmRecord.ts"
 export const LIST_LIMIT = 100
 export const SEARCH_LIMIT = 200
 
-// The SDK types `sorts` as strings; HubSpot's API takes {propertyName, direction} objects.
 const byId = [{ propertyName: "hs_object_id", direction: "ASCENDING" }]
 
 /** Search's query for up to `limit` records from id `after` (inclusive, as the list API's cursor) to `toId`. */
-export const searchFrom = (after: string | undefined, toId: string | undefined, properties: ReadonlyArray<string>, limit: number) => {
+const searchFrom = (after: string | undefined, toId: string | undefined, properties: ReadonlyArray<string>, limit: number) => {
   const filters = [
     ...(after === undefined ? [] : [{ propertyName: "hs_object_id", operator: FilterOperatorEnum.Gte, value: after }]),
     ...(toId === undefined ? [] : [{ propertyName: "hs_object_id", operator: FilterOperatorEnum.Lte, value: toId }])
@@ -33,9 +32,7 @@ export const searchFrom = (after: string | undefined, toId: string | undefined, 
   return { filterGroups: filters.length === 0 ? [] : [{ filters }], sorts: byId, properties: [...properties], limit, after: "0" }
 }
 
-type Step =
-  | { readonly _tag: "search"; readonly data: Awaited<ReturnType<typeof searchPage>>["data"] }
-  | { readonly _tag: "api"; readonly data: Awaited<ReturnType<typeof listPage>>["data"] }
+type Step = SearchOrCallAnswer<Awaited<ReturnType<typeof searchPage>>["data"], Awaited<ReturnType<typeof listPage>>["data"]>
 
 export const makeList = <W>(
   call: Call,
@@ -57,7 +54,7 @@ export const makeList = <W>(
       const listed = Math.max(1, Math.min(LIST_LIMIT, wanted))
       const size = Math.max(1, Math.min(SEARCH_LIMIT, wanted))
       const step: Step = confirm
-        ? { _tag: "api" as const, data: yield* call("objects.list", "api", listFrom(after, listed)) }
+        ? { _tag: "api", data: yield* call("objects.list", "api", listFrom(after, listed)) }
         : yield* searchOrCall(
             "objects.list",
             (c) => searchPage(c, hubspotType[type], searchFrom(after, range.toId, propertiesOf(type), size)),

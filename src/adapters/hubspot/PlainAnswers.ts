@@ -107,12 +107,11 @@ export const readAssociations = async (client: Client, fromType: string, toType:
   }
 }
 
-/** POST /crm/v3/objects/{type}/search: a page of objects, `total` and the offset of the next page. */
+/** POST /crm/v3/objects/{type}/search: a page of objects and the offset of the next page. */
 export const searchPage = async (client: Client, objectType: string, body: Readonly<Record<string, unknown>>) => {
   const answer = await plainCall<{
-    readonly total?: number
     readonly results: ReadonlyArray<PlainObject>
     readonly paging?: { readonly next?: { readonly after?: string } }
   }>(client.crm.objects.searchApi, "doSearch", [objectType, body], [200])
-  return { headers: answer.headers, data: { total: answer.data.total, results: answer.data.results.map(withDate), paging: answer.data.paging } }
+  return { headers: answer.headers, data: { results: answer.data.results.map(withDate), paging: answer.data.paging } }
 }

@@ -65,7 +65,7 @@ export class RateBudget extends Context.Service<
     /** Leases up to `max` tokens of the account's daily cap (local day in the account's zone). */
     readonly leaseDay: (max: number, now: number) => Effect.Effect<DayLease, RateBudgetError>
     /**
-     * Claims search slot `index` (BudgetPolicy.searchSlotAt): true for exactly one caller across
+     * Claims search slot `index` (the instant ÷ BudgetPolicy.searchSlotMs): true for exactly one caller across
      * every replica. HubSpot caps search per second apart from the burst window, so a search call
      * spends a search slot and a token of the day, never a slot's burst token.
      */

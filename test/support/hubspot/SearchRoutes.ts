@@ -67,16 +67,15 @@ const idRange = (s: SearchBody): { lo: number; hi: number } | undefined => {
   const [sort, ...more] = s.sorts
   if ((s.query ?? "") !== "" || s.filterGroups.length > 1 || more.length > 0) return undefined
   if (sort?.propertyName !== "hs_object_id" || sort.direction !== "ASCENDING") return undefined
-  let lo = Number.NEGATIVE_INFINITY
+  let lo = 0 // HubSpot's ids are positive
   let hi = Number.POSITIVE_INFINITY
   for (const f of s.filterGroups[0]?.filters ?? []) {
     const v = Number(f.value)
-    if (f.propertyName !== "hs_object_id" || !Number.isFinite(v)) return undefined
+    if (f.propertyName !== "hs_object_id" || !Number.isFinite(v) || !["GTE", "GT", "LTE", "LT", "EQ"].includes(f.operator)) return undefined
     if (f.operator === "GTE" || f.operator === "EQ") lo = Math.max(lo, Math.ceil(v))
     if (f.operator === "GT") lo = Math.max(lo, Math.floor(v) + 1)
     if (f.operator === "LTE" || f.operator === "EQ") hi = Math.min(hi, Math.floor(v))
     if (f.operator === "LT") hi = Math.min(hi, Math.ceil(v) - 1)
-    if (!["GTE", "GT", "LTE", "LT", "EQ"].includes(f.operator)) return undefined
   }
   return { lo, hi }
 }
@@ -87,9 +86,8 @@ const idRange = (s: SearchBody): { lo: number; hi: number } | undefined => {
  * loop). Same answer as the general path; only without an index delay, which it does not model.
  */
 const searchIds = (ctx: SimContext, s: SearchBody, t: ObjectType, range: { lo: number; hi: number }): SimResponse => {
-  const from = ctx.store.objectsFrom(t, false, range.lo === Number.NEGATIVE_INFINITY ? 0 : range.lo, s.after + s.limit)
-  const hits = from.filter((o) => Number(o.id) <= range.hi)
-  const total = ctx.store.countBetween(t, range.lo === Number.NEGATIVE_INFINITY ? 0 : range.lo, range.hi)
+  const hits = ctx.store.objectsFrom(t, false, range.lo, s.after + s.limit).filter((o) => Number(o.id) <= range.hi)
+  const total = ctx.store.countBetween(t, range.lo, range.hi)
   const nextAfter = s.after + s.limit
   const paging = nextAfter < Math.min(total, maxResults) && s.limit > 0 ? { paging: { next: { after: String(nextAfter) } } } : {}
   return json(200, { total, results: hits.slice(s.after).map((o) => readObject(o, s.properties)), ...paging })

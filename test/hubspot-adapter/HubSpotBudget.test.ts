@@ -143,6 +143,30 @@ describe("the backfill's paging by id", () => {
   }, 20_000)
 })
 
+describe("the backfill's paging by id, with burst tokens to spare", () => {
+  test("a step waits for a search slot that comes before a list call would have answered: search carries most records", async () => {
+    sim.reset()
+    const client = sdkClient(sim.url)
+    for (let b = 0; b < 20; b++)
+      await client.crm.companies.batchApi.create({
+        inputs: Array.from({ length: 100 }, (_, i) => ({ properties: { name: `Spare ${b * 100 + i}` }, associations: [] }))
+      })
+    // Every answer takes 100 ms: a search slot (every 250 ms) that starts within that beats a list call.
+    sim.setFaults({ latencyMs: 100 })
+    const before = sim.requestLog().length
+    const { layer } = recordingBudget({ ...budgetConfig, burst: 1900, backfillShare: 0.9, daily: 1000 })
+    const list = Effect.flatMap(Crm, (crm) => crm.list("company", { limit: 2000 }))
+    const page = await runWith(adapterLayer(sim, {}, layer))(Effect.provideService(list, Lane, "backfill"))
+    sim.setFaults({ latencyMs: 0 })
+    const calls = sim.requestLog().slice(before)
+    const searched = calls.filter((r) => r.path === "/crm/v3/objects/companies/search").length * 200
+    expect(page.records).toHaveLength(2000)
+    // Racing a token at hand, a slot won only when it was already open: a third of the records.
+    expect(searched).toBeGreaterThanOrEqual(1200)
+    expect(calls.filter((r) => r.status === 429)).toEqual([])
+  }, 30_000)
+})
+
 describe("modifiedBetween cursor", () => {
   const objects = (stamps: Array<number>) => stamps.map((t, i) => ({ id: String(i + 1), properties: { hs_lastmodifieddate: String(t) } }))
 

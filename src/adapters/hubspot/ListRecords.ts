@@ -1,5 +1,6 @@
 // Paging for the backfill by id. Two sources of the same records, in id order, each on its own
-// HubSpot limit; each step of a page takes whichever is granted first:
+// HubSpot limit; each step of a page takes whichever is granted first, search with a head start
+// of one read's time (HubSpotClient.searchOrCall):
 // - search (POST …/search, hs_object_id ≥ cursor, sorted by it): 200 records a call on search's own
 //   per-second cap, no burst token (LocalBudget.takeSearch);
 // - the list API (GET /crm/v3/objects/{type}?limit=100&after=…): 100 a call on a burst token.

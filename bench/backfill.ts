@@ -5,7 +5,9 @@
 //      answered by waiting a second), for --baseline-seconds;
 //   2. live sync with no backfill: --live HubSpot creations and --live shop creations, alternating,
 //      --live-rate per second in all, end-to-end p50/p99;
-//   3. backfill CRM → commerce of --companies companies with 3 contacts each, then commerce → CRM
+//   3. with --cpu-load DUTY (0 to 1): the same live injection again, no backfill, beside one
+//      process per core that only burns CPU for DUTY of every 10 ms (CPU contention alone);
+//   4. backfill CRM → commerce of --companies companies with 3 contacts each, then commerce → CRM
 //      of --users shop users, the same live injection running beside them (until both are done).
 // Prints one table: every figure beside its target, the ratio to the ceiling and to the baseline,
 // 429s, the service's peak RSS and CPU per 1 000 records, the machine load at start and end, and
@@ -15,6 +17,7 @@
 // records done so far. Needs AMQP_URL.
 // Usage: bun bench/backfill.ts [--companies 1000] [--users 1000] [--share 1] [--page-size 1000]
 //        [--live 200] [--live-rate 2] [--baseline-seconds 30 (at least 20)] [--leg-timeout 1800] [--store private|shared]
+//        [--cpu-load 0]
 import { parseArgs } from "node:util"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import * as MongoBackfillJobs from "../src/adapters/mongo/MongoBackfillJobs.ts"
@@ -24,6 +27,7 @@ import type { JobDefinition } from "../src/application/ports/BackfillJobs.ts"
 import { percentile } from "../test/support/chaos/Percentiles.ts"
 import { startStack } from "../test/support/e2e/Stack.ts"
 import { startPrivateFerretDb } from "../test/support/mongo/PrivateFerretDb.ts"
+import { startCpuBurners } from "./backfill/CpuBurners.ts"
 import { cpuPerThousand, pidOf, sampleCpu } from "./backfill/CpuUse.ts"
 import { shopLegJob } from "./backfill/LegJob.ts"
 import { liveLagRows, scrapeMetrics, serviceLoopLag } from "./backfill/LiveLag.ts"
@@ -42,7 +46,8 @@ const { values: args } = parseArgs({
     store: { type: "string", default: "private" },
     live: { type: "string", default: "200" },
     "live-rate": { type: "string", default: "2" },
-    "baseline-seconds": { type: "string", default: "30" }
+    "baseline-seconds": { type: "string", default: "30" },
+    "cpu-load": { type: "string", default: "0" }
   }
 })
 const companies = Number(args.companies)
@@ -51,6 +56,7 @@ const share = Number(args.share)
 const pageSize = Number(args["page-size"])
 const liveSamples = Number(args.live)
 const liveRate = Number(args["live-rate"])
+const cpuLoad = Number(args["cpu-load"])
 // At least two rolling windows: over one, the seed's design spends a whole burst in its first
 // seconds and reads faster than it can keep up (35 records/s over 5 s, 19 from 10 s on).
 const baselineSeconds = Math.max(20, Number(args["baseline-seconds"]))
@@ -296,6 +302,10 @@ try {
   const idle = await liveSync("idle", liveSamples)
   const idleLoop = idleLag()
   console.log(`idle live sync done: p99 ${idle.p99.toFixed(0)} ms`)
+  const stopBurners = cpuLoad > 0 ? startCpuBurners(cpuLoad) : undefined
+  const loaded = stopBurners === undefined ? undefined : await liveSync("burn", liveSamples)
+  await stopBurners?.()
+  if (loaded !== undefined) console.log(`live sync beside the CPU burners done: p99 ${loaded.p99.toFixed(0)} ms`)
 
   const cpuBefore = (await usage(stack.service.process.pid)).cpuSeconds
   const pids = {
@@ -387,6 +397,15 @@ try {
     [`live sync, no backfill (${idle.n} samples)`, `p50 ${idle.p50.toFixed(0)} ms, p99 ${idle.p99.toFixed(0)} ms, ${idle.lost} lost`, ""],
     [`live sync during the backfills (${busy.n} samples)`, `p50 ${busy.p50.toFixed(0)} ms, p99 ${busy.p99.toFixed(0)} ms, ${busy.lost} lost`, "p99 ≤ 1 000 ms"],
     ["  p99 during ÷ idle p99", `${(busy.p99 / idle.p99).toFixed(2)} ×`, "≤ 1.2 ×"],
+    ...(loaded === undefined
+      ? []
+      : ([
+          [
+            `live sync, no backfill, each core ${Math.round(cpuLoad * 100)} % busy burning CPU (${loaded.n} samples)`,
+            `p50 ${loaded.p50.toFixed(0)} ms, p99 ${loaded.p99.toFixed(0)} ms, ${loaded.lost} lost; p99 ${(loaded.p99 / idle.p99).toFixed(2)} × idle`,
+            ""
+          ]
+        ] as const)),
     [
       "  p99 by direction, idle / during",
       `HubSpot → shop ${idle.toShopP99.toFixed(0)} / ${busy.toShopP99.toFixed(0)} ms; shop → HubSpot ${idle.toCrmP99.toFixed(0)} / ${busy.toCrmP99.toFixed(0)} ms`,

@@ -249,6 +249,7 @@ describe.skipIf(skipAmqp)("RabbitMqBus partitions (real broker)", () => {
       ),
     40_000
   )
+
   it(
     "moves a live message beside a backfill's backlog in the intake, not after it",
     () =>

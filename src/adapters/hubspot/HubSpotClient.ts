@@ -178,7 +178,7 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
   // A search brings twice a list call's records and spends no burst token: it is worth waiting for
   // while its slot comes sooner than a list call would have answered, so the burst token is only
   // asked for after that head start (readMs). With both asked at once, a token at hand always won:
-  // bench:backfill read a third of its records through search and spent the rest of the burst
+  // bench:backfill made a third of its reads through search and spent the rest of the burst
   // budget on list calls the write-backs then waited for.
   // The loser is interrupted: a search slot not yet claimed costs nothing; a burst token taken just
   // as the slot won is left unspent in this process's lease (it lapses with the slot).

@@ -8,7 +8,7 @@ import type { CommerceEntity } from "../../domain/CorrespondenceTable.ts"
 import { collections, ensureIndexes } from "./Indexes.ts"
 import { MongoDb } from "./MongoConnection.ts"
 import { RaceLost } from "./MongoErrors.ts"
-import { insertAll, oneBatch, orDuplicate, run, runWrite, type Turn } from "./MongoOp.ts"
+import { insertAll, oneBatch, orDuplicate, run, type Turn } from "./MongoOp.ts"
 
 type LinkDoc = IdLink
 
@@ -117,7 +117,7 @@ export const make = Effect.fnUntraced(function* (db: Db) {
         ? Effect.succeed([])
         : run(async () => (await findMatching(links, clauses)).map(({ entity, crmId, commerceId }) => ({ entity, crmId, commerceId })))
     },
-    link: (wanted) => runWrite((turn) => relinkAll(links, wanted, turn)),
+    link: (wanted) => run((turn) => relinkAll(links, wanted, turn)),
     repoint: (entity, mergedCrmIds, survivorCrmId) =>
       run(() =>
         repointTo(

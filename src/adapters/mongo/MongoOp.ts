@@ -21,56 +21,14 @@ import { isDuplicateKey, toStoreError } from "./MongoErrors.ts"
  */
 export type Turn = (() => Promise<void>) | undefined
 
-/** A backfill operation first waits for live work in flight to end (LiveFirst). */
-export const run = <A>(f: () => Promise<A>) => Effect.andThen(liveFirst, Effect.tryPromise({ try: f, catch: toStoreError }))
-
-/** Turns taken in arrival order: the next holder starts once the one before released. */
-class Turns {
-  private tail: Promise<void> = Promise.resolve()
-  take(): Promise<() => void> {
-    let release!: () => void
-    const released = new Promise<void>((resolve) => {
-      release = resolve
-    })
-    const before = this.tail
-    this.tail = before.then(() => released)
-    return before.then(() => release)
-  }
-}
-
 /**
- * The backfill's large writes of this process, one at a time. FerretDB applies one write at a
- * time in arrival order, so a live write waited for every backfill command sent before it: a
- * page's snapshots, ledger and links, the write-backs' and the shop echoes' (bench:backfill: a
- * live webhook's inbox write answered in 360 ms at p99 during a backfill, 39 ms idle). One at a
- * time, a live write waits for one command of at most `backfillInsertsPerCommand` documents; the
- * store applied them one at a time anyway.
+ * A backfill operation first waits for live work in flight to end (LiveFirst), and hands `turn`
+ * to the writes that split a large write into commands (`insertAll`).
  */
-const backfillWrites = new Turns()
-
-/**
- * A large write (`insertAll` and the like): for the backfill lane it holds this process's write
- * turn, and between its commands gives the turn up, lets live work in flight end (LiveFirst) and
- * takes it again; live writes go whole, with no turn.
- */
-export const runWrite = <A>(f: (turn: Turn) => Promise<A>) =>
+export const run = <A>(f: (turn: Turn) => Promise<A>) =>
   Effect.flatMap(Effect.all([Effect.service(Lane), Effect.context<never>()]), ([lane, context]) => {
-    if (lane !== "backfill") return Effect.tryPromise({ try: () => f(undefined), catch: toStoreError })
-    const waitForLive = () => Effect.runPromiseWith(context)(liveFirst)
-    const write = async () => {
-      let release = await backfillWrites.take()
-      const turn: Turn = async () => {
-        release()
-        await waitForLive()
-        release = await backfillWrites.take()
-      }
-      try {
-        return await f(turn)
-      } finally {
-        release()
-      }
-    }
-    return Effect.andThen(liveFirst, Effect.tryPromise({ try: write, catch: toStoreError }))
+    const turn: Turn = lane === "backfill" ? () => Effect.runPromiseWith(context)(liveFirst) : undefined
+    return Effect.andThen(liveFirst, Effect.tryPromise({ try: () => f(turn), catch: toStoreError }))
   })
 
 /**

@@ -16,7 +16,7 @@ import { type CommerceSnapshot, type CrmSnapshot, Snapshots } from "../../applic
 import { type Freshness, freshness } from "../../domain/ConflictRules.ts"
 import { collections, ensureIndexes } from "./Indexes.ts"
 import { MongoDb } from "./MongoConnection.ts"
-import { insertAll, oneBatch, run, runWrite, type Turn, updateAll } from "./MongoOp.ts"
+import { insertAll, oneBatch, run, type Turn, updateAll } from "./MongoOp.ts"
 
 interface SnapshotDoc {
   /** `${key}:${version}`: a version is stored once, so concurrent saves race on insert. */
@@ -121,7 +121,7 @@ export const make = Effect.fnUntraced(function* (db: Db) {
         )
       ).pipe(Effect.map((docs) => docs.map(toCrm))),
     saveCrm: (snapshots) =>
-      runWrite((turn) =>
+      run((turn) =>
         saveAll(
           crm,
           snapshots.map((s) => toDoc(s.type, s.id, s.version, s.record)),
@@ -136,7 +136,7 @@ export const make = Effect.fnUntraced(function* (db: Db) {
         )
       ).pipe(Effect.map((docs) => docs.map(toCommerce))),
     saveCommerce: (snapshots) =>
-      runWrite((turn) =>
+      run((turn) =>
         saveAll(
           commerce,
           snapshots.map((s) => toDoc(s.entity, s.id, s.version, s.record)),

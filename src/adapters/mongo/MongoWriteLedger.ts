@@ -15,7 +15,7 @@ import { type LedgerEntry, type LedgerKey, WriteLedger } from "../../application
 import { expire } from "./ExpirySweep.ts"
 import { collections, ensureIndexes, tryTtl } from "./Indexes.ts"
 import { MongoDb } from "./MongoConnection.ts"
-import { insertAll, lastById, oneBatch, run, runWrite } from "./MongoOp.ts"
+import { insertAll, lastById, oneBatch, run } from "./MongoOp.ts"
 
 interface Written {
   readonly property: string
@@ -96,7 +96,7 @@ export const make = Effect.fnUntraced(function* (db: Db) {
     record: (entries) =>
       entries.length === 0
         ? Effect.void
-        : runWrite((turn) =>
+        : run((turn) =>
             insertAll(
               ledger,
               toDocs(entries).map((d) => ({ ...d })),

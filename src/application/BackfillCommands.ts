@@ -81,7 +81,7 @@ export const changeJob = Effect.fn("changeJob")(function* (jobId: string, to: "p
  */
 export const callsPerRecord = (direction: JobDefinition["direction"]): number => (direction === "crm-to-commerce" ? 1 / 100 + 1 / 1000 + 1 / 100 : 1 / 100)
 
-/** Records a search call reads (HubSpot's most; the HubSpot adapter's SEARCH_LIMIT). */
+/** Records a search call reads (HubSpot's most): the dry run's estimate and the HubSpot adapter's pages. */
 export const SEARCH_PAGE = 200
 
 /**

@@ -1,12 +1,13 @@
 // The Crm port over HubSpot's REST API through the official SDK. Every call spends a token of
 // the process's LocalBudget for the current Lane and reports HubSpot's limit headers back to it.
 import { Config, Effect, Layer, type Redacted } from "effect"
+import { SEARCH_PAGE } from "../../application/BackfillCommands.ts"
 import { Crm } from "../../application/ports/Crm.ts"
 import type { CrmObjectType } from "../../domain/CrmProperties.ts"
 import { makeCount } from "./CountRecords.ts"
 import * as HubSpotClient from "./HubSpotClient.ts"
 import { defaultProperties } from "./HubSpotObjectTypes.ts"
-import { makeList, SEARCH_LIMIT } from "./ListRecords.ts"
+import { makeList } from "./ListRecords.ts"
 import { makeModifiedBetween } from "./ModifiedBetween.ts"
 import { makeRead } from "./ReadRecords.ts"
 import { makeWrite } from "./WriteRecords.ts"
@@ -26,7 +27,7 @@ export const make = Effect.fn("HubSpotCrm.make")(function* (options: Options) {
   const propertiesOf = (type: CrmObjectType) => options.properties?.[type] ?? defaultProperties(type)
   const { read, withLinks } = makeRead(call, propertiesOf)
   const { upsert, update, associate, archive } = makeWrite(call)
-  const modifiedBetween = makeModifiedBetween(call, propertiesOf, withLinks, Math.min(SEARCH_LIMIT, options.searchPageSize ?? SEARCH_LIMIT))
+  const modifiedBetween = makeModifiedBetween(call, propertiesOf, withLinks, Math.min(SEARCH_PAGE, options.searchPageSize ?? SEARCH_PAGE))
   return Crm.of({
     read,
     upsert,

@@ -12,15 +12,14 @@
 import type { Client } from "@hubspot/api-client"
 import { FilterOperatorEnum } from "@hubspot/api-client/lib/codegen/crm/objects/models/Filter.js"
 import { Effect } from "effect"
+import { SEARCH_PAGE } from "../../application/BackfillCommands.ts"
+import { LIST_LIMIT } from "../../application/BackfillPages.ts"
 import type { ListRange, RecordPage } from "../../application/ports/Crm.ts"
 import type { CrmObjectType } from "../../domain/CrmProperties.ts"
 import type { Call, SearchOrCall, SearchOrCallAnswer } from "./HubSpotClient.ts"
 import { hubspotType } from "./HubSpotObjectTypes.ts"
 import { listPage, searchPage } from "./PlainAnswers.ts"
 import type { HubSpotObject } from "./ToCrmRecord.ts"
-
-export const LIST_LIMIT = 100
-export const SEARCH_LIMIT = 200
 
 const byId = [{ propertyName: "hs_object_id", direction: "ASCENDING" }]
 
@@ -53,7 +52,7 @@ export const makeList = <W>(
     do {
       const wanted = range.limit - objects.length
       const listed = Math.max(1, Math.min(LIST_LIMIT, wanted))
-      const size = Math.max(1, Math.min(SEARCH_LIMIT, wanted))
+      const size = Math.max(1, Math.min(SEARCH_PAGE, wanted))
       const step: Step = confirm
         ? { _tag: "api", data: yield* call("objects.list", "api", listFrom(after, listed)) }
         : yield* searchOrCall(

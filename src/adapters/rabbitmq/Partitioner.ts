@@ -15,7 +15,7 @@ import { decode, Headers, stringHeader } from "./Codec.ts"
 import type { Publication } from "./ConfirmedPublish.ts"
 import type { Session } from "./Session.ts"
 import { ack, giveBack, type Publish, type Received } from "./Settle.ts"
-import { declareStep, type Names } from "./Topology.ts"
+import { declareStep, lanes, type Names } from "./Topology.ts"
 
 /**
  * Moving is cheap (no handler), the confirm round trip is not: big batches spread it (bench:bus
@@ -122,7 +122,7 @@ export const run = Effect.fn("RabbitMqBus.partitioner")(function* (
         )
       ).pipe(Effect.forever)
     )
-  const loops = [yield* mover(buffers.live), yield* mover(buffers.backfill)]
+  const loops = yield* Effect.forEach(lanes, (lane) => mover(buffers[lane]))
   // Stop intake, let the batch being moved finish and move what was buffered too: returned by a
   // closing channel, it would count toward the intake queue's delivery limit.
   yield* Effect.addFinalizer(() =>
@@ -133,8 +133,8 @@ export const run = Effect.fn("RabbitMqBus.partitioner")(function* (
       if (channel !== undefined && tag !== undefined) yield* Effect.promise(() => channel.cancel(tag).catch(() => undefined))
       yield* Fiber.interruptAll(loops)
       yield* FiberSet.awaitEmpty(inFlight)
-      for (const buffer of [buffers.live, buffers.backfill]) {
-        const rest = yield* Queue.clear(buffer).pipe(Effect.orDie)
+      for (const lane of lanes) {
+        const rest = yield* Queue.clear(buffers[lane]).pipe(Effect.orDie)
         if (rest.length > 0) yield* move(rest)
       }
       if (channel !== undefined) yield* Effect.promise(() => channel.close().catch(() => undefined))

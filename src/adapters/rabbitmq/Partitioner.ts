@@ -5,7 +5,6 @@
 // the partition queue, which the flows absorb (at least once, never lost).
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib"
 import { Effect, Fiber, FiberSet, Queue, Schedule } from "effect"
-import type { LaneName } from "../../application/Lane.ts"
 import { partitionOf } from "../../application/Partitioning.ts"
 import type { Delivery } from "../../application/ports/MessageBus.ts"
 import type { Step } from "../../application/Step.ts"
@@ -15,7 +14,7 @@ import { decode, Headers, stringHeader } from "./Codec.ts"
 import type { Publication } from "./ConfirmedPublish.ts"
 import type { Session } from "./Session.ts"
 import { ack, giveBack, type Publish, type Received } from "./Settle.ts"
-import { declareStep, lanes, type Names } from "./Topology.ts"
+import { declareStep, type Names } from "./Topology.ts"
 
 /**
  * Moving is cheap (no handler), the confirm round trip is not: big batches spread it (bench:bus
@@ -23,12 +22,6 @@ import { declareStep, lanes, type Names } from "./Topology.ts"
  */
 const BATCH = 500
 const WINDOW_MS = 5
-/**
- * Unacked deliveries the partitioner holds: far above a step's usual backlog (the backfill pauses
- * at BACKFILL_MAX_BACKLOG, 1 000 by default), so the intake drains into the lanes' buffers and a
- * live message is not held in the broker behind a backfill's messages the window has no room for.
- */
-const PREFETCH = 8 * BATCH
 
 /**
  * The key a message is partitioned by: the one its publisher stamped, else the step's reading of
@@ -81,9 +74,7 @@ export const run = Effect.fn("RabbitMqBus.partitioner")(function* (
   step: Step
 ) {
   const { session, publish, names, partitions } = deps
-  // A buffer and a mover per lane: a live message is moved beside the backfill's batch in flight,
-  // not after its confirm (the intake held up to 500 of a backfill's echoes in bench:backfill).
-  const buffers: Record<LaneName, Queue.Queue<Moving>> = { live: yield* Queue.unbounded<Moving>(), backfill: yield* Queue.unbounded<Moving>() }
+  const buffer = yield* Queue.unbounded<Moving>()
   const inFlight = yield* FiberSet.make<void>()
   const tags = new WeakMap<Channel, string>()
 
@@ -101,28 +92,26 @@ export const run = Effect.fn("RabbitMqBus.partitioner")(function* (
   const open = async (model: ChannelModel) => {
     const channel = await model.createChannel()
     channel.on("error", () => undefined)
-    await channel.prefetch(PREFETCH)
+    await channel.prefetch(BATCH * 2)
     await declareStep(channel, names, step, partitions)
     const { consumerTag } = await channel.consume(names.stepQueue(step.name), (message) => {
       if (message === null) return void channel.close().catch(() => undefined)
       const delivery = decode(message)
-      Queue.offerUnsafe(buffers[delivery.envelope.lane], { channel, message, envelope: delivery.envelope, key: keyOf(step, message, delivery) })
+      Queue.offerUnsafe(buffer, { channel, message, envelope: delivery.envelope, key: keyOf(step, message, delivery) })
     })
     tags.set(channel, consumerTag)
     return channel
   }
 
   const attachment = yield* keepAttached(session, `${names.stepQueue(step.name)} (partitioner)`, open)
-  const mover = (buffer: Queue.Queue<Moving>) =>
-    Effect.forkScoped(
-      Effect.uninterruptibleMask((restore) =>
-        gatherBatch(buffer, BATCH, WINDOW_MS, restore).pipe(
-          Effect.flatMap((batch) => FiberSet.run(inFlight, move(batch))),
-          Effect.flatMap((fiber) => restore(Fiber.await(fiber)))
-        )
-      ).pipe(Effect.forever)
-    )
-  const loops = yield* Effect.forEach(lanes, (lane) => mover(buffers[lane]))
+  const loop = yield* Effect.forkScoped(
+    Effect.uninterruptibleMask((restore) =>
+      gatherBatch(buffer, BATCH, WINDOW_MS, restore).pipe(
+        Effect.flatMap((batch) => FiberSet.run(inFlight, move(batch))),
+        Effect.flatMap((fiber) => restore(Fiber.await(fiber)))
+      )
+    ).pipe(Effect.forever)
+  )
   // Stop intake, let the batch being moved finish and move what was buffered too: returned by a
   // closing channel, it would count toward the intake queue's delivery limit.
   yield* Effect.addFinalizer(() =>
@@ -131,12 +120,10 @@ export const run = Effect.fn("RabbitMqBus.partitioner")(function* (
       const channel = attachment.current()
       const tag = channel === undefined ? undefined : tags.get(channel)
       if (channel !== undefined && tag !== undefined) yield* Effect.promise(() => channel.cancel(tag).catch(() => undefined))
-      yield* Fiber.interruptAll(loops)
+      yield* Fiber.interrupt(loop)
       yield* FiberSet.awaitEmpty(inFlight)
-      for (const lane of lanes) {
-        const rest = yield* Queue.clear(buffers[lane]).pipe(Effect.orDie)
-        if (rest.length > 0) yield* move(rest)
-      }
+      const rest = yield* Queue.clear(buffer).pipe(Effect.orDie)
+      if (rest.length > 0) yield* move(rest)
       if (channel !== undefined) yield* Effect.promise(() => channel.close().catch(() => undefined))
     })
   )

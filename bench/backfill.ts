@@ -17,10 +17,7 @@
 // records done so far. Needs AMQP_URL.
 // Usage: bun bench/backfill.ts [--companies 1000] [--users 1000] [--share 1] [--page-size 1000]
 //        [--live 200] [--live-rate 2] [--baseline-seconds 30 (at least 20)] [--leg-timeout 1800] [--store private|shared]
-//        [--cpu-load 0] [--split]
-// With --split the service runs as two replicas: SERVICE_ROLE=live (webhooks, relay, step
-// consumers) and SERVICE_ROLE=backfill (the jobs' pages), so the backfill's pages run outside the
-// process live sync runs in. CPU and RSS are then the two processes' sum.
+//        [--cpu-load 0]
 import { parseArgs } from "node:util"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import * as MongoBackfillJobs from "../src/adapters/mongo/MongoBackfillJobs.ts"
@@ -30,7 +27,6 @@ import type { JobDefinition } from "../src/application/ports/BackfillJobs.ts"
 import { percentile } from "../test/support/chaos/Percentiles.ts"
 import { startStack } from "../test/support/e2e/Stack.ts"
 import { startPrivateFerretDb } from "../test/support/mongo/PrivateFerretDb.ts"
-import { startService } from "../test/support/ServiceProcess.ts"
 import { startCpuBurners } from "./backfill/CpuBurners.ts"
 import { cpuPerThousand, pidOf, sampleCpu } from "./backfill/CpuUse.ts"
 import { shopLegJob } from "./backfill/LegJob.ts"
@@ -51,8 +47,7 @@ const { values: args } = parseArgs({
     live: { type: "string", default: "200" },
     "live-rate": { type: "string", default: "2" },
     "baseline-seconds": { type: "string", default: "30" },
-    "cpu-load": { type: "string", default: "0" },
-    split: { type: "boolean", default: false }
+    "cpu-load": { type: "string", default: "0" }
   }
 })
 const companies = Number(args.companies)
@@ -62,7 +57,6 @@ const pageSize = Number(args["page-size"])
 const liveSamples = Number(args.live)
 const liveRate = Number(args["live-rate"])
 const cpuLoad = Number(args["cpu-load"])
-const split = args.split === true
 // At least two rolling windows: over one, the seed's design spends a whole burst in its first
 // seconds and reads faster than it can keep up (35 records/s over 5 s, 19 from 10 s on).
 const baselineSeconds = Math.max(20, Number(args["baseline-seconds"]))
@@ -99,14 +93,9 @@ const stack = await startStack(mongoUrl, {
     BACKFILL_SHARE: String(share),
     RECONCILE_INTERVAL: "0",
     BACKFILL_IDLE_MS: "100",
-    PROFILE_SPANS_MS: "2000",
-    ...(split ? { SERVICE_ROLE: "live" } : {})
+    PROFILE_SPANS_MS: "2000"
   }
 })
-// The backfill replica: HubSpot's webhooks and the probes still reach the first one.
-const backfiller = split ? await startService({ ...stack.serviceEnv, PORT: "0", SERVICE_ROLE: "backfill" }, 45_000) : undefined
-/** The service's processes: one, or the live and the backfill replica. */
-const services = [stack.service, ...(backfiller === undefined ? [] : [backfiller])]
 const runtime = ManagedRuntime.make(
   MongoBackfillJobs.layer.pipe(Layer.provide(MongoConnection.dbLayer({ url: mongoUrl, dbName: stack.dbName, timeoutMs: 30_000 })))
 )
@@ -260,7 +249,6 @@ const writtenBack = () => holdingShopId.size
 const usersLinked = () => seedUsers.filter((u) => stack.commerce.find("user", u.id)?.record["crmId"] !== undefined).length
 
 const storeCall = retryingStoreCall(runtime)
-const servicesCpu = async () => (await Promise.all(services.map((s) => usage(s.process.pid)))).reduce((a, u) => a + u.cpuSeconds, 0)
 
 const runJob = async (definition: JobDefinition) => {
   const before = hubspot.requestLog().length
@@ -319,9 +307,9 @@ try {
   await stopBurners?.()
   if (loaded !== undefined) console.log(`live sync beside the CPU burners done: p99 ${loaded.p99.toFixed(0)} ms`)
 
-  const cpuBefore = await servicesCpu()
+  const cpuBefore = (await usage(stack.service.process.pid)).cpuSeconds
   const pids = {
-    service: services.map((s) => s.process.pid),
+    service: stack.service.process.pid,
     store: privateStore === undefined ? undefined : await pidOf(`listen-addr=127.0.0.1:${privateStore.url.split(":").at(-1)}`),
     broker: await pidOf("beam.smp")
   }
@@ -341,9 +329,7 @@ try {
   backfilling = false
   const busy = await liveDuring
   const busyLoop = busyLag()
-  const usages = await Promise.all(services.map((s) => usage(s.process.pid)))
-  const peakRssMb = usages.reduce((a, u) => a + u.peakRssMb, 0)
-  const cpuSeconds = usages.reduce((a, u) => a + u.cpuSeconds, 0)
+  const { peakRssMb, cpuSeconds } = await usage(stack.service.process.pid)
   const metricsAfter = await scrapeMetrics(stack.service.url)
   const loadAtEnd = await loadavg()
 
@@ -360,7 +346,6 @@ try {
   const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(1)} %`
   const rows: ReadonlyArray<readonly [string, string, string]> = [
     ["machine load (1/5/15 min) at start / end", `${loadAtStart} / ${loadAtEnd}`, ""],
-    ["service processes", split ? "2: SERVICE_ROLE=live and SERVICE_ROLE=backfill (--split)" : "1 (SERVICE_ROLE=all)", ""],
     ["store", privateStore === undefined ? "shared FerretDB (MONGO_URL)" : "private FerretDB 1.24 (SQLite), started for this run", ""],
     [
       `CRM → commerce: ${companies} companies + ${3 * companies} contacts`,
@@ -442,7 +427,7 @@ try {
       ""
     ],
     ["  the bench's own event-loop lag (simulators, probes), idle / during", `${describeLag(idleLoop)} / ${describeLag(busyLoop)}`, ""],
-    ["service peak RSS", `${peakRssMb.toFixed(0)} MB${split ? ` (${usages.map((u) => u.peakRssMb.toFixed(0)).join(" + ")})` : ""}`, ""],
+    ["service peak RSS", `${peakRssMb.toFixed(0)} MB`, ""],
     ["service CPU s per 1 000 records (both legs)", ((1000 * (cpuSeconds - cpuBefore)) / (crmRecords + shopRecords)).toFixed(2), ""]
   ]
   const w0 = Math.max(...rows.map(([k]) => k.length))
@@ -455,10 +440,8 @@ try {
   printSpanProfile(stack.service.logs, "service time by span (whole run)", 25)
   printLaneSpans(stack.service.logs, "live", "live lane's spans (whole run: idle and during the backfills)", 25)
   // What a live operation may find in flight when it starts: the backfill's longest operations.
-  printLaneSpans(backfiller?.logs ?? stack.service.logs, "backfill", "backfill lane's spans", 20)
-  if (backfiller !== undefined) printSpanProfile(backfiller.logs, "the backfill replica's time by span (whole run)", 25)
+  printLaneSpans(stack.service.logs, "backfill", "backfill lane's spans", 20)
 } finally {
-  await backfiller?.stop()
   clearInterval(watchShop)
   await runtime.dispose()
   await stack.stop()

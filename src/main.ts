@@ -24,19 +24,16 @@ const App = Layer.unwrap(
     for (const line of Adapters.describeAdapters(config)) yield* Effect.logInfo(line)
     const backfill = yield* Settings.backfill
     const replica = Option.getOrElse(config.replicaId, () => crypto.randomUUID())
-    yield* Effect.logInfo(`replica ${replica} (role ${config.role}); ${config.partitions} partitions per step`)
+    yield* Effect.logInfo(`replica ${replica}; ${config.partitions} partitions per step`)
     // Fresh events are the fast path's for 10 s: far longer than a publish and its mark take.
     const relay = relayLayer({ claimant: replica, batchSize: 1000, leaseMs: 30_000, idleMs: 1000, freshGraceMs: 10_000 })
-    // Backfill and reconcile jobs live in the store; every replica that runs the backfill runs
-    // their pages. Any replica schedules reconcile runs (replicas racing insert one).
+    // Backfill and reconcile jobs live in the store; every replica runs their pages.
     const { profileSpansMs, yieldMs, ...runner } = backfill
-    const pages = config.role === "live" ? Layer.empty : runnerLayer({ holder: replica, ...runner })
-    const jobs = Layer.merge(pages, reconcileLayer(backfill.reconcileIntervalMs))
+    const jobs = Layer.merge(runnerLayer({ holder: replica, ...runner }), reconcileLayer(backfill.reconcileIntervalMs))
     const metrics = PromMetrics.make()
     // Partition ownership closes first on SIGTERM (merged last): every index is released, its
-    // batches settled, before the steps' consumers and the rest stop. Each lane's indexes are
-    // shared among the replicas serving that lane (SERVICE_ROLE).
-    const ownership = PartitionOwnership.layer({ replica, lanes: Settings.lanesOf(config.role), ...defaultOwnership })
+    // batches settled, before the steps' consumers and the rest stop.
+    const ownership = PartitionOwnership.layer({ replica, ...defaultOwnership })
     const service = Layer.mergeAll(HttpApp.layer(config, metrics, replica), SyncWorkers.layer(steps), relay, jobs, EventLoopLag.layer(), ownership)
     return service.pipe(
       Layer.provide(

@@ -39,8 +39,7 @@ export interface CpuSample {
 }
 
 export interface CpuPids {
-  /** The service's processes (a live and a backfill replica with `--split`), summed. */
-  readonly service: ReadonlyArray<number>
+  readonly service: number | undefined
   readonly store: number | undefined
   readonly broker: number | undefined
 }
@@ -48,7 +47,7 @@ export interface CpuPids {
 export const sampleCpu = async (pids: CpuPids): Promise<CpuSample> => {
   const usage = process.cpuUsage()
   return {
-    service: (await Promise.all(pids.service.map(cpuOf))).reduce((a, b) => a + b, 0),
+    service: await cpuOf(pids.service),
     store: await cpuOf(pids.store),
     bench: (usage.user + usage.system) / 1e6,
     broker: await cpuOf(pids.broker),

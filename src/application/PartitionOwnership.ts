@@ -4,18 +4,12 @@
 // keeps two replicas that briefly disagree from consuming one partition at once. Closing the
 // layer (SIGTERM) releases every index, then leaves, so the others take over within a beat.
 import { Cause, Clock, Duration, Effect, Layer } from "effect"
-import type { LaneName } from "./Lane.ts"
 import { partitionsOwnedBy } from "./Partitioning.ts"
 import { MessageBus } from "./ports/MessageBus.ts"
 import { ReplicaMembership } from "./ports/ReplicaMembership.ts"
 
 export interface OwnershipOptions {
   readonly replica: string
-  /**
-   * The lanes whose partitions it consumes (SERVICE_ROLE): each lane's indexes are split among
-   * the replicas serving that lane, so live and backfill replicas each take all of their own lane.
-   */
-  readonly lanes: ReadonlyArray<LaneName>
   /** How often the replica beats and re-evaluates its share. */
   readonly intervalMs: number
   /** A replica that has not beaten for this long is taken for dead and its indexes move. */
@@ -24,20 +18,16 @@ export interface OwnershipOptions {
 
 export const defaultOwnership = { intervalMs: 1_000, ttlMs: 5_000 } as const
 
-/** One round: beat, read the live replicas, take this replica's share of each lane it serves. Returns them by lane. */
+/** One round: beat, read the live replicas, take this replica's share. Returns it. */
 export const rebalance = Effect.fn("PartitionOwnership.rebalance")(function* (options: OwnershipOptions) {
   const membership = yield* ReplicaMembership
   const bus = yield* MessageBus
   const now = yield* Clock.currentTimeMillis
-  yield* membership.beat({ replica: options.replica, lanes: options.lanes, now, ttlMs: options.ttlMs })
-  const shares: Partial<Record<LaneName, ReadonlyArray<number>>> = {}
-  for (const lane of options.lanes) {
-    const members = yield* membership.live(now, lane)
-    const mine = partitionsOwnedBy(options.replica, members, bus.partitions)
-    yield* bus.assign(lane, mine)
-    shares[lane] = mine
-  }
-  return shares
+  yield* membership.beat({ replica: options.replica, now, ttlMs: options.ttlMs })
+  const live = yield* membership.live(now)
+  const mine = partitionsOwnedBy(options.replica, live, bus.partitions)
+  yield* bus.assign(mine)
+  return mine
 })
 
 /**
@@ -55,7 +45,7 @@ export const layer = (options: OwnershipOptions) =>
       )
       yield* Effect.addFinalizer(() =>
         Effect.logInfo("releasing every partition").pipe(
-          Effect.andThen(Effect.forEach(options.lanes, (lane) => bus.assign(lane, []), { discard: true })),
+          Effect.andThen(bus.assign([])),
           Effect.andThen(Effect.ignore(membership.leave(options.replica))),
           Effect.andThen(Effect.logInfo("partitions released"))
         )

@@ -5,13 +5,11 @@ import { Effect, Layer, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import * as InMemoryBus from "../../src/adapters/memory/InMemoryBus.ts"
 import * as InMemoryReplicaMembership from "../../src/adapters/memory/InMemoryReplicaMembership.ts"
-import type { LaneName } from "../../src/application/Lane.ts"
 import * as PartitionOwnership from "../../src/application/PartitionOwnership.ts"
 import { MessageBus } from "../../src/application/ports/MessageBus.ts"
 import { ReplicaMembership } from "../../src/application/ports/ReplicaMembership.ts"
 
-const both = ["live", "backfill"] as const
-const options = (replica: string, lanes: ReadonlyArray<LaneName> = both) => ({ replica, lanes, intervalMs: 1_000, ttlMs: 5_000 })
+const options = (replica: string) => ({ replica, intervalMs: 1_000, ttlMs: 5_000 })
 const all = [0, 1, 2, 3, 4, 5, 6, 7]
 
 test("replicas split the indexes; one that leaves or stops beating hands its share over", async () => {
@@ -23,11 +21,7 @@ test("replicas split the indexes; one that leaves or stops beating hands its sha
       const busB = yield* InMemoryBus.makeWith(8)
       const busC = yield* InMemoryBus.makeWith(8)
       const round = (replica: string, bus: typeof busA) =>
-        PartitionOwnership.rebalance(options(replica)).pipe(
-          Effect.map((shares) => shares.live ?? []),
-          Effect.provideService(MessageBus, bus),
-          Effect.provideService(ReplicaMembership, membership)
-        )
+        PartitionOwnership.rebalance(options(replica)).pipe(Effect.provideService(MessageBus, bus), Effect.provideService(ReplicaMembership, membership))
       const alone = yield* round("a", busA)
       yield* round("b", busB)
       const a2 = yield* round("a", busA)
@@ -41,16 +35,16 @@ test("replicas split the indexes; one that leaves or stops beating hands its sha
         scope
       )
       const [a3, b3] = [yield* round("a", busA), yield* round("b", busB)]
-      const c3 = yield* busC.held("live")
+      const c3 = yield* busC.held
       yield* Scope.close(scope, Effect.void as never)
-      const cAfter = yield* busC.held("live")
+      const cAfter = yield* busC.held
       const [a4, b4] = [yield* round("a", busA), yield* round("b", busB)]
       // b stops beating (killed): once its heartbeat expires, a takes everything.
       yield* TestClock.adjust(4_000)
       const a5 = yield* round("a", busA)
       yield* TestClock.adjust(2_000)
       const a6 = yield* round("a", busA)
-      return { alone, a2, b2, a3, b3, c3, cAfter, a4, b4, a5, a6, heldA: yield* busA.held("live") }
+      return { alone, a2, b2, a3, b3, c3, cAfter, a4, b4, a5, a6, heldA: yield* busA.held }
     }).pipe(Effect.scoped, Effect.provide(Layer.merge(InMemoryReplicaMembership.layer, TestClock.layer())))
   )
   const union = (...lists: ReadonlyArray<ReadonlyArray<number>>) => lists.flat().sort((x, y) => x - y)
@@ -64,33 +58,4 @@ test("replicas split the indexes; one that leaves or stops beating hands its sha
   expect(out.a5).toEqual(out.a4)
   expect(out.a6).toEqual(all)
   expect(out.heldA).toEqual(all)
-})
-
-test("each lane's indexes are split among the replicas serving it: live, backfill and both side by side", async () => {
-  const out = await Effect.runPromise(
-    Effect.gen(function* () {
-      const membership = yield* ReplicaMembership
-      const buses = { all: yield* InMemoryBus.makeWith(8), live: yield* InMemoryBus.makeWith(8), backfill: yield* InMemoryBus.makeWith(8) }
-      const round = (replica: keyof typeof buses, lanes: ReadonlyArray<LaneName>) =>
-        PartitionOwnership.rebalance(options(replica, lanes)).pipe(
-          Effect.provideService(MessageBus, buses[replica]),
-          Effect.provideService(ReplicaMembership, membership)
-        )
-      yield* round("live", ["live"])
-      yield* round("backfill", ["backfill"])
-      yield* round("all", both)
-      const live = yield* round("live", ["live"])
-      const backfill = yield* round("backfill", ["backfill"])
-      const all = yield* round("all", both)
-      return { live, backfill, all }
-    }).pipe(Effect.scoped, Effect.provide(Layer.merge(InMemoryReplicaMembership.layer, TestClock.layer())))
-  )
-  const union = (...lists: ReadonlyArray<ReadonlyArray<number> | undefined>) => lists.flatMap((l) => l ?? []).sort((x, y) => x - y)
-  // A lane a replica does not serve is not its to take.
-  expect(out.live.backfill).toBeUndefined()
-  expect(out.backfill.live).toBeUndefined()
-  // Each lane's 8 indexes, once each, between its two replicas, four apiece.
-  expect(union(out.live.live, out.all.live)).toEqual(all)
-  expect(union(out.backfill.backfill, out.all.backfill)).toEqual(all)
-  expect([out.live.live?.length, out.all.live?.length, out.backfill.backfill?.length, out.all.backfill?.length]).toEqual([4, 4, 4, 4])
 })

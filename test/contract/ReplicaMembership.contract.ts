@@ -4,8 +4,6 @@ import { Effect, type Layer } from "effect"
 import { ReplicaMembership } from "../../src/application/ports/ReplicaMembership.ts"
 import { portRunner } from "./runPort.ts"
 
-const lanes = ["live", "backfill"] as const
-
 export const replicaMembershipContract = (name: string, makeLayer: () => Layer.Layer<ReplicaMembership, unknown>): void => {
   const run = portRunner(ReplicaMembership, makeLayer)
 
@@ -13,12 +11,12 @@ export const replicaMembershipContract = (name: string, makeLayer: () => Layer.L
     test("a replica is live until its heartbeat expires; beating again extends it", async () => {
       const out = await run((m) =>
         Effect.gen(function* () {
-          yield* m.beat({ replica: "b", now: 0, ttlMs: 5_000, lanes })
-          yield* m.beat({ replica: "a", now: 0, ttlMs: 5_000, lanes })
-          const both = yield* m.live(4_999, "live")
-          yield* m.beat({ replica: "a", now: 4_000, ttlMs: 5_000, lanes })
-          const onlyA = yield* m.live(5_000, "live")
-          const none = yield* m.live(9_000, "live")
+          yield* m.beat({ replica: "b", now: 0, ttlMs: 5_000 })
+          yield* m.beat({ replica: "a", now: 0, ttlMs: 5_000 })
+          const both = yield* m.live(4_999)
+          yield* m.beat({ replica: "a", now: 4_000, ttlMs: 5_000 })
+          const onlyA = yield* m.live(5_000)
+          const none = yield* m.live(9_000)
           return { both, onlyA, none }
         })
       )
@@ -28,11 +26,11 @@ export const replicaMembershipContract = (name: string, makeLayer: () => Layer.L
     test("a replica that leaves is gone at once; the others stay", async () => {
       const out = await run((m) =>
         Effect.gen(function* () {
-          yield* m.beat({ replica: "a", now: 0, ttlMs: 5_000, lanes })
-          yield* m.beat({ replica: "b", now: 0, ttlMs: 5_000, lanes })
+          yield* m.beat({ replica: "a", now: 0, ttlMs: 5_000 })
+          yield* m.beat({ replica: "b", now: 0, ttlMs: 5_000 })
           yield* m.leave("a")
           yield* m.leave("never-joined")
-          return yield* m.live(1, "live")
+          return yield* m.live(1)
         })
       )
       expect(out).toEqual(["b"])
@@ -43,32 +41,12 @@ export const replicaMembershipContract = (name: string, makeLayer: () => Layer.L
       const out = await run((m) =>
         Effect.gen(function* () {
           for (let round = 0; round < 3; round++) {
-            yield* Effect.forEach(replicas, (replica) => m.beat({ replica, now: round * 1_000, ttlMs: 5_000, lanes }), {
-              concurrency: "unbounded",
-              discard: true
-            })
+            yield* Effect.forEach(replicas, (replica) => m.beat({ replica, now: round * 1_000, ttlMs: 5_000 }), { concurrency: "unbounded", discard: true })
           }
-          return yield* m.live(6_500, "backfill")
+          return yield* m.live(6_500)
         })
       )
       expect(out).toEqual(replicas)
-    })
-
-    test("each replica is listed under the lanes it serves", async () => {
-      const out = await run((m) =>
-        Effect.gen(function* () {
-          yield* m.beat({ replica: "all", now: 0, ttlMs: 5_000, lanes })
-          yield* m.beat({ replica: "live-only", now: 0, ttlMs: 5_000, lanes: ["live"] })
-          yield* m.beat({ replica: "backfill-only", now: 0, ttlMs: 5_000, lanes: ["backfill"] })
-          const before = { live: yield* m.live(1, "live"), backfill: yield* m.live(1, "backfill") }
-          // A replica restarted with another role is listed under its new lanes only.
-          yield* m.beat({ replica: "live-only", now: 1_000, ttlMs: 5_000, lanes: ["backfill"] })
-          const after = { live: yield* m.live(1_001, "live"), backfill: yield* m.live(1_001, "backfill") }
-          return { before, after }
-        })
-      )
-      expect(out.before).toEqual({ live: ["all", "live-only"], backfill: ["all", "backfill-only"] })
-      expect(out.after).toEqual({ live: ["all"], backfill: ["all", "backfill-only", "live-only"] })
     })
   })
 }

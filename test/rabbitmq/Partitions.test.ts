@@ -6,7 +6,6 @@ import amqp from "amqplib"
 import { Context, Effect, Layer, Ref } from "effect"
 import * as RabbitMqBus from "../../src/adapters/rabbitmq/RabbitMqBus.ts"
 import { names } from "../../src/adapters/rabbitmq/Topology.ts"
-import type { LaneName } from "../../src/application/Lane.ts"
 import { partitionOf } from "../../src/application/Partitioning.ts"
 import { type BatchConsumer, MessageBus, type Settlement } from "../../src/application/ports/MessageBus.ts"
 import type { Step } from "../../src/application/Step.ts"
@@ -31,17 +30,10 @@ const url = () => {
 }
 
 /** A bus instance (a replica) on the shared prefix. */
-const busOf = (prefix: string, replica: string, owned?: ReadonlyArray<number>, lanes?: ReadonlyArray<LaneName>) =>
-  Layer.build(
-    RabbitMqBus.layer({
-      url: url(),
-      prefix,
-      partitions: PARTITIONS,
-      replica,
-      ...(owned === undefined ? {} : { owned }),
-      ...(lanes === undefined ? {} : { lanes })
-    })
-  ).pipe(Effect.map((context) => Context.get(context, MessageBus)))
+const busOf = (prefix: string, replica: string, owned?: ReadonlyArray<number>) =>
+  Layer.build(RabbitMqBus.layer({ url: url(), prefix, partitions: PARTITIONS, replica, ...(owned === undefined ? {} : { owned }) })).pipe(
+    Effect.map((context) => Context.get(context, MessageBus))
+  )
 
 /** A handler that records each delivery with its bus and times, taking `ms` per batch. */
 const recording =
@@ -160,61 +152,6 @@ describe.skipIf(skipAmqp)("RabbitMqBus partitions (real broker)", () => {
   )
 
   it(
-    "a live replica and a backfill replica (SERVICE_ROLE) each consume their own lane's partitions, in order per key",
-    () =>
-      run(
-        Effect.gen(function* () {
-          const prefix = `p${++counter}`
-          const log = yield* Ref.make<ReadonlyArray<Handled>>([])
-          const step = aStep(prefix, { prefetch: 5, batchWindowMs: 1 })
-          const live = yield* busOf(prefix, "live", undefined, ["live"])
-          yield* live.consume(step, recording(log, "live", 2))
-          const backfill = yield* busOf(prefix, "backfill", undefined, ["backfill"])
-          yield* backfill.consume(step, recording(log, "backfill", 2))
-          yield* eventually(live.held("live"), (held) => held.length === PARTITIONS)
-          yield* eventually(backfill.held("backfill"), (held) => held.length === PARTITIONS)
-          expect(yield* live.held("backfill")).toEqual([])
-          expect(yield* backfill.held("live")).toEqual([])
-          const keys = Array.from({ length: 6 }, (_, i) => `user:u-${i}`)
-          const sent = keyed(step, 60, keys).map((m, i) => ({ ...m, lane: i % 3 === 0 ? ("live" as const) : ("backfill" as const) }))
-          // Published by the backfill replica; the live one partitions the intake.
-          yield* backfill.publish(sent)
-          yield* eventually(Ref.get(log), (l) => l.length >= 60, 20_000)
-          yield* Effect.sleep(300)
-          const handled = yield* Ref.get(log)
-          expect(handled.length).toBe(60)
-          const idsOf = (lane: string) => sent.filter((m) => m.lane === lane).map((m) => m.id)
-          expect(
-            handled
-              .filter((h) => h.bus === "live")
-              .map((h) => h.id)
-              .sort()
-          ).toEqual(idsOf("live").sort())
-          expect(
-            handled
-              .filter((h) => h.bus === "backfill")
-              .map((h) => h.id)
-              .sort()
-          ).toEqual(idsOf("backfill").sort())
-          for (const key of keys)
-            for (const bus of ["live", "backfill"])
-              expect(
-                idsByKey(
-                  handled.filter((h) => h.bus === bus),
-                  key
-                )
-              ).toEqual(
-                idsByKey(
-                  sent.filter((m) => m.lane === bus),
-                  key
-                )
-              )
-        })
-      ),
-    30_000
-  )
-
-  it(
     "releasing its indexes hands the queued messages to the other instance: none lost, none twice, order kept",
     () =>
       run(
@@ -224,18 +161,18 @@ describe.skipIf(skipAmqp)("RabbitMqBus partitions (real broker)", () => {
           const step = aStep(prefix, { prefetch: 3, batchWindowMs: 1 })
           const a = yield* busOf(prefix, "a")
           yield* a.consume(step, recording(log, "a", 20))
-          yield* eventually(a.held("live"), (held) => held.length === PARTITIONS)
+          yield* eventually(a.held, (held) => held.length === PARTITIONS)
           // b waits as the standby of every partition.
           const b = yield* busOf(prefix, "b")
           yield* b.consume(step, recording(log, "b", 20))
-          yield* eventually(b.held("live"), (held) => held.length === PARTITIONS)
+          yield* eventually(b.held, (held) => held.length === PARTITIONS)
           const keys = Array.from({ length: 8 }, (_, i) => `business:b-${i}`)
           const sent = keyed(step, 120, keys)
           yield* a.publish(sent)
           yield* eventually(Ref.get(log), (l) => l.length >= 20)
-          yield* a.assign("live", [])
+          yield* a.assign([])
           const releasedAt = Date.now()
-          expect(yield* a.held("live")).toEqual([])
+          expect(yield* a.held).toEqual([])
           const handled = yield* eventually(Ref.get(log), (l) => new Set(l.map((h) => h.id)).size >= 120, 20_000)
           yield* Effect.sleep(300)
           const all = yield* Ref.get(log)
@@ -259,10 +196,10 @@ describe.skipIf(skipAmqp)("RabbitMqBus partitions (real broker)", () => {
           const step = aStep(prefix, { prefetch: 3, batchWindowMs: 1, deliveryLimit: 5 })
           const a = yield* busOf(prefix, `a-${prefix}`)
           yield* a.consume(step, recording(log, "a", 20))
-          yield* eventually(a.held("live"), (held) => held.length === PARTITIONS)
+          yield* eventually(a.held, (held) => held.length === PARTITIONS)
           const b = yield* busOf(prefix, `b-${prefix}`)
           yield* b.consume(step, recording(log, "b", 20))
-          yield* eventually(b.held("live"), (held) => held.length === PARTITIONS)
+          yield* eventually(b.held, (held) => held.length === PARTITIONS)
           const sent = keyed(
             step,
             120,
@@ -297,10 +234,10 @@ describe.skipIf(skipAmqp)("RabbitMqBus partitions (real broker)", () => {
           ]
           const a = yield* busOf(prefix, `a-${prefix}`)
           for (const step of steps) yield* a.consume(step, recording(log, `a:${step.name}`, 30))
-          yield* eventually(a.held("live"), (held) => held.length === PARTITIONS)
+          yield* eventually(a.held, (held) => held.length === PARTITIONS)
           const b = yield* busOf(prefix, `b-${prefix}`)
           for (const step of steps) yield* b.consume(step, recording(log, `b:${step.name}`, 30))
-          yield* eventually(b.held("live"), (held) => held.length === PARTITIONS)
+          yield* eventually(b.held, (held) => held.length === PARTITIONS)
           const keys = Array.from({ length: 8 }, (_, i) => `user:u-${i}`)
           const sent = steps.flatMap((step) => keyed(step, 120, keys))
           yield* a.publish(sent)

@@ -13,5 +13,5 @@ export const publishOnlyBus = (onPublish: (messages: ReadonlyArray<OutgoingMessa
     ready: Effect.succeed(true),
     partitions: 1,
     assign: () => Effect.void,
-    held: () => Effect.succeed([0])
+    held: Effect.succeed([0])
   })

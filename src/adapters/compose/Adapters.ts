@@ -36,7 +36,7 @@ export const layer = (config: Settings.Settings, steps: ReadonlyArray<Step>, rep
       )
       const stores = storeLayers(mongo, budget)
       const bus = Option.match(config.amqpUrl, {
-        onNone: () => InMemoryBus.layerWith(config.partitions, Settings.lanesOf(config.role)),
+        onNone: () => InMemoryBus.layerWith(config.partitions),
         // A replica starts holding no partition: PartitionOwnership assigns its share.
         onSome: (url) =>
           RabbitMqBus.layer({
@@ -45,7 +45,6 @@ export const layer = (config: Settings.Settings, steps: ReadonlyArray<Step>, rep
             steps,
             partitions: config.partitions,
             owned: [],
-            lanes: Settings.lanesOf(config.role),
             ...(replica === undefined ? {} : { replica })
           })
       })

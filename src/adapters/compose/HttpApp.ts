@@ -4,7 +4,6 @@
 import { Effect, Layer, Option, Redacted } from "effect"
 import { Hono } from "hono"
 import { Gauge } from "prom-client"
-import { type LaneName, laneNames } from "../../application/Lane.ts"
 import { OutboxSignal } from "../../application/OutboxSignal.ts"
 import { MessageBus } from "../../application/ports/MessageBus.ts"
 import { WebhookInbox } from "../../application/ports/WebhookInbox.ts"
@@ -20,16 +19,15 @@ import * as WebhookRoutes from "../http/WebhookRoutes.ts"
 import type { PromMetrics } from "../metrics/PromMetrics.ts"
 import { MongoDatabase } from "../mongo/MongoConnection.ts"
 
-const registerPartitionsGauge = (metrics: PromMetrics, held: (lane: LaneName) => Promise<ReadonlyArray<number>>) => {
+const registerPartitionsGauge = (metrics: PromMetrics, held: () => Promise<ReadonlyArray<number>>) => {
   const name = "crm_sync_partitions_held"
   if (metrics.registry.getSingleMetric(name) !== undefined) return
   new Gauge({
     name,
-    help: "Partition indexes this replica holds (consumers attached), by lane",
-    labelNames: ["lane"],
+    help: "Partition indexes this replica holds (consumers attached)",
     registers: [metrics.registry],
     async collect() {
-      for (const lane of laneNames) this.set({ lane }, (await held(lane)).length)
+      this.set((await held()).length)
     }
   })
 }
@@ -75,10 +73,10 @@ export const layer = (config: Settings.Settings, metrics: PromMetrics, replica: 
       // A wedged store client the watchdog cannot replace is a reason to restart the process.
       const live = Option.match(mongo, { onNone: () => [], onSome: (handle) => [{ name: "store-client", check: async () => handle.alive() }] })
       const admin = yield* adminRoutes(config, signal.notify, [...ready, ...live])
-      // Which partitions this replica consumes (issue 12), and what it runs (SERVICE_ROLE): in /readyz.
-      const held = (lane: LaneName) => run(bus.held(lane))
+      // Which partitions this replica consumes (issue 12): in /readyz and as a gauge.
+      const held = () => run(bus.held)
       registerPartitionsGauge(metrics, held)
-      const details = async () => ({ replica, role: config.role, partitions: await held("live"), backfillPartitions: await held("backfill") })
+      const details = async () => ({ replica, partitions: await held() })
       const app = new Hono()
         .route("/", admin)
         .route("/", HealthRoutes.make(ready, live, details))

@@ -2,7 +2,6 @@
 // the steps' tunings are read with the step registry (application/StepTuning.ts).
 import { Config, Duration, Option, Redacted } from "effect"
 import type { BudgetConfig } from "../../application/BudgetPolicy.ts"
-import { type LaneName, laneNames } from "../../application/Lane.ts"
 
 /** An unset or empty variable means "not configured". */
 const optionalSecret = (name: string) => Config.option(Config.Redacted(name)).pipe(Config.map(Option.filter((value) => Redacted.value(value).trim() !== "")))
@@ -68,13 +67,6 @@ export const settings = Config.all({
    * it needs the partition queues drained first (a key's messages would be split across two).
    */
   partitions: Config.Int("PARTITIONS").pipe(Config.withDefault(8)),
-  /**
-   * What this process runs (issue 10): `all` (default), `live` (the steps' live partitions; no
-   * backfill page) or `backfill` (backfill and reconcile pages and the steps' backfill
-   * partitions: what a page's writes cause). Live and backfill replicas side by side keep a
-   * backfill's work out of the processes live sync runs in.
-   */
-  role: Config.Literals(["all", "live", "backfill"], "SERVICE_ROLE").pipe(Config.withDefault("all" as const)),
   /** This replica's id in the membership and in /readyz; a random UUID per start when unset. */
   replicaId: Config.option(Config.String("REPLICA_ID")).pipe(Config.map(Option.filter((id) => id.trim() !== ""))),
   mongoDb: Config.String("MONGO_DB").pipe(Config.withDefault("crm-sync")),
@@ -97,6 +89,3 @@ export const settings = Config.all({
   })
 })
 export type Settings = Config.Success<typeof settings>
-
-/** The lanes whose partition queues a replica of `role` consumes. */
-export const lanesOf = (role: Settings["role"]): ReadonlyArray<LaneName> => (role === "all" ? laneNames : [role])

@@ -7,7 +7,7 @@
 // sink: in memory there is no platform), and one that reaches no queue fails the publish.
 import { Effect, Fiber, FiberSet, Layer, Queue } from "effect"
 import { isShopBound, shopBoundKinds } from "../../application/CommerceMessages.ts"
-import { type LaneName, laneNames } from "../../application/Lane.ts"
+import type { LaneName } from "../../application/Lane.ts"
 import {
   type BatchConsumer,
   BusRejected,
@@ -53,9 +53,9 @@ const fresh = (envelope: Envelope): Held => ({ envelope, firstFailedAt: undefine
 
 /**
  * One process owns every partition: each step keeps its one queue, consumed one batch at a time,
- * which already keeps each key's order, in both lanes. `assign` only changes what `held` reports.
+ * which already keeps each key's order. `assign` only changes what `held` reports.
  */
-export const makeWith = Effect.fnUntraced(function* (partitions: number, served: ReadonlyArray<LaneName> = laneNames) {
+export const makeWith = Effect.fnUntraced(function* (partitions: number) {
   // Retry delays outlive a consumer (the message sits in a tier queue), so they run in the bus's scope.
   const busScope = yield* Effect.scope
   const queues = new Map<string, StepQueue>()
@@ -194,15 +194,10 @@ export const makeWith = Effect.fnUntraced(function* (partitions: number, served:
     { step: undefined, queue: "dead-letters", messages: Queue.sizeUnsafe(deadLetters), consumers: 0 }
   ])
 
-  const every = Array.from({ length: partitions }, (_, k) => k)
-  // What `held` reports for the lanes this process serves (SERVICE_ROLE) until assigned otherwise.
-  const held = new Map<LaneName, ReadonlyArray<number>>(laneNames.map((lane) => [lane, served.includes(lane) ? every : []]))
-  const assign = (lane: LaneName, indexes: ReadonlyArray<number>) =>
+  let held: ReadonlyArray<number> = Array.from({ length: partitions }, (_, k) => k)
+  const assign = (indexes: ReadonlyArray<number>) =>
     Effect.sync(() => {
-      held.set(
-        lane,
-        [...new Set(indexes.filter((k) => Number.isInteger(k) && k >= 0 && k < partitions))].sort((a, b) => a - b)
-      )
+      held = [...new Set(indexes.filter((k) => Number.isInteger(k) && k >= 0 && k < partitions))].sort((a, b) => a - b)
     })
 
   return MessageBus.of({
@@ -214,12 +209,11 @@ export const makeWith = Effect.fnUntraced(function* (partitions: number, served:
     ready: Effect.succeed(true),
     partitions,
     assign,
-    held: (lane) => Effect.sync(() => held.get(lane) ?? [])
+    held: Effect.sync(() => held)
   })
 })
 
 export const make = makeWith(8)
 
 export const layer: Layer.Layer<MessageBus> = Layer.effect(MessageBus, make)
-export const layerWith = (partitions: number, served?: ReadonlyArray<LaneName>): Layer.Layer<MessageBus> =>
-  Layer.effect(MessageBus, makeWith(partitions, served))
+export const layerWith = (partitions: number): Layer.Layer<MessageBus> => Layer.effect(MessageBus, makeWith(partitions))

@@ -1,20 +1,19 @@
 // ReplicaMembership in process memory: one process, so one member (tests may add more).
 import { Effect, Layer } from "effect"
-import type { LaneName } from "../../application/Lane.ts"
 import { ReplicaMembership } from "../../application/ports/ReplicaMembership.ts"
 
 export const make = Effect.sync(() => {
-  const entries = new Map<string, { readonly until: number; readonly lanes: ReadonlyArray<LaneName> }>()
+  const expiries = new Map<string, number>()
   return ReplicaMembership.of({
-    beat: ({ replica, lanes, now, ttlMs }) => Effect.sync(() => void entries.set(replica, { until: now + ttlMs, lanes })),
-    live: (now, lane) =>
+    beat: ({ replica, now, ttlMs }) => Effect.sync(() => void expiries.set(replica, now + ttlMs)),
+    live: (now) =>
       Effect.sync(() =>
-        [...entries]
-          .filter(([, { until, lanes }]) => until > now && lanes.includes(lane))
+        [...expiries]
+          .filter(([, until]) => until > now)
           .map(([replica]) => replica)
           .sort()
       ),
-    leave: (replica) => Effect.sync(() => void entries.delete(replica))
+    leave: (replica) => Effect.sync(() => void expiries.delete(replica))
   })
 })
 

@@ -4,7 +4,6 @@
 // deleted its own.
 import { Effect, Layer } from "effect"
 import type { Db } from "mongodb"
-import type { LaneName } from "../../application/Lane.ts"
 import { ReplicaMembership } from "../../application/ports/ReplicaMembership.ts"
 import { collections } from "./Indexes.ts"
 import { MongoDb } from "./MongoConnection.ts"
@@ -13,26 +12,15 @@ import { oneBatch, run } from "./MongoOp.ts"
 interface MemberDoc {
   _id: string
   expiresAt: number
-  /** Absent on an entry written before lanes (it serves both). */
-  lanes?: ReadonlyArray<LaneName>
 }
-
-const serves = (doc: MemberDoc, lane: LaneName) => doc.lanes === undefined || doc.lanes.includes(lane)
 
 export const make = (db: Db) => {
   const members = db.collection<MemberDoc>(collections.replicas)
   return ReplicaMembership.of({
-    beat: ({ replica, lanes, now, ttlMs }) =>
-      run(() => members.replaceOne({ _id: replica }, { expiresAt: now + ttlMs, lanes: [...lanes] }, { upsert: true })).pipe(Effect.asVoid),
-    // A handful of replicas: filtered by lane here rather than by an array query FerretDB may not push down.
-    live: (now, lane) =>
-      run(() => members.find({ expiresAt: { $gt: now } }, { ...oneBatch, projection: { _id: 1, lanes: 1 } }).toArray()).pipe(
-        Effect.map((docs) =>
-          docs
-            .filter((d) => serves(d, lane))
-            .map((d) => d._id)
-            .sort()
-        )
+    beat: ({ replica, now, ttlMs }) => run(() => members.replaceOne({ _id: replica }, { expiresAt: now + ttlMs }, { upsert: true })).pipe(Effect.asVoid),
+    live: (now) =>
+      run(() => members.find({ expiresAt: { $gt: now } }, { ...oneBatch, projection: { _id: 1 } }).toArray()).pipe(
+        Effect.map((docs) => docs.map((d) => d._id).sort())
       ),
     leave: (replica) => run(() => members.deleteOne({ _id: replica })).pipe(Effect.asVoid)
   })

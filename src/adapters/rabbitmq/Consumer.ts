@@ -2,10 +2,9 @@
 // (prefetch = one batch), manual acks, re-attached after reconnects. Deliveries of every held
 // partition are gathered into the step's batches, one batch at a time, so a replica holding many
 // partitions still hands the flow batches as large as one queue would (HubSpot calls are per
-// batch). Each index has a queue per lane (issue 10), attached and released on its own (a live or
-// a backfill replica holds only its lane's), and each lane its own intake loop: a live batch
-// never waits for a backfill batch to be gathered or handled, and a backfill batch starts only
-// when no live delivery waits. A batch holds the keys of the objects it touches (KeyLocks,
+// batch). Each index has a queue per lane (issue 10), and each lane its own intake loop: a live
+// batch never waits for a backfill batch to be gathered or handled, and a backfill batch starts
+// only when no live delivery waits. A batch holds the keys of the objects it touches (KeyLocks,
 // shared by every step): a batch of either lane or another step about one of them waits.
 import type { Channel, ChannelModel } from "amqplib"
 import { Effect, Exit, Fiber, FiberSet, Scope } from "effect"
@@ -32,23 +31,20 @@ interface Item extends Received {
 }
 
 export interface StepConsumer {
-  /** Starts taking the deliveries of `lane`'s partition `k` into this step's batches. */
-  readonly attach: (k: number, lane: LaneName) => Effect.Effect<void, MessageBusError>
+  /** Starts taking partition `k`'s deliveries (both lanes' queues) into this step's batches. */
+  readonly attach: (k: number) => Effect.Effect<void, MessageBusError>
   /**
-   * Stops taking `lane`'s partition `k`: the batch in flight is settled; later deliveries, and those
+   * Stops taking partition `k`: the batch in flight is settled; later deliveries, and those
    * buffered but not yet handed to the flow, are left unacked; then the channel closes
    * (returning the unacked to the queue's head, in order). No basic.cancel
    * first: on a single-active-consumer queue the broker makes the next consumer (another
    * replica) active at the cancel while this one still handles what it took — two owners, out of
    * order (seen on RabbitMQ 3.10). Closing the channel is what hands over.
    */
-  readonly release: (k: number, lane: LaneName) => Effect.Effect<void>
-  /** True while `lane`'s partition `k` is attached (as the active consumer or a standby). */
-  readonly attached: (k: number, lane: LaneName) => boolean
+  readonly release: (k: number) => Effect.Effect<void>
+  /** True while partition `k`'s channels are attached (as the active consumer or a standby). */
+  readonly attached: (k: number) => boolean
 }
-
-/** A partition of one lane: what is attached, taken and pending is kept per source. */
-const sourceOf = (k: number, lane: LaneName) => `${lane}:${k}`
 
 export const make = Effect.fn("RabbitMqBus.stepConsumer")(function* (
   deps: {
@@ -65,12 +61,12 @@ export const make = Effect.fn("RabbitMqBus.stepConsumer")(function* (
   const { session, publish, names, locks } = deps
   const inFlight = yield* FiberSet.make<void>()
   const buffer = yield* LaneBuffer.make<Item>((i) => i.lane)
-  /** Deliveries taken and not settled yet, per source: a release waits for 0. */
-  const pending = new Map<string, number>()
-  /** Sources whose deliveries are taken. */
-  const taking = new Set<string>()
-  const sources = new Map<string, { readonly k: number; readonly lane: LaneName; readonly scope: Scope.Closeable; readonly attachment: Attachment }>()
-  const bump = (source: string, by: number) => void pending.set(source, (pending.get(source) ?? 0) + by)
+  /** Deliveries taken and not settled yet, per partition: a release waits for 0. */
+  const pending = new Map<number, number>()
+  /** Partitions whose deliveries are taken. */
+  const taking = new Set<number>()
+  const sources = new Map<number, { readonly scope: Scope.Closeable; readonly attachments: ReadonlyArray<Attachment> }>()
+  const bump = (k: number, by: number) => void pending.set(k, (pending.get(k) ?? 0) + by)
 
   const handle = (batch: ReadonlyArray<Item>) =>
     locks
@@ -87,7 +83,7 @@ export const make = Effect.fn("RabbitMqBus.stepConsumer")(function* (
       .pipe(
         Effect.ensuring(
           Effect.sync(() => {
-            for (const i of batch) bump(sourceOf(i.k, i.lane), -1)
+            for (const i of batch) bump(i.k, -1)
           })
         )
       )
@@ -102,8 +98,8 @@ export const make = Effect.fn("RabbitMqBus.stepConsumer")(function* (
       // null = the broker cancelled the consumer (queue deleted, node down): close and re-attach.
       if (message === null) return void channel.close().catch(() => undefined)
       // Released: left unacked, it goes back to the queue when the channel closes.
-      if (!taking.has(sourceOf(k, lane))) return
-      bump(sourceOf(k, lane), 1)
+      if (!taking.has(k)) return
+      bump(k, 1)
       const delivery = decode(message)
       buffer.offer({ channel, message, envelope: delivery.envelope, delivery, k, lane, key: keyOf(step, message, delivery) })
     })
@@ -112,33 +108,32 @@ export const make = Effect.fn("RabbitMqBus.stepConsumer")(function* (
 
   const closeChannel = (channel: Channel | undefined) => (channel === undefined ? Effect.void : Effect.promise(() => channel.close().catch(() => undefined)))
 
-  const attach = (k: number, lane: LaneName) =>
+  const attach = (k: number) =>
     Effect.gen(function* () {
-      const id = sourceOf(k, lane)
-      if (sources.has(id)) return
-      taking.add(id)
+      if (sources.has(k)) return
+      taking.add(k)
       const scope = yield* Scope.make()
-      const attachment = yield* keepAttached(session, names.partitionQueue(step.name, k, lane), open(k, lane)).pipe(
-        Effect.tap(deps.track),
+      const attachments = yield* Effect.forEach(lanes, (lane) =>
+        keepAttached(session, names.partitionQueue(step.name, k, lane), open(k, lane)).pipe(Effect.tap(deps.track))
+      ).pipe(
         Scope.provide(scope),
         Effect.onError(() => Scope.close(scope, Exit.void))
       )
-      sources.set(id, { k, lane, scope, attachment })
+      sources.set(k, { scope, attachments })
     })
 
-  const release = (k: number, lane: LaneName) =>
+  const release = (k: number) =>
     Effect.gen(function* () {
-      const id = sourceOf(k, lane)
-      const source = sources.get(id)
+      const source = sources.get(k)
       if (source === undefined) return
-      taking.delete(id)
-      // Its buffered deliveries are not handled (left unacked, they go back with the channel);
-      // the intake loop goes on and its batch in flight settles.
-      for (const _ of buffer.remove((i) => i.k === k && i.lane === lane)) bump(id, -1)
-      while ((pending.get(id) ?? 0) > 0) yield* Effect.sleep(5)
-      sources.delete(id)
-      source.attachment.stop()
-      yield* closeChannel(source.attachment.current())
+      taking.delete(k)
+      // k's buffered deliveries are not handled (left unacked, they go back with the channel);
+      // the intake loop goes on and k's batch in flight settles.
+      for (const _ of buffer.remove((i) => i.k === k)) bump(k, -1)
+      while ((pending.get(k) ?? 0) > 0) yield* Effect.sleep(5)
+      sources.delete(k)
+      for (const attachment of source.attachments) attachment.stop()
+      yield* Effect.forEach(source.attachments, (attachment) => closeChannel(attachment.current()), { discard: true })
       yield* Scope.close(source.scope, Exit.void)
     })
 
@@ -146,8 +141,8 @@ export const make = Effect.fn("RabbitMqBus.stepConsumer")(function* (
   // they go back to the queue's head when its channel closes (after the batch in flight), so a
   // release waits for one batch, not for everything buffered (SIGTERM within ~10 s).
   const stillTaken = (batch: ReadonlyArray<Item>) => {
-    const kept = batch.filter((i) => taking.has(sourceOf(i.k, i.lane)))
-    for (const i of batch) if (!taking.has(sourceOf(i.k, i.lane))) bump(sourceOf(i.k, i.lane), -1)
+    const kept = batch.filter((i) => taking.has(i.k))
+    for (const i of batch) if (!taking.has(i.k)) bump(i.k, -1)
     return kept
   }
 
@@ -166,15 +161,15 @@ export const make = Effect.fn("RabbitMqBus.stepConsumer")(function* (
   // Closing the scope releases every partition (the loop still running settles what was taken),
   // then stops the loop.
   yield* Effect.addFinalizer(() =>
-    Effect.forEach([...sources.values()], ({ k, lane }) => release(k, lane), { concurrency: "unbounded", discard: true }).pipe(
+    Effect.forEach([...sources.keys()], release, { concurrency: "unbounded", discard: true }).pipe(
       Effect.andThen(Fiber.interruptAll(loops)),
       Effect.andThen(FiberSet.awaitEmpty(inFlight))
     )
   )
 
   return {
-    attach: (k, lane) => attach(k, lane).pipe(Effect.onError(() => Effect.sync(() => void taking.delete(sourceOf(k, lane))))),
+    attach: (k) => attach(k).pipe(Effect.onError(() => Effect.sync(() => void taking.delete(k)))),
     release,
-    attached: (k, lane) => sources.get(sourceOf(k, lane))?.attachment.current() !== undefined
+    attached: (k) => sources.get(k)?.attachments.every((attachment) => attachment.current() !== undefined) === true
   } satisfies StepConsumer
 })

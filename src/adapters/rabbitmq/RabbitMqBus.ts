@@ -4,7 +4,6 @@
 import type { ChannelModel } from "amqplib"
 import { Effect, Layer, Semaphore } from "effect"
 import { isShopBound, shopBoundKinds } from "../../application/CommerceMessages.ts"
-import type { LaneName } from "../../application/Lane.ts"
 import { liveFirst } from "../../application/LiveFirst.ts"
 import { type BatchConsumer, BusRejected, type DeadLetter, MessageBus, MessageBusError, type QueueDepth } from "../../application/ports/MessageBus.ts"
 import type { Envelope, OutgoingMessage, Step } from "../../application/Step.ts"
@@ -34,13 +33,10 @@ export interface RabbitMqBusConfig {
   /** Partition queues per step (default 8); every replica must use the same number. */
   readonly partitions?: number
   /**
-   * The partition indexes consumed from the start in each lane served (default: all, as a lone
-   * process needs); a replica among several starts with none and is assigned its share
-   * (PartitionOwnership).
+   * The partition indexes consumed from the start (default: all, as a lone process needs); a
+   * replica among several starts with none and is assigned its share (PartitionOwnership).
    */
   readonly owned?: ReadonlyArray<number>
-  /** The lanes whose partition queues this process consumes (default both; SERVICE_ROLE). */
-  readonly lanes?: ReadonlyArray<LaneName>
   /** Named in the connections' names (the replica id), so an operator can tell replicas apart. */
   readonly replica?: string
 }
@@ -108,73 +104,62 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
     )
   )
 
-  // Ownership of partition indexes (issue 12), per lane served: each consumed step has one
-  // consumer, which takes the partition queues of the indexes owned in each lane. One lock per
-  // object key, shared by every step and lane: batches about one object (flows A and C of one
-  // pair) never run side by side in this process.
+  // Ownership of partition indexes (issue 12): each consumed step has one consumer, which takes
+  // the partition queues (both lanes') of the indexes owned. One lock per object key, shared by
+  // every step and lane: batches about one object (flows A and C of one pair) never run side by side.
   const ownership = yield* Semaphore.make(1)
   const consumed = new Map<string, Consumer.StepConsumer>()
-  const served = new Set<LaneName>(config.lanes ?? lanes)
-  const initially = config.owned ?? Array.from({ length: partitions }, (_, k) => k)
-  const owned = new Map<LaneName, Set<number>>(lanes.map((lane) => [lane, new Set(served.has(lane) ? initially : [])]))
-  const ownedIn = (lane: LaneName) => owned.get(lane) as Set<number>
+  const owned = new Set<number>(config.owned ?? Array.from({ length: partitions }, (_, k) => k))
   const locks = KeyLocks.make()
   const deps = { session: consuming, publish: publishRaw, names }
 
   // A failed first attach (the connection dropped meanwhile, a declare refused) is retried a few
   // times; one still missing then is attached again by the next `assign` (every second).
-  const attachIndex = (step: string, consumer: Consumer.StepConsumer, k: number, lane: LaneName) =>
-    consumer.attach(k, lane).pipe(
+  const attachIndex = (step: string, consumer: Consumer.StepConsumer, k: number) =>
+    consumer.attach(k).pipe(
       Effect.retry({ schedule: consuming.backoff, times: 4 }),
-      Effect.catch((error) => Effect.logWarning(`attaching ${names.partitionQueue(step, k, lane)} failed; trying again at the next rebalance`, error.message))
+      Effect.catch((error) => Effect.logWarning(`attaching ${names.partitionQueue(step, k)} failed; trying again at the next rebalance`, error.message))
     )
 
   const consume = (step: Step, onBatch: BatchConsumer) =>
     Effect.gen(function* () {
       known.set(step.name, step)
-      // The intake is partitioned where live is served: a live message is moved by a replica whose
-      // event loop no backfill page holds up (a backfill replica leaves the intake to the others).
-      if (served.has("live")) yield* Partitioner.run({ ...deps, partitions }, step).pipe(Effect.flatMap(tracked))
+      yield* Partitioner.run({ ...deps, partitions }, step).pipe(Effect.flatMap(tracked))
       // Its finalizer releases every index it holds, the batches taken settled first.
       const consumer = yield* Consumer.make({ ...deps, locks, track: tracked }, step, onBatch)
       yield* ownership.withPermits(1)(
         Effect.gen(function* () {
           consumed.set(step.name, consumer)
-          for (const [lane, indexes] of owned) for (const k of indexes) yield* attachIndex(step.name, consumer, k, lane)
+          for (const k of owned) yield* attachIndex(step.name, consumer, k)
         })
       )
       yield* Effect.addFinalizer(() => ownership.withPermits(1)(Effect.sync(() => void consumed.delete(step.name))))
     })
 
-  const assign = (lane: LaneName, indexes: ReadonlyArray<number>) =>
+  const assign = (indexes: ReadonlyArray<number>) =>
     ownership.withPermits(1)(
       Effect.gen(function* () {
-        const mine = ownedIn(lane)
         const wanted = new Set(indexes.filter((k) => Number.isInteger(k) && k >= 0 && k < partitions))
-        const lost = [...mine].filter((k) => !wanted.has(k))
-        const gained = [...wanted].filter((k) => !mine.has(k))
+        const lost = [...owned].filter((k) => !wanted.has(k))
+        const gained = [...wanted].filter((k) => !owned.has(k))
         if (lost.length > 0) {
-          yield* Effect.logInfo(`releasing ${lane} partitions ${lost.join(", ")}`)
-          for (const k of lost) mine.delete(k)
+          yield* Effect.logInfo(`releasing partitions ${lost.join(", ")}`)
+          for (const k of lost) owned.delete(k)
           yield* Effect.forEach(
-            [...consumed.values()].flatMap((consumer) => lost.map((k) => consumer.release(k, lane))),
+            [...consumed.values()].flatMap((consumer) => lost.map((k) => consumer.release(k))),
             (release) => release,
             { concurrency: "unbounded", discard: true }
           )
         }
-        if (gained.length > 0) yield* Effect.logInfo(`taking ${lane} partitions ${gained.join(", ")}`)
-        for (const k of gained) mine.add(k)
+        if (gained.length > 0) yield* Effect.logInfo(`taking partitions ${gained.join(", ")}`)
+        for (const k of gained) owned.add(k)
         // Gained indexes, and any whose attach failed before.
-        for (const k of mine) for (const [step, consumer] of consumed) if (!consumer.attached(k, lane)) yield* attachIndex(step, consumer, k, lane)
+        for (const k of owned) for (const [step, consumer] of consumed) if (!consumer.attached(k)) yield* attachIndex(step, consumer, k)
       })
     )
   // Held: every consumed step's consumer of that index attached (possibly as the standby of a
-  // single active consumer another replica has not released yet). None while no step is consumed
-  // (SERVICE_ROLE=backfill holds no live index, or before the steps start).
-  const held = (lane: LaneName) =>
-    Effect.sync(() =>
-      consumed.size === 0 ? [] : [...ownedIn(lane)].filter((k) => [...consumed.values()].every((consumer) => consumer.attached(k, lane))).sort((a, b) => a - b)
-    )
+  // single active consumer another replica has not released yet).
+  const held = Effect.sync(() => [...owned].filter((k) => [...consumed.values()].every((consumer) => consumer.attached(k))).sort((a, b) => a - b))
   const deadLetters = <E>(record: (letters: ReadonlyArray<DeadLetter>) => Effect.Effect<void, E>) =>
     DeadLetters.drain({ session: consuming, publish: publishRaw, names }, record).pipe(Effect.flatMap(tracked))
 

@@ -1,6 +1,6 @@
 // The broker topology, derived from the Steps alone and declared idempotently (see docs/topology.md).
 import type { Channel } from "amqplib"
-import { type LaneName, laneNames } from "../../application/Lane.ts"
+import type { LaneName } from "../../application/Lane.ts"
 import type { Step } from "../../application/Step.ts"
 
 export interface Names {
@@ -58,7 +58,7 @@ export const declareShared = async (channel: Channel, n: Names): Promise<void> =
 }
 
 /** Every lane has its own partition queues: live work never queues behind the backfill's. */
-export const lanes: ReadonlyArray<LaneName> = laneNames
+export const lanes: ReadonlyArray<LaneName> = ["live", "backfill"]
 
 /**
  * One partition queue of a step. Single active consumer: however many replicas attach to it

@@ -1,7 +1,6 @@
 // Messages between the steps and to/from the commerce platform, with at-least-once delivery.
 // The bus moves and settles messages; what to do with a failure is decided by the StepRunner.
 import { Context, type Effect, Schema, type Scope } from "effect"
-import type { LaneName } from "../Lane.ts"
 import type { Envelope, OutgoingMessage, Step } from "../Step.ts"
 
 export class BusUnavailable extends Schema.TaggedError<BusUnavailable>()("BusUnavailable", { message: Schema.String }) {
@@ -83,8 +82,7 @@ export class MessageBus extends Context.Service<
      * live batches never wait for backfill ones, and a backfill batch starts only while no live
      * delivery waits. Messages with one partition key (the envelope's `partitionKey`, else
      * `step.partitionKeyOf`) reach `onBatch` in the order they were published within a lane;
-     * batches (of any step or lane) sharing a partition key are never handled side by side in one
-     * process. Only the lanes this process serves are consumed (SERVICE_ROLE).
+     * batches (of any step or lane) sharing a partition key are never handled side by side.
      */
     readonly consume: (step: Step, onBatch: BatchConsumer) => Effect.Effect<void, MessageBusError, Scope.Scope>
     /**
@@ -101,14 +99,14 @@ export class MessageBus extends Context.Service<
     /** How many partitions each step's work is split into (the same on every replica). */
     readonly partitions: number
     /**
-     * Sets the partition indexes of `lane` this process consumes, for every step it consumes.
-     * Indexes it gains are attached in the background; each index it loses is released before
-     * this returns: intake stops, the batches in flight and those already received are handled and
-     * settled, the consumers are closed, and only then may another process's consumer of that
-     * index take over. Messages of an index nobody holds wait; none is lost.
+     * Sets the partition indexes this process consumes, for every step it consumes. Indexes it
+     * gains are attached in the background; each index it loses is released before this returns:
+     * intake stops, the batches in flight and those already received are handled and settled, the
+     * consumers are closed, and only then may another process's consumer of that index take over.
+     * Messages of an index nobody holds wait; none is lost.
      */
-    readonly assign: (lane: LaneName, indexes: ReadonlyArray<number>) => Effect.Effect<void>
-    /** The indexes of `lane` assigned and attached (sorted), as readiness reports them; none while no step is consumed. */
-    readonly held: (lane: LaneName) => Effect.Effect<ReadonlyArray<number>>
+    readonly assign: (indexes: ReadonlyArray<number>) => Effect.Effect<void>
+    /** The indexes assigned and attached (sorted), as readiness reports them. */
+    readonly held: Effect.Effect<ReadonlyArray<number>>
   }
 >()("crm-sync/application/ports/MessageBus") {}

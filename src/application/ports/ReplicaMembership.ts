@@ -2,16 +2,10 @@
 // replica reads the live ones to compute the same partition assignment. A replica that stops
 // beating (killed, partitioned away) drops out once its heartbeat expires.
 import { Context } from "effect"
-import type { LaneName } from "../Lane.ts"
 import type { StoreOp } from "./StoreError.ts"
 
 export interface Heartbeat {
   readonly replica: string
-  /**
-   * The lanes whose partitions the replica consumes (SERVICE_ROLE): each lane's indexes are split
-   * among the replicas serving it.
-   */
-  readonly lanes: ReadonlyArray<LaneName>
   readonly now: number
   /** The replica counts as live until `now + ttlMs` unless it beats again. */
   readonly ttlMs: number
@@ -22,8 +16,8 @@ export class ReplicaMembership extends Context.Service<
   {
     /** Records that `replica` is alive; each replica writes only its own entry. */
     readonly beat: (heartbeat: Heartbeat) => StoreOp<void>
-    /** The replicas serving `lane` whose heartbeat has not expired at `now`, sorted. */
-    readonly live: (now: number, lane: LaneName) => StoreOp<ReadonlyArray<string>>
+    /** The replicas whose heartbeat has not expired at `now`, sorted. */
+    readonly live: (now: number) => StoreOp<ReadonlyArray<string>>
     /** Removes the replica's entry at once (graceful shutdown), so the others need not wait for the expiry. */
     readonly leave: (replica: string) => StoreOp<void>
   }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Fiber, Layer } from "effect"
 import { nextCursor } from "../../src/adapters/hubspot/ModifiedBetween.ts"
 import { Lane } from "../../src/application/Lane.ts"
-import { Crm } from "../../src/application/ports/Crm.ts"
+import { Crm, type CrmError } from "../../src/application/ports/Crm.ts"
 import type { ContactId } from "../../src/domain/Ids.ts"
 import { sdkClient } from "../hubspot/SimClient.ts"
 import { type HubSpotSimulator, startHubSpotSimulator } from "../support/hubspot/HubSpotSimulator.ts"
@@ -51,6 +51,32 @@ describe("the adapter and the rate budget", () => {
     const calls = sim.requestLog().slice(before)
     expect(calls).toHaveLength(2)
     expect(calls[1]?.query).toContain("limit=1")
+  })
+
+  test("a search or a page read on a spent day probes HubSpot once too, then waits for the next probe", async () => {
+    // A page read races a search slot against a token: the search's refusal (the day is spent)
+    // came first and made no probe, so the job rested 0 ms and tried again, with no HubSpot call.
+    const calls: ReadonlyArray<readonly [string, Effect.Effect<unknown, CrmError, Crm>]> = [
+      ["search", search],
+      [
+        "page read",
+        Effect.provideService(
+          Effect.flatMap(Crm, (crm) => crm.list("company", { limit: 100 })),
+          Lane,
+          "backfill"
+        )
+      ]
+    ]
+    for (const [name, call] of calls) {
+      const { layer } = recordingBudget({ ...budgetConfig, daily: 1, backfillDailyReserve: 0 })
+      const before = sim.requestLog().length
+      const error = await failureWith(adapterLayer(sim, {}, layer))(Effect.repeat(call, { times: 3 }))
+      expect([name, error.reason._tag]).toEqual([name, "CrmQuotaExhausted"])
+      expect([name, error.reason._tag === "CrmQuotaExhausted" && error.reason.retryAfterMs > 50_000]).toEqual([name, true])
+      // The one call the day allowed, and one probe (the answer did not show a reset).
+      const sent = sim.requestLog().slice(before)
+      expect([name, sent.length, sent.filter((r) => r.method === "GET" && r.query.includes("limit=1")).length]).toEqual([name, 2, 1])
+    }
   })
 
   test("a probe outlives the call that started it: interrupting that call still lets the probe's answer restart the day", async () => {

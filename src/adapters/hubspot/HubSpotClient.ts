@@ -4,7 +4,7 @@
 import { Client } from "@hubspot/api-client"
 import { Clock, Effect, Fiber, Predicate, Redacted } from "effect"
 import * as BudgetPolicy from "../../application/BudgetPolicy.ts"
-import { CallTally, Lane } from "../../application/Lane.ts"
+import { CallTally, Lane, type LaneName } from "../../application/Lane.ts"
 import { liveFirst } from "../../application/LiveFirst.ts"
 import { type BudgetError, LocalBudget } from "../../application/LocalBudget.ts"
 import { CrmError, type CrmErrorReason, CrmQuotaExhausted, CrmTransient } from "../../application/ports/Crm.ts"
@@ -136,7 +136,7 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
    * healed cap could go unnoticed for a minute (chaos `hubspot-daily-cap`: no HubSpot call for
    * 60 s after the heal). Interrupting the caller now leaves the probe to finish and be observed.
    */
-  const probe = (lane: "live" | "backfill") =>
+  const probe = (lane: LaneName) =>
     budget
       .take(lane, 1, false)
       .pipe(
@@ -146,21 +146,30 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
         Effect.flatMap(Fiber.await)
       )
 
-  const takeToken: Effect.Effect<void, CrmError> = Effect.flatMap(Effect.service(Lane), (lane) =>
-    budget
-      .take(lane, 1)
-      .pipe(
-        Effect.catch((error) =>
-          error.reason._tag !== "DailyBudgetSpent"
-            ? Effect.fail(error)
-            : Effect.flatMap(budget.probeDue, (due) => (due ? Effect.andThen(probe(lane), budget.take(lane, 1)) : Effect.fail(error)))
-        )
+  /**
+   * A take the spent day refused makes one probe when one is due, then takes again; otherwise the
+   * refusal stands (until the next probe). Search slots too: a page read that raced a search slot
+   * against a token lost to the search's refusal at once, so no probe was made, and the job rested
+   * 0 ms (until a probe that was never due) and tried again, with no HubSpot call, until some other
+   * call probed.
+   */
+  const probingWhenSpent = (lane: LaneName, take: Effect.Effect<void, BudgetError>) =>
+    take.pipe(
+      Effect.catch((error) =>
+        error.reason._tag !== "DailyBudgetSpent"
+          ? Effect.fail(error)
+          : Effect.flatMap(budget.probeDue, (due) => (due ? Effect.andThen(probe(lane), take) : Effect.fail(error)))
       )
-  ).pipe(Effect.catch(refused), Effect.withSpan("budget.take"))
+    )
+
+  const takeToken: Effect.Effect<void, CrmError> = Effect.flatMap(Effect.service(Lane), (lane) => probingWhenSpent(lane, budget.take(lane, 1))).pipe(
+    Effect.catch(refused),
+    Effect.withSpan("budget.take")
+  )
 
   /** A search slot, after HubSpot's own SECONDLY pause if it gave one. */
   const takeSearch: Effect.Effect<void, CrmError> = Effect.flatMap(Effect.all([Effect.service(Lane), Clock.currentTimeMillis]), ([lane, now]) =>
-    Effect.andThen(Effect.sleep(Math.max(0, nextSearchAt - now)), budget.takeSearch(lane))
+    Effect.andThen(Effect.sleep(Math.max(0, nextSearchAt - now)), probingWhenSpent(lane, budget.takeSearch(lane)))
   ).pipe(Effect.catch(refused))
 
   const call: Call = (name, kind, f) => Effect.andThen(liveFirst, Effect.andThen(kind === "search" ? takeSearch : takeToken, send(name, kind, f)))

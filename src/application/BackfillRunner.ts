@@ -46,6 +46,12 @@ const MAX_GAP_MS = 5_000
 
 /** A wait of this length or more is a spent day (or a long outage): the job records it and rests. */
 const LONG_WAIT_MS = 60_000
+/**
+ * The shortest rest on a spent day (DAILY_PROBE_INTERVAL's own unit). A rest "until the next
+ * probe" that named no later time (a probe due but not made) ran the page again at once: a loop of
+ * page leases and refused calls, with no HubSpot call in it.
+ */
+const MIN_QUOTA_REST_MS = 1_000
 
 interface Failure {
   readonly message: string
@@ -70,7 +76,7 @@ const restOf = (error: Failure, now: number): Rest | undefined => {
   const reason =
     typeof error.reason === "object" && error.reason !== null ? (error.reason as { readonly resetAt?: unknown; readonly retryAfterMs?: unknown }) : {}
   if (typeof reason.resetAt === "number") {
-    const until = typeof reason.retryAfterMs === "number" ? Math.min(reason.resetAt, now + reason.retryAfterMs) : reason.resetAt
+    const until = typeof reason.retryAfterMs === "number" ? Math.min(reason.resetAt, now + Math.max(MIN_QUOTA_REST_MS, reason.retryAfterMs)) : reason.resetAt
     return { until, note: `daily API cap spent; resets by ${new Date(reason.resetAt).toISOString()}, the CRM is asked again before` }
   }
   const wait = typeof reason.retryAfterMs === "number" ? reason.retryAfterMs : error.retryAfterMs

@@ -450,6 +450,38 @@ test("a spent daily quota rests the job until the reset, and it completes afterw
   spentUntil = 0
 })
 
+test("a spent day whose next probe is due now still rests the job a second, not a loop of page attempts", async () => {
+  const resetAt = Date.now() + 3_600_000
+  let attempts = 0
+  const out = await harness(
+    ({ crm }) =>
+      Effect.gen(function* () {
+        yield* seedCompanies(crm, 150)
+        const jobs = yield* BackfillJobs
+        yield* jobs.create([aJob("zero")])
+        const startedAt = Date.now()
+        yield* drain("a")
+        const [resting] = yield* jobs.list
+        return { resting, startedAt }
+      }),
+    {
+      crm: (crm) => ({
+        ...crm,
+        list: (type, range) => {
+          if (range.after === undefined) return crm.list(type, range)
+          attempts++
+          return Effect.fail(new CrmError({ reason: new CrmQuotaExhausted({ retryAfterMs: 0, resetAt }) }))
+        }
+      })
+    }
+  )
+  expect(out.resting?.state).toBe("running")
+  expect(out.resting?.waitUntil).toBeGreaterThanOrEqual(out.startedAt + 1_000)
+  expect(out.resting?.waitUntil).toBeLessThan(resetAt)
+  // The read-ahead's listing of page 1 (during page 0) and page 1's own try: then the job rests.
+  expect(attempts).toBeLessThanOrEqual(2)
+})
+
 test("reconcile picks up a change whose webhook never came, and leaves synced records alone", async () => {
   const out = await harness(({ crm, published }) =>
     Effect.gen(function* () {

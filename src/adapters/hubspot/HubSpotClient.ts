@@ -148,10 +148,9 @@ export const make = Effect.fn("HubSpotClient.make")(function* (options: ClientOp
 
   /**
    * A take the spent day refused makes one probe when one is due, then takes again; otherwise the
-   * refusal stands (until the next probe). Search slots too: a page read that raced a search slot
-   * against a token lost to the search's refusal at once, so no probe was made, and the job rested
-   * 0 ms (until a probe that was never due) and tried again, with no HubSpot call, until some other
-   * call probed.
+   * refusal stands (until the next probe). Search slots too: a page read races a search slot
+   * against a token, and the search's refusal comes first; without its probe a backfill that
+   * spent the day never asked HubSpot whether the day was reset.
    */
   const probingWhenSpent = (lane: LaneName, take: Effect.Effect<void, BudgetError>) =>
     take.pipe(

@@ -17,7 +17,10 @@
 // records done so far. Needs AMQP_URL.
 // Usage: bun bench/backfill.ts [--companies 1000] [--users 1000] [--share 1] [--page-size 1000]
 //        [--live 200] [--live-rate 2] [--baseline-seconds 30 (at least 20)] [--leg-timeout 1800] [--store private|shared]
-//        [--cpu-load 0]
+//        [--cpu-load 0] [--replicas 1]
+// With --replicas N the service runs as N processes on one store and broker (every replica runs
+// both lanes, as deployed): HubSpot's webhooks and the probes reach the first; the partitions and
+// the jobs' pages are shared. CPU and RSS are then the processes' sum.
 import { parseArgs } from "node:util"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import * as MongoBackfillJobs from "../src/adapters/mongo/MongoBackfillJobs.ts"
@@ -27,6 +30,7 @@ import type { JobDefinition } from "../src/application/ports/BackfillJobs.ts"
 import { percentile } from "../test/support/chaos/Percentiles.ts"
 import { startStack } from "../test/support/e2e/Stack.ts"
 import { startPrivateFerretDb } from "../test/support/mongo/PrivateFerretDb.ts"
+import { startService } from "../test/support/ServiceProcess.ts"
 import { startCpuBurners } from "./backfill/CpuBurners.ts"
 import { cpuPerThousand, pidOf, sampleCpu } from "./backfill/CpuUse.ts"
 import { shopLegJob } from "./backfill/LegJob.ts"
@@ -47,7 +51,8 @@ const { values: args } = parseArgs({
     live: { type: "string", default: "200" },
     "live-rate": { type: "string", default: "2" },
     "baseline-seconds": { type: "string", default: "30" },
-    "cpu-load": { type: "string", default: "0" }
+    "cpu-load": { type: "string", default: "0" },
+    replicas: { type: "string", default: "1" }
   }
 })
 const companies = Number(args.companies)
@@ -57,6 +62,7 @@ const pageSize = Number(args["page-size"])
 const liveSamples = Number(args.live)
 const liveRate = Number(args["live-rate"])
 const cpuLoad = Number(args["cpu-load"])
+const replicas = Math.max(1, Number(args.replicas))
 // At least two rolling windows: over one, the seed's design spends a whole burst in its first
 // seconds and reads faster than it can keep up (35 records/s over 5 s, 19 from 10 s on).
 const baselineSeconds = Math.max(20, Number(args["baseline-seconds"]))
@@ -96,6 +102,10 @@ const stack = await startStack(mongoUrl, {
     PROFILE_SPANS_MS: "2000"
   }
 })
+// The other replicas: the same environment, a port of their own.
+const others = await Promise.all(Array.from({ length: replicas - 1 }, () => startService({ ...stack.serviceEnv, PORT: "0" }, 45_000)))
+/** The service's processes. */
+const services = [stack.service, ...others]
 const runtime = ManagedRuntime.make(
   MongoBackfillJobs.layer.pipe(Layer.provide(MongoConnection.dbLayer({ url: mongoUrl, dbName: stack.dbName, timeoutMs: 30_000 })))
 )
@@ -307,9 +317,13 @@ try {
   await stopBurners?.()
   if (loaded !== undefined) console.log(`live sync beside the CPU burners done: p99 ${loaded.p99.toFixed(0)} ms`)
 
-  const cpuBefore = (await usage(stack.service.process.pid)).cpuSeconds
+  const servicesUsage = async () => {
+    const all = await Promise.all(services.map((s) => usage(s.process.pid)))
+    return { peakRssMb: all.reduce((a, u) => a + u.peakRssMb, 0), cpuSeconds: all.reduce((a, u) => a + u.cpuSeconds, 0), each: all }
+  }
+  const cpuBefore = (await servicesUsage()).cpuSeconds
   const pids = {
-    service: stack.service.process.pid,
+    service: services.map((s) => s.process.pid),
     store: privateStore === undefined ? undefined : await pidOf(`listen-addr=127.0.0.1:${privateStore.url.split(":").at(-1)}`),
     broker: await pidOf("beam.smp")
   }
@@ -329,7 +343,7 @@ try {
   backfilling = false
   const busy = await liveDuring
   const busyLoop = busyLag()
-  const { peakRssMb, cpuSeconds } = await usage(stack.service.process.pid)
+  const { peakRssMb, cpuSeconds, each } = await servicesUsage()
   const metricsAfter = await scrapeMetrics(stack.service.url)
   const loadAtEnd = await loadavg()
 
@@ -346,6 +360,7 @@ try {
   const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(1)} %`
   const rows: ReadonlyArray<readonly [string, string, string]> = [
     ["machine load (1/5/15 min) at start / end", `${loadAtStart} / ${loadAtEnd}`, ""],
+    ["service processes", `${replicas}${replicas > 1 ? " (--replicas: each runs both lanes; webhooks reach the first)" : ""}`, ""],
     ["store", privateStore === undefined ? "shared FerretDB (MONGO_URL)" : "private FerretDB 1.24 (SQLite), started for this run", ""],
     [
       `CRM → commerce: ${companies} companies + ${3 * companies} contacts`,
@@ -427,7 +442,7 @@ try {
       ""
     ],
     ["  the bench's own event-loop lag (simulators, probes), idle / during", `${describeLag(idleLoop)} / ${describeLag(busyLoop)}`, ""],
-    ["service peak RSS", `${peakRssMb.toFixed(0)} MB`, ""],
+    ["service peak RSS", `${peakRssMb.toFixed(0)} MB${replicas > 1 ? ` (${each.map((u) => u.peakRssMb.toFixed(0)).join(" + ")})` : ""}`, ""],
     ["service CPU s per 1 000 records (both legs)", ((1000 * (cpuSeconds - cpuBefore)) / (crmRecords + shopRecords)).toFixed(2), ""]
   ]
   const w0 = Math.max(...rows.map(([k]) => k.length))
@@ -442,6 +457,7 @@ try {
   // What a live operation may find in flight when it starts: the backfill's longest operations.
   printLaneSpans(stack.service.logs, "backfill", "backfill lane's spans", 20)
 } finally {
+  await Promise.all(others.map((s) => s.stop()))
   clearInterval(watchShop)
   await runtime.dispose()
   await stack.stop()

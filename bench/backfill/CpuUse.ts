@@ -39,7 +39,8 @@ export interface CpuSample {
 }
 
 export interface CpuPids {
-  readonly service: number | undefined
+  /** The service's processes (replicas): their CPU is summed. */
+  readonly service: ReadonlyArray<number>
   readonly store: number | undefined
   readonly broker: number | undefined
 }
@@ -47,7 +48,7 @@ export interface CpuPids {
 export const sampleCpu = async (pids: CpuPids): Promise<CpuSample> => {
   const usage = process.cpuUsage()
   return {
-    service: await cpuOf(pids.service),
+    service: (await Promise.all(pids.service.map(cpuOf))).reduce((a, b) => a + b, 0),
     store: await cpuOf(pids.store),
     bench: (usage.user + usage.system) / 1e6,
     broker: await cpuOf(pids.broker),

@@ -26,7 +26,7 @@ export const shopLegJob = (users: number, pageSize: number): JobDefinition => ({
 
 /** The service's, the private store's (by its port) and the local broker's pids. */
 export const legPids = async (servicePid: number, storeUrl: string): Promise<CpuPids> => ({
-  service: servicePid,
+  service: [servicePid],
   store: await pidOf(`listen-addr=127.0.0.1:${storeUrl.split(":").at(-1)}`),
   broker: await pidOf("beam.smp")
 })

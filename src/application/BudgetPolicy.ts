@@ -121,21 +121,50 @@ const TAIL_SHARE = 0.25
 const tailStart = (p: SlotPlan, slot: Slot) => slot.endsAt - Math.floor(p.slotMs * TAIL_SHARE)
 
 /**
+ * What other processes sharing the store did lately (the store tells: `Elsewhere` of RateBudget):
+ * a process's own live sync spends its backfill's unspent lease (LocalBudget), another process's
+ * cannot, so the slot itself must keep room for it.
+ */
+export interface Elsewhere {
+  /** Live sync leased in another process within LIVE_ACTIVE_MS. */
+  readonly live: boolean
+  /** The backfill leased in another process within LIVE_ACTIVE_MS. */
+  readonly backfill: boolean
+}
+export const nowhere: Elsewhere = { live: false, backfill: false }
+/** How long a lane counts as active in a process after its last lease. */
+export const LIVE_ACTIVE_MS = 10_000
+/** Tokens of a slot kept unleased for another process's live sync: what one live change calls at once. */
+export const LIVE_RESERVE = 3
+
+/**
+ * The most the backfill may lease of a slot before its tail: its share, less the live reserve
+ * while live sync runs in another process (never below one token while the share is above 0).
+ */
+const backfillPart = (p: SlotPlan, share: number | undefined, elsewhere: Elsewhere): number => {
+  const cap = share === undefined ? p.backfillCapacity : backfillCapacity(p.capacity, share)
+  return elsewhere.live ? Math.min(cap, Math.max(Math.min(cap, 1), p.capacity - LIVE_RESERVE)) : cap
+}
+
+/**
  * Tokens a lane may still lease from a slot: live the whole slot, backfill its share (all in the
  * tail). `share` is the leasing job's own; the slot's backfill count is the lane's, so jobs with
- * different shares running at once together take at most the largest of their shares.
+ * different shares running at once together take at most the largest of their shares. While the
+ * backfill runs in another process, live leaves it what the backfill may still lease before the
+ * tail: a live lease of the whole slot at a slot's start left another replica's backfill nothing.
  */
-export const roomFor = (p: SlotPlan, lane: LaneName, usage: SlotUsage, now: number, share?: number): number => {
+export const roomFor = (p: SlotPlan, lane: LaneName, usage: SlotUsage, now: number, share?: number, elsewhere: Elsewhere = nowhere): number => {
   const free = p.capacity - usage.used
-  if (lane === "live" || now >= tailStart(p, slotAt(p, now))) return Math.max(0, free)
-  const cap = share === undefined ? p.backfillCapacity : backfillCapacity(p.capacity, share)
-  return Math.max(0, Math.min(free, cap - usage.backfill))
+  if (now >= tailStart(p, slotAt(p, now))) return Math.max(0, free)
+  if (lane === "live")
+    return Math.max(0, elsewhere.backfill ? free - Math.max(0, backfillPart(p, undefined, { live: true, backfill: false }) - usage.backfill) : free)
+  return Math.max(0, Math.min(free, backfillPart(p, share, elsewhere) - usage.backfill))
 }
-/** When a lane that found no room may ask again: the backfill at the tail if live left some. */
-export const retryAt = (p: SlotPlan, lane: LaneName, usage: SlotUsage, now: number): number => {
+/** When a lane that found no room may ask again: at the tail if the slot has room left then. */
+export const retryAt = (p: SlotPlan, lane: LaneName, usage: SlotUsage, now: number, elsewhere: Elsewhere = nowhere): number => {
   const slot = slotAt(p, now)
   const tail = tailStart(p, slot)
-  return lane === "backfill" && now < tail && usage.used < p.capacity ? tail : slot.endsAt
+  return (lane === "backfill" || elsewhere.backfill) && now < tail && usage.used < p.capacity ? tail : slot.endsAt
 }
 /** A take larger than the lane's slot could never be granted: a caller bug, not a wait. */
 export const takeable = (p: SlotPlan, lane: LaneName, tokens: number): boolean =>

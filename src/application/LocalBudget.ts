@@ -48,14 +48,14 @@ export class LocalBudget extends Context.Service<
 const storeDown = (error: RateBudgetError) => new BudgetError({ reason: error.reason })
 const spent = (resetAt: number, probeAt: number) => new BudgetError({ reason: new DailyBudgetSpent({ resetAt, probeAt: Math.min(resetAt, probeAt) }) })
 
-/** Backfill tokens of a slot kept for live until the slot's tail: what one live change calls at once. */
-const LIVE_BURST = 3
+/** Backfill tokens of a slot kept for this process's live sync until the slot's tail: what one live change calls at once. */
+const LIVE_BURST = BudgetPolicy.LIVE_RESERVE
 /** The slot's tail, in which the backfill spends what live left of its reserve. */
 const RESERVE_TAIL = 0.15
 /** The reserve's last token waits until this close to the slot's end. */
 const LAST_TOKEN_MS = 20
 /** Live sync counts as active this long after its last token: the reserve is kept meanwhile. */
-const LIVE_ACTIVE_MS = 10_000
+const LIVE_ACTIVE_MS = BudgetPolicy.LIVE_ACTIVE_MS
 
 /**
  * How often a waiting live call looks for tokens in the process: a live call that found the store's

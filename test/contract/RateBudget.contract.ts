@@ -196,6 +196,52 @@ export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolic
       })
     })
 
+    test("live in one replica and the backfill in another split each slot: live keeps a live change's calls, the backfill its share less those", async () => {
+      // 190 / 10 s: slots of 10 tokens; at share 0.9 the backfill alone would lease 9 and leave 1.
+      const config = { ...budgetConfig, burst: 190, backfillShare: 0.9 }
+      const wide = BudgetPolicy.plan(config)
+      const at = (n: number) => (Math.ceil(Date.UTC(2024, 5, 3, 10) / wide.slotMs) + n) * wide.slotMs
+      const splits = await onTwo(makeStore(config), (backfiller, live) =>
+        Effect.gen(function* () {
+          const seen: Array<{ backfill: number; live: number }> = []
+          // Each process learns what the other leases through the store, within a second or two:
+          // slot after slot, the backfill leases first at the slot's start, then live.
+          for (let n = 0; n < 40; n++) {
+            const backfill = leased([yield* backfiller.lease("backfill", wide.capacity, at(n))])
+            const more = leased([yield* live.lease("live", wide.capacity, at(n) + 5)])
+            seen.push({ backfill, live: more })
+            if (n >= 2 && seen.at(-1)!.live === BudgetPolicy.LIVE_RESERVE && seen.at(-2)!.live === BudgetPolicy.LIVE_RESERVE) break
+            yield* Effect.sleep(50)
+          }
+          return seen
+        })
+      )
+      expect(splits[0]).toEqual({ backfill: 9, live: 1 }) // nothing known of the other process yet
+      expect(splits.at(-1)).toEqual({ backfill: wide.capacity - BudgetPolicy.LIVE_RESERVE, live: BudgetPolicy.LIVE_RESERVE })
+      for (const split of splits) expect(split.backfill + split.live).toBeLessThanOrEqual(wide.capacity)
+    }, 20_000)
+
+    test("while the backfill runs in another replica, live leasing first at a slot's start leaves it its share", async () => {
+      const config = { ...budgetConfig, burst: 190, backfillShare: 0.9 }
+      const wide = BudgetPolicy.plan(config)
+      const at = (n: number) => (Math.ceil(Date.UTC(2024, 5, 3, 10) / wide.slotMs) + n) * wide.slotMs
+      const splits = await onTwo(makeStore(config), (backfiller, live) =>
+        Effect.gen(function* () {
+          const seen: Array<{ backfill: number; live: number }> = []
+          for (let n = 0; n < 40; n++) {
+            const first = leased([yield* live.lease("live", wide.capacity, at(n))])
+            const backfill = leased([yield* backfiller.lease("backfill", wide.capacity, at(n) + 5)])
+            seen.push({ backfill, live: first })
+            if (n >= 2 && seen.at(-1)!.backfill > 0 && seen.at(-2)!.backfill > 0) break
+            yield* Effect.sleep(50)
+          }
+          return seen
+        })
+      )
+      expect(splits[0]).toEqual({ backfill: 0, live: wide.capacity }) // live took the whole slot
+      expect(splits.at(-1)).toEqual({ backfill: wide.capacity - BudgetPolicy.LIVE_RESERVE, live: BudgetPolicy.LIVE_RESERVE })
+    }, 20_000)
+
     test("in a slot's last quarter the backfill may lease what live left unused", async () => {
       const tailAt = slotStart(1) - Math.floor(plan.slotMs * 0.25)
       const out = await run((b) => Effect.all([b.lease("backfill", 10, slotStart()), b.lease("backfill", 10, tailAt)]))

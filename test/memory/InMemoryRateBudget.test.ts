@@ -1,13 +1,13 @@
 import { expect, test } from "bun:test"
-import { Effect, Layer } from "effect"
+import { Layer } from "effect"
 import * as InMemoryRateBudget from "../../src/adapters/memory/InMemoryRateBudget.ts"
 import * as BudgetPolicy from "../../src/application/BudgetPolicy.ts"
 import { RateBudget } from "../../src/application/ports/RateBudget.ts"
 import { rateBudgetContract } from "../contract/RateBudget.contract.ts"
 
 rateBudgetContract("memory", (config) => {
-  const shared = Effect.runSync(InMemoryRateBudget.make(config))
-  return { replica: () => Layer.succeed(RateBudget, shared) }
+  const store = InMemoryRateBudget.shared(config)
+  return { replica: () => Layer.sync(RateBudget, store.replica) }
 })
 
 test("BudgetPolicy picks the slot count that grants the most per interval", () => {

@@ -1,38 +1,53 @@
 // RateBudget for one process (tests, embedded mode): the same BudgetPolicy as MongoRateBudget,
 // with counters in maps. Each method body runs without interleaving, so a lease is atomic.
+// `shared` is one store several replicas lease from (tests), as processes share MongoDB.
 import { Effect, Layer } from "effect"
 import * as BudgetPolicy from "../../application/BudgetPolicy.ts"
+import type { LaneName } from "../../application/Lane.ts"
 import { type DayLease, RateBudget, type SlotLease } from "../../application/ports/RateBudget.ts"
 
-export const make = (config: BudgetPolicy.BudgetConfig) =>
-  Effect.sync(() => {
-    const plan = BudgetPolicy.plan(config)
-    const slots = new Map<number, BudgetPolicy.SlotUsage>()
-    const days = new Map<string, { top: number; floor: number }>()
-    /** Restarts of a local day (HubSpot's count was reset before our midnight): a fresh count each. */
-    const restarts = new Map<string, number>()
-    let pauseUntil = 0
-    const searches = new Set<number>()
+export const shared = (config: BudgetPolicy.BudgetConfig) => {
+  const plan = BudgetPolicy.plan(config)
+  const slots = new Map<number, BudgetPolicy.SlotUsage>()
+  const days = new Map<string, { top: number; floor: number }>()
+  /** Restarts of a local day (HubSpot's count was reset before our midnight): a fresh count each. */
+  const restarts = new Map<string, number>()
+  let pauseUntil = 0
+  const searches = new Set<number>()
 
-    const keyAt = (now: number) => {
-      const key = BudgetPolicy.localDay(config.timeZone, now).key
-      const restart = restarts.get(key) ?? 0
-      return restart === 0 ? key : `${key}~${restart}`
-    }
-    const dayOf = (key: string) => days.get(key) ?? { top: 0, floor: 0 }
-    const usageOf = (index: number) => {
-      for (const old of slots.keys()) if (old < index) slots.delete(old)
-      return slots.get(index) ?? { used: 0, backfill: 0 }
-    }
+  const keyAt = (now: number) => {
+    const key = BudgetPolicy.localDay(config.timeZone, now).key
+    const restart = restarts.get(key) ?? 0
+    return restart === 0 ? key : `${key}~${restart}`
+  }
+  const dayOf = (key: string) => days.get(key) ?? { top: 0, floor: 0 }
+  const usageOf = (index: number) => {
+    for (const old of slots.keys()) if (old < index) slots.delete(old)
+    return slots.get(index) ?? { used: 0, backfill: 0 }
+  }
 
-    return RateBudget.of({
+  /** Each replica's lanes' last lease, as MongoRateBudget's LaneActivity documents. */
+  const active = new Map<number, Record<LaneName, number>>()
+  const elsewhere = (self: number, now: number): BudgetPolicy.Elsewhere => {
+    const recent = (lane: LaneName) => [...active].some(([id, at]) => id !== self && now - at[lane] < BudgetPolicy.LIVE_ACTIVE_MS)
+    return { live: recent("live"), backfill: recent("backfill") }
+  }
+  const noted = (self: number, lane: LaneName, now: number) => {
+    const at = active.get(self) ?? { live: Number.NEGATIVE_INFINITY, backfill: Number.NEGATIVE_INFINITY }
+    active.set(self, { ...at, [lane]: now })
+  }
+
+  const replica = (self: number) =>
+    RateBudget.of({
       lease: (lane, max, now, share) =>
         Effect.sync((): SlotLease => {
+          const others = elsewhere(self, now)
+          noted(self, lane, now)
           if (now < pauseUntil) return { _tag: "Wait", retryAfterMs: pauseUntil - now }
           const slot = BudgetPolicy.slotAt(plan, now)
           const usage = usageOf(slot.index)
-          const tokens = Math.min(max, BudgetPolicy.roomFor(plan, lane, usage, now, share))
-          if (tokens <= 0) return { _tag: "Wait", retryAfterMs: BudgetPolicy.retryAt(plan, lane, usage, now) - now }
+          const tokens = Math.min(max, BudgetPolicy.roomFor(plan, lane, usage, now, share, others))
+          if (tokens <= 0) return { _tag: "Wait", retryAfterMs: BudgetPolicy.retryAt(plan, lane, usage, now, others) - now }
           slots.set(slot.index, { used: usage.used + tokens, backfill: usage.backfill + (lane === "backfill" ? tokens : 0) })
           return { _tag: "Leased", tokens, until: slot.endsAt }
         }),
@@ -87,6 +102,12 @@ export const make = (config: BudgetPolicy.BudgetConfig) =>
           }
         })
     })
-  })
+  let replicas = 0
+  /** A process's own connection to the store: its leases are its lanes' activity. */
+  return { replica: () => replica(replicas++) }
+}
+
+/** One replica of a fresh store: one process. */
+export const make = (config: BudgetPolicy.BudgetConfig) => Effect.sync(() => shared(config).replica())
 
 export const layer = (config: BudgetPolicy.BudgetConfig) => Layer.effect(RateBudget, make(config))

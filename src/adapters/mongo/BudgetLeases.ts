@@ -17,6 +17,9 @@ export interface LeaseDoc {
   pauseUntil?: number
   /** Daily leases: the day's count once this lease is spent. */
   top?: number
+  /** Lane activity (LaneActivity): the lane a process leased for, and when it last did. */
+  lane?: "live" | "backfill"
+  at?: number
   expiresAt: Date
 }
 

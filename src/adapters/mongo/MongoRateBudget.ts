@@ -8,6 +8,7 @@ import { BudgetUnavailable, type DayLease, type Observation, RateBudget, RateBud
 import { append, type Draft, highest, type LeaseDoc, mark, readGroup } from "./BudgetLeases.ts"
 import { expire } from "./ExpirySweep.ts"
 import { collections, tryTtl } from "./Indexes.ts"
+import { laneActivity } from "./LaneActivity.ts"
 import * as MongoConnection from "./MongoConnection.ts"
 import { describe } from "./MongoErrors.ts"
 import { orDuplicate } from "./MongoOp.ts"
@@ -41,6 +42,7 @@ export const make = Effect.fnUntraced(function* (config: BudgetPolicy.BudgetConf
   yield* Effect.promise(() => leases.createIndex({ group: 1, j: -1 }))
   const untyped = db.collection(collections.budget)
   yield* expire(untyped, "expiresAt", yield* tryTtl(untyped, "expiresAt"), 10_000)
+  const activity = laneActivity(leases)
   const slots = memo()
   const days = memo()
   let contended = false
@@ -67,13 +69,17 @@ export const make = Effect.fnUntraced(function* (config: BudgetPolicy.BudgetConf
 
   const lease = async (lane: LaneName, max: number, now: number, share?: number): Promise<SlotLease> => {
     const slot = BudgetPolicy.slotAt(plan, now)
+    const elsewhere = activity.elsewhere(now)
     let wait = 0
-    const { won } = await appendToSlot(slot.index, (known) => {
-      const usage = usageOf(known)
-      const tokens = Math.min(max, BudgetPolicy.roomFor(plan, lane, usage, now, share))
-      wait = now < usage.pauseUntil ? usage.pauseUntil - now : BudgetPolicy.retryAt(plan, lane, usage, now) - now
-      return now < usage.pauseUntil || tokens <= 0 ? undefined : { tokens, backfill: lane === "backfill" ? tokens : 0 }
-    })
+    const [{ won }] = await Promise.all([
+      appendToSlot(slot.index, (known) => {
+        const usage = usageOf(known)
+        const tokens = Math.min(max, BudgetPolicy.roomFor(plan, lane, usage, now, share, elsewhere))
+        wait = now < usage.pauseUntil ? usage.pauseUntil - now : BudgetPolicy.retryAt(plan, lane, usage, now, elsewhere) - now
+        return now < usage.pauseUntil || tokens <= 0 ? undefined : { tokens, backfill: lane === "backfill" ? tokens : 0 }
+      }),
+      activity.note(lane, now)
+    ])
     return won === undefined ? { _tag: "Wait", retryAfterMs: wait } : { _tag: "Leased", tokens: won.tokens ?? 0, until: slot.endsAt }
   }
 

@@ -60,6 +60,10 @@ export class RateBudget extends Context.Service<
      * lease the whole slot; the backfill only its share (all that is left in the slot's tail), so
      * live is never starved. Replicas together never lease more than the slot holds. `share`:
      * the backfill share of the job leasing (undefined: the configured one).
+     * Across processes (BudgetPolicy.Elsewhere, learnt through the store within a second or two):
+     * while live sync leases in another process, the backfill leaves LIVE_RESERVE tokens of a slot
+     * unleased until its tail, as a process's own live spends its backfill's unspent lease; while
+     * the backfill leases in another process, live leaves it what it may still lease before the tail.
      */
     readonly lease: (lane: LaneName, max: number, now: number, share?: number) => Effect.Effect<SlotLease, RateBudgetError>
     /** Leases up to `max` tokens of the account's daily cap (local day in the account's zone). */

@@ -149,16 +149,21 @@ const backfillPart = (p: SlotPlan, share: number | undefined, elsewhere: Elsewhe
 /**
  * Tokens a lane may still lease from a slot: live the whole slot, backfill its share (all in the
  * tail). `share` is the leasing job's own; the slot's backfill count is the lane's, so jobs with
- * different shares running at once together take at most the largest of their shares. While the
- * backfill runs in another process, live leaves it what the backfill may still lease before the
- * tail: a live lease of the whole slot at a slot's start left another replica's backfill nothing.
+ * different shares running at once together take at most the largest of their shares. Across
+ * processes a lease's unspent tokens lapse unused by the others, so:
+ * - while the backfill runs in another process, live leaves it what the backfill may still lease
+ *   before the tail (a live lease of the whole slot at its start left the other's backfill nothing);
+ * - while live runs in another process too, a live lease takes half of what it may (at least one):
+ *   a whole-slot lease made the other process's live wait for the next slot (idle live p99 145 →
+ *   561 ms with two replicas, bench:backfill --replicas 2).
  */
 export const roomFor = (p: SlotPlan, lane: LaneName, usage: SlotUsage, now: number, share?: number, elsewhere: Elsewhere = nowhere): number => {
-  const free = p.capacity - usage.used
-  if (now >= tailStart(p, slotAt(p, now))) return Math.max(0, free)
-  if (lane === "live")
-    return Math.max(0, elsewhere.backfill ? free - Math.max(0, backfillPart(p, undefined, { live: true, backfill: false }) - usage.backfill) : free)
-  return Math.max(0, Math.min(free, backfillPart(p, share, elsewhere) - usage.backfill))
+  const free = Math.max(0, p.capacity - usage.used)
+  const tail = now >= tailStart(p, slotAt(p, now))
+  if (lane === "backfill") return tail ? free : Math.max(0, Math.min(free, backfillPart(p, share, elsewhere) - usage.backfill))
+  const backfillLeft = elsewhere.backfill && !tail ? Math.max(0, backfillPart(p, undefined, { live: true, backfill: false }) - usage.backfill) : 0
+  const room = Math.max(0, free - backfillLeft)
+  return elsewhere.live ? Math.ceil(room / 2) : room
 }
 /** When a lane that found no room may ask again: at the tail if the slot has room left then. */
 export const retryAt = (p: SlotPlan, lane: LaneName, usage: SlotUsage, now: number, elsewhere: Elsewhere = nowhere): number => {

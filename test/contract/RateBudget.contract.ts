@@ -242,6 +242,26 @@ export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolic
       expect(splits.at(-1)).toEqual({ backfill: wide.capacity - BudgetPolicy.LIVE_RESERVE, live: BudgetPolicy.LIVE_RESERVE })
     }, 20_000)
 
+    test("live in two replicas: a live lease takes half of what is left, so the other replica's live finds tokens in the same slot", async () => {
+      const config = { ...budgetConfig, burst: 190 }
+      const wide = BudgetPolicy.plan(config)
+      const at = (n: number) => (Math.ceil(Date.UTC(2024, 5, 3, 10) / wide.slotMs) + n) * wide.slotMs
+      const splits = await onTwo(makeStore(config), (a, b) =>
+        Effect.gen(function* () {
+          const seen: Array<{ a: number; b: number }> = []
+          for (let n = 0; n < 40; n++) {
+            const first = leased([yield* a.lease("live", wide.capacity, at(n))])
+            seen.push({ a: first, b: leased([yield* b.lease("live", wide.capacity, at(n) + 5)]) })
+            if (n >= 2 && seen.at(-1)!.b > 0 && seen.at(-2)!.b > 0) break
+            yield* Effect.sleep(50)
+          }
+          return seen
+        })
+      )
+      expect(splits[0]).toEqual({ a: wide.capacity, b: 0 }) // nothing known of the other yet: the whole slot
+      expect(splits.at(-1)).toEqual({ a: wide.capacity / 2, b: Math.ceil(wide.capacity / 4) })
+    }, 20_000)
+
     test("in a slot's last quarter the backfill may lease what live left unused", async () => {
       const tailAt = slotStart(1) - Math.floor(plan.slotMs * 0.25)
       const out = await run((b) => Effect.all([b.lease("backfill", 10, slotStart()), b.lease("backfill", 10, tailAt)]))

@@ -121,19 +121,19 @@ const TAIL_SHARE = 0.25
 const tailStart = (p: SlotPlan, slot: Slot) => slot.endsAt - Math.floor(p.slotMs * TAIL_SHARE)
 
 /**
- * What other processes sharing the store did lately (the store tells: `Elsewhere` of RateBudget):
+ * What other processes sharing the store did lately (the RateBudget adapter learns it from the store):
  * a process's own live sync spends its backfill's unspent lease (LocalBudget), another process's
  * cannot, so the slot itself must keep room for it.
  */
 export interface Elsewhere {
-  /** Live sync leased in another process within LIVE_ACTIVE_MS. */
+  /** Live sync leased in another process within LANE_ACTIVE_MS. */
   readonly live: boolean
-  /** The backfill leased in another process within LIVE_ACTIVE_MS. */
+  /** The backfill leased in another process within LANE_ACTIVE_MS. */
   readonly backfill: boolean
 }
 export const nowhere: Elsewhere = { live: false, backfill: false }
 /** How long a lane counts as active in a process after its last lease. */
-export const LIVE_ACTIVE_MS = 10_000
+export const LANE_ACTIVE_MS = 10_000
 /** Tokens of a slot kept unleased for another process's live sync: what one live change calls at once. */
 export const LIVE_RESERVE = 3
 

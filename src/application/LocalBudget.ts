@@ -55,7 +55,7 @@ const RESERVE_TAIL = 0.15
 /** The reserve's last token waits until this close to the slot's end. */
 const LAST_TOKEN_MS = 20
 /** Live sync counts as active this long after its last token: the reserve is kept meanwhile. */
-const LIVE_ACTIVE_MS = BudgetPolicy.LIVE_ACTIVE_MS
+const LIVE_ACTIVE_MS = BudgetPolicy.LANE_ACTIVE_MS
 
 /**
  * How often a waiting live call looks for tokens in the process: a live call that found the store's

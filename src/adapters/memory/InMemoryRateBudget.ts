@@ -29,7 +29,7 @@ export const shared = (config: BudgetPolicy.BudgetConfig) => {
   /** Each replica's lanes' last lease, as MongoRateBudget's LaneActivity documents. */
   const active = new Map<number, Record<LaneName, number>>()
   const elsewhere = (self: number, now: number): BudgetPolicy.Elsewhere => {
-    const recent = (lane: LaneName) => [...active].some(([id, at]) => id !== self && now - at[lane] < BudgetPolicy.LIVE_ACTIVE_MS)
+    const recent = (lane: LaneName) => [...active].some(([id, at]) => id !== self && now - at[lane] < BudgetPolicy.LANE_ACTIVE_MS)
     return { live: recent("live"), backfill: recent("backfill") }
   }
   const noted = (self: number, lane: LaneName, now: number) => {

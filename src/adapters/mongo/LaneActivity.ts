@@ -19,16 +19,23 @@ export const laneActivity = (leases: Collection<LeaseDoc>) => {
   let readAt = Number.NEGATIVE_INFINITY
   let reading: Promise<void> | undefined
 
-  /** Records that this process leased for `lane` at `now` (a write only when the last one is stale). */
-  const note = async (lane: LaneName, now: number) => {
+  /**
+   * Records that this process leased for `lane` at `now`: a write only when the last one is stale,
+   * beside the lease rather than before it (a slow store must not hold a live lease back). A failed
+   * write is tried again at the next lease.
+   */
+  const note = (lane: LaneName, now: number): void => {
     if (now - noted[lane] < NOTE_MS) return
+    const before = noted[lane]
     noted[lane] = now
-    const doc = { group: "active", j: 0, lane, at: now, expiresAt: new Date(now + BudgetPolicy.LIVE_ACTIVE_MS + 60_000) }
-    await leases.replaceOne({ _id: `active:${self}:${lane}` }, doc, { upsert: true })
+    const doc = { group: "active", j: 0, lane, at: now, expiresAt: new Date(now + BudgetPolicy.LANE_ACTIVE_MS + 60_000) }
+    leases.replaceOne({ _id: `active:${self}:${lane}` }, doc, { upsert: true }).catch(() => {
+      noted[lane] = before
+    })
   }
 
   const read = async (now: number) => {
-    const docs = await leases.find({ group: "active", at: { $gt: now - BudgetPolicy.LIVE_ACTIVE_MS } }).toArray()
+    const docs = await leases.find({ group: "active", at: { $gt: now - BudgetPolicy.LANE_ACTIVE_MS } }).toArray()
     const others = docs.filter((doc) => !doc._id.startsWith(`active:${self}:`))
     known = { live: others.some((doc) => doc.lane === "live"), backfill: others.some((doc) => doc.lane === "backfill") }
   }
@@ -39,6 +46,8 @@ export const laneActivity = (leases: Collection<LeaseDoc>) => {
    * to a second or two old. A failed read leaves the last answer, and the next lease tries again.
    */
   const elsewhere = (now: number): BudgetPolicy.Elsewhere => {
+    // An answer older than the activity window says nothing about now (no lease for a while).
+    const fresh = now - readAt < BudgetPolicy.LANE_ACTIVE_MS
     if (reading === undefined && now - readAt >= READ_MS) {
       readAt = now
       reading = read(now)
@@ -47,7 +56,7 @@ export const laneActivity = (leases: Collection<LeaseDoc>) => {
           reading = undefined
         })
     }
-    return known
+    return fresh ? known : BudgetPolicy.nowhere
   }
 
   return { note, elsewhere }

@@ -71,15 +71,13 @@ export const make = Effect.fnUntraced(function* (config: BudgetPolicy.BudgetConf
     const slot = BudgetPolicy.slotAt(plan, now)
     const elsewhere = activity.elsewhere(now)
     let wait = 0
-    const [{ won }] = await Promise.all([
-      appendToSlot(slot.index, (known) => {
-        const usage = usageOf(known)
-        const tokens = Math.min(max, BudgetPolicy.roomFor(plan, lane, usage, now, share, elsewhere))
-        wait = now < usage.pauseUntil ? usage.pauseUntil - now : BudgetPolicy.retryAt(plan, lane, usage, now, elsewhere) - now
-        return now < usage.pauseUntil || tokens <= 0 ? undefined : { tokens, backfill: lane === "backfill" ? tokens : 0 }
-      }),
-      activity.note(lane, now)
-    ])
+    activity.note(lane, now)
+    const { won } = await appendToSlot(slot.index, (known) => {
+      const usage = usageOf(known)
+      const tokens = Math.min(max, BudgetPolicy.roomFor(plan, lane, usage, now, share, elsewhere))
+      wait = now < usage.pauseUntil ? usage.pauseUntil - now : BudgetPolicy.retryAt(plan, lane, usage, now, elsewhere) - now
+      return now < usage.pauseUntil || tokens <= 0 ? undefined : { tokens, backfill: lane === "backfill" ? tokens : 0 }
+    })
     return won === undefined ? { _tag: "Wait", retryAfterMs: wait } : { _tag: "Leased", tokens: won.tokens ?? 0, until: slot.endsAt }
   }
 

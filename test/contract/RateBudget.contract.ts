@@ -402,6 +402,31 @@ export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolic
       expect(out.backfill).toBeGreaterThan(10)
     }, 20_000)
 
+    test("live in one replica gets a live change's three calls at once within a slot while the other replica's backfill takes its full share", async () => {
+      // 190 / 10 s: slots of 556 ms holding 10; at share 0.9 the backfill alone would leave live 1.
+      const wide: BudgetPolicy.BudgetConfig = { burst: 190, intervalMs: 10_000, daily: 1_000_000, backfillShare: 0.9, timeZone: "UTC" }
+      const slotMs = BudgetPolicy.plan(wide).slotMs
+      const out = await twoReplicas(makeStore(wide), wide, (a, b) =>
+        Effect.gen(function* () {
+          const flood = yield* Effect.forkChild(hammer(a, "backfill", 8, 7000))
+          // The replicas learn of each other's lanes through the store within a second or two.
+          yield* b.take("live", 1)
+          yield* Effect.sleep(2500)
+          const waits: Array<number> = []
+          for (let round = 0; round < 6; round++) {
+            const started = yield* Clock.currentTimeMillis
+            yield* Effect.all([b.take("live", 1), b.take("live", 1), b.take("live", 1)], { concurrency: "unbounded" })
+            waits.push((yield* Clock.currentTimeMillis) - started)
+            yield* Effect.sleep(slotMs)
+          }
+          return { waits, backfill: (yield* Fiber.join(flood)).length }
+        })
+      )
+      // Before: live leased one token of a slot before its tail, so three calls spanned two slots or more.
+      expect(Math.max(...out.waits)).toBeLessThan(slotMs * 0.8)
+      expect(out.backfill).toBeGreaterThan(60) // the backfill still gets most of every slot
+    }, 20_000)
+
     test("N takes cost at most N/10 requests to the shared store", async () => {
       const store = makeStore({ ...fast, burst: 400 })
       const counted = counting(store.replica())

@@ -39,6 +39,21 @@ describe("HubSpot batches", () => {
     expect(tookMs).toBeLessThan(550)
   })
 
+  test("an order's contact and company associations are read side by side with the order: one round trip, not two", async () => {
+    const contact = env.sim.ui.create("contacts", { email: "order-side@example.com" })
+    const company = env.sim.ui.create("companies", { name: "Order Side Inc" })
+    const order = env.sim.ui.create("orders", { hs_order_name: "side" })
+    env.sim.ui.associate("orders", order.id, "contacts", contact.id)
+    env.sim.ui.associate("orders", order.id, "companies", company.id)
+    env.sim.setFaults({ latencyMs: 300 })
+    const started = Date.now()
+    const [record] = await run(Effect.flatMap(Crm, (crm) => crm.read("order", [order.id as OrderId])))
+    const tookMs = Date.now() - started
+    env.sim.setFaults({ latencyMs: 0 })
+    expect([String(record?.contactIds), String(record?.companyIds)]).toEqual([contact.id, company.id])
+    expect(tookMs).toBeLessThan(550)
+  })
+
   test("a merged-away id reads as its survivor, with the survivor's associations", async () => {
     const survivor = env.sim.ui.create("contacts", { email: "stays@example.com" })
     const merged = env.sim.ui.create("contacts", { email: "goes@example.com" })

@@ -17,16 +17,18 @@ const joinLinks = (a: Links, b: Links): Links =>
 export const makeRead = (call: Call, propertiesOf: (type: CrmObjectType) => ReadonlyArray<string>) => {
   /** Objects without associations come back as per-item errors (207): they simply have none. */
   const linksOf = Effect.fn("HubSpotCrm.linksOf")(function* (type: CrmObjectType, ids: ReadonlyArray<string>) {
-    const links = new Map<CrmObjectType, Map<string, ReadonlyArray<string>>>()
-    for (const { to } of associationsOf[type]) {
-      const byId = new Map<string, ReadonlyArray<string>>()
-      for (const chunk of Arr.chunksOf(ids, ASSOCIATION_READ_LIMIT)) {
-        const data = yield* call("associations.read", "api", (c) => readAssociations(c, hubspotType[type], hubspotType[to], chunk))
-        // v4 answers carry numeric ids; the port's ids are decimal strings (readAssociations makes them so).
-        for (const r of data.results) byId.set(r.from, [...new Set(r.to)])
-      }
-      links.set(to, byId)
-    }
+    // Every linked type's calls side by side: an order's contacts and companies cost one round trip.
+    const asks = associationsOf[type].flatMap(({ to }) => Arr.chunksOf(ids, ASSOCIATION_READ_LIMIT).map((chunk) => ({ to, chunk })))
+    const answers = yield* Effect.forEach(
+      asks,
+      ({ to, chunk }) => call("associations.read", "api", (c) => readAssociations(c, hubspotType[type], hubspotType[to], chunk)),
+      { concurrency: "unbounded" }
+    )
+    const links = new Map<CrmObjectType, Map<string, ReadonlyArray<string>>>(associationsOf[type].map(({ to }) => [to, new Map()]))
+    // v4 answers carry numeric ids; the port's ids are decimal strings (readAssociations makes them so).
+    asks.forEach(({ to }, i) => {
+      for (const r of answers[i]!.results) links.get(to)!.set(r.from, [...new Set(r.to)])
+    })
     return links as Links
   })
 

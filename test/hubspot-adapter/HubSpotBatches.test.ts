@@ -54,6 +54,26 @@ describe("HubSpot batches", () => {
     expect(tookMs).toBeLessThan(550)
   })
 
+  test("a read of 250 ids sends its three calls of 100 side by side: one round trip of latency", async () => {
+    const ids = (
+      await run(
+        Effect.flatMap(Crm, (crm) =>
+          crm.upsert(
+            "contact",
+            Array.from({ length: 250 }, (_, i) => user(`wide${i}`))
+          )
+        )
+      )
+    ).map(idOf)
+    env.sim.setFaults({ latencyMs: 300 })
+    const started = Date.now()
+    const records = await run(Effect.flatMap(Crm, (crm) => crm.read("contact", ids)))
+    const tookMs = Date.now() - started
+    env.sim.setFaults({ latencyMs: 0 })
+    expect(records.length).toBe(250)
+    expect(tookMs).toBeLessThan(550)
+  })
+
   test("a merged-away id reads as its survivor, with the survivor's associations", async () => {
     const survivor = env.sim.ui.create("contacts", { email: "stays@example.com" })
     const merged = env.sim.ui.create("contacts", { email: "goes@example.com" })

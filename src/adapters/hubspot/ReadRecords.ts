@@ -33,12 +33,15 @@ export const makeRead = (call: Call, propertiesOf: (type: CrmObjectType) => Read
   })
 
   const objectsOf = Effect.fn("HubSpotCrm.objectsOf")(function* (type: CrmObjectType, ids: ReadonlyArray<string>) {
+    // The chunks side by side (the budget paces them), not one round trip after another.
+    const answers = yield* Effect.forEach(
+      Arr.chunksOf([...new Set(ids)], READ_LIMIT),
+      (chunk) => call("objects.read", "api", (c) => readBatch(c, hubspotType[type], chunk, propertiesOf(type))),
+      { concurrency: "unbounded" }
+    )
+    // Unknown ids come back as a 207 OBJECT_NOT_FOUND error: the port leaves them out.
     const found = new Map<string, HubSpotObject>()
-    for (const chunk of Arr.chunksOf([...new Set(ids)], READ_LIMIT)) {
-      // Unknown ids come back as a 207 OBJECT_NOT_FOUND error: the port leaves them out.
-      const data = yield* call("objects.read", "api", (c) => readBatch(c, hubspotType[type], chunk, propertiesOf(type)))
-      for (const o of data.results) found.set(o.id, o)
-    }
+    for (const data of answers) for (const o of data.results) found.set(o.id, o)
     return [...found.values()]
   })
 

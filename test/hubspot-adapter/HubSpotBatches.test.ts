@@ -141,6 +141,27 @@ describe("HubSpot batches", () => {
     expect(callsTo(env.sim, /\/objects\/orders\/batch\/upsert$/)).toBe(1)
   })
 
+  test("an order's links to its contact and its company are made side by side: one round trip", async () => {
+    const contact = env.sim.ui.create("contacts", { email: "linked-side@example.com" })
+    const company = env.sim.ui.create("companies", { name: "Linked Side Inc" })
+    const order = env.sim.ui.create("orders", { hs_order_name: "linked-side" })
+    env.sim.setFaults({ latencyMs: 300 })
+    const started = Date.now()
+    await run(
+      Effect.flatMap(Crm, (crm) =>
+        crm.associate([
+          { fromType: "order", fromId: order.id, toType: "contact", toId: contact.id },
+          { fromType: "order", fromId: order.id, toType: "company", toId: company.id }
+        ])
+      )
+    )
+    const tookMs = Date.now() - started
+    env.sim.setFaults({ latencyMs: 0 })
+    const [read] = await run(Effect.flatMap(Crm, (crm) => crm.read("order", [order.id as OrderId])))
+    expect([String(read?.contactIds), String(read?.companyIds)]).toEqual([contact.id, company.id])
+    expect(tookMs).toBeLessThan(550)
+  })
+
   test("associating with a record that does not exist is a permanent rejection", async () => {
     const [id] = (await run(Effect.flatMap(Crm, (crm) => crm.upsert("contact", [user("lonely")])))).map(idOf)
     const error = await Effect.runPromise(

@@ -72,22 +72,24 @@ export const makeWrite = (call: Call) => {
     )
   })
 
-  /** Any per-item error fails the call: the port has no per-link outcome, and none is retryable. */
+  /**
+   * Any per-item error fails the call: the port has no per-link outcome, and none is retryable.
+   * Every pair of types' calls go side by side: an order's contact and company links cost one
+   * round trip, not two (a link is idempotent, so calls already made when another fails do no harm).
+   */
   const associate = Effect.fn("HubSpotCrm.associate")(function* (links: ReadonlyArray<CrmLink>) {
-    const groups = Arr.groupBy(links, (l) => `${l.fromType}|${l.toType}`)
-    for (const group of Object.values(groups)) {
-      const { fromType, toType } = group[0]
-      for (const chunk of Arr.chunksOf(group, ASSOCIATE_LIMIT)) {
-        const data = yield* call("associations.associate", "api", (c) =>
-          c.crm.associations.v4.batchApi.createDefaultWithHttpInfo(hubspotType[fromType], hubspotType[toType], {
-            inputs: chunk.map((l) => ({ _from: { id: l.fromId }, to: { id: l.toId } }))
-          })
-        )
-        const [first] = errorsOf(data)
-        if (first !== undefined)
-          return yield* new CrmError({ reason: new CrmRejected({ status: 207, message: describeItemError(first.category, first.message) }) })
-      }
-    }
+    const chunks = Object.values(Arr.groupBy(links, (l) => `${l.fromType}|${l.toType}`)).flatMap((group) => Arr.chunksOf(group, ASSOCIATE_LIMIT))
+    yield* Effect.forEach(chunks, associateChunk, { concurrency: WRITE_CONCURRENCY, discard: true })
+  })
+  const associateChunk = Effect.fnUntraced(function* (chunk: Arr.NonEmptyReadonlyArray<CrmLink>) {
+    const { fromType, toType } = chunk[0]
+    const data = yield* call("associations.associate", "api", (c) =>
+      c.crm.associations.v4.batchApi.createDefaultWithHttpInfo(hubspotType[fromType], hubspotType[toType], {
+        inputs: chunk.map((l) => ({ _from: { id: l.fromId }, to: { id: l.toId } }))
+      })
+    )
+    const [first] = errorsOf(data)
+    if (first !== undefined) return yield* new CrmError({ reason: new CrmRejected({ status: 207, message: describeItemError(first.category, first.message) }) })
   })
 
   const archive = Effect.fn("HubSpotCrm.archive")(function* <T extends CrmObjectType>(type: T, ids: ReadonlyArray<CrmIdOf[T]>) {

@@ -196,70 +196,48 @@ export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolic
       })
     })
 
-    test("live in one replica and the backfill in another split each slot: live keeps a live change's calls, the backfill its share less those", async () => {
-      // 190 / 10 s: slots of 10 tokens; at share 0.9 the backfill alone would lease 9 and leave 1.
-      const config = { ...budgetConfig, burst: 190, backfillShare: 0.9 }
+    /**
+     * 190 / 10 s (slots of 10 tokens), two replicas: slot after slot, `first` leases for its lane at
+     * the slot's start and `second` 5 ms later, until `settled` held for two slots in a row (each
+     * learns what the other leases through the store within a second or two). Each slot's grants.
+     */
+    const slotAfterSlot = (share: number, first: LaneName, second: LaneName, settled: (grants: readonly [number, number]) => boolean) => {
+      const config = { ...budgetConfig, burst: 190, backfillShare: share }
       const wide = BudgetPolicy.plan(config)
       const at = (n: number) => (Math.ceil(Date.UTC(2024, 5, 3, 10) / wide.slotMs) + n) * wide.slotMs
-      const splits = await onTwo(makeStore(config), (backfiller, live) =>
+      return onTwo(makeStore(config), (a, b) =>
         Effect.gen(function* () {
-          const seen: Array<{ backfill: number; live: number }> = []
-          // Each process learns what the other leases through the store, within a second or two:
-          // slot after slot, the backfill leases first at the slot's start, then live.
+          const seen: Array<readonly [number, number]> = []
           for (let n = 0; n < 40; n++) {
-            const backfill = leased([yield* backfiller.lease("backfill", wide.capacity, at(n))])
-            const more = leased([yield* live.lease("live", wide.capacity, at(n) + 5)])
-            seen.push({ backfill, live: more })
-            if (n >= 2 && seen.at(-1)!.live === BudgetPolicy.LIVE_RESERVE && seen.at(-2)!.live === BudgetPolicy.LIVE_RESERVE) break
+            const x = leased([yield* a.lease(first, wide.capacity, at(n))])
+            seen.push([x, leased([yield* b.lease(second, wide.capacity, at(n) + 5)])])
+            if (n >= 2 && settled(seen.at(-1)!) && settled(seen.at(-2)!)) break
             yield* Effect.sleep(50)
           }
           return seen
         })
       )
-      expect(splits[0]).toEqual({ backfill: 9, live: 1 }) // nothing known of the other process yet
-      expect(splits.at(-1)).toEqual({ backfill: wide.capacity - BudgetPolicy.LIVE_RESERVE, live: BudgetPolicy.LIVE_RESERVE })
-      for (const split of splits) expect(split.backfill + split.live).toBeLessThanOrEqual(wide.capacity)
+    }
+    const reserve = BudgetPolicy.LIVE_RESERVE
+
+    test("live in one replica and the backfill in another split each slot: live keeps a live change's calls, the backfill its share less those", async () => {
+      // At share 0.9 the backfill alone leases 9 of a slot's 10 and leaves live 1.
+      const splits = await slotAfterSlot(0.9, "backfill", "live", ([, live]) => live === reserve)
+      expect(splits[0]).toEqual([9, 1]) // nothing known of the other process yet
+      expect(splits.at(-1)).toEqual([10 - reserve, reserve])
+      for (const [backfill, live] of splits) expect(backfill + live).toBeLessThanOrEqual(10)
     }, 20_000)
 
     test("while the backfill runs in another replica, live leasing first at a slot's start leaves it its share", async () => {
-      const config = { ...budgetConfig, burst: 190, backfillShare: 0.9 }
-      const wide = BudgetPolicy.plan(config)
-      const at = (n: number) => (Math.ceil(Date.UTC(2024, 5, 3, 10) / wide.slotMs) + n) * wide.slotMs
-      const splits = await onTwo(makeStore(config), (backfiller, live) =>
-        Effect.gen(function* () {
-          const seen: Array<{ backfill: number; live: number }> = []
-          for (let n = 0; n < 40; n++) {
-            const first = leased([yield* live.lease("live", wide.capacity, at(n))])
-            const backfill = leased([yield* backfiller.lease("backfill", wide.capacity, at(n) + 5)])
-            seen.push({ backfill, live: first })
-            if (n >= 2 && seen.at(-1)!.backfill > 0 && seen.at(-2)!.backfill > 0) break
-            yield* Effect.sleep(50)
-          }
-          return seen
-        })
-      )
-      expect(splits[0]).toEqual({ backfill: 0, live: wide.capacity }) // live took the whole slot
-      expect(splits.at(-1)).toEqual({ backfill: wide.capacity - BudgetPolicy.LIVE_RESERVE, live: BudgetPolicy.LIVE_RESERVE })
+      const splits = await slotAfterSlot(0.9, "live", "backfill", ([, backfill]) => backfill > 0)
+      expect(splits[0]).toEqual([10, 0]) // live took the whole slot
+      expect(splits.at(-1)).toEqual([reserve, 10 - reserve])
     }, 20_000)
 
     test("live in two replicas: a live lease takes half of what is left, so the other replica's live finds tokens in the same slot", async () => {
-      const config = { ...budgetConfig, burst: 190 }
-      const wide = BudgetPolicy.plan(config)
-      const at = (n: number) => (Math.ceil(Date.UTC(2024, 5, 3, 10) / wide.slotMs) + n) * wide.slotMs
-      const splits = await onTwo(makeStore(config), (a, b) =>
-        Effect.gen(function* () {
-          const seen: Array<{ a: number; b: number }> = []
-          for (let n = 0; n < 40; n++) {
-            const first = leased([yield* a.lease("live", wide.capacity, at(n))])
-            seen.push({ a: first, b: leased([yield* b.lease("live", wide.capacity, at(n) + 5)]) })
-            if (n >= 2 && seen.at(-1)!.b > 0 && seen.at(-2)!.b > 0) break
-            yield* Effect.sleep(50)
-          }
-          return seen
-        })
-      )
-      expect(splits[0]).toEqual({ a: wide.capacity, b: 0 }) // nothing known of the other yet: the whole slot
-      expect(splits.at(-1)).toEqual({ a: wide.capacity / 2, b: Math.ceil(wide.capacity / 4) })
+      const splits = await slotAfterSlot(0.5, "live", "live", ([, b]) => b > 0)
+      expect(splits[0]).toEqual([10, 0]) // nothing known of the other yet: the whole slot
+      expect(splits.at(-1)).toEqual([5, 3])
     }, 20_000)
 
     test("in a slot's last quarter the backfill may lease what live left unused", async () => {

@@ -156,6 +156,28 @@ export const rateBudgetContract = (name: string, makeStore: (config: BudgetPolic
       expect(out.after.pauseUntil).toBe(at + 500)
     })
 
+    test("usage counts the replicas that leased for each lane in the last 10 s", async () => {
+      const at = slotStart(5)
+      const out = await onTwo(makeStore(budgetConfig), (a, b) =>
+        Effect.gen(function* () {
+          const before = yield* b.usage(at)
+          yield* a.lease("live", 1, at)
+          yield* b.lease("live", 1, at + 1)
+          yield* b.lease("backfill", 1, at + 2)
+          // A replica records its lanes beside its leases: the store has them a moment later.
+          let seen = yield* a.usage(at + 3)
+          for (let i = 0; i < 60 && (seen.active.live < 2 || seen.active.backfill < 1); i++) {
+            yield* Effect.sleep(50)
+            seen = yield* a.usage(at + 3)
+          }
+          return { before, seen, later: yield* a.usage(at + BudgetPolicy.LANE_ACTIVE_MS + 10) }
+        })
+      )
+      expect(out.before.active).toEqual({ live: 0, backfill: 0 })
+      expect(out.seen.active).toEqual({ live: 2, backfill: 1 })
+      expect(out.later.active).toEqual({ live: 0, backfill: 0 })
+    })
+
     test("one lease takes many tokens: live the whole slot", async () => {
       const out = await run((b) => Effect.all([b.lease("live", 100, slotStart()), b.lease("live", 100, slotStart() + 5)]))
       expect(out).toEqual([

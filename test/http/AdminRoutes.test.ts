@@ -246,9 +246,12 @@ describe("entity status, queues, budget", () => {
   test("budget: limits, what the replicas leased in this slot and today, tokens by lane and pauses since start", async () => {
     await Effect.runPromise(metrics.count("budget_tokens_total", { lane: "live" }, 7))
     await run(Effect.flatMap(RateBudget, (b) => Effect.andThen(b.lease("live", 3, Date.now()), b.leaseDay(40, Date.now()))))
-    const body = (await (await get("/admin/budget")).json()) as { leased: { slot: { live: number }; day: { leased: number; cap: number } } }
+    const body = (await (await get("/admin/budget")).json()) as {
+      leased: { slot: { live: number }; day: { leased: number; cap: number }; active: { live: number; backfill: number } }
+    }
     expect(body).toMatchObject({ limits: budget, tokensSinceStart: { live: 7, backfill: 0 }, throttledSinceStart: 0 })
     expect(body.leased.slot.live).toBe(3)
+    expect(body.leased.active).toEqual({ live: 1, backfill: 0 })
     expect(body.leased.day).toMatchObject({ leased: 40, cap: budget.daily })
   })
 })

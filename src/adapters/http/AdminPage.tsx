@@ -249,6 +249,9 @@ const Budget: FC<{ usage: BudgetUsage; tokens: { live: number; backfill: number;
       {usage.pauseUntil > 0 ? `; paused until ${time(usage.pauseUntil)}` : ""}
     </p>
     <p>
+      Replicas leasing in the last 10 s: live {usage.active.live}, backfill {usage.active.backfill}
+    </p>
+    <p>
       Today ({usage.day.key}): {Math.max(usage.day.leased, usage.day.floor)} of {usage.day.cap}, resets {time(usage.day.resetAt)}
     </p>
     <p>

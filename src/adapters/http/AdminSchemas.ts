@@ -100,7 +100,11 @@ export const BudgetView = Schema.Struct({
     day: Schema.Struct({ key: Schema.String, resetAt: Schema.Finite, cap: Schema.Finite, leased: Schema.Finite, floor: Schema.Finite }).annotate({
       description: "Today's count (local day of the account): leased, and the floor HubSpot's headers set"
     }),
-    pauseUntil: Schema.Finite.annotate({ description: "No lease before then (a shared 429 pause); 0 when none" })
+    pauseUntil: Schema.Finite.annotate({ description: "No lease before then (a shared 429 pause); 0 when none" }),
+    active: Schema.Struct({ live: Schema.Finite, backfill: Schema.Finite }).annotate({
+      description:
+        "Replicas that leased for each lane in the last 10 s (this one included). While live leases in one replica, the backfill in the others leaves it 3 tokens of every slot until the slot's last quarter"
+    })
   }),
   tokensSinceStart: Schema.Struct({ live: Schema.Finite, backfill: Schema.Finite }),
   throttledSinceStart: Schema.Finite.annotate({ description: "429s and pause headers this process saw since it started" })

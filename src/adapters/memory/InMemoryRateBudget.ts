@@ -32,6 +32,7 @@ export const shared = (config: BudgetPolicy.BudgetConfig) => {
     const recent = (lane: LaneName) => [...active].some(([id, at]) => id !== self && now - at[lane] < BudgetPolicy.LANE_ACTIVE_MS)
     return { live: recent("live"), backfill: recent("backfill") }
   }
+  const activeIn = (lane: LaneName, now: number) => [...active.values()].filter((at) => now - at[lane] < BudgetPolicy.LANE_ACTIVE_MS).length
   const noted = (self: number, lane: LaneName, now: number) => {
     const at = active.get(self) ?? { live: Number.NEGATIVE_INFINITY, backfill: Number.NEGATIVE_INFINITY }
     active.set(self, { ...at, [lane]: now })
@@ -98,7 +99,8 @@ export const shared = (config: BudgetPolicy.BudgetConfig) => {
               backfill: used.backfill
             },
             day: { key: day.key, resetAt: day.resetAt, cap: config.daily, leased: state.top, floor: state.floor },
-            pauseUntil: pauseUntil > now ? pauseUntil : 0
+            pauseUntil: pauseUntil > now ? pauseUntil : 0,
+            active: { live: activeIn("live", now), backfill: activeIn("backfill", now) }
           }
         })
     })

@@ -59,5 +59,11 @@ export const laneActivity = (leases: Collection<LeaseDoc>) => {
     return fresh ? known : BudgetPolicy.nowhere
   }
 
-  return { note, elsewhere }
+  /** How many processes leased for each lane lately, this one included (a read: for operators). */
+  const count = async (now: number) => {
+    const docs = await leases.find({ group: "active", at: { $gt: now - BudgetPolicy.LANE_ACTIVE_MS } }).toArray()
+    return { live: docs.filter((doc) => doc.lane === "live").length, backfill: docs.filter((doc) => doc.lane === "backfill").length }
+  }
+
+  return { note, elsewhere, count }
 }

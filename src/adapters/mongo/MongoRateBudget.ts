@@ -120,20 +120,22 @@ export const make = Effect.fnUntraced(function* (config: BudgetPolicy.BudgetConf
     if (floor !== undefined && floor > 0) await mark(leases, `floor:${day.key}`, floor, day.resetAt + DAY_MS)
   }
 
-  // Four reads, no write: for an operator's page, never on the request path.
+  // Five reads, no write: for an operator's page, never on the request path.
   const usage = async (now: number) => {
     const slot = BudgetPolicy.slotAt(plan, now)
     const day = await dayKey(now)
-    const [inSlot, inDay, floor] = await Promise.all([
+    const [inSlot, inDay, floor, active] = await Promise.all([
       readGroup(leases, `slot:${slot.index}`),
       readGroup(leases, `day:${day.key}`),
-      highest(leases, `floor:${day.key}`)
+      highest(leases, `floor:${day.key}`),
+      activity.count(now)
     ])
     const used = usageOf(inSlot)
     return {
       slot: { startsAt: slot.endsAt - plan.slotMs, endsAt: slot.endsAt, capacity: plan.capacity, live: used.used - used.backfill, backfill: used.backfill },
       day: { key: day.key, resetAt: day.resetAt, cap: config.daily, leased: inDay.at(-1)?.top ?? 0, floor: floor ?? 0 },
-      pauseUntil: used.pauseUntil > now ? used.pauseUntil : 0
+      pauseUntil: used.pauseUntil > now ? used.pauseUntil : 0,
+      active
     }
   }
 

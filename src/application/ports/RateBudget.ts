@@ -36,6 +36,11 @@ export interface BudgetUsage {
   readonly day: { readonly key: string; readonly resetAt: number; readonly cap: number; readonly leased: number; readonly floor: number }
   /** Nothing is leased before then (a 429 was shared); 0 when there is no pause. */
   readonly pauseUntil: number
+  /**
+   * Replicas that leased for each lane within BudgetPolicy.LANE_ACTIVE_MS (this one included): while
+   * live leases in one replica, the backfill in the others leaves it part of every slot.
+   */
+  readonly active: { readonly live: number; readonly backfill: number }
 }
 
 export class BudgetUnavailable extends Schema.TaggedError<BudgetUnavailable>()("BudgetUnavailable", { message: Schema.String }) {

@@ -48,14 +48,10 @@ export class LocalBudget extends Context.Service<
 const storeDown = (error: RateBudgetError) => new BudgetError({ reason: error.reason })
 const spent = (resetAt: number, probeAt: number) => new BudgetError({ reason: new DailyBudgetSpent({ resetAt, probeAt: Math.min(resetAt, probeAt) }) })
 
-/** Backfill tokens of a slot kept for this process's live sync until the slot's tail: what one live change calls at once. */
-const LIVE_BURST = BudgetPolicy.LIVE_RESERVE
 /** The slot's tail, in which the backfill spends what live left of its reserve. */
 const RESERVE_TAIL = 0.15
 /** The reserve's last token waits until this close to the slot's end. */
 const LAST_TOKEN_MS = 20
-/** Live sync counts as active this long after its last token: the reserve is kept meanwhile. */
-const LIVE_ACTIVE_MS = BudgetPolicy.LANE_ACTIVE_MS
 
 /**
  * How often a waiting live call looks for tokens in the process: a live call that found the store's
@@ -128,7 +124,9 @@ export const make = Effect.fn("LocalBudget.make")(function* (config: BudgetPolic
     // waited for the next slot (up to 520 ms in bench:backfill). Spent in the tail, they are not lost.
     // Only while live sync is active: a reserve the backfill could not spend in the tail cost it
     // ~10 % of its records/s with no live call to serve (bench/backfill-crm.ts).
-    const reserve = now - lastLiveTakeAt < LIVE_ACTIVE_MS ? Math.min(LIVE_BURST, h.leased - 1) : 0
+    // The same reserve the store keeps for another process's live (what one live change calls at
+    // once), kept while this process's live took a token within the activity window.
+    const reserve = now - lastLiveTakeAt < BudgetPolicy.LANE_ACTIVE_MS ? Math.min(BudgetPolicy.LIVE_RESERVE, h.leased - 1) : 0
     const early = h.leased - reserve
     const start = h.until - plan.slotMs
     const tail = h.until - Math.floor(plan.slotMs * RESERVE_TAIL)

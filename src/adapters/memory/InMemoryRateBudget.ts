@@ -28,11 +28,13 @@ export const shared = (config: BudgetPolicy.BudgetConfig) => {
 
   /** Each replica's lanes' last lease, as MongoRateBudget's LaneActivity documents. */
   const active = new Map<number, Record<LaneName, number>>()
-  const elsewhere = (self: number, now: number): BudgetPolicy.Elsewhere => {
-    const recent = (lane: LaneName) => [...active].some(([id, at]) => id !== self && now - at[lane] < BudgetPolicy.LANE_ACTIVE_MS)
-    return { live: recent("live"), backfill: recent("backfill") }
-  }
-  const activeIn = (lane: LaneName, now: number) => [...active.values()].filter((at) => now - at[lane] < BudgetPolicy.LANE_ACTIVE_MS).length
+  /** Replicas (but `except`) that leased for `lane` within the activity window. */
+  const activeIn = (lane: LaneName, now: number, except?: number) =>
+    [...active].filter(([id, at]) => id !== except && now - at[lane] < BudgetPolicy.LANE_ACTIVE_MS).length
+  const elsewhere = (self: number, now: number): BudgetPolicy.Elsewhere => ({
+    live: activeIn("live", now, self) > 0,
+    backfill: activeIn("backfill", now, self) > 0
+  })
   const noted = (self: number, lane: LaneName, now: number) => {
     const at = active.get(self) ?? { live: Number.NEGATIVE_INFINITY, backfill: Number.NEGATIVE_INFINITY }
     active.set(self, { ...at, [lane]: now })

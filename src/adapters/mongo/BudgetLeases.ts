@@ -4,6 +4,7 @@
 // written by a process that saw leases 0..n-1, so it is decided against all of them: the sum of a
 // group's leases can never pass its limit, whichever replica wins each number.
 import type { Collection } from "mongodb"
+import type { LaneName } from "../../application/Lane.ts"
 import { orDuplicate } from "./MongoOp.ts"
 
 export interface LeaseDoc {
@@ -18,7 +19,7 @@ export interface LeaseDoc {
   /** Daily leases: the day's count once this lease is spent. */
   top?: number
   /** Lane activity (LaneActivity): the lane a process leased for, and when it last did. */
-  lane?: "live" | "backfill"
+  lane?: LaneName
   at?: number
   expiresAt: Date
 }

@@ -34,8 +34,11 @@ export const laneActivity = (leases: Collection<LeaseDoc>) => {
     })
   }
 
+  /** Every process's lane documents written within the activity window. */
+  const recent = (now: number) => leases.find({ group: "active", at: { $gt: now - BudgetPolicy.LANE_ACTIVE_MS } }).toArray()
+
   const read = async (now: number) => {
-    const docs = await leases.find({ group: "active", at: { $gt: now - BudgetPolicy.LANE_ACTIVE_MS } }).toArray()
+    const docs = await recent(now)
     const others = docs.filter((doc) => !doc._id.startsWith(`active:${self}:`))
     known = { live: others.some((doc) => doc.lane === "live"), backfill: others.some((doc) => doc.lane === "backfill") }
   }
@@ -61,7 +64,7 @@ export const laneActivity = (leases: Collection<LeaseDoc>) => {
 
   /** How many processes leased for each lane lately, this one included (a read: for operators). */
   const count = async (now: number) => {
-    const docs = await leases.find({ group: "active", at: { $gt: now - BudgetPolicy.LANE_ACTIVE_MS } }).toArray()
+    const docs = await recent(now)
     return { live: docs.filter((doc) => doc.lane === "live").length, backfill: docs.filter((doc) => doc.lane === "backfill").length }
   }
 

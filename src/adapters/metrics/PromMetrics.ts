@@ -24,10 +24,13 @@ export const make = (): PromMetrics => {
   return {
     registry,
     count: (name, labels = {}, by = 1) => Effect.sync(() => counter(name).inc(declared(name, labels), by)),
+    // The labels are resolved once per call, not per value: a batch observes a value a message,
+    // and prom-client hashes the label set on every `observe` (~3 % of the service's CPU in a backfill).
     observe: (name, values, labels = {}) =>
       Effect.sync(() => {
-        const histogram = histograms.get(name) as Histogram
-        for (const value of values) histogram.observe(declared(name, labels), value)
+        if (values.length === 0) return
+        const child = (histograms.get(name) as Histogram).labels(declared(name, labels))
+        for (const value of values) child.observe(value)
       }),
     total: (name, labels) =>
       Effect.promise(() => counter(name).get()).pipe(

@@ -3,8 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test"
 import amqp from "amqplib"
 import { Effect, Fiber, Schedule } from "effect"
 import * as RabbitMqBus from "../../src/adapters/rabbitmq/RabbitMqBus.ts"
-import { names } from "../../src/adapters/rabbitmq/Topology.ts"
-import { MessageBus } from "../../src/application/ports/MessageBus.ts"
+import { declareShared, names } from "../../src/adapters/rabbitmq/Topology.ts"
+import { MessageBus, type QueueDepth } from "../../src/application/ports/MessageBus.ts"
 import { ParkedItems } from "../../src/application/ports/ParkedItems.ts"
 import type { Step } from "../../src/application/Step.ts"
 import { StepFailure } from "../../src/application/StepFailure.ts"
@@ -141,6 +141,31 @@ describe.skipIf(skipAmqp)("RabbitMqBus faults (real broker)", () => {
         yield* bus.publish(after).pipe(Effect.retry({ schedule: Schedule.spaced("100 millis"), times: 100 }))
         const ids = new Set([...before, ...after].map((m) => m.id))
         yield* eventually(seen, (s) => [...ids].every((id) => s.some((m) => m.id === id)), 15_000)
+      })
+    )
+  }, 30_000)
+
+  // The depth checks keep their channels open between checks; a check of a missing queue closes
+  // its channel, so the next checks must open new ones instead of failing on a closed channel.
+  it("answers queue depths again after a check failed on a missing queue, and after a reconnect", () => {
+    const step = aStep("depths")
+    const t = setup([step])
+    return t.run(
+      Effect.gen(function* () {
+        const bus = yield* MessageBus
+        yield* bus.publish([aMessage("depths.x"), aMessage("depths.y")])
+        const main = (d: ReadonlyArray<QueueDepth>) => d.find((q) => q.step === "depths" && q.queue === "main")
+        yield* eventually(bus.depths, (d) => main(d)?.messages === 2)
+        yield* bus.depths
+        yield* withChannel(t.url, (c) => c.deleteQueue(t.names.parking))
+        expect((yield* Effect.exit(bus.depths))._tag).toBe("Failure")
+        // The queue back as the bus declares it, on the same connection: checks answer again.
+        yield* withChannel(t.url, (c) => declareShared(c, t.names))
+        const back = yield* eventually(bus.depths.pipe(Effect.orElseSucceed(() => [])), (d) => main(d)?.messages === 2, 5_000)
+        expect(back.some((q) => q.queue === "parking")).toBe(true)
+        // And on a new connection after the broker closed the old one.
+        broker!.closeConnections()
+        yield* eventually(bus.depths.pipe(Effect.orElseSucceed(() => [])), (d) => main(d)?.messages === 2, 15_000)
       })
     )
   }, 30_000)

@@ -1,7 +1,7 @@
 // MessageBus on RabbitMQ 3.10+ (no plugins): confirmed persistent publishes to a topic exchange,
 // quorum step queues with retry tiers and parking, per-object partitions with single active
 // consumers, reconnecting session. See docs/topology.md.
-import type { ChannelModel } from "amqplib"
+import type { Channel, ChannelModel } from "amqplib"
 import { Effect, Layer, Semaphore } from "effect"
 import { isShopBound, shopBoundKinds } from "../../application/CommerceMessages.ts"
 import { liveFirst } from "../../application/LiveFirst.ts"
@@ -179,6 +179,35 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
     yield* publishRaw([{ exchange: "", routingKey: names.stepQueue(step), content, options }])
   })
 
+  // The depth checks' channels stay open between checks, per connection: the backfill runner asks
+  // before each page (several times a second while the backlog holds it back), and opening and
+  // closing four channels each time cost the broker about as much CPU as the checks themselves.
+  let depthPool: { readonly model: ChannelModel; readonly channels: Promise<ReadonlyArray<Channel>> } | undefined
+  const dropDepthChannels = (channels: ReadonlyArray<Channel>) => {
+    for (const channel of channels) void channel.close().catch(() => undefined)
+  }
+  // One promise per connection, so two checks at once share the channels instead of both opening some.
+  const depthChannels = (model: ChannelModel, count: number): Promise<ReadonlyArray<Channel>> => {
+    if (depthPool?.model === model) return depthPool.channels
+    const pool = {
+      model,
+      channels: Promise.all(Array.from({ length: count }, () => model.createChannel())).then((channels) => {
+        for (const channel of channels) {
+          channel.on("error", () => undefined)
+          channel.on("close", () => {
+            if (depthPool === pool) depthPool = undefined
+          })
+        }
+        return channels
+      })
+    }
+    depthPool = pool
+    pool.channels.catch(() => {
+      if (depthPool === pool) depthPool = undefined
+    })
+    return pool.channels
+  }
+
   // A passive check of each queue, on channels of its own: checking a missing queue closes the channel.
   const depths = Effect.tryPromise({
     try: async () => {
@@ -199,8 +228,7 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
       // A channel answers one check at a time: with ~20 queues per step (partitions × lanes, retry
       // tiers) one channel took ~0.3 s of round trips, which the backfill runner waited for before
       // every page. A few channels check their share of the queues side by side.
-      const channels = await Promise.all(Array.from({ length: Math.min(DEPTH_CHANNELS, queues.length) }, () => model.createChannel()))
-      for (const channel of channels) channel.on("error", () => undefined)
+      const channels = await depthChannels(model, Math.min(DEPTH_CHANNELS, queues.length))
       try {
         // Each answer goes to its queue's place, so the rows keep the queues' order.
         const answers: Array<QueueDepth | undefined> = queues.map(() => undefined)
@@ -222,8 +250,11 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
           rows.set(key, before === undefined ? d : { ...d, messages: before.messages + d.messages, consumers: before.consumers + d.consumers })
         }
         return [...rows.values()]
-      } finally {
-        await Promise.all(channels.map((channel) => channel.close().catch(() => undefined)))
+      } catch (error) {
+        // A queue missing (deleted by hand) closes its channel: the next check opens new ones.
+        if (depthPool !== undefined && (await depthPool.channels.catch(() => undefined)) === channels) depthPool = undefined
+        dropDepthChannels(channels)
+        throw error
       }
     },
     catch: unavailable

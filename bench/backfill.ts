@@ -34,7 +34,7 @@ import { startService } from "../test/support/ServiceProcess.ts"
 import { startCpuBurners } from "./backfill/CpuBurners.ts"
 import { cpuPerThousand, pidOf, sampleCpu } from "./backfill/CpuUse.ts"
 import { shopLegJob } from "./backfill/LegJob.ts"
-import { liveLagRows, scrapeMetrics, serviceLoopLag } from "./backfill/LiveLag.ts"
+import { backfillYields, liveLagRows, scrapeMetrics, serviceLoopLag } from "./backfill/LiveLag.ts"
 import { describeLag, watchLoopLag } from "./backfill/LoopLag.ts"
 import { callsByKind, printLaneSpans, printSpanProfile } from "./backfill/Report.ts"
 import { seedUsers as seedShopUsers } from "./backfill/SeedUsers.ts"
@@ -452,6 +452,7 @@ try {
 
   console.log("\nlive lane during the backfills, from the service's histograms (bucket bounds):")
   for (const row of liveLagRows(metricsBefore, metricsAfter)) console.log(`  ${row}`)
+  console.log(`  the backfill's waits for live work in flight (LiveFirst, both legs): ${backfillYields(metricsBefore, metricsAfter)}`)
   printSpanProfile(stack.service.logs, "service time by span (whole run)", 25)
   printLaneSpans(stack.service.logs, "live", "live lane's spans (whole run: idle and during the backfills)", 25)
   // What a live operation may find in flight when it starts: the backfill's longest operations.

@@ -49,3 +49,22 @@ export const serviceLoopLag = (before: string, after: string): string => {
   if (a === undefined) return "not exported"
   return ([0.5, 0.99, 0.999] as const).map((q) => `p${q * 100} ${bucketOf(b, a, q)}`).join(", ")
 }
+
+/** A plain series' value (a histogram's `_sum` or `_count`), 0 when not exported. */
+const valueOf = (text: string, name: string): number => {
+  const line = text.split("\n").find((l) => l.startsWith(`crm_sync_${name} `))
+  return line === undefined ? 0 : Number(line.split(" ")[1])
+}
+
+/**
+ * How long the backfill's operations waited for live work in flight between two scrapes (the
+ * LiveFirst gate, BACKFILL_YIELD_MS): the waits, their sum, and the buckets of their p50 and p99.
+ */
+export const backfillYields = (before: string, after: string): string => {
+  const waits = valueOf(after, "backfill_yield_seconds_count") - valueOf(before, "backfill_yield_seconds_count")
+  const seconds = valueOf(after, "backfill_yield_seconds_sum") - valueOf(before, "backfill_yield_seconds_sum")
+  const a = histograms(after, "backfill_yield_seconds").get("")
+  if (a === undefined || waits === 0) return "none"
+  const b = histograms(before, "backfill_yield_seconds").get("")
+  return `${waits} waits, ${seconds.toFixed(1)} s in all; p50 ${bucketOf(b, a, 0.5)}, p99 ${bucketOf(b, a, 0.99)}`
+}

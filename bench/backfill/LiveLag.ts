@@ -51,7 +51,7 @@ export const serviceLoopLag = (before: string, after: string): string => {
 }
 
 /** A plain series' value (a histogram's `_sum` or `_count`), 0 when not exported. */
-const valueOf = (text: string, name: string): number => {
+const seriesValue = (text: string, name: string): number => {
   const line = text.split("\n").find((l) => l.startsWith(`crm_sync_${name} `))
   return line === undefined ? 0 : Number(line.split(" ")[1])
 }
@@ -61,8 +61,8 @@ const valueOf = (text: string, name: string): number => {
  * LiveFirst gate, BACKFILL_YIELD_MS): the waits, their sum, and the buckets of their p50 and p99.
  */
 export const backfillYields = (before: string, after: string): string => {
-  const waits = valueOf(after, "backfill_yield_seconds_count") - valueOf(before, "backfill_yield_seconds_count")
-  const seconds = valueOf(after, "backfill_yield_seconds_sum") - valueOf(before, "backfill_yield_seconds_sum")
+  const waits = seriesValue(after, "backfill_yield_seconds_count") - seriesValue(before, "backfill_yield_seconds_count")
+  const seconds = seriesValue(after, "backfill_yield_seconds_sum") - seriesValue(before, "backfill_yield_seconds_sum")
   const a = histograms(after, "backfill_yield_seconds").get("")
   if (a === undefined || waits === 0) return "none"
   const b = histograms(before, "backfill_yield_seconds").get("")

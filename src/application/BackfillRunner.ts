@@ -241,8 +241,28 @@ const backlog = Effect.flatMap(MessageBus, (bus) => bus.depths).pipe(
   Effect.withSpan("backfill.backlog")
 )
 
+/**
+ * Per replica: its last pass found the backlog above the bound. Until it falls below, a pass asks
+ * the broker only, not the store for the jobs and their progress: the runner looks every
+ * `idleMs` while held, which is most passes of a CRM → commerce job (a page's writes come back as
+ * two messages a record), and those store reads went beside the pages' own writes.
+ */
+export interface BacklogHold {
+  held: boolean
+}
+
 /** One pass over the running jobs, a page each; true when any page finished. */
-export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (options: RunnerOptions, sizes: PageSizes = new Map(), ahead: PagesAhead = new Map()) {
+export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (
+  options: RunnerOptions,
+  sizes: PageSizes = new Map(),
+  ahead: PagesAhead = new Map(),
+  hold: BacklogHold = { held: false }
+) {
+  const limited = options.maxBacklog !== undefined && options.maxBacklog > 0
+  const max = options.maxBacklog ?? 0
+  const recheck = limited && hold.held
+  if (recheck && (yield* backlog) > max) return false
+  hold.held = false
   const jobs = yield* BackfillJobs
   const now = yield* Clock.currentTimeMillis
   const runnable = (yield* jobs.list.pipe(Effect.withSpan("store.jobs.list"))).filter(
@@ -255,15 +275,18 @@ export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (options: R
       yield* Fiber.interrupt(held.fiber)
     }
   if (runnable.length === 0) return false
-  // The broker's backlog and the store's progress are asked side by side: the page waits for the slower, not for both.
-  const limited = options.maxBacklog !== undefined && options.maxBacklog > 0
+  // The broker's backlog and the store's progress are asked side by side: the page waits for the
+  // slower, not for both. A pass that just rechecked the backlog does not ask again.
   const [waiting, progress] = yield* Effect.all(
-    [limited ? backlog : Effect.succeed(0), jobs.progress(runnable.map((j) => j.id)).pipe(Effect.withSpan("store.jobs.progress"))],
+    [limited && !recheck ? backlog : Effect.succeed(0), jobs.progress(runnable.map((j) => j.id)).pipe(Effect.withSpan("store.jobs.progress"))],
     {
       concurrency: 2
     }
   )
-  if (limited && waiting > (options.maxBacklog ?? 0)) return false
+  if (waiting > max && limited) {
+    hold.held = true
+    return false
+  }
   const last = new Map(progress.map((p) => [p.jobId, p] as const))
   let ran = false
   for (const job of runnable) if (yield* advance(job, last.get(job.id), options, sizes, ahead)) ran = true
@@ -271,10 +294,10 @@ export const runOnce = Effect.fn("BackfillRunner.runOnce")(function* (options: R
 })
 
 /** Runs passes back to back while pages finish, otherwise every `idleMs`; never ends by itself. */
-export const runBackfills = (options: RunnerOptions, sizes: PageSizes = new Map(), ahead: PagesAhead = new Map()) =>
+export const runBackfills = (options: RunnerOptions, sizes: PageSizes = new Map(), ahead: PagesAhead = new Map(), hold: BacklogHold = { held: false }) =>
   // A page in hand is finished and recorded before a shutdown stops the runner, so the next
   // replica goes on from it instead of redoing it once the lease expires.
-  Effect.uninterruptible(runOnce(options, sizes, ahead)).pipe(
+  Effect.uninterruptible(runOnce(options, sizes, ahead, hold)).pipe(
     Effect.flatMap((ran) => Effect.sleep(Duration.millis(ran ? (options.handoffMs ?? 0) : options.idleMs))),
     Effect.tapError((error) => Effect.logWarning("backfill runner: the store failed; retrying", { error: error.message })),
     Effect.retry(cappedBackoff(Duration.millis(200), Duration.seconds(10))),

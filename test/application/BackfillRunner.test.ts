@@ -278,6 +278,49 @@ test("no page starts while the steps' queues hold more than the allowed backlog;
   expect(out).toEqual({ held: false, heldPublished: 0, under: true, unlimited: true })
 })
 
+test("while held back by the backlog, a pass asks the broker only; once it is worked off, the store again, and a page runs", async () => {
+  const out = await harness(({ crm, published }) =>
+    Effect.gen(function* () {
+      yield* seedCompanies(crm, 50)
+      const jobs = yield* BackfillJobs
+      yield* jobs.create([aJob("j1")])
+      const bus = yield* MessageBus
+      let waiting = 10
+      let depthChecks = 0
+      let storeReads = 0
+      const counted = MessageBus.of({ ...bus, depths: Effect.sync(() => (depthChecks++, [{ step: "s", queue: "main", messages: waiting, consumers: 1 }])) })
+      const countedJobs = BackfillJobs.of({
+        ...jobs,
+        list: Effect.suspend(() => (storeReads++, jobs.list)),
+        progress: (ids) => Effect.suspend(() => (storeReads++, jobs.progress(ids)))
+      })
+      const hold = { held: false }
+      const pass = runOnce({ ...runner("a"), maxBacklog: 4 }, new Map(), new Map(), hold).pipe(
+        Effect.provideService(MessageBus, counted),
+        Effect.provideService(BackfillJobs, countedJobs)
+      )
+      const first = yield* pass
+      const afterFirst = { depthChecks, storeReads, held: hold.held }
+      const second = yield* pass
+      const third = yield* pass
+      const whileHeld = { depthChecks: depthChecks - afterFirst.depthChecks, storeReads: storeReads - afterFirst.storeReads }
+      waiting = 0
+      const ran = yield* pass
+      return { first, afterFirst, second, third, whileHeld, ran, held: hold.held, published: published.length > 0 }
+    })
+  )
+  expect(out).toEqual({
+    first: false,
+    afterFirst: { depthChecks: 1, storeReads: 2, held: true },
+    second: false,
+    third: false,
+    whileHeld: { depthChecks: 2, storeReads: 0 },
+    ran: true,
+    held: false,
+    published: true
+  })
+})
+
 test("a page that fails for a slow store is run again smaller, and the job completes instead of failing the same page forever", async () => {
   const out = await harness(({ crm, published }) =>
     Effect.gen(function* () {

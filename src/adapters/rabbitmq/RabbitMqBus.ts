@@ -194,8 +194,11 @@ export const make = Effect.fn("RabbitMqBus.make")(function* (config: RabbitMqBus
       channels: Promise.all(Array.from({ length: count }, () => model.createChannel())).then((channels) => {
         for (const channel of channels) {
           channel.on("error", () => undefined)
+          // One closed (a missing queue, the broker): the set goes, the others closed with it.
           channel.on("close", () => {
-            if (depthPool === pool) depthPool = undefined
+            if (depthPool !== pool) return
+            depthPool = undefined
+            dropDepthChannels(channels)
           })
         }
         return channels

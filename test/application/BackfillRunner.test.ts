@@ -288,12 +288,21 @@ test("while held back by the backlog, a pass asks the broker only; once it is wo
       let waiting = 10
       let depthChecks = 0
       let storeReads = 0
-      const counted = MessageBus.of({ ...bus, depths: Effect.sync(() => (depthChecks++, [{ step: "s", queue: "main", messages: waiting, consumers: 1 }])) })
-      const countedJobs = BackfillJobs.of({
-        ...jobs,
-        list: Effect.suspend(() => (storeReads++, jobs.list)),
-        progress: (ids) => Effect.suspend(() => (storeReads++, jobs.progress(ids)))
+      const counted = MessageBus.of({
+        ...bus,
+        depths: Effect.sync(() => {
+          depthChecks++
+          return [{ step: "s", queue: "main", messages: waiting, consumers: 1 }]
+        })
       })
+      const read = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+        Effect.andThen(
+          Effect.sync(() => {
+            storeReads++
+          }),
+          effect
+        )
+      const countedJobs = BackfillJobs.of({ ...jobs, list: read(jobs.list), progress: (ids) => read(jobs.progress(ids)) })
       const hold = { held: false }
       const pass = runOnce({ ...runner("a"), maxBacklog: 4 }, new Map(), new Map(), hold).pipe(
         Effect.provideService(MessageBus, counted),

@@ -35,6 +35,9 @@ interface LeaseSetDoc {
 /** From this many keys a take is one lease set; below, key leases (a live batch: a few keys). */
 export const LEASE_SET_FROM = 64
 
+/** Takeovers of one expired lease that may have died mid-way before a take gives the key up (each costs a lease's time). */
+const MARKER_GENERATIONS = 8
+
 const Keys = Schema.fromJsonString(Schema.Array(Schema.String))
 const decodeKeys = Schema.decodeUnknownOption(Keys)
 
@@ -90,19 +93,45 @@ export const make = (db: Db) => {
     // expired lease and inserts its own, which still loses to anyone who took the key meanwhile.
     const expired = (await leases.find({ _id: { $in: lost } }, oneBatch).toArray()).filter((d) => d.expiresAt <= now)
     if (expired.length === 0) return first
-    const markers = expired.map((d) => `${d._id}#expired@${d.expiresAt}`)
-    const won = await insert(markers, holder, now + leaseMs)
-    const wonMarkers = new Set(won)
-    const winners = expired.filter((_, i) => wonMarkers.has(markers[i] as string))
-    if (winners.length === 0) return first
-    await leases.deleteMany({ $or: winners.map((d) => ({ _id: d._id, expiresAt: d.expiresAt })) })
+    const won = await winMarkers(expired, holder, now, leaseMs)
+    if (won.length === 0) return first
+    await leases.deleteMany({ $or: won.map(({ lease }) => ({ _id: lease._id, expiresAt: lease.expiresAt })) })
     const retaken = await insert(
-      winners.map((d) => d._id),
+      won.map(({ lease }) => lease._id),
       holder,
       now + leaseMs
     )
-    await leases.deleteMany({ _id: { $in: won } })
+    await leases.deleteMany({ _id: { $in: won.flatMap(({ markers }) => markers) } })
     return [...first, ...retaken]
+  }
+
+  /**
+   * The expired leases whose takeover this holder won, each with the markers to delete once it is
+   * done. A taker that dies between inserting its marker and deleting it (a connection reset) leaves
+   * the marker behind, and every later taker of the key would lose to it for good: once the marker's
+   * own lease has expired too, it is taken over the same way, by a marker named after it, so each
+   * generation still has one winner. The dead takers' markers are deleted with the winner's.
+   */
+  const winMarkers = async (expired: ReadonlyArray<LeaseDoc>, holder: string, now: number, leaseMs: number) => {
+    type Attempt = { readonly lease: LeaseDoc; readonly markers: ReadonlyArray<string> }
+    const markerOf = (d: LeaseDoc) => `${d._id}#expired@${d.expiresAt}`
+    const won: Array<Attempt> = []
+    let trying: ReadonlyArray<Attempt> = expired.map((lease) => ({ lease, markers: [markerOf(lease)] }))
+    for (let generation = 0; trying.length > 0 && generation < MARKER_GENERATIONS; generation++) {
+      const current = (a: Attempt) => a.markers[a.markers.length - 1] as string
+      const got = new Set(await insert(trying.map(current), holder, now + leaseMs))
+      won.push(...trying.filter((a) => got.has(current(a))))
+      const lostTo = trying.filter((a) => !got.has(current(a)))
+      if (lostTo.length === 0) break
+      const stale = new Map(
+        (await leases.find({ _id: { $in: lostTo.map(current) } }, oneBatch).toArray()).filter((d) => d.expiresAt <= now).map((d) => [d._id, d])
+      )
+      trying = lostTo.flatMap((a) => {
+        const marker = stale.get(current(a))
+        return marker === undefined ? [] : [{ lease: a.lease, markers: [...a.markers, markerOf(marker)] }]
+      })
+    }
+    return won
   }
 
   /** One set document, then the keys held by unexpired key leases or other sets left out. */

@@ -3,37 +3,11 @@
 // shop objects whose messages waited for such a lease forever after a reset of the store's link.
 import { afterAll, beforeAll, expect, test } from "bun:test"
 import { Effect } from "effect"
-import { type Db, MongoClient } from "mongodb"
+import { MongoClient } from "mongodb"
 import { collections } from "../../src/adapters/mongo/Indexes.ts"
 import * as MongoObjectLeases from "../../src/adapters/mongo/MongoObjectLeases.ts"
+import { failingOnce } from "../support/mongo/FailingOnce.ts"
 import { describeMongo, freshDbName } from "../support/mongo/MongoTestEnv.ts"
-
-/** The database, with the object leases' next delete of an expired lease failing once when armed. */
-const failingOnce = (db: Db) => {
-  let armed = false
-  const leases = db.collection(collections.objectLeases)
-  const wrapped = new Proxy(db, {
-    get: (target, property) =>
-      property === "collection"
-        ? (name: string) =>
-            name !== collections.objectLeases
-              ? target.collection(name)
-              : new Proxy(leases, {
-                  get: (c, p) => {
-                    if (p === "deleteMany" && armed)
-                      return (filter: object) => {
-                        if (!("$or" in filter)) return c.deleteMany(filter)
-                        armed = false
-                        return Promise.reject(new Error("connection reset (test)"))
-                      }
-                    const value = Reflect.get(c, p, c)
-                    return typeof value === "function" ? value.bind(c) : value
-                  }
-                })
-        : Reflect.get(target, property, target)
-  })
-  return { db: wrapped, arm: () => (armed = true), leases }
-}
 
 describeMongo("MongoObjectLeases: a takeover that died mid-way", (url) => {
   let client: MongoClient
@@ -43,7 +17,15 @@ describeMongo("MongoObjectLeases: a takeover that died mid-way", (url) => {
   afterAll(() => client.close())
 
   test("its marker blocks the key only until the marker's own lease expires; then one of two takers gets it and no marker is left", async () => {
-    const { db, arm, leases } = failingOnce(client.db(freshDbName()))
+    const real = client.db(freshDbName())
+    const leases = real.collection<{ _id: string; holder: string; expiresAt: number }>(collections.objectLeases)
+    // The delete of the expired lease, which follows the takeover's marker insert.
+    const { db, arm } = failingOnce(
+      real,
+      collections.objectLeases,
+      "deleteMany",
+      ([filter]) => typeof filter === "object" && filter !== null && "$or" in filter
+    )
     const port = MongoObjectLeases.make(db)
     const take = (holder: string, now: number) => Effect.runPromise(port.take({ keys: ["user:1"], holder, now, leaseMs: 100 }))
     expect([...(await take("crashed", 0))]).toEqual(["user:1"])

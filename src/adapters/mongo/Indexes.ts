@@ -12,6 +12,7 @@ export const collections = {
   crmSnapshots: "crm_snapshots",
   commerceSnapshots: "commerce_snapshots",
   links: "links",
+  linkMoves: "link_moves",
   ledger: "write_ledger",
   objectLeases: "object_leases",
   objectLeaseSets: "object_lease_sets",

@@ -35,9 +35,6 @@ interface LeaseSetDoc {
 /** From this many keys a take is one lease set; below, key leases (a live batch: a few keys). */
 export const LEASE_SET_FROM = 64
 
-/** Takeovers of one expired lease that may have died mid-way before a take gives the key up (each costs a lease's time). */
-const MARKER_GENERATIONS = 8
-
 const Keys = Schema.fromJsonString(Schema.Array(Schema.String))
 const decodeKeys = Schema.decodeUnknownOption(Keys)
 
@@ -117,7 +114,8 @@ export const make = (db: Db) => {
     const markerOf = (d: LeaseDoc) => `${d._id}#expired@${d.expiresAt}`
     const won: Array<Attempt> = []
     let trying: ReadonlyArray<Attempt> = expired.map((lease) => ({ lease, markers: [markerOf(lease)] }))
-    for (let generation = 0; trying.length > 0 && generation < MARKER_GENERATIONS; generation++) {
+    // No bound: the chain grows by one marker per dead taker, at most one a lease's time.
+    while (trying.length > 0) {
       const current = (a: Attempt) => a.markers[a.markers.length - 1] as string
       const got = new Set(await insert(trying.map(current), holder, now + leaseMs))
       won.push(...trying.filter((a) => got.has(current(a))))

@@ -1,0 +1,31 @@
+// A real database whose one collection fails one chosen driver call once, when armed: a write that
+// dies mid-way (a reset connection) between two steps of a store protocol.
+import type { Db } from "mongodb"
+
+export const failingOnce = (db: Db, collection: string, method: string, matches: (args: ReadonlyArray<unknown>) => boolean = () => true) => {
+  let armed = false
+  const real = db.collection(collection)
+  const wrapped = new Proxy(real, {
+    get: (target, property) => {
+      const value = Reflect.get(target, property, target)
+      if (typeof value !== "function") return value
+      if (property !== method) return value.bind(target)
+      return (...args: Array<unknown>) => {
+        if (!armed || !matches(args)) return value.apply(target, args)
+        armed = false
+        return Promise.reject(new Error(`connection reset (test: ${collection}.${method})`))
+      }
+    }
+  })
+  const db2 = new Proxy(db, {
+    get: (target, property) =>
+      property === "collection" ? (name: string) => (name === collection ? wrapped : target.collection(name)) : Reflect.get(target, property, target)
+  })
+  return {
+    db: db2,
+    arm: () => {
+      armed = true
+    },
+    fired: () => !armed
+  }
+}

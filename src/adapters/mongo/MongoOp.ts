@@ -1,6 +1,6 @@
 // Runs driver calls as a store operation, mapping a failure to StoreError, and reads the outcome
 // of unique-key races (E11000) as values.
-import { Effect } from "effect"
+import { Context, Effect } from "effect"
 import {
   type AnyBulkWriteOperation,
   type Collection,
@@ -13,7 +13,26 @@ import {
 } from "mongodb"
 import { Lane } from "../../application/Lane.ts"
 import { liveFirst } from "../../application/LiveFirst.ts"
+import { StoreError, StoreUnavailable } from "../../application/ports/StoreError.ts"
 import { isDuplicateKey, toStoreError } from "./MongoErrors.ts"
+
+/**
+ * How long a store operation may go unanswered before it fails as unavailable (and its message is
+ * retried). The driver bounds a read by its socket timeout, but not a write waiting for the socket
+ * to drain: when the link goes silent and the watchdog closes that client, the write never settles
+ * (mongodb 7.9 under Bun: its wait listens for 'drain' and 'error', and closing emits neither), and
+ * the batch holding it would hold its step's lane for good. Far above any operation's own time.
+ */
+export const StoreDeadline = Context.Reference<number>("crm-sync/adapters/mongo/StoreDeadline", { defaultValue: () => 60_000 })
+
+/** A driver call as a store operation: a failure becomes a StoreError, and so does no answer by the deadline. */
+export const driverCall = <A>(f: () => Promise<A>, mapError: (error: unknown) => StoreError = toStoreError) =>
+  Effect.flatMap(Effect.service(StoreDeadline), (deadlineMs) =>
+    Effect.timeoutOrElse(Effect.tryPromise({ try: f, catch: mapError }), {
+      duration: deadlineMs,
+      orElse: () => Effect.fail(new StoreError({ reason: new StoreUnavailable({ message: `no answer from the store in ${deadlineMs} ms` }) }))
+    })
+  )
 
 /**
  * Waits for live work in flight (LiveFirst) between the commands of a backfill's large write;
@@ -28,7 +47,10 @@ export type Turn = (() => Promise<void>) | undefined
 export const run = <A>(f: (turn: Turn) => Promise<A>) =>
   Effect.flatMap(Effect.all([Effect.service(Lane), Effect.context<never>()]), ([lane, context]) => {
     const turn: Turn = lane === "backfill" ? () => Effect.runPromiseWith(context)(liveFirst) : undefined
-    return Effect.andThen(liveFirst, Effect.tryPromise({ try: () => f(turn), catch: toStoreError }))
+    return Effect.andThen(
+      liveFirst,
+      driverCall(() => f(turn))
+    )
   })
 
 /**

@@ -15,8 +15,7 @@ import type { CrmChange } from "../../domain/CrmChange.ts"
 import { expire } from "./ExpirySweep.ts"
 import { collections, ensureWebhookInboxIndexes, tryTtl } from "./Indexes.ts"
 import * as MongoConnection from "./MongoConnection.ts"
-import { oneBatch, orDuplicate } from "./MongoOp.ts"
-import { runStoreOp } from "./RunStoreOp.ts"
+import { driverCall, oneBatch, orDuplicate } from "./MongoOp.ts"
 
 interface PendingDoc {
   _id: string
@@ -143,20 +142,20 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
   }
 
   return WebhookInbox.of({
-    store: (changes, receivedAt) => runStoreOp(() => store(changes, receivedAt)),
+    store: (changes, receivedAt) => driverCall(() => store(changes, receivedAt)),
     quarantine: (payloads) =>
-      runStoreOp(async () => {
+      driverCall(async () => {
         if (payloads.length > 0) await db.collection(collections.quarantine).insertMany(payloads.map((p) => ({ ...p })))
       }),
-    claim: ({ limit, claimant, now, leaseMs, receivedBy }) => runStoreOp(() => claim(limit, claimant, now, leaseMs, receivedBy)),
-    markPublished: (batch) => Effect.flatMap(Clock.currentTimeMillis, (now) => runStoreOp(() => markPublished(batch, now))),
-    backlog: runStoreOp(async () => {
+    claim: ({ limit, claimant, now, leaseMs, receivedBy }) => driverCall(() => claim(limit, claimant, now, leaseMs, receivedBy)),
+    markPublished: (batch) => Effect.flatMap(Clock.currentTimeMillis, (now) => driverCall(() => markPublished(batch, now))),
+    backlog: driverCall(async () => {
       const [pending, first] = await Promise.all([inbox.countDocuments({}), oldest(1).next()])
       return { pending, oldestReceivedAt: first?.receivedAt }
     }),
     // The backlog is all the collection holds (published events are deleted), so the scan is small.
     pendingFor: (objectType, objectIds) =>
-      runStoreOp(async () => {
+      driverCall(async () => {
         if (objectIds.length === 0) return []
         const ids = { $in: [...objectIds] }
         const docs = await inbox
@@ -174,12 +173,12 @@ export const make = (db: Db, options: InboxOptions = { naturalOrder: false, dedu
           .toArray()
         return docs.map((doc) => ({ change: doc.change, receivedAt: doc.receivedAt }))
       }),
-    quarantined: runStoreOp(async () => {
+    quarantined: driverCall(async () => {
       const docs = await db.collection(collections.quarantine).find({}, oneBatch).sort({ receivedAt: 1, _id: 1 }).limit(1000).toArray()
       return docs.map((d) => ({ id: String(d._id), body: String(d.body), reason: String(d.reason), receivedAt: Number(d.receivedAt) }))
     }),
     release: (ids) =>
-      runStoreOp(async () => {
+      driverCall(async () => {
         // Ids are ObjectIds as hex; anything else cannot name a stored payload.
         const valid = ids.filter((id) => ObjectId.isValid(id) && /^[0-9a-f]{24}$/i.test(id)).map((id) => new ObjectId(id))
         if (valid.length > 0) await db.collection(collections.quarantine).deleteMany({ _id: { $in: valid } })

@@ -2,6 +2,7 @@
 // expiry themselves, so the sweep only bounds growth; a missed round is harmless.
 import { Clock, Effect } from "effect"
 import type { Collection, Document } from "mongodb"
+import { withinDeadline } from "./MongoOp.ts"
 
 /** Head documents a sweep in insertion order reads at a time. */
 export const SWEEP_PAGE = 1000
@@ -33,7 +34,10 @@ export const sweepEvery = (collection: Collection<Document>, field: string, ever
   Effect.gen(function* () {
     yield* Effect.sleep(everyMs)
     const now = yield* Clock.currentTimeMillis
-    yield* Effect.tryPromise(() => (inInsertionOrder ? sweepHead(collection, field, now) : sweepAll(collection, field, now)))
+    yield* withinDeadline(
+      () => (inInsertionOrder ? sweepHead(collection, field, now) : sweepAll(collection, field, now)),
+      (error) => error
+    )
   }).pipe(
     Effect.catchCause((cause) => Effect.logWarning("expiry sweep failed", cause)),
     Effect.forever,

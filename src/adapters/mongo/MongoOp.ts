@@ -7,13 +7,13 @@ import {
   type Document,
   type Filter,
   MongoBulkWriteError,
+  MongoNetworkTimeoutError,
   type OptionalUnlessRequiredId,
   type WithoutId,
   type WriteError
 } from "mongodb"
 import { Lane } from "../../application/Lane.ts"
 import { liveFirst } from "../../application/LiveFirst.ts"
-import { StoreError, StoreUnavailable } from "../../application/ports/StoreError.ts"
 import { isDuplicateKey, toStoreError } from "./MongoErrors.ts"
 
 /**
@@ -25,14 +25,17 @@ import { isDuplicateKey, toStoreError } from "./MongoErrors.ts"
  */
 export const StoreDeadline = Context.Reference<number>("crm-sync/adapters/mongo/StoreDeadline", { defaultValue: () => 60_000 })
 
-/** A driver call as a store operation: a failure becomes a StoreError, and so does no answer by the deadline. */
-export const driverCall = <A>(f: () => Promise<A>, mapError: (error: unknown) => StoreError = toStoreError) =>
+/** Driver calls, failing with `toError` when one throws, or when none answers by the store deadline. */
+export const withinDeadline = <A, E>(f: () => Promise<A>, toError: (error: unknown) => E): Effect.Effect<A, E> =>
   Effect.flatMap(Effect.service(StoreDeadline), (deadlineMs) =>
-    Effect.timeoutOrElse(Effect.tryPromise({ try: f, catch: mapError }), {
+    Effect.timeoutOrElse(Effect.tryPromise({ try: f, catch: toError }), {
       duration: deadlineMs,
-      orElse: () => Effect.fail(new StoreError({ reason: new StoreUnavailable({ message: `no answer from the store in ${deadlineMs} ms` }) }))
+      orElse: () => Effect.fail(toError(new MongoNetworkTimeoutError(`no answer from the store in ${deadlineMs} ms`)))
     })
   )
+
+/** A driver call as a store operation: a failure becomes a StoreError, and so does no answer by the deadline. */
+export const driverCall = <A>(f: () => Promise<A>) => withinDeadline(f, toStoreError)
 
 /**
  * Waits for live work in flight (LiveFirst) between the commands of a backfill's large write;

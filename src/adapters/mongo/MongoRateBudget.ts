@@ -11,11 +11,10 @@ import { collections, tryTtl } from "./Indexes.ts"
 import { laneActivity } from "./LaneActivity.ts"
 import * as MongoConnection from "./MongoConnection.ts"
 import { describe } from "./MongoErrors.ts"
-import { orDuplicate } from "./MongoOp.ts"
+import { orDuplicate, withinDeadline } from "./MongoOp.ts"
 
 const DAY_MS = 86_400_000
-const run = <A>(f: () => Promise<A>) =>
-  Effect.tryPromise({ try: f, catch: (error) => new RateBudgetError({ reason: new BudgetUnavailable({ message: describe(error) }) }) })
+const run = <A>(f: () => Promise<A>) => withinDeadline(f, (error) => new RateBudgetError({ reason: new BudgetUnavailable({ message: describe(error) }) }))
 
 const usageOf = (known: ReadonlyArray<LeaseDoc>) => ({
   used: known.reduce((sum, l) => sum + (l.tokens ?? 0), 0),

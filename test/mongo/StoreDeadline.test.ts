@@ -60,6 +60,7 @@ describeMongo("a store operation on a link gone silent", (url) => {
     expect(settled).not.toBe("pending")
     if (settled === "pending" || Exit.isSuccess(settled)) throw new Error(`expected a failure, got ${String(settled)}`)
     expect(String(settled.cause)).toContain("StoreUnavailable")
+    expect(String(settled.cause)).toContain("no answer from the store in 3000 ms")
     expect(Date.now() - startedAt).toBeLessThan(10_000)
   }, 30_000)
 })

@@ -12,7 +12,6 @@ export const collections = {
   crmSnapshots: "crm_snapshots",
   commerceSnapshots: "commerce_snapshots",
   links: "links",
-  linkMoves: "link_moves",
   ledger: "write_ledger",
   objectLeases: "object_leases",
   objectLeaseSets: "object_lease_sets",

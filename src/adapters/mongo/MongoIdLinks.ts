@@ -95,55 +95,24 @@ const relinkAll = async (links: Collection<LinkDoc>, wanted: ReadonlyArray<IdLin
   if (pending.length > 0) throw new RaceLost(`${pending.length} links kept colliding with concurrent links`)
 }
 
-/** A repoint under way: written before the merged id's link is deleted, deleted once the survivor has it. */
-interface MoveDoc {
-  /** `entity:mergedCrmId`. */
-  _id: string
-  entity: CommerceEntity
-  crmId: string
-  commerceId: string
-}
-
-const moveId = (entity: CommerceEntity, crmId: string) => `${entity}:${crmId}`
-
 /**
  * Moves the first linked merged id's link to the survivor, unless the survivor has (or gets) one.
- * The unique commerce-id index refuses the survivor's link while the merged one exists, so the
- * merged link is deleted first; a repoint that dies between the two (a reset connection) would
- * leave the shop record linked to nothing, and its retry would find no link to move. So the move
- * is written down first, and a retry that finds no link finishes the move it finds.
+ * One update of the link's CRM id, not a delete and an insert: a repoint that died between those
+ * two (a reset connection) left the shop record linked to nothing, and its retry found no link to
+ * move. The unique CRM-id index refuses the update when the survivor got a link meanwhile, and the
+ * merged id then keeps its own.
  */
-const repointTo = async (
-  links: Collection<LinkDoc>,
-  moves: Collection<MoveDoc>,
-  entity: CommerceEntity,
-  mergedCrmIds: ReadonlyArray<string>,
-  survivorCrmId: string
-) => {
-  const ids = mergedCrmIds.map((id) => moveId(entity, id))
-  const [found, started] = await Promise.all([
-    links.find({ entity, crmId: { $in: [survivorCrmId, ...mergedCrmIds] } }, oneBatch).toArray(),
-    moves.find({ _id: { $in: ids } }, oneBatch).toArray()
-  ])
-  const done = () => (started.length === 0 ? undefined : moves.deleteMany({ _id: { $in: ids } }))
-  if (found.some((d) => d.crmId === survivorCrmId)) return await done()
-  const linked = mergedCrmIds.flatMap((id) => found.filter((d) => d.crmId === id))[0]
-  const merged = linked ?? started[0]
+const repointTo = async (links: Collection<LinkDoc>, entity: CommerceEntity, mergedCrmIds: ReadonlyArray<string>, survivorCrmId: string) => {
+  const found = await links.find({ entity, crmId: { $in: [survivorCrmId, ...mergedCrmIds] } }, oneBatch).toArray()
+  if (found.some((d) => d.crmId === survivorCrmId)) return
+  const merged = mergedCrmIds.flatMap((id) => found.filter((d) => d.crmId === id))[0]
   if (merged === undefined) return
-  if (linked !== undefined) {
-    await orDuplicate(moves.insertOne({ _id: moveId(entity, merged.crmId), entity, crmId: merged.crmId, commerceId: merged.commerceId }))
-    await links.deleteOne({ entity, crmId: merged.crmId })
-  }
-  const moved = await orDuplicate(links.insertOne({ entity, crmId: survivorCrmId, commerceId: merged.commerceId }))
-  // The survivor got a link meanwhile: the merged id keeps its own.
-  if (moved === "duplicate") await orDuplicate(links.insertOne({ entity, crmId: merged.crmId, commerceId: merged.commerceId }))
-  await moves.deleteMany({ _id: { $in: ids } })
+  await orDuplicate(links.updateOne({ _id: merged._id }, { $set: { crmId: survivorCrmId } }))
 }
 
 export const make = Effect.fnUntraced(function* (db: Db) {
   yield* ensureIndexes(db, [collections.links])
   const links = db.collection<LinkDoc>(collections.links)
-  const moves = db.collection<MoveDoc>(collections.linkMoves)
   return IdLinks.of({
     find: (query) => {
       const clauses = matching(query.crmIds ?? [], query.commerceIds ?? [])
@@ -156,7 +125,6 @@ export const make = Effect.fnUntraced(function* (db: Db) {
       run(() =>
         repointTo(
           links,
-          moves,
           entity,
           mergedCrmIds.filter((id) => id !== survivorCrmId),
           survivorCrmId

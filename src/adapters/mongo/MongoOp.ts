@@ -26,9 +26,10 @@ import { isDuplicateKey, toStoreError } from "./MongoErrors.ts"
 export const StoreDeadline = Context.Reference<number>("crm-sync/adapters/mongo/StoreDeadline", { defaultValue: () => 60_000 })
 
 /** Driver calls, failing with `toError` when one throws, or when none answers by the store deadline. */
-export const withinDeadline = <A, E>(f: () => Promise<A>, toError: (error: unknown) => E): Effect.Effect<A, E> =>
+export const withinDeadline = <A, E>(f: (signal: AbortSignal) => Promise<A>, toError: (error: unknown) => E): Effect.Effect<A, E> =>
   Effect.flatMap(Effect.service(StoreDeadline), (deadlineMs) =>
-    Effect.timeoutOrElse(Effect.tryPromise({ try: f, catch: toError }), {
+    // The signal aborts at the deadline: a call of several commands can stop between them.
+    Effect.timeoutOrElse(Effect.tryPromise({ try: (signal) => f(signal), catch: toError }), {
       duration: deadlineMs,
       orElse: () => Effect.fail(toError(new MongoNetworkTimeoutError(`no answer from the store in ${deadlineMs} ms`)))
     })

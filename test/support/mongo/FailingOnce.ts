@@ -4,6 +4,7 @@ import type { Db } from "mongodb"
 
 export const failingOnce = (db: Db, collection: string, method: string, matches: (args: ReadonlyArray<unknown>) => boolean = () => true) => {
   let armed = false
+  let fired = false
   const real = db.collection(collection)
   const wrapped = new Proxy(real, {
     get: (target, property) => {
@@ -13,6 +14,7 @@ export const failingOnce = (db: Db, collection: string, method: string, matches:
       return (...args: Array<unknown>) => {
         if (!armed || !matches(args)) return value.apply(target, args)
         armed = false
+        fired = true
         return Promise.reject(new Error(`connection reset (test: ${collection}.${method})`))
       }
     }
@@ -26,6 +28,6 @@ export const failingOnce = (db: Db, collection: string, method: string, matches:
     arm: () => {
       armed = true
     },
-    fired: () => !armed
+    fired: () => fired
   }
 }

@@ -6,7 +6,7 @@ import { Effect } from "effect"
 import { MongoClient } from "mongodb"
 import { collections } from "../../src/adapters/mongo/Indexes.ts"
 import * as MongoIdLinks from "../../src/adapters/mongo/MongoIdLinks.ts"
-import { failingOnce } from "../support/mongo/FailingOnce.ts"
+import { failingOnce, interceptOnce } from "../support/mongo/FailingOnce.ts"
 import { describeMongo, freshDbName } from "../support/mongo/MongoTestEnv.ts"
 
 const writes = ["insertOne", "insertMany", "updateOne", "updateMany", "deleteOne", "deleteMany", "bulkWrite", "replaceOne"]
@@ -29,5 +29,28 @@ describeMongo("MongoIdLinks: a repoint that dies on its way", (url) => {
     // The message is retried (or was done).
     await Effect.runPromise(links.repoint("business", ["c3"], "c9"))
     expect(await linkOfB3()).toEqual([{ entity: "business", crmId: "c9", commerceId: "b3" }])
+  })
+  test("the survivor linked by another writer just before the move: the merged id keeps its link, the survivor its own", async () => {
+    const { db, arm, fired } = interceptOnce(client.db(freshDbName()), collections.links, "updateOne", async (update, args, target) => {
+      await target.insertOne({ entity: "business", crmId: "c9", commerceId: "b9" })
+      return update(...args)
+    })
+    const links = await Effect.runPromise(MongoIdLinks.make(db))
+    await Effect.runPromise(links.link([{ entity: "business", crmId: "c3", commerceId: "b3" }]))
+    arm()
+    await Effect.runPromise(links.repoint("business", ["c3"], "c9"))
+    expect(fired()).toBe(true)
+    const found = await Effect.runPromise(
+      links.find({
+        crmIds: [
+          { entity: "business", id: "c3" },
+          { entity: "business", id: "c9" }
+        ]
+      })
+    )
+    expect([...found].sort((a, b) => a.crmId.localeCompare(b.crmId))).toEqual([
+      { entity: "business", crmId: "c3", commerceId: "b3" },
+      { entity: "business", crmId: "c9", commerceId: "b9" }
+    ])
   })
 })

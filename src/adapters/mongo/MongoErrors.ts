@@ -46,7 +46,13 @@ export const isUnavailable = (error: unknown): boolean =>
   wrappedOutage(error) ||
   (error instanceof MongoError && (error.hasErrorLabel("RetryableWriteError") || transientCodes.has(Number(error.code))))
 
-export const isDuplicateKey = (error: unknown): boolean => (error instanceof MongoServerError || error instanceof MongoBulkWriteError) && error.code === 11000
+/**
+ * A unique index refused the write: E11000, or FerretDB 1.24's answer to an update that would
+ * break a unique index (code 1, InternalError, with SQLite's message; its inserts answer E11000).
+ */
+export const isDuplicateKey = (error: unknown): boolean =>
+  (error instanceof MongoServerError || error instanceof MongoBulkWriteError) &&
+  (error.code === 11000 || (error.code === 1 && error.message.includes("UNIQUE constraint failed")))
 
 export const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 

@@ -1,8 +1,17 @@
-// A real database whose one collection fails one chosen driver call once, when armed: a write that
-// dies mid-way (a reset connection) between two steps of a store protocol.
-import type { Db } from "mongodb"
+// A real database whose one collection runs something else in place of one chosen driver call,
+// once, when armed: a write that dies mid-way (a reset connection) between two steps of a store
+// protocol, or another writer that gets in just before it.
+import type { Collection, Db } from "mongodb"
 
-export const failingOnce = (db: Db, collection: string, method: string, matches: (args: ReadonlyArray<unknown>) => boolean = () => true) => {
+type Call = (...args: Array<unknown>) => Promise<unknown>
+
+export const interceptOnce = (
+  db: Db,
+  collection: string,
+  method: string,
+  instead: (real: Call, args: Array<unknown>, target: Collection) => Promise<unknown>,
+  matches: (args: ReadonlyArray<unknown>) => boolean = () => true
+) => {
   let armed = false
   let fired = false
   const real = db.collection(collection)
@@ -15,7 +24,7 @@ export const failingOnce = (db: Db, collection: string, method: string, matches:
         if (!armed || !matches(args)) return value.apply(target, args)
         armed = false
         fired = true
-        return Promise.reject(new Error(`connection reset (test: ${collection}.${method})`))
+        return instead(value.bind(target) as Call, args, target)
       }
     }
   })
@@ -31,3 +40,7 @@ export const failingOnce = (db: Db, collection: string, method: string, matches:
     fired: () => fired
   }
 }
+
+/** The call fails once, as a reset connection would fail it, without reaching the server. */
+export const failingOnce = (db: Db, collection: string, method: string, matches?: (args: ReadonlyArray<unknown>) => boolean) =>
+  interceptOnce(db, collection, method, () => Promise.reject(new Error(`connection reset (test: ${collection}.${method})`)), matches)

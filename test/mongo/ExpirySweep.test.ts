@@ -37,4 +37,13 @@ describeMongo("ExpirySweep on a real server", (url) => {
       expect((await c.find({}).toArray()).map((d) => String(d._id))).toEqual(["later"])
     })
   })
+  test("a sweep whose store deadline has passed stops at the next page, deleting no more", async () => {
+    await withCollection(async (c) => {
+      await c.insertMany(Array.from({ length: SWEEP_PAGE * 2 }, (_, i) => ({ _id: `e${i}`, expiresAt: new Date(now - 100) })) as never)
+      const deadline = new AbortController()
+      deadline.abort()
+      expect(await sweepHead(c, "expiresAt", now, deadline.signal)).toBe(0)
+      expect(await c.countDocuments({})).toBe(SWEEP_PAGE * 2)
+    })
+  })
 })

@@ -112,11 +112,11 @@ export const make = (db: Db) => {
   const winMarkers = async (expired: ReadonlyArray<LeaseDoc>, holder: string, now: number, leaseMs: number) => {
     type Attempt = { readonly lease: LeaseDoc; readonly markers: ReadonlyArray<string> }
     const markerOf = (d: LeaseDoc) => `${d._id}#expired@${d.expiresAt}`
+    const current = (a: Attempt) => a.markers[a.markers.length - 1] as string
     const won: Array<Attempt> = []
     let trying: ReadonlyArray<Attempt> = expired.map((lease) => ({ lease, markers: [markerOf(lease)] }))
     // No bound: the chain grows by one marker per dead taker, at most one a lease's time.
     while (trying.length > 0) {
-      const current = (a: Attempt) => a.markers[a.markers.length - 1] as string
       const got = new Set(await insert(trying.map(current), holder, now + leaseMs))
       won.push(...trying.filter((a) => got.has(current(a))))
       const lostTo = trying.filter((a) => !got.has(current(a)))
